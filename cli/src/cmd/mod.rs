@@ -1,0 +1,14 @@
+//! One thin module per subcommand.
+
+pub mod demo;
+pub mod manifest;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Status;
+
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    match cli.command {
+        Command::Manifest(c) => manifest::run(c),
+        Command::Demo(a) => demo::run(a),
+    }
+}

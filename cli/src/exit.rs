@@ -1,0 +1,97 @@
+//! Exit codes, as pinned in the design brief: 0 success; 1 checked and it does
+//! not hold; 2 could not check (usage, unreadable or missing input, I/O).
+//!
+//! Commands return `anyhow::Result<Status>`. An `Err` is "could not check"
+//! (exit 2) unless its chain holds a [`Failed`], which marks a clean negative
+//! result (exit 1) such as a bad signature an attacker controls.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// What a command found, when it could check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything held (exit 0).
+    Held,
+    /// Checked, and it does not hold (exit 1). The command has already
+    /// printed why.
+    DoesNotHold,
+}
+
+/// A clean negative result carried as an error: printed like an error, exit 1.
+#[derive(Debug)]
+pub struct Failed;
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("check failed")
+    }
+}
+impl std::error::Error for Failed {}
+
+/// A hint attached to an error: printed after the reasons as `hint: ...`.
+#[derive(Debug)]
+pub struct Hint(pub String);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Hint {}
+
+/// Marks `err` as a clean negative result (exit 1).
+pub fn failed(err: anyhow::Error) -> anyhow::Error {
+    err.context(Failed)
+}
+
+/// Adds a hint line to `err`.
+pub fn hint(err: anyhow::Error, text: impl Into<String>) -> anyhow::Error {
+    err.context(Hint(text.into()))
+}
+
+pub fn finish(result: anyhow::Result<Status>) -> ExitCode {
+    match result {
+        Ok(Status::Held) => ExitCode::from(0),
+        Ok(Status::DoesNotHold) => ExitCode::from(1),
+        Err(err) => {
+            // A closed pipe (e.g. `vouch ... | head`) exits quietly.
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::from(2);
+            }
+            let mut code = 2;
+            let mut hints = Vec::new();
+            let mut lines = Vec::new();
+            for cause in err.chain() {
+                if cause.downcast_ref::<Failed>().is_some() {
+                    code = 1;
+                } else if let Some(h) = cause.downcast_ref::<Hint>() {
+                    hints.push(h.0.clone());
+                } else {
+                    lines.push(cause.to_string());
+                }
+            }
+            let stderr = std::io::stderr();
+            let mut e = stderr.lock();
+            let mut first = true;
+            for line in lines {
+                if first {
+                    let _ = writeln!(e, "error: {line}");
+                    first = false;
+                } else {
+                    let _ = writeln!(e, "  reason: {line}");
+                }
+            }
+            if first {
+                let _ = writeln!(e, "error: check failed");
+            }
+            for h in hints {
+                let _ = writeln!(e, "  hint: {h}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Atomic output: write to a temporary file in the destination directory,
+//! sync, then rename into place, so no reader ever sees a partial file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}")]
+pub struct WriteError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Whether an atomic write may replace an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    Replace,
+    Refuse,
+}
+
+/// Writes `bytes` to `path` atomically. `mode` sets Unix permissions
+/// (for example 0o600 for secret keys) before the file gets its name.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), WriteError> {
+    write_atomic_with(path, bytes, mode, Existing::Replace)
+}
+
+/// Like [`write_atomic`], choosing what happens to an existing file.
+pub fn write_atomic_with(path: &Path, bytes: &[u8], mode: Option<u32>, existing: Existing) -> Result<(), WriteError> {
+    let err = |source| WriteError { path: path.to_path_buf(), source };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".vouch-tmp-")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = mode.unwrap_or(0o644);
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(m)).map_err(err)?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    match existing {
+        Existing::Replace => tmp.persist(path).map(|_| ()).map_err(|e| err(e.error)),
+        Existing::Refuse => tmp.persist_noclobber(path).map(|_| ()).map_err(|e| err(e.error)),
+    }
+}
+
+/// Displays a path for messages.
+pub fn show(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The path `p` made absolute against the current directory (no symlink
+/// resolution).
+pub fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}

@@ -1,0 +1,21 @@
+//! vouch's data model and everything that works on it without keys:
+//! manifests, digests, path rules, tree scanning and hashing, the Merkle tree
+//! and its proofs, canonical JSON, diffs and atomic file output.
+//!
+//! This crate never prints and never exits: every operation returns a typed
+//! error that names the file, path or key it is about.
+
+pub mod canonical;
+pub mod diff;
+pub mod digest;
+pub mod fsutil;
+pub mod git;
+pub mod manifest;
+pub mod merkle;
+pub mod name;
+pub mod path;
+pub mod scan;
+
+pub use digest::Digest;
+pub use manifest::{Entry, EntryKind, Manifest, Project, Source, Vcs};
+pub use path::RelPath;

@@ -1,0 +1,343 @@
+//! The manifest document, `manifest.json`, exactly as the design brief pins
+//! it (schema `vouch.manifest/v1`). Serialized through [`crate::canonical`].
+
+use crate::digest::Digest;
+use crate::path::RelPath;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The schema identifier of manifests this version writes and reads.
+pub const SCHEMA: &str = "vouch.manifest/v1";
+
+/// One release's record: source, and optionally build, artifacts and SBOMs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// Which project and version this is.
+    pub project: Project,
+    /// RFC 3339 UTC time from `SOURCE_DATE_EPOCH`, else the commit time;
+    /// absent when neither exists. Never the wall clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// The source tree.
+    pub source: Source,
+    /// How the artifacts were built (filled by `vouch release`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
+    /// What the build produced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifacts: Option<Vec<Artifact>>,
+    /// SBOMs shipped in the bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sboms: Option<Vec<SbomRef>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Git identity, when the source is a git checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<Vcs>,
+    /// RFC 9162 Merkle root over `files`, in order.
+    pub merkle_root: Digest,
+    /// Number of entries in `files`.
+    pub count: u64,
+    /// Entries sorted by path bytes.
+    pub files: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vcs {
+    /// Always `git` for now.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// HEAD commit id (hex).
+    pub commit: String,
+    /// HEAD's tree id (hex).
+    pub tree: String,
+    /// A tag pointing at HEAD, if any (the first by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// The `origin` remote's URL with any credentials stripped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// Whether tracked files differed from HEAD (only with `--allow-dirty`).
+    pub dirty: bool,
+}
+
+/// What kind of tree entry this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    File,
+    Exec,
+    Symlink,
+    Submodule,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Exec => "exec",
+            EntryKind::Symlink => "symlink",
+            EntryKind::Submodule => "submodule",
+        }
+    }
+}
+
+impl std::fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One entry of the source tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub path: RelPath,
+    pub kind: EntryKind,
+    /// Bytes of the file, or of the symlink's target string; 0 for a submodule.
+    pub size: u64,
+    /// SHA-256 of the content (of the target string for a symlink); absent
+    /// for a submodule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+    /// A symlink's target, as stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// A submodule's commit id (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+impl Entry {
+    /// The Merkle leaf data: `"<kind> <digest hex> <size> <path>"`; a
+    /// submodule's digest field is its commit id.
+    pub fn leaf_data(&self) -> String {
+        let d = match (&self.digest, &self.commit) {
+            (Some(d), _) => d.hex(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => String::new(),
+        };
+        format!("{} {} {} {}", self.kind, d, self.size, self.path)
+    }
+
+    /// A short description of the content for messages: the digest, or
+    /// the submodule commit.
+    pub fn content_id(&self) -> String {
+        match (&self.digest, &self.commit) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(c)) => format!("commit {c}"),
+            (None, None) => "-".into(),
+        }
+    }
+
+    /// Checks the per-kind shape of the entry.
+    fn check(&self) -> Result<(), String> {
+        match self.kind {
+            EntryKind::File | EntryKind::Exec => {
+                if self.digest.is_none() || self.target.is_some() || self.commit.is_some() {
+                    return Err("a file entry has a digest and neither target nor commit".into());
+                }
+            }
+            EntryKind::Symlink => {
+                let Some(t) = &self.target else { return Err("a symlink entry needs a target".into()) };
+                if self.digest != Some(Digest::of(t.as_bytes())) || self.size != t.len() as u64 {
+                    return Err("a symlink's size and digest must be over its target string".into());
+                }
+            }
+            EntryKind::Submodule => {
+                let ok = self.commit.as_deref().is_some_and(|c| {
+                    (c.len() == 40 || c.len() == 64) && c.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                });
+                if !ok || self.digest.is_some() || self.size != 0 {
+                    return Err("a submodule entry has a hex commit id, size 0 and no digest".into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The build record (see the design brief's `build`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    /// The argument vector; empty when artifacts were built elsewhere.
+    pub command: Vec<String>,
+    /// Working directory, relative to the source root ("." for the root).
+    pub workdir: String,
+    /// Allow-listed environment variables and their values.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Tool name → version line.
+    #[serde(default)]
+    pub toolchain: BTreeMap<String, String>,
+    /// Host target triple.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Path prefixes remapped at build time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path_remap: Vec<PathRemap>,
+    /// Locked dependencies from `Cargo.lock`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Dependency>,
+    /// True when vouch did not run the build and only recorded artifacts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_build: bool,
+    /// Vendored dependency sources in the bundle (`deps/...tar`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendored: Option<BundleFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathRemap {
+    /// What the prefix stands for: `source` or `cargo_home`.
+    pub role: String,
+    /// The fixed name it was remapped to.
+    pub to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dependency {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Artifact {
+    /// Relative to the source root.
+    pub path: RelPath,
+    pub size: u64,
+    pub digest: Digest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SbomRef {
+    /// Relative to the bundle.
+    pub path: RelPath,
+    /// `cyclonedx` or `spdx`.
+    pub format: String,
+    pub digest: Digest,
+}
+
+/// A file inside a bundle, with its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleFile {
+    pub path: RelPath,
+    pub digest: Digest,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read manifest {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("manifest {path} is not valid: {detail}")]
+    Invalid { path: PathBuf, detail: String },
+    #[error("manifest {path} is not a vouch manifest")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Canonical(#[from] crate::canonical::CanonicalError),
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
+}
+
+impl Manifest {
+    /// Canonical JSON bytes: what is written and signed.
+    pub fn to_canonical(&self) -> Result<Vec<u8>, crate::canonical::CanonicalError> {
+        crate::canonical::to_vec(self)
+    }
+
+    /// Parses and checks a manifest; `path` names it in errors.
+    pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Self, ManifestError> {
+        let m: Manifest =
+            serde_json::from_slice(bytes).map_err(|source| ManifestError::Parse { path: path.to_path_buf(), source })?;
+        m.validate().map_err(|detail| ManifestError::Invalid { path: path.to_path_buf(), detail })?;
+        Ok(m)
+    }
+
+    /// Reads and checks a manifest file.
+    pub fn read(path: &Path) -> Result<Self, ManifestError> {
+        let bytes = std::fs::read(path).map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        Self::from_slice(&bytes, path)
+    }
+
+    /// Writes the canonical form atomically.
+    pub fn write(&self, path: &Path) -> Result<(), ManifestError> {
+        let bytes = self.to_canonical()?;
+        crate::fsutil::write_atomic(path, &bytes, None)?;
+        Ok(())
+    }
+
+    /// Checks everything serde cannot: schema, names, order, uniqueness,
+    /// count, per-kind shape and the Merkle root.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.schema != SCHEMA {
+            return Err(format!("schema is {:?}, expected {SCHEMA:?}", self.schema));
+        }
+        crate::name::check("project name", &self.project.name).map_err(|e| e.to_string())?;
+        crate::name::check("version", &self.project.version).map_err(|e| e.to_string())?;
+        if let Some(c) = &self.created {
+            time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| format!("created {c:?} is not an RFC 3339 time"))?;
+        }
+        let files = &self.source.files;
+        for w in files.windows(2) {
+            if w[0].path.as_str().as_bytes() >= w[1].path.as_str().as_bytes() {
+                return Err(format!(
+                    "source.files is not sorted by path bytes without duplicates at {:?}",
+                    w[1].path.as_str()
+                ));
+            }
+        }
+        for e in files {
+            e.check().map_err(|d| format!("entry {:?}: {d}", e.path.as_str()))?;
+        }
+        if self.source.count != files.len() as u64 {
+            return Err(format!("source.count is {} but files has {} entries", self.source.count, files.len()));
+        }
+        let root = crate::merkle::root_of_entries(files);
+        if root != self.source.merkle_root {
+            return Err(format!(
+                "source.merkle_root is {} but the files give {}",
+                self.source.merkle_root, root
+            ));
+        }
+        Ok(())
+    }
+
+    /// `<name>-<version>`, the bundle directory name.
+    pub fn bundle_name(&self) -> String {
+        format!("{}-{}", self.project.name, self.project.version)
+    }
+}
