@@ -28,6 +28,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), 
 /// Like [`write_atomic`], choosing what happens to an existing file.
 pub fn write_atomic_with(path: &Path, bytes: &[u8], mode: Option<u32>, existing: Existing) -> Result<(), WriteError> {
     let err = |source| WriteError { path: path.to_path_buf(), source };
+    // An existing device or FIFO (`-o /dev/null`, `-o /dev/stdout`, a pipe)
+    // is written in place: renaming over it would replace the device.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let mut f = std::fs::OpenOptions::new().write(true).open(path).map_err(err)?;
+        return f.write_all(bytes).and_then(|_| f.flush()).map_err(err);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
