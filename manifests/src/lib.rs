@@ -5,6 +5,8 @@
 //! This crate never prints and never exits: every operation returns a typed
 //! error that names the file, path or key it is about.
 
+pub mod archive;
+pub mod build;
 pub mod canonical;
 pub mod diff;
 pub mod digest;
@@ -14,6 +16,7 @@ pub mod manifest;
 pub mod merkle;
 pub mod name;
 pub mod path;
+pub mod provenance;
 pub mod scan;
 
 pub use digest::Digest;

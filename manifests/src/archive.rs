@@ -1,0 +1,249 @@
+//! Bundle archives: `<name>-<version>.tar` whose single top-level folder is
+//! the bundle.
+//!
+//! Writing is deterministic (entries sorted by path bytes, owner 0:0 with no
+//! names, one fixed time, modes 0644/0755). Reading refuses anything that
+//! could escape or confuse: absolute paths, `..`, links, devices, FIFOs,
+//! duplicate names, more than one top-level folder, and archives beyond
+//! fixed size limits.
+
+use crate::path::RelPath;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Largest archive member accepted when reading (4 GiB).
+pub const MAX_MEMBER: u64 = 4 << 30;
+/// Most members accepted when reading.
+pub const MAX_MEMBERS: usize = 1_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write archive {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} holds a non-UTF-8 name")]
+    NonUtf8 { path: PathBuf },
+    #[error("archive {archive} is refused: member {member:?} {reason}")]
+    Refused { archive: PathBuf, member: String, reason: String },
+    #[error("archive {archive} is refused: {reason}")]
+    Shape { archive: PathBuf, reason: String },
+}
+
+fn walk_sorted(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf, bool)>) -> Result<(), ArchiveError> {
+    let rd = |source| ArchiveError::Read { path: dir.to_path_buf(), source };
+    let mut entries: Vec<(String, PathBuf)> = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(rd)? {
+        let e = e.map_err(rd)?;
+        let name = e.file_name().into_string().map_err(|_| ArchiveError::NonUtf8 { path: e.path() })?;
+        entries.push((name, e.path()));
+    }
+    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    for (name, path) in entries {
+        let rel = format!("{prefix}/{name}");
+        let ft = std::fs::symlink_metadata(&path).map_err(|source| ArchiveError::Read { path: path.clone(), source })?.file_type();
+        if ft.is_dir() {
+            out.push((rel.clone(), path.clone(), true));
+            walk_sorted(&path, &rel, out)?;
+        } else if ft.is_file() {
+            out.push((rel, path, false));
+        } else {
+            return Err(ArchiveError::Refused {
+                archive: dir.to_path_buf(),
+                member: rel,
+                reason: "is not a regular file or directory".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bundle_dir` as a deterministic tar at `out` (atomically), with
+/// its folder named `top` and every time set to `mtime`.
+pub fn write_bundle_tar(bundle_dir: &Path, top: &str, mtime: u64, out: &Path) -> Result<(), ArchiveError> {
+    let werr = |source| ArchiveError::Write { path: out.to_path_buf(), source };
+    let mut members = vec![(top.to_string(), bundle_dir.to_path_buf(), true)];
+    walk_sorted(bundle_dir, top, &mut members)?;
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new().prefix(".vouch-tmp-").tempfile_in(dir).map_err(werr)?;
+    {
+        let mut b = tar::Builder::new(std::io::BufWriter::new(tmp.as_file()));
+        b.mode(tar::HeaderMode::Deterministic);
+        for (name, path, is_dir) in &members {
+            let mut h = tar::Header::new_gnu();
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_mtime(mtime);
+            if *is_dir {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_size(0);
+                b.append_data(&mut h, format!("{name}/"), std::io::empty()).map_err(werr)?;
+            } else {
+                let f = std::fs::File::open(path).map_err(|source| ArchiveError::Read { path: path.clone(), source })?;
+                let meta = f.metadata().map_err(|source| ArchiveError::Read { path: path.clone(), source })?;
+                #[cfg(unix)]
+                let exec = {
+                    use std::os::unix::fs::PermissionsExt;
+                    meta.permissions().mode() & 0o100 != 0
+                };
+                #[cfg(not(unix))]
+                let exec = false;
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_mode(if exec { 0o755 } else { 0o644 });
+                h.set_size(meta.len());
+                b.append_data(&mut h, name, f).map_err(werr)?;
+            }
+        }
+        let mut w = b.into_inner().map_err(werr)?;
+        w.flush().map_err(werr)?;
+    }
+    tmp.as_file().sync_all().map_err(werr)?;
+    tmp.persist(out).map_err(|e| werr(e.error))?;
+    Ok(())
+}
+
+/// Extracts a bundle archive into `into` (an empty private directory) after
+/// checking every member; returns the bundle directory inside it.
+pub fn extract_bundle(archive: &Path, into: &Path) -> Result<PathBuf, ArchiveError> {
+    let refuse = |member: &str, reason: &str| ArchiveError::Refused {
+        archive: archive.to_path_buf(),
+        member: member.to_string(),
+        reason: reason.to_string(),
+    };
+    let rd = |source| ArchiveError::Read { path: archive.to_path_buf(), source };
+    let f = std::fs::File::open(archive).map_err(rd)?;
+    let mut a = tar::Archive::new(std::io::BufReader::new(f));
+    let mut top: Option<String> = None;
+    let mut seen = std::collections::HashSet::new();
+    let mut count = 0usize;
+    for entry in a.entries().map_err(rd)? {
+        let mut entry = entry.map_err(rd)?;
+        count += 1;
+        if count > MAX_MEMBERS {
+            return Err(ArchiveError::Shape { archive: archive.to_path_buf(), reason: format!("more than {MAX_MEMBERS} members") });
+        }
+        let raw = entry.path_bytes().into_owned();
+        let name = String::from_utf8(raw).map_err(|_| ArchiveError::NonUtf8 { path: archive.to_path_buf() })?;
+        let trimmed = name.strip_suffix('/').unwrap_or(&name);
+        let rel = RelPath::new(trimmed).map_err(|e| refuse(&name, e.reason))?;
+        let first = trimmed.split('/').next().unwrap_or_default().to_string();
+        match &top {
+            None => top = Some(first.clone()),
+            Some(t) if *t != first => return Err(refuse(&name, "is outside the archive's single top-level folder")),
+            _ => {}
+        }
+        if !seen.insert(trimmed.to_string()) {
+            return Err(refuse(&name, "appears twice"));
+        }
+        let kind = entry.header().entry_type();
+        let dest = into.join(rel.to_path());
+        match kind {
+            tar::EntryType::Directory => {
+                std::fs::create_dir_all(&dest).map_err(|source| ArchiveError::Write { path: dest.clone(), source })?;
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                let size = entry.header().size().map_err(rd)?;
+                if size > MAX_MEMBER {
+                    return Err(refuse(&name, "is larger than 4 GiB"));
+                }
+                if let Some(p) = dest.parent() {
+                    std::fs::create_dir_all(p).map_err(|source| ArchiveError::Write { path: p.to_path_buf(), source })?;
+                }
+                let werr = |source| ArchiveError::Write { path: dest.clone(), source };
+                let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(werr)?;
+                let mut limited = (&mut entry).take(MAX_MEMBER);
+                std::io::copy(&mut limited, &mut out).map_err(werr)?;
+                #[cfg(unix)]
+                if entry.header().mode().map(|m| m & 0o100 != 0).unwrap_or(false) {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755));
+                }
+            }
+            tar::EntryType::Symlink | tar::EntryType::Link => return Err(refuse(&name, "is a link")),
+            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
+                return Err(refuse(&name, "is a device or FIFO"));
+            }
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName => continue,
+            other => return Err(refuse(&name, &format!("has unsupported type {other:?}"))),
+        }
+    }
+    let top = top.ok_or_else(|| ArchiveError::Shape { archive: archive.to_path_buf(), reason: "it is empty".into() })?;
+    let dir = into.join(&top);
+    if !dir.is_dir() {
+        return Err(ArchiveError::Shape { archive: archive.to_path_buf(), reason: format!("{top:?} is not a folder") });
+    }
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw_tar(members: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, kind, data) in members {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(*kind);
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            // Bypass the tar crate's own path checks to build hostile archives.
+            let bytes = name.as_bytes();
+            h.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+            if *kind == tar::EntryType::Symlink {
+                h.set_link_name("/etc/passwd").unwrap();
+            }
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn round_trip_is_deterministic() {
+        let src = tempfile::tempdir().unwrap();
+        let b = src.path().join("p-1");
+        std::fs::create_dir_all(b.join("signatures")).unwrap();
+        std::fs::write(b.join("manifest.json"), b"{}").unwrap();
+        std::fs::write(b.join("signatures/K.minisig"), b"sig").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        write_bundle_tar(&b, "p-1", 7, &out.path().join("a.tar")).unwrap();
+        write_bundle_tar(&b, "p-1", 7, &out.path().join("b.tar")).unwrap();
+        let a = std::fs::read(out.path().join("a.tar")).unwrap();
+        assert_eq!(a, std::fs::read(out.path().join("b.tar")).unwrap());
+        let x = tempfile::tempdir().unwrap();
+        let dir = extract_bundle(&out.path().join("a.tar"), x.path()).unwrap();
+        assert_eq!(std::fs::read(dir.join("signatures/K.minisig")).unwrap(), b"sig");
+    }
+
+    #[test]
+    fn hostile_archives_are_refused() {
+        use tar::EntryType as T;
+        let cases: Vec<(Vec<(&str, T, &[u8])>, &str)> = vec![
+            (vec![("b/../../evil", T::Regular, b"x")], "'..'"),
+            (vec![("/etc/evil", T::Regular, b"x")], "absolute"),
+            (vec![("b/link", T::Symlink, b"")], "link"),
+            (vec![("b/dev", T::Char, b"")], "device"),
+            (vec![("b/f", T::Regular, b"x"), ("b/f", T::Regular, b"y")], "twice"),
+            (vec![("a/f", T::Regular, b"x"), ("b/f", T::Regular, b"y")], "single top-level"),
+        ];
+        for (members, want) in cases {
+            let d = tempfile::tempdir().unwrap();
+            let p = d.path().join("h.tar");
+            std::fs::write(&p, raw_tar(&members)).unwrap();
+            let into = d.path().join("x");
+            std::fs::create_dir(&into).unwrap();
+            let err = extract_bundle(&p, &into).unwrap_err().to_string();
+            assert!(err.contains(want), "{err} should say {want}");
+            assert!(!d.path().join("evil").exists());
+        }
+    }
+}
