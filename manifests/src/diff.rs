@@ -69,3 +69,36 @@ pub fn diff(old: &[Entry], new: &[Entry]) -> TreeDiff {
     }
     d
 }
+
+/// A source tree compared with a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceCheck {
+    pub manifest_root: crate::digest::Digest,
+    pub source_root: crate::digest::Digest,
+    pub diff: TreeDiff,
+}
+
+impl SourceCheck {
+    /// True when the tree equals the manifest, root included.
+    pub fn matches(&self) -> bool {
+        self.diff.is_empty() && self.manifest_root == self.source_root
+    }
+}
+
+/// Recomputes `opts.root` (git's tracked files now in a checkout, else every
+/// file but `.git/`) and compares it with `manifest`.
+pub fn check_source(
+    manifest: &crate::manifest::Manifest,
+    opts: &crate::scan::ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<SourceCheck, crate::scan::ScanError> {
+    let mut opts = opts.clone();
+    opts.tracked = crate::scan::Tracked::Index;
+    opts.dirty = crate::scan::Dirty::Allow;
+    let scan = crate::scan::scan(&opts, progress)?;
+    Ok(SourceCheck {
+        manifest_root: manifest.source.merkle_root,
+        source_root: crate::merkle::root_of_entries(&scan.entries),
+        diff: diff(&manifest.source.files, &scan.entries),
+    })
+}

@@ -17,6 +17,7 @@ pub mod merkle;
 pub mod name;
 pub mod path;
 pub mod provenance;
+pub mod rebuild;
 pub mod scan;
 
 pub use digest::Digest;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use vouch_manifests::diff::TreeDiff;
+use vouch_manifests::diff::{SourceCheck, TreeDiff};
 use vouch_manifests::manifest::Manifest;
 use vouch_manifests::merkle::Proof;
 use vouch_manifests::scan::{self, Dirty, ScanOptions, Selection, Tracked};
@@ -272,34 +272,31 @@ fn check(a: CheckArgs) -> Result<Status> {
         dirty: Dirty::Allow,
         excludes: a.exclude.clone(),
     };
-    let scan = scan_tree(&opts)?;
-    let root = vouch_manifests::merkle::root_of_entries(&scan.entries);
-    let d = vouch_manifests::diff::diff(&m.source.files, &scan.entries);
-    #[derive(serde::Serialize)]
-    struct Report<'a> {
-        manifest_root: Digest,
-        source_root: Digest,
-        matches: bool,
-        diff: &'a TreeDiff,
-    }
-    let held = d.is_empty() && root == m.source.merkle_root;
+    let bar = crate::progress::Bytes::new("hashing");
+    let c = vouch_manifests::diff::check_source(&m, &opts, &|n| bar.add(n));
+    bar.finish();
+    let c = c?;
+    let held = c.matches();
     match a.format {
-        Format::Json => print_json(&Report { manifest_root: m.source.merkle_root, source_root: root, matches: held, diff: &d })?,
-        Format::Human => {
-            let mut s = if d.is_empty() { String::new() } else { render_diff(&d, "manifest", "source  ") };
-            writeln!(s, "merkle root  manifest {}\n             source   {}", m.source.merkle_root, root)?;
-            writeln!(
-                s,
-                "{}: {} {} against {}",
-                if held { "MATCH" } else { "MISMATCH" },
-                m.project.name,
-                m.project.version,
-                a.source.display()
-            )?;
-            print_text(&s)?;
-        }
+        Format::Json => print_json(&c)?,
+        Format::Human => print_text(&render_source_check(&c, &m, &a.source))?,
     }
     Ok(if held { Status::Held } else { Status::DoesNotHold })
+}
+
+/// The human report of a source check: every difference, both roots, a verdict.
+pub fn render_source_check(c: &SourceCheck, m: &Manifest, source: &Path) -> String {
+    let mut s = if c.diff.is_empty() { String::new() } else { render_diff(&c.diff, "manifest", "source  ") };
+    let _ = writeln!(s, "merkle root  manifest {}\n             source   {}", c.manifest_root, c.source_root);
+    let _ = writeln!(
+        s,
+        "{}: {} {} against {}",
+        if c.matches() { "MATCH" } else { "MISMATCH" },
+        m.project.name,
+        m.project.version,
+        source.display()
+    );
+    s
 }
 
 fn prove(a: ProveArgs) -> Result<Status> {

@@ -1,0 +1,354 @@
+//! Rebuilding a release from reviewed source and comparing the artifacts
+//! bit for bit.
+//!
+//! The work directory receives exactly the manifest's entries (copied, never
+//! following a symlink out of the tree); the recorded command runs there
+//! with the recorded allow-listed environment, `SOURCE_DATE_EPOCH`, the
+//! recorded path remapping (onto the work directory) and Cargo offline.
+
+use crate::build::{self, BuildSpec};
+use crate::diff::TreeDiff;
+use crate::digest::{Digest, hash_reader};
+use crate::manifest::{EntryKind, Manifest};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Schema of rebuild reports.
+pub const REPORT_SCHEMA: &str = "vouch.rebuild-report/v1";
+
+#[derive(Debug, Clone)]
+pub struct RebuildSpec {
+    /// The bundle directory (for `artifacts/` and `deps/`).
+    pub bundle: PathBuf,
+    pub manifest: Manifest,
+    /// The manifest's digest, recorded in the report.
+    pub manifest_digest: Digest,
+    /// The reviewed source (already checked against the manifest).
+    pub source: PathBuf,
+    /// The work directory to create (must not exist yet).
+    pub workdir: PathBuf,
+    pub timeout: Option<Duration>,
+    pub toolchain: ToolchainPolicy,
+    /// The rebuilder's environment (name → value).
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolchainPolicy {
+    Require,
+    AllowMismatch,
+}
+
+/// The outcome of one artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactResult {
+    pub path: String,
+    pub expected: Digest,
+    pub expected_size: u64,
+    /// Absent when the rebuild did not produce the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Digest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_size: Option<u64>,
+    pub identical: bool,
+    /// Where the bytes first differ, with hex windows, when the original is
+    /// in the bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_difference: Option<FirstDifference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstDifference {
+    pub offset: u64,
+    /// Hex of up to 16 bytes before and 16 from the offset, original.
+    pub expected_hex: String,
+    pub actual_hex: String,
+    pub window_start: u64,
+}
+
+/// The rebuild report, as written to `reports/<KEYID>.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RebuildReport {
+    pub schema: String,
+    pub project: crate::manifest::Project,
+    pub manifest_digest: Digest,
+    pub command: Vec<String>,
+    pub toolchain: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    pub toolchain_matches: bool,
+    pub artifacts: Vec<ArtifactResult>,
+    /// True when every artifact is identical.
+    pub reproduced: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error("the bundle's manifest has no build section: there is nothing to rebuild")]
+    NoBuild,
+    #[error("the release was not built by vouch (its artifacts were recorded as built elsewhere): there is no command to rerun")]
+    NoCommand,
+    #[error("the reviewed source {source_dir} differs from the manifest: {summary}")]
+    SourceMismatch { source_dir: PathBuf, summary: String, diff: Box<TreeDiff> },
+    #[error("toolchain differs from the recorded one: {0}")]
+    Toolchain(String),
+    #[error("work directory {path} already exists")]
+    WorkdirExists { path: PathBuf },
+    #[error("cannot prepare work directory {path}")]
+    Workdir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("symlink {path} points to {target:?}, outside the source tree")]
+    EscapingSymlink { path: String, target: String },
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} changed while it was copied: expected {expected}, read {actual}")]
+    CopyMismatch { path: String, expected: Digest, actual: Digest },
+    #[error(transparent)]
+    Build(#[from] build::BuildError),
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
+}
+
+/// Compares the toolchain here with the recorded one; `Err` names what differs.
+pub fn compare_toolchain(recorded: &crate::manifest::Build) -> (BTreeMap<String, String>, Option<String>, Result<(), String>) {
+    let (now, host) = build::toolchain();
+    let mut diffs = Vec::new();
+    for (tool, want) in &recorded.toolchain {
+        match now.get(tool) {
+            Some(have) if have == want => {}
+            Some(have) => diffs.push(format!("{tool}: recorded {want:?}, here {have:?}")),
+            None => diffs.push(format!("{tool}: recorded {want:?}, not found here")),
+        }
+    }
+    if recorded.host.is_some() && recorded.host != host {
+        diffs.push(format!("host: recorded {:?}, here {:?}", recorded.host, host));
+    }
+    let r = if diffs.is_empty() { Ok(()) } else { Err(diffs.join("; ")) };
+    (now, host, r)
+}
+
+/// True when `target`, taken relative to the directory of `path`, stays
+/// inside the tree.
+fn symlink_stays_inside(path: &str, target: &str) -> bool {
+    if target.starts_with('/') {
+        return false;
+    }
+    let mut depth: i64 = path.matches('/').count() as i64;
+    for seg in target.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    true
+}
+
+/// Copies exactly the manifest's entries from `source` into `work`,
+/// checking each file's digest as it is copied.
+pub fn populate(manifest: &Manifest, source: &Path, work: &Path) -> Result<(), RebuildError> {
+    let mut buf = vec![0u8; crate::scan::BUFFER_SIZE];
+    for e in &manifest.source.files {
+        let rel = e.path.to_path();
+        let dest = work.join(&rel);
+        if let Some(p) = dest.parent() {
+            std::fs::create_dir_all(p).map_err(|source| RebuildError::Workdir { path: p.to_path_buf(), source })?;
+        }
+        let werr = |source| RebuildError::Workdir { path: dest.clone(), source };
+        match e.kind {
+            EntryKind::File | EntryKind::Exec => {
+                let from = source.join(&rel);
+                let rerr = |source| RebuildError::Read { path: from.clone(), source };
+                // Never follow a symlink: the source entry must be a file.
+                let meta = std::fs::symlink_metadata(&from).map_err(rerr)?;
+                if !meta.is_file() {
+                    return Err(RebuildError::Read {
+                        path: from.clone(),
+                        source: std::io::Error::other("expected a regular file"),
+                    });
+                }
+                let bytes = {
+                    let mut f = std::fs::File::open(&from).map_err(rerr)?;
+                    let mut v = Vec::with_capacity(meta.len() as usize);
+                    f.read_to_end(&mut v).map_err(rerr)?;
+                    v
+                };
+                let (d, _) = hash_reader(&bytes[..], &mut buf).map_err(rerr)?;
+                if Some(d) != e.digest {
+                    return Err(RebuildError::CopyMismatch { path: e.path.to_string(), expected: e.digest.unwrap_or(d), actual: d });
+                }
+                std::fs::write(&dest, &bytes).map_err(werr)?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = if e.kind == EntryKind::Exec { 0o755 } else { 0o644 };
+                    std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).map_err(werr)?;
+                }
+            }
+            EntryKind::Symlink => {
+                let target = e.target.clone().unwrap_or_default();
+                if !symlink_stays_inside(e.path.as_str(), &target) {
+                    return Err(RebuildError::EscapingSymlink { path: e.path.to_string(), target });
+                }
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(&target, &dest).map_err(werr)?;
+            }
+            EntryKind::Submodule => {
+                std::fs::create_dir_all(&dest).map_err(werr)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn hex_window(bytes: &[u8], start: usize, len: usize) -> String {
+    let end = (start + len).min(bytes.len());
+    if start >= end {
+        return String::new();
+    }
+    bytes[start..end].iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+/// The first differing offset of two byte strings, with a hex window.
+pub fn first_difference(expected: &[u8], actual: &[u8]) -> Option<FirstDifference> {
+    let n = expected.len().min(actual.len());
+    let off = (0..n).find(|&i| expected[i] != actual[i]).or(if expected.len() != actual.len() { Some(n) } else { None })?;
+    let start = off.saturating_sub(16);
+    Some(FirstDifference {
+        offset: off as u64,
+        expected_hex: hex_window(expected, start, 32),
+        actual_hex: hex_window(actual, start, 32),
+        window_start: start as u64,
+    })
+}
+
+/// Compares each recorded artifact with what the work directory holds.
+pub fn compare_artifacts(manifest: &Manifest, bundle: &Path, work: &Path) -> Result<Vec<ArtifactResult>, RebuildError> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; crate::scan::BUFFER_SIZE];
+    for a in manifest.artifacts.iter().flatten() {
+        let built = work.join(a.path.to_path());
+        let actual = match std::fs::File::open(&built) {
+            Ok(f) => Some(hash_reader(f, &mut buf).map_err(|source| RebuildError::Read { path: built.clone(), source })?),
+            Err(_) => None,
+        };
+        let identical = actual.as_ref().is_some_and(|(d, _)| *d == a.digest);
+        let mut first = None;
+        let original = bundle.join("artifacts").join(a.path.to_path());
+        if !identical
+            && actual.is_some()
+            && let (Ok(exp), Ok(act)) = (std::fs::read(&original), std::fs::read(&built))
+        {
+            first = first_difference(&exp, &act);
+        }
+        out.push(ArtifactResult {
+            path: a.path.to_string(),
+            expected: a.digest,
+            expected_size: a.size,
+            actual: actual.map(|(d, _)| d),
+            actual_size: actual.map(|(_, n)| n),
+            identical,
+            first_difference: first,
+        });
+    }
+    Ok(out)
+}
+
+/// Populates the work directory, runs the recorded build and compares.
+/// The caller checks the source first and removes the work directory.
+pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
+    let m = &spec.manifest;
+    let record = m.build.as_ref().ok_or(RebuildError::NoBuild)?;
+    if record.command.is_empty() || record.no_build {
+        return Err(RebuildError::NoCommand);
+    }
+    let (toolchain, host, tc) = compare_toolchain(record);
+    if let Err(why) = &tc
+        && spec.toolchain == ToolchainPolicy::Require
+    {
+        return Err(RebuildError::Toolchain(why.clone()));
+    }
+    if spec.workdir.exists() {
+        return Err(RebuildError::WorkdirExists { path: spec.workdir.clone() });
+    }
+    let src_dir = spec.workdir.join("source");
+    std::fs::create_dir_all(&src_dir).map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
+    populate(m, &spec.source, &src_dir)?;
+    let src_dir = src_dir.canonicalize().map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
+
+    // The environment: allow-listed names take the recorded values only.
+    let mut extra: BTreeMap<String, String> = record.env.clone();
+    let mut remove: Vec<String> = spec.env.keys().filter(|k| build::env_allowed(k) && !record.env.contains_key(*k)).cloned().collect();
+    remove.push("CARGO_TARGET_DIR".into());
+    let is_cargo = Path::new(&record.command[0]).file_name().is_some_and(|n| n == "cargo");
+    if is_cargo {
+        extra.insert("CARGO_NET_OFFLINE".into(), "true".into());
+    }
+    if !record.path_remap.is_empty() {
+        let home = build::cargo_home();
+        extra.insert("CARGO_ENCODED_RUSTFLAGS".into(), build::remap_rustflags(&record.env, &src_dir, home.as_deref()));
+        remove.push("RUSTFLAGS".into());
+    }
+    let log = spec.workdir.join("build.log");
+    build::run(&BuildSpec {
+        source: src_dir.clone(),
+        command: record.command.clone(),
+        workdir: record.workdir.clone(),
+        extra_env: extra,
+        remove_env: remove,
+        log,
+        timeout: spec.timeout,
+    })?;
+    let artifacts = compare_artifacts(m, &spec.bundle, &src_dir)?;
+    let reproduced = !artifacts.is_empty() && artifacts.iter().all(|a| a.identical);
+    Ok(RebuildReport {
+        schema: REPORT_SCHEMA.into(),
+        project: m.project.clone(),
+        manifest_digest: spec.manifest_digest,
+        command: record.command.clone(),
+        toolchain,
+        host,
+        toolchain_matches: tc.is_ok(),
+        artifacts,
+        reproduced,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symlinks_inside_and_out() {
+        assert!(symlink_stays_inside("a/b", "c"));
+        assert!(symlink_stays_inside("a/b", "../c"));
+        assert!(!symlink_stays_inside("a/b", "../../c"));
+        assert!(!symlink_stays_inside("a", "/etc/passwd"));
+        assert!(symlink_stays_inside("a/b/c", "../x/../y"));
+    }
+
+    #[test]
+    fn first_difference_windows() {
+        assert_eq!(first_difference(b"abc", b"abc"), None);
+        let d = first_difference(b"abcdef", b"abXdef").unwrap();
+        assert_eq!(d.offset, 2);
+        assert_eq!(d.expected_hex, "61 62 63 64 65 66");
+        assert_eq!(d.actual_hex, "61 62 58 64 65 66");
+        assert_eq!(first_difference(b"ab", b"abc").unwrap().offset, 2);
+    }
+}

@@ -1,0 +1,288 @@
+//! Assembling a release bundle: scan the source, run and record the build,
+//! hash the artifacts, collect SBOMs, write the manifest, let a signer add
+//! its files, and move the finished bundle into place in one rename.
+//!
+//! A failure at any step leaves no bundle behind: everything is written
+//! into a temporary directory beside the destination first.
+
+use crate::build::{self, BuildSpec};
+use crate::digest::{Digest, hash_reader};
+use crate::manifest::{Artifact, Build, Manifest, Project, SbomRef};
+use crate::path::RelPath;
+use crate::scan::{self, ScanOptions};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Everything `vouch release` needs to know.
+#[derive(Debug, Clone)]
+pub struct ReleaseSpec {
+    pub project: Project,
+    /// How to scan the source (root, git selection, dirty policy, excludes).
+    pub scan: ScanOptions,
+    /// The build command; empty when the artifacts were built elsewhere.
+    pub command: Vec<String>,
+    /// Artifact paths, relative to the source root.
+    pub artifacts: Vec<String>,
+    /// SBOM files to include (any paths).
+    pub sboms: Vec<PathBuf>,
+    /// The directory that receives `<name>-<version>/`.
+    pub out: PathBuf,
+    pub existing: Existing,
+    pub include_artifacts: bool,
+    pub archive: bool,
+    /// `SOURCE_DATE_EPOCH`, if set.
+    pub source_date_epoch: Option<i64>,
+    /// The environment the build inherits (name → value), from which the
+    /// allow-listed part is recorded.
+    pub env: BTreeMap<String, String>,
+}
+
+/// What to do when the bundle already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    Refuse,
+    Replace,
+}
+
+/// Adds signatures (and anything else signed) to a finished bundle
+/// directory before it is moved into place.
+pub trait BundleSigner {
+    fn sign(&self, bundle_dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct Released {
+    pub bundle: PathBuf,
+    pub archive: Option<PathBuf>,
+    pub manifest: Manifest,
+    pub manifest_digest: Digest,
+    pub build_log: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    #[error(transparent)]
+    Name(#[from] crate::name::NameError),
+    #[error(transparent)]
+    Scan(#[from] scan::ScanError),
+    #[error(transparent)]
+    Build(#[from] build::BuildError),
+    #[error("output directory {path} cannot be used")]
+    Out {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("bundle {path} already exists")]
+    Exists { path: PathBuf },
+    #[error("artifact {path:?} {reason}")]
+    Artifact { path: String, reason: String },
+    #[error("cannot read artifact {path}")]
+    ArtifactRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Lockfile(#[from] crate::lockfile::LockfileError),
+    #[error(transparent)]
+    Sbom(#[from] crate::sbom::SbomError),
+    #[error("SBOM {path} cannot be included: {reason}")]
+    SbomName { path: PathBuf, reason: String },
+    #[error("cannot write bundle file {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Canonical(#[from] crate::canonical::CanonicalError),
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
+    #[error("cannot sign the bundle")]
+    Sign(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+fn werr(path: &Path) -> impl FnOnce(std::io::Error) -> ReleaseError + '_ {
+    move |source| ReleaseError::Write { path: path.to_path_buf(), source }
+}
+
+/// Resolves and hashes one artifact: relative to the source, inside it
+/// after symlinks are resolved, a regular file.
+fn artifact(source_canon: &Path, rel: &str) -> Result<(Artifact, PathBuf), ReleaseError> {
+    let bad = |reason: &str| ReleaseError::Artifact { path: rel.to_string(), reason: reason.to_string() };
+    let norm = rel.trim_start_matches("./");
+    let rp = RelPath::new(norm).map_err(|e| bad(&format!("is not a safe relative path ({})", e.reason)))?;
+    let joined = source_canon.join(rp.to_path());
+    let canon = joined.canonicalize().map_err(|_| bad(&format!("does not exist at {}", joined.display())))?;
+    if !canon.starts_with(source_canon) {
+        return Err(bad(&format!("resolves to {}, outside the source directory", canon.display())));
+    }
+    let meta = std::fs::metadata(&canon).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
+    if !meta.is_file() {
+        return Err(bad("is not a regular file"));
+    }
+    let f = std::fs::File::open(&canon).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
+    let mut buf = vec![0u8; scan::BUFFER_SIZE];
+    let (digest, size) = hash_reader(f, &mut buf).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
+    Ok((Artifact { path: rp, size, digest }, canon))
+}
+
+/// Runs the whole release. On error nothing is left in `spec.out` but the
+/// build log (whose path the error names).
+pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn(u64) + Sync)) -> Result<Released, ReleaseError> {
+    crate::name::check("project name", &spec.project.name)?;
+    crate::name::check("version", &spec.project.version)?;
+    let bundle_name = format!("{}-{}", spec.project.name, spec.project.version);
+    std::fs::create_dir_all(&spec.out).map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;
+    let out = spec.out.canonicalize().map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;
+    let final_dir = out.join(&bundle_name);
+    if final_dir.exists() && spec.existing == Existing::Refuse {
+        return Err(ReleaseError::Exists { path: final_dir });
+    }
+    let root = &spec.scan.root;
+    if !root.is_dir() {
+        return Err(scan::ScanError::NotADirectory { path: root.clone() }.into());
+    }
+    let source_canon = root.canonicalize().map_err(|source| scan::ScanError::Read { path: root.clone(), source })?;
+
+    // 1. The source, as it is before the build.
+    let mut scan_opts = spec.scan.clone();
+    scan_opts.root = source_canon.clone();
+    let scanned = scan::scan(&scan_opts, progress)?;
+
+    // 2. The build.
+    let (toolchain, host) = build::toolchain();
+    let mut record = Build {
+        command: spec.command.clone(),
+        workdir: ".".into(),
+        env: build::recorded_env(spec.env.clone()),
+        toolchain,
+        host,
+        no_build: spec.command.is_empty(),
+        ..Build::default()
+    };
+    let lock = source_canon.join("Cargo.lock");
+    if lock.exists() {
+        record.dependencies = crate::lockfile::dependencies(&lock)?;
+    }
+    let mut build_log = None;
+    if !spec.command.is_empty() {
+        let log = out.join(format!("{bundle_name}.build.log"));
+        let mut extra = BTreeMap::new();
+        let is_cargo = Path::new(&spec.command[0]).file_name().is_some_and(|n| n == "cargo");
+        if is_cargo {
+            let home = build::cargo_home();
+            extra.insert(
+                "CARGO_ENCODED_RUSTFLAGS".to_string(),
+                build::remap_rustflags(&spec.env, &source_canon, home.as_deref()),
+            );
+            record.path_remap = build::path_remap();
+        }
+        let b = BuildSpec {
+            source: source_canon.clone(),
+            command: spec.command.clone(),
+            workdir: ".".into(),
+            extra_env: extra,
+            remove_env: if is_cargo { vec!["RUSTFLAGS".into()] } else { Vec::new() },
+            log: log.clone(),
+            timeout: None,
+        };
+        build::run(&b)?;
+        build_log = Some(log);
+    }
+
+    // 3. Artifacts.
+    let mut artifacts = Vec::new();
+    let mut artifact_files = Vec::new();
+    for a in &spec.artifacts {
+        let (art, path) = artifact(&source_canon, a)?;
+        artifacts.push(art);
+        artifact_files.push(path);
+    }
+
+    // 4. The bundle, in a temporary directory beside its final place.
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".vouch-tmp-{bundle_name}-"))
+        .tempdir_in(&out)
+        .map_err(|source| ReleaseError::Out { path: out.clone(), source })?;
+    let dir = tmp.path();
+
+    let mut sboms = Vec::new();
+    if !spec.sboms.is_empty() {
+        std::fs::create_dir(dir.join("sbom")).map_err(werr(&dir.join("sbom")))?;
+    }
+    for s in &spec.sboms {
+        let parsed = crate::sbom::read(s)?;
+        let name = s
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| n.ends_with(".json"))
+            .ok_or_else(|| ReleaseError::SbomName { path: s.clone(), reason: "its file name must be UTF-8 and end in .json".into() })?;
+        let rel = RelPath::new(format!("sbom/{name}")).map_err(|e| ReleaseError::SbomName { path: s.clone(), reason: e.to_string() })?;
+        if sboms.iter().any(|r: &SbomRef| r.path == rel) {
+            return Err(ReleaseError::SbomName { path: s.clone(), reason: format!("another SBOM is already named {name}") });
+        }
+        let bytes = std::fs::read(s).map_err(|source| ReleaseError::ArtifactRead { path: s.clone(), source })?;
+        let dest = dir.join(rel.to_path());
+        std::fs::write(&dest, &bytes).map_err(werr(&dest))?;
+        sboms.push(SbomRef { path: rel, format: parsed.format.as_str().to_string(), digest: Digest::of(&bytes) });
+    }
+    sboms.sort_by(|a, b| a.path.cmp(&b.path));
+
+    if spec.include_artifacts {
+        for (art, src) in artifacts.iter().zip(&artifact_files) {
+            let dest = dir.join("artifacts").join(art.path.to_path());
+            if let Some(p) = dest.parent() {
+                std::fs::create_dir_all(p).map_err(werr(p))?;
+            }
+            std::fs::copy(src, &dest).map_err(werr(&dest))?;
+        }
+    }
+
+    let mut manifest = scan::source_manifest(spec.project.clone(), scanned, spec.source_date_epoch);
+    manifest.build = Some(record);
+    manifest.artifacts = Some(artifacts);
+    manifest.sboms = if sboms.is_empty() { None } else { Some(sboms) };
+    let bytes = manifest.to_canonical()?;
+    let mpath = dir.join("manifest.json");
+    std::fs::write(&mpath, &bytes).map_err(werr(&mpath))?;
+
+    signer.sign(dir, &manifest, &bytes).map_err(ReleaseError::Sign)?;
+
+    // 5. Into place: the archive first (from the finished directory), then
+    // the directory in one rename.
+    let mtime = manifest
+        .created
+        .as_deref()
+        .and_then(|c| time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339).ok())
+        .map(|t| t.unix_timestamp().max(0) as u64)
+        .unwrap_or(0);
+    let archive = if spec.archive {
+        let p = out.join(format!("{bundle_name}.tar"));
+        crate::archive::write_bundle_tar(dir, &bundle_name, mtime, &p)?;
+        Some(p)
+    } else {
+        None
+    };
+    let kept = tmp.keep();
+    if final_dir.exists() {
+        // --force: move the old bundle aside, then remove it.
+        let trash = out.join(format!(".vouch-old-{bundle_name}"));
+        let _ = std::fs::remove_dir_all(&trash);
+        std::fs::rename(&final_dir, &trash).map_err(werr(&final_dir))?;
+        let _ = std::fs::remove_dir_all(&trash);
+    }
+    if let Err(e) = std::fs::rename(&kept, &final_dir) {
+        let _ = std::fs::remove_dir_all(&kept);
+        return Err(werr(&final_dir)(e));
+    }
+    // Directories from tempdir are 0700; a bundle is meant to be read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&final_dir, std::fs::Permissions::from_mode(0o755));
+    }
+    Ok(Released { bundle: final_dir, archive, manifest_digest: Digest::of(&bytes), manifest, build_log })
+}
