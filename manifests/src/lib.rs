@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod build;
+pub mod bundle;
 pub mod canonical;
 pub mod diff;
 pub mod digest;
