@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod manifest;
+pub mod rebuild;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
@@ -10,5 +11,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Manifest(c) => manifest::run(c),
         Command::Demo(a) => demo::run(a),
+        Command::Rebuild(a) => rebuild::run(a),
     }
 }

@@ -1,0 +1,169 @@
+//! `vouch rebuild`: rebuild a release from reviewed source and compare the
+//! artifacts bit for bit.
+
+use crate::exit::{Status, failed, hint};
+use crate::output::{Format, print_json, print_text};
+use anyhow::{Context, Result};
+use clap::Args;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use vouch_manifests::bundle::OpenBundle;
+use vouch_manifests::rebuild::{self, RebuildReport, RebuildSpec, ToolchainPolicy};
+use vouch_manifests::scan::{Dirty, ScanOptions, Selection, Tracked};
+
+#[derive(Debug, Args)]
+pub struct RebuildArgs {
+    /// The bundle directory or its .tar archive.
+    pub bundle: PathBuf,
+    /// The reviewed source tree.
+    #[arg(long)]
+    pub source: PathBuf,
+    /// Where to build (default: a private temporary directory). A folder
+    /// `<name>-<version>-rebuild` is created inside it.
+    #[arg(long)]
+    pub workdir: Option<PathBuf>,
+    /// Keep the work directory afterwards.
+    #[arg(long)]
+    pub keep: bool,
+    /// Kill the build after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Rebuild even when rustc, cargo, cc or the host differ from the record.
+    #[arg(long)]
+    pub allow_toolchain_mismatch: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Test-only: skip the source check, to exercise the artifact comparison.
+    #[arg(long, hide = true)]
+    pub unchecked_source_for_tests: bool,
+}
+
+pub fn run(a: RebuildArgs) -> Result<Status> {
+    let b = OpenBundle::open(&a.bundle)?;
+    let m = &b.manifest;
+    match &m.build {
+        None => return Err(hint(anyhow::Error::from(rebuild::RebuildError::NoBuild), "only bundles made by `vouch release` with a build command can be rebuilt")),
+        Some(r) if r.no_build || r.command.is_empty() => return Err(rebuild::RebuildError::NoCommand.into()),
+        _ => {}
+    }
+
+    // 1. The reviewed source must be the manifest's.
+    if !a.unchecked_source_for_tests {
+        let opts = ScanOptions { root: a.source.clone(), selection: Selection::Auto, tracked: Tracked::Index, dirty: Dirty::Allow, excludes: Vec::new() };
+        let bar = crate::progress::Bytes::new("checking source");
+        let c = vouch_manifests::diff::check_source(m, &opts, &|n| bar.add(n));
+        bar.finish();
+        let c = c?;
+        if !c.matches() {
+            eprint!("{}", super::manifest::render_source_check(&c, m, &a.source));
+            return Err(failed(anyhow::anyhow!(
+                "the source {} is not the reviewed source of {} {}: refusing to rebuild",
+                a.source.display(),
+                m.project.name,
+                m.project.version
+            )));
+        }
+    }
+
+    // 2. The work directory.
+    let (base, _tmp) = match &a.workdir {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create work directory {}", d.display()))?;
+            (d.clone(), None)
+        }
+        None => {
+            let t = tempfile::Builder::new().prefix("vouch-rebuild-").tempdir().context("cannot create a temporary work directory")?;
+            (t.path().to_path_buf(), Some(t))
+        }
+    };
+    let work = base.join(format!("{}-rebuild", m.bundle_name()));
+    let spec = RebuildSpec {
+        bundle: b.dir.clone(),
+        manifest: m.clone(),
+        manifest_digest: b.manifest_digest,
+        source: a.source.clone(),
+        workdir: work.clone(),
+        timeout: a.timeout.map(Duration::from_secs),
+        toolchain: if a.allow_toolchain_mismatch { ToolchainPolicy::AllowMismatch } else { ToolchainPolicy::Require },
+        env: std::env::vars().collect(),
+    };
+    let existed = work.exists();
+    let result = rebuild::rebuild(&spec);
+    let cleanup = |keep: bool| {
+        if !existed && !keep {
+            let _ = std::fs::remove_dir_all(&work);
+        }
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            cleanup(a.keep);
+            let e = anyhow::Error::from(e);
+            let e = if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::Toolchain(_))) {
+                hint(e, "install the recorded toolchain, or pass --allow-toolchain-mismatch")
+            } else {
+                e
+            };
+            return Err(e);
+        }
+    };
+    if a.keep {
+        eprintln!("work directory kept: {}", work.display());
+    }
+    let text = render(&report, &b, &work, a.keep);
+    cleanup(a.keep);
+    match a.format {
+        Format::Json => print_json(&report)?,
+        Format::Human => print_text(&text)?,
+    }
+    Ok(if report.reproduced { Status::Held } else { Status::DoesNotHold })
+}
+
+fn render(r: &RebuildReport, b: &OpenBundle, work: &Path, keep: bool) -> String {
+    let mut s = String::new();
+    for a in &r.artifacts {
+        if a.identical {
+            let _ = writeln!(s, "identical  {}  {}", a.path, a.expected);
+            continue;
+        }
+        let _ = writeln!(s, "DIFFERENT  {}", a.path);
+        let _ = writeln!(s, "           release: {} ({} bytes)", a.expected, a.expected_size);
+        match (&a.actual, a.actual_size) {
+            (Some(d), Some(n)) => {
+                let _ = writeln!(s, "           rebuilt: {d} ({n} bytes)");
+            }
+            _ => {
+                let _ = writeln!(s, "           rebuilt: (the build did not produce this file)");
+            }
+        }
+        let original = b.dir.join("artifacts").join(&a.path);
+        if let Some(d) = &a.first_difference {
+            let _ = writeln!(s, "           first difference at byte {} (0x{:x}); bytes from {}:", d.offset, d.offset, d.window_start);
+            let _ = writeln!(s, "             release  {}", d.expected_hex);
+            let _ = writeln!(s, "             rebuilt  {}", d.actual_hex);
+        }
+        let rebuilt = work.join("source").join(&a.path);
+        if original.is_file() {
+            let _ = writeln!(
+                s,
+                "           deeper: diffoscope {} {}{}",
+                original.display(),
+                rebuilt.display(),
+                if keep { "" } else { "  (rerun with --keep to keep the rebuilt file)" }
+            );
+        } else {
+            let _ = writeln!(s, "           the bundle holds no copy of the original (release with --include-artifacts for a byte-level diff)");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "{}: {} {} rebuilt with {}{}",
+        if r.reproduced { "REPRODUCED" } else { "NOT REPRODUCED" },
+        r.project.name,
+        r.project.version,
+        r.command.join(" "),
+        if r.toolchain_matches { "" } else { " (toolchain differs from the record)" }
+    );
+    s
+}
