@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod merkle;
 pub mod name;
 pub mod path;
+pub mod sbom;
 pub mod scan;
 
 pub use digest::Digest;
