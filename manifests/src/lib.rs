@@ -10,6 +10,7 @@ pub mod diff;
 pub mod digest;
 pub mod fsutil;
 pub mod git;
+pub mod lockfile;
 pub mod manifest;
 pub mod merkle;
 pub mod name;

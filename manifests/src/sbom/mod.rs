@@ -9,6 +9,7 @@
 
 pub mod cyclonedx;
 pub mod model;
+pub mod spdx;
 
 pub use model::{Component, Hash, Sbom, SbomFormat};
 
@@ -101,8 +102,8 @@ fn detect(p: Probe, path: &Path) -> Result<Detected, SbomError> {
     Err(SbomError::UnknownFormat { path: path.to_path_buf() })
 }
 
-/// Reads an SBOM file (CycloneDX JSON 1.2–1.6; SPDX as documented in
-/// [`parse`]) into the component model, streaming it from disk.
+/// Reads an SBOM file (CycloneDX JSON 1.2–1.6, SPDX JSON 2.2/2.3, SPDX 3.0
+/// JSON-LD) into the component model, streaming it from disk.
 pub fn read(path: &Path) -> Result<Sbom, SbomError> {
     let open = || {
         std::fs::File::open(path)
@@ -148,18 +149,8 @@ fn ingest<'de, R: serde_json::de::Read<'de>>(
 ) -> Result<Sbom, SbomError> {
     match detected {
         Detected::CycloneDx(v) => cyclonedx::ingest(de, &v, path),
-        Detected::Spdx2(v) => Err(SbomError::UnsupportedVersion {
-            path: path.to_path_buf(),
-            format: "SPDX",
-            version: v,
-            supported: "CycloneDX 1.2-1.6 only in this build",
-        }),
-        Detected::Spdx3(v) => Err(SbomError::UnsupportedVersion {
-            path: path.to_path_buf(),
-            format: "SPDX",
-            version: v,
-            supported: "CycloneDX 1.2-1.6 only in this build",
-        }),
+        Detected::Spdx2(v) => spdx::ingest2(de, &v, path),
+        Detected::Spdx3(v) => spdx::ingest3(de, &v, path),
     }
 }
 
