@@ -13,12 +13,15 @@ pub mod diff;
 pub mod digest;
 pub mod fsutil;
 pub mod git;
+pub mod lockfile;
 pub mod manifest;
 pub mod merkle;
 pub mod name;
 pub mod path;
 pub mod provenance;
 pub mod rebuild;
+pub mod release;
+pub mod sbom;
 pub mod scan;
 
 pub use digest::Digest;
