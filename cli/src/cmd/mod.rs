@@ -1,7 +1,12 @@
 //! One thin module per subcommand.
 
 pub mod demo;
+pub mod key;
 pub mod manifest;
+pub mod password;
+pub mod sign;
+pub mod trust;
+pub mod verify_signature;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
@@ -10,5 +15,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Manifest(c) => manifest::run(c),
         Command::Demo(a) => demo::run(a),
+        Command::Key(c) => key::run(c),
+        Command::Sign(a) => sign::run(a),
+        Command::VerifySignature(a) => verify_signature::run(a),
+        Command::Trust(c) => trust::run(c),
     }
 }
