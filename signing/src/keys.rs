@@ -397,7 +397,9 @@ impl SecretKeyFile {
 }
 
 fn scrypt_stream(password: &[u8], salt: &[u8], p: ScryptParams) -> Result<[u8; 104], String> {
-    let params = scrypt::Params::new(p.log_n, p.r, p.p, 104).map_err(|e| format!("bad scrypt parameters ({e})"))?;
+    // `len` is only checked by `Params::new` (10..=64); the output length is
+    // the buffer's, as the minisign crate also relies on.
+    let params = scrypt::Params::new(p.log_n, p.r, p.p, 64).map_err(|e| format!("bad scrypt parameters ({e})"))?;
     let mut out = [0u8; 104];
     scrypt::scrypt(password, salt, &params, &mut out).map_err(|e| format!("scrypt failed ({e})"))?;
     Ok(out)
