@@ -16,6 +16,28 @@ pub enum Command {
     /// Create, inspect, compare and check source manifests.
     #[command(subcommand)]
     Manifest(crate::cmd::manifest::ManifestCommand),
+    /// Make a signed release bundle: source, build record, artifacts, SBOMs, provenance.
+    ///
+    /// With a build command after `--`, runs it in the source directory
+    /// (Cargo builds with the source and cargo home remapped onto fixed
+    /// names), records the command, the allow-listed environment, the
+    /// toolchain, the host and the locked dependencies, then hashes the
+    /// artifacts. Without one, records already-built artifacts. The bundle
+    /// is written to a temporary directory and renamed into place; a failed
+    /// build writes no bundle.
+    Release(crate::cmd::release::ReleaseArgs),
+    /// Verify a signed bundle offline: the reviewer's one command.
+    ///
+    /// Checks, in order: the bundle is well-formed; its signatures satisfy
+    /// the trust policy (and --state rollback protection); the provenance is
+    /// signed by a counted key and agrees with the manifest; with --source,
+    /// the reviewed tree equals the manifest; with --artifact, each file
+    /// matches an artifact. Exit 0 when all held, 1 when any failed, 2 when
+    /// something could not be checked.
+    Verify(crate::cmd::verify::VerifyArgs),
+    /// Re-emit signed material from a bundle.
+    #[command(subcommand)]
+    Export(crate::cmd::export::ExportCommand),
     /// Rebuild a release from the reviewed source and compare bit for bit.
     ///
     /// Checks the source against the manifest (refusing a mismatch), copies
@@ -27,6 +49,26 @@ pub enum Command {
     Rebuild(crate::cmd::rebuild::RebuildArgs),
     /// Run the built-in demo on the example project shipped with vouch.
     Demo(crate::cmd::demo::DemoArgs),
+    /// Generate and inspect minisign keys.
+    #[command(subcommand)]
+    Key(crate::cmd::key::KeyCommand),
+    /// Sign a file, or a bundle's manifest, with a minisign secret key.
+    ///
+    /// A file gets FILE.minisig with minisign's trusted comment; a bundle
+    /// folder gets signatures/<KEYID>.minisig over manifest.json with vouch's
+    /// pinned trusted comment (project, version, manifest sha256). The
+    /// signatures verify with `minisign -V`.
+    Sign(crate::cmd::sign::SignArgs),
+    /// Verify a minisign signature with a public key or a trust policy.
+    ///
+    /// For a manifest (a bundle folder, or a signature whose trusted comment
+    /// is vouch's), also checks that the signed project, version and sha256
+    /// match the manifest. Exit 0 when it holds; 1 for a bad, malformed,
+    /// untrusted or rolled-back signature; 2 when an input cannot be read.
+    VerifySignature(crate::cmd::verify_signature::VerifySignatureArgs),
+    /// Check trust policies (trust.toml).
+    #[command(subcommand)]
+    Trust(crate::cmd::trust::TrustCommand),
 }
 
 #[cfg(test)]

@@ -18,36 +18,62 @@ pub enum Status {
     DoesNotHold,
 }
 
-/// A clean negative result carried as an error: printed like an error, exit 1.
+/// A clean negative result carried as an error: printed like the error it
+/// wraps, exit 1.
+///
+/// It wraps the error rather than being attached with `.context()`, since
+/// anyhow's `chain()` yields context layers as a private type that cannot
+/// be downcast.
 #[derive(Debug)]
-pub struct Failed;
+pub struct Failed(anyhow::Error);
 
 impl std::fmt::Display for Failed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("check failed")
+        std::fmt::Display::fmt(&self.0, f)
     }
 }
-impl std::error::Error for Failed {}
+impl std::error::Error for Failed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
 
 /// A hint attached to an error: printed after the reasons as `hint: ...`.
 #[derive(Debug)]
-pub struct Hint(pub String);
+pub struct Hint(pub String, anyhow::Error);
 
 impl std::fmt::Display for Hint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        std::fmt::Display::fmt(&self.1, f)
     }
 }
-impl std::error::Error for Hint {}
+impl std::error::Error for Hint {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.1.source()
+    }
+}
 
 /// Marks `err` as a clean negative result (exit 1).
 pub fn failed(err: anyhow::Error) -> anyhow::Error {
-    err.context(Failed)
+    anyhow::Error::new(Failed(err))
 }
 
 /// Adds a hint line to `err`.
 pub fn hint(err: anyhow::Error, text: impl Into<String>) -> anyhow::Error {
-    err.context(Hint(text.into()))
+    anyhow::Error::new(Hint(text.into(), err))
+}
+
+/// Collects the exit code and hints of the wrappers at the head of `cause`
+/// (a wrapper's chain continues with the wrapped error's sources, so the
+/// wrapped head is looked at here).
+fn wrappers(cause: &(dyn std::error::Error + 'static), code: &mut u8, hints: &mut Vec<String>) {
+    if let Some(f) = cause.downcast_ref::<Failed>() {
+        *code = 1;
+        wrappers(f.0.as_ref(), code, hints);
+    } else if let Some(h) = cause.downcast_ref::<Hint>() {
+        hints.push(h.0.clone());
+        wrappers(h.1.as_ref(), code, hints);
+    }
 }
 
 pub fn finish(result: anyhow::Result<Status>) -> ExitCode {
@@ -62,16 +88,15 @@ pub fn finish(result: anyhow::Result<Status>) -> ExitCode {
             }) {
                 return ExitCode::from(2);
             }
-            let mut code = 2;
+            let mut code: u8 = 2;
             let mut hints = Vec::new();
             let mut lines = Vec::new();
             for cause in err.chain() {
-                if cause.downcast_ref::<Failed>().is_some() {
-                    code = 1;
-                } else if let Some(h) = cause.downcast_ref::<Hint>() {
-                    hints.push(h.0.clone());
-                } else {
-                    lines.push(cause.to_string());
+                // A wrapper displays as the error it wraps: print it once.
+                wrappers(cause, &mut code, &mut hints);
+                let text = cause.to_string();
+                if lines.last() != Some(&text) {
+                    lines.push(text);
                 }
             }
             let stderr = std::io::stderr();

@@ -1,11 +1,11 @@
 //! Differences between two lists of entries: added, removed, changed.
 
 use crate::manifest::{Entry, EntryKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 /// One changed path, with what it was and what it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub path: String,
     pub old_kind: EntryKind,
@@ -17,7 +17,7 @@ pub struct Change {
     pub new: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TreeDiff {
     pub added: Vec<Entry>,
     pub removed: Vec<Entry>,
@@ -71,7 +71,7 @@ pub fn diff(old: &[Entry], new: &[Entry]) -> TreeDiff {
 }
 
 /// A source tree compared with a manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceCheck {
     pub manifest_root: crate::digest::Digest,
     pub source_root: crate::digest::Digest,

@@ -1,1 +1,28 @@
-//! signing
+//! vouch's signing layer: minisign keys and signatures byte-compatible with
+//! the reference `minisign` CLI, the signed manifest's trusted comment and
+//! bundle signing, DSSE envelopes, the `trust.toml` policy, and rollback state.
+//!
+//! * [`keys`]: [`keys::PublicKey`], [`keys::SecretKey`] (generate, read with an
+//!   optional password, write encrypted or not), key ids.
+//! * [`sig`]: `.minisig` parsing (with minisign's comment limits), signing
+//!   (prehashed `ED`), verification (legacy `Ed` only when allowed).
+//! * [`manifest_sig`]: the pinned trusted comment of a manifest signature, its
+//!   binding to `manifest.json`, and signing a bundle directory.
+//! * [`dsse`]: DSSE envelopes signed with a minisign key's Ed25519 key.
+//! * [`policy`]: `trust.toml`, its lint, and evaluation of a bundle's signatures.
+//! * [`state`]: rollback protection for a reviewer's accepted releases.
+//!
+//! Nothing here prints or exits: every operation returns a typed error naming
+//! the file or key it is about.
+
+pub mod dsse;
+pub mod keys;
+pub mod manifest_sig;
+pub mod policy;
+pub mod release;
+pub mod sig;
+pub mod state;
+pub mod verify;
+
+pub use keys::{KeyId, PublicKey, SecretKey, SecretKeyFile};
+pub use sig::{Legacy, Signature};

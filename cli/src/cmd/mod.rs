@@ -1,8 +1,16 @@
 //! One thin module per subcommand.
 
 pub mod demo;
+pub mod export;
+pub mod key;
 pub mod manifest;
+pub mod password;
 pub mod rebuild;
+pub mod release;
+pub mod sign;
+pub mod trust;
+pub mod verify;
+pub mod verify_signature;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
@@ -12,5 +20,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Manifest(c) => manifest::run(c),
         Command::Demo(a) => demo::run(a),
         Command::Rebuild(a) => rebuild::run(a),
+        Command::Release(a) => release::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Export(c) => export::run(c),
+        Command::Key(c) => key::run(c),
+        Command::Sign(a) => sign::run(a),
+        Command::VerifySignature(a) => verify_signature::run(a),
+        Command::Trust(c) => trust::run(c),
     }
 }

@@ -1,0 +1,95 @@
+//! `vouch sign`: sign a file (`FILE.minisig`) or a bundle's manifest
+//! (`signatures/<KEYID>.minisig`).
+
+use crate::cmd::password::PasswordArgs;
+use crate::exit::{Status, hint};
+use crate::output::print_text;
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use vouch_signing::manifest_sig::{self, SigningTime};
+use vouch_signing::sig;
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// A file, or a bundle folder (holding manifest.json).
+    ///
+    /// A file gets FILE.minisig with minisign's trusted comment
+    /// `timestamp:<t>\tfile:<name>\thashed`. A bundle gets
+    /// signatures/<KEYID>.minisig over manifest.json, with the trusted comment
+    /// `timestamp:<t>\tfile:manifest.json\tvouch:v1\tproject:<name>\tversion:<v>\tsha256:<hex>`;
+    /// co-signers each add their own file.
+    pub path: PathBuf,
+    /// The minisign secret key (from `vouch key generate` or `minisign -G`).
+    #[arg(long, value_name = "SECRET")]
+    pub key: PathBuf,
+    /// Where to write a file's signature (default: FILE.minisig). Not for bundles.
+    #[arg(long, value_name = "SIG")]
+    pub sig: Option<PathBuf>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// The signing time, unix seconds or RFC 3339 (tests only; default: now).
+    #[arg(long, hide = true)]
+    pub now: Option<String>,
+}
+
+/// Parses a hidden `--now` value: unix seconds or RFC 3339.
+pub fn parse_now(v: &str) -> Result<i64> {
+    if let Ok(n) = v.parse::<i64>() {
+        return Ok(n);
+    }
+    time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .with_context(|| format!("--now {v:?} is neither unix seconds nor an RFC 3339 time"))
+}
+
+pub fn signing_time(now: &Option<String>) -> Result<SigningTime> {
+    Ok(match now {
+        Some(v) => SigningTime::At(parse_now(v)?),
+        None => SigningTime::Now,
+    })
+}
+
+pub fn run(a: SignArgs) -> Result<Status> {
+    let time = signing_time(&a.now)?;
+    let meta = std::fs::metadata(&a.path).with_context(|| format!("cannot read {}", a.path.display()))?;
+    let key = a.password.load_secret_key(&a.key)?;
+    if meta.is_dir() {
+        if a.sig.is_some() {
+            bail!("--sig is for files: a bundle's signature goes to signatures/<KEYID>.minisig");
+        }
+        let m = a.path.join(manifest_sig::MANIFEST_FILE);
+        if !m.is_file() {
+            return Err(hint(
+                anyhow::anyhow!("{} is a folder without {}", a.path.display(), manifest_sig::MANIFEST_FILE),
+                "give a bundle folder (made by `vouch release`) or a file",
+            ));
+        }
+        let s = manifest_sig::sign_bundle(&a.path, &key, time)?;
+        print_text(&format!(
+            "signed {} {} with key {}: {}\n",
+            s.comment.project,
+            s.comment.version,
+            s.key_id,
+            s.path.display()
+        ))?;
+        return Ok(Status::Held);
+    }
+    let name = file_name(&a.path)?;
+    let comment = sig::default_trusted_comment(time.unix(), &name);
+    let signature = sig::sign_file(&key, &a.path, &comment, None)?;
+    let out = a.sig.clone().unwrap_or_else(|| {
+        let mut p = a.path.clone().into_os_string();
+        p.push(".minisig");
+        PathBuf::from(p)
+    });
+    vouch_manifests::fsutil::write_atomic(&out, signature.to_text().as_bytes(), None)?;
+    print_text(&format!("signed {} with key {}: {}\n", a.path.display(), key.key_id(), out.display()))?;
+    Ok(Status::Held)
+}
+
+fn file_name(p: &Path) -> Result<String> {
+    let n = p.file_name().with_context(|| format!("{} has no file name", p.display()))?;
+    let n = n.to_str().with_context(|| format!("{} has a file name that is not UTF-8", p.display()))?;
+    Ok(n.to_string())
+}

@@ -1,0 +1,94 @@
+//! `vouch trust check`: lint a trust policy.
+
+use crate::exit::Status;
+use crate::output::{Format, print_json, print_text};
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use vouch_signing::policy::{Finding, Policy, Role, Severity};
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Lint a trust policy (trust.toml).
+    ///
+    /// Reports unknown roles, thresholds above the number of keys holding a
+    /// role, inverted validity windows, keys listed twice, and a missing
+    /// release threshold; prints the policy's sha256 so it can be pinned.
+    /// Exit 0 when usable (warnings allowed), 1 when it has errors, 2 when it
+    /// cannot be read or parsed.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The policy file.
+    pub policy: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Serialize)]
+struct RoleSummary {
+    role: Role,
+    threshold: u32,
+    keys: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct CheckOutput {
+    policy: String,
+    sha256: vouch_manifests::Digest,
+    keys: usize,
+    roles: Vec<RoleSummary>,
+    findings: Vec<Finding>,
+    usable: bool,
+}
+
+pub fn run(cmd: TrustCommand) -> Result<Status> {
+    match cmd {
+        TrustCommand::Check(a) => check(a),
+    }
+}
+
+fn check(a: CheckArgs) -> Result<Status> {
+    let p = Policy::read(&a.policy)?;
+    let roles = Role::ALL
+        .into_iter()
+        .map(|role| RoleSummary {
+            role,
+            threshold: p.threshold(role),
+            keys: p.keys.iter().filter(|k| k.roles.contains(&role)).map(|k| k.name.clone()).collect(),
+        })
+        .collect();
+    let out = CheckOutput {
+        policy: a.policy.display().to_string(),
+        sha256: p.sha256,
+        keys: p.keys.len(),
+        roles,
+        findings: p.findings().to_vec(),
+        usable: p.check_usable().is_ok(),
+    };
+    match a.format {
+        Format::Json => print_json(&out)?,
+        Format::Human => {
+            let mut s = String::new();
+            writeln!(s, "policy   {} ({})", out.policy, out.sha256)?;
+            writeln!(s, "keys     {}", out.keys)?;
+            for r in &out.roles {
+                writeln!(s, "role {:<9} threshold {}, keys: {}", r.role.as_str(), r.threshold, if r.keys.is_empty() { "none".to_string() } else { r.keys.join(", ") })?;
+            }
+            for f in &out.findings {
+                let tag = match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                writeln!(s, "{tag}: {}", f.message)?;
+            }
+            writeln!(s, "{}", if out.usable { "usable" } else { "NOT usable" })?;
+            print_text(&s)?;
+        }
+    }
+    Ok(if out.usable { Status::Held } else { Status::DoesNotHold })
+}

@@ -1,0 +1,256 @@
+//! Rollback protection: the releases a reviewer has accepted, kept in a
+//! JSON file (`--state FILE`).
+//!
+//! A release is refused when it is older than one already accepted for the
+//! same project, or has the version of an accepted release but a different
+//! manifest digest. Versions are compared as SemVer; when either version is
+//! not SemVer, releases are ordered by their signing time instead, and the
+//! [`Acceptance`] says so. Nothing is recorded until the caller has finished
+//! every other check and calls [`State::record`] then [`State::save`]
+//! (atomic).
+//!
+//! ```json
+//! {"schema": "vouch.state/v1", "projects": {"hello": [{"version": "1.2.0", "manifest_sha256": "sha256:...", "signed_at": 1767225600}]}}
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use vouch_manifests::Digest;
+
+/// The schema identifier of state files.
+pub const SCHEMA: &str = "vouch.state/v1";
+
+/// One accepted release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accepted {
+    pub version: String,
+    pub manifest_sha256: Digest,
+    /// The trusted signing time (unix seconds) of the accepted release.
+    pub signed_at: i64,
+}
+
+/// The reviewer's accepted releases, per project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub schema: String,
+    /// Project name → accepted releases, in the order they were accepted.
+    pub projects: BTreeMap<String, Vec<Accepted>>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State { schema: SCHEMA.into(), projects: BTreeMap::new() }
+    }
+}
+
+/// A release to check against the state.
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    pub project: &'a str,
+    pub version: &'a str,
+    pub manifest_sha256: Digest,
+    /// Trusted signing time (unix seconds).
+    pub signed_at: i64,
+}
+
+/// How a release was ordered against the accepted ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum Ordering {
+    /// Nothing accepted yet for the project.
+    First,
+    /// The same version and digest was accepted before.
+    AlreadyAccepted,
+    /// All versions compared are SemVer.
+    Semver,
+    /// Some version is not SemVer: ordered by signing time.
+    SigningTime { note: String },
+}
+
+/// A release that passed the rollback check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acceptance {
+    pub ordering: Ordering,
+}
+
+/// Why a release is refused, or the state file unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read state file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("state file {path} is not a vouch state file")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("state file {path} has schema {schema:?}, expected {SCHEMA:?}")]
+    Schema { path: PathBuf, schema: String },
+    #[error(
+        "rollback: {project} {version} is older than {accepted}, already accepted in {path} (compared as {by})"
+    )]
+    Rollback { path: PathBuf, project: String, version: String, accepted: String, by: String },
+    #[error(
+        "{project} {version} has manifest digest {actual}, but {path} accepted {project} {version} with digest {accepted}"
+    )]
+    DigestChanged { path: PathBuf, project: String, version: String, accepted: Digest, actual: Digest },
+    #[error(transparent)]
+    Write(#[from] vouch_manifests::fsutil::WriteError),
+    #[error("cannot serialize the state")]
+    Serialize(#[source] serde_json::Error),
+}
+
+impl StateError {
+    /// Whether this is a refused release (exit 1) rather than an unusable file (exit 2).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, StateError::Rollback { .. } | StateError::DigestChanged { .. })
+    }
+}
+
+fn semver(v: &str) -> Option<semver::Version> {
+    semver::Version::parse(v).ok()
+}
+
+impl State {
+    /// Loads a state file; a missing file is an empty state (first use).
+    pub fn load(path: &Path) -> Result<State, StateError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+            Err(source) => return Err(StateError::Read { path: path.to_path_buf(), source }),
+        };
+        let s: State =
+            serde_json::from_slice(&bytes).map_err(|source| StateError::Parse { path: path.to_path_buf(), source })?;
+        if s.schema != SCHEMA {
+            return Err(StateError::Schema { path: path.to_path_buf(), schema: s.schema });
+        }
+        Ok(s)
+    }
+
+    /// Checks a release; `path` names the state file in errors.
+    pub fn check(&self, c: &Candidate<'_>, path: &Path) -> Result<Acceptance, StateError> {
+        let Some(accepted) = self.projects.get(c.project).filter(|a| !a.is_empty()) else {
+            return Ok(Acceptance { ordering: Ordering::First });
+        };
+        if let Some(same) = accepted.iter().find(|a| a.version == c.version) {
+            if same.manifest_sha256 != c.manifest_sha256 {
+                return Err(StateError::DigestChanged {
+                    path: path.to_path_buf(),
+                    project: c.project.into(),
+                    version: c.version.into(),
+                    accepted: same.manifest_sha256,
+                    actual: c.manifest_sha256,
+                });
+            }
+            return Ok(Acceptance { ordering: Ordering::AlreadyAccepted });
+        }
+        let new = semver(c.version);
+        let mut by_time: Option<String> = None;
+        for a in accepted {
+            match (&new, semver(&a.version)) {
+                (Some(n), Some(old)) => {
+                    if n < &old {
+                        return Err(StateError::Rollback {
+                            path: path.to_path_buf(),
+                            project: c.project.into(),
+                            version: c.version.into(),
+                            accepted: a.version.clone(),
+                            by: "SemVer".into(),
+                        });
+                    }
+                }
+                _ => {
+                    let not = if new.is_none() { c.version } else { a.version.as_str() };
+                    let note = format!("{not:?} is not SemVer: ordered by signing time");
+                    if c.signed_at < a.signed_at {
+                        return Err(StateError::Rollback {
+                            path: path.to_path_buf(),
+                            project: c.project.into(),
+                            version: c.version.into(),
+                            accepted: format!("{} (signed at {})", a.version, crate::policy::show_time(a.signed_at)),
+                            by: format!("signing time, since {note}"),
+                        });
+                    }
+                    by_time.get_or_insert(note);
+                }
+            }
+        }
+        Ok(Acceptance { ordering: by_time.map_or(Ordering::Semver, |note| Ordering::SigningTime { note }) })
+    }
+
+    /// Records an accepted release (call after every check passed).
+    pub fn record(&mut self, c: &Candidate<'_>) {
+        let list = self.projects.entry(c.project.to_string()).or_default();
+        if !list.iter().any(|a| a.version == c.version) {
+            list.push(Accepted {
+                version: c.version.to_string(),
+                manifest_sha256: c.manifest_sha256,
+                signed_at: c.signed_at,
+            });
+        }
+    }
+
+    /// Writes the state atomically (pretty JSON, a final newline).
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(StateError::Serialize)?;
+        bytes.push(b'\n');
+        vouch_manifests::fsutil::write_atomic(path, &bytes, None)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand<'a>(v: &'a str, d: &[u8], t: i64) -> Candidate<'a> {
+        Candidate { project: "hello", version: v, manifest_sha256: Digest::of(d), signed_at: t }
+    }
+
+    #[test]
+    fn semver_rollback_and_same_version() {
+        let p = Path::new("state.json");
+        let mut s = State::default();
+        assert_eq!(s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering, Ordering::First);
+        s.record(&cand("1.2.0", b"a", 10));
+        assert_eq!(s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering, Ordering::AlreadyAccepted);
+        assert!(matches!(s.check(&cand("1.2.0", b"b", 10), p), Err(StateError::DigestChanged { .. })));
+        // 1.10.0 > 1.2.0 as SemVer even though it sorts lower as text and is signed earlier.
+        assert_eq!(s.check(&cand("1.10.0", b"c", 5), p).unwrap().ordering, Ordering::Semver);
+        let e = s.check(&cand("1.1.9", b"d", 50), p).unwrap_err();
+        assert!(e.is_refusal() && e.to_string().contains("older than 1.2.0"), "{e}");
+        // Pre-release is older than the release.
+        assert!(s.check(&cand("1.2.0-rc.1", b"e", 50), p).is_err());
+    }
+
+    #[test]
+    fn non_semver_ordered_by_time() {
+        let p = Path::new("state.json");
+        let mut s = State::default();
+        s.record(&cand("2026.05", b"a", 100));
+        let ok = s.check(&cand("2026.06", b"b", 200), p).unwrap();
+        assert!(matches!(ok.ordering, Ordering::SigningTime { .. }));
+        let e = s.check(&cand("2026.07", b"c", 50), p).unwrap_err();
+        assert!(e.to_string().contains("signing time"), "{e}");
+    }
+
+    #[test]
+    fn save_load_round_trip() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s.json");
+        assert_eq!(State::load(&p).unwrap(), State::default());
+        let mut s = State::default();
+        s.record(&cand("1.0.0", b"a", 1));
+        s.save(&p).unwrap();
+        assert_eq!(State::load(&p).unwrap(), s);
+        std::fs::write(&p, "{").unwrap();
+        assert!(State::load(&p).unwrap_err().to_string().contains("s.json"));
+    }
+}

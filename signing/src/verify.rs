@@ -1,0 +1,504 @@
+//! Verification of a signed bundle, the reviewer's one offline command:
+//! well-formedness, signatures against the trust policy (and rollback
+//! state), the DSSE provenance, and optionally the reviewed source and
+//! deployed binaries. Every step is reported; nothing here touches the
+//! network.
+
+use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
+use crate::manifest_sig::read_bundle_signatures;
+use crate::policy::{BuilderReport, Evidence, Policy, Report as PolicyReport, Role};
+use crate::release::PROVENANCE_FILE;
+use crate::sig::Legacy;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use vouch_manifests::Digest;
+use vouch_manifests::bundle::OpenBundle;
+use vouch_manifests::diff::SourceCheck;
+use vouch_manifests::digest::hash_reader;
+use vouch_manifests::scan::ScanOptions;
+
+/// Schema of the JSON report.
+pub const REPORT_SCHEMA: &str = "vouch.verify-report/v1";
+
+/// What to check beyond the bundle itself.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// The reviewed source tree to compare with the manifest.
+    pub source: Option<ScanOptions>,
+    /// Files on the reviewer's machine to match against the artifacts.
+    pub artifacts: Vec<PathBuf>,
+    pub legacy: Legacy,
+}
+
+/// One step of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// `bundle`, `signatures`, `provenance`, `rollback`, `source`, `artifacts`.
+    pub name: String,
+    pub held: bool,
+    /// One line per finding; failures name the file and both digests.
+    pub details: Vec<String>,
+}
+
+/// How one given file matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactMatch {
+    pub file: String,
+    pub digest: Option<Digest>,
+    /// The release artifact with the same digest.
+    pub matches: Option<String>,
+    /// When none matches: the artifact with the closest name, and its digest.
+    pub closest: Option<String>,
+    pub closest_digest: Option<Digest>,
+    pub error: Option<String>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    pub schema: String,
+    pub bundle: String,
+    pub project: String,
+    pub version: String,
+    pub manifest_sha256: Digest,
+    pub policy: String,
+    pub policy_sha256: Digest,
+    /// Key ids (and policy names) whose signatures counted.
+    pub counted_keys: Vec<String>,
+    pub checks: Vec<Check>,
+    pub artifacts: Vec<ArtifactMatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceCheck>,
+    /// The signing time rollback protection used, when versions are not SemVer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<i64>,
+    pub held: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Signatures(#[from] crate::manifest_sig::BundleSignError),
+    #[error(transparent)]
+    Scan(#[from] vouch_manifests::scan::ScanError),
+    #[error("artifact {path} is a directory: give the file to check")]
+    ArtifactIsDirectory { path: PathBuf },
+    #[error("cannot read artifact {path}")]
+    Artifact {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+}
+
+impl VerifyError {
+    /// Errors about the reviewer's own inputs (exit 2) vs the bundle.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, VerifyError::State(s) if s.is_refusal())
+    }
+}
+
+fn check(name: &str) -> Check {
+    Check { name: name.into(), held: true, details: Vec::new() }
+}
+
+impl Check {
+    fn fail(&mut self, detail: String) {
+        self.held = false;
+        self.details.push(detail);
+    }
+    fn note(&mut self, detail: String) {
+        self.details.push(detail);
+    }
+}
+
+fn file_digest(path: &Path) -> std::io::Result<(Digest, u64)> {
+    let f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    hash_reader(f, &mut buf)
+}
+
+/// Step 1: every file the manifest lists is present with its digest; any
+/// copied artifacts match.
+fn check_wellformed(b: &OpenBundle) -> Check {
+    let mut c = check("bundle");
+    let m = &b.manifest;
+    c.note(format!("manifest.json parses as {} (schema {}), {} files", m.bundle_name(), m.schema, m.source.count));
+    let mut listed: Vec<(String, Digest)> = m.sboms.iter().flatten().map(|s| (s.path.to_string(), s.digest)).collect();
+    if let Some(v) = m.build.as_ref().and_then(|b| b.vendored.as_ref()) {
+        listed.push((v.path.to_string(), v.digest));
+    }
+    for (rel, want) in listed {
+        let p = b.dir.join(&rel);
+        match file_digest(&p) {
+            Ok((d, _)) if d == want => c.note(format!("{rel} present, {d}")),
+            Ok((d, _)) => c.fail(format!("{rel} was altered: manifest {want}, bundle {d}")),
+            Err(_) => c.fail(format!("{rel} is listed in the manifest but missing from the bundle")),
+        }
+    }
+    let adir = b.dir.join("artifacts");
+    if adir.is_dir() {
+        for a in m.artifacts.iter().flatten() {
+            let p = adir.join(a.path.to_path());
+            match file_digest(&p) {
+                Ok((d, _)) if d == a.digest => c.note(format!("artifacts/{} present, {d}", a.path)),
+                Ok((d, _)) => c.fail(format!("artifacts/{} was altered: manifest {}, bundle {d}", a.path, a.digest)),
+                Err(_) => c.fail(format!("artifacts/{} is missing from the bundle's artifacts/", a.path)),
+            }
+        }
+    }
+    c
+}
+
+/// Rebuild reports under `reports/` whose signature verifies with a policy
+/// key holding the builder role, which reproduced exactly this manifest.
+fn builder_reports(b: &OpenBundle, policy: &Policy, legacy: Legacy, c: &mut Check) -> Vec<BuilderReport> {
+    let mut out = Vec::new();
+    let dir = b.dir.join("reports");
+    let Ok(rd) = std::fs::read_dir(&dir) else { return out };
+    let mut names: Vec<String> = rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".json")).collect();
+    names.sort();
+    for name in names {
+        let rel = format!("reports/{name}");
+        let path = dir.join(&name);
+        let sig_path = dir.join(format!("{name}.minisig"));
+        let result = (|| -> Result<BuilderReport, String> {
+            let sig = crate::sig::Signature::read(&sig_path).map_err(|e| e.to_string())?;
+            let key = policy.key(sig.key_id).ok_or_else(|| format!("signed by key {}, which is not in the policy", sig.key_id))?;
+            if !key.roles.contains(&Role::Builder) {
+                return Err(format!("signed by {} ({}), which has no builder role", key.name, sig.key_id));
+            }
+            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read: {e}"))?;
+            sig.verify(&key.public, &bytes, legacy, &rel, &rel).map_err(|e| e.to_string())?;
+            let ts = sig.timestamp().ok_or("its trusted comment has no timestamp")?;
+            let report: vouch_manifests::rebuild::RebuildReport =
+                serde_json::from_slice(&bytes).map_err(|e| format!("not a rebuild report: {e}"))?;
+            if report.manifest_digest != b.manifest_digest {
+                return Err(format!("reports on manifest {}, not this one ({})", report.manifest_digest, b.manifest_digest));
+            }
+            if !report.reproduced {
+                return Err(format!("{} did not reproduce the release", key.name));
+            }
+            Ok(BuilderReport { source: rel.clone(), key_id: sig.key_id, timestamp: ts })
+        })();
+        match result {
+            Ok(r) => {
+                c.note(format!("{rel}: reproduced, signed by {}", r.key_id));
+                out.push(r);
+            }
+            Err(why) => c.note(format!("{rel}: does not count: {why}")),
+        }
+    }
+    out
+}
+
+/// Step 3: the provenance is signed by a counted release key and agrees
+/// with the manifest.
+fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check {
+    let mut c = check("provenance");
+    let m = &b.manifest;
+    let env = match crate::release::read_provenance(&b.dir) {
+        Ok(Some((_, env))) => env,
+        Ok(None) => {
+            if m.artifacts.as_ref().is_some_and(|a| !a.is_empty()) {
+                c.fail(format!("{PROVENANCE_FILE} is missing, but the manifest lists artifacts"));
+            } else {
+                c.note(format!("no {PROVENANCE_FILE} (the manifest lists no artifacts)"));
+            }
+            return c;
+        }
+        Err(e) => {
+            c.fail(format!("{PROVENANCE_FILE}: {e}"));
+            return c;
+        }
+    };
+    let counted: Vec<_> = pr
+        .signatures
+        .iter()
+        .filter(|s| s.counted && s.roles.contains(&Role::Release))
+        .filter_map(|s| s.key_id)
+        .collect();
+    let mut payload = None;
+    for id in &counted {
+        if let Some(k) = policy.key(*id)
+            && let Ok(p) = env.verify_typed(&k.public, IN_TOTO_PAYLOAD_TYPE, PROVENANCE_FILE)
+        {
+            c.note(format!("signed by {} ({id}), a counted release key", k.name));
+            payload = Some(p);
+            break;
+        }
+    }
+    let Some(payload) = payload else {
+        c.fail(format!("{PROVENANCE_FILE} is not signed by any counted release key"));
+        return c;
+    };
+    let st: serde_json::Value = match serde_json::from_slice(&payload) {
+        Ok(v) => v,
+        Err(e) => {
+            c.fail(format!("{PROVENANCE_FILE}: the payload is not JSON: {e}"));
+            return c;
+        }
+    };
+    if st["_type"] != vouch_manifests::provenance::STATEMENT_TYPE || st["predicateType"] != vouch_manifests::provenance::PREDICATE_TYPE {
+        c.fail(format!("{PROVENANCE_FILE}: not an in-toto v1 statement with SLSA provenance v1"));
+        return c;
+    }
+    let mut subjects: Vec<(String, String)> = st["subject"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| (s["name"].as_str().unwrap_or_default().to_string(), s["digest"]["sha256"].as_str().unwrap_or_default().to_string()))
+        .collect();
+    subjects.sort();
+    let mut want: Vec<(String, String)> = m.artifacts.iter().flatten().map(|a| (a.path.to_string(), a.digest.hex())).collect();
+    want.sort();
+    if subjects == want {
+        c.note(format!("subjects equal the manifest's {} artifacts", want.len()));
+    } else {
+        for (n, d) in &want {
+            match subjects.iter().find(|(sn, _)| sn == n) {
+                Some((_, sd)) if sd == d => {}
+                Some((_, sd)) => c.fail(format!("subject {n}: provenance sha256:{sd}, manifest sha256:{d}")),
+                None => c.fail(format!("artifact {n} (sha256:{d}) is not a subject of the provenance")),
+            }
+        }
+        for (n, _) in &subjects {
+            if !want.iter().any(|(wn, _)| wn == n) {
+                c.fail(format!("subject {n} is not an artifact of the manifest"));
+            }
+        }
+    }
+    let src = &st["predicate"]["buildDefinition"]["externalParameters"]["source"];
+    let ann = &src["annotations"];
+    let root = m.source.merkle_root.to_string();
+    if ann["vouch.merkle_root"] != root.as_str() {
+        c.fail(format!("source merkle root: provenance {}, manifest {root}", ann["vouch.merkle_root"]));
+    }
+    let md = b.manifest_digest.to_string();
+    if ann["vouch.manifest_digest"] != md.as_str() {
+        c.fail(format!("manifest digest: provenance {}, bundle {md}", ann["vouch.manifest_digest"]));
+    }
+    if let Some(v) = &m.source.vcs
+        && src["digest"]["gitCommit"] != v.commit.as_str()
+    {
+        c.fail(format!("git commit: provenance {}, manifest {}", src["digest"]["gitCommit"], v.commit));
+    }
+    if c.held {
+        c.note("source identity (merkle root, manifest digest, commit) agrees with the manifest".into());
+    }
+    c
+}
+
+/// The artifact whose path is closest to `file` by name.
+fn closest<'a>(file: &Path, arts: &'a [vouch_manifests::manifest::Artifact]) -> Option<&'a vouch_manifests::manifest::Artifact> {
+    let name = file.file_name()?.to_str()?;
+    let score = |a: &vouch_manifests::manifest::Artifact| {
+        let an = a.path.file_name();
+        if an == name {
+            return usize::MAX;
+        }
+        an.chars().zip(name.chars()).take_while(|(x, y)| x == y).count()
+    };
+    arts.iter().max_by_key(|a| score(a))
+}
+
+/// Step 5: each given file against the release's artifacts.
+fn check_artifacts(b: &OpenBundle, files: &[PathBuf]) -> Result<(Check, Vec<ArtifactMatch>), VerifyError> {
+    let mut c = check("artifacts");
+    let arts: Vec<_> = b.manifest.artifacts.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    for f in files {
+        let meta = std::fs::metadata(f).map_err(|source| VerifyError::Artifact { path: f.clone(), source })?;
+        if meta.is_dir() {
+            return Err(VerifyError::ArtifactIsDirectory { path: f.clone() });
+        }
+        let (d, _) = file_digest(f).map_err(|source| VerifyError::Artifact { path: f.clone(), source })?;
+        let shown = f.display().to_string();
+        if let Some(a) = arts.iter().find(|a| a.digest == d) {
+            c.note(format!("{shown} is artifact {} ({d})", a.path));
+            out.push(ArtifactMatch { file: shown, digest: Some(d), matches: Some(a.path.to_string()), closest: None, closest_digest: None, error: None });
+        } else {
+            let near = closest(f, &arts);
+            match near {
+                Some(a) => c.fail(format!("{shown} ({d}) matches no artifact; closest by name: {} ({})", a.path, a.digest)),
+                None => c.fail(format!("{shown} ({d}) matches no artifact: the release lists none")),
+            }
+            out.push(ArtifactMatch {
+                file: shown,
+                digest: Some(d),
+                matches: None,
+                closest: near.map(|a| a.path.to_string()),
+                closest_digest: near.map(|a| a.digest),
+                error: None,
+            });
+        }
+    }
+    Ok((c, out))
+}
+
+/// Runs every check. `state` is the reviewer's rollback state file: the
+/// release is checked against it, and recorded only when everything held.
+pub fn verify(
+    b: &OpenBundle,
+    policy: &Policy,
+    opts: &VerifyOptions,
+    state: Option<&Path>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifyReport, VerifyError> {
+    let m = &b.manifest;
+    let mut checks = Vec::new();
+    checks.push(check_wellformed(b));
+
+    // 2. Signatures against the policy, counting rebuild reports for builders.
+    let sigs = read_bundle_signatures(&b.dir)?;
+    let mut sc = check("signatures");
+    let reports = builder_reports(b, policy, opts.legacy, &mut sc);
+    let manifest_path = b.origin.join("manifest.json");
+    let pr = policy.evaluate(&Evidence {
+        manifest_path: &manifest_path,
+        manifest_bytes: &b.manifest_bytes,
+        signatures: &sigs,
+        builder_reports: &reports,
+        legacy: opts.legacy,
+    });
+    if sigs.is_empty() {
+        sc.fail("the bundle has no signatures/*.minisig".into());
+    }
+    for s in &pr.signatures {
+        let who = match (&s.key_name, s.key_id) {
+            (Some(n), Some(id)) => format!("{n} ({id})"),
+            (None, Some(id)) => format!("key {id}"),
+            _ => "unknown key".into(),
+        };
+        let file = Path::new(&s.file).file_name().and_then(|n| n.to_str()).unwrap_or(&s.file).to_string();
+        if s.counted {
+            let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
+            sc.note(format!("signatures/{file}: {who} counted for {}", roles.join(", ")));
+        } else {
+            sc.note(format!("signatures/{file}: {who} does not count: {}", s.reason.clone().unwrap_or_default()));
+        }
+    }
+    for r in &pr.roles {
+        let line = format!("role {}: {} of {} required keys ({})", r.role.as_str(), r.valid, r.threshold, r.keys.join(", "));
+        if r.held {
+            sc.note(line);
+        } else {
+            sc.fail(line);
+        }
+    }
+    if !pr.held {
+        sc.held = false;
+    }
+    let counted_keys: Vec<String> = pr
+        .signatures
+        .iter()
+        .chain(&pr.builder_reports)
+        .filter(|s| s.counted)
+        .map(|s| format!("{} ({})", s.key_name.clone().unwrap_or_default(), s.key_id.map(|k| k.hex()).unwrap_or_default()))
+        .collect();
+    checks.push(sc);
+
+    // Rollback, against the reviewer's state.
+    let mut pending_state = None;
+    if let Some(path) = state {
+        let mut rc = check("rollback");
+        match pr.signed_at {
+            None => rc.fail("no counted release signature gives a signing time to check rollback with".into()),
+            Some(t) => {
+                let st = crate::state::State::load(path)?;
+                let cand = crate::state::Candidate {
+                    project: &m.project.name,
+                    version: &m.project.version,
+                    manifest_sha256: b.manifest_digest,
+                    signed_at: t,
+                };
+                match st.check(&cand, path) {
+                    Ok(acc) => {
+                        rc.note(match acc.ordering {
+                            crate::state::Ordering::First => "first release accepted for this project".into(),
+                            crate::state::Ordering::AlreadyAccepted => "already accepted (same version and digest)".into(),
+                            crate::state::Ordering::Semver => "newer than every accepted release (SemVer)".into(),
+                            crate::state::Ordering::SigningTime { note } => format!("newer by signing time: {note}"),
+                        });
+                        pending_state = Some((st, t));
+                    }
+                    Err(e) if e.is_refusal() => rc.fail(e.to_string()),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        checks.push(rc);
+    }
+
+    checks.push(check_provenance(b, policy, &pr));
+
+    let mut source = None;
+    if let Some(so) = &opts.source {
+        let sc = vouch_manifests::diff::check_source(m, so, progress)?;
+        let mut c = check("source");
+        for e in &sc.diff.added {
+            c.fail(format!("added     {} {}", e.path, e.content_id()));
+        }
+        for e in &sc.diff.removed {
+            c.fail(format!("removed   {} {}", e.path, e.content_id()));
+        }
+        for ch in &sc.diff.changed {
+            if ch.old_kind != ch.new_kind {
+                c.fail(format!("kind      {}: manifest {}, source {}", ch.path, ch.old_kind, ch.new_kind));
+            }
+            if ch.old != ch.new {
+                c.fail(format!("modified  {}: manifest {}, source {}", ch.path, ch.old, ch.new));
+            }
+        }
+        if sc.manifest_root == sc.source_root {
+            c.note(format!("{} equals the manifest: merkle root {}", so.root.display(), sc.source_root));
+        } else {
+            c.fail(format!("merkle root: manifest {}, source {}", sc.manifest_root, sc.source_root));
+        }
+        checks.push(c);
+        source = Some(sc);
+    }
+
+    let mut artifacts = Vec::new();
+    if !opts.artifacts.is_empty() {
+        let (c, a) = check_artifacts(b, &opts.artifacts)?;
+        checks.push(c);
+        artifacts = a;
+    }
+
+    let held = checks.iter().all(|c| c.held);
+    if held
+        && let (Some(path), Some((mut st, t))) = (state, pending_state)
+    {
+        st.record(&crate::state::Candidate {
+            project: &m.project.name,
+            version: &m.project.version,
+            manifest_sha256: b.manifest_digest,
+            signed_at: t,
+        });
+        st.save(path)?;
+    }
+    Ok(VerifyReport {
+        schema: REPORT_SCHEMA.into(),
+        bundle: b.origin.display().to_string(),
+        project: m.project.name.clone(),
+        version: m.project.version.clone(),
+        manifest_sha256: b.manifest_digest,
+        policy: policy.path.display().to_string(),
+        policy_sha256: pr.policy_sha256,
+        counted_keys,
+        checks,
+        artifacts,
+        source,
+        signed_at: pr.signed_at,
+        held,
+    })
+}
