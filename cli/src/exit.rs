@@ -83,8 +83,10 @@ pub fn finish(result: anyhow::Result<Status>) -> ExitCode {
         Err(err) => {
             // A closed pipe (e.g. `vouch ... | head`) exits quietly.
             if err.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                    || c.downcast_ref::<serde_json::Error>()
+                        .and_then(|e| e.io_error_kind())
+                        .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::from(2);
             }

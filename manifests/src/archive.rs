@@ -106,6 +106,11 @@ pub fn write_bundle_tar(bundle_dir: &Path, top: &str, mtime: u64, out: &Path) ->
         let mut w = b.into_inner().map_err(werr)?;
         w.flush().map_err(werr)?;
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(werr)?;
+    }
     tmp.as_file().sync_all().map_err(werr)?;
     tmp.persist(out).map_err(|e| werr(e.error))?;
     Ok(())

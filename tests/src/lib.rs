@@ -209,3 +209,99 @@ pub fn git(dir: &Path, args: &[&str]) -> Run {
         .env("HOME", dir)
         .run()
 }
+
+/// A release engineer's set-up: a key pair, a copy of the example project,
+/// and a bundles directory.
+pub struct Release {
+    pub dir: Dir,
+    pub key: PathBuf,
+    pub public: PathBuf,
+    pub src: PathBuf,
+    pub bundles: PathBuf,
+    pub key_id: String,
+}
+
+/// Copies a directory tree (files and directories only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let name = e.file_name();
+        if name == "target" {
+            continue;
+        }
+        let ft = e.file_type().expect("file type");
+        if ft.is_dir() {
+            copy_tree(&e.path(), &to.join(&name));
+        } else if ft.is_file() {
+            std::fs::copy(e.path(), to.join(&name)).expect("copy");
+        }
+    }
+}
+
+impl Release {
+    /// A fresh key (unencrypted, named `release`) and a copy of examples/hello
+    /// at `<dir>/src`.
+    pub fn new() -> Release {
+        let dir = Dir::new();
+        let src = dir.join("src");
+        copy_tree(&repo_root().join("examples/hello"), &src);
+        let keys = dir.mkdir("keys");
+        let r = TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "release", "--unencrypted"]).run();
+        r.ok();
+        let public = keys.join("release.pub");
+        let key_id = String::from_utf8(std::fs::read(&public).unwrap())
+            .unwrap()
+            .lines()
+            .next()
+            .and_then(|l| l.rsplit(' ').next().map(str::to_string))
+            .unwrap();
+        Release { key: keys.join("release.key"), public, src, bundles: dir.join("bundles"), key_id, dir }
+    }
+
+    /// `vouch release` of the example with a real `cargo build --release
+    /// --locked`, plus `extra` arguments before `--`.
+    pub fn release(&self, version: &str, extra: &[&str]) -> Run {
+        let mut args: Vec<String> = vec![
+            "release".into(),
+            "--source".into(),
+            self.src.display().to_string(),
+            "--name".into(),
+            "hello".into(),
+            "--version".into(),
+            version.into(),
+            "--key".into(),
+            self.key.display().to_string(),
+            "--out".into(),
+            self.bundles.display().to_string(),
+            "--no-git".into(),
+            "--exclude".into(),
+            "target".into(),
+            "--artifact".into(),
+            "target/release/hello".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(["--", "cargo", "build", "--release", "--locked"].iter().map(|s| s.to_string()));
+        TestCommand::vouch(args).env("SOURCE_DATE_EPOCH", "1700000000").run()
+    }
+
+    /// A trust policy trusting the release key for `roles`.
+    pub fn policy(&self, name: &str, roles: &[&str]) -> PathBuf {
+        let line = String::from_utf8(std::fs::read(&self.public).unwrap()).unwrap().lines().nth(1).unwrap().to_string();
+        let roles = roles.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join(", ");
+        self.dir.write(
+            name,
+            format!("[keys.acme-release]\npublic = \"{line}\"\nroles = [{roles}]\n\n[roles.release]\nthreshold = 1\n"),
+        )
+    }
+
+    pub fn bundle(&self, version: &str) -> PathBuf {
+        self.bundles.join(format!("hello-{version}"))
+    }
+}
+
+impl Default for Release {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -22,6 +22,10 @@ pub struct VerifyArgs {
     /// Also check that this source tree equals the manifest.
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
+    /// With --source: leave out paths matching this glob (repeatable), e.g. a
+    /// build's `target` in a source copy that was built in place.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// Also check that this file is an artifact of the release (repeatable).
     #[arg(long, value_name = "FILE")]
     pub artifact: Vec<PathBuf>,
@@ -45,7 +49,7 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
             selection: Selection::Auto,
             tracked: Tracked::Index,
             dirty: Dirty::Allow,
-            excludes: Vec::new(),
+            excludes: a.exclude.clone(),
         }),
         artifacts: a.artifact.clone(),
         legacy: if a.allow_legacy { Legacy::Allow } else { Legacy::Refuse },
