@@ -152,10 +152,10 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan,
                 let s = String::from_utf8(t.path).map_err(|e| ScanError::NonUtf8 {
                     path: root.join(String::from_utf8_lossy(e.as_bytes()).into_owned()),
                 })?;
-                let rel = RelPath::new(s)?;
-                if excluded(&excludes, &rel) {
+                if excluded(&excludes, &s) {
                     continue;
                 }
+                let rel = RelPath::new(s)?;
                 c.push(Candidate { rel, submodule: t.submodule });
             }
             let vcs = Vcs {
@@ -207,11 +207,10 @@ fn build_globs(patterns: &[String]) -> Result<globset::GlobSet, ScanError> {
 }
 
 /// True when the path or any of its parent directories matches.
-fn excluded(globs: &globset::GlobSet, rel: &RelPath) -> bool {
+fn excluded(globs: &globset::GlobSet, s: &str) -> bool {
     if globs.is_empty() {
         return false;
     }
-    let s = rel.as_str();
     if globs.is_match(s) {
         return true;
     }
@@ -236,7 +235,7 @@ fn walk(root: &Path, excludes: &globset::GlobSet) -> Result<Vec<Candidate>, Scan
             continue;
         }
         let rel = relative(root, entry.path())?;
-        if !excludes.is_empty() && excludes.is_match(rel.as_str()) {
+        if !excludes.is_empty() && excludes.is_match(&rel) {
             if ft.is_dir() {
                 it.skip_current_dir();
             }
@@ -246,7 +245,7 @@ fn walk(root: &Path, excludes: &globset::GlobSet) -> Result<Vec<Candidate>, Scan
             continue;
         }
         if ft.is_file() || ft.is_symlink() {
-            out.push(Candidate { rel, submodule: None });
+            out.push(Candidate { rel: RelPath::new(rel)?, submodule: None });
         } else {
             return Err(special(entry.path(), ft));
         }
@@ -254,7 +253,9 @@ fn walk(root: &Path, excludes: &globset::GlobSet) -> Result<Vec<Candidate>, Scan
     Ok(out)
 }
 
-fn relative(root: &Path, path: &Path) -> Result<RelPath, ScanError> {
+/// The `/`-separated relative path, not yet checked (so that an exclude
+/// glob can leave out a name the path rules would refuse).
+fn relative(root: &Path, path: &Path) -> Result<String, ScanError> {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let mut s = String::new();
     for c in rel.components() {
@@ -264,7 +265,7 @@ fn relative(root: &Path, path: &Path) -> Result<RelPath, ScanError> {
         }
         s.push_str(part);
     }
-    Ok(RelPath::new(s)?)
+    Ok(s)
 }
 
 fn special(path: &Path, ft: std::fs::FileType) -> ScanError {
