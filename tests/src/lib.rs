@@ -262,6 +262,15 @@ impl Release {
     /// `vouch release` of the example with a real `cargo build --release
     /// --locked`, plus `extra` arguments before `--`.
     pub fn release(&self, version: &str, extra: &[&str]) -> Run {
+        self.run_release(version, extra, &["cargo", "build", "--release", "--locked"])
+    }
+
+    /// `vouch release` recording the already-built artifact, no build command.
+    pub fn record(&self, version: &str, extra: &[&str]) -> Run {
+        self.run_release(version, extra, &[])
+    }
+
+    fn run_release(&self, version: &str, extra: &[&str], build: &[&str]) -> Run {
         let mut args: Vec<String> = vec![
             "release".into(),
             "--source".into(),
@@ -281,7 +290,10 @@ impl Release {
             "target/release/hello".into(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
-        args.extend(["--", "cargo", "build", "--release", "--locked"].iter().map(|s| s.to_string()));
+        if !build.is_empty() {
+            args.push("--".into());
+            args.extend(build.iter().map(|s| s.to_string()));
+        }
         TestCommand::vouch(args).env("SOURCE_DATE_EPOCH", "1700000000").run()
     }
 

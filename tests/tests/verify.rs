@@ -1,0 +1,208 @@
+//! End-to-end tests of `vouch verify` (issue 6): the reviewer's offline
+//! check of a real signed bundle, its JSON report parsed into typed structs,
+//! inside a network namespace with no interfaces, and every named failure.
+
+use std::path::{Path, PathBuf};
+use vouch_signing::verify::VerifyReport;
+use vouch_tests::{Dir, Release, TestCommand, repo_root};
+
+fn verify(bundle: &Path, policy: &Path, extra: &[&str]) -> vouch_tests::Run {
+    let mut a = vec!["verify".to_string(), bundle.display().to_string(), "--trust".into(), policy.display().to_string()];
+    a.extend(extra.iter().map(|s| s.to_string()));
+    TestCommand::vouch(a).run()
+}
+
+fn sbom_fixture() -> PathBuf {
+    repo_root().join("../shared/fixtures/sbom/cyclonedx/dropwizard-1.3.15.cdx.json")
+}
+
+/// A released example with an SBOM, an archive and the artifacts copied in.
+fn released() -> (Release, PathBuf) {
+    let r = Release::new();
+    let sbom = r.dir.join("dropwizard.cdx.json");
+    std::fs::copy(sbom_fixture(), &sbom).unwrap();
+    r.release("0.1.0", &["--archive", "--include-artifacts", "--sbom", sbom.to_str().unwrap()]).ok();
+    let policy = r.policy("trust.toml", &["release"]);
+    (r, policy)
+}
+
+#[test]
+fn a_good_bundle_verifies_as_directory_and_archive_offline() {
+    let (r, policy) = released();
+    let b = r.bundle("0.1.0");
+    let bin = r.src.join("target/release/hello");
+    let args = ["--source", r.src.to_str().unwrap(), "--exclude", "target", "--artifact", bin.to_str().unwrap()];
+    verify(&b, &policy, &args).ok().says("VERIFIED: hello 0.1.0").says("acme-release");
+
+    let json = verify(&b, &policy, &[&args[..], &["--format", "json"]].concat());
+    json.ok();
+    let report: VerifyReport = json.json();
+    assert!(report.held);
+    assert_eq!(report.project, "hello");
+    let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["bundle", "signatures", "provenance", "source", "artifacts"]);
+    assert!(report.checks.iter().all(|c| c.held));
+    assert_eq!(report.artifacts[0].matches.as_deref(), Some("target/release/hello"));
+    let policy_sum = vouch_manifests::Digest::of(&std::fs::read(&policy).unwrap());
+    assert_eq!(report.policy_sha256, policy_sum);
+    assert!(report.source.as_ref().unwrap().diff.is_empty());
+
+    // The archive, read into a private temporary directory that is removed.
+    let tmp = Dir::new();
+    let tar = r.bundles.join("hello-0.1.0.tar");
+    TestCommand::vouch(["verify", tar.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--artifact", bin.to_str().unwrap()])
+        .env("TMPDIR", tmp.path())
+        .run()
+        .ok()
+        .says("VERIFIED");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing left in TMPDIR");
+
+    // Offline, proven: a network namespace with no interfaces.
+    TestCommand::new(
+        "unshare",
+        ["-n", "--", vouch_tests::vouch_bin().to_str().unwrap(), "verify", tar.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--artifact", bin.to_str().unwrap()],
+    )
+    .run()
+    .ok()
+    .says("VERIFIED");
+}
+
+#[test]
+fn altered_or_missing_files_are_named() {
+    let (r, policy) = released();
+    let b = r.bundle("0.1.0");
+    let sbom = b.join("sbom/dropwizard.cdx.json");
+    let good = std::fs::read(&sbom).unwrap();
+    let want = vouch_manifests::Digest::of(&good).to_string();
+
+    std::fs::write(&sbom, [&good[..], b" "].concat()).unwrap();
+    let bad = vouch_manifests::Digest::of(&std::fs::read(&sbom).unwrap()).to_string();
+    verify(&b, &policy, &[]).code(1).says("sbom/dropwizard.cdx.json was altered").says(&want).says(&bad).says("NOT VERIFIED");
+    std::fs::remove_file(&sbom).unwrap();
+    verify(&b, &policy, &[]).code(1).says("sbom/dropwizard.cdx.json is listed in the manifest but missing");
+    std::fs::write(&sbom, &good).unwrap();
+
+    let copy = b.join("artifacts/target/release/hello");
+    let mut bytes = std::fs::read(&copy).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&copy, &bytes).unwrap();
+    verify(&b, &policy, &[]).code(1).says("artifacts/target/release/hello was altered");
+}
+
+#[test]
+fn untrusted_keys_and_foreign_signatures_fail() {
+    let (r, _) = released();
+    let b = r.bundle("0.1.0");
+    // A policy that trusts some other key only.
+    let other = Release::new();
+    let other_policy = other.policy("other.toml", &["release"]);
+    verify(&b, &other_policy, &[]).code(1).says("is not in the policy").says("role release: 0 of 1");
+
+    // A signature made for another version, moved into this bundle.
+    r.record("0.2.0", &[]).ok();
+    let sig_name = format!("signatures/{}.minisig", r.key_id);
+    std::fs::copy(r.bundle("0.2.0").join(&sig_name), b.join(&sig_name)).unwrap();
+    let policy = r.policy("trust.toml", &["release"]);
+    verify(&b, &policy, &[]).code(1).says("does not count").says("does not match");
+
+    // A valid signature by the trusted key whose trusted comment claims
+    // another project (made with the reference minisign): the binding fails.
+    let manifest = b.join("manifest.json");
+    let hex = vouch_manifests::Digest::of(&std::fs::read(&manifest).unwrap()).hex();
+    let comment = format!("timestamp:1800000000\tfile:manifest.json\tvouch:v1\tproject:other\tversion:0.1.0\tsha256:{hex}");
+    TestCommand::new(
+        vouch_tests::peer_tool("minisign"),
+        ["-S", "-s", r.key.to_str().unwrap(), "-m", manifest.to_str().unwrap(), "-x", b.join(&sig_name).to_str().unwrap(), "-t", &comment],
+    )
+    .run()
+    .ok();
+    verify(&b, &policy, &[]).code(1).says("does not count").says("other");
+
+    // A malformed signature file.
+    std::fs::write(b.join(&sig_name), "untrusted comment: x\nnot base64 !!\n").unwrap();
+    verify(&b, &policy, &[]).code(1).says("does not count");
+}
+
+#[test]
+fn wrong_artifacts_name_the_closest_and_bad_inputs_exit_2() {
+    let (r, policy) = released();
+    let b = r.bundle("0.1.0");
+    let fake = r.dir.write("hello", "not the binary");
+    verify(&b, &policy, &["--artifact", fake.to_str().unwrap()])
+        .code(1)
+        .says("matches no artifact")
+        .says("closest by name: target/release/hello");
+    verify(&b, &policy, &["--artifact", r.src.to_str().unwrap()]).code(2).says("is a directory");
+    verify(&b, &policy, &["--artifact", "/nonexistent/bin"]).code(2).says("/nonexistent/bin");
+    verify(&b, &policy, &["--source", "/nonexistent/src"]).code(2).says("/nonexistent/src");
+    verify(&r.bundles.join("nope"), &policy, &[]).code(2).says("nope");
+    verify(&b, &r.dir.join("missing.toml"), &[]).code(2).says("missing.toml");
+
+    // A modified source file is named with both digests.
+    let main = r.src.join("src/main.rs");
+    let before = vouch_manifests::Digest::of(&std::fs::read(&main).unwrap()).to_string();
+    std::fs::write(&main, "fn main() {}\n").unwrap();
+    let after = vouch_manifests::Digest::of(b"fn main() {}\n").to_string();
+    verify(&b, &policy, &["--source", r.src.to_str().unwrap(), "--exclude", "target"])
+        .code(1)
+        .says("modified  src/main.rs")
+        .says(&before)
+        .says(&after);
+}
+
+#[test]
+fn hostile_and_truncated_archives_are_refused_leaving_nothing() {
+    let (r, policy) = released();
+    let tar = r.bundles.join("hello-0.1.0.tar");
+    let tmp = Dir::new();
+    let bytes = std::fs::read(&tar).unwrap();
+    let truncated = r.dir.write("truncated.tar", &bytes[..bytes.len() / 2]);
+    TestCommand::vouch(["verify", truncated.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
+        .env("TMPDIR", tmp.path())
+        .run()
+        .code(2)
+        .says("truncated.tar");
+    // Archives built with Python's tarfile: a `..` member, a symlink, an absolute path, a duplicate.
+    let script = r#"
+import io, sys, tarfile
+kind, out = sys.argv[1], sys.argv[2]
+with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
+    def add(name, data=b"x", type=tarfile.REGTYPE, link=""):
+        i = tarfile.TarInfo(name); i.type = type; i.linkname = link; i.size = len(data) if type == tarfile.REGTYPE else 0
+        t.addfile(i, io.BytesIO(data) if type == tarfile.REGTYPE else None)
+    add("hello-0.1.0/manifest.json", b"{}")
+    if kind == "dotdot": add("hello-0.1.0/../../escaped")
+    if kind == "symlink": add("hello-0.1.0/signatures", type=tarfile.SYMTYPE, link="/etc")
+    if kind == "absolute": add("/tmp/vouch-absolute")
+    if kind == "duplicate": add("hello-0.1.0/manifest.json", b"{}")
+"#;
+    for (kind, says) in [("dotdot", "'..'"), ("symlink", "is a link"), ("absolute", "absolute"), ("duplicate", "appears twice")] {
+        let out = r.dir.join(format!("{kind}.tar"));
+        TestCommand::new("python3", ["-c", script, kind, out.to_str().unwrap()]).run().ok();
+        TestCommand::vouch(["verify", out.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
+            .env("TMPDIR", tmp.path())
+            .run()
+            .code(2)
+            .says("refused")
+            .says(says);
+    }
+    assert!(!Path::new("/tmp/vouch-absolute").exists());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing left in TMPDIR");
+}
+
+#[test]
+fn rollback_and_same_version_different_digest_are_refused() {
+    let (r, policy) = released();
+    let state = r.dir.join("state.json");
+    let st = state.to_str().unwrap();
+    r.record("0.2.0", &[]).ok();
+    verify(&r.bundle("0.2.0"), &policy, &["--state", st]).ok().says("first release");
+    assert!(state.exists(), "accepted release recorded");
+    verify(&r.bundle("0.1.0"), &policy, &["--state", st]).code(1).says("rollback").says("0.1.0");
+    // The same version, re-released with other content.
+    std::fs::write(r.src.join("NOTES"), "extra\n").unwrap();
+    r.record("0.2.0", &["--force"]).ok();
+    verify(&r.bundle("0.2.0"), &policy, &["--state", st]).code(1).says("0.2.0").says("accepted");
+    let recorded = std::fs::read_to_string(&state).unwrap();
+    assert!(!recorded.contains("0.1.0"), "a refused release is not recorded");
+}
