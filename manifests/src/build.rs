@@ -71,29 +71,106 @@ pub fn cargo_home() -> Option<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
 }
 
-/// The remapping recorded in the manifest.
-pub fn path_remap() -> Vec<PathRemap> {
-    vec![
-        PathRemap { role: "source".into(), to: REMAP_SOURCE.into() },
-        PathRemap { role: "cargo_home".into(), to: REMAP_CARGO_HOME.into() },
-    ]
+/// The fixed name vendored dependency sources are remapped to.
+pub const REMAP_DEPS: &str = "/vouch/deps";
+
+/// Where a Cargo build takes its dependency sources from.
+#[derive(Debug, Clone)]
+pub enum CargoDeps {
+    /// The user's cargo home and its registry cache.
+    CargoHome,
+    /// A vendored directory (`cargo vendor` output), through a private cargo
+    /// home (`home`, created here) that replaces crates.io with it, offline.
+    Vendored { dir: PathBuf, home: PathBuf },
 }
 
-/// `CARGO_ENCODED_RUSTFLAGS` for a build in `source` with cargo home
-/// `cargo_home`: the caller's flags (from `CARGO_ENCODED_RUSTFLAGS`, else
-/// `RUSTFLAGS`) followed by the remapping of both directories.
-pub fn remap_rustflags(env: &BTreeMap<String, String>, source: &Path, cargo_home: Option<&Path>) -> String {
-    let mut flags: Vec<String> = match (env.get("CARGO_ENCODED_RUSTFLAGS"), env.get("RUSTFLAGS")) {
+/// The environment of a Cargo build: the caller's recorded flags plus path
+/// remapping of the source, the cargo home and vendored sources onto fixed
+/// names, and what to record of it.
+#[derive(Debug, Clone, Default)]
+pub struct CargoEnv {
+    pub set: BTreeMap<String, String>,
+    pub remove: Vec<String>,
+    pub remap: Vec<PathRemap>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot prepare the cargo home {path}")]
+pub struct CargoHomeError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Prepares the environment of a Cargo build in `source`. `recorded` is the
+/// allow-listed environment (its `RUSTFLAGS`/`CARGO_ENCODED_RUSTFLAGS` are kept).
+/// Whether a build may use the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    Allowed,
+    Offline,
+}
+
+pub fn cargo_env(recorded: &BTreeMap<String, String>, source: &Path, deps: &CargoDeps, network: Network) -> Result<CargoEnv, CargoHomeError> {
+    let mut env = CargoEnv::default();
+    let mut remaps: Vec<(PathBuf, &str)> = Vec::new();
+    env.remap.push(PathRemap { role: "source".into(), to: REMAP_SOURCE.into() });
+    match deps {
+        CargoDeps::CargoHome => {
+            if let Some(h) = cargo_home() {
+                remaps.push((h, REMAP_CARGO_HOME));
+            }
+            env.remap.push(PathRemap { role: "cargo_home".into(), to: REMAP_CARGO_HOME.into() });
+        }
+        CargoDeps::Vendored { dir, home } => {
+            let err = |source| CargoHomeError { path: home.clone(), source };
+            std::fs::create_dir_all(home).map_err(err)?;
+            let config = format!(
+                "[source.crates-io]\nreplace-with = \"vouch-vendored\"\n\n[source.vouch-vendored]\ndirectory = {}\n\n[net]\noffline = true\n",
+                toml_string(&dir.display().to_string())
+            );
+            std::fs::write(home.join("config.toml"), config).map_err(err)?;
+            env.set.insert("CARGO_HOME".into(), home.display().to_string());
+            remaps.push((dir.clone(), REMAP_DEPS));
+            env.remap.push(PathRemap { role: "deps".into(), to: REMAP_DEPS.into() });
+        }
+    }
+    // Later flags win: the source (possibly below another prefix) last.
+    remaps.push((source.to_path_buf(), REMAP_SOURCE));
+    let mut flags: Vec<String> = match (recorded.get("CARGO_ENCODED_RUSTFLAGS"), recorded.get("RUSTFLAGS")) {
         (Some(e), _) if !e.is_empty() => e.split('\u{1f}').map(str::to_string).collect(),
         (_, Some(r)) => r.split_whitespace().map(str::to_string).collect(),
         _ => Vec::new(),
     };
-    if let Some(h) = cargo_home {
-        flags.push(format!("--remap-path-prefix={}={}", h.display(), REMAP_CARGO_HOME));
+    for (from, to) in remaps {
+        flags.push(format!("--remap-path-prefix={}={}", from.display(), to));
     }
-    // Later flags win: the source (possibly inside the cargo home) last.
-    flags.push(format!("--remap-path-prefix={}={}", source.display(), REMAP_SOURCE));
-    flags.join("\u{1f}")
+    env.set.insert("CARGO_ENCODED_RUSTFLAGS".into(), flags.join("\u{1f}"));
+    env.remove.extend(["RUSTFLAGS".to_string(), "CARGO_TARGET_DIR".into(), "CARGO_BUILD_TARGET_DIR".into()]);
+    if network == Network::Offline {
+        env.set.insert("CARGO_NET_OFFLINE".into(), "true".into());
+    }
+    Ok(env)
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Whether the command is a Cargo invocation.
+pub fn is_cargo(command: &[String]) -> bool {
+    command.first().is_some_and(|p| Path::new(p).file_name().is_some_and(|n| n == "cargo"))
 }
 
 /// What to run.
@@ -225,12 +302,26 @@ mod tests {
     fn rustflags_keep_the_callers_and_remap() {
         let mut env = BTreeMap::new();
         env.insert("RUSTFLAGS".to_string(), "-C opt-level=2  -g".to_string());
-        let f = remap_rustflags(&env, Path::new("/src"), Some(Path::new("/home/u/.cargo")));
+        let dir = tempfile::tempdir().unwrap();
+        let deps = CargoDeps::Vendored { dir: dir.path().join("v"), home: dir.path().join("home") };
+        let e = cargo_env(&env, Path::new("/src"), &deps, Network::Offline).unwrap();
         assert_eq!(
-            f,
-            "-C\u{1f}opt-level=2\u{1f}-g\u{1f}--remap-path-prefix=/home/u/.cargo=/vouch/cargo-home\u{1f}--remap-path-prefix=/src=/vouch/source"
+            e.set["CARGO_ENCODED_RUSTFLAGS"],
+            format!(
+                "-C\u{1f}opt-level=2\u{1f}-g\u{1f}--remap-path-prefix={}={REMAP_DEPS}\u{1f}--remap-path-prefix=/src={REMAP_SOURCE}",
+                dir.path().join("v").display()
+            )
         );
+        assert_eq!(e.set["CARGO_NET_OFFLINE"], "true");
+        assert_eq!(e.set["CARGO_HOME"], dir.path().join("home").display().to_string());
+        let config = std::fs::read_to_string(dir.path().join("home/config.toml")).unwrap();
+        assert!(config.contains("replace-with = \"vouch-vendored\""));
+        let roles: Vec<&str> = e.remap.iter().map(|r| r.role.as_str()).collect();
+        assert_eq!(roles, ["source", "deps"]);
         env.insert("CARGO_ENCODED_RUSTFLAGS".to_string(), "-Cdebuginfo=2".to_string());
-        assert!(remap_rustflags(&env, Path::new("/s"), None).starts_with("-Cdebuginfo=2\u{1f}--remap"));
+        let e = cargo_env(&env, Path::new("/s"), &CargoDeps::CargoHome, Network::Allowed).unwrap();
+        assert!(e.set["CARGO_ENCODED_RUSTFLAGS"].starts_with("-Cdebuginfo=2\u{1f}--remap"));
+        assert!(!e.set.contains_key("CARGO_NET_OFFLINE"));
     }
+
 }

@@ -117,6 +117,8 @@ pub enum RebuildError {
     Build(#[from] build::BuildError),
     #[error(transparent)]
     Archive(#[from] crate::archive::ArchiveError),
+    #[error(transparent)]
+    CargoHome(#[from] build::CargoHomeError),
 }
 
 /// Compares the toolchain here with the recorded one; `Err` names what differs.
@@ -294,15 +296,27 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     // The environment: allow-listed names take the recorded values only.
     let mut extra: BTreeMap<String, String> = record.env.clone();
     let mut remove: Vec<String> = spec.env.keys().filter(|k| build::env_allowed(k) && !record.env.contains_key(*k)).cloned().collect();
-    remove.push("CARGO_TARGET_DIR".into());
-    let is_cargo = Path::new(&record.command[0]).file_name().is_some_and(|n| n == "cargo");
-    if is_cargo {
-        extra.insert("CARGO_NET_OFFLINE".into(), "true".into());
-    }
-    if !record.path_remap.is_empty() {
-        let home = build::cargo_home();
-        extra.insert("CARGO_ENCODED_RUSTFLAGS".into(), build::remap_rustflags(&record.env, &src_dir, home.as_deref()));
-        remove.push("RUSTFLAGS".into());
+    if build::is_cargo(&record.command) {
+        // Dependency sources: the bundle's vendored tar when present (with a
+        // private cargo home), else the local cargo cache; offline either way.
+        let deps = match &record.vendored {
+            Some(v) => {
+                let tar = spec.bundle.join(v.path.to_path());
+                let bytes = std::fs::read(&tar).map_err(|source| RebuildError::Read { path: tar.clone(), source })?;
+                let actual = Digest::of(&bytes);
+                if actual != v.digest {
+                    return Err(RebuildError::CopyMismatch { path: v.path.to_string(), expected: v.digest, actual });
+                }
+                let deps_root = spec.workdir.join("deps");
+                std::fs::create_dir_all(&deps_root).map_err(|source| RebuildError::Workdir { path: deps_root.clone(), source })?;
+                let dir = crate::archive::extract_bundle(&tar, &deps_root)?;
+                build::CargoDeps::Vendored { dir, home: spec.workdir.join("cargo-home") }
+            }
+            None => build::CargoDeps::CargoHome,
+        };
+        let cargo = build::cargo_env(&record.env, &src_dir, &deps, build::Network::Offline)?;
+        extra.extend(cargo.set);
+        remove.extend(cargo.remove);
     }
     let log = spec.workdir.join("build.log");
     build::run(&BuildSpec {

@@ -29,6 +29,8 @@ pub struct ReleaseSpec {
     pub out: PathBuf,
     pub existing: Existing,
     pub include_artifacts: bool,
+    /// Vendor the locked dependencies into `deps/vendor.tar`, and build from them.
+    pub include_dependencies: bool,
     pub archive: bool,
     /// `SOURCE_DATE_EPOCH`, if set.
     pub source_date_epoch: Option<i64>,
@@ -100,6 +102,10 @@ pub enum ReleaseError {
     Canonical(#[from] crate::canonical::CanonicalError),
     #[error(transparent)]
     Archive(#[from] crate::archive::ArchiveError),
+    #[error(transparent)]
+    CargoHome(#[from] build::CargoHomeError),
+    #[error("include dependencies: {reason}; log: {log}")]
+    Vendor { reason: String, log: PathBuf },
     #[error("cannot sign the bundle")]
     Sign(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -127,6 +133,32 @@ fn artifact(source_canon: &Path, rel: &str) -> Result<(Artifact, PathBuf), Relea
     let mut buf = vec![0u8; scan::BUFFER_SIZE];
     let (digest, size) = hash_reader(f, &mut buf).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
     Ok((Artifact { path: rp, size, digest }, canon))
+}
+
+/// Where vendored dependency sources go in a bundle.
+pub const VENDOR_TAR: &str = "deps/vendor.tar";
+
+/// `cargo vendor` of the locked dependencies into `into`.
+fn vendor(source: &Path, into: &Path, log: &Path) -> Result<(), ReleaseError> {
+    if !source.join("Cargo.lock").is_file() {
+        return Err(ReleaseError::Vendor { reason: format!("{} has no Cargo.lock", source.display()), log: log.to_path_buf() });
+    }
+    let spec = BuildSpec {
+        source: source.to_path_buf(),
+        command: vec!["cargo".into(), "vendor".into(), "--locked".into(), "--versioned-dirs".into(), into.display().to_string()],
+        workdir: ".".into(),
+        extra_env: BTreeMap::new(),
+        remove_env: Vec::new(),
+        log: log.to_path_buf(),
+        timeout: None,
+    };
+    build::run(&spec).map_err(|e| ReleaseError::Vendor { reason: e.to_string(), log: log.to_path_buf() })?;
+    let _ = std::fs::remove_file(log);
+    if !into.is_dir() {
+        // A project without dependencies vendors nothing.
+        std::fs::create_dir_all(into).map_err(werr(into))?;
+    }
+    Ok(())
 }
 
 /// Runs the whole release. On error nothing is left in `spec.out` but the
@@ -167,25 +199,34 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     if lock.exists() {
         record.dependencies = crate::lockfile::dependencies(&lock)?;
     }
+    // 2b. Vendored dependency sources, built from and shipped in deps/.
+    let work = tempfile::Builder::new()
+        .prefix(&format!(".vouch-work-{bundle_name}-"))
+        .tempdir_in(&out)
+        .map_err(|source| ReleaseError::Out { path: out.clone(), source })?;
+    let vendor_dir = work.path().join("vendor");
+    if spec.include_dependencies {
+        vendor(&source_canon, &vendor_dir, &out.join(format!("{bundle_name}.vendor.log")))?;
+    }
     let mut build_log = None;
     if !spec.command.is_empty() {
         let log = out.join(format!("{bundle_name}.build.log"));
-        let mut extra = BTreeMap::new();
-        let is_cargo = Path::new(&spec.command[0]).file_name().is_some_and(|n| n == "cargo");
-        if is_cargo {
-            let home = build::cargo_home();
-            extra.insert(
-                "CARGO_ENCODED_RUSTFLAGS".to_string(),
-                build::remap_rustflags(&spec.env, &source_canon, home.as_deref()),
-            );
-            record.path_remap = build::path_remap();
+        let mut cargo = build::CargoEnv::default();
+        if build::is_cargo(&spec.command) {
+            let deps = if spec.include_dependencies {
+                build::CargoDeps::Vendored { dir: vendor_dir.clone(), home: work.path().join("cargo-home") }
+            } else {
+                build::CargoDeps::CargoHome
+            };
+            cargo = build::cargo_env(&record.env, &source_canon, &deps, build::Network::Allowed)?;
+            record.path_remap = cargo.remap.clone();
         }
         let b = BuildSpec {
             source: source_canon.clone(),
             command: spec.command.clone(),
             workdir: ".".into(),
-            extra_env: extra,
-            remove_env: if is_cargo { vec!["RUSTFLAGS".into()] } else { Vec::new() },
+            extra_env: cargo.set,
+            remove_env: cargo.remove,
             log: log.clone(),
             timeout: None,
         };
@@ -208,6 +249,15 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
         .tempdir_in(&out)
         .map_err(|source| ReleaseError::Out { path: out.clone(), source })?;
     let dir = tmp.path();
+
+    if spec.include_dependencies {
+        let rel = RelPath::new(VENDOR_TAR).expect("a fixed safe path");
+        let dest = dir.join(rel.to_path());
+        std::fs::create_dir_all(dir.join("deps")).map_err(werr(&dir.join("deps")))?;
+        crate::archive::write_bundle_tar(&vendor_dir, "vendor", 0, &dest)?;
+        let bytes = std::fs::read(&dest).map_err(werr(&dest))?;
+        record.vendored = Some(crate::manifest::BundleFile { path: rel, digest: Digest::of(&bytes) });
+    }
 
     let mut sboms = Vec::new();
     if !spec.sboms.is_empty() {

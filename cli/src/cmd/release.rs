@@ -42,6 +42,11 @@ pub struct ReleaseArgs {
     /// Copy the artifacts into the bundle's `artifacts/`.
     #[arg(long)]
     pub include_artifacts: bool,
+    /// Vendor the locked dependencies (`cargo vendor`) into the bundle's
+    /// deps/vendor.tar and build from them, so a reviewer can rebuild with an
+    /// empty cargo cache and no network.
+    #[arg(long)]
+    pub include_dependencies: bool,
     /// Replace an existing bundle of the same name and version.
     #[arg(long)]
     pub force: bool,
@@ -88,6 +93,7 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
         out: a.out.clone(),
         existing: if a.force { Existing::Replace } else { Existing::Refuse },
         include_artifacts: a.include_artifacts,
+        include_dependencies: a.include_dependencies,
         archive: a.archive,
         source_date_epoch: super::manifest::source_date_epoch()?,
         env: std::env::vars().collect(),
