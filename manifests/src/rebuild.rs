@@ -366,3 +366,49 @@ mod tests {
         assert_eq!(first_difference(b"ab", b"abc").unwrap().offset, 2);
     }
 }
+
+/// What [`diffoscope`] produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Explanation {
+    /// The text report.
+    Report(PathBuf),
+    /// diffoscope hit the time limit; what it wrote so far.
+    TimedOut(PathBuf),
+    /// diffoscope is not on PATH.
+    NotInstalled,
+}
+
+/// Runs `diffoscope --text REPORT ORIGINAL REBUILT` with a time limit.
+pub fn diffoscope(original: &Path, rebuilt: &Path, report: &Path, limit: Duration) -> Explanation {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join("diffoscope").is_file()))
+        .unwrap_or(false);
+    if !found {
+        return Explanation::NotInstalled;
+    }
+    let log = report.with_extension("log");
+    let spec = BuildSpec {
+        source: std::env::temp_dir(),
+        command: vec![
+            "diffoscope".into(),
+            "--text".into(),
+            report.display().to_string(),
+            original.display().to_string(),
+            rebuilt.display().to_string(),
+        ],
+        workdir: ".".into(),
+        extra_env: BTreeMap::new(),
+        remove_env: Vec::new(),
+        log: log.clone(),
+        timeout: Some(limit),
+    };
+    // diffoscope exits 1 when the files differ, which they do.
+    match build::run(&spec) {
+        Err(build::BuildError::TimedOut { .. }) => Explanation::TimedOut(report.to_path_buf()),
+        _ if report.is_file() => {
+            let _ = std::fs::remove_file(&log);
+            Explanation::Report(report.to_path_buf())
+        }
+        _ => Explanation::Report(log),
+    }
+}

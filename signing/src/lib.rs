@@ -20,6 +20,7 @@ pub mod keys;
 pub mod manifest_sig;
 pub mod policy;
 pub mod release;
+pub mod reports;
 pub mod sig;
 pub mod state;
 pub mod verify;

@@ -32,6 +32,21 @@ pub struct RebuildArgs {
     /// Rebuild even when rustc, cargo, cc or the host differ from the record.
     #[arg(long)]
     pub allow_toolchain_mismatch: bool,
+    /// Sign the rebuild report with --key and add it to the bundle as
+    /// reports/<KEYID>.json (+ .minisig), for the policy's builder role.
+    #[arg(long, requires = "key")]
+    pub sign_report: bool,
+    /// The rebuilder's minisign secret key (with --sign-report).
+    #[arg(long, value_name = "SECRET")]
+    pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub password: crate::cmd::password::PasswordArgs,
+    /// Signing time in unix seconds (tests only; default: now).
+    #[arg(long, hide = true)]
+    pub now: Option<i64>,
+    /// Kill diffoscope after this many seconds when explaining a difference.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub diffoscope_timeout: u64,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     /// Test-only: skip the source check, to exercise the artifact comparison.
@@ -41,6 +56,16 @@ pub struct RebuildArgs {
 
 pub fn run(a: RebuildArgs) -> Result<Status> {
     let b = OpenBundle::open(&a.bundle)?;
+    // Load the key first: a wrong password should not cost a whole build.
+    let key = match (&a.key, a.sign_report) {
+        (Some(k), true) => {
+            if b.dir != a.bundle {
+                anyhow::bail!("--sign-report writes into the bundle: give the bundle directory, not the archive {}", a.bundle.display());
+            }
+            Some(a.password.load_secret_key(k)?)
+        }
+        _ => None,
+    };
     let m = &b.manifest;
     match &m.build {
         None => return Err(hint(anyhow::Error::from(rebuild::RebuildError::NoBuild), "only bundles made by `vouch release` with a build command can be rebuilt")),
@@ -111,13 +136,53 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     if a.keep {
         eprintln!("work directory kept: {}", work.display());
     }
-    let text = render(&report, &b, &work, a.keep);
+    let explained = explain(&report, &b, &work, a.diffoscope_timeout);
+    let mut text = render(&report, &b, &work, a.keep);
+    text.push_str(&explained);
     cleanup(a.keep);
+    if let Some(key) = &key {
+        let time = a.now.map(vouch_signing::manifest_sig::SigningTime::At).unwrap_or_default();
+        let w = vouch_signing::reports::write_signed_report(&b.dir, &report, key, time)?;
+        eprintln!("signed rebuild report: {} and {}", w.report.display(), w.signature.display());
+    }
     match a.format {
         Format::Json => print_json(&report)?,
         Format::Human => print_text(&text)?,
     }
     Ok(if report.reproduced { Status::Held } else { Status::DoesNotHold })
+}
+
+/// For each differing artifact whose original the bundle carries: a
+/// diffoscope text report (with a time limit) when diffoscope is installed,
+/// kept beside the bundle's parent... in the system's temporary directory.
+fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64) -> String {
+    let mut s = String::new();
+    for a in r.artifacts.iter().filter(|a| !a.identical && a.actual.is_some()) {
+        let original = b.dir.join("artifacts").join(&a.path);
+        let rebuilt = work.join("source").join(&a.path);
+        if !original.is_file() {
+            continue;
+        }
+        let report = std::env::temp_dir().join(format!("vouch-diffoscope-{}-{}.txt", r.project.name, a.path.replace('/', "_")));
+        match rebuild::diffoscope(&original, &rebuilt, &report, Duration::from_secs(timeout)) {
+            rebuild::Explanation::Report(p) => {
+                let _ = writeln!(s, "diffoscope report for {}: {}", a.path, p.display());
+            }
+            rebuild::Explanation::TimedOut(p) => {
+                let _ = writeln!(s, "diffoscope on {} stopped after {timeout} s; partial report: {}", a.path, p.display());
+            }
+            rebuild::Explanation::NotInstalled => {
+                let _ = writeln!(
+                    s,
+                    "for a deeper diff of {}: apt-get install diffoscope, then rerun with --keep and run: diffoscope {} <workdir>/source/{}",
+                    a.path,
+                    original.display(),
+                    a.path
+                );
+            }
+        }
+    }
+    s
 }
 
 fn render(r: &RebuildReport, b: &OpenBundle, work: &Path, keep: bool) -> String {
@@ -147,10 +212,10 @@ fn render(r: &RebuildReport, b: &OpenBundle, work: &Path, keep: bool) -> String 
         if original.is_file() {
             let _ = writeln!(
                 s,
-                "           deeper: diffoscope {} {}{}",
+                "           original in the bundle: {}; rebuilt: {}{}",
                 original.display(),
                 rebuilt.display(),
-                if keep { "" } else { "  (rerun with --keep to keep the rebuilt file)" }
+                if keep { "" } else { " (removed; rerun with --keep to keep it)" }
             );
         } else {
             let _ = writeln!(s, "           the bundle holds no copy of the original (release with --include-artifacts for a byte-level diff)");
