@@ -487,8 +487,7 @@ impl SecretKey {
         let mut inner = Vec::with_capacity(104);
         inner.extend_from_slice(&self.key_id.0);
         inner.extend_from_slice(self.keypair.sk.as_ref());
-        let comment;
-        match encryption {
+        let comment = match encryption {
             Encryption::None => {
                 raw.extend_from_slice(&SIG_ALG);
                 raw.extend_from_slice(&KDF_NONE);
@@ -496,7 +495,7 @@ impl SecretKey {
                 raw.extend_from_slice(&[0u8; 32 + 8 + 8]);
                 // As minisign -G -W: the checksum is left all zero.
                 inner.extend_from_slice(&[0u8; 32]);
-                comment = "minisign unencrypted secret key";
+                "minisign unencrypted secret key"
             }
             Encryption::Password(pw) => {
                 if pw.len() > PASSWORD_MAX_BYTES {
@@ -515,9 +514,9 @@ impl SecretKey {
                 for (b, s) in inner.iter_mut().zip(stream.iter()) {
                     *b ^= s;
                 }
-                comment = "minisign encrypted secret key";
+                "minisign encrypted secret key"
             }
-        }
+        };
         raw.extend_from_slice(&inner);
         Ok(format!("untrusted comment: {comment}\n{}\n", B64.encode(&raw)))
     }

@@ -162,9 +162,48 @@ pub enum ManifestSigError {
     },
 }
 
-/// Verifies a manifest signature: the minisign signature with `key`, the
-/// pinned trusted comment, and its binding to `manifest_bytes` (parsed as a
-/// manifest). `what` names the signature, `manifest_what` the manifest.
+/// Verifies a manifest signature over `manifest_bytes` with `key`: the
+/// minisign signature, the pinned trusted comment, and the comment's digest
+/// against the bytes (project and version are for [`ManifestComment::check_binding`]).
+///
+/// When the bytes changed, the error names both digests: the trusted
+/// comment is still authentic (its global signature verifies), so its
+/// `sha256` is what the signer signed. `what` names the signature,
+/// `manifest_what` the manifest.
+pub fn verify_manifest_bytes(
+    signature: &Signature,
+    key: &PublicKey,
+    manifest_bytes: &[u8],
+    legacy: Legacy,
+    what: &str,
+    manifest_what: &str,
+) -> Result<ManifestComment, ManifestSigError> {
+    let comment = || {
+        ManifestComment::parse(&signature.trusted_comment)
+            .map_err(|source| ManifestSigError::Comment { what: what.into(), source })
+    };
+    if let Err(e) = signature.verify(key, manifest_bytes, legacy, what, manifest_what) {
+        if matches!(e, VerifyError::BadSignature { .. })
+            && signature.verify_trusted_comment(key, what).is_ok()
+            && let Ok(c) = comment()
+        {
+            let actual = Digest::of(manifest_bytes);
+            if actual != c.sha256 {
+                return Err(BindingError::Digest { manifest: manifest_what.into(), signed: c.sha256, actual }.into());
+            }
+        }
+        return Err(e.into());
+    }
+    let c = comment()?;
+    let actual = Digest::of(manifest_bytes);
+    if actual != c.sha256 {
+        return Err(BindingError::Digest { manifest: manifest_what.into(), signed: c.sha256, actual }.into());
+    }
+    Ok(c)
+}
+
+/// [`verify_manifest_bytes`], then parses the manifest and checks the
+/// signed project and version against it.
 pub fn verify_manifest_signature(
     signature: &Signature,
     key: &PublicKey,
@@ -174,14 +213,7 @@ pub fn verify_manifest_signature(
     manifest_what: &Path,
 ) -> Result<(ManifestComment, Manifest), ManifestSigError> {
     let mwhat = manifest_what.display().to_string();
-    signature.verify(key, manifest_bytes, legacy, what, &mwhat)?;
-    let comment = ManifestComment::parse(&signature.trusted_comment)
-        .map_err(|source| ManifestSigError::Comment { what: what.into(), source })?;
-    // Check the digest first: it names both digests when the bytes changed.
-    let actual = Digest::of(manifest_bytes);
-    if actual != comment.sha256 {
-        return Err(BindingError::Digest { manifest: mwhat, signed: comment.sha256, actual }.into());
-    }
+    let comment = verify_manifest_bytes(signature, key, manifest_bytes, legacy, what, &mwhat)?;
     let manifest = Manifest::from_slice(manifest_bytes, manifest_what)
         .map_err(|source| ManifestSigError::Manifest { what: mwhat.clone(), source })?;
     comment.check_binding(manifest_bytes, &manifest, &mwhat)?;

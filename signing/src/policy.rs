@@ -30,7 +30,7 @@
 //! the policy they were given.
 
 use crate::keys::{KeyId, PublicKey};
-use crate::manifest_sig::{self, BundleSignature, ManifestComment};
+use crate::manifest_sig::{self, BundleSignature};
 use crate::sig::Legacy;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -494,9 +494,16 @@ impl Policy {
                 if key.compromised {
                     return Err(key.invalid_at(0).unwrap_or_default());
                 }
-                sig.verify(&key.public, ev.manifest_bytes, ev.legacy, &file, &mwhat).map_err(|e| e.to_string())?;
+                let comment = manifest_sig::verify_manifest_bytes(
+                    sig,
+                    &key.public,
+                    ev.manifest_bytes,
+                    ev.legacy,
+                    &file,
+                    &mwhat,
+                )
+                .map_err(|e| e.to_string())?;
                 check.trusted_comment = Some(sig.trusted_comment.clone());
-                let comment = ManifestComment::parse(&sig.trusted_comment).map_err(|e| e.to_string())?;
                 check.timestamp = Some(comment.timestamp);
                 let m = manifest.as_ref().map_err(|e| format!("{e}"))?;
                 comment.check_binding(ev.manifest_bytes, m, &mwhat).map_err(|e| e.to_string())?;
@@ -740,7 +747,9 @@ mod tests {
         // Another valid manifest, signature no longer matches.
         std::fs::write(f.dir.path().join("manifest.json"), manifest("1.0.1")).unwrap();
         let r = f.eval(&p);
-        assert!(!r.held && reasons(&r).contains("does not match"), "{}", reasons(&r));
+        let why = reasons(&r);
+        assert!(!r.held && why.contains(&Digest::of(&manifest("1.0.1")).to_string()), "{why}");
+        assert!(why.contains(&Digest::of(&manifest("1.0.0")).to_string()), "{why}");
     }
 
     #[test]

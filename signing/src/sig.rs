@@ -327,6 +327,15 @@ impl Signature {
         Ok(())
     }
 
+    /// Verifies only the global signature over the trusted comment (so the
+    /// comment is authentic even when the file does not match).
+    pub fn verify_trusted_comment(&self, key: &PublicKey, what: &str) -> Result<(), VerifyError> {
+        if self.key_id != key.key_id() {
+            return Err(VerifyError::WrongKey { what: what.into(), signed_by: self.key_id, expected: key.key_id() });
+        }
+        self.check_global(key, what)
+    }
+
     fn check_global(&self, key: &PublicKey, what: &str) -> Result<(), VerifyError> {
         let mut global = Vec::with_capacity(64 + self.trusted_comment.len());
         global.extend_from_slice(&self.signature);

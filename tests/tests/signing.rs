@@ -275,7 +275,15 @@ fn bundle_signing_cosigning_and_binding() {
     // A different manifest under the same signatures: exit 1, both digests named.
     let b2 = bundle(&d, "hello", "1.0.1");
     std::fs::copy(b2.join("manifest.json"), b.join("manifest.json")).unwrap();
-    vouch(["verify-signature", &s(&b), "--key", &s(&pka)]).code(1).says("does not match");
+    vouch(["verify-signature", &s(&b), "--key", &s(&pka)])
+        .code(1)
+        .says(&format!("sha256:{digest}"))
+        .says(&format!("sha256:{}", sha256_hex(&b2.join("manifest.json"))));
+    // Also through bundle/manifest.json (no manifest.json.minisig: the bundle's signatures).
+    vouch(["sign", &s(&b2), "--key", &s(&skb)]).ok();
+    vouch(["verify-signature", &s(&b2.join("manifest.json")), "--key", &s(&pka)]).code(1).says("has no signature by key");
+    vouch(["sign", &s(&b2), "--key", &s(&ska)]).ok();
+    vouch(["verify-signature", &s(&b2.join("manifest.json")), "--key", &s(&pka)]).ok().says("hello 1.0.1");
     // No signature by this key in the bundle: exit 1.
     let (_, pkc, _) = vouch_key(&d, "c");
     vouch(["verify-signature", &s(&b2), "--key", &s(&pkc)]).code(1).says("has no signature by key");

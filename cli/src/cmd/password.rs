@@ -34,7 +34,7 @@ impl PasswordArgs {
     }
 
     /// The password from the file or variable, if one was given.
-    pub fn from_source(&self) -> Result<Option<Vec<u8>>> {
+    pub fn password_from_source(&self) -> Result<Option<Vec<u8>>> {
         if let Some(p) = &self.password_file {
             let bytes = std::fs::read(p).with_context(|| format!("cannot read password file {}", p.display()))?;
             let line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
@@ -51,7 +51,7 @@ impl PasswordArgs {
     /// The password: from the given source, else a prompt on a terminal.
     /// `what` names the key in the prompt and errors.
     pub fn read(&self, what: &str, confirm: Confirm) -> Result<Vec<u8>> {
-        if let Some(p) = self.from_source()? {
+        if let Some(p) = self.password_from_source()? {
             return Ok(p);
         }
         if !std::io::stdin().is_terminal() {

@@ -106,7 +106,19 @@ fn read_sig(path: &Path) -> Result<Signature> {
 pub fn run(a: VerifySignatureArgs) -> Result<Status> {
     let legacy = if a.allow_legacy { Legacy::Allow } else { Legacy::Refuse };
     let meta = std::fs::metadata(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
-    let bundle = meta.is_dir().then(|| a.file.clone());
+    let mut bundle = meta.is_dir().then(|| a.file.clone());
+    // `bundle/manifest.json` without its own .minisig: the bundle's signatures.
+    if bundle.is_none()
+        && a.sig.is_none()
+        && a.file.file_name().is_some_and(|n| n == manifest_sig::MANIFEST_FILE)
+        && !default_sig(&a.file).exists()
+        && let Some(parent) = a.file.parent()
+    {
+        let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        if parent.join(manifest_sig::SIGNATURES_DIR).is_dir() {
+            bundle = Some(parent.to_path_buf());
+        }
+    }
     let data_path = match &bundle {
         Some(b) => b.join(manifest_sig::MANIFEST_FILE),
         None => a.file.clone(),
