@@ -173,6 +173,11 @@ impl PublicKey {
         Ok(PublicKey { key_id: KeyId(key_id), key })
     }
 
+    /// A public key from its parts (e.g. an Ed25519 key from another tool).
+    pub fn from_ed25519(key_id: KeyId, key: [u8; 32]) -> PublicKey {
+        PublicKey { key_id, key }
+    }
+
     /// Parses a `.pub` file's text (comment line + base64 line) or the bare line.
     pub fn parse(text: &str, what: &str) -> Result<PublicKey, KeyError> {
         let (_, line) = key_line(text).ok_or_else(|| KeyError::BadPublic {

@@ -508,3 +508,61 @@ fn rollback_state() {
     let bad = d.write("bad-state.json", "{");
     vouch(["verify-signature", &s(&v100), "--key", &s(&pk), "--state", &s(&bad)]).code(2).says("bad-state.json");
 }
+
+const DSSE_PY: &str = r#"
+import json, sys
+from securesystemslib.dsse import Envelope
+from securesystemslib.signer import SSlibKey, CryptoSigner
+from securesystemslib.exceptions import VerificationError
+mode = sys.argv[1]
+if mode == "verify":
+    env = Envelope.from_dict(json.load(open(sys.argv[2])))
+    key = SSlibKey(sys.argv[3], "ed25519", "ed25519", {"public": sys.argv[4]})
+    try:
+        env.verify([key], 1)
+        print("verified")
+    except VerificationError as e:
+        print("refused:", e)
+        sys.exit(1)
+else:
+    s = CryptoSigner.generate_ed25519(keyid=sys.argv[3])
+    env = Envelope(payload=b'{"from":"securesystemslib"}', payload_type="application/vnd.in-toto+json", signatures={})
+    env.sign(s)
+    json.dump(env.to_dict(), open(sys.argv[2], "w"))
+    print(s.public_key.keyval["public"])
+"#;
+
+fn unhex(h: &str) -> Vec<u8> {
+    (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()).collect()
+}
+
+#[test]
+fn dsse_envelopes_interoperate_with_securesystemslib() {
+    use vouch_signing::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+    let d = Dir::new();
+    let (sk, _, id) = vouch_key(&d, "p");
+    let key = vouch_signing::SecretKey::read(&sk, None).unwrap();
+    let pk_hex: String = key.public_key().ed25519_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let py = d.write("dsse.py", DSSE_PY);
+    let python = peer_tool("python3");
+    // vouch signs → securesystemslib verifies (keyid = the minisign key id).
+    let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, b"{\"_type\":\"https://in-toto.io/Statement/v1\"}", &key);
+    assert_eq!(env.signatures[0].keyid, id);
+    let f = d.write("env.json", env.to_json());
+    TestCommand::new(&python, [s(&py), "verify".into(), s(&f), id.clone(), pk_hex.clone()]).run().ok().says("verified");
+    let mut tampered = env.clone();
+    tampered.payload_type = "text/plain".into();
+    let t = d.write("tampered.json", tampered.to_json());
+    TestCommand::new(&python, [s(&py), "verify".into(), s(&t), id.clone(), pk_hex]).run().code(1).says("refused");
+    // securesystemslib signs → vouch verifies with the Ed25519 key as a minisign key.
+    let theirs = d.join("theirs.json");
+    let r = TestCommand::new(&python, [s(&py), "sign".into(), s(&theirs), "0123456789ABCDEF".into()]).run();
+    r.ok();
+    let raw: [u8; 32] = unhex(r.stdout.trim()).try_into().unwrap();
+    let id = vouch_signing::KeyId::from_hex("0123456789ABCDEF").unwrap();
+    let pk = vouch_signing::PublicKey::from_ed25519(id, raw);
+    let env = Envelope::from_slice(&std::fs::read(&theirs).unwrap(), "theirs.json").unwrap();
+    assert_eq!(env.verify(&pk, "theirs.json").unwrap(), b"{\"from\":\"securesystemslib\"}");
+    let other = vouch_signing::SecretKey::generate().unwrap().public_key();
+    assert!(env.verify(&vouch_signing::PublicKey::from_ed25519(id, *other.ed25519_bytes()), "theirs.json").is_err());
+}
