@@ -44,7 +44,16 @@ pub struct VerifySignatureArgs {
 
 /// Replaces control characters in untrusted text for terminal output.
 pub fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect::<String>().replace('\t', "  ")
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .replace('\t', "  ")
 }
 
 #[derive(Serialize)]
@@ -104,17 +113,28 @@ fn read_sig(path: &Path) -> Result<Signature> {
 }
 
 pub fn run(a: VerifySignatureArgs) -> Result<Status> {
-    let legacy = if a.allow_legacy { Legacy::Allow } else { Legacy::Refuse };
-    let meta = std::fs::metadata(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let legacy = if a.allow_legacy {
+        Legacy::Allow
+    } else {
+        Legacy::Refuse
+    };
+    let meta =
+        std::fs::metadata(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
     let mut bundle = meta.is_dir().then(|| a.file.clone());
     // `bundle/manifest.json` without its own .minisig: the bundle's signatures.
     if bundle.is_none()
         && a.sig.is_none()
-        && a.file.file_name().is_some_and(|n| n == manifest_sig::MANIFEST_FILE)
+        && a.file
+            .file_name()
+            .is_some_and(|n| n == manifest_sig::MANIFEST_FILE)
         && !default_sig(&a.file).exists()
         && let Some(parent) = a.file.parent()
     {
-        let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
         if parent.join(manifest_sig::SIGNATURES_DIR).is_dir() {
             bundle = Some(parent.to_path_buf());
         }
@@ -123,7 +143,8 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         Some(b) => b.join(manifest_sig::MANIFEST_FILE),
         None => a.file.clone(),
     };
-    let data = std::fs::read(&data_path).with_context(|| format!("cannot read {}", data_path.display()))?;
+    let data = std::fs::read(&data_path)
+        .with_context(|| format!("cannot read {}", data_path.display()))?;
     let mut out = Output {
         file: data_path.display().to_string(),
         sha256: Digest::of(&data),
@@ -156,18 +177,28 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         let what = sig_path.display().to_string();
         let manifest_like = bundle.is_some() || ManifestComment::is_claimed(&sig.trusted_comment);
         let comment = if manifest_like {
-            let (c, _) = manifest_sig::verify_manifest_signature(&sig, &pk, &data, legacy, &what, &data_path)
-                .map_err(|e| failed(e.into()))?;
+            let (c, _) = manifest_sig::verify_manifest_signature(
+                &sig, &pk, &data, legacy, &what, &data_path,
+            )
+            .map_err(|e| failed(e.into()))?;
             Some(c)
         } else {
-            sig.verify(&pk, &data, legacy, &what, &out.file).map_err(|e| {
-                let legacy_refused = matches!(e, vouch_signing::sig::VerifyError::LegacyRefused { .. });
-                let e = failed(e.into());
-                if legacy_refused { hint(e, "pass --allow-legacy to accept it") } else { e }
-            })?;
+            sig.verify(&pk, &data, legacy, &what, &out.file)
+                .map_err(|e| {
+                    let legacy_refused =
+                        matches!(e, vouch_signing::sig::VerifyError::LegacyRefused { .. });
+                    let e = failed(e.into());
+                    if legacy_refused {
+                        hint(e, "pass --allow-legacy to accept it")
+                    } else {
+                        e
+                    }
+                })?;
             None
         };
-        release = comment.as_ref().map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
+        release = comment
+            .as_ref()
+            .map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
         out.key = Some(KeyResult {
             key_id: sig.key_id.hex(),
             signature: what,
@@ -178,8 +209,12 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         out.held = true;
     } else {
         let policy_path = a.trust.as_ref().context("--key or --trust is required")?;
-        let policy = Policy::read_usable(policy_path)
-            .map_err(|e| hint(e.into(), format!("run `vouch trust check {}`", policy_path.display())))?;
+        let policy = Policy::read_usable(policy_path).map_err(|e| {
+            hint(
+                e.into(),
+                format!("run `vouch trust check {}`", policy_path.display()),
+            )
+        })?;
         let sigs = match (&a.sig, &bundle) {
             (Some(s), _) => vec![one_sig(s)?],
             (None, Some(b)) => manifest_sig::read_bundle_signatures(b)?,
@@ -203,22 +238,42 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         && let Some(state_path) = &a.state
     {
         let Some((project, version, signed_at)) = &release else {
-            bail!("--state needs a vouch manifest signature; {} is not one", out.file);
+            bail!(
+                "--state needs a vouch manifest signature; {} is not one",
+                out.file
+            );
         };
         let mut state = State::load(state_path)?;
-        let c = Candidate { project, version, manifest_sha256: out.sha256, signed_at: *signed_at };
+        let c = Candidate {
+            project,
+            version,
+            manifest_sha256: out.sha256,
+            signed_at: *signed_at,
+        };
         let acceptance = state.check(&c, state_path).map_err(|e| {
-            if e.is_refusal() { failed(e.into()) } else { e.into() }
+            if e.is_refusal() {
+                failed(e.into())
+            } else {
+                e.into()
+            }
         })?;
         state.record(&c);
         state.save(state_path)?;
-        out.state = Some(StateResult { file: state_path.display().to_string(), acceptance, recorded: true });
+        out.state = Some(StateResult {
+            file: state_path.display().to_string(),
+            acceptance,
+            recorded: true,
+        });
     }
     match a.format {
         Format::Json => print_json(&out)?,
         Format::Human => print_text(&human(&out))?,
     }
-    Ok(if out.held { Status::Held } else { Status::DoesNotHold })
+    Ok(if out.held {
+        Status::Held
+    } else {
+        Status::DoesNotHold
+    })
 }
 
 fn one_sig(path: &Path) -> Result<BundleSignature> {
@@ -226,13 +281,22 @@ fn one_sig(path: &Path) -> Result<BundleSignature> {
     if let Err(e @ SigParseError::Read { .. }) = signature {
         return Err(e.into());
     }
-    Ok(BundleSignature { path: path.to_path_buf(), named_key_id: None, signature })
+    Ok(BundleSignature {
+        path: path.to_path_buf(),
+        named_key_id: None,
+        signature,
+    })
 }
 
 fn human(o: &Output) -> String {
     let mut s = String::new();
     if let Some(k) = &o.key {
-        let _ = writeln!(s, "signature ok: {} by key {}", clean(&k.signature), k.key_id);
+        let _ = writeln!(
+            s,
+            "signature ok: {} by key {}",
+            clean(&k.signature),
+            k.key_id
+        );
         let _ = writeln!(s, "file          {} ({})", clean(&o.file), o.sha256);
         let _ = writeln!(s, "trusted       {}", clean(&k.trusted_comment));
         if let Some(m) = &k.manifest {
@@ -246,8 +310,18 @@ fn human(o: &Output) -> String {
         }
     }
     if let Some(r) = &o.policy {
-        let _ = writeln!(s, "policy        {} ({})", clean(&r.policy), r.policy_sha256);
-        let _ = writeln!(s, "manifest      {} ({})", clean(&r.manifest), r.manifest_sha256);
+        let _ = writeln!(
+            s,
+            "policy        {} ({})",
+            clean(&r.policy),
+            r.policy_sha256
+        );
+        let _ = writeln!(
+            s,
+            "manifest      {} ({})",
+            clean(&r.manifest),
+            r.manifest_sha256
+        );
         if let (Some(p), Some(v)) = (&r.project, &r.version) {
             let _ = writeln!(s, "release       {p} {v}");
         }
@@ -260,7 +334,12 @@ fn human(o: &Output) -> String {
             if c.counted {
                 let roles: Vec<&str> = c.roles.iter().map(|r| r.as_str()).collect();
                 let when = c.timestamp.map(policy::show_time).unwrap_or_default();
-                let _ = writeln!(s, "  counted     {key} for {} (signed {when}): {}", roles.join(", "), clean(&c.file));
+                let _ = writeln!(
+                    s,
+                    "  counted     {key} for {} (signed {when}): {}",
+                    roles.join(", "),
+                    clean(&c.file)
+                );
             } else {
                 let _ = writeln!(
                     s,
@@ -277,20 +356,36 @@ fn human(o: &Output) -> String {
                 r.role.as_str(),
                 r.valid,
                 r.threshold,
-                if r.keys.is_empty() { String::new() } else { format!(" ({})", r.keys.join(", ")) },
+                if r.keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", r.keys.join(", "))
+                },
                 if r.held { "held" } else { "NOT held" }
             );
         }
     }
     if let Some(st) = &o.state {
         let how = match &st.acceptance.ordering {
-            vouch_signing::state::Ordering::First => "first release recorded for this project".to_string(),
-            vouch_signing::state::Ordering::AlreadyAccepted => "already accepted (same digest)".to_string(),
-            vouch_signing::state::Ordering::Semver => "newer than every accepted release (SemVer)".to_string(),
-            vouch_signing::state::Ordering::SigningTime { note } => format!("newer by signing time ({note})"),
+            vouch_signing::state::Ordering::First => {
+                "first release recorded for this project".to_string()
+            }
+            vouch_signing::state::Ordering::AlreadyAccepted => {
+                "already accepted (same digest)".to_string()
+            }
+            vouch_signing::state::Ordering::Semver => {
+                "newer than every accepted release (SemVer)".to_string()
+            }
+            vouch_signing::state::Ordering::SigningTime { note } => {
+                format!("newer by signing time ({note})")
+            }
         };
         let _ = writeln!(s, "state         {}: {how}; recorded", clean(&st.file));
     }
-    let _ = writeln!(s, "result        {}", if o.held { "held" } else { "does NOT hold" });
+    let _ = writeln!(
+        s,
+        "result        {}",
+        if o.held { "held" } else { "does NOT hold" }
+    );
     s
 }
