@@ -1036,3 +1036,30 @@ fn dsse_envelopes_interoperate_with_securesystemslib() {
         .is_err()
     );
 }
+
+#[test]
+fn trust_policy_with_rollback_state() {
+    let d = Dir::new();
+    let (sk, pk, _) = vouch_key(&d, "a");
+    let policy = d.write(
+        "trust.toml",
+        format!("[keys.alice]\npublic = \"{}\"\nroles = [\"release\"]\n[roles.release]\nthreshold = 1\n", pub_line(&pk)),
+    );
+    let state = d.join("state.json");
+    let v2 = bundle(&d, "hello", "2.0.0");
+    let v1 = bundle(&d, "hello", "1.0.0");
+    for b in [&v2, &v1] {
+        vouch(["sign", &s(b), "--key", &s(&sk)]).ok();
+    }
+    let verify = |b: &Path| vouch(["verify-signature", &s(b), "--trust", &s(&policy), "--state", &s(&state)]);
+    // An untrusted release is never recorded.
+    let (_, other_pk, _) = vouch_key(&d, "b");
+    let other = d.write(
+        "other.toml",
+        format!("[keys.bob]\npublic = \"{}\"\nroles = [\"release\"]\n[roles.release]\nthreshold = 1\n", pub_line(&other_pk)),
+    );
+    vouch(["verify-signature", &s(&v2), "--trust", &s(&other), "--state", &s(&state)]).code(1);
+    assert!(!state.exists());
+    verify(&v2).ok().says("first release recorded");
+    verify(&v1).code(1).says("rollback").says("2.0.0");
+}

@@ -91,7 +91,10 @@ fn read_public_key(arg: &str) -> Result<PublicKey> {
     if p.exists() {
         return Ok(PublicKey::read(p)?);
     }
-    if arg.starts_with("RW") && !arg.contains('/') || arg.len() == 56 {
+    // Not a file: a bare public key line (`RW...`, base64 characters only).
+    let base64ish = arg.starts_with("RW")
+        && arg.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    if base64ish {
         return Ok(PublicKey::from_base64(arg, "--key")?);
     }
     bail!("cannot read public key {arg}: no such file")
