@@ -18,10 +18,18 @@ use blake2::digest::Digest as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The longest untrusted comment accepted (bytes), as minisign.
-pub const UNTRUSTED_COMMENT_MAX: usize = 1024;
-/// The longest trusted comment accepted (bytes), as minisign.
-pub const TRUSTED_COMMENT_MAX: usize = 8192;
+/// minisign reads the untrusted comment line into a 1,024-byte buffer.
+pub const UNTRUSTED_LINE_MAX: usize = 1024;
+/// minisign reads the trusted comment line into an 8,192-byte buffer.
+pub const TRUSTED_LINE_MAX: usize = 8192;
+/// The longest untrusted comment (bytes) minisign 0.11 accepts: the line
+/// with its `untrusted comment: ` prefix, line break and terminating NUL
+/// must fit its 1,024-byte buffer (measured: 1,003 verifies, 1,004 does not).
+pub const UNTRUSTED_COMMENT_MAX: usize = UNTRUSTED_LINE_MAX - "untrusted comment: ".len() - 2;
+/// The longest trusted comment (bytes) minisign 0.11 accepts: the line with
+/// its `trusted comment: ` prefix, line break and NUL must fit 8,192 bytes
+/// (measured: 8,173 verifies, 8,174 does not).
+pub const TRUSTED_COMMENT_MAX: usize = TRUSTED_LINE_MAX - "trusted comment: ".len() - 2;
 /// The largest `.minisig` file read.
 const SIG_FILE_MAX: u64 = 16 * 1024;
 /// minisign's default untrusted comment.
@@ -115,9 +123,13 @@ pub enum VerifyError {
 /// Why signing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
-    #[error("trusted comment is {len} bytes, over minisign's limit of {TRUSTED_COMMENT_MAX}")]
+    #[error(
+        "trusted comment is {len} bytes, over minisign's limit of {TRUSTED_COMMENT_MAX} (a {TRUSTED_LINE_MAX}-byte line)"
+    )]
     TrustedCommentTooLong { len: usize },
-    #[error("untrusted comment is {len} bytes, over minisign's limit of {UNTRUSTED_COMMENT_MAX}")]
+    #[error(
+        "untrusted comment is {len} bytes, over minisign's limit of {UNTRUSTED_COMMENT_MAX} (a {UNTRUSTED_LINE_MAX}-byte line)"
+    )]
     UntrustedCommentTooLong { len: usize },
     #[error("comments cannot contain line breaks")]
     LineBreak,
@@ -258,7 +270,7 @@ impl Signature {
             .to_string();
         if untrusted.len() > UNTRUSTED_COMMENT_MAX {
             return Err(bad(format!(
-                "untrusted comment is {} bytes, over minisign's limit of {UNTRUSTED_COMMENT_MAX}",
+                "untrusted comment is {} bytes, over minisign's limit of {UNTRUSTED_COMMENT_MAX} (a {UNTRUSTED_LINE_MAX}-byte line)",
                 untrusted.len()
             )));
         }
@@ -288,7 +300,7 @@ impl Signature {
             .to_string();
         if trusted.len() > TRUSTED_COMMENT_MAX {
             return Err(bad(format!(
-                "trusted comment is {} bytes, over minisign's limit of {TRUSTED_COMMENT_MAX}",
+                "trusted comment is {} bytes, over minisign's limit of {TRUSTED_COMMENT_MAX} (a {TRUSTED_LINE_MAX}-byte line)",
                 trusted.len()
             )));
         }
@@ -535,10 +547,10 @@ mod tests {
 
     #[test]
     fn malformed() {
-        let long_u = format!("untrusted comment: {}\n", "x".repeat(1025));
+        let long_u = format!("untrusted comment: {}\n", "x".repeat(1004));
         let long_t = SIG.replace(
             "trusted comment: ",
-            &format!("trusted comment: {}", "y".repeat(8193)),
+            &format!("trusted comment: {}", "y".repeat(8174)),
         );
         let cases = [
             "",
@@ -559,8 +571,10 @@ mod tests {
     #[test]
     fn comment_limits_on_signing() {
         let sk = crate::keys::SecretKey::generate().unwrap();
-        assert!(sign(&sk, b"", &"a".repeat(8193), None).is_err());
+        assert!(sign(&sk, b"", &"a".repeat(8174), None).is_err());
+        assert!(sign(&sk, b"", "t", Some(&"u".repeat(1004))).is_err());
+        assert!(sign(&sk, b"", "t", Some(&"u".repeat(1003))).is_ok());
         assert!(sign(&sk, b"", "a\nb", None).is_err());
-        assert!(sign(&sk, b"", &"a".repeat(8192), None).is_ok());
+        assert!(sign(&sk, b"", &"a".repeat(8173), None).is_ok());
     }
 }

@@ -367,18 +367,33 @@ fn bad_signatures_and_inputs() {
         .says("bad.minisig")
         .says("base64");
     verify(&good[..good.len() / 2]).code(1).says("bad.minisig");
-    verify(&good.replace(
+    // Comments at and over minisign's limits (1,024- and 8,192-byte lines):
+    // vouch accepts and refuses exactly what minisign 0.11 does.
+    let minisign_ok = |sig: &str| {
+        let p = d.write("probe.minisig", sig);
+        minisign(["-V", "-q", "-m", &s(&f), "-x", &s(&p), "-p", &s(&pk)]).code == 0
+    };
+    let u_max = good.replace(
         lines[0],
-        &format!("untrusted comment: {}", "u".repeat(1025)),
-    ))
-    .code(1)
-    .says("1024");
-    verify(&good.replace(
-        "\ntrusted comment: ",
-        &format!("\ntrusted comment: {}", "t".repeat(8193)),
-    ))
-    .code(1)
-    .says("8192");
+        &format!("untrusted comment: {}", "u".repeat(1003)),
+    );
+    assert!(minisign_ok(&u_max));
+    verify(&u_max).ok();
+    let u_over = good.replace(
+        lines[0],
+        &format!("untrusted comment: {}", "u".repeat(1004)),
+    );
+    assert!(!minisign_ok(&u_over));
+    verify(&u_over).code(1).says("1024-byte line");
+    let key = vouch_signing::SecretKey::read(&sk, None).unwrap();
+    let t_max = vouch_signing::sig::sign(&key, b"hello\n", &"t".repeat(8173), None)
+        .unwrap()
+        .to_text();
+    assert!(minisign_ok(&t_max));
+    verify(&t_max).ok();
+    let t_over = t_max.replace("trusted comment: t", "trusted comment: tt");
+    assert!(!minisign_ok(&t_over));
+    verify(&t_over).code(1).says("8192-byte line");
     // Unreadable inputs: exit 2, naming the file.
     vouch([
         "verify-signature",
@@ -1051,14 +1066,34 @@ fn trust_policy_with_rollback_state() {
     for b in [&v2, &v1] {
         vouch(["sign", &s(b), "--key", &s(&sk)]).ok();
     }
-    let verify = |b: &Path| vouch(["verify-signature", &s(b), "--trust", &s(&policy), "--state", &s(&state)]);
+    let verify = |b: &Path| {
+        vouch([
+            "verify-signature",
+            &s(b),
+            "--trust",
+            &s(&policy),
+            "--state",
+            &s(&state),
+        ])
+    };
     // An untrusted release is never recorded.
     let (_, other_pk, _) = vouch_key(&d, "b");
     let other = d.write(
         "other.toml",
-        format!("[keys.bob]\npublic = \"{}\"\nroles = [\"release\"]\n[roles.release]\nthreshold = 1\n", pub_line(&other_pk)),
+        format!(
+            "[keys.bob]\npublic = \"{}\"\nroles = [\"release\"]\n[roles.release]\nthreshold = 1\n",
+            pub_line(&other_pk)
+        ),
     );
-    vouch(["verify-signature", &s(&v2), "--trust", &s(&other), "--state", &s(&state)]).code(1);
+    vouch([
+        "verify-signature",
+        &s(&v2),
+        "--trust",
+        &s(&other),
+        "--state",
+        &s(&state),
+    ])
+    .code(1);
     assert!(!state.exists());
     verify(&v2).ok().says("first release recorded");
     verify(&v1).code(1).says("rollback").says("2.0.0");

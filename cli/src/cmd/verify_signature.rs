@@ -93,7 +93,9 @@ fn read_public_key(arg: &str) -> Result<PublicKey> {
     }
     // Not a file: a bare public key line (`RW...`, base64 characters only).
     let base64ish = arg.starts_with("RW")
-        && arg.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
     if base64ish {
         return Ok(PublicKey::from_base64(arg, "--key")?);
     }
