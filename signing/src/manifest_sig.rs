@@ -338,6 +338,26 @@ pub struct SignedBundle {
     pub signature: Signature,
 }
 
+/// Signs manifest bytes (whose parsed form is `manifest`) with the pinned
+/// trusted comment, without touching the disk: for callers that assemble a
+/// bundle elsewhere and write `signatures/<KEYID>.minisig` themselves
+/// ([`signature_path`]). The signature's text is [`Signature::to_text`].
+pub fn sign_manifest(
+    manifest_bytes: &[u8],
+    manifest: &Manifest,
+    key: &SecretKey,
+    time: SigningTime,
+) -> Result<(ManifestComment, Signature), sig::SignError> {
+    let comment = ManifestComment::new(
+        manifest_bytes,
+        &manifest.project.name,
+        &manifest.project.version,
+        time.unix(),
+    );
+    let signature = sig::sign(key, manifest_bytes, &comment.to_string(), None)?;
+    Ok((comment, signature))
+}
+
 /// Signs `bundle/manifest.json` with `key`, writing
 /// `bundle/signatures/<KEYID>.minisig` atomically (replacing an earlier
 /// signature by the same key; other signers' files are left alone).
@@ -352,18 +372,11 @@ pub fn sign_bundle(
         source,
     })?;
     let manifest = Manifest::from_slice(&bytes, &manifest_path)?;
-    let comment = ManifestComment::new(
-        &bytes,
-        &manifest.project.name,
-        &manifest.project.version,
-        time.unix(),
-    );
-    let signature = sig::sign(key, &bytes, &comment.to_string(), None).map_err(|source| {
-        BundleSignError::Sign {
+    let (comment, signature) =
+        sign_manifest(&bytes, &manifest, key, time).map_err(|source| BundleSignError::Sign {
             path: manifest_path.clone(),
             source,
-        }
-    })?;
+        })?;
     let dir = bundle.join(SIGNATURES_DIR);
     std::fs::create_dir_all(&dir).map_err(|source| BundleSignError::Mkdir {
         path: dir.clone(),

@@ -543,7 +543,9 @@ pub struct Report {
 }
 
 impl Policy {
-    /// Evaluates the evidence. Never fails: every problem is a reason in the report.
+    /// Evaluates the evidence. Never fails: every problem is a reason in the
+    /// report. Use a policy that passed [`Policy::check_usable`] (as
+    /// [`Policy::read_usable`] gives).
     pub fn evaluate(&self, ev: &Evidence<'_>) -> Report {
         let mwhat = ev.manifest_path.display().to_string();
         let manifest = Manifest::from_slice(ev.manifest_bytes, ev.manifest_path);
