@@ -148,11 +148,22 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         Some(b) => b.join(manifest_sig::MANIFEST_FILE),
         None => a.file.clone(),
     };
-    let data = std::fs::read(&data_path)
-        .with_context(|| format!("cannot read {}", data_path.display()))?;
+    // Streamed (a fixed buffer): a signed file may be large. The bytes are
+    // read whole only for a manifest, whose binding needs them.
+    let sha256 = {
+        let f = std::fs::File::open(&data_path)
+            .with_context(|| format!("cannot read {}", data_path.display()))?;
+        let mut buf = vec![0u8; 256 * 1024];
+        vouch_manifests::digest::hash_reader(f, &mut buf)
+            .with_context(|| format!("cannot read {}", data_path.display()))?
+            .0
+    };
+    let read_data = || {
+        std::fs::read(&data_path).with_context(|| format!("cannot read {}", data_path.display()))
+    };
     let mut out = Output {
         file: data_path.display().to_string(),
-        sha256: Digest::of(&data),
+        sha256,
         key: None,
         policy: None,
         state: None,
@@ -183,15 +194,23 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         let manifest_like = bundle.is_some() || ManifestComment::is_claimed(&sig.trusted_comment);
         let comment = if manifest_like {
             let (c, _) = manifest_sig::verify_manifest_signature(
-                &sig, &pk, &data, legacy, &what, &data_path,
+                &sig,
+                &pk,
+                &read_data()?,
+                legacy,
+                &what,
+                &data_path,
             )
             .map_err(|e| failed(e.into()))?;
             Some(c)
         } else {
-            sig.verify(&pk, &data, legacy, &what, &out.file)
+            sig.verify_file(&pk, &data_path, legacy, &what)
                 .map_err(|e| {
-                    let legacy_refused =
-                        matches!(e, vouch_signing::sig::VerifyError::LegacyRefused { .. });
+                    use vouch_signing::sig::VerifyError;
+                    if matches!(e, VerifyError::Read { .. }) {
+                        return e.into();
+                    }
+                    let legacy_refused = matches!(e, VerifyError::LegacyRefused { .. });
                     let e = failed(e.into());
                     if legacy_refused {
                         hint(e, "pass --allow-legacy to accept it")
@@ -225,6 +244,7 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
             (None, Some(b)) => manifest_sig::read_bundle_signatures(b)?,
             (None, None) => vec![one_sig(&default_sig(&data_path))?],
         };
+        let data = read_data()?;
         let report = policy.evaluate(&Evidence {
             manifest_path: &data_path,
             manifest_bytes: &data,
