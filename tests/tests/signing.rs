@@ -352,10 +352,21 @@ fn bad_signatures_and_inputs() {
     ])
     .code(1)
     .says("does not match");
-    // Wrong key.
+    // Wrong key; with --format json, the failure is a JSON report.
     vouch(["verify-signature", &s(&f), "--key", &s(&other_pk)])
         .code(1)
         .says("not by key");
+    let r = vouch([
+        "verify-signature",
+        &s(&f),
+        "--key",
+        &s(&other_pk),
+        "--format",
+        "json",
+    ]);
+    let o: serde_json::Value = r.code(1).json();
+    assert_eq!(o["held"], false);
+    assert!(o["error"].as_str().unwrap().contains("not by key"), "{o}");
     // Altered trusted comment.
     verify(&good.replace("file:f.txt", "file:g.txt"))
         .code(1)
@@ -891,6 +902,12 @@ fn rollback_state() {
         before,
         "a refused release must not be recorded"
     );
+    // --format json reports the refusal as JSON, exit 1.
+    let r = verify(&v19);
+    r.code(1);
+    let o: serde_json::Value = r.json();
+    assert_eq!(o["held"], false);
+    assert!(o["error"].as_str().unwrap().contains("rollback"), "{o}");
     // Re-verifying an accepted release is fine.
     verify(&v100).ok();
     // The same version with another manifest digest is refused, naming both digests.

@@ -1,7 +1,7 @@
 //! `vouch verify-signature`: check a minisign signature with a public key or
 //! a trust policy, the manifest binding, and optionally rollback state.
 
-use crate::exit::{Status, failed, hint};
+use crate::exit::{Status, failed, hint, is_failed};
 use crate::output::{Format, print_json, print_text};
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -84,6 +84,9 @@ struct Output {
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<StateResult>,
     held: bool,
+    /// Why it does not hold, when the signature itself failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 fn read_public_key(arg: &str) -> Result<PublicKey> {
@@ -168,69 +171,24 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         policy: None,
         state: None,
         held: false,
+        error: None,
     };
     // (project, version, signed_at) of a verified manifest, for --state.
     let release: Option<(String, String, i64)>;
     if let Some(k) = &a.key {
-        let pk = read_public_key(k)?;
-        let sig_path = match (&a.sig, &bundle) {
-            (Some(s), _) => s.clone(),
-            (None, Some(b)) => {
-                let p = manifest_sig::signature_path(b, pk.key_id());
-                if !p.exists() {
-                    return Err(failed(anyhow::anyhow!(
-                        "bundle {} has no signature by key {} (expected {})",
-                        b.display(),
-                        pk.key_id(),
-                        p.display()
-                    )));
-                }
-                p
+        match verify_with_key(&a, k, bundle.as_deref(), &data_path, legacy) {
+            Ok((key, rel)) => {
+                out.key = Some(key);
+                out.held = true;
+                release = rel;
             }
-            (None, None) => default_sig(&data_path),
-        };
-        let sig = read_sig(&sig_path)?;
-        let what = sig_path.display().to_string();
-        let manifest_like = bundle.is_some() || ManifestComment::is_claimed(&sig.trusted_comment);
-        let comment = if manifest_like {
-            let (c, _) = manifest_sig::verify_manifest_signature(
-                &sig,
-                &pk,
-                &read_data()?,
-                legacy,
-                &what,
-                &data_path,
-            )
-            .map_err(|e| failed(e.into()))?;
-            Some(c)
-        } else {
-            sig.verify_file(&pk, &data_path, legacy, &what)
-                .map_err(|e| {
-                    use vouch_signing::sig::VerifyError;
-                    if matches!(e, VerifyError::Read { .. }) {
-                        return e.into();
-                    }
-                    let legacy_refused = matches!(e, VerifyError::LegacyRefused { .. });
-                    let e = failed(e.into());
-                    if legacy_refused {
-                        hint(e, "pass --allow-legacy to accept it")
-                    } else {
-                        e
-                    }
-                })?;
-            None
-        };
-        release = comment
-            .as_ref()
-            .map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
-        out.key = Some(KeyResult {
-            key_id: sig.key_id.hex(),
-            signature: what,
-            timestamp: sig.timestamp(),
-            trusted_comment: sig.trusted_comment.clone(),
-            manifest: comment,
-        });
-        out.held = true;
+            Err(e) if a.format == Format::Json && is_failed(&e) => {
+                out.error = Some(format!("{e:#}"));
+                print_json(&out)?;
+                return Ok(Status::DoesNotHold);
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         let policy_path = a.trust.as_ref().context("--key or --trust is required")?;
         let policy = Policy::read_usable(policy_path).map_err(|e| {
@@ -275,13 +233,17 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
             manifest_sha256: out.sha256,
             signed_at: *signed_at,
         };
-        let acceptance = state.check(&c, state_path).map_err(|e| {
-            if e.is_refusal() {
-                failed(e.into())
-            } else {
-                e.into()
+        let acceptance = match state.check(&c, state_path) {
+            Ok(acc) => acc,
+            Err(e) if e.is_refusal() && a.format == Format::Json => {
+                out.held = false;
+                out.error = Some(e.to_string());
+                print_json(&out)?;
+                return Ok(Status::DoesNotHold);
             }
-        })?;
+            Err(e) if e.is_refusal() => return Err(failed(e.into())),
+            Err(e) => return Err(e.into()),
+        };
         state.record(&c);
         state.save(state_path)?;
         out.state = Some(StateResult {
@@ -299,6 +261,80 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
     } else {
         Status::DoesNotHold
     })
+}
+
+/// `--key`: the signature, and for a manifest its binding. Returns the
+/// result and, for a manifest, (project, version, signed_at).
+#[allow(clippy::type_complexity)]
+fn verify_with_key(
+    a: &VerifySignatureArgs,
+    k: &str,
+    bundle: Option<&Path>,
+    data_path: &Path,
+    legacy: Legacy,
+) -> Result<(KeyResult, Option<(String, String, i64)>)> {
+    let pk = read_public_key(k)?;
+    let sig_path = match (&a.sig, bundle) {
+        (Some(s), _) => s.clone(),
+        (None, Some(b)) => {
+            let p = manifest_sig::signature_path(b, pk.key_id());
+            if !p.exists() {
+                return Err(failed(anyhow::anyhow!(
+                    "bundle {} has no signature by key {} (expected {})",
+                    b.display(),
+                    pk.key_id(),
+                    p.display()
+                )));
+            }
+            p
+        }
+        (None, None) => default_sig(data_path),
+    };
+    let sig = read_sig(&sig_path)?;
+    let what = sig_path.display().to_string();
+    let manifest_like = bundle.is_some() || ManifestComment::is_claimed(&sig.trusted_comment);
+    let comment = if manifest_like {
+        let (c, _) = manifest_sig::verify_manifest_signature(
+            &sig,
+            &pk,
+            &std::fs::read(data_path)
+                .with_context(|| format!("cannot read {}", data_path.display()))?,
+            legacy,
+            &what,
+            data_path,
+        )
+        .map_err(|e| failed(e.into()))?;
+        Some(c)
+    } else {
+        sig.verify_file(&pk, data_path, legacy, &what)
+            .map_err(|e| {
+                use vouch_signing::sig::VerifyError;
+                if matches!(e, VerifyError::Read { .. }) {
+                    return e.into();
+                }
+                let legacy_refused = matches!(e, VerifyError::LegacyRefused { .. });
+                let e = failed(e.into());
+                if legacy_refused {
+                    hint(e, "pass --allow-legacy to accept it")
+                } else {
+                    e
+                }
+            })?;
+        None
+    };
+    let release = comment
+        .as_ref()
+        .map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
+    Ok((
+        KeyResult {
+            key_id: sig.key_id.hex(),
+            signature: what,
+            timestamp: sig.timestamp(),
+            trusted_comment: sig.trusted_comment.clone(),
+            manifest: comment,
+        },
+        release,
+    ))
 }
 
 fn one_sig(path: &Path) -> Result<BundleSignature> {
