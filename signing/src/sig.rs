@@ -18,10 +18,18 @@ use blake2::digest::Digest as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The longest untrusted comment accepted (bytes), as minisign.
-pub const UNTRUSTED_COMMENT_MAX: usize = 1024;
-/// The longest trusted comment accepted (bytes), as minisign.
-pub const TRUSTED_COMMENT_MAX: usize = 8192;
+/// minisign reads the untrusted comment line into a 1,024-byte buffer.
+pub const UNTRUSTED_LINE_MAX: usize = 1024;
+/// minisign reads the trusted comment line into an 8,192-byte buffer.
+pub const TRUSTED_LINE_MAX: usize = 8192;
+/// The longest untrusted comment (bytes) minisign 0.11 accepts: the line
+/// with its `untrusted comment: ` prefix, line break and terminating NUL
+/// must fit its 1,024-byte buffer (measured: 1,003 verifies, 1,004 does not).
+pub const UNTRUSTED_COMMENT_MAX: usize = UNTRUSTED_LINE_MAX - "untrusted comment: ".len() - 2;
+/// The longest trusted comment (bytes) minisign 0.11 accepts: the line with
+/// its `trusted comment: ` prefix, line break and NUL must fit 8,192 bytes
+/// (measured: 8,173 verifies, 8,174 does not).
+pub const TRUSTED_COMMENT_MAX: usize = TRUSTED_LINE_MAX - "trusted comment: ".len() - 2;
 /// The largest `.minisig` file read.
 const SIG_FILE_MAX: u64 = 16 * 1024;
 /// minisign's default untrusted comment.
@@ -85,12 +93,24 @@ pub enum SigParseError {
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     #[error("signature {what} was made by key {signed_by}, not by key {expected}")]
-    WrongKey { what: String, signed_by: KeyId, expected: KeyId },
-    #[error("signature {what} is a legacy (non-prehashed) minisign signature: refused without --allow-legacy")]
+    WrongKey {
+        what: String,
+        signed_by: KeyId,
+        expected: KeyId,
+    },
+    #[error(
+        "signature {what} is a legacy (non-prehashed) minisign signature: refused without --allow-legacy"
+    )]
     LegacyRefused { what: String },
     #[error("signature {what} by key {key_id} does not match {file}")]
-    BadSignature { what: String, key_id: KeyId, file: String },
-    #[error("the trusted comment of signature {what} by key {key_id} was altered (global signature does not verify)")]
+    BadSignature {
+        what: String,
+        key_id: KeyId,
+        file: String,
+    },
+    #[error(
+        "the trusted comment of signature {what} by key {key_id} was altered (global signature does not verify)"
+    )]
     BadGlobalSignature { what: String, key_id: KeyId },
     #[error("cannot read {path}")]
     Read {
@@ -103,9 +123,13 @@ pub enum VerifyError {
 /// Why signing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
-    #[error("trusted comment is {len} bytes, over minisign's limit of {TRUSTED_COMMENT_MAX}")]
+    #[error(
+        "trusted comment is {len} bytes, over minisign's limit of {TRUSTED_COMMENT_MAX} (a {TRUSTED_LINE_MAX}-byte line)"
+    )]
     TrustedCommentTooLong { len: usize },
-    #[error("untrusted comment is {len} bytes, over minisign's limit of {UNTRUSTED_COMMENT_MAX}")]
+    #[error(
+        "untrusted comment is {len} bytes, over minisign's limit of {UNTRUSTED_COMMENT_MAX} (a {UNTRUSTED_LINE_MAX}-byte line)"
+    )]
     UntrustedCommentTooLong { len: usize },
     #[error("comments cannot contain line breaks")]
     LineBreak,
@@ -180,8 +204,12 @@ pub fn sign_prehashed(
     untrusted_comment: Option<&str>,
 ) -> Result<Signature, SignError> {
     let untrusted = untrusted_comment.unwrap_or(DEFAULT_UNTRUSTED_COMMENT);
-    check_comment(trusted_comment, TRUSTED_COMMENT_MAX, |len| SignError::TrustedCommentTooLong { len })?;
-    check_comment(untrusted, UNTRUSTED_COMMENT_MAX, |len| SignError::UntrustedCommentTooLong { len })?;
+    check_comment(trusted_comment, TRUSTED_COMMENT_MAX, |len| {
+        SignError::TrustedCommentTooLong { len }
+    })?;
+    check_comment(untrusted, UNTRUSTED_COMMENT_MAX, |len| {
+        SignError::UntrustedCommentTooLong { len }
+    })?;
     let signature = key.sign_ed25519(prehash);
     let mut global = Vec::with_capacity(64 + trusted_comment.len());
     global.extend_from_slice(&signature);
@@ -214,7 +242,10 @@ pub fn sign_file(
     trusted_comment: &str,
     untrusted_comment: Option<&str>,
 ) -> Result<Signature, SignError> {
-    let read_err = |source| SignError::Read { path: path.to_path_buf(), source };
+    let read_err = |source| SignError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let f = std::fs::File::open(path).map_err(read_err)?;
     let h = prehash_reader(f).map_err(read_err)?;
     sign_prehashed(key, &h, trusted_comment, untrusted_comment)
@@ -223,28 +254,45 @@ pub fn sign_file(
 impl Signature {
     /// Parses `.minisig` text; `what` names it in errors.
     pub fn parse(text: &str, what: &str) -> Result<Signature, SigParseError> {
-        let bad = |detail: String| SigParseError::Malformed { what: what.to_string(), detail };
+        let bad = |detail: String| SigParseError::Malformed {
+            what: what.to_string(),
+            detail,
+        };
         let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-        let mut next = |n: &str| lines.next().ok_or_else(|| bad(format!("truncated: no {n} line")));
+        let mut next = |n: &str| {
+            lines
+                .next()
+                .ok_or_else(|| bad(format!("truncated: no {n} line")))
+        };
         let untrusted = next("untrusted comment")?
             .strip_prefix("untrusted comment: ")
             .ok_or_else(|| bad("the first line does not start with `untrusted comment: `".into()))?
             .to_string();
         if untrusted.len() > UNTRUSTED_COMMENT_MAX {
             return Err(bad(format!(
-                "untrusted comment is {} bytes, over minisign's limit of {UNTRUSTED_COMMENT_MAX}",
+                "untrusted comment is {} bytes, over minisign's limit of {UNTRUSTED_COMMENT_MAX} (a {UNTRUSTED_LINE_MAX}-byte line)",
                 untrusted.len()
             )));
         }
         let sig_line = next("signature")?;
-        let sig = B64.decode(sig_line.trim()).map_err(|e| bad(format!("signature line: invalid base64 ({e})")))?;
+        let sig = B64
+            .decode(sig_line.trim())
+            .map_err(|e| bad(format!("signature line: invalid base64 ({e})")))?;
         if sig.len() != 74 {
-            return Err(bad(format!("signature line: {} bytes, expected 74", sig.len())));
+            return Err(bad(format!(
+                "signature line: {} bytes, expected 74",
+                sig.len()
+            )));
         }
         let algorithm = match &sig[0..2] {
             b"ED" => Algorithm::Prehashed,
             b"Ed" => Algorithm::Legacy,
-            other => return Err(bad(format!("unsupported signature algorithm {:?}", String::from_utf8_lossy(other)))),
+            other => {
+                return Err(bad(format!(
+                    "unsupported signature algorithm {:?}",
+                    String::from_utf8_lossy(other)
+                )));
+            }
         };
         let trusted = next("trusted comment")?
             .strip_prefix("trusted comment: ")
@@ -252,7 +300,7 @@ impl Signature {
             .to_string();
         if trusted.len() > TRUSTED_COMMENT_MAX {
             return Err(bad(format!(
-                "trusted comment is {} bytes, over minisign's limit of {TRUSTED_COMMENT_MAX}",
+                "trusted comment is {} bytes, over minisign's limit of {TRUSTED_COMMENT_MAX} (a {TRUSTED_LINE_MAX}-byte line)",
                 trusted.len()
             )));
         }
@@ -261,7 +309,10 @@ impl Signature {
             .decode(global_line.trim())
             .map_err(|e| bad(format!("global signature line: invalid base64 ({e})")))?;
         if global.len() != 64 {
-            return Err(bad(format!("global signature line: {} bytes, expected 64", global.len())));
+            return Err(bad(format!(
+                "global signature line: {} bytes, expected 64",
+                global.len()
+            )));
         }
         for rest in lines {
             if !rest.trim().is_empty() {
@@ -284,16 +335,26 @@ impl Signature {
 
     /// Reads and parses a `.minisig` file.
     pub fn read(path: &Path) -> Result<Signature, SigParseError> {
-        let read_err = |source| SigParseError::Read { path: path.to_path_buf(), source };
+        let read_err = |source| SigParseError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
         let f = std::fs::File::open(path).map_err(read_err)?;
         let mut bytes = Vec::new();
-        f.take(SIG_FILE_MAX + 1).read_to_end(&mut bytes).map_err(read_err)?;
+        f.take(SIG_FILE_MAX + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
         let what = path.display().to_string();
         if bytes.len() as u64 > SIG_FILE_MAX {
-            return Err(SigParseError::Malformed { what, detail: format!("larger than {SIG_FILE_MAX} bytes") });
+            return Err(SigParseError::Malformed {
+                what,
+                detail: format!("larger than {SIG_FILE_MAX} bytes"),
+            });
         }
-        let text = String::from_utf8(bytes)
-            .map_err(|_| SigParseError::Malformed { what: what.clone(), detail: "not UTF-8 text".into() })?;
+        let text = String::from_utf8(bytes).map_err(|_| SigParseError::Malformed {
+            what: what.clone(),
+            detail: "not UTF-8 text".into(),
+        })?;
         Self::parse(&text, &what)
     }
 
@@ -319,7 +380,11 @@ impl Signature {
 
     fn check_key(&self, key: &PublicKey, what: &str, legacy: Legacy) -> Result<(), VerifyError> {
         if self.key_id != key.key_id() {
-            return Err(VerifyError::WrongKey { what: what.into(), signed_by: self.key_id, expected: key.key_id() });
+            return Err(VerifyError::WrongKey {
+                what: what.into(),
+                signed_by: self.key_id,
+                expected: key.key_id(),
+            });
         }
         if self.algorithm == Algorithm::Legacy && legacy == Legacy::Refuse {
             return Err(VerifyError::LegacyRefused { what: what.into() });
@@ -327,12 +392,28 @@ impl Signature {
         Ok(())
     }
 
+    /// Verifies only the global signature over the trusted comment (so the
+    /// comment is authentic even when the file does not match).
+    pub fn verify_trusted_comment(&self, key: &PublicKey, what: &str) -> Result<(), VerifyError> {
+        if self.key_id != key.key_id() {
+            return Err(VerifyError::WrongKey {
+                what: what.into(),
+                signed_by: self.key_id,
+                expected: key.key_id(),
+            });
+        }
+        self.check_global(key, what)
+    }
+
     fn check_global(&self, key: &PublicKey, what: &str) -> Result<(), VerifyError> {
         let mut global = Vec::with_capacity(64 + self.trusted_comment.len());
         global.extend_from_slice(&self.signature);
         global.extend_from_slice(self.trusted_comment.as_bytes());
         if !key.verify_ed25519(&global, &self.global_signature) {
-            return Err(VerifyError::BadGlobalSignature { what: what.into(), key_id: self.key_id });
+            return Err(VerifyError::BadGlobalSignature {
+                what: what.into(),
+                key_id: self.key_id,
+            });
         }
         Ok(())
     }
@@ -354,25 +435,44 @@ impl Signature {
             Algorithm::Legacy => key.verify_ed25519(data, &self.signature),
         };
         if !ok {
-            return Err(VerifyError::BadSignature { what: what.into(), key_id: self.key_id, file: file.into() });
+            return Err(VerifyError::BadSignature {
+                what: what.into(),
+                key_id: self.key_id,
+                file: file.into(),
+            });
         }
         self.check_global(key, what)
     }
 
     /// Like [`Signature::verify`] for a file on disk, streamed when prehashed.
-    pub fn verify_file(&self, key: &PublicKey, path: &Path, legacy: Legacy, what: &str) -> Result<(), VerifyError> {
+    pub fn verify_file(
+        &self,
+        key: &PublicKey,
+        path: &Path,
+        legacy: Legacy,
+        what: &str,
+    ) -> Result<(), VerifyError> {
         self.check_key(key, what, legacy)?;
-        let read_err = |source| VerifyError::Read { path: path.to_path_buf(), source };
+        let read_err = |source| VerifyError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = path.display().to_string();
         let ok = match self.algorithm {
             Algorithm::Prehashed => {
                 let f = std::fs::File::open(path).map_err(read_err)?;
                 key.verify_ed25519(&prehash_reader(f).map_err(read_err)?, &self.signature)
             }
-            Algorithm::Legacy => key.verify_ed25519(&std::fs::read(path).map_err(read_err)?, &self.signature),
+            Algorithm::Legacy => {
+                key.verify_ed25519(&std::fs::read(path).map_err(read_err)?, &self.signature)
+            }
         };
         if !ok {
-            return Err(VerifyError::BadSignature { what: what.into(), key_id: self.key_id, file });
+            return Err(VerifyError::BadSignature {
+                what: what.into(),
+                key_id: self.key_id,
+                file,
+            });
         }
         self.check_global(key, what)
     }
@@ -396,8 +496,11 @@ mod tests {
     fn verifies_minisign_signature() {
         let s = Signature::parse(SIG, "f.txt.minisig").unwrap();
         assert_eq!(s.timestamp(), Some(1795939979));
-        s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f.txt").unwrap();
-        let e = s.verify(&pk(), b"hello!\n", Legacy::Refuse, "s", "f.txt").unwrap_err();
+        s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f.txt")
+            .unwrap();
+        let e = s
+            .verify(&pk(), b"hello!\n", Legacy::Refuse, "s", "f.txt")
+            .unwrap_err();
         assert!(matches!(e, VerifyError::BadSignature { .. }));
         assert_eq!(s.to_text(), SIG);
     }
@@ -405,8 +508,17 @@ mod tests {
     #[test]
     fn same_bytes_as_minisign() {
         // Ed25519 is deterministic: vouch reproduces minisign's signature exactly.
-        let sk = crate::keys::SecretKeyFile::parse(SK, "w.key").unwrap().decrypt(None).unwrap();
-        let s = sign(&sk, b"hello\n", "timestamp:1795939979\tfile:f.txt\thashed", None).unwrap();
+        let sk = crate::keys::SecretKeyFile::parse(SK, "w.key")
+            .unwrap()
+            .decrypt(None)
+            .unwrap();
+        let s = sign(
+            &sk,
+            b"hello\n",
+            "timestamp:1795939979\tfile:f.txt\thashed",
+            None,
+        )
+        .unwrap();
         assert_eq!(s.to_text(), SIG);
     }
 
@@ -414,10 +526,12 @@ mod tests {
     fn legacy_only_when_allowed() {
         let s = Signature::parse(LEGACY, "l").unwrap();
         assert!(matches!(
-            s.verify(&pk(), b"hello\n", Legacy::Refuse, "l", "f").unwrap_err(),
+            s.verify(&pk(), b"hello\n", Legacy::Refuse, "l", "f")
+                .unwrap_err(),
             VerifyError::LegacyRefused { .. }
         ));
-        s.verify(&pk(), b"hello\n", Legacy::Allow, "l", "f").unwrap();
+        s.verify(&pk(), b"hello\n", Legacy::Allow, "l", "f")
+            .unwrap();
     }
 
     #[test]
@@ -425,15 +539,19 @@ mod tests {
         let t = SIG.replace("timestamp:1795939979", "timestamp:1795939978");
         let s = Signature::parse(&t, "s").unwrap();
         assert!(matches!(
-            s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f").unwrap_err(),
+            s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f")
+                .unwrap_err(),
             VerifyError::BadGlobalSignature { .. }
         ));
     }
 
     #[test]
     fn malformed() {
-        let long_u = format!("untrusted comment: {}\n", "x".repeat(1025));
-        let long_t = SIG.replace("trusted comment: ", &format!("trusted comment: {}", "y".repeat(8193)));
+        let long_u = format!("untrusted comment: {}\n", "x".repeat(1004));
+        let long_t = SIG.replace(
+            "trusted comment: ",
+            &format!("trusted comment: {}", "y".repeat(8174)),
+        );
         let cases = [
             "",
             "hello",
@@ -453,8 +571,10 @@ mod tests {
     #[test]
     fn comment_limits_on_signing() {
         let sk = crate::keys::SecretKey::generate().unwrap();
-        assert!(sign(&sk, b"", &"a".repeat(8193), None).is_err());
+        assert!(sign(&sk, b"", &"a".repeat(8174), None).is_err());
+        assert!(sign(&sk, b"", "t", Some(&"u".repeat(1004))).is_err());
+        assert!(sign(&sk, b"", "t", Some(&"u".repeat(1003))).is_ok());
         assert!(sign(&sk, b"", "a\nb", None).is_err());
-        assert!(sign(&sk, b"", &"a".repeat(8192), None).is_ok());
+        assert!(sign(&sk, b"", &"a".repeat(8173), None).is_ok());
     }
 }

@@ -42,7 +42,10 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        State { schema: SCHEMA.into(), projects: BTreeMap::new() }
+        State {
+            schema: SCHEMA.into(),
+            projects: BTreeMap::new(),
+        }
     }
 }
 
@@ -96,11 +99,23 @@ pub enum StateError {
     #[error(
         "rollback: {project} {version} is older than {accepted}, already accepted in {path} (compared as {by})"
     )]
-    Rollback { path: PathBuf, project: String, version: String, accepted: String, by: String },
+    Rollback {
+        path: PathBuf,
+        project: String,
+        version: String,
+        accepted: String,
+        by: String,
+    },
     #[error(
         "{project} {version} has manifest digest {actual}, but {path} accepted {project} {version} with digest {accepted}"
     )]
-    DigestChanged { path: PathBuf, project: String, version: String, accepted: Digest, actual: Digest },
+    DigestChanged {
+        path: PathBuf,
+        project: String,
+        version: String,
+        accepted: Digest,
+        actual: Digest,
+    },
     #[error(transparent)]
     Write(#[from] vouch_manifests::fsutil::WriteError),
     #[error("cannot serialize the state")]
@@ -110,7 +125,10 @@ pub enum StateError {
 impl StateError {
     /// Whether this is a refused release (exit 1) rather than an unusable file (exit 2).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, StateError::Rollback { .. } | StateError::DigestChanged { .. })
+        matches!(
+            self,
+            StateError::Rollback { .. } | StateError::DigestChanged { .. }
+        )
     }
 }
 
@@ -118,18 +136,31 @@ fn semver(v: &str) -> Option<semver::Version> {
     semver::Version::parse(v).ok()
 }
 
+// The errors carry both digests and the state file's path for the message;
+// they are returned once per verification, so their size does not matter.
+#[allow(clippy::result_large_err)]
 impl State {
     /// Loads a state file; a missing file is an empty state (first use).
     pub fn load(path: &Path) -> Result<State, StateError> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-            Err(source) => return Err(StateError::Read { path: path.to_path_buf(), source }),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         };
-        let s: State =
-            serde_json::from_slice(&bytes).map_err(|source| StateError::Parse { path: path.to_path_buf(), source })?;
+        let s: State = serde_json::from_slice(&bytes).map_err(|source| StateError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if s.schema != SCHEMA {
-            return Err(StateError::Schema { path: path.to_path_buf(), schema: s.schema });
+            return Err(StateError::Schema {
+                path: path.to_path_buf(),
+                schema: s.schema,
+            });
         }
         Ok(s)
     }
@@ -137,7 +168,9 @@ impl State {
     /// Checks a release; `path` names the state file in errors.
     pub fn check(&self, c: &Candidate<'_>, path: &Path) -> Result<Acceptance, StateError> {
         let Some(accepted) = self.projects.get(c.project).filter(|a| !a.is_empty()) else {
-            return Ok(Acceptance { ordering: Ordering::First });
+            return Ok(Acceptance {
+                ordering: Ordering::First,
+            });
         };
         if let Some(same) = accepted.iter().find(|a| a.version == c.version) {
             if same.manifest_sha256 != c.manifest_sha256 {
@@ -149,7 +182,9 @@ impl State {
                     actual: c.manifest_sha256,
                 });
             }
-            return Ok(Acceptance { ordering: Ordering::AlreadyAccepted });
+            return Ok(Acceptance {
+                ordering: Ordering::AlreadyAccepted,
+            });
         }
         let new = semver(c.version);
         let mut by_time: Option<String> = None;
@@ -167,14 +202,22 @@ impl State {
                     }
                 }
                 _ => {
-                    let not = if new.is_none() { c.version } else { a.version.as_str() };
+                    let not = if new.is_none() {
+                        c.version
+                    } else {
+                        a.version.as_str()
+                    };
                     let note = format!("{not:?} is not SemVer: ordered by signing time");
                     if c.signed_at < a.signed_at {
                         return Err(StateError::Rollback {
                             path: path.to_path_buf(),
                             project: c.project.into(),
                             version: c.version.into(),
-                            accepted: format!("{} (signed at {})", a.version, crate::policy::show_time(a.signed_at)),
+                            accepted: format!(
+                                "{} (signed at {})",
+                                a.version,
+                                crate::policy::show_time(a.signed_at)
+                            ),
                             by: format!("signing time, since {note}"),
                         });
                     }
@@ -182,7 +225,9 @@ impl State {
                 }
             }
         }
-        Ok(Acceptance { ordering: by_time.map_or(Ordering::Semver, |note| Ordering::SigningTime { note }) })
+        Ok(Acceptance {
+            ordering: by_time.map_or(Ordering::Semver, |note| Ordering::SigningTime { note }),
+        })
     }
 
     /// Records an accepted release (call after every check passed).
@@ -211,21 +256,41 @@ mod tests {
     use super::*;
 
     fn cand<'a>(v: &'a str, d: &[u8], t: i64) -> Candidate<'a> {
-        Candidate { project: "hello", version: v, manifest_sha256: Digest::of(d), signed_at: t }
+        Candidate {
+            project: "hello",
+            version: v,
+            manifest_sha256: Digest::of(d),
+            signed_at: t,
+        }
     }
 
     #[test]
     fn semver_rollback_and_same_version() {
         let p = Path::new("state.json");
         let mut s = State::default();
-        assert_eq!(s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering, Ordering::First);
+        assert_eq!(
+            s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering,
+            Ordering::First
+        );
         s.record(&cand("1.2.0", b"a", 10));
-        assert_eq!(s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering, Ordering::AlreadyAccepted);
-        assert!(matches!(s.check(&cand("1.2.0", b"b", 10), p), Err(StateError::DigestChanged { .. })));
+        assert_eq!(
+            s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering,
+            Ordering::AlreadyAccepted
+        );
+        assert!(matches!(
+            s.check(&cand("1.2.0", b"b", 10), p),
+            Err(StateError::DigestChanged { .. })
+        ));
         // 1.10.0 > 1.2.0 as SemVer even though it sorts lower as text and is signed earlier.
-        assert_eq!(s.check(&cand("1.10.0", b"c", 5), p).unwrap().ordering, Ordering::Semver);
+        assert_eq!(
+            s.check(&cand("1.10.0", b"c", 5), p).unwrap().ordering,
+            Ordering::Semver
+        );
         let e = s.check(&cand("1.1.9", b"d", 50), p).unwrap_err();
-        assert!(e.is_refusal() && e.to_string().contains("older than 1.2.0"), "{e}");
+        assert!(
+            e.is_refusal() && e.to_string().contains("older than 1.2.0"),
+            "{e}"
+        );
         // Pre-release is older than the release.
         assert!(s.check(&cand("1.2.0-rc.1", b"e", 50), p).is_err());
     }

@@ -59,7 +59,12 @@ fn check(a: CheckArgs) -> Result<Status> {
         .map(|role| RoleSummary {
             role,
             threshold: p.threshold(role),
-            keys: p.keys.iter().filter(|k| k.roles.contains(&role)).map(|k| k.name.clone()).collect(),
+            keys: p
+                .keys
+                .iter()
+                .filter(|k| k.roles.contains(&role))
+                .map(|k| k.name.clone())
+                .collect(),
         })
         .collect();
     let out = CheckOutput {
@@ -77,7 +82,17 @@ fn check(a: CheckArgs) -> Result<Status> {
             writeln!(s, "policy   {} ({})", out.policy, out.sha256)?;
             writeln!(s, "keys     {}", out.keys)?;
             for r in &out.roles {
-                writeln!(s, "role {:<9} threshold {}, keys: {}", r.role.as_str(), r.threshold, if r.keys.is_empty() { "none".to_string() } else { r.keys.join(", ") })?;
+                writeln!(
+                    s,
+                    "role {:<9} threshold {}, keys: {}",
+                    r.role.as_str(),
+                    r.threshold,
+                    if r.keys.is_empty() {
+                        "none".to_string()
+                    } else {
+                        r.keys.join(", ")
+                    }
+                )?;
             }
             for f in &out.findings {
                 let tag = match f.severity {
@@ -90,5 +105,9 @@ fn check(a: CheckArgs) -> Result<Status> {
             print_text(&s)?;
         }
     }
-    Ok(if out.usable { Status::Held } else { Status::DoesNotHold })
+    Ok(if out.usable {
+        Status::Held
+    } else {
+        Status::DoesNotHold
+    })
 }

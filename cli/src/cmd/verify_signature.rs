@@ -1,7 +1,7 @@
 //! `vouch verify-signature`: check a minisign signature with a public key or
 //! a trust policy, the manifest binding, and optionally rollback state.
 
-use crate::exit::{Status, failed, hint};
+use crate::exit::{Status, failed, hint, is_failed};
 use crate::output::{Format, print_json, print_text};
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -44,7 +44,16 @@ pub struct VerifySignatureArgs {
 
 /// Replaces control characters in untrusted text for terminal output.
 pub fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect::<String>().replace('\t', "  ")
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .replace('\t', "  ")
 }
 
 #[derive(Serialize)]
@@ -75,6 +84,9 @@ struct Output {
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<StateResult>,
     held: bool,
+    /// Why it does not hold, when the signature itself failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 fn read_public_key(arg: &str) -> Result<PublicKey> {
@@ -82,7 +94,12 @@ fn read_public_key(arg: &str) -> Result<PublicKey> {
     if p.exists() {
         return Ok(PublicKey::read(p)?);
     }
-    if arg.starts_with("RW") && !arg.contains('/') || arg.len() == 56 {
+    // Not a file: a bare public key line (`RW...`, base64 characters only).
+    let base64ish = arg.starts_with("RW")
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    if base64ish {
         return Ok(PublicKey::from_base64(arg, "--key")?);
     }
     bail!("cannot read public key {arg}: no such file")
@@ -104,75 +121,88 @@ fn read_sig(path: &Path) -> Result<Signature> {
 }
 
 pub fn run(a: VerifySignatureArgs) -> Result<Status> {
-    let legacy = if a.allow_legacy { Legacy::Allow } else { Legacy::Refuse };
-    let meta = std::fs::metadata(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
-    let bundle = meta.is_dir().then(|| a.file.clone());
+    let legacy = if a.allow_legacy {
+        Legacy::Allow
+    } else {
+        Legacy::Refuse
+    };
+    let meta =
+        std::fs::metadata(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let mut bundle = meta.is_dir().then(|| a.file.clone());
+    // `bundle/manifest.json` without its own .minisig: the bundle's signatures.
+    if bundle.is_none()
+        && a.sig.is_none()
+        && a.file
+            .file_name()
+            .is_some_and(|n| n == manifest_sig::MANIFEST_FILE)
+        && !default_sig(&a.file).exists()
+        && let Some(parent) = a.file.parent()
+    {
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        if parent.join(manifest_sig::SIGNATURES_DIR).is_dir() {
+            bundle = Some(parent.to_path_buf());
+        }
+    }
     let data_path = match &bundle {
         Some(b) => b.join(manifest_sig::MANIFEST_FILE),
         None => a.file.clone(),
     };
-    let data = std::fs::read(&data_path).with_context(|| format!("cannot read {}", data_path.display()))?;
+    // Streamed (a fixed buffer): a signed file may be large. The bytes are
+    // read whole only for a manifest, whose binding needs them.
+    let sha256 = {
+        let f = std::fs::File::open(&data_path)
+            .with_context(|| format!("cannot read {}", data_path.display()))?;
+        let mut buf = vec![0u8; 256 * 1024];
+        vouch_manifests::digest::hash_reader(f, &mut buf)
+            .with_context(|| format!("cannot read {}", data_path.display()))?
+            .0
+    };
+    let read_data = || {
+        std::fs::read(&data_path).with_context(|| format!("cannot read {}", data_path.display()))
+    };
     let mut out = Output {
         file: data_path.display().to_string(),
-        sha256: Digest::of(&data),
+        sha256,
         key: None,
         policy: None,
         state: None,
         held: false,
+        error: None,
     };
     // (project, version, signed_at) of a verified manifest, for --state.
     let release: Option<(String, String, i64)>;
     if let Some(k) = &a.key {
-        let pk = read_public_key(k)?;
-        let sig_path = match (&a.sig, &bundle) {
-            (Some(s), _) => s.clone(),
-            (None, Some(b)) => {
-                let p = manifest_sig::signature_path(b, pk.key_id());
-                if !p.exists() {
-                    return Err(failed(anyhow::anyhow!(
-                        "bundle {} has no signature by key {} (expected {})",
-                        b.display(),
-                        pk.key_id(),
-                        p.display()
-                    )));
-                }
-                p
+        match verify_with_key(&a, k, bundle.as_deref(), &data_path, legacy) {
+            Ok((key, rel)) => {
+                out.key = Some(key);
+                out.held = true;
+                release = rel;
             }
-            (None, None) => default_sig(&data_path),
-        };
-        let sig = read_sig(&sig_path)?;
-        let what = sig_path.display().to_string();
-        let manifest_like = bundle.is_some() || ManifestComment::is_claimed(&sig.trusted_comment);
-        let comment = if manifest_like {
-            let (c, _) = manifest_sig::verify_manifest_signature(&sig, &pk, &data, legacy, &what, &data_path)
-                .map_err(|e| failed(e.into()))?;
-            Some(c)
-        } else {
-            sig.verify(&pk, &data, legacy, &what, &out.file).map_err(|e| {
-                let legacy_refused = matches!(e, vouch_signing::sig::VerifyError::LegacyRefused { .. });
-                let e = failed(e.into());
-                if legacy_refused { hint(e, "pass --allow-legacy to accept it") } else { e }
-            })?;
-            None
-        };
-        release = comment.as_ref().map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
-        out.key = Some(KeyResult {
-            key_id: sig.key_id.hex(),
-            signature: what,
-            timestamp: sig.timestamp(),
-            trusted_comment: sig.trusted_comment.clone(),
-            manifest: comment,
-        });
-        out.held = true;
+            Err(e) if a.format == Format::Json && is_failed(&e) => {
+                out.error = Some(format!("{e:#}"));
+                print_json(&out)?;
+                return Ok(Status::DoesNotHold);
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         let policy_path = a.trust.as_ref().context("--key or --trust is required")?;
-        let policy = Policy::read_usable(policy_path)
-            .map_err(|e| hint(e.into(), format!("run `vouch trust check {}`", policy_path.display())))?;
+        let policy = Policy::read_usable(policy_path).map_err(|e| {
+            hint(
+                e.into(),
+                format!("run `vouch trust check {}`", policy_path.display()),
+            )
+        })?;
         let sigs = match (&a.sig, &bundle) {
             (Some(s), _) => vec![one_sig(s)?],
             (None, Some(b)) => manifest_sig::read_bundle_signatures(b)?,
             (None, None) => vec![one_sig(&default_sig(&data_path))?],
         };
+        let data = read_data()?;
         let report = policy.evaluate(&Evidence {
             manifest_path: &data_path,
             manifest_bytes: &data,
@@ -191,22 +221,120 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         && let Some(state_path) = &a.state
     {
         let Some((project, version, signed_at)) = &release else {
-            bail!("--state needs a vouch manifest signature; {} is not one", out.file);
+            bail!(
+                "--state needs a vouch manifest signature; {} is not one",
+                out.file
+            );
         };
         let mut state = State::load(state_path)?;
-        let c = Candidate { project, version, manifest_sha256: out.sha256, signed_at: *signed_at };
-        let acceptance = state.check(&c, state_path).map_err(|e| {
-            if e.is_refusal() { failed(e.into()) } else { e.into() }
-        })?;
+        let c = Candidate {
+            project,
+            version,
+            manifest_sha256: out.sha256,
+            signed_at: *signed_at,
+        };
+        let acceptance = match state.check(&c, state_path) {
+            Ok(acc) => acc,
+            Err(e) if e.is_refusal() && a.format == Format::Json => {
+                out.held = false;
+                out.error = Some(e.to_string());
+                print_json(&out)?;
+                return Ok(Status::DoesNotHold);
+            }
+            Err(e) if e.is_refusal() => return Err(failed(e.into())),
+            Err(e) => return Err(e.into()),
+        };
         state.record(&c);
         state.save(state_path)?;
-        out.state = Some(StateResult { file: state_path.display().to_string(), acceptance, recorded: true });
+        out.state = Some(StateResult {
+            file: state_path.display().to_string(),
+            acceptance,
+            recorded: true,
+        });
     }
     match a.format {
         Format::Json => print_json(&out)?,
         Format::Human => print_text(&human(&out))?,
     }
-    Ok(if out.held { Status::Held } else { Status::DoesNotHold })
+    Ok(if out.held {
+        Status::Held
+    } else {
+        Status::DoesNotHold
+    })
+}
+
+/// `--key`: the signature, and for a manifest its binding. Returns the
+/// result and, for a manifest, (project, version, signed_at).
+#[allow(clippy::type_complexity)]
+fn verify_with_key(
+    a: &VerifySignatureArgs,
+    k: &str,
+    bundle: Option<&Path>,
+    data_path: &Path,
+    legacy: Legacy,
+) -> Result<(KeyResult, Option<(String, String, i64)>)> {
+    let pk = read_public_key(k)?;
+    let sig_path = match (&a.sig, bundle) {
+        (Some(s), _) => s.clone(),
+        (None, Some(b)) => {
+            let p = manifest_sig::signature_path(b, pk.key_id());
+            if !p.exists() {
+                return Err(failed(anyhow::anyhow!(
+                    "bundle {} has no signature by key {} (expected {})",
+                    b.display(),
+                    pk.key_id(),
+                    p.display()
+                )));
+            }
+            p
+        }
+        (None, None) => default_sig(data_path),
+    };
+    let sig = read_sig(&sig_path)?;
+    let what = sig_path.display().to_string();
+    let manifest_like = bundle.is_some() || ManifestComment::is_claimed(&sig.trusted_comment);
+    let comment = if manifest_like {
+        let (c, _) = manifest_sig::verify_manifest_signature(
+            &sig,
+            &pk,
+            &std::fs::read(data_path)
+                .with_context(|| format!("cannot read {}", data_path.display()))?,
+            legacy,
+            &what,
+            data_path,
+        )
+        .map_err(|e| failed(e.into()))?;
+        Some(c)
+    } else {
+        sig.verify_file(&pk, data_path, legacy, &what)
+            .map_err(|e| {
+                use vouch_signing::sig::VerifyError;
+                if matches!(e, VerifyError::Read { .. }) {
+                    return e.into();
+                }
+                let legacy_refused = matches!(e, VerifyError::LegacyRefused { .. });
+                let e = failed(e.into());
+                if legacy_refused {
+                    hint(e, "pass --allow-legacy to accept it")
+                } else {
+                    e
+                }
+            })?;
+        None
+    };
+    let release = comment
+        .as_ref()
+        .map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
+    Ok((
+        KeyResult {
+            key_id: sig.key_id.hex(),
+            signature: what,
+            timestamp: sig.timestamp(),
+            trusted_comment: sig.trusted_comment.clone(),
+            manifest: comment,
+        },
+        release,
+    ))
 }
 
 fn one_sig(path: &Path) -> Result<BundleSignature> {
@@ -214,13 +342,22 @@ fn one_sig(path: &Path) -> Result<BundleSignature> {
     if let Err(e @ SigParseError::Read { .. }) = signature {
         return Err(e.into());
     }
-    Ok(BundleSignature { path: path.to_path_buf(), named_key_id: None, signature })
+    Ok(BundleSignature {
+        path: path.to_path_buf(),
+        named_key_id: None,
+        signature,
+    })
 }
 
 fn human(o: &Output) -> String {
     let mut s = String::new();
     if let Some(k) = &o.key {
-        let _ = writeln!(s, "signature ok: {} by key {}", clean(&k.signature), k.key_id);
+        let _ = writeln!(
+            s,
+            "signature ok: {} by key {}",
+            clean(&k.signature),
+            k.key_id
+        );
         let _ = writeln!(s, "file          {} ({})", clean(&o.file), o.sha256);
         let _ = writeln!(s, "trusted       {}", clean(&k.trusted_comment));
         if let Some(m) = &k.manifest {
@@ -234,8 +371,18 @@ fn human(o: &Output) -> String {
         }
     }
     if let Some(r) = &o.policy {
-        let _ = writeln!(s, "policy        {} ({})", clean(&r.policy), r.policy_sha256);
-        let _ = writeln!(s, "manifest      {} ({})", clean(&r.manifest), r.manifest_sha256);
+        let _ = writeln!(
+            s,
+            "policy        {} ({})",
+            clean(&r.policy),
+            r.policy_sha256
+        );
+        let _ = writeln!(
+            s,
+            "manifest      {} ({})",
+            clean(&r.manifest),
+            r.manifest_sha256
+        );
         if let (Some(p), Some(v)) = (&r.project, &r.version) {
             let _ = writeln!(s, "release       {p} {v}");
         }
@@ -248,7 +395,12 @@ fn human(o: &Output) -> String {
             if c.counted {
                 let roles: Vec<&str> = c.roles.iter().map(|r| r.as_str()).collect();
                 let when = c.timestamp.map(policy::show_time).unwrap_or_default();
-                let _ = writeln!(s, "  counted     {key} for {} (signed {when}): {}", roles.join(", "), clean(&c.file));
+                let _ = writeln!(
+                    s,
+                    "  counted     {key} for {} (signed {when}): {}",
+                    roles.join(", "),
+                    clean(&c.file)
+                );
             } else {
                 let _ = writeln!(
                     s,
@@ -265,20 +417,36 @@ fn human(o: &Output) -> String {
                 r.role.as_str(),
                 r.valid,
                 r.threshold,
-                if r.keys.is_empty() { String::new() } else { format!(" ({})", r.keys.join(", ")) },
+                if r.keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", r.keys.join(", "))
+                },
                 if r.held { "held" } else { "NOT held" }
             );
         }
     }
     if let Some(st) = &o.state {
         let how = match &st.acceptance.ordering {
-            vouch_signing::state::Ordering::First => "first release recorded for this project".to_string(),
-            vouch_signing::state::Ordering::AlreadyAccepted => "already accepted (same digest)".to_string(),
-            vouch_signing::state::Ordering::Semver => "newer than every accepted release (SemVer)".to_string(),
-            vouch_signing::state::Ordering::SigningTime { note } => format!("newer by signing time ({note})"),
+            vouch_signing::state::Ordering::First => {
+                "first release recorded for this project".to_string()
+            }
+            vouch_signing::state::Ordering::AlreadyAccepted => {
+                "already accepted (same digest)".to_string()
+            }
+            vouch_signing::state::Ordering::Semver => {
+                "newer than every accepted release (SemVer)".to_string()
+            }
+            vouch_signing::state::Ordering::SigningTime { note } => {
+                format!("newer by signing time ({note})")
+            }
         };
         let _ = writeln!(s, "state         {}: {how}; recorded", clean(&st.file));
     }
-    let _ = writeln!(s, "result        {}", if o.held { "held" } else { "does NOT hold" });
+    let _ = writeln!(
+        s,
+        "result        {}",
+        if o.held { "held" } else { "does NOT hold" }
+    );
     s
 }
