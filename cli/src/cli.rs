@@ -47,6 +47,9 @@ pub enum Command {
     /// offline, and compares every artifact. Exit 0 when all are identical,
     /// 1 when any differs, 2 when the rebuild could not run.
     Rebuild(crate::cmd::rebuild::RebuildArgs),
+    /// Internal: run a command with its writes confined (used by rebuild).
+    #[command(name = "__confine", hide = true)]
+    Confine(crate::cmd::confine::ConfineArgs),
     /// Run the built-in demo on the example project shipped with vouch.
     Demo(crate::cmd::demo::DemoArgs),
     /// Generate and inspect minisign keys.

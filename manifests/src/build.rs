@@ -190,6 +190,16 @@ pub struct BuildSpec {
     pub log: PathBuf,
     /// Kill the build after this long.
     pub timeout: Option<Duration>,
+    /// Confine the build's writes (see [`crate::sandbox`]).
+    pub confine: Option<Confine>,
+}
+
+/// Run the build through a launcher that confines its writes: the command
+/// becomes `LAUNCHER __confine --write DIR... -- COMMAND...`.
+#[derive(Debug, Clone)]
+pub struct Confine {
+    pub launcher: PathBuf,
+    pub writable: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -227,12 +237,32 @@ pub fn tail(path: &Path, n: usize) -> String {
 /// Runs the build, its output going to the log. Returns when it succeeded.
 pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
     let (program, args) = spec.command.split_first().ok_or(BuildError::Empty)?;
+    let mut argv: Vec<String> = Vec::new();
+    let launcher_program;
+    let (run_program, run_args): (&String, &[String]) = match &spec.confine {
+        Some(c) => {
+            // The launcher resolves the program on PATH as Command would.
+            if !program.contains('/') && which(program).is_none() {
+                return Err(BuildError::NotFound { program: program.clone() });
+            }
+            argv.push("__confine".into());
+            for w in &c.writable {
+                argv.push("--write".into());
+                argv.push(w.display().to_string());
+            }
+            argv.push("--".into());
+            argv.extend(spec.command.iter().cloned());
+            launcher_program = c.launcher.display().to_string();
+            (&launcher_program, &argv[..])
+        }
+        None => (program, args),
+    };
     let log_err = |source| BuildError::Log { path: spec.log.clone(), source };
     let log = std::fs::File::create(&spec.log).map_err(log_err)?;
     let log2 = log.try_clone().map_err(log_err)?;
     let dir = if spec.workdir == "." { spec.source.clone() } else { spec.source.join(&spec.workdir) };
-    let mut cmd = Command::new(program);
-    cmd.args(args).current_dir(&dir).stdin(Stdio::null()).stdout(log).stderr(log2);
+    let mut cmd = Command::new(run_program);
+    cmd.args(run_args).current_dir(&dir).stdin(Stdio::null()).stdout(log).stderr(log2);
     for k in &spec.remove_env {
         cmd.env_remove(k);
     }
@@ -272,6 +302,12 @@ pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
         return Err(BuildError::Failed { status: status.to_string(), log: spec.log.clone(), tail: tail(&spec.log, 20) });
     }
     Ok(())
+}
+
+/// The first `program` on PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file())
 }
 
 fn kill_group(child: &mut std::process::Child) {

@@ -21,6 +21,7 @@ pub mod path;
 pub mod provenance;
 pub mod rebuild;
 pub mod release;
+pub mod sandbox;
 pub mod sbom;
 pub mod scan;
 

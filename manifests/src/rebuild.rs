@@ -34,6 +34,20 @@ pub struct RebuildSpec {
     pub toolchain: ToolchainPolicy,
     /// The rebuilder's environment (name → value).
     pub env: BTreeMap<String, String>,
+    /// Whether each file's digest is checked as it is copied.
+    pub copies: CopyCheck,
+    /// The `vouch` binary, to launch the build with its writes confined to
+    /// the work directory; `None` runs it unconfined.
+    pub launcher: Option<PathBuf>,
+}
+
+/// Whether [`populate`] checks digests while copying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyCheck {
+    /// Every copied file must have its manifest digest (the default).
+    Verify,
+    /// Test-only: copy whatever is there, to exercise the artifact comparison.
+    Skip,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +177,7 @@ fn symlink_stays_inside(path: &str, target: &str) -> bool {
 
 /// Copies exactly the manifest's entries from `source` into `work`,
 /// checking each file's digest as it is copied.
-pub fn populate(manifest: &Manifest, source: &Path, work: &Path) -> Result<(), RebuildError> {
+pub fn populate(manifest: &Manifest, source: &Path, work: &Path, copies: CopyCheck) -> Result<(), RebuildError> {
     let mut buf = vec![0u8; crate::scan::BUFFER_SIZE];
     for e in &manifest.source.files {
         let rel = e.path.to_path();
@@ -191,7 +205,7 @@ pub fn populate(manifest: &Manifest, source: &Path, work: &Path) -> Result<(), R
                     v
                 };
                 let (d, _) = hash_reader(&bytes[..], &mut buf).map_err(rerr)?;
-                if Some(d) != e.digest {
+                if copies == CopyCheck::Verify && Some(d) != e.digest {
                     return Err(RebuildError::CopyMismatch { path: e.path.to_string(), expected: e.digest.unwrap_or(d), actual: d });
                 }
                 std::fs::write(&dest, &bytes).map_err(werr)?;
@@ -290,12 +304,19 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     }
     let src_dir = spec.workdir.join("source");
     std::fs::create_dir_all(&src_dir).map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
-    populate(m, &spec.source, &src_dir)?;
+    populate(m, &spec.source, &src_dir, spec.copies)?;
     let src_dir = src_dir.canonicalize().map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
 
     // The environment: allow-listed names take the recorded values only.
     let mut extra: BTreeMap<String, String> = record.env.clone();
     let mut remove: Vec<String> = spec.env.keys().filter(|k| build::env_allowed(k) && !record.env.contains_key(*k)).cloned().collect();
+    // Writes go to the work directory only (plus the cargo home's locks
+    // when building from the local cargo cache); temporary files too.
+    let workdir = spec.workdir.canonicalize().map_err(|source| RebuildError::Workdir { path: spec.workdir.clone(), source })?;
+    let tmp = workdir.join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(|source| RebuildError::Workdir { path: tmp.clone(), source })?;
+    extra.insert("TMPDIR".into(), tmp.display().to_string());
+    let mut writable = vec![workdir.clone(), PathBuf::from("/dev/null")];
     if build::is_cargo(&record.command) {
         // Dependency sources: the bundle's vendored tar when present (with a
         // private cargo home), else the local cargo cache; offline either way.
@@ -312,7 +333,12 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
                 let dir = crate::archive::extract_bundle(&tar, &deps_root)?;
                 build::CargoDeps::Vendored { dir, home: spec.workdir.join("cargo-home") }
             }
-            None => build::CargoDeps::CargoHome,
+            None => {
+                if let Some(h) = build::cargo_home().filter(|h| h.is_dir()) {
+                    writable.push(h);
+                }
+                build::CargoDeps::CargoHome
+            }
         };
         let cargo = build::cargo_env(&record.env, &src_dir, &deps, build::Network::Offline)?;
         extra.extend(cargo.set);
@@ -327,6 +353,7 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         remove_env: remove,
         log,
         timeout: spec.timeout,
+        confine: spec.launcher.clone().map(|launcher| build::Confine { launcher, writable }),
     })?;
     let artifacts = compare_artifacts(m, &spec.bundle, &src_dir)?;
     let reproduced = !artifacts.is_empty() && artifacts.iter().all(|a| a.identical);
@@ -401,6 +428,7 @@ pub fn diffoscope(original: &Path, rebuilt: &Path, report: &Path, limit: Duratio
         remove_env: Vec::new(),
         log: log.clone(),
         timeout: Some(limit),
+        confine: None,
     };
     // diffoscope exits 1 when the files differ, which they do.
     match build::run(&spec) {

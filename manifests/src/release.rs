@@ -151,6 +151,7 @@ fn vendor(source: &Path, into: &Path, log: &Path) -> Result<(), ReleaseError> {
         remove_env: Vec::new(),
         log: log.to_path_buf(),
         timeout: None,
+        confine: None,
     };
     build::run(&spec).map_err(|e| ReleaseError::Vendor { reason: e.to_string(), log: log.to_path_buf() })?;
     let _ = std::fs::remove_file(log);
@@ -229,6 +230,7 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
             remove_env: cargo.remove,
             log: log.clone(),
             timeout: None,
+            confine: None,
         };
         build::run(&b)?;
         build_log = Some(log);

@@ -1,5 +1,6 @@
 //! One thin module per subcommand.
 
+pub mod confine;
 pub mod demo;
 pub mod export;
 pub mod key;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Manifest(c) => manifest::run(c),
         Command::Demo(a) => demo::run(a),
+        Command::Confine(a) => confine::run(a),
         Command::Rebuild(a) => rebuild::run(a),
         Command::Release(a) => release::run(a),
         Command::Verify(a) => verify::run(a),

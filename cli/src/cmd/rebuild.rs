@@ -19,6 +19,10 @@ pub struct RebuildArgs {
     /// The reviewed source tree.
     #[arg(long)]
     pub source: PathBuf,
+    /// Leave out source paths matching this glob when checking the source
+    /// (repeatable), e.g. `target` of a copy that was built in place.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// Where to build (default: a private temporary directory). A folder
     /// `<name>-<version>-rebuild` is created inside it.
     #[arg(long)]
@@ -75,7 +79,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
 
     // 1. The reviewed source must be the manifest's.
     if !a.unchecked_source_for_tests {
-        let opts = ScanOptions { root: a.source.clone(), selection: Selection::Auto, tracked: Tracked::Index, dirty: Dirty::Allow, excludes: Vec::new() };
+        let opts = ScanOptions { root: a.source.clone(), selection: Selection::Auto, tracked: Tracked::Index, dirty: Dirty::Allow, excludes: a.exclude.clone() };
         let bar = crate::progress::Bytes::new("checking source");
         let c = vouch_manifests::diff::check_source(m, &opts, &|n| bar.add(n));
         bar.finish();
@@ -112,6 +116,8 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         timeout: a.timeout.map(Duration::from_secs),
         toolchain: if a.allow_toolchain_mismatch { ToolchainPolicy::AllowMismatch } else { ToolchainPolicy::Require },
         env: std::env::vars().collect(),
+        launcher: Some(std::env::current_exe().context("cannot find the vouch binary to launch the build")?),
+        copies: if a.unchecked_source_for_tests { rebuild::CopyCheck::Skip } else { rebuild::CopyCheck::Verify },
     };
     let existed = work.exists();
     let result = rebuild::rebuild(&spec);
