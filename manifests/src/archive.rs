@@ -232,7 +232,8 @@ mod tests {
     #[test]
     fn hostile_archives_are_refused() {
         use tar::EntryType as T;
-        let cases: Vec<(Vec<(&str, T, &[u8])>, &str)> = vec![
+        type Members<'a> = Vec<(&'a str, T, &'a [u8])>;
+        let cases: Vec<(Members, &str)> = vec![
             (vec![("b/../../evil", T::Regular, b"x")], "'..'"),
             (vec![("/etc/evil", T::Regular, b"x")], "absolute"),
             (vec![("b/link", T::Symlink, b"")], "link"),

@@ -96,7 +96,13 @@ pub enum VerifyError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    State(#[from] crate::state::StateError),
+    State(Box<crate::state::StateError>),
+}
+
+impl From<crate::state::StateError> for VerifyError {
+    fn from(e: crate::state::StateError) -> Self {
+        VerifyError::State(Box::new(e))
+    }
 }
 
 impl VerifyError {
