@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod manifest;
+pub mod sbom;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
@@ -9,6 +10,7 @@ use crate::exit::Status;
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Manifest(c) => manifest::run(c),
+        Command::Sbom(c) => sbom::run(c),
         Command::Demo(a) => demo::run(a),
     }
 }

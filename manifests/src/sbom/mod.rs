@@ -8,6 +8,8 @@
 //! limit (128 levels) bounds nesting depth.
 
 pub mod cyclonedx;
+pub mod diff;
+pub mod generate;
 pub mod model;
 pub mod spdx;
 
