@@ -72,6 +72,9 @@ pub struct ShowArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Refuse SBOM files larger than this many bytes (for tests).
+    #[arg(long, hide = true, default_value_t = sbom::MAX_SBOM_BYTES)]
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +83,9 @@ pub struct DiffArgs {
     pub new: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Refuse SBOM files larger than this many bytes (for tests).
+    #[arg(long, hide = true, default_value_t = sbom::MAX_SBOM_BYTES)]
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -103,15 +109,18 @@ pub fn run(cmd: SbomCommand) -> Result<Status> {
     }
 }
 
-fn read(path: &std::path::Path) -> Result<Sbom> {
-    Ok(sbom::read(path)?)
+fn read(path: &std::path::Path, max_bytes: u64) -> Result<Sbom> {
+    Ok(sbom::read_limited(path, max_bytes)?)
 }
 
 fn generate(a: GenerateArgs) -> Result<Status> {
     let opts = GenerateOptions {
         dir: a.dir.clone(),
         cargo: a.cargo.clone(),
-        cargo_home: None,
+        cargo_home: std::env::var_os("CARGO_HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))),
         source_date_epoch: super::manifest::source_date_epoch()?,
     };
     let format = match a.format {
@@ -142,7 +151,7 @@ fn generate(a: GenerateArgs) -> Result<Status> {
 }
 
 fn show(a: ShowArgs) -> Result<Status> {
-    let s = read(&a.file)?;
+    let s = read(&a.file, a.max_bytes)?;
     if a.format == Format::Json {
         print_json(&s)?;
         return Ok(Status::Held);
@@ -172,8 +181,8 @@ fn show(a: ShowArgs) -> Result<Status> {
 }
 
 fn diff(a: DiffArgs) -> Result<Status> {
-    let old = read(&a.old)?;
-    let new = read(&a.new)?;
+    let old = read(&a.old, a.max_bytes)?;
+    let new = read(&a.new, a.max_bytes)?;
     let d = sbdiff::diff(&old, &new);
     if a.format == Format::Json {
         print_json(&d)?;
@@ -230,7 +239,7 @@ fn render_lock_check(s: &mut String, c: &LockCheck, lock_label: &str) {
 fn check(a: CheckArgs) -> Result<Status> {
     if let Some(lock) = &a.lock {
         let deps = vouch_manifests::lockfile::dependencies(lock)?;
-        let s = read(&a.target)?;
+        let s = read(&a.target, sbom::MAX_SBOM_BYTES)?;
         let c = sbdiff::check_lock(&s, &deps);
         if a.format == Format::Json {
             print_json(&c)?;
@@ -268,7 +277,7 @@ fn check(a: CheckArgs) -> Result<Status> {
 }
 
 fn licenses(a: ShowArgs) -> Result<Status> {
-    let s = read(&a.file)?;
+    let s = read(&a.file, a.max_bytes)?;
     let l = sbdiff::licenses(&s);
     if a.format == Format::Json {
         print_json(&l)?;

@@ -11,23 +11,23 @@ pub const READABLE_VERSIONS: &[&str] = &["1.2", "1.3", "1.4", "1.5", "1.6"];
 /// The fields of a CycloneDX document the model keeps; everything else is
 /// skipped while streaming.
 #[derive(Deserialize)]
-struct RawBom {
+pub(crate) struct RawBom {
     #[serde(default)]
-    metadata: Option<RawMetadata>,
+    pub(crate) metadata: Option<RawMetadata>,
     #[serde(default)]
-    components: Vec<RawComponent>,
+    pub(crate) components: Vec<RawComponent>,
     #[serde(default)]
-    dependencies: Vec<RawDependency>,
+    pub(crate) dependencies: Vec<RawDependency>,
 }
 
 #[derive(Deserialize)]
-struct RawMetadata {
+pub(crate) struct RawMetadata {
     #[serde(default)]
     component: Option<RawComponent>,
 }
 
 #[derive(Deserialize)]
-struct RawComponent {
+pub(crate) struct RawComponent {
     #[serde(rename = "bom-ref", default)]
     bom_ref: Option<String>,
     name: String,
@@ -82,7 +82,7 @@ struct RawOrg {
 }
 
 #[derive(Deserialize)]
-struct RawDependency {
+pub(crate) struct RawDependency {
     #[serde(rename = "ref")]
     reference: String,
     #[serde(rename = "dependsOn", default)]
@@ -95,6 +95,18 @@ pub(crate) fn ingest<'de, R: serde_json::de::Read<'de>>(
     version: &str,
     path: &Path,
 ) -> Result<Sbom, SbomError> {
+    check_version(version, path)?;
+    let raw = RawBom::deserialize(de).map_err(|source| {
+        if source.is_io() {
+            SbomError::Read { path: path.to_path_buf(), source: source.into() }
+        } else {
+            SbomError::Invalid { path: path.to_path_buf(), format: "CycloneDX", source }
+        }
+    })?;
+    convert(raw, version, path)
+}
+
+pub(crate) fn check_version(version: &str, path: &Path) -> Result<(), SbomError> {
     if !READABLE_VERSIONS.contains(&version) {
         return Err(SbomError::UnsupportedVersion {
             path: path.to_path_buf(),
@@ -103,13 +115,11 @@ pub(crate) fn ingest<'de, R: serde_json::de::Read<'de>>(
             supported: "CycloneDX 1.2 to 1.6",
         });
     }
-    let raw = RawBom::deserialize(de).map_err(|source| {
-        if source.is_io() {
-            SbomError::Read { path: path.to_path_buf(), source: source.into() }
-        } else {
-            SbomError::Invalid { path: path.to_path_buf(), format: "CycloneDX", source }
-        }
-    })?;
+    Ok(())
+}
+
+/// The model of a parsed document whose version [`check_version`] accepted.
+pub(crate) fn convert(raw: RawBom, version: &str, path: &Path) -> Result<Sbom, SbomError> {
     let mut ids = Ids { path, explicit: BTreeSet::new(), all: BTreeSet::new() };
     let mut name = None;
     if let Some(c) = raw.metadata.and_then(|m| m.component) {
@@ -178,11 +188,13 @@ fn flatten(raw: Vec<RawComponent>, ids: &mut Ids<'_>, out: &mut Vec<Component>) 
                 (None, None) => name.clone(),
             }),
         };
+        // Strings are moved, not copied: the raw component's memory is
+        // handed over to the model.
         let mut licenses = Vec::new();
-        for l in &c.licenses {
-            let text = match (&l.expression, &l.license) {
-                (Some(e), _) => Some(e.clone()),
-                (None, Some(lic)) => lic.id.clone().or_else(|| lic.name.clone()),
+        for l in std::mem::take(&mut c.licenses) {
+            let text = match (l.expression, l.license) {
+                (Some(e), _) => Some(e),
+                (None, Some(lic)) => lic.id.or(lic.name),
                 (None, None) => None,
             };
             if let Some(t) = text.filter(|t| !t.is_empty()) {
@@ -191,12 +203,14 @@ fn flatten(raw: Vec<RawComponent>, ids: &mut Ids<'_>, out: &mut Vec<Component>) 
                 }
             }
         }
-        let hashes = c
-            .hashes
-            .iter()
-            .map(|h| Hash { alg: h.alg.clone(), value: h.content.to_ascii_lowercase() })
+        let hashes = std::mem::take(&mut c.hashes)
+            .into_iter()
+            .map(|mut h| {
+                h.content.make_ascii_lowercase();
+                Hash { alg: h.alg, value: h.content }
+            })
             .collect();
-        let supplier = c.supplier.as_ref().and_then(|s| s.name.clone()).or_else(|| c.publisher.clone());
+        let supplier = c.supplier.take().and_then(|s| s.name).or_else(|| c.publisher.take());
         let children = std::mem::take(&mut c.components);
         out.push(Component {
             id,

@@ -50,7 +50,8 @@ pub struct GenerateOptions {
     pub dir: PathBuf,
     /// The cargo program to run for `cargo metadata`.
     pub cargo: PathBuf,
-    /// `CARGO_HOME` (for the registry cache); `None`: `$CARGO_HOME` or `~/.cargo`.
+    /// `CARGO_HOME`: passed to cargo, and where the registry cache is looked
+    /// up when `cargo metadata` fails; `None`: cargo's default, no lookup.
     pub cargo_home: Option<PathBuf>,
     /// `SOURCE_DATE_EPOCH`, the only source of the document's time.
     pub source_date_epoch: Option<i64>,
@@ -196,13 +197,6 @@ fn rfc3339(t: i64) -> Result<String, GenerateError> {
     dt.format(&f).map_err(|_| GenerateError::Time(t))
 }
 
-fn default_cargo_home() -> Option<PathBuf> {
-    if let Some(h) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
-        return Some(PathBuf::from(h));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))
-}
-
 /// Legacy Cargo license strings (`MIT/Apache-2.0`) as SPDX expressions.
 fn normalize_license(l: Option<String>) -> Option<String> {
     let l = l?.trim().to_string();
@@ -232,7 +226,7 @@ fn load(opts: &GenerateOptions) -> Result<Graph, GenerateError> {
         .iter()
         .map(|l| Pkg { lock: l.clone(), license: None, description: None, role: Role::Unknown, edges: BTreeSet::new() })
         .collect();
-    let cargo_home = opts.cargo_home.clone().or_else(default_cargo_home);
+    let cargo_home = opts.cargo_home.clone();
     let mut roots = Vec::new();
     let metadata = match run_metadata(opts, &cargo_home) {
         Ok(meta) => {

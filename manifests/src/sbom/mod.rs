@@ -67,6 +67,65 @@ struct Probe {
     context: Option<serde_json::Value>,
 }
 
+/// Every top-level field any supported format uses, for reading a document
+/// in one pass (the key names of the formats do not overlap). Fields are
+/// listed, not flattened: serde's flatten would buffer the whole document.
+#[derive(serde::Deserialize)]
+struct RawAny {
+    #[serde(rename = "bomFormat", default)]
+    bom_format: Option<serde_json::Value>,
+    #[serde(rename = "specVersion", default)]
+    spec_version: Option<serde_json::Value>,
+    #[serde(rename = "spdxVersion", default)]
+    spdx_version: Option<serde_json::Value>,
+    #[serde(rename = "@context", default)]
+    context: Option<serde_json::Value>,
+    // CycloneDX
+    #[serde(default)]
+    metadata: Option<cyclonedx::RawMetadata>,
+    #[serde(default)]
+    components: Vec<cyclonedx::RawComponent>,
+    #[serde(default)]
+    dependencies: Vec<cyclonedx::RawDependency>,
+    // SPDX 2
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    packages: Vec<spdx::RawPackage>,
+    #[serde(default)]
+    relationships: Vec<spdx::RawRelationship>,
+    // SPDX 3
+    #[serde(rename = "@graph", default)]
+    graph: Vec<spdx::RawElement>,
+}
+
+impl RawAny {
+    fn convert(self, path: &Path) -> Result<Sbom, SbomError> {
+        let probe = Probe {
+            bom_format: self.bom_format,
+            spec_version: self.spec_version,
+            spdx_version: self.spdx_version,
+            context: self.context,
+        };
+        match detect(probe, path)? {
+            Detected::CycloneDx(v) => {
+                cyclonedx::check_version(&v, path)?;
+                let raw = cyclonedx::RawBom { metadata: self.metadata, components: self.components, dependencies: self.dependencies };
+                cyclonedx::convert(raw, &v, path)
+            }
+            Detected::Spdx2(v) => {
+                spdx::check_version2(&v, path)?;
+                let raw = spdx::RawDoc { name: self.name, packages: self.packages, relationships: self.relationships };
+                spdx::convert2(raw, &v, path)
+            }
+            Detected::Spdx3(v) => {
+                spdx::check_version3(&v, path)?;
+                spdx::convert3(spdx::RawGraph { graph: self.graph }, &v, path)
+            }
+        }
+    }
+}
+
 /// The format and version a probe found.
 enum Detected {
     CycloneDx(String),
@@ -107,20 +166,34 @@ fn detect(p: Probe, path: &Path) -> Result<Detected, SbomError> {
 /// Reads an SBOM file (CycloneDX JSON 1.2–1.6, SPDX JSON 2.2/2.3, SPDX 3.0
 /// JSON-LD) into the component model, streaming it from disk.
 pub fn read(path: &Path) -> Result<Sbom, SbomError> {
+    read_limited(path, MAX_SBOM_BYTES)
+}
+
+/// [`read`], refusing files larger than `max_bytes`.
+pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Sbom, SbomError> {
+    // `take` bounds what is read even if the file grows after the size check.
     let open = || {
         std::fs::File::open(path)
-            .map(std::io::BufReader::new)
+            .map(|f| std::io::BufReader::new(std::io::Read::take(f, max_bytes.saturating_add(1))))
             .map_err(|source| SbomError::Read { path: path.to_path_buf(), source })
     };
     let size = std::fs::metadata(path)
         .map_err(|source| SbomError::Read { path: path.to_path_buf(), source })?
         .len();
-    if size > MAX_SBOM_BYTES {
-        return Err(SbomError::TooLarge { path: path.to_path_buf(), size, limit: MAX_SBOM_BYTES });
+    if size > max_bytes {
+        return Err(SbomError::TooLarge { path: path.to_path_buf(), size, limit: max_bytes });
     }
-    let probe: Probe = serde_json::from_reader(open()?).map_err(|e| json_err(e, path))?;
-    let detected = detect(probe, path)?;
-    ingest(detected, &mut serde_json::Deserializer::from_reader(open()?), path)
+    // One pass when the document parses; on a data error, a second look
+    // (format and version first) explains what is wrong with it.
+    match serde_json::from_reader::<_, RawAny>(open()?) {
+        Ok(raw) => raw.convert(path),
+        Err(e) if !e.is_data() => Err(json_err(e, path)),
+        Err(_) => {
+            let probe: Probe = serde_json::from_reader(open()?).map_err(|e| json_err(e, path))?;
+            let detected = detect(probe, path)?;
+            ingest(detected, &mut serde_json::Deserializer::from_reader(open()?), path)
+        }
+    }
 }
 
 /// Parses SBOM bytes; `path` names the document in errors.
@@ -128,9 +201,15 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Sbom, SbomError> {
     if bytes.len() as u64 > MAX_SBOM_BYTES {
         return Err(SbomError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit: MAX_SBOM_BYTES });
     }
-    let probe: Probe = serde_json::from_slice(bytes).map_err(|e| json_err(e, path))?;
-    let detected = detect(probe, path)?;
-    ingest(detected, &mut serde_json::Deserializer::from_slice(bytes), path)
+    match serde_json::from_slice::<RawAny>(bytes) {
+        Ok(raw) => raw.convert(path),
+        Err(e) if !e.is_data() => Err(json_err(e, path)),
+        Err(_) => {
+            let probe: Probe = serde_json::from_slice(bytes).map_err(|e| json_err(e, path))?;
+            let detected = detect(probe, path)?;
+            ingest(detected, &mut serde_json::Deserializer::from_slice(bytes), path)
+        }
+    }
 }
 
 fn json_err(source: serde_json::Error, path: &Path) -> SbomError {

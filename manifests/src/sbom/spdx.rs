@@ -10,17 +10,17 @@ use std::path::Path;
 pub const READABLE_VERSIONS: &[&str] = &["2.2", "2.3"];
 
 #[derive(Deserialize)]
-struct RawDoc {
+pub(crate) struct RawDoc {
     #[serde(default)]
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    packages: Vec<RawPackage>,
+    pub(crate) packages: Vec<RawPackage>,
     #[serde(default)]
-    relationships: Vec<RawRelationship>,
+    pub(crate) relationships: Vec<RawRelationship>,
 }
 
 #[derive(Deserialize)]
-struct RawPackage {
+pub(crate) struct RawPackage {
     #[serde(rename = "SPDXID")]
     id: String,
     name: String,
@@ -58,7 +58,7 @@ struct RawExternalRef {
 }
 
 #[derive(Deserialize)]
-struct RawRelationship {
+pub(crate) struct RawRelationship {
     #[serde(rename = "spdxElementId")]
     from: String,
     #[serde(rename = "relationshipType")]
@@ -130,6 +130,12 @@ pub(crate) fn ingest2<'de, R: serde_json::de::Read<'de>>(
     version: &str,
     path: &Path,
 ) -> Result<Sbom, SbomError> {
+    check_version2(version, path)?;
+    let raw = RawDoc::deserialize(de).map_err(|source| invalid(source, path))?;
+    convert2(raw, version, path)
+}
+
+pub(crate) fn check_version2(version: &str, path: &Path) -> Result<(), SbomError> {
     let v = version.strip_prefix("SPDX-").unwrap_or(version);
     if !READABLE_VERSIONS.contains(&v) {
         return Err(SbomError::UnsupportedVersion {
@@ -139,7 +145,12 @@ pub(crate) fn ingest2<'de, R: serde_json::de::Read<'de>>(
             supported: "SPDX 2.2 and 2.3 JSON, SPDX 3.0 JSON-LD",
         });
     }
-    let raw = RawDoc::deserialize(de).map_err(|source| invalid(source, path))?;
+    Ok(())
+}
+
+/// The model of a parsed SPDX 2 document whose version was accepted.
+pub(crate) fn convert2(raw: RawDoc, version: &str, path: &Path) -> Result<Sbom, SbomError> {
+    let v = version.strip_prefix("SPDX-").unwrap_or(version);
     let mut seen = BTreeSet::new();
     let mut components = Vec::with_capacity(raw.packages.len());
     for p in raw.packages {
@@ -197,14 +208,14 @@ fn invalid(source: serde_json::Error, path: &Path) -> SbomError {
 }
 
 #[derive(Deserialize)]
-struct RawGraph {
+pub(crate) struct RawGraph {
     #[serde(rename = "@graph", default)]
-    graph: Vec<RawElement>,
+    pub(crate) graph: Vec<RawElement>,
 }
 
 /// Any SPDX 3 element; only the fields the model uses.
 #[derive(Deserialize)]
-struct RawElement {
+pub(crate) struct RawElement {
     #[serde(rename = "type", default)]
     kind: String,
     #[serde(rename = "spdxId", alias = "@id", default)]
@@ -257,6 +268,12 @@ pub(crate) fn ingest3<'de, R: serde_json::de::Read<'de>>(
     version: &str,
     path: &Path,
 ) -> Result<Sbom, SbomError> {
+    check_version3(version, path)?;
+    let raw = RawGraph::deserialize(de).map_err(|source| invalid(source, path))?;
+    convert3(raw, version, path)
+}
+
+pub(crate) fn check_version3(version: &str, path: &Path) -> Result<(), SbomError> {
     if !(version == "3.0" || version.starts_with("3.0.")) {
         return Err(SbomError::UnsupportedVersion {
             path: path.to_path_buf(),
@@ -265,7 +282,11 @@ pub(crate) fn ingest3<'de, R: serde_json::de::Read<'de>>(
             supported: "SPDX 2.2 and 2.3 JSON, SPDX 3.0 JSON-LD",
         });
     }
-    let raw = RawGraph::deserialize(de).map_err(|source| invalid(source, path))?;
+    Ok(())
+}
+
+/// The model of a parsed SPDX 3 document whose version was accepted.
+pub(crate) fn convert3(raw: RawGraph, version: &str, path: &Path) -> Result<Sbom, SbomError> {
     let mut spec_version = version.to_string();
     let mut expressions = BTreeMap::new();
     let mut agents = BTreeMap::new();
