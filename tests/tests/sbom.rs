@@ -71,7 +71,9 @@ fn lock_packages(lock: &Path) -> Vec<(String, String, Option<String>)> {
     let mut out = Vec::new();
     for block in text.split("[[package]]").skip(1) {
         let field = |k: &str| {
-            block.lines().find_map(|l| l.strip_prefix(&format!("{k} = \"")).map(|v| v.trim_end_matches('"').to_string()))
+            block
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{k} = \"")).map(|v| v.trim_end_matches('"').to_string()))
         };
         out.push((field("name").expect("name"), field("version").expect("version"), field("checksum")));
     }
@@ -135,10 +137,11 @@ fn cyclonedx_generated_for_hello_is_valid_complete_and_deterministic() {
     assert_ne!(cdoc["serialNumber"], doc["serialNumber"]);
 
     // vouch reads back what it wrote.
-    let shown: Value = TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), a.as_os_str(), "--format".as_ref(), "json".as_ref()])
-        .run()
-        .ok()
-        .json();
+    let shown: Value =
+        TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), a.as_os_str(), "--format".as_ref(), "json".as_ref()])
+            .run()
+            .ok()
+            .json();
     assert_eq!(shown["format"], "cyclone_dx");
     assert_eq!(shown["components"][0]["name"], "itoa");
     assert_eq!(shown["components"][0]["hashes"][0]["alg"], "SHA-256");
@@ -200,7 +203,11 @@ fn build_and_dev_dependencies_are_scoped() {
         let c = comp(name);
         assert_eq!(c["scope"], "excluded", "{name}");
         assert!(
-            c["properties"].as_array().unwrap().iter().any(|p| p["name"] == "vouch:cargo:dependency-kind" && p["value"] == kind),
+            c["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "vouch:cargo:dependency-kind" && p["value"] == kind),
             "{name}: {c}"
         );
     }
@@ -211,18 +218,21 @@ fn build_and_dev_dependencies_are_scoped() {
     let sdoc = json_file(&spdx);
     let rels = sdoc["relationships"].as_array().unwrap();
     let has = |from: &str, kind: &str, to: &str| {
-        rels.iter().any(|r| r["spdxElementId"] == from && r["relationshipType"] == kind && r["relatedSpdxElement"] == to)
+        rels.iter()
+            .any(|r| r["spdxElementId"] == from && r["relationshipType"] == kind && r["relatedSpdxElement"] == to)
     };
     assert!(has("SPDXRef-Package-hex-0.4.3", "BUILD_DEPENDENCY_OF", "SPDXRef-Package-hello-0.1.0"), "{rels:?}");
     assert!(rels.iter().any(|r| r["relationshipType"] == "DEV_DEPENDENCY_OF"
         && r["relatedSpdxElement"] == "SPDXRef-Package-hello-0.1.0"
         && r["spdxElementId"].as_str().unwrap().starts_with("SPDXRef-Package-memchr-")));
     // Read back: the scope comes out of the SPDX relationships.
-    let shown: Value = TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), spdx.as_os_str(), "--format".as_ref(), "json".as_ref()])
-        .run()
-        .ok()
-        .json();
-    let scope = |n: &str| shown["components"].as_array().unwrap().iter().find(|c| c["name"] == n).unwrap()["scope"].clone();
+    let shown: Value =
+        TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), spdx.as_os_str(), "--format".as_ref(), "json".as_ref()])
+            .run()
+            .ok()
+            .json();
+    let scope =
+        |n: &str| shown["components"].as_array().unwrap().iter().find(|c| c["name"] == n).unwrap()["scope"].clone();
     assert_eq!(scope("hex"), "build");
     assert_eq!(scope("memchr"), "dev");
     assert_eq!(scope("itoa"), Value::Null);
@@ -238,18 +248,29 @@ fn uncached_crates_are_listed_without_license() {
     let home = d.mkdir("empty-cargo-home");
     for (format, file) in [("cyclonedx", "u.cdx.json"), ("spdx", "u.spdx.json")] {
         let out = d.join(file);
-        TestCommand::vouch(["sbom".as_ref(), "generate".as_ref(), project.as_os_str(), "--format".as_ref(), format.as_ref(), "-o".as_ref(), out.as_os_str()])
-            .env("CARGO_HOME", &home)
-            .run()
-            .ok()
-            .says("1 without a license: itoa@1.0.19")
-            .says("cargo metadata --offline failed");
+        TestCommand::vouch([
+            "sbom".as_ref(),
+            "generate".as_ref(),
+            project.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ])
+        .env("CARGO_HOME", &home)
+        .run()
+        .ok()
+        .says("1 without a license: itoa@1.0.19")
+        .says("cargo metadata --offline failed");
         if format == "cyclonedx" {
             cdx_validate(&out);
             let doc = json_file(&out);
             let itoa = doc["components"].as_array().unwrap().iter().find(|c| c["name"] == "itoa").cloned().unwrap();
             assert!(itoa.get("licenses").is_none());
-            assert_eq!(itoa["hashes"][0]["content"], "3bd1574e617a9a6c1f8f8181bd7e841e1f20e4277607ef28945765188d6284d4");
+            assert_eq!(
+                itoa["hashes"][0]["content"],
+                "3bd1574e617a9a6c1f8f8181bd7e841e1f20e4277607ef28945765188d6284d4"
+            );
             // The project's own license still comes from its Cargo.toml.
             assert_eq!(doc["metadata"]["component"]["licenses"][0]["expression"], "Apache-2.0");
         } else {
@@ -300,10 +321,11 @@ fn every_fixture_is_ingested_with_the_right_components() {
         let doc = json_file(&f);
         let want = independent_components(&doc);
         assert!(!want.is_empty(), "{}: no components found independently", f.display());
-        let got: Value = TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
-            .run()
-            .ok()
-            .json();
+        let got: Value =
+            TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
+                .run()
+                .ok()
+                .json();
         let comps = got["components"].as_array().expect("components");
         assert_eq!(comps.len(), want.len(), "{}: component count", f.display());
         // A sample: first, middle and last, in document order.
@@ -326,10 +348,11 @@ fn fixture_details_licenses_hashes_edges() {
     // CycloneDX: dependency edges as the file lists them.
     let f = fixtures().join("cyclonedx/dropwizard-1.3.15.cdx.json");
     let doc = json_file(&f);
-    let got: Value = TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
-        .run()
-        .ok()
-        .json();
+    let got: Value =
+        TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
+            .run()
+            .ok()
+            .json();
     let mut want_edges = 0;
     for d in doc["dependencies"].as_array().unwrap() {
         let r = d["ref"].as_str().unwrap();
@@ -348,10 +371,11 @@ fn fixture_details_licenses_hashes_edges() {
 
     // SPDX 2.3: declared licenses, SHA1 → SHA-1, purl from externalRefs.
     let f = fixtures().join("spdx/minimal-2.3.spdx.json");
-    let got: Value = TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
-        .run()
-        .ok()
-        .json();
+    let got: Value =
+        TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
+            .run()
+            .ok()
+            .json();
     let c = &got["components"][0];
     assert_eq!(c["hashes"][0]["alg"], "SHA-1");
     assert_eq!(c["hashes"][0]["value"], "e01bcba3c55fa7f0c82d08d0cdce9061b21bf32f");
@@ -369,10 +393,11 @@ fn fixture_details_licenses_hashes_edges() {
         .map(|r| r["to"][0].clone())
         .unwrap();
     let lic = graph.iter().find(|e| e["spdxId"] == lic_ref).unwrap()["simplelicensing_licenseExpression"].clone();
-    let got: Value = TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
-        .run()
-        .ok()
-        .json();
+    let got: Value =
+        TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
+            .run()
+            .ok()
+            .json();
     assert_eq!(got["spec_version"], "3.0.1");
     assert!(got["components"][0]["licenses"].as_array().unwrap().contains(&lic), "{got}");
 }
@@ -396,16 +421,28 @@ fn proton_bridge_diff_matches_the_files() {
     let want_removed: BTreeSet<&String> = a.keys().filter(|n| !b.contains_key(*n)).collect();
     assert!(!want_changed.is_empty());
 
-    let run = TestCommand::vouch(["sbom".as_ref(), "diff".as_ref(), old.as_os_str(), new.as_os_str(), "--format".as_ref(), "json".as_ref()]).run();
+    let run = TestCommand::vouch([
+        "sbom".as_ref(),
+        "diff".as_ref(),
+        old.as_os_str(),
+        new.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ])
+    .run();
     let d: Value = run.code(1).json();
     let got_changed: BTreeSet<(String, String, String)> = d["version_changed"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["name"].as_str().unwrap().into(), c["old"].as_str().unwrap().into(), c["new"].as_str().unwrap().into()))
+        .map(|c| {
+            (c["name"].as_str().unwrap().into(), c["old"].as_str().unwrap().into(), c["new"].as_str().unwrap().into())
+        })
         .collect();
     assert_eq!(got_changed, want_changed);
-    let names = |k: &str| -> BTreeSet<String> { d[k].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect() };
+    let names = |k: &str| -> BTreeSet<String> {
+        d[k].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+    };
     assert_eq!(names("added"), want_added.into_iter().cloned().collect());
     assert_eq!(names("removed"), want_removed.into_iter().cloned().collect());
 
@@ -426,7 +463,15 @@ fn diff_reports_license_changes_across_formats() {
     generate(&project, "cyclonedx", &cdx, None).ok();
     generate(&project, "spdx", &spdx, None).ok();
     // Same crates, but the SPDX document also lists the project itself.
-    let r = TestCommand::vouch(["sbom".as_ref(), "diff".as_ref(), cdx.as_os_str(), spdx.as_os_str(), "--format".as_ref(), "json".as_ref()]).run();
+    let r = TestCommand::vouch([
+        "sbom".as_ref(),
+        "diff".as_ref(),
+        cdx.as_os_str(),
+        spdx.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ])
+    .run();
     let v: Value = r.code(1).json();
     assert_eq!(v["added"][0]["name"], "hello");
     assert_eq!(v["version_changed"].as_array().unwrap().len(), 0);
@@ -456,7 +501,16 @@ fn check_against_cargo_lock() {
     // A lock that moved itoa to another version: both directions reported.
     let text = std::fs::read_to_string(&lock).unwrap().replace("1.0.19", "1.0.20");
     let other = d.write("other/Cargo.lock", text);
-    let r = TestCommand::vouch(["sbom".as_ref(), "check".as_ref(), "--lock".as_ref(), other.as_os_str(), d.join("h.cdx.json").as_os_str(), "--format".as_ref(), "json".as_ref()]).run();
+    let r = TestCommand::vouch([
+        "sbom".as_ref(),
+        "check".as_ref(),
+        "--lock".as_ref(),
+        other.as_os_str(),
+        d.join("h.cdx.json").as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ])
+    .run();
     let v: Value = r.code(1).json();
     assert_eq!(v["only_in_sbom"], serde_json::json!(["itoa@1.0.19"]));
     assert_eq!(v["only_in_lock"], serde_json::json!(["itoa@1.0.20"]));
@@ -468,10 +522,16 @@ fn check_against_cargo_lock() {
         .says("not in SBOM: itoa@1.0.19");
     // An unparseable lock is refused, naming it.
     let bad = d.write("bad/Cargo.lock", "this is [not toml");
-    TestCommand::vouch(["sbom".as_ref(), "check".as_ref(), "--lock".as_ref(), bad.as_os_str(), d.join("h.cdx.json").as_os_str()])
-        .run()
-        .code(2)
-        .says("bad/Cargo.lock");
+    TestCommand::vouch([
+        "sbom".as_ref(),
+        "check".as_ref(),
+        "--lock".as_ref(),
+        bad.as_os_str(),
+        d.join("h.cdx.json").as_os_str(),
+    ])
+    .run()
+    .code(2)
+    .says("bad/Cargo.lock");
 }
 
 fn sha256_of(p: &Path) -> String {
@@ -532,7 +592,10 @@ fn check_bundle_against_its_build_record() {
     let mut more = deps.clone();
     more.push(serde_json::json!({"name": "ryu", "version": "1.0.0", "source": "registry+https://github.com/rust-lang/crates.io-index"}));
     write_manifest(&more, &sha256_of(&cdx));
-    TestCommand::vouch(["sbom".as_ref(), "check".as_ref(), bundle.as_os_str()]).run().code(1).says("not in SBOM: ryu@1.0.0");
+    TestCommand::vouch(["sbom".as_ref(), "check".as_ref(), bundle.as_os_str()])
+        .run()
+        .code(1)
+        .says("not in SBOM: ryu@1.0.0");
 
     // An SBOM whose bytes differ from the recorded digest: both digests named.
     let wrong = format!("sha256:{}", "0".repeat(64));
@@ -574,10 +637,11 @@ fn license_summary_matches_the_file() {
             *want.entry(l).or_default() += 1;
         }
     }
-    let got: Value = TestCommand::vouch(["sbom".as_ref(), "licenses".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
-        .run()
-        .ok()
-        .json();
+    let got: Value =
+        TestCommand::vouch(["sbom".as_ref(), "licenses".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()])
+            .run()
+            .ok()
+            .json();
     let got_counts: BTreeMap<String, usize> =
         got["licenses"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_array().unwrap().len())).collect();
     assert_eq!(got_counts, want);
@@ -632,16 +696,28 @@ fn bad_input_is_a_clear_error() {
     // Missing Cargo.lock / Cargo.toml.
     let project = hello(&d);
     std::fs::remove_file(project.join("Cargo.lock")).unwrap();
-    TestCommand::vouch(["sbom".as_ref(), "generate".as_ref(), project.as_os_str(), "--format".as_ref(), "spdx".as_ref()])
-        .run()
-        .code(2)
-        .says("has no Cargo.lock")
-        .says("cargo generate-lockfile");
+    TestCommand::vouch([
+        "sbom".as_ref(),
+        "generate".as_ref(),
+        project.as_os_str(),
+        "--format".as_ref(),
+        "spdx".as_ref(),
+    ])
+    .run()
+    .code(2)
+    .says("has no Cargo.lock")
+    .says("cargo generate-lockfile");
     let empty = d.mkdir("empty");
-    TestCommand::vouch(["sbom".as_ref(), "generate".as_ref(), empty.as_os_str(), "--format".as_ref(), "cyclonedx".as_ref()])
-        .run()
-        .code(2)
-        .says("has no Cargo.toml");
+    TestCommand::vouch([
+        "sbom".as_ref(),
+        "generate".as_ref(),
+        empty.as_os_str(),
+        "--format".as_ref(),
+        "cyclonedx".as_ref(),
+    ])
+    .run()
+    .code(2)
+    .says("has no Cargo.toml");
     // check BUNDLE on a file points at --lock.
     let f = fixtures().join("spdx/minimal-2.3.spdx.json");
     TestCommand::vouch(["sbom".as_ref(), "check".as_ref(), f.as_os_str()]).run().code(2).says("--lock");
@@ -679,7 +755,11 @@ fn a_100_mb_sbom_is_bounded() {
     // of address space (`vouch sbom diff` of two such files peaks near 380 MB
     // resident, measured with /usr/bin/time; too slow to repeat in a debug
     // build here).
-    let script = format!("ulimit -v 1048576; exec {} sbom licenses {} --format json", vouch_tests::vouch_bin().display(), p.display());
+    let script = format!(
+        "ulimit -v 1048576; exec {} sbom licenses {} --format json",
+        vouch_tests::vouch_bin().display(),
+        p.display()
+    );
     let r = TestCommand::new("sh", ["-c", &script]).run();
     let v: Value = r.ok().json();
     assert_eq!(v["licenses"]["MIT"].as_array().unwrap().len(), n);

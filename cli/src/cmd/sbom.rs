@@ -257,7 +257,8 @@ fn check(a: CheckArgs) -> Result<Status> {
             "to check one SBOM, pass the lock file: vouch sbom check --lock Cargo.lock FILE",
         ));
     }
-    let checks = sbdiff::check_bundle(&a.target).with_context(|| format!("cannot check bundle {}", a.target.display()))?;
+    let checks =
+        sbdiff::check_bundle(&a.target).with_context(|| format!("cannot check bundle {}", a.target.display()))?;
     let holds = checks.iter().all(|c| c.holds());
     if a.format == Format::Json {
         print_json(&checks)?;

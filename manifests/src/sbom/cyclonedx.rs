@@ -197,11 +197,10 @@ fn flatten(raw: Vec<RawComponent>, ids: &mut Ids<'_>, out: &mut Vec<Component>) 
                 (None, Some(lic)) => lic.id.or(lic.name),
                 (None, None) => None,
             };
-            if let Some(t) = text.filter(|t| !t.is_empty()) {
-                if !licenses.contains(&t) {
+            if let Some(t) = text.filter(|t| !t.is_empty())
+                && !licenses.contains(&t) {
                     licenses.push(t);
                 }
-            }
         }
         let hashes = std::mem::take(&mut c.hashes)
             .into_iter()

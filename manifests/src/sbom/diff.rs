@@ -3,8 +3,8 @@
 //! ([`licenses`]).
 
 use super::{Component, Sbom, SbomError};
-use crate::manifest::{Dependency, Manifest, ManifestError};
 use crate::Digest;
+use crate::manifest::{Dependency, Manifest, ManifestError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -62,7 +62,10 @@ pub struct SbomDiff {
 
 impl SbomDiff {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.version_changed.is_empty() && self.license_changed.is_empty()
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.version_changed.is_empty()
+            && self.license_changed.is_empty()
     }
 }
 
@@ -273,13 +276,13 @@ pub fn check_bundle(bundle: &Path) -> Result<Vec<BundleSbomCheck>, CheckError> {
         let p = bundle.join(s.path.to_path());
         let file = std::fs::File::open(&p).map_err(|source| CheckError::Read { path: p.clone(), source })?;
         let mut buf = vec![0u8; 1 << 16];
-        let (actual, _) =
-            crate::digest::hash_reader(file, &mut buf).map_err(|source| CheckError::Read { path: p.clone(), source })?;
+        let (actual, _) = crate::digest::hash_reader(file, &mut buf)
+            .map_err(|source| CheckError::Read { path: p.clone(), source })?;
         let sbom = super::read(&p)?;
         out.push(BundleSbomCheck {
             path: s.path.as_str().to_string(),
             format: s.format.clone(),
-            expected_digest: s.digest.clone(),
+            expected_digest: s.digest,
             actual_digest: actual,
             lock: check_lock(&sbom, &deps),
         });

@@ -356,23 +356,28 @@ struct CrateTomlPackage {
     description: Option<toml::Value>,
 }
 
-fn fallback(packages: &mut [Pkg], roots: &mut Vec<usize>, manifest: &Path, cargo_home: Option<&Path>) -> Result<(), GenerateError> {
-    for i in 0..packages.len() {
-        let deps: Vec<usize> = packages[i].lock.dependencies.clone();
-        packages[i].edges = deps.into_iter().map(|j| (j, EdgeKind::Normal)).collect();
+fn fallback(
+    packages: &mut [Pkg],
+    roots: &mut Vec<usize>,
+    manifest: &Path,
+    cargo_home: Option<&Path>,
+) -> Result<(), GenerateError> {
+    for p in packages.iter_mut() {
+        p.edges = p.lock.dependencies.iter().map(|&j| (j, EdgeKind::Normal)).collect();
     }
     // The root package, from the project's own Cargo.toml.
-    let text = std::fs::read_to_string(manifest).map_err(|source| GenerateError::Read { path: manifest.to_path_buf(), source })?;
-    if let Ok(t) = toml::from_str::<CrateToml>(&text) {
-        if let Some(p) = t.package {
-            if let Some(i) = packages.iter().position(|q| Some(&q.lock.name) == p.name.as_ref() && q.lock.source.is_none()) {
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|source| GenerateError::Read { path: manifest.to_path_buf(), source })?;
+    if let Ok(t) = toml::from_str::<CrateToml>(&text)
+        && let Some(p) = t.package
+            && let Some(i) =
+                packages.iter().position(|q| Some(&q.lock.name) == p.name.as_ref() && q.lock.source.is_none())
+            {
                 roots.push(i);
                 packages[i].role = Role::Member;
                 packages[i].license = normalize_license(p.license.and_then(|v| v.as_str().map(str::to_owned)));
                 packages[i].description = p.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned()));
             }
-        }
-    }
     let src_dirs: Vec<PathBuf> = cargo_home
         .map(|h| h.join("registry").join("src"))
         .and_then(|d| std::fs::read_dir(d).ok())
@@ -387,7 +392,8 @@ fn fallback(packages: &mut [Pkg], roots: &mut Vec<usize>, manifest: &Path, cargo
             let Ok(text) = std::fs::read_to_string(&toml_path) else { continue };
             if let Ok(CrateToml { package: Some(c) }) = toml::from_str::<CrateToml>(&text) {
                 p.license = normalize_license(c.license.and_then(|v| v.as_str().map(str::to_owned)));
-                p.description = c.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned())).filter(|s| !s.is_empty());
+                p.description =
+                    c.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned())).filter(|s| !s.is_empty());
                 break;
             }
         }
@@ -575,12 +581,7 @@ fn cyclonedx_document(graph: &Graph, timestamp: Option<&str>) -> Result<Vec<u8>,
             version: Some(p.lock.version.clone()),
             description: p.description.clone(),
             scope: if kind == "application" { None } else { scope },
-            hashes: p
-                .lock
-                .checksum
-                .iter()
-                .map(|c| cdx::Hash { alg: "SHA-256", content: c.clone() })
-                .collect(),
+            hashes: p.lock.checksum.iter().map(|c| cdx::Hash { alg: "SHA-256", content: c.clone() }).collect(),
             licenses: p.license.iter().map(|l| cdx::License { expression: l.clone() }).collect(),
             purl: Some(purl(&p.lock.name, &p.lock.version)),
             external_references,
@@ -708,7 +709,8 @@ mod spdx {
 /// allow turned into `-`.
 fn spdx_id(p: &Pkg) -> String {
     let raw = format!("Package-{}-{}", p.lock.name, p.lock.version);
-    let clean: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
+    let clean: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
     format!("SPDXRef-{clean}")
 }
 
@@ -776,7 +778,9 @@ fn spdx_document(graph: &Graph, created: &str) -> Result<Vec<u8>, serde_json::Er
     edges.dedup();
     relationships.extend(edges);
     let name = match graph.roots.first() {
-        Some(&r) if graph.roots.len() == 1 => format!("{}-{}", graph.packages[r].lock.name, graph.packages[r].lock.version),
+        Some(&r) if graph.roots.len() == 1 => {
+            format!("{}-{}", graph.packages[r].lock.name, graph.packages[r].lock.version)
+        }
         _ => "cargo-workspace".to_string(),
     };
     let mut doc = spdx::Document {
@@ -793,7 +797,8 @@ fn spdx_document(graph: &Graph, created: &str) -> Result<Vec<u8>, serde_json::Er
         relationships,
     };
     let unnumbered = to_bytes(&doc)?;
-    let ns_name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
+    let ns_name: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
     doc.document_namespace = format!("https://vouch.invalid/spdx/{ns_name}-{}", uuid_from(&unnumbered));
     to_bytes(&doc)
 }

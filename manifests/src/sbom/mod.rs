@@ -110,7 +110,11 @@ impl RawAny {
         match detect(probe, path)? {
             Detected::CycloneDx(v) => {
                 cyclonedx::check_version(&v, path)?;
-                let raw = cyclonedx::RawBom { metadata: self.metadata, components: self.components, dependencies: self.dependencies };
+                let raw = cyclonedx::RawBom {
+                    metadata: self.metadata,
+                    components: self.components,
+                    dependencies: self.dependencies,
+                };
                 cyclonedx::convert(raw, &v, path)
             }
             Detected::Spdx2(v) => {
@@ -151,12 +155,7 @@ fn detect(p: Probe, path: &Path) -> Result<Detected, SbomError> {
     if let Some(ctx) = &p.context {
         let text = ctx.to_string();
         if text.contains("spdx.org/rdf/3") {
-            let v = text
-                .split("spdx.org/rdf/")
-                .nth(1)
-                .and_then(|r| r.split('/').next())
-                .unwrap_or("3")
-                .to_string();
+            let v = text.split("spdx.org/rdf/").nth(1).and_then(|r| r.split('/').next()).unwrap_or("3").to_string();
             return Ok(Detected::Spdx3(v));
         }
     }
@@ -177,9 +176,7 @@ pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Sbom, SbomError> {
             .map(|f| std::io::BufReader::new(std::io::Read::take(f, max_bytes.saturating_add(1))))
             .map_err(|source| SbomError::Read { path: path.to_path_buf(), source })
     };
-    let size = std::fs::metadata(path)
-        .map_err(|source| SbomError::Read { path: path.to_path_buf(), source })?
-        .len();
+    let size = std::fs::metadata(path).map_err(|source| SbomError::Read { path: path.to_path_buf(), source })?.len();
     if size > max_bytes {
         return Err(SbomError::TooLarge { path: path.to_path_buf(), size, limit: max_bytes });
     }

@@ -94,7 +94,9 @@ pub fn alg_to_cdx(alg: &str) -> String {
 /// `Organization: ACME (a@b)` → `ACME`.
 fn supplier_name(s: Option<String>) -> Option<String> {
     let s = meaningful(s)?;
-    let rest = s.split_once(':').map(|(k, v)| if k == "Organization" || k == "Person" || k == "Tool" { v } else { s.as_str() });
+    let rest = s
+        .split_once(':')
+        .map(|(k, v)| if k == "Organization" || k == "Person" || k == "Tool" { v } else { s.as_str() });
     let rest = rest.unwrap_or(&s).trim();
     let name = match rest.rfind(" (") {
         Some(i) if rest.ends_with(')') => &rest[..i],
@@ -356,11 +358,10 @@ pub(crate) fn convert3(raw: RawGraph, version: &str, path: &Path) -> Result<Sbom
             "hasDeclaredLicense" | "hasConcludedLicense" => {
                 if let Some(&i) = index.get(&from) {
                     for t in &r.to {
-                        if let Some(x) = expressions.get(t) {
-                            if !components[i].licenses.contains(x) {
+                        if let Some(x) = expressions.get(t)
+                            && !components[i].licenses.contains(x) {
                                 components[i].licenses.push(x.clone());
                             }
-                        }
                     }
                 }
             }
