@@ -212,6 +212,16 @@ fn build_and_dev_dependencies_are_scoped() {
         );
     }
 
+    // Read back: the model's scope says build and dev.
+    let shown: Value =
+        TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), cdx.as_os_str(), "--format".as_ref(), "json".as_ref()])
+            .run()
+            .ok()
+            .json();
+    let scope =
+        |n: &str| shown["components"].as_array().unwrap().iter().find(|c| c["name"] == n).unwrap()["scope"].clone();
+    assert_eq!((scope("hex"), scope("memchr"), scope("itoa")), ("build".into(), "dev".into(), "required".into()));
+
     let spdx = d.join("s.spdx.json");
     generate(&project, "spdx", &spdx, None).ok();
     spdx_validate(&spdx);

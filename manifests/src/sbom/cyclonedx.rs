@@ -47,10 +47,50 @@ pub(crate) struct RawComponent {
     publisher: Option<String>,
     #[serde(default)]
     scope: Option<String>,
+    /// Only the `vouch:cargo:dependency-kind` property is kept.
+    #[serde(default)]
+    properties: DependencyKind,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
     components: Vec<RawComponent>,
+}
+
+/// The value of a component's `vouch:cargo:dependency-kind` property (`build`
+/// or `dev`), read from `properties` without keeping the others.
+#[derive(Default)]
+struct DependencyKind(Option<String>);
+
+/// The name of the property vouch writes on build and dev dependencies.
+pub const DEPENDENCY_KIND_PROPERTY: &str = "vouch:cargo:dependency-kind";
+
+impl<'de> Deserialize<'de> for DependencyKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Property {
+            #[serde(default)]
+            name: Option<String>,
+            #[serde(default)]
+            value: Option<String>,
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DependencyKind;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of properties")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<DependencyKind, A::Error> {
+                let mut kind = None;
+                while let Some(p) = seq.next_element::<Property>()? {
+                    if p.name.as_deref() == Some(DEPENDENCY_KIND_PROPERTY) {
+                        kind = p.value;
+                    }
+                }
+                Ok(DependencyKind(kind))
+            }
+        }
+        d.deserialize_seq(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -198,9 +238,10 @@ fn flatten(raw: Vec<RawComponent>, ids: &mut Ids<'_>, out: &mut Vec<Component>) 
                 (None, None) => None,
             };
             if let Some(t) = text.filter(|t| !t.is_empty())
-                && !licenses.contains(&t) {
-                    licenses.push(t);
-                }
+                && !licenses.contains(&t)
+            {
+                licenses.push(t);
+            }
         }
         let hashes = std::mem::take(&mut c.hashes)
             .into_iter()
@@ -219,7 +260,9 @@ fn flatten(raw: Vec<RawComponent>, ids: &mut Ids<'_>, out: &mut Vec<Component>) 
             licenses,
             hashes,
             supplier,
-            scope: c.scope,
+            // vouch's own documents say which excluded components are
+            // build or dev dependencies; the model keeps that as the scope.
+            scope: c.properties.0.or(c.scope),
             description: c.description,
         });
         flatten(children, ids, out)?;

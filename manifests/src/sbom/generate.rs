@@ -370,14 +370,13 @@ fn fallback(
         .map_err(|source| GenerateError::Read { path: manifest.to_path_buf(), source })?;
     if let Ok(t) = toml::from_str::<CrateToml>(&text)
         && let Some(p) = t.package
-            && let Some(i) =
-                packages.iter().position(|q| Some(&q.lock.name) == p.name.as_ref() && q.lock.source.is_none())
-            {
-                roots.push(i);
-                packages[i].role = Role::Member;
-                packages[i].license = normalize_license(p.license.and_then(|v| v.as_str().map(str::to_owned)));
-                packages[i].description = p.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned()));
-            }
+        && let Some(i) = packages.iter().position(|q| Some(&q.lock.name) == p.name.as_ref() && q.lock.source.is_none())
+    {
+        roots.push(i);
+        packages[i].role = Role::Member;
+        packages[i].license = normalize_license(p.license.and_then(|v| v.as_str().map(str::to_owned)));
+        packages[i].description = p.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned()));
+    }
     let src_dirs: Vec<PathBuf> = cargo_home
         .map(|h| h.join("registry").join("src"))
         .and_then(|d| std::fs::read_dir(d).ok())
@@ -569,7 +568,7 @@ fn cyclonedx_document(graph: &Graph, timestamp: Option<&str>) -> Result<Vec<u8>,
         };
         let mut properties = Vec::new();
         if let Some(k) = kind_prop {
-            properties.push(cdx::Property { name: "vouch:cargo:dependency-kind", value: k.to_string() });
+            properties.push(cdx::Property { name: super::cyclonedx::DEPENDENCY_KIND_PROPERTY, value: k.to_string() });
         }
         if let Some(s) = &p.lock.source {
             properties.push(cdx::Property { name: "vouch:cargo:source", value: s.clone() });

@@ -74,8 +74,10 @@ pub struct Component {
     /// Supplier (or CycloneDX publisher) name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<String>,
-    /// CycloneDX `scope` (`required`, `optional`, `excluded`), or the scope
-    /// derived from SPDX relationships (`dev`, `build`, `test`, ...).
+    /// CycloneDX `scope` (`required`, `optional`, `excluded`), or `build` /
+    /// `dev` where a vouch CycloneDX document says so (property
+    /// `vouch:cargo:dependency-kind`), or the scope derived from SPDX
+    /// relationships (`dev`, `build`, `test`, `optional`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

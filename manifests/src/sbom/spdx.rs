@@ -359,9 +359,10 @@ pub(crate) fn convert3(raw: RawGraph, version: &str, path: &Path) -> Result<Sbom
                 if let Some(&i) = index.get(&from) {
                     for t in &r.to {
                         if let Some(x) = expressions.get(t)
-                            && !components[i].licenses.contains(x) {
-                                components[i].licenses.push(x.clone());
-                            }
+                            && !components[i].licenses.contains(x)
+                        {
+                            components[i].licenses.push(x.clone());
+                        }
                     }
                 }
             }
