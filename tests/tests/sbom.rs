@@ -717,6 +717,19 @@ fn bad_input_is_a_clear_error() {
     .code(2)
     .says("has no Cargo.lock")
     .says("cargo generate-lockfile");
+    // A workspace member: the lock is at the workspace root, named in the hint.
+    let member = repo_root().join("cli");
+    TestCommand::vouch([
+        "sbom".as_ref(),
+        "generate".as_ref(),
+        member.as_os_str(),
+        "--format".as_ref(),
+        "spdx".as_ref(),
+    ])
+    .run()
+    .code(2)
+    .says("has no Cargo.lock")
+    .says(&repo_root().join("Cargo.lock").display().to_string());
     let empty = d.mkdir("empty");
     TestCommand::vouch([
         "sbom".as_ref(),

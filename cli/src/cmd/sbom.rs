@@ -128,9 +128,22 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         SbomKind::Spdx => SbomFormat::Spdx,
     };
     let g = sbom::generate::generate(&opts, format).map_err(|e| {
-        let no_lock = matches!(e, GenerateError::NoLock { .. });
+        let h = match &e {
+            GenerateError::NoLock { above: Some(l), .. } => Some(format!(
+                "{} is the lock of an enclosing workspace: generate the SBOM for {}",
+                l.display(),
+                l.parent().map(|p| p.display().to_string()).unwrap_or_default()
+            )),
+            GenerateError::NoLock { above: None, .. } => {
+                Some("run `cargo generate-lockfile` (or a build) in the project first".to_string())
+            }
+            _ => None,
+        };
         let e = anyhow::Error::from(e);
-        if no_lock { hint(e, "run `cargo generate-lockfile` (or a build) in the project first") } else { e }
+        match h {
+            Some(h) => hint(e, h),
+            None => e,
+        }
     })?;
     match &a.output {
         Some(p) => vouch_manifests::fsutil::write_atomic(p, &g.bytes, None)?,

@@ -28,7 +28,12 @@ pub enum GenerateError {
     #[error("{dir} has no Cargo.toml")]
     NoManifest { dir: PathBuf },
     #[error("{dir} has no Cargo.lock")]
-    NoLock { dir: PathBuf },
+    NoLock {
+        dir: PathBuf,
+        /// A `Cargo.lock` in an enclosing directory (DIR is probably a
+        /// workspace member; the SBOM is made at the workspace root).
+        above: Option<PathBuf>,
+    },
     #[error(transparent)]
     Lock(#[from] LockfileError),
     #[error("cannot read {path}")]
@@ -218,7 +223,10 @@ fn load(opts: &GenerateOptions) -> Result<Graph, GenerateError> {
     }
     let lock_path = dir.join("Cargo.lock");
     if !lock_path.is_file() {
-        return Err(GenerateError::NoLock { dir: dir.clone() });
+        let above = std::path::absolute(dir)
+            .ok()
+            .and_then(|d| d.ancestors().skip(1).map(|a| a.join("Cargo.lock")).find(|l| l.is_file()));
+        return Err(GenerateError::NoLock { dir: dir.clone(), above });
     }
     let lock = lockfile::read(&lock_path)?;
     let mut packages: Vec<Pkg> = lock
