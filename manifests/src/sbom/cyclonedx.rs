@@ -14,9 +14,9 @@ pub const READABLE_VERSIONS: &[&str] = &["1.2", "1.3", "1.4", "1.5", "1.6"];
 pub(crate) struct RawBom {
     #[serde(default)]
     pub(crate) metadata: Option<RawMetadata>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     pub(crate) components: Vec<RawComponent>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     pub(crate) dependencies: Vec<RawDependency>,
 }
 
@@ -37,9 +37,9 @@ pub(crate) struct RawComponent {
     version: Option<String>,
     #[serde(default)]
     purl: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     licenses: Vec<RawLicenseChoice>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     hashes: Vec<RawHash>,
     #[serde(default)]
     supplier: Option<RawOrg>,
@@ -52,7 +52,7 @@ pub(crate) struct RawComponent {
     properties: DependencyKind,
     #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     components: Vec<RawComponent>,
 }
 
@@ -125,7 +125,7 @@ struct RawOrg {
 pub(crate) struct RawDependency {
     #[serde(rename = "ref")]
     reference: String,
-    #[serde(rename = "dependsOn", default)]
+    #[serde(rename = "dependsOn", default, deserialize_with = "crate::sbom::bounded")]
     depends_on: Vec<String>,
 }
 

@@ -13,9 +13,9 @@ pub const READABLE_VERSIONS: &[&str] = &["2.2", "2.3"];
 pub(crate) struct RawDoc {
     #[serde(default)]
     pub(crate) name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     pub(crate) packages: Vec<RawPackage>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     pub(crate) relationships: Vec<RawRelationship>,
 }
 
@@ -30,7 +30,7 @@ pub(crate) struct RawPackage {
     license_declared: Option<String>,
     #[serde(rename = "licenseConcluded", default)]
     license_concluded: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     checksums: Vec<RawChecksum>,
     #[serde(default)]
     supplier: Option<String>,
@@ -38,7 +38,7 @@ pub(crate) struct RawPackage {
     description: Option<String>,
     #[serde(default)]
     summary: Option<String>,
-    #[serde(rename = "externalRefs", default)]
+    #[serde(rename = "externalRefs", default, deserialize_with = "crate::sbom::bounded")]
     external_refs: Vec<RawExternalRef>,
 }
 
@@ -211,7 +211,7 @@ fn invalid(source: serde_json::Error, path: &Path) -> SbomError {
 
 #[derive(Deserialize)]
 pub(crate) struct RawGraph {
-    #[serde(rename = "@graph", default)]
+    #[serde(rename = "@graph", default, deserialize_with = "crate::sbom::bounded")]
     pub(crate) graph: Vec<RawElement>,
 }
 
@@ -230,7 +230,7 @@ pub(crate) struct RawElement {
     version: Option<String>,
     #[serde(rename = "software_packageUrl", default)]
     purl: Option<String>,
-    #[serde(rename = "verifiedUsing", default)]
+    #[serde(rename = "verifiedUsing", default, deserialize_with = "crate::sbom::bounded")]
     verified_using: Vec<RawIntegrity>,
     #[serde(rename = "suppliedBy", default)]
     supplied_by: Option<String>,
@@ -244,11 +244,11 @@ pub(crate) struct RawElement {
     relationship: Option<String>,
     #[serde(default)]
     from: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     to: Vec<String>,
     #[serde(rename = "software_primaryPurpose", default)]
     _purpose: Option<String>,
-    #[serde(rename = "rootElement", default)]
+    #[serde(rename = "rootElement", default, deserialize_with = "crate::sbom::bounded")]
     _root: Vec<String>,
 }
 
