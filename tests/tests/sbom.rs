@@ -142,7 +142,7 @@ fn cyclonedx_generated_for_hello_is_valid_complete_and_deterministic() {
             .run()
             .ok()
             .json();
-    assert_eq!(shown["format"], "cyclone_dx");
+    assert_eq!(shown["format"], "cyclonedx");
     assert_eq!(shown["components"][0]["name"], "itoa");
     assert_eq!(shown["components"][0]["hashes"][0]["alg"], "SHA-256");
 }
@@ -343,7 +343,7 @@ fn every_fixture_is_ingested_with_the_right_components() {
             assert_eq!(comps[i]["name"].as_str().unwrap(), want[i].0, "{} component {i}", f.display());
             assert_eq!(comps[i]["version"].as_str().map(str::to_string), want[i].1, "{} component {i}", f.display());
         }
-        let format = if doc.get("bomFormat").is_some() { "cyclone_dx" } else { "spdx" };
+        let format = if doc.get("bomFormat").is_some() { "cyclonedx" } else { "spdx" };
         assert_eq!(got["format"], format, "{}", f.display());
         // Human output names the count too.
         TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), f.as_os_str()])

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SbomFormat {
+    /// Serialized `cyclonedx`, as in manifests' `sboms[].format`.
+    #[serde(rename = "cyclonedx")]
     CycloneDx,
     Spdx,
 }
