@@ -50,6 +50,9 @@ pub enum Command {
     /// Internal: run a command with its writes confined (used by rebuild).
     #[command(name = "__confine", hide = true)]
     Confine(crate::cmd::confine::ConfineArgs),
+    /// Generate, read, compare and check SBOMs (CycloneDX, SPDX).
+    #[command(subcommand)]
+    Sbom(crate::cmd::sbom::SbomCommand),
     /// Run the built-in demo on the example project shipped with vouch.
     Demo(crate::cmd::demo::DemoArgs),
     /// Generate and inspect minisign keys.

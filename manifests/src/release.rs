@@ -198,7 +198,9 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     };
     let lock = source_canon.join("Cargo.lock");
     if lock.exists() {
-        record.dependencies = crate::lockfile::dependencies(&lock)?;
+        // Packages without a source are the project's own (workspace members,
+        // path dependencies): they are in the source tree already.
+        record.dependencies = crate::lockfile::dependencies(&lock)?.into_iter().filter(|d| d.source.is_some()).collect();
     }
     // 2b. Vendored dependency sources, built from and shipped in deps/.
     let work = tempfile::Builder::new()

@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod password;
 pub mod rebuild;
 pub mod release;
+pub mod sbom;
 pub mod sign;
 pub mod trust;
 pub mod verify;
@@ -19,6 +20,7 @@ use crate::exit::Status;
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Manifest(c) => manifest::run(c),
+        Command::Sbom(c) => sbom::run(c),
         Command::Demo(a) => demo::run(a),
         Command::Confine(a) => confine::run(a),
         Command::Rebuild(a) => rebuild::run(a),
