@@ -274,8 +274,49 @@ pub enum ManifestError {
 
 impl Manifest {
     /// Canonical JSON bytes: what is written and signed.
+    ///
+    /// Memory stays proportional to the output: the entries are written one
+    /// at a time, never held as one `serde_json::Value` tree (which costs
+    /// about a kilobyte per entry).
     pub fn to_canonical(&self) -> Result<Vec<u8>, crate::canonical::CanonicalError> {
-        crate::canonical::to_vec(self)
+        let shell = self.clone_without_files();
+        let head = crate::canonical::to_vec(&shell)?;
+        // The one structural `"files":[]`: inside a JSON string every `"` is
+        // escaped, so `,"files":[]` can only be the key of `source.files`
+        // (preceded by `"count":N`, as keys are sorted).
+        const KEY: &[u8] = b",\"files\":[]";
+        let at = head
+            .windows(KEY.len())
+            .position(|w| w == KEY)
+            .expect("the canonical form of a manifest has source.files");
+        let mut out = Vec::with_capacity(head.len() + self.source.files.len() * 160);
+        out.extend_from_slice(&head[..at + KEY.len() - 1]);
+        for (i, e) in self.source.files.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&crate::canonical::to_vec(e)?);
+        }
+        out.extend_from_slice(&head[at + KEY.len() - 1..]);
+        Ok(out)
+    }
+
+    /// A copy with an empty file list (cheap for large manifests).
+    fn clone_without_files(&self) -> Manifest {
+        Manifest {
+            schema: self.schema.clone(),
+            project: self.project.clone(),
+            created: self.created.clone(),
+            source: Source {
+                vcs: self.source.vcs.clone(),
+                merkle_root: self.source.merkle_root,
+                count: self.source.count,
+                files: Vec::new(),
+            },
+            build: self.build.clone(),
+            artifacts: self.artifacts.clone(),
+            sboms: self.sboms.clone(),
+        }
     }
 
     /// Parses and checks a manifest; `path` names it in errors.
@@ -339,5 +380,39 @@ impl Manifest {
     /// `<name>-<version>`, the bundle directory name.
     pub fn bundle_name(&self) -> String {
         format!("{}-{}", self.project.name, self.project.version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_canonical_form_equals_the_generic_one() {
+        let files: Vec<Entry> = ["a", "b\"files\":[]", "c,\"files\":[]"]
+            .iter()
+            .map(|p| Entry {
+                path: RelPath::new(*p).unwrap(),
+                kind: EntryKind::File,
+                size: 1,
+                digest: Some(Digest::of(p.as_bytes())),
+                target: None,
+                commit: None,
+            })
+            .collect();
+        let mut m = Manifest {
+            schema: SCHEMA.into(),
+            project: Project { name: "p".into(), version: "1".into() },
+            created: None,
+            source: Source { vcs: None, merkle_root: crate::merkle::root_of_entries(&files), count: 3, files },
+            build: Some(Build { command: vec!["echo".into(), ",\"files\":[]".into()], workdir: ".".into(), ..Build::default() }),
+            artifacts: None,
+            sboms: None,
+        };
+        assert_eq!(m.to_canonical().unwrap(), crate::canonical::to_vec(&m).unwrap());
+        m.source.files.clear();
+        m.source.count = 0;
+        m.source.merkle_root = crate::merkle::root(&[]);
+        assert_eq!(m.to_canonical().unwrap(), crate::canonical::to_vec(&m).unwrap());
     }
 }

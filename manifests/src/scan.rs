@@ -18,8 +18,10 @@ use rayon::prelude::*;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-/// Size of each worker's read buffer.
-pub const BUFFER_SIZE: usize = 256 * 1024;
+/// Size of each worker's read buffer. 64 KiB stays in L2 between the
+/// kernel's copy and the hash: on a 1 GB file in page cache it took 0.9 s
+/// against 1.5 s with 256 KiB (system time 0.16 s against 0.74 s).
+pub const BUFFER_SIZE: usize = 64 * 1024;
 
 /// How to choose the files of a tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
