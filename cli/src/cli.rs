@@ -16,6 +16,9 @@ pub enum Command {
     /// Create, inspect, compare and check source manifests.
     #[command(subcommand)]
     Manifest(crate::cmd::manifest::ManifestCommand),
+    /// Build the static review site from signed bundles.
+    #[command(subcommand)]
+    Site(crate::cmd::site::SiteCommand),
     /// Run the built-in demo on the example project shipped with vouch.
     Demo(crate::cmd::demo::DemoArgs),
 }

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod manifest;
+pub mod site;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
@@ -9,6 +10,7 @@ use crate::exit::Status;
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Manifest(c) => manifest::run(c),
+        Command::Site(c) => site::run(c),
         Command::Demo(a) => demo::run(a),
     }
 }
