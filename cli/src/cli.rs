@@ -16,6 +16,9 @@ pub enum Command {
     /// Create, inspect, compare and check source manifests.
     #[command(subcommand)]
     Manifest(crate::cmd::manifest::ManifestCommand),
+    /// Generate, read, compare and check SBOMs (CycloneDX, SPDX).
+    #[command(subcommand)]
+    Sbom(crate::cmd::sbom::SbomCommand),
     /// Build the static review site from signed bundles.
     #[command(subcommand)]
     Site(crate::cmd::site::SiteCommand),

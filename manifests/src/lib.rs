@@ -10,10 +10,12 @@ pub mod diff;
 pub mod digest;
 pub mod fsutil;
 pub mod git;
+pub mod lockfile;
 pub mod manifest;
 pub mod merkle;
 pub mod name;
 pub mod path;
+pub mod sbom;
 pub mod scan;
 
 pub use digest::Digest;

@@ -1,0 +1,290 @@
+//! `vouch sbom ...`: generate, show, diff, check, licenses.
+
+use crate::exit::{Status, hint};
+use crate::output::{Format, print_json, print_text};
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use vouch_manifests::sbom::diff::{self as sbdiff, LockCheck};
+use vouch_manifests::sbom::generate::{GenerateError, GenerateOptions, MetadataSource};
+use vouch_manifests::sbom::{self, Sbom, SbomFormat};
+
+#[derive(Debug, Subcommand)]
+pub enum SbomCommand {
+    /// Write a CycloneDX 1.6 or SPDX 2.3 JSON SBOM of a Cargo project, offline.
+    ///
+    /// Packages, versions, sources and SHA-256 checksums come from
+    /// Cargo.lock; licenses, descriptions and build/dev scoping from
+    /// `cargo metadata --offline`. When that cannot run (a crate's source is
+    /// not in the local registry cache), crates are still listed from the
+    /// lock, with licenses read from the registry cache where present, and
+    /// the command says how many lack one. The time comes only from
+    /// SOURCE_DATE_EPOCH: without it CycloneDX has no timestamp and SPDX's
+    /// required `created` is 1970-01-01T00:00:00Z. The serial number and
+    /// document namespace are derived from the content, so the same inputs
+    /// give the same bytes.
+    Generate(GenerateArgs),
+    /// Print an SBOM's components (CycloneDX 1.2-1.6, SPDX 2.2/2.3, SPDX 3.0).
+    Show(ShowArgs),
+    /// Compare two SBOMs: components added, removed, changed in version or license.
+    ///
+    /// Exit 0 when they list the same components, 1 when they differ.
+    Diff(DiffArgs),
+    /// Check SBOMs against locked dependencies.
+    ///
+    /// `vouch sbom check BUNDLE` checks every SBOM listed in the bundle's
+    /// manifest.json (its digest, then its components) against the build
+    /// record's dependencies; `vouch sbom check --lock Cargo.lock FILE`
+    /// checks one SBOM against a lock file. Exit 0 when they agree, 1 when
+    /// the SBOM declares what the lock lacks or the reverse.
+    Check(CheckArgs),
+    /// Summarize licenses: components per license expression, and those with none.
+    Licenses(ShowArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomKind {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The Cargo project (holding Cargo.toml and Cargo.lock).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Document format.
+    #[arg(long, value_enum)]
+    pub format: SbomKind,
+    /// Write here (default: stdout).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// The cargo program to run for `cargo metadata`.
+    #[arg(long, env = "CARGO", default_value = "cargo", hide = true)]
+    pub cargo: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    pub old: PathBuf,
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A bundle directory, or with --lock an SBOM file.
+    pub target: PathBuf,
+    /// Check the SBOM file TARGET against this Cargo.lock.
+    #[arg(long, value_name = "CARGO_LOCK")]
+    pub lock: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(cmd: SbomCommand) -> Result<Status> {
+    match cmd {
+        SbomCommand::Generate(a) => generate(a),
+        SbomCommand::Show(a) => show(a),
+        SbomCommand::Diff(a) => diff(a),
+        SbomCommand::Check(a) => check(a),
+        SbomCommand::Licenses(a) => licenses(a),
+    }
+}
+
+fn read(path: &std::path::Path) -> Result<Sbom> {
+    Ok(sbom::read(path)?)
+}
+
+fn generate(a: GenerateArgs) -> Result<Status> {
+    let opts = GenerateOptions {
+        dir: a.dir.clone(),
+        cargo: a.cargo.clone(),
+        cargo_home: None,
+        source_date_epoch: super::manifest::source_date_epoch()?,
+    };
+    let format = match a.format {
+        SbomKind::Cyclonedx => SbomFormat::CycloneDx,
+        SbomKind::Spdx => SbomFormat::Spdx,
+    };
+    let g = sbom::generate::generate(&opts, format).map_err(|e| {
+        let no_lock = matches!(e, GenerateError::NoLock { .. });
+        let e = anyhow::Error::from(e);
+        if no_lock { hint(e, "run `cargo generate-lockfile` (or a build) in the project first") } else { e }
+    })?;
+    match &a.output {
+        Some(p) => vouch_manifests::fsutil::write_atomic(p, &g.bytes, None)?,
+        None => print_text(std::str::from_utf8(&g.bytes)?)?,
+    }
+    let mut note = format!("{} components", g.components);
+    if !g.without_license.is_empty() {
+        let _ = write!(note, ", {} without a license: {}", g.without_license.len(), g.without_license.join(", "));
+    }
+    match &a.output {
+        Some(p) => eprintln!("wrote {} ({note})", p.display()),
+        None => eprintln!("{note}"),
+    }
+    if let MetadataSource::LockAndCache { reason } = &g.metadata {
+        eprintln!("note: {reason}; listed every crate from Cargo.lock, licenses from the registry cache where present");
+    }
+    Ok(Status::Held)
+}
+
+fn show(a: ShowArgs) -> Result<Status> {
+    let s = read(&a.file)?;
+    if a.format == Format::Json {
+        print_json(&s)?;
+        return Ok(Status::Held);
+    }
+    let mut out = String::new();
+    writeln!(out, "format      {} {}", s.format, s.spec_version)?;
+    if let Some(n) = &s.name {
+        writeln!(out, "describes   {n}")?;
+    }
+    writeln!(out, "components  {}", s.components.len())?;
+    let edges: usize = s.dependencies.values().map(Vec::len).sum();
+    writeln!(out, "edges       {edges}")?;
+    writeln!(out)?;
+    for c in &s.components {
+        let lic = if c.licenses.is_empty() { "-".to_string() } else { c.licenses.join(" | ") };
+        write!(out, "{}  [{lic}]", c.label())?;
+        if let Some(sc) = &c.scope {
+            write!(out, "  scope={sc}")?;
+        }
+        if let Some(p) = &c.purl {
+            write!(out, "  {p}")?;
+        }
+        writeln!(out)?;
+    }
+    print_text(&out)?;
+    Ok(Status::Held)
+}
+
+fn diff(a: DiffArgs) -> Result<Status> {
+    let old = read(&a.old)?;
+    let new = read(&a.new)?;
+    let d = sbdiff::diff(&old, &new);
+    if a.format == Format::Json {
+        print_json(&d)?;
+    } else {
+        let mut s = String::new();
+        for c in &d.added {
+            writeln!(s, "added     {}", c.label())?;
+        }
+        for c in &d.removed {
+            writeln!(s, "removed   {}", c.label())?;
+        }
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        for c in &d.version_changed {
+            writeln!(s, "version   {}  {} -> {}", c.name, opt(&c.old), opt(&c.new))?;
+        }
+        let lic = |l: &[String]| if l.is_empty() { "-".to_string() } else { l.join(" | ") };
+        for c in &d.license_changed {
+            writeln!(s, "license   {}@{}  {} -> {}", c.name, opt(&c.version), lic(&c.old), lic(&c.new))?;
+        }
+        writeln!(
+            s,
+            "{} added, {} removed, {} version changed, {} license changed",
+            d.added.len(),
+            d.removed.len(),
+            d.version_changed.len(),
+            d.license_changed.len()
+        )?;
+        print_text(&s)?;
+    }
+    Ok(if d.is_empty() { Status::Held } else { Status::DoesNotHold })
+}
+
+fn render_lock_check(s: &mut String, c: &LockCheck, lock_label: &str) {
+    for n in &c.only_in_sbom {
+        let _ = writeln!(s, "  not in {lock_label}: {n}");
+    }
+    for n in &c.only_in_lock {
+        let _ = writeln!(s, "  not in SBOM: {n}");
+    }
+    let _ = writeln!(
+        s,
+        "  {} matched, {} only in the SBOM, {} only in {lock_label}{}",
+        c.matched,
+        c.only_in_sbom.len(),
+        c.only_in_lock.len(),
+        if c.local_not_listed.is_empty() {
+            String::new()
+        } else {
+            format!(" (local packages not listed as components: {})", c.local_not_listed.join(", "))
+        }
+    );
+}
+
+fn check(a: CheckArgs) -> Result<Status> {
+    if let Some(lock) = &a.lock {
+        let deps = vouch_manifests::lockfile::dependencies(lock)?;
+        let s = read(&a.target)?;
+        let c = sbdiff::check_lock(&s, &deps);
+        if a.format == Format::Json {
+            print_json(&c)?;
+        } else {
+            let mut out = format!("{} against {}\n", a.target.display(), lock.display());
+            render_lock_check(&mut out, &c, "the lock");
+            writeln!(out, "{}", if c.holds() { "ok" } else { "MISMATCH" })?;
+            print_text(&out)?;
+        }
+        return Ok(if c.holds() { Status::Held } else { Status::DoesNotHold });
+    }
+    if a.target.is_file() {
+        return Err(hint(
+            anyhow::anyhow!("{} is a file, not a bundle directory", a.target.display()),
+            "to check one SBOM, pass the lock file: vouch sbom check --lock Cargo.lock FILE",
+        ));
+    }
+    let checks = sbdiff::check_bundle(&a.target).with_context(|| format!("cannot check bundle {}", a.target.display()))?;
+    let holds = checks.iter().all(|c| c.holds());
+    if a.format == Format::Json {
+        print_json(&checks)?;
+    } else {
+        let mut out = String::new();
+        for c in &checks {
+            writeln!(out, "{} ({})", c.path, c.format)?;
+            if c.expected_digest != c.actual_digest {
+                writeln!(out, "  digest mismatch: manifest {} file {}", c.expected_digest, c.actual_digest)?;
+            }
+            render_lock_check(&mut out, &c.lock, "the build record");
+        }
+        writeln!(out, "{}", if holds { "ok" } else { "MISMATCH" })?;
+        print_text(&out)?;
+    }
+    Ok(if holds { Status::Held } else { Status::DoesNotHold })
+}
+
+fn licenses(a: ShowArgs) -> Result<Status> {
+    let s = read(&a.file)?;
+    let l = sbdiff::licenses(&s);
+    if a.format == Format::Json {
+        print_json(&l)?;
+        return Ok(Status::Held);
+    }
+    let mut out = String::new();
+    for (expr, comps) in &l.licenses {
+        writeln!(out, "{:>5}  {expr}", comps.len())?;
+        for c in comps {
+            writeln!(out, "         {c}")?;
+        }
+    }
+    writeln!(out, "{:>5}  (no license)", l.none.len())?;
+    for c in &l.none {
+        writeln!(out, "         {c}")?;
+    }
+    print_text(&out)?;
+    Ok(Status::Held)
+}

@@ -1,0 +1,102 @@
+//! The component model every SBOM format is read into, and what the review
+//! site renders. Format-neutral: references are CycloneDX `bom-ref`s or SPDX
+//! `SPDXID`s as the document spelled them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which family of document an SBOM came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SbomFormat {
+    CycloneDx,
+    Spdx,
+}
+
+impl SbomFormat {
+    /// The name used in manifests' `sboms[].format`: `cyclonedx` or `spdx`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SbomFormat::CycloneDx => "cyclonedx",
+            SbomFormat::Spdx => "spdx",
+        }
+    }
+}
+
+impl std::fmt::Display for SbomFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SbomFormat::CycloneDx => "CycloneDX",
+            SbomFormat::Spdx => "SPDX",
+        })
+    }
+}
+
+/// One SBOM, whatever format it was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sbom {
+    /// The document family.
+    pub format: SbomFormat,
+    /// The spec version as the document states it (`1.6`, `2.3`, `3.0.1`).
+    pub spec_version: String,
+    /// What the SBOM describes: CycloneDX `metadata.component.name`, or the
+    /// SPDX document `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Every component (CycloneDX components, nested ones flattened in
+    /// document order; SPDX packages). The described component of a
+    /// CycloneDX document (`metadata.component`) is not among them.
+    pub components: Vec<Component>,
+    /// Dependency edges: a reference → the references it depends on.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dependencies: BTreeMap<String, Vec<String>>,
+}
+
+/// One component (CycloneDX) or package (SPDX).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    /// The CycloneDX `bom-ref` or SPDX `SPDXID`; when a CycloneDX component
+    /// has no `bom-ref`, its purl, else `name@version`.
+    pub id: String,
+    /// The name (CycloneDX `group/name` when a group is given).
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Package URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// License expressions or names, as declared; empty when none is known
+    /// (SPDX `NOASSERTION`/`NONE` are dropped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hashes: Vec<Hash>,
+    /// Supplier (or CycloneDX publisher) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    /// CycloneDX `scope` (`required`, `optional`, `excluded`), or the scope
+    /// derived from SPDX relationships (`dev`, `build`, `test`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A checksum of a component.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Hash {
+    /// Algorithm in CycloneDX spelling (`SHA-256`, `SHA-1`, `MD5`, ...).
+    pub alg: String,
+    /// Lowercase hex.
+    pub value: String,
+}
+
+impl Component {
+    /// `name@version`, or the name alone.
+    pub fn label(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}@{}", self.name, v),
+            None => self.name.clone(),
+        }
+    }
+}
