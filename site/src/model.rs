@@ -139,10 +139,43 @@ pub struct ArtifactView {
 #[derive(Debug, Clone, Serialize)]
 pub struct SbomView {
     pub path: String,
+    /// The format the manifest states (`cyclonedx` or `spdx`).
     pub format: String,
     pub digest: String,
     pub present: bool,
     pub digest_matches: Option<bool>,
+    /// The document read, when it is present, matches its digest and parses.
+    pub document: Option<SbomDocView>,
+    /// Why the document could not be read.
+    pub problem: Option<String>,
+    /// The `id` of the SBOM's section on the components page.
+    pub anchor: String,
+}
+
+/// An SBOM's content (components page).
+#[derive(Debug, Clone, Serialize)]
+pub struct SbomDocView {
+    /// `CycloneDX` or `SPDX`.
+    pub format: String,
+    pub spec_version: String,
+    /// What the SBOM describes.
+    pub name: Option<String>,
+    pub components: Vec<ComponentView>,
+    /// Number of dependency edges.
+    pub dependency_count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentView {
+    pub id: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub purl: Option<String>,
+    pub licenses: Vec<String>,
+    pub hashes: Vec<Pair>,
+    pub supplier: Option<String>,
+    pub scope: Option<String>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -56,6 +56,42 @@ fn time_of(ts: &str) -> Option<String> {
     t.format(&time::format_description::well_known::Rfc3339).ok()
 }
 
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+fn sbom_doc(doc: &vouch_manifests::sbom::Sbom) -> SbomDocView {
+    let opt = |o: &Option<String>| o.as_deref().map(clean);
+    SbomDocView {
+        format: doc.format.to_string(),
+        spec_version: clean(&doc.spec_version),
+        name: opt(&doc.name),
+        components: doc
+            .components
+            .iter()
+            .map(|c| ComponentView {
+                id: clean(&c.id),
+                name: clean(&c.name),
+                version: opt(&c.version),
+                purl: opt(&c.purl),
+                licenses: c.licenses.iter().map(|l| clean(l)).collect(),
+                hashes: c.hashes.iter().map(|h| Pair { name: clean(&h.alg), value: clean(&h.value) }).collect(),
+                supplier: opt(&c.supplier),
+                scope: opt(&c.scope),
+                description: opt(&c.description),
+            })
+            .collect(),
+        dependency_count: doc.dependencies.values().map(Vec::len).sum(),
+    }
+}
+
 fn member_view(path: &str, m: &Member) -> BundleFileView {
     BundleFileView { path: path.to_string(), size: Some(m.size), digest: m.digest.map(|d| d.to_string()) }
 }
@@ -174,12 +210,26 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
         .flatten()
         .map(|s| {
             let member = b.members.get(s.path.as_str());
+            let digest_matches = member.map(|mb| mb.digest == Some(s.digest));
+            let (document, problem) = match member {
+                None => (None, Some("not in the bundle".to_string())),
+                Some(_) if digest_matches != Some(true) => {
+                    (None, Some("its digest differs from the manifest's, so it is not shown".to_string()))
+                }
+                Some(mb) => match vouch_manifests::sbom::parse(mb.bytes.as_deref().unwrap_or_default(), Path::new(s.path.as_str())) {
+                    Ok(doc) => (Some(sbom_doc(&doc)), None),
+                    Err(e) => (None, Some(clean(&error_chain(&e)))),
+                },
+            };
             SbomView {
                 path: s.path.to_string(),
                 format: clean(&s.format),
                 digest: s.digest.to_string(),
                 present: member.is_some(),
-                digest_matches: member.map(|mb| mb.digest == Some(s.digest)),
+                digest_matches,
+                document,
+                problem,
+                anchor: format!("sbom-{}", layout::segment(s.path.as_str(), false)),
             }
         })
         .collect::<Vec<_>>();

@@ -69,7 +69,23 @@ fn fixture(d: &Dir) {
     let art = b"the artifact bytes";
     let art_digest = format!("sha256:{}", sha256_hex(art));
     d.write(format!("bundles/hello-1.0.0/artifacts/{IMG}"), art);
-    let sbom = format!("{{\"bomFormat\":\"CycloneDX\",\"note\":\"{}\"}}", IMG.replace('"', "\\\""));
+    let sbom = serde_json::to_string(&serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": { "component": { "type": "application", "name": "hello", "version": "1.0.0" } },
+        "components": [
+            {
+                "type": "library", "bom-ref": "serde@1.0.200", "name": "serde", "version": "1.0.200",
+                "purl": "pkg:cargo/serde@1.0.200",
+                "licenses": [{ "expression": "MIT OR Apache-2.0" }],
+                "hashes": [{ "alg": "SHA-256", "content": "a".repeat(64) }]
+            },
+            { "type": "library", "bom-ref": "evil", "name": IMG, "version": SCRIPT, "description": SCRIPT,
+              "purl": format!("pkg:cargo/{}@1", "x") }
+        ]
+    }))
+    .unwrap();
     let sbom_path = format!("sbom/{}.cdx.json", IMG);
     d.write(format!("bundles/hello-1.0.0/{sbom_path}"), &sbom);
     m["artifacts"] = serde_json::json!([{ "path": format!("target/release/{IMG}"), "size": art.len(), "digest": art_digest }]);
@@ -288,6 +304,10 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     assert!(release.contains("vouch verify hello-1.0.0 --trust trust.toml --artifact"));
     assert!(release.contains("sha256sum"));
     assert!(release.contains("rebuild-1.json"));
+    // The components page renders the SBOM's components as a table.
+    let comps = &pages["r/hello/1.0.0/components.html"];
+    assert!(comps.contains("<th scope=\"row\">serde</th>") && comps.contains("MIT OR Apache-2.0") && comps.contains("pkg:cargo/serde@1.0.200"), "{comps}");
+    assert!(comps.contains("2 components"), "{comps}");
 }
 
 #[test]
@@ -308,7 +328,7 @@ fn hostile_names_are_escaped_on_every_page_type() {
         ("index.html", &[img]),
         ("keys.html", &[img]),
         ("r/hello/1.0.0/index.html", &[script, img]),
-        ("r/hello/1.0.0/components.html", &[img]),
+        ("r/hello/1.0.0/components.html", &[img, script]),
         ("r/hello/1.0.0/tree/index.html", &[script, img]),
         ("r/hello/1.0.0/file/~22~3E~3Cimg~20src~3Dx~20onerror~3Dalert~281~29~3E.html", &[img]),
     ];
