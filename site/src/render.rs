@@ -37,6 +37,8 @@ struct Release<'b> {
     /// `view.summary` as a Tera value, shared by the release's pages.
     summary_value: Value,
     dirs: Vec<DirNode>,
+    /// Directory path → index in `dirs`.
+    dir_index: HashMap<String, usize>,
     source: Option<SourceTree>,
     rdir: String,
 }
@@ -96,7 +98,7 @@ fn member_view(path: &str, m: &Member) -> BundleFileView {
     BundleFileView { path: path.to_string(), size: Some(m.size), digest: m.digest.map(|d| d.to_string()) }
 }
 
-fn build_dirs(files: &[Entry]) -> Vec<DirNode> {
+fn build_dirs(files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
     let mut dirs = vec![DirNode {
         path: String::new(),
         name: String::new(),
@@ -146,7 +148,7 @@ fn build_dirs(files: &[Entry]) -> Vec<DirNode> {
         d.subdirs.sort_by(|a, b| names[*a].as_bytes().cmp(names[*b].as_bytes()));
         d.files.sort_by(|a, b| files[*a].path.file_name().as_bytes().cmp(files[*b].path.file_name().as_bytes()));
     }
-    dirs
+    (dirs, index)
 }
 
 fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> ReleaseView {
@@ -469,14 +471,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map(|(b, v)| {
             let src = sources.get(&b.name);
             let view = release_view(b, v.as_ref(), src.is_some());
-            let dirs = build_dirs(&b.manifest.source.files);
+            let (dirs, dir_index) = build_dirs(&b.manifest.source.files);
             let source = src.map(|root| {
                 let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
                 SourceTree::new(root.clone(), &paths)
             });
             let summary_value = Value::from_serializable(&view.summary);
             let rdir = layout::release_dir(&b.manifest.project.name, &b.manifest.project.version);
-            Release { bundle: b, view, summary_value, dirs, source, rdir }
+            Release { bundle: b, view, summary_value, dirs, dir_index, source, rdir }
         })
         .collect();
     releases.sort_by(|a, b| a.bundle.name.cmp(&b.bundle.name));
@@ -683,7 +685,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());
                     ctx.insert("file", &view);
-                    let dnode = r.dirs.iter().position(|d| d.path == parent);
+                    let dnode = r.dir_index.get(parent).copied();
                     let mut crumbs = match dnode {
                         Some(d) => dir_crumbs(r, &r.dirs[d], false),
                         None => release_crumbs(&r.view.summary),
