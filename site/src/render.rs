@@ -412,16 +412,42 @@ impl Renderer<'_> {
         ctx.insert("page_path", page);
         ctx.insert("title", title);
         ctx.insert("breadcrumbs", crumbs);
-        let mut buf = Vec::with_capacity(16 * 1024);
-        self.theme.tera.render_to(template, &ctx, &mut buf).map_err(|e| SiteError::Render {
-            page: page.to_string(),
-            template: template.to_string(),
-            detail: tera_detail(&e),
-        })?;
+        // Rendered straight into the file (it is in the temporary folder,
+        // which is dropped whole if anything fails).
         let path = self.out.join(page);
-        std::fs::write(&path, &buf).map_err(|source| SiteError::Write { path, source })?;
-        self.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        let file = std::fs::File::create(&path).map_err(|source| SiteError::Write { path: path.clone(), source })?;
+        let mut w = Counter { inner: std::io::BufWriter::with_capacity(64 * 1024, file), n: 0 };
+        self.theme.tera.render_to(template, &ctx, &mut w).map_err(|e| {
+            match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
+                Some(io) => SiteError::Write { path: path.clone(), source: std::io::Error::new(io.kind(), io.to_string()) },
+                None => SiteError::Render { page: page.to_string(), template: template.to_string(), detail: tera_detail(&e) },
+            }
+        })?;
+        std::io::Write::flush(&mut w).map_err(|source| SiteError::Write { path: path.clone(), source })?;
+        self.bytes.fetch_add(w.n, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+/// A writer that counts the bytes it passes on.
+struct Counter<W> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(buf)?;
+        self.n += buf.len() as u64;
+        Ok(())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -736,6 +762,15 @@ fn check_output(output: &Path) -> Result<(), SiteError> {
     }
 }
 
+/// Removes a directory tree, files in parallel.
+fn remove_all(p: &Path) -> std::io::Result<()> {
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(p)?.collect::<Result<_, _>>()?;
+    entries.par_iter().try_for_each(|e| {
+        if e.file_type()?.is_dir() { remove_all(&e.path()) } else { std::fs::remove_file(e.path()) }
+    })?;
+    std::fs::remove_dir(p)
+}
+
 fn swap_into_place(tmp: &Path, output: &Path, parent: &Path) -> Result<(), SiteError> {
     check_output(output)?;
     let werr = |path: &Path| {
@@ -750,7 +785,7 @@ fn swap_into_place(tmp: &Path, output: &Path, parent: &Path) -> Result<(), SiteE
             let _ = std::fs::rename(&old, output);
             return Err(SiteError::Write { path: output.to_path_buf(), source });
         }
-        let _ = std::fs::remove_dir_all(&old);
+        let _ = remove_all(&old);
     } else {
         std::fs::rename(tmp, output).map_err(werr(output))?;
     }

@@ -76,14 +76,14 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
         }
     }
     let path = tree.root.join(entry.path.to_path());
-    let meta = match std::fs::symlink_metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
-        Err(e) => return missing(format!("cannot read it: {e}")),
-    };
     match entry.kind {
         EntryKind::Submodule => return Content { state: "submodule", ..Default::default() },
         EntryKind::Symlink => {
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+                Err(e) => return missing(format!("cannot read it: {e}")),
+            };
             if !meta.file_type().is_symlink() {
                 return missing("not a symlink in the source directory");
             }
@@ -93,14 +93,22 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
         }
         EntryKind::File | EntryKind::Exec => {}
     }
+    let Some(want) = entry.digest else { return missing("the manifest has no digest for it") };
+    // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
+    // FIFO (O_NONBLOCK); the kind is then checked on the open file.
+    let mut f = match open_nofollow(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return missing("a symlink in the source directory, not a file"),
+        Err(e) => return missing(format!("cannot open it: {e}")),
+    };
+    let meta = match f.metadata() {
+        Ok(m) => m,
+        Err(e) => return missing(format!("cannot read it: {e}")),
+    };
     if !meta.is_file() {
         return missing("not a regular file in the source directory");
     }
-    let Some(want) = entry.digest else { return missing("the manifest has no digest for it") };
-    let mut f = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        Err(e) => return missing(format!("cannot open it: {e}")),
-    };
     if meta.len() > MAX_RENDERED || entry.size > MAX_RENDERED {
         return match vouch_manifests::digest::hash_reader(f, buf) {
             Ok((d, _)) => Content {
@@ -140,26 +148,145 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     c
 }
 
+#[cfg(unix)]
+fn open_nofollow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nofollow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(std::io::Error::other("a symlink"));
+    }
+    std::fs::File::open(path)
+}
+
+/// Bytes that need a look when escaping text: `&`, `<`, `>`, `\n`, C0
+/// controls other than tab, FF and CR, DEL, and the UTF-8 lead bytes of the
+/// characters HTML forbids (C1 controls: 0xC2; noncharacters: 0xEF, 0xF0-0xF4).
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = !matches!(b as u8, b'\t' | b'\x0c' | b'\r');
+        b += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xef] = true;
+    let mut l = 0xf0;
+    while l <= 0xf4 {
+        t[l] = true;
+        l += 1;
+    }
+    t
+};
+
 /// Escapes `text` and numbers its lines:
 /// `<pre class="code"><code><span id="L1">…</span>\n…</code></pre>`.
 /// Characters HTML forbids (C0 controls but tab, LF, FF and CR; DEL; C1
 /// controls; noncharacters) are shown as visible symbols.
 pub fn code_html(text: &str) -> (String, usize) {
-    let mut out = String::with_capacity(text.len() + text.len() / 4 + 64);
-    out.push_str("<pre class=\"code\"><code>");
     let body = text.strip_suffix('\n').unwrap_or(text);
-    let mut n = 0usize;
+    let mut out = String::with_capacity(body.len() + body.len() / 8 + 64);
+    out.push_str("<pre class=\"code\"><code><span id=\"L1\">");
     let mut num = itoa_buf();
-    for line in body.split('\n') {
-        n += 1;
-        out.push_str("<span id=\"L");
-        out.push_str(num.format(n));
+    let n = escape_into(body, &mut out, |out, line| {
+        out.push_str("</span>\n<span id=\"L");
+        out.push_str(num.format(line));
         out.push_str("\">");
-        escape_text(line, &mut out);
-        out.push_str("</span>\n");
-    }
-    out.push_str("</code></pre>");
+    });
+    out.push_str("</span>\n</code></pre>");
     (out, n)
+}
+
+/// Escapes `s` into `out`; each `\n` calls `newline(out, next_line_number)`.
+/// Returns the number of lines.
+fn escape_into(s: &str, out: &mut String, mut newline: impl FnMut(&mut String, usize)) -> usize {
+    let bytes = s.as_bytes();
+    let mut lines = 1usize;
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip eight plain ASCII bytes at a time: none below 0x20, none
+        // 0x7f or above, none of `&`, `<`, `>`.
+        while i + 8 <= bytes.len() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[i..i + 8]);
+            let m = look_mask(u64::from_le_bytes(w));
+            if m != 0 {
+                // The lowest flagged byte is always a real match.
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        let b = bytes[i];
+        if !SPECIAL[b as usize] {
+            i += 1;
+            continue;
+        }
+        let rep: &str = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\n' => {
+                out.push_str(&s[start..i]);
+                lines += 1;
+                newline(out, lines);
+                i += 1;
+                start = i;
+                continue;
+            }
+            _ => {
+                let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+                let len = c.len_utf8();
+                if forbidden(c) {
+                    out.push_str(&s[start..i]);
+                    out.push_str("<span class=\"ctl\">");
+                    let u = c as u32;
+                    if u < 0x20 {
+                        out.push(char::from_u32(0x2400 + u).unwrap_or('\u{fffd}'));
+                    } else if u == 0x7f {
+                        out.push('\u{2421}');
+                    } else {
+                        out.push_str(&format!("\\u{{{u:04X}}}"));
+                    }
+                    out.push_str("</span>");
+                    start = i + len;
+                }
+                i += len;
+                continue;
+            }
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(rep);
+        i += 1;
+        start = i;
+    }
+    out.push_str(&s[start..]);
+    lines
+}
+
+/// The top bit of each byte of `x` (little-endian) that is below 0x20,
+/// 0x7f or above, `&`, `<` or `>`. Bytes above the lowest flagged one may be
+/// flagged wrongly (borrows); the lowest one is always right, and zero means
+/// none.
+#[inline]
+fn look_mask(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let below_20 = x.wrapping_sub(LO * 0x20) & !x & HI;
+    let high = (x | x.wrapping_add(LO)) & HI; // >= 0x80, or 0x7f (+1 sets the top bit)
+    below_20 | high | zero(x ^ (LO * b'&' as u64)) | zero(x ^ (LO * b'<' as u64)) | zero(x ^ (LO * b'>' as u64))
 }
 
 struct Num([u8; 20]);
@@ -191,52 +318,30 @@ fn forbidden(c: char) -> bool {
 }
 
 /// Escapes text for an HTML text node (`&`, `<`, `>`), showing forbidden
-/// characters as symbols.
+/// characters as symbols; newlines are kept.
 pub fn escape_text(s: &str, out: &mut String) {
-    let bytes = s.as_bytes();
+    escape_into(s, out, |out, _| out.push('\n'));
+}
+
+/// Tera's escape function for every `{{ }}` in the templates: `&`, `<`, `>`,
+/// `"` and `'` as entities, written in runs rather than byte by byte.
+pub fn escape_html(input: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let bytes = input.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let rep: Option<&str> = match b {
-            b'&' => Some("&amp;"),
-            b'<' => Some("&lt;"),
-            b'>' => Some("&gt;"),
-            b'\t' | b'\x0c' | b'\r' => None,
-            0..=0x1f | 0x7f => None,
-            0x80.. => None,
-            _ => {
-                i += 1;
-                continue;
-            }
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#39;",
+            _ => continue,
         };
-        if let Some(r) = rep {
-            out.push_str(&s[start..i]);
-            out.push_str(r);
-            i += 1;
-            start = i;
-            continue;
-        }
-        // Tab, FF, CR, other controls or non-ASCII: look at the character.
-        let c = s[i..].chars().next().unwrap_or('\u{fffd}');
-        let len = c.len_utf8();
-        if forbidden(c) {
-            out.push_str(&s[start..i]);
-            out.push_str("<span class=\"ctl\">");
-            let u = c as u32;
-            if u < 0x20 {
-                out.push(char::from_u32(0x2400 + u).unwrap_or('\u{fffd}'));
-            } else if u == 0x7f {
-                out.push('\u{2421}');
-            } else {
-                out.push_str(&format!("\\u{{{u:04X}}}"));
-            }
-            out.push_str("</span>");
-            start = i + len;
-        }
-        i += len;
+        w.write_all(&bytes[start..i])?;
+        w.write_all(rep)?;
+        start = i + 1;
     }
-    out.push_str(&s[start..]);
+    w.write_all(&bytes[start..])
 }
 
 /// Replaces characters HTML forbids with U+FFFD, for untrusted strings put
@@ -262,5 +367,55 @@ mod tests {
             "<pre class=\"code\"><code><span id=\"L1\">a&lt;b&gt;&amp;c</span>\n<span id=\"L2\"><span class=\"ctl\">\u{241b}</span>[0m<span class=\"ctl\">\\u{0085}</span></span>\n</code></pre>"
         );
         assert_eq!(clean("a\u{1}b"), "a\u{fffd}b");
+        assert_eq!(code_html("").1, 1);
+        assert_eq!(code_html("x\u{fdd0}\u{1fffe}é").0, "<pre class=\"code\"><code><span id=\"L1\">x<span class=\"ctl\">\\u{FDD0}</span><span class=\"ctl\">\\u{1FFFE}</span>é</span>\n</code></pre>");
+        for t in ["plain text here ok", "0123456789abcdefghij\tx", "a&b", "aaaaaaaaaaaa<bbbbbbbb", "aaaaaaaaaa\x7fbbbbbbb", "aaaaaaaaaaa\u{85}bbbbbbbbb", "aaaaaaaaaa\u{1}bbbbbbbbb"] {
+            // The fast path and the byte-by-byte definition agree.
+            let mut slow = String::new();
+            for c in t.chars() {
+                match c {
+                    '&' => slow.push_str("&amp;"),
+                    '<' => slow.push_str("&lt;"),
+                    '>' => slow.push_str("&gt;"),
+                    '\u{7f}' => slow.push_str("<span class=\"ctl\">\u{2421}</span>"),
+                    '\u{1}' => slow.push_str("<span class=\"ctl\">\u{2401}</span>"),
+                    '\u{85}' => slow.push_str("<span class=\"ctl\">\\u{0085}</span>"),
+                    c => slow.push(c),
+                }
+            }
+            let mut fast = String::new();
+            escape_text(t, &mut fast);
+            assert_eq!(fast, slow, "{t:?}");
+        }
+        // Random strings: the word-at-a-time scan agrees with a char-by-char reference.
+        let alphabet = ['a', 'Z', ' ', '&', '<', '>', '\t', '\r', '\u{1}', '\u{7f}', '\u{85}', 'é', '\u{fdd0}', '\u{fffe}', '\u{1fffe}', '\u{10ffff}', '\u{a0}', '中', '\u{ef}'];
+        let mut seed = 0x2545f4914f6cdd1du64;
+        for _ in 0..2000 {
+            let mut t = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                t.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let mut slow = String::new();
+            for c in t.chars() {
+                match c {
+                    '&' => slow.push_str("&amp;"),
+                    '<' => slow.push_str("&lt;"),
+                    '>' => slow.push_str("&gt;"),
+                    c if forbidden(c) && (c as u32) < 0x20 => slow.push_str(&format!("<span class=\"ctl\">{}</span>", char::from_u32(0x2400 + c as u32).unwrap())),
+                    '\u{7f}' => slow.push_str("<span class=\"ctl\">\u{2421}</span>"),
+                    c if forbidden(c) => slow.push_str(&format!("<span class=\"ctl\">\\u{{{:04X}}}</span>", c as u32)),
+                    c => slow.push(c),
+                }
+            }
+            let mut fast = String::new();
+            escape_text(&t, &mut fast);
+            assert_eq!(fast, slow, "{t:?}");
+        }
+        let mut v = Vec::new();
+        escape_html("<a href=\"x\">'&'</a>", &mut v).unwrap();
+        assert_eq!(String::from_utf8(v).unwrap(), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     }
 }

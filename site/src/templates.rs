@@ -115,6 +115,7 @@ pub fn load(overrides: Option<&Path>) -> Result<Theme, SiteError> {
         }
     }
     let mut tera = Tera::default();
+    tera.set_escape_fn(crate::source::escape_html);
     register(&mut tera);
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| SiteError::Template { name: "(templates)".into(), detail: tera_detail(&e) })?;
