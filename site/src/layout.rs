@@ -82,11 +82,31 @@ pub fn components_page(name: &str, version: &str) -> String {
 
 /// The page of a source directory (`""` is the root).
 pub fn tree_page(release_dir: &str, dir: &str) -> String {
-    if dir.is_empty() {
+    tree_page_encoded(release_dir, &dir_path(dir))
+}
+
+/// [`tree_page`] for an already encoded directory path.
+pub fn tree_page_encoded(release_dir: &str, enc_dir: &str) -> String {
+    if enc_dir.is_empty() {
         format!("{release_dir}tree/index.html")
     } else {
-        format!("{release_dir}tree/{}/index.html", dir_path(dir))
+        format!("{release_dir}tree/{enc_dir}/index.html")
     }
+}
+
+/// [`file_page`] for a file `name` in an already encoded directory path.
+pub fn file_page_encoded(release_dir: &str, enc_parent: &str, name: &str) -> String {
+    let seg = segment(name, false);
+    let mut out = String::with_capacity(release_dir.len() + enc_parent.len() + seg.len() + 12);
+    out.push_str(release_dir);
+    out.push_str("file/");
+    if !enc_parent.is_empty() {
+        out.push_str(enc_parent);
+        out.push('/');
+    }
+    out.push_str(&seg);
+    out.push_str(".html");
+    out
 }
 
 /// The page of a source file.
@@ -125,6 +145,8 @@ mod tests {
         assert_eq!(file_page("r/a/1/", "x.html/y"), "r/a/1/file/x~2Ehtml/y.html");
         assert_eq!(tree_page("r/a/1/", "index.HTML"), "r/a/1/tree/index~2EHTML/index.html");
         assert_eq!(root_of("r/a/1/index.html"), "../../../");
+        assert_eq!(file_page_encoded("r/a/1/", &dir_path("x.html"), "y"), file_page("r/a/1/", "x.html/y"));
+        assert_eq!(tree_page_encoded("r/a/1/", &dir_path("a/b")), tree_page("r/a/1/", "a/b"));
         assert_eq!(root_of("index.html"), "");
         let long = "a".repeat(300);
         assert!(segment(&long, false).len() < 64);

@@ -22,6 +22,10 @@ pub const MARKER: &str = ".vouch-site";
 /// One directory of a release's source tree.
 struct DirNode {
     path: String,
+    /// `path` encoded for the site ([`layout::dir_path`]).
+    enc: String,
+    /// The directory's page.
+    href: String,
     name: String,
     parent: Option<usize>,
     subdirs: Vec<usize>,
@@ -98,9 +102,11 @@ fn member_view(path: &str, m: &Member) -> BundleFileView {
     BundleFileView { path: path.to_string(), size: Some(m.size), digest: m.digest.map(|d| d.to_string()) }
 }
 
-fn build_dirs(files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
+fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
     let mut dirs = vec![DirNode {
         path: String::new(),
+        enc: String::new(),
+        href: layout::tree_page_encoded(rdir, ""),
         name: String::new(),
         parent: None,
         subdirs: Vec::new(),
@@ -110,7 +116,7 @@ fn build_dirs(files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
     }];
     let mut index: HashMap<String, usize> = HashMap::new();
     index.insert(String::new(), 0);
-    fn get(dirs: &mut Vec<DirNode>, index: &mut HashMap<String, usize>, path: &str) -> usize {
+    fn get(rdir: &str, dirs: &mut Vec<DirNode>, index: &mut HashMap<String, usize>, path: &str) -> usize {
         if let Some(&i) = index.get(path) {
             return i;
         }
@@ -118,10 +124,17 @@ fn build_dirs(files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
             Some((p, n)) => (p, n),
             None => ("", path),
         };
-        let p = get(dirs, index, parent);
+        let p = get(rdir, dirs, index, parent);
         let i = dirs.len();
+        let enc = if dirs[p].enc.is_empty() {
+            layout::segment(name, true)
+        } else {
+            format!("{}/{}", dirs[p].enc, layout::segment(name, true))
+        };
         dirs.push(DirNode {
             path: path.to_string(),
+            href: layout::tree_page_encoded(rdir, &enc),
+            enc,
             name: name.to_string(),
             parent: Some(p),
             subdirs: Vec::new(),
@@ -134,7 +147,7 @@ fn build_dirs(files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
         i
     }
     for (i, e) in files.iter().enumerate() {
-        let d = get(&mut dirs, &mut index, e.path.parent());
+        let d = get(rdir, &mut dirs, &mut index, e.path.parent());
         dirs[d].files.push(i);
         let mut cur = Some(d);
         while let Some(c) = cur {
@@ -387,7 +400,7 @@ fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> {
     let last = chain.len() - 1;
     for (i, x) in chain.into_iter().enumerate() {
         let title = if x.path.is_empty() { "source" } else { x.name.as_str() };
-        let href = if current && i == last { None } else { Some(layout::tree_page(&r.rdir, &x.path)) };
+        let href = if current && i == last { None } else { Some(x.href.clone()) };
         c.push(crumb(title, href));
     }
     c
@@ -497,13 +510,13 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map(|(b, v)| {
             let src = sources.get(&b.name);
             let view = release_view(b, v.as_ref(), src.is_some());
-            let (dirs, dir_index) = build_dirs(&b.manifest.source.files);
+            let rdir = layout::release_dir(&b.manifest.project.name, &b.manifest.project.version);
+            let (dirs, dir_index) = build_dirs(&rdir, &b.manifest.source.files);
             let source = src.map(|root| {
                 let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
                 SourceTree::new(root.clone(), &paths)
             });
             let summary_value = Value::from_serializable(&view.summary);
-            let rdir = layout::release_dir(&b.manifest.project.name, &b.manifest.project.version);
             Release { bundle: b, view, summary_value, dirs, dir_index, source, rdir }
         })
         .collect();
@@ -586,14 +599,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
     for r in &releases {
         for d in &r.dirs {
-            let page = layout::tree_page(&r.rdir, &d.path);
-            mkdir(out.join(Path::new(&page).parent().unwrap_or(Path::new(""))))?;
+            mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
             if r.source.is_some() {
-                let fdir = if d.path.is_empty() {
-                    format!("{}file", r.rdir)
-                } else {
-                    format!("{}file/{}", r.rdir, layout::dir_path(&d.path))
-                };
+                let fdir = if d.enc.is_empty() { format!("{}file", r.rdir) } else { format!("{}file/{}", r.rdir, d.enc) };
                 mkdir(out.join(fdir))?;
             }
         }
@@ -656,7 +664,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                             target: None,
                             commit: None,
                             files: Some(sd.file_count),
-                            href: Some(layout::tree_page(&r.rdir, &sd.path)),
+                            href: Some(sd.href.clone()),
                         });
                     }
                     for &f in &node.files {
@@ -669,7 +677,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                             target: e.target.as_deref().map(clean),
                             commit: e.commit.clone(),
                             files: None,
-                            href: r.source.as_ref().map(|_| layout::file_page(&r.rdir, e.path.as_str())),
+                            href: r.source.as_ref().map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
                         });
                     }
                     let view = DirView {
@@ -688,7 +696,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     } else {
                         format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
                     };
-                    renderer.page(&layout::tree_page(&r.rdir, &node.path), "section.html", "section", &t, &crumbs, ctx)
+                    renderer.page(&node.href, "section.html", "section", &t, &crumbs, ctx)
                 }
                 Job::File(i, f) => {
                     let r = &releases[i];
@@ -696,7 +704,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let Some(tree) = r.source.as_ref() else { return Ok(()) };
                     let content = source::inspect(tree, e, buf);
                     let parent = e.path.parent();
-                    let dir_href = layout::tree_page(&r.rdir, parent);
+                    let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
+                    let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
                     let view = FileView {
                         path: clean(e.path.as_str()),
                         name: clean(e.path.file_name()),
@@ -711,14 +720,16 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());
                     ctx.insert("file", &view);
-                    let dnode = r.dir_index.get(parent).copied();
                     let mut crumbs = match dnode {
-                        Some(d) => dir_crumbs(r, &r.dirs[d], false),
+                        Some(d) => dir_crumbs(r, d, false),
                         None => release_crumbs(&r.view.summary),
                     };
                     crumbs.push(crumb(&view.name, None));
                     let t = format!("{} — {} {}", view.path, r.view.summary.name, r.view.summary.version);
-                    let page = layout::file_page(&r.rdir, e.path.as_str());
+                    let page = match dnode {
+                        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path.file_name()),
+                        None => layout::file_page(&r.rdir, e.path.as_str()),
+                    };
                     renderer.page(&page, "page.html", "page", &t, &crumbs, ctx)
                 }
             }

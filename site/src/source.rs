@@ -192,7 +192,7 @@ const SPECIAL: [bool; 256] = {
 /// controls; noncharacters) are shown as visible symbols.
 pub fn code_html(text: &str) -> (String, usize) {
     let body = text.strip_suffix('\n').unwrap_or(text);
-    let mut out = String::with_capacity(body.len() + body.len() / 8 + 64);
+    let mut out = String::with_capacity(body.len() + body.len() / 4 + 64);
     out.push_str("<pre class=\"code\"><code><span id=\"L1\">");
     let mut num = itoa_buf();
     let n = escape_into(body, &mut out, |out, line| {
