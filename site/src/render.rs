@@ -635,7 +635,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     ctx.insert("release", &r.view);
                     ctx.insert_value("trust", trust_value.clone());
                     let mut crumbs = release_crumbs(&r.view.summary);
-                    crumbs.last_mut().map(|c| c.href = None);
+                    if let Some(c) = crumbs.last_mut() {
+                        c.href = None;
+                    }
                     let t = format!("{} {}", r.view.summary.name, r.view.summary.version);
                     renderer.page(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
                 }

@@ -175,12 +175,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -454,6 +455,22 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
             .code(2)
             .says("evil-1.0.tar");
         assert!(!out.exists(), "{name}: a site was written");
+    }
+
+    // A directory bundle holding a symlink is refused too.
+    #[cfg(unix)]
+    {
+        let bundles = d.mkdir("linked");
+        manifest(&d, "other", "other", "2.0");
+        std::fs::rename(d.join("bundles/other-2.0"), bundles.join("other-2.0")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", bundles.join("other-2.0/provenance.dsse.json")).unwrap();
+        let out = d.join("site-linked");
+        TestCommand::vouch(["site", "build", bundles.to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .run()
+            .code(2)
+            .says("provenance.dsse.json");
+        assert!(!out.exists());
+        manifest(&d, "other", "other", "2.0");
     }
 
     // An output folder that is not a vouch site is never replaced.
