@@ -99,7 +99,7 @@ fn sbom_doc(doc: &vouch_manifests::sbom::Sbom) -> SbomDocView {
 }
 
 fn member_view(path: &str, m: &Member) -> BundleFileView {
-    BundleFileView { path: path.to_string(), size: Some(m.size), digest: m.digest.map(|d| d.to_string()) }
+    BundleFileView { path: clean(path), size: Some(m.size), digest: m.digest.map(|d| d.to_string()) }
 }
 
 fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
@@ -177,9 +177,11 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
         }
         let p = crate::sig::parse(member.bytes.as_deref().unwrap_or_default());
         let time = p.fields.iter().find(|f| f.key == "timestamp").and_then(|f| time_of(&f.value));
+        let key_id = clean(key_id);
         signatures.push(SignatureView {
-            file: path.clone(),
-            key_id: clean(key_id),
+            file: clean(path),
+            key_href: format!("keys.html#key-{}", layout::segment(&key_id, false)),
+            key_id,
             embedded_key_id: p.embedded_key_id,
             untrusted_comment: p.untrusted_comment.as_deref().map(clean),
             trusted_comment: p.trusted_comment.as_deref().map(clean),
@@ -191,7 +193,6 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
             time,
             problem: p.problem,
             status: verdict.and_then(|v| v.signatures.get(path).cloned()),
-            key_href: format!("keys.html#key-{}", layout::segment(key_id, false)),
         });
     }
     let bundle_ref = shell_quote(&b.file_name);
@@ -274,7 +275,7 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
             Err(e) => problem = Some(format!("not JSON: {e}")),
         }
         reports.push(ReportView {
-            path: path.clone(),
+            path: clean(path),
             size: member.size,
             digest: member.digest.map(|d| d.to_string()),
             signed: b.members.contains_key(&format!("{path}.minisig")),
