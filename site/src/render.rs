@@ -810,3 +810,95 @@ fn swap_into_place(tmp: &Path, output: &Path, parent: &Path) -> Result<(), SiteE
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
+    use crate::{Bundle, Options, SignatureCheck, Verdict};
+    use std::collections::BTreeMap;
+    use vouch_manifests::manifest::Manifest;
+    use vouch_manifests::{Project, Source};
+
+    /// Stands in for the signing crate: says what a real check would.
+    struct Checker;
+    impl SignatureCheck for Checker {
+        fn check(&self, bundle: &Bundle) -> Verdict {
+            let mut signatures = BTreeMap::new();
+            for path in bundle.members.keys().filter(|p| p.starts_with("signatures/")) {
+                let state = if path.contains("AAAA") { Validity::Valid } else { Validity::Untrusted };
+                signatures.insert(
+                    path.clone(),
+                    SignatureStatus { state, reason: format!("checked {path}"), key_name: Some("acme-release".into()), roles: vec!["release".into()] },
+                );
+            }
+            Verdict {
+                signatures,
+                policy: PolicySummary {
+                    held: true,
+                    summary: "release: 1 of 1 required keys".into(),
+                    roles: vec![RoleCount { role: "release".into(), threshold: 1, found: 1 }],
+                },
+            }
+        }
+    }
+
+    #[test]
+    fn verdicts_and_policy_reach_the_pages() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bdir = tmp.path().join("bundles/app-1.0.0");
+        std::fs::create_dir_all(bdir.join("signatures")).unwrap();
+        let m = Manifest {
+            schema: vouch_manifests::manifest::SCHEMA.into(),
+            project: Project { name: "app".into(), version: "1.0.0".into() },
+            created: None,
+            source: Source { vcs: None, merkle_root: vouch_manifests::merkle::root_of_entries(&[]), count: 0, files: vec![] },
+            build: None,
+            artifacts: None,
+            sboms: None,
+        };
+        m.write(&bdir.join("manifest.json")).unwrap();
+        std::fs::write(bdir.join("signatures/AAAAAAAAAAAAAAAA.minisig"), "untrusted comment: x\n").unwrap();
+        std::fs::write(bdir.join("signatures/BBBBBBBBBBBBBBBB.minisig"), "untrusted comment: y\n").unwrap();
+        let trust = TrustView {
+            file_name: "trust.toml".into(),
+            sha256: vouch_manifests::Digest::of(b"policy").to_string(),
+            keys: vec![KeyView {
+                name: "acme-release".into(),
+                key_id: "AAAAAAAAAAAAAAAA".into(),
+                public: "RWQ...".into(),
+                roles: vec!["release".into()],
+                not_before: None,
+                not_after: None,
+                revoked: None,
+                compromised: false,
+            }],
+            roles: vec![RoleView { name: "release".into(), threshold: 1 }],
+        };
+        let out = tmp.path().join("site");
+        let opts = Options {
+            bundles: tmp.path().join("bundles"),
+            output: out.clone(),
+            sources: vec![],
+            templates: None,
+            title: "t".into(),
+            trust: Some(trust),
+            checker: Some(&Checker),
+        };
+        crate::build(&opts).unwrap();
+        let release = std::fs::read_to_string(out.join("r/app/1.0.0/index.html")).unwrap();
+        assert!(release.contains("status-valid\">valid</span> <span class=\"reason\">checked signatures/AAAAAAAAAAAAAAAA.minisig"), "{release}");
+        assert!(release.contains("status-untrusted\">untrusted"));
+        assert!(release.contains("release: 1 of 1 required keys"));
+        assert!(!release.contains("not checked"));
+        let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(index.contains("policy holds") && index.contains("(1 valid)"), "{index}");
+        let keys = std::fs::read_to_string(out.join("keys.html")).unwrap();
+        assert!(keys.contains("trust.toml") && keys.contains("acme-release") && keys.contains(&vouch_manifests::Digest::of(b"policy").hex()));
+
+        // Without a checker, nothing claims a status.
+        let out2 = tmp.path().join("site2");
+        crate::build(&Options { output: out2.clone(), trust: None, checker: None, ..opts }).unwrap();
+        let release = std::fs::read_to_string(out2.join("r/app/1.0.0/index.html")).unwrap();
+        assert!(release.contains("not checked") && !release.contains("status-valid") && !release.contains("status-untrusted"));
+    }
+}
