@@ -142,10 +142,19 @@ fn finish(
     })
 }
 
-fn read_member(mut r: impl Read, rel: &str, size: u64, buf: &mut [u8]) -> std::io::Result<Member> {
+/// The largest bundle file whose bytes are kept (manifests, SBOMs, reports).
+pub const MAX_KEPT: u64 = 512 << 20;
+
+fn read_member(r: impl Read, rel: &str, size: u64, buf: &mut [u8]) -> std::io::Result<Member> {
     if keep_bytes(rel) {
+        if size > MAX_KEPT {
+            return Err(std::io::Error::other(format!("{rel} is {size} bytes, more than the {MAX_KEPT} bytes vouch reads")));
+        }
         let mut bytes = Vec::with_capacity(size.min(1 << 26) as usize);
-        r.read_to_end(&mut bytes)?;
+        r.take(MAX_KEPT + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_KEPT {
+            return Err(std::io::Error::other(format!("{rel} is more than the {MAX_KEPT} bytes vouch reads")));
+        }
         Ok(Member { size: bytes.len() as u64, digest: Some(Digest::of(&bytes)), bytes: Some(bytes) })
     } else if hash_content(rel) {
         let (digest, n) = vouch_manifests::digest::hash_reader(r, buf)?;
