@@ -91,7 +91,8 @@ struct RawPackage {
 
 /// Reads and parses a lock file.
 pub fn read(path: &Path) -> Result<Lockfile, LockfileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LockfileError::Read { path: path.to_path_buf(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| LockfileError::Read { path: path.to_path_buf(), source })?;
     parse(&text, path)
 }
 
@@ -104,7 +105,8 @@ pub fn dependencies(path: &Path) -> Result<Vec<Dependency>, LockfileError> {
 
 /// Parses lock file text; `path` names it in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Lockfile, LockfileError> {
-    let raw: RawLock = toml::from_str(text).map_err(|source| LockfileError::Parse { path: path.to_path_buf(), source })?;
+    let raw: RawLock =
+        toml::from_str(text).map_err(|source| LockfileError::Parse { path: path.to_path_buf(), source })?;
     let version = match &raw.version {
         None if raw.metadata.is_none() => 2,
         None => return Err(LockfileError::Version { path: path.to_path_buf(), version: "1".into() }),
@@ -120,11 +122,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Lockfile, LockfileError> {
         }
     }
     for p in &raw_packages {
-        if let Some(c) = &p.checksum {
-            if c.len() != 64 || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if let Some(c) = &p.checksum
+            && (c.len() != 64 || !c.bytes().all(|b| b.is_ascii_hexdigit())) {
                 return Err(invalid(format!("package {} {} has checksum {c:?}, not 64 hex digits", p.name, p.version)));
             }
-        }
     }
     let mut packages: Vec<LockedPackage> = raw_packages
         .iter()
@@ -140,7 +141,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Lockfile, LockfileError> {
         let mut deps = Vec::new();
         for d in &p.dependencies {
             let j = resolve(&packages, d).ok_or_else(|| {
-                invalid(format!("package {} {} depends on {d:?}, which the lock does not list (or not unambiguously)", p.name, p.version))
+                invalid(format!(
+                    "package {} {} depends on {d:?}, which the lock does not list (or not unambiguously)",
+                    p.name, p.version
+                ))
             })?;
             if !deps.contains(&j) {
                 deps.push(j);

@@ -72,6 +72,9 @@ pub struct ShowArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Refuse SBOM files larger than this many bytes (for tests).
+    #[arg(long, hide = true, default_value_t = sbom::MAX_SBOM_BYTES)]
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +83,9 @@ pub struct DiffArgs {
     pub new: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Refuse SBOM files larger than this many bytes (for tests).
+    #[arg(long, hide = true, default_value_t = sbom::MAX_SBOM_BYTES)]
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -103,15 +109,18 @@ pub fn run(cmd: SbomCommand) -> Result<Status> {
     }
 }
 
-fn read(path: &std::path::Path) -> Result<Sbom> {
-    Ok(sbom::read(path)?)
+fn read(path: &std::path::Path, max_bytes: u64) -> Result<Sbom> {
+    Ok(sbom::read_limited(path, max_bytes)?)
 }
 
 fn generate(a: GenerateArgs) -> Result<Status> {
     let opts = GenerateOptions {
         dir: a.dir.clone(),
         cargo: a.cargo.clone(),
-        cargo_home: None,
+        cargo_home: std::env::var_os("CARGO_HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))),
         source_date_epoch: super::manifest::source_date_epoch()?,
     };
     let format = match a.format {
@@ -119,9 +128,22 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         SbomKind::Spdx => SbomFormat::Spdx,
     };
     let g = sbom::generate::generate(&opts, format).map_err(|e| {
-        let no_lock = matches!(e, GenerateError::NoLock { .. });
+        let h = match &e {
+            GenerateError::NoLock { above: Some(l), .. } => Some(format!(
+                "{} is the lock of an enclosing workspace: generate the SBOM for {}",
+                l.display(),
+                l.parent().map(|p| p.display().to_string()).unwrap_or_default()
+            )),
+            GenerateError::NoLock { above: None, .. } => {
+                Some("run `cargo generate-lockfile` (or a build) in the project first".to_string())
+            }
+            _ => None,
+        };
         let e = anyhow::Error::from(e);
-        if no_lock { hint(e, "run `cargo generate-lockfile` (or a build) in the project first") } else { e }
+        match h {
+            Some(h) => hint(e, h),
+            None => e,
+        }
     })?;
     match &a.output {
         Some(p) => vouch_manifests::fsutil::write_atomic(p, &g.bytes, None)?,
@@ -142,7 +164,7 @@ fn generate(a: GenerateArgs) -> Result<Status> {
 }
 
 fn show(a: ShowArgs) -> Result<Status> {
-    let s = read(&a.file)?;
+    let s = read(&a.file, a.max_bytes)?;
     if a.format == Format::Json {
         print_json(&s)?;
         return Ok(Status::Held);
@@ -172,8 +194,8 @@ fn show(a: ShowArgs) -> Result<Status> {
 }
 
 fn diff(a: DiffArgs) -> Result<Status> {
-    let old = read(&a.old)?;
-    let new = read(&a.new)?;
+    let old = read(&a.old, a.max_bytes)?;
+    let new = read(&a.new, a.max_bytes)?;
     let d = sbdiff::diff(&old, &new);
     if a.format == Format::Json {
         print_json(&d)?;
@@ -230,7 +252,7 @@ fn render_lock_check(s: &mut String, c: &LockCheck, lock_label: &str) {
 fn check(a: CheckArgs) -> Result<Status> {
     if let Some(lock) = &a.lock {
         let deps = vouch_manifests::lockfile::dependencies(lock)?;
-        let s = read(&a.target)?;
+        let s = read(&a.target, sbom::MAX_SBOM_BYTES)?;
         let c = sbdiff::check_lock(&s, &deps);
         if a.format == Format::Json {
             print_json(&c)?;
@@ -248,7 +270,8 @@ fn check(a: CheckArgs) -> Result<Status> {
             "to check one SBOM, pass the lock file: vouch sbom check --lock Cargo.lock FILE",
         ));
     }
-    let checks = sbdiff::check_bundle(&a.target).with_context(|| format!("cannot check bundle {}", a.target.display()))?;
+    let checks =
+        sbdiff::check_bundle(&a.target).with_context(|| format!("cannot check bundle {}", a.target.display()))?;
     let holds = checks.iter().all(|c| c.holds());
     if a.format == Format::Json {
         print_json(&checks)?;
@@ -268,7 +291,7 @@ fn check(a: CheckArgs) -> Result<Status> {
 }
 
 fn licenses(a: ShowArgs) -> Result<Status> {
-    let s = read(&a.file)?;
+    let s = read(&a.file, a.max_bytes)?;
     let l = sbdiff::licenses(&s);
     if a.format == Format::Json {
         print_json(&l)?;

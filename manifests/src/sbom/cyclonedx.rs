@@ -11,23 +11,23 @@ pub const READABLE_VERSIONS: &[&str] = &["1.2", "1.3", "1.4", "1.5", "1.6"];
 /// The fields of a CycloneDX document the model keeps; everything else is
 /// skipped while streaming.
 #[derive(Deserialize)]
-struct RawBom {
+pub(crate) struct RawBom {
     #[serde(default)]
-    metadata: Option<RawMetadata>,
-    #[serde(default)]
-    components: Vec<RawComponent>,
-    #[serde(default)]
-    dependencies: Vec<RawDependency>,
+    pub(crate) metadata: Option<RawMetadata>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    pub(crate) components: Vec<RawComponent>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    pub(crate) dependencies: Vec<RawDependency>,
 }
 
 #[derive(Deserialize)]
-struct RawMetadata {
+pub(crate) struct RawMetadata {
     #[serde(default)]
     component: Option<RawComponent>,
 }
 
 #[derive(Deserialize)]
-struct RawComponent {
+pub(crate) struct RawComponent {
     #[serde(rename = "bom-ref", default)]
     bom_ref: Option<String>,
     name: String,
@@ -37,9 +37,9 @@ struct RawComponent {
     version: Option<String>,
     #[serde(default)]
     purl: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     licenses: Vec<RawLicenseChoice>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     hashes: Vec<RawHash>,
     #[serde(default)]
     supplier: Option<RawOrg>,
@@ -47,10 +47,50 @@ struct RawComponent {
     publisher: Option<String>,
     #[serde(default)]
     scope: Option<String>,
+    /// Only the `vouch:cargo:dependency-kind` property is kept.
+    #[serde(default)]
+    properties: DependencyKind,
     #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     components: Vec<RawComponent>,
+}
+
+/// The value of a component's `vouch:cargo:dependency-kind` property (`build`
+/// or `dev`), read from `properties` without keeping the others.
+#[derive(Default)]
+struct DependencyKind(Option<String>);
+
+/// The name of the property vouch writes on build and dev dependencies.
+pub const DEPENDENCY_KIND_PROPERTY: &str = "vouch:cargo:dependency-kind";
+
+impl<'de> Deserialize<'de> for DependencyKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Property {
+            #[serde(default)]
+            name: Option<String>,
+            #[serde(default)]
+            value: Option<String>,
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DependencyKind;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of properties")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<DependencyKind, A::Error> {
+                let mut kind = None;
+                while let Some(p) = seq.next_element::<Property>()? {
+                    if p.name.as_deref() == Some(DEPENDENCY_KIND_PROPERTY) {
+                        kind = p.value;
+                    }
+                }
+                Ok(DependencyKind(kind))
+            }
+        }
+        d.deserialize_seq(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -82,10 +122,10 @@ struct RawOrg {
 }
 
 #[derive(Deserialize)]
-struct RawDependency {
+pub(crate) struct RawDependency {
     #[serde(rename = "ref")]
     reference: String,
-    #[serde(rename = "dependsOn", default)]
+    #[serde(rename = "dependsOn", default, deserialize_with = "crate::sbom::bounded")]
     depends_on: Vec<String>,
 }
 
@@ -95,6 +135,18 @@ pub(crate) fn ingest<'de, R: serde_json::de::Read<'de>>(
     version: &str,
     path: &Path,
 ) -> Result<Sbom, SbomError> {
+    check_version(version, path)?;
+    let raw = RawBom::deserialize(de).map_err(|source| {
+        if source.is_io() {
+            SbomError::Read { path: path.to_path_buf(), source: source.into() }
+        } else {
+            SbomError::Invalid { path: path.to_path_buf(), format: "CycloneDX", source }
+        }
+    })?;
+    convert(raw, version, path)
+}
+
+pub(crate) fn check_version(version: &str, path: &Path) -> Result<(), SbomError> {
     if !READABLE_VERSIONS.contains(&version) {
         return Err(SbomError::UnsupportedVersion {
             path: path.to_path_buf(),
@@ -103,13 +155,11 @@ pub(crate) fn ingest<'de, R: serde_json::de::Read<'de>>(
             supported: "CycloneDX 1.2 to 1.6",
         });
     }
-    let raw = RawBom::deserialize(de).map_err(|source| {
-        if source.is_io() {
-            SbomError::Read { path: path.to_path_buf(), source: source.into() }
-        } else {
-            SbomError::Invalid { path: path.to_path_buf(), format: "CycloneDX", source }
-        }
-    })?;
+    Ok(())
+}
+
+/// The model of a parsed document whose version [`check_version`] accepted.
+pub(crate) fn convert(raw: RawBom, version: &str, path: &Path) -> Result<Sbom, SbomError> {
     let mut ids = Ids { path, explicit: BTreeSet::new(), all: BTreeSet::new() };
     let mut name = None;
     if let Some(c) = raw.metadata.and_then(|m| m.component) {
@@ -178,25 +228,29 @@ fn flatten(raw: Vec<RawComponent>, ids: &mut Ids<'_>, out: &mut Vec<Component>) 
                 (None, None) => name.clone(),
             }),
         };
+        // Strings are moved, not copied: the raw component's memory is
+        // handed over to the model.
         let mut licenses = Vec::new();
-        for l in &c.licenses {
-            let text = match (&l.expression, &l.license) {
-                (Some(e), _) => Some(e.clone()),
-                (None, Some(lic)) => lic.id.clone().or_else(|| lic.name.clone()),
+        for l in std::mem::take(&mut c.licenses) {
+            let text = match (l.expression, l.license) {
+                (Some(e), _) => Some(e),
+                (None, Some(lic)) => lic.id.or(lic.name),
                 (None, None) => None,
             };
-            if let Some(t) = text.filter(|t| !t.is_empty()) {
-                if !licenses.contains(&t) {
-                    licenses.push(t);
-                }
+            if let Some(t) = text.filter(|t| !t.is_empty())
+                && !licenses.contains(&t)
+            {
+                licenses.push(t);
             }
         }
-        let hashes = c
-            .hashes
-            .iter()
-            .map(|h| Hash { alg: h.alg.clone(), value: h.content.to_ascii_lowercase() })
+        let hashes = std::mem::take(&mut c.hashes)
+            .into_iter()
+            .map(|mut h| {
+                h.content.make_ascii_lowercase();
+                Hash { alg: h.alg, value: h.content }
+            })
             .collect();
-        let supplier = c.supplier.as_ref().and_then(|s| s.name.clone()).or_else(|| c.publisher.clone());
+        let supplier = c.supplier.take().and_then(|s| s.name).or_else(|| c.publisher.take());
         let children = std::mem::take(&mut c.components);
         out.push(Component {
             id,
@@ -206,7 +260,9 @@ fn flatten(raw: Vec<RawComponent>, ids: &mut Ids<'_>, out: &mut Vec<Component>) 
             licenses,
             hashes,
             supplier,
-            scope: c.scope,
+            // vouch's own documents say which excluded components are
+            // build or dev dependencies; the model keeps that as the scope.
+            scope: c.properties.0.or(c.scope),
             description: c.description,
         });
         flatten(children, ids, out)?;

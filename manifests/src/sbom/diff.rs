@@ -3,8 +3,8 @@
 //! ([`licenses`]).
 
 use super::{Component, Sbom, SbomError};
-use crate::manifest::{Dependency, Manifest, ManifestError};
 use crate::Digest;
+use crate::manifest::{Dependency, Manifest, ManifestError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -62,7 +62,10 @@ pub struct SbomDiff {
 
 impl SbomDiff {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.version_changed.is_empty() && self.license_changed.is_empty()
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.version_changed.is_empty()
+            && self.license_changed.is_empty()
     }
 }
 
@@ -76,8 +79,8 @@ fn purl_type(c: &Component) -> String {
         .unwrap_or_default()
 }
 
-fn sorted_licenses(c: &Component) -> Vec<String> {
-    let mut l = c.licenses.clone();
+fn sorted_licenses(c: &Component) -> Vec<&str> {
+    let mut l: Vec<&str> = c.licenses.iter().map(String::as_str).collect();
     l.sort();
     l.dedup();
     l
@@ -85,31 +88,34 @@ fn sorted_licenses(c: &Component) -> Vec<String> {
 
 /// Compares `old` with `new`.
 pub fn diff(old: &Sbom, new: &Sbom) -> SbomDiff {
-    type Key = (String, String);
-    let group = |s: &Sbom| {
-        let mut m: BTreeMap<Key, BTreeMap<Option<String>, Component>> = BTreeMap::new();
+    // Borrowed: a diff of two large SBOMs holds no third copy of either.
+    type Key<'a> = (String, &'a str);
+    type Group<'a> = BTreeMap<Key<'a>, BTreeMap<Option<&'a str>, &'a Component>>;
+    fn group(s: &Sbom) -> Group<'_> {
+        let mut m: Group<'_> = BTreeMap::new();
         for c in &s.components {
-            m.entry((purl_type(c), c.name.clone())).or_default().entry(c.version.clone()).or_insert_with(|| c.clone());
+            m.entry((purl_type(c), c.name.as_str())).or_default().entry(c.version.as_deref()).or_insert(c);
         }
         m
-    };
+    }
     let (a, b) = (group(old), group(new));
     let mut d = SbomDiff::default();
-    let keys: BTreeSet<&Key> = a.keys().chain(b.keys()).collect();
+    let keys: BTreeSet<&Key<'_>> = a.keys().chain(b.keys()).collect();
     let empty = BTreeMap::new();
+    let owned = |v: Option<&str>| v.map(str::to_owned);
     for k in keys {
         let olds = a.get(k).unwrap_or(&empty);
         let news = b.get(k).unwrap_or(&empty);
-        if olds.len() == 1 && news.len() == 1 {
-            let (ov, oc) = olds.iter().next().expect("one");
-            let (nv, nc) = news.iter().next().expect("one");
+        if let ([(ov, oc)], [(nv, nc)]) =
+            (olds.iter().collect::<Vec<_>>().as_slice(), news.iter().collect::<Vec<_>>().as_slice())
+        {
             if ov != nv {
-                d.version_changed.push(VersionChange { name: k.1.clone(), old: ov.clone(), new: nv.clone() });
+                d.version_changed.push(VersionChange { name: k.1.to_string(), old: owned(**ov), new: owned(**nv) });
             }
             if sorted_licenses(oc) != sorted_licenses(nc) {
                 d.license_changed.push(LicenseChange {
-                    name: k.1.clone(),
-                    version: nv.clone(),
+                    name: k.1.to_string(),
+                    version: owned(**nv),
                     old: oc.licenses.clone(),
                     new: nc.licenses.clone(),
                 });
@@ -120,8 +126,8 @@ pub fn diff(old: &Sbom, new: &Sbom) -> SbomDiff {
             match news.get(v) {
                 None => d.removed.push(Named::of(c)),
                 Some(n) if sorted_licenses(c) != sorted_licenses(n) => d.license_changed.push(LicenseChange {
-                    name: k.1.clone(),
-                    version: v.clone(),
+                    name: k.1.to_string(),
+                    version: owned(*v),
                     old: c.licenses.clone(),
                     new: n.licenses.clone(),
                 }),
@@ -270,13 +276,13 @@ pub fn check_bundle(bundle: &Path) -> Result<Vec<BundleSbomCheck>, CheckError> {
         let p = bundle.join(s.path.to_path());
         let file = std::fs::File::open(&p).map_err(|source| CheckError::Read { path: p.clone(), source })?;
         let mut buf = vec![0u8; 1 << 16];
-        let (actual, _) =
-            crate::digest::hash_reader(file, &mut buf).map_err(|source| CheckError::Read { path: p.clone(), source })?;
+        let (actual, _) = crate::digest::hash_reader(file, &mut buf)
+            .map_err(|source| CheckError::Read { path: p.clone(), source })?;
         let sbom = super::read(&p)?;
         out.push(BundleSbomCheck {
             path: s.path.as_str().to_string(),
             format: s.format.clone(),
-            expected_digest: s.digest.clone(),
+            expected_digest: s.digest,
             actual_digest: actual,
             lock: check_lock(&sbom, &deps),
         });

@@ -28,7 +28,12 @@ pub enum GenerateError {
     #[error("{dir} has no Cargo.toml")]
     NoManifest { dir: PathBuf },
     #[error("{dir} has no Cargo.lock")]
-    NoLock { dir: PathBuf },
+    NoLock {
+        dir: PathBuf,
+        /// A `Cargo.lock` in an enclosing directory (DIR is probably a
+        /// workspace member; the SBOM is made at the workspace root).
+        above: Option<PathBuf>,
+    },
     #[error(transparent)]
     Lock(#[from] LockfileError),
     #[error("cannot read {path}")]
@@ -50,7 +55,8 @@ pub struct GenerateOptions {
     pub dir: PathBuf,
     /// The cargo program to run for `cargo metadata`.
     pub cargo: PathBuf,
-    /// `CARGO_HOME` (for the registry cache); `None`: `$CARGO_HOME` or `~/.cargo`.
+    /// `CARGO_HOME`: passed to cargo, and where the registry cache is looked
+    /// up when `cargo metadata` fails; `None`: cargo's default, no lookup.
     pub cargo_home: Option<PathBuf>,
     /// `SOURCE_DATE_EPOCH`, the only source of the document's time.
     pub source_date_epoch: Option<i64>,
@@ -196,13 +202,6 @@ fn rfc3339(t: i64) -> Result<String, GenerateError> {
     dt.format(&f).map_err(|_| GenerateError::Time(t))
 }
 
-fn default_cargo_home() -> Option<PathBuf> {
-    if let Some(h) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
-        return Some(PathBuf::from(h));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))
-}
-
 /// Legacy Cargo license strings (`MIT/Apache-2.0`) as SPDX expressions.
 fn normalize_license(l: Option<String>) -> Option<String> {
     let l = l?.trim().to_string();
@@ -224,7 +223,10 @@ fn load(opts: &GenerateOptions) -> Result<Graph, GenerateError> {
     }
     let lock_path = dir.join("Cargo.lock");
     if !lock_path.is_file() {
-        return Err(GenerateError::NoLock { dir: dir.clone() });
+        let above = std::path::absolute(dir)
+            .ok()
+            .and_then(|d| d.ancestors().skip(1).map(|a| a.join("Cargo.lock")).find(|l| l.is_file()));
+        return Err(GenerateError::NoLock { dir: dir.clone(), above });
     }
     let lock = lockfile::read(&lock_path)?;
     let mut packages: Vec<Pkg> = lock
@@ -232,7 +234,7 @@ fn load(opts: &GenerateOptions) -> Result<Graph, GenerateError> {
         .iter()
         .map(|l| Pkg { lock: l.clone(), license: None, description: None, role: Role::Unknown, edges: BTreeSet::new() })
         .collect();
-    let cargo_home = opts.cargo_home.clone().or_else(default_cargo_home);
+    let cargo_home = opts.cargo_home.clone();
     let mut roots = Vec::new();
     let metadata = match run_metadata(opts, &cargo_home) {
         Ok(meta) => {
@@ -362,22 +364,26 @@ struct CrateTomlPackage {
     description: Option<toml::Value>,
 }
 
-fn fallback(packages: &mut [Pkg], roots: &mut Vec<usize>, manifest: &Path, cargo_home: Option<&Path>) -> Result<(), GenerateError> {
-    for i in 0..packages.len() {
-        let deps: Vec<usize> = packages[i].lock.dependencies.clone();
-        packages[i].edges = deps.into_iter().map(|j| (j, EdgeKind::Normal)).collect();
+fn fallback(
+    packages: &mut [Pkg],
+    roots: &mut Vec<usize>,
+    manifest: &Path,
+    cargo_home: Option<&Path>,
+) -> Result<(), GenerateError> {
+    for p in packages.iter_mut() {
+        p.edges = p.lock.dependencies.iter().map(|&j| (j, EdgeKind::Normal)).collect();
     }
     // The root package, from the project's own Cargo.toml.
-    let text = std::fs::read_to_string(manifest).map_err(|source| GenerateError::Read { path: manifest.to_path_buf(), source })?;
-    if let Ok(t) = toml::from_str::<CrateToml>(&text) {
-        if let Some(p) = t.package {
-            if let Some(i) = packages.iter().position(|q| Some(&q.lock.name) == p.name.as_ref() && q.lock.source.is_none()) {
-                roots.push(i);
-                packages[i].role = Role::Member;
-                packages[i].license = normalize_license(p.license.and_then(|v| v.as_str().map(str::to_owned)));
-                packages[i].description = p.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned()));
-            }
-        }
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|source| GenerateError::Read { path: manifest.to_path_buf(), source })?;
+    if let Ok(t) = toml::from_str::<CrateToml>(&text)
+        && let Some(p) = t.package
+        && let Some(i) = packages.iter().position(|q| Some(&q.lock.name) == p.name.as_ref() && q.lock.source.is_none())
+    {
+        roots.push(i);
+        packages[i].role = Role::Member;
+        packages[i].license = normalize_license(p.license.and_then(|v| v.as_str().map(str::to_owned)));
+        packages[i].description = p.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned()));
     }
     let src_dirs: Vec<PathBuf> = cargo_home
         .map(|h| h.join("registry").join("src"))
@@ -393,7 +399,8 @@ fn fallback(packages: &mut [Pkg], roots: &mut Vec<usize>, manifest: &Path, cargo
             let Ok(text) = std::fs::read_to_string(&toml_path) else { continue };
             if let Ok(CrateToml { package: Some(c) }) = toml::from_str::<CrateToml>(&text) {
                 p.license = normalize_license(c.license.and_then(|v| v.as_str().map(str::to_owned)));
-                p.description = c.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned())).filter(|s| !s.is_empty());
+                p.description =
+                    c.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned())).filter(|s| !s.is_empty());
                 break;
             }
         }
@@ -569,7 +576,7 @@ fn cyclonedx_document(graph: &Graph, timestamp: Option<&str>) -> Result<Vec<u8>,
         };
         let mut properties = Vec::new();
         if let Some(k) = kind_prop {
-            properties.push(cdx::Property { name: "vouch:cargo:dependency-kind", value: k.to_string() });
+            properties.push(cdx::Property { name: super::cyclonedx::DEPENDENCY_KIND_PROPERTY, value: k.to_string() });
         }
         if let Some(s) = &p.lock.source {
             properties.push(cdx::Property { name: "vouch:cargo:source", value: s.clone() });
@@ -581,12 +588,7 @@ fn cyclonedx_document(graph: &Graph, timestamp: Option<&str>) -> Result<Vec<u8>,
             version: Some(p.lock.version.clone()),
             description: p.description.clone(),
             scope: if kind == "application" { None } else { scope },
-            hashes: p
-                .lock
-                .checksum
-                .iter()
-                .map(|c| cdx::Hash { alg: "SHA-256", content: c.clone() })
-                .collect(),
+            hashes: p.lock.checksum.iter().map(|c| cdx::Hash { alg: "SHA-256", content: c.clone() }).collect(),
             licenses: p.license.iter().map(|l| cdx::License { expression: l.clone() }).collect(),
             purl: Some(purl(&p.lock.name, &p.lock.version)),
             external_references,
@@ -714,7 +716,8 @@ mod spdx {
 /// allow turned into `-`.
 fn spdx_id(p: &Pkg) -> String {
     let raw = format!("Package-{}-{}", p.lock.name, p.lock.version);
-    let clean: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
+    let clean: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
     format!("SPDXRef-{clean}")
 }
 
@@ -782,7 +785,9 @@ fn spdx_document(graph: &Graph, created: &str) -> Result<Vec<u8>, serde_json::Er
     edges.dedup();
     relationships.extend(edges);
     let name = match graph.roots.first() {
-        Some(&r) if graph.roots.len() == 1 => format!("{}-{}", graph.packages[r].lock.name, graph.packages[r].lock.version),
+        Some(&r) if graph.roots.len() == 1 => {
+            format!("{}-{}", graph.packages[r].lock.name, graph.packages[r].lock.version)
+        }
         _ => "cargo-workspace".to_string(),
     };
     let mut doc = spdx::Document {
@@ -799,7 +804,8 @@ fn spdx_document(graph: &Graph, created: &str) -> Result<Vec<u8>, serde_json::Er
         relationships,
     };
     let unnumbered = to_bytes(&doc)?;
-    let ns_name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
+    let ns_name: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
     doc.document_namespace = format!("https://vouch.invalid/spdx/{ns_name}-{}", uuid_from(&unnumbered));
     to_bytes(&doc)
 }

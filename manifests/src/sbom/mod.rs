@@ -4,8 +4,14 @@
 //! Reading streams the file through a buffered reader into serde structs that
 //! keep only the fields of the model, so memory grows with the number of
 //! components, not with the size of what is ignored; files above
-//! [`MAX_SBOM_BYTES`] are refused before parsing, and serde_json's recursion
-//! limit (128 levels) bounds nesting depth.
+//! [`MAX_SBOM_BYTES`] are refused before parsing, a document may hold at most
+//! [`MAX_ELEMENTS`] array elements in the kept fields (so a file of many tiny
+//! objects cannot expand without bound: worst case about 1 GB), and
+//! serde_json's recursion limit (128 levels) bounds nesting depth.
+//!
+//! A document is read in one pass into a struct holding the fields of every
+//! supported format; only when that fails is it read again, format and
+//! version first, so that the error says what is wrong.
 
 pub mod cyclonedx;
 pub mod diff;
@@ -19,6 +25,55 @@ use std::path::{Path, PathBuf};
 
 /// The largest SBOM file [`read`] accepts (512 MiB).
 pub const MAX_SBOM_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The most array elements (components, packages, relationships, edges,
+/// hashes...) one document may hold: with [`MAX_SBOM_BYTES`] this bounds the
+/// memory a read takes even for documents of many tiny objects.
+pub const MAX_ELEMENTS: u64 = 2_000_000;
+
+thread_local! {
+    /// Array elements the document being read may still hold (reads are
+    /// synchronous: one document per thread at a time).
+    static BUDGET: std::cell::Cell<u64> = const { std::cell::Cell::new(MAX_ELEMENTS) };
+    /// What [`fresh_budget`] resets to (lowered by unit tests only).
+    static LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(MAX_ELEMENTS) };
+}
+
+/// Deserializes a `Vec`, counting its elements against [`MAX_ELEMENTS`].
+pub(crate) fn bounded<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Visitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(x) = seq.next_element()? {
+                let left = BUDGET.with(|b| b.get());
+                if left == 0 {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "more than {} array elements (components, relationships, hashes...): over vouch's limit",
+                        LIMIT.with(|l| l.get())
+                    )));
+                }
+                BUDGET.with(|b| b.set(left - 1));
+                out.push(x);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Visitor(std::marker::PhantomData))
+}
+
+/// Resets the element budget for one parse.
+fn fresh_budget() {
+    BUDGET.with(|b| b.set(LIMIT.with(|l| l.get())));
+}
 
 /// Why an SBOM could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +122,69 @@ struct Probe {
     context: Option<serde_json::Value>,
 }
 
+/// Every top-level field any supported format uses, for reading a document
+/// in one pass (the key names of the formats do not overlap). Fields are
+/// listed, not flattened: serde's flatten would buffer the whole document.
+#[derive(serde::Deserialize)]
+struct RawAny {
+    #[serde(rename = "bomFormat", default)]
+    bom_format: Option<serde_json::Value>,
+    #[serde(rename = "specVersion", default)]
+    spec_version: Option<serde_json::Value>,
+    #[serde(rename = "spdxVersion", default)]
+    spdx_version: Option<serde_json::Value>,
+    #[serde(rename = "@context", default)]
+    context: Option<serde_json::Value>,
+    // CycloneDX
+    #[serde(default)]
+    metadata: Option<cyclonedx::RawMetadata>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    components: Vec<cyclonedx::RawComponent>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    dependencies: Vec<cyclonedx::RawDependency>,
+    // SPDX 2
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    packages: Vec<spdx::RawPackage>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    relationships: Vec<spdx::RawRelationship>,
+    // SPDX 3
+    #[serde(rename = "@graph", default, deserialize_with = "crate::sbom::bounded")]
+    graph: Vec<spdx::RawElement>,
+}
+
+impl RawAny {
+    fn convert(self, path: &Path) -> Result<Sbom, SbomError> {
+        let probe = Probe {
+            bom_format: self.bom_format,
+            spec_version: self.spec_version,
+            spdx_version: self.spdx_version,
+            context: self.context,
+        };
+        match detect(probe, path)? {
+            Detected::CycloneDx(v) => {
+                cyclonedx::check_version(&v, path)?;
+                let raw = cyclonedx::RawBom {
+                    metadata: self.metadata,
+                    components: self.components,
+                    dependencies: self.dependencies,
+                };
+                cyclonedx::convert(raw, &v, path)
+            }
+            Detected::Spdx2(v) => {
+                spdx::check_version2(&v, path)?;
+                let raw = spdx::RawDoc { name: self.name, packages: self.packages, relationships: self.relationships };
+                spdx::convert2(raw, &v, path)
+            }
+            Detected::Spdx3(v) => {
+                spdx::check_version3(&v, path)?;
+                spdx::convert3(spdx::RawGraph { graph: self.graph }, &v, path)
+            }
+        }
+    }
+}
+
 /// The format and version a probe found.
 enum Detected {
     CycloneDx(String),
@@ -92,12 +210,7 @@ fn detect(p: Probe, path: &Path) -> Result<Detected, SbomError> {
     if let Some(ctx) = &p.context {
         let text = ctx.to_string();
         if text.contains("spdx.org/rdf/3") {
-            let v = text
-                .split("spdx.org/rdf/")
-                .nth(1)
-                .and_then(|r| r.split('/').next())
-                .unwrap_or("3")
-                .to_string();
+            let v = text.split("spdx.org/rdf/").nth(1).and_then(|r| r.split('/').next()).unwrap_or("3").to_string();
             return Ok(Detected::Spdx3(v));
         }
     }
@@ -107,20 +220,34 @@ fn detect(p: Probe, path: &Path) -> Result<Detected, SbomError> {
 /// Reads an SBOM file (CycloneDX JSON 1.2–1.6, SPDX JSON 2.2/2.3, SPDX 3.0
 /// JSON-LD) into the component model, streaming it from disk.
 pub fn read(path: &Path) -> Result<Sbom, SbomError> {
+    read_limited(path, MAX_SBOM_BYTES)
+}
+
+/// [`read`], refusing files larger than `max_bytes`.
+pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Sbom, SbomError> {
+    // `take` bounds what is read even if the file grows after the size check.
     let open = || {
         std::fs::File::open(path)
-            .map(std::io::BufReader::new)
+            .map(|f| std::io::BufReader::new(std::io::Read::take(f, max_bytes.saturating_add(1))))
             .map_err(|source| SbomError::Read { path: path.to_path_buf(), source })
     };
-    let size = std::fs::metadata(path)
-        .map_err(|source| SbomError::Read { path: path.to_path_buf(), source })?
-        .len();
-    if size > MAX_SBOM_BYTES {
-        return Err(SbomError::TooLarge { path: path.to_path_buf(), size, limit: MAX_SBOM_BYTES });
+    let size = std::fs::metadata(path).map_err(|source| SbomError::Read { path: path.to_path_buf(), source })?.len();
+    if size > max_bytes {
+        return Err(SbomError::TooLarge { path: path.to_path_buf(), size, limit: max_bytes });
     }
-    let probe: Probe = serde_json::from_reader(open()?).map_err(|e| json_err(e, path))?;
-    let detected = detect(probe, path)?;
-    ingest(detected, &mut serde_json::Deserializer::from_reader(open()?), path)
+    // One pass when the document parses; on a data error, a second look
+    // (format and version first) explains what is wrong with it.
+    fresh_budget();
+    match serde_json::from_reader::<_, RawAny>(open()?) {
+        Ok(raw) => raw.convert(path),
+        Err(e) if !e.is_data() => Err(json_err(e, path)),
+        Err(_) => {
+            let probe: Probe = serde_json::from_reader(open()?).map_err(|e| json_err(e, path))?;
+            let detected = detect(probe, path)?;
+            fresh_budget();
+            ingest(detected, &mut serde_json::Deserializer::from_reader(open()?), path)
+        }
+    }
 }
 
 /// Parses SBOM bytes; `path` names the document in errors.
@@ -128,9 +255,17 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Sbom, SbomError> {
     if bytes.len() as u64 > MAX_SBOM_BYTES {
         return Err(SbomError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit: MAX_SBOM_BYTES });
     }
-    let probe: Probe = serde_json::from_slice(bytes).map_err(|e| json_err(e, path))?;
-    let detected = detect(probe, path)?;
-    ingest(detected, &mut serde_json::Deserializer::from_slice(bytes), path)
+    fresh_budget();
+    match serde_json::from_slice::<RawAny>(bytes) {
+        Ok(raw) => raw.convert(path),
+        Err(e) if !e.is_data() => Err(json_err(e, path)),
+        Err(_) => {
+            let probe: Probe = serde_json::from_slice(bytes).map_err(|e| json_err(e, path))?;
+            let detected = detect(probe, path)?;
+            fresh_budget();
+            ingest(detected, &mut serde_json::Deserializer::from_slice(bytes), path)
+        }
+    }
 }
 
 fn json_err(source: serde_json::Error, path: &Path) -> SbomError {
@@ -198,6 +333,18 @@ mod tests {
             let e = parse(doc, p()).unwrap_err().to_string();
             assert!(e.contains(want) && e.contains("t.json"), "{e}");
         }
+    }
+
+    #[test]
+    fn element_count_is_bounded() {
+        LIMIT.with(|l| l.set(5));
+        let ok = br#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"a"},{"name":"b"}],"dependencies":[{"ref":"a","dependsOn":["b"]}]}"#;
+        assert_eq!(parse(ok, p()).unwrap().components.len(), 2);
+        let over = br#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"a"},{"name":"b"},{"name":"c"}],"dependencies":[{"ref":"a","dependsOn":["b","c"]}]}"#;
+        let e = parse(over, p()).unwrap_err();
+        let chain = format!("{e}: {}", std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default());
+        assert!(chain.contains("t.json") && chain.contains("more than 5 array elements"), "{chain}");
+        LIMIT.with(|l| l.set(MAX_ELEMENTS));
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SbomFormat {
+    /// Serialized `cyclonedx`, as in manifests' `sboms[].format`.
+    #[serde(rename = "cyclonedx")]
     CycloneDx,
     Spdx,
 }
@@ -74,8 +76,10 @@ pub struct Component {
     /// Supplier (or CycloneDX publisher) name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<String>,
-    /// CycloneDX `scope` (`required`, `optional`, `excluded`), or the scope
-    /// derived from SPDX relationships (`dev`, `build`, `test`, ...).
+    /// CycloneDX `scope` (`required`, `optional`, `excluded`), or `build` /
+    /// `dev` where a vouch CycloneDX document says so (property
+    /// `vouch:cargo:dependency-kind`), or the scope derived from SPDX
+    /// relationships (`dev`, `build`, `test`, `optional`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

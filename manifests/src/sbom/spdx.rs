@@ -10,17 +10,17 @@ use std::path::Path;
 pub const READABLE_VERSIONS: &[&str] = &["2.2", "2.3"];
 
 #[derive(Deserialize)]
-struct RawDoc {
+pub(crate) struct RawDoc {
     #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    packages: Vec<RawPackage>,
-    #[serde(default)]
-    relationships: Vec<RawRelationship>,
+    pub(crate) name: Option<String>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    pub(crate) packages: Vec<RawPackage>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    pub(crate) relationships: Vec<RawRelationship>,
 }
 
 #[derive(Deserialize)]
-struct RawPackage {
+pub(crate) struct RawPackage {
     #[serde(rename = "SPDXID")]
     id: String,
     name: String,
@@ -30,7 +30,7 @@ struct RawPackage {
     license_declared: Option<String>,
     #[serde(rename = "licenseConcluded", default)]
     license_concluded: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     checksums: Vec<RawChecksum>,
     #[serde(default)]
     supplier: Option<String>,
@@ -38,7 +38,7 @@ struct RawPackage {
     description: Option<String>,
     #[serde(default)]
     summary: Option<String>,
-    #[serde(rename = "externalRefs", default)]
+    #[serde(rename = "externalRefs", default, deserialize_with = "crate::sbom::bounded")]
     external_refs: Vec<RawExternalRef>,
 }
 
@@ -58,7 +58,7 @@ struct RawExternalRef {
 }
 
 #[derive(Deserialize)]
-struct RawRelationship {
+pub(crate) struct RawRelationship {
     #[serde(rename = "spdxElementId")]
     from: String,
     #[serde(rename = "relationshipType")]
@@ -94,7 +94,9 @@ pub fn alg_to_cdx(alg: &str) -> String {
 /// `Organization: ACME (a@b)` → `ACME`.
 fn supplier_name(s: Option<String>) -> Option<String> {
     let s = meaningful(s)?;
-    let rest = s.split_once(':').map(|(k, v)| if k == "Organization" || k == "Person" || k == "Tool" { v } else { s.as_str() });
+    let rest = s
+        .split_once(':')
+        .map(|(k, v)| if k == "Organization" || k == "Person" || k == "Tool" { v } else { s.as_str() });
     let rest = rest.unwrap_or(&s).trim();
     let name = match rest.rfind(" (") {
         Some(i) if rest.ends_with(')') => &rest[..i],
@@ -130,6 +132,12 @@ pub(crate) fn ingest2<'de, R: serde_json::de::Read<'de>>(
     version: &str,
     path: &Path,
 ) -> Result<Sbom, SbomError> {
+    check_version2(version, path)?;
+    let raw = RawDoc::deserialize(de).map_err(|source| invalid(source, path))?;
+    convert2(raw, version, path)
+}
+
+pub(crate) fn check_version2(version: &str, path: &Path) -> Result<(), SbomError> {
     let v = version.strip_prefix("SPDX-").unwrap_or(version);
     if !READABLE_VERSIONS.contains(&v) {
         return Err(SbomError::UnsupportedVersion {
@@ -139,7 +147,12 @@ pub(crate) fn ingest2<'de, R: serde_json::de::Read<'de>>(
             supported: "SPDX 2.2 and 2.3 JSON, SPDX 3.0 JSON-LD",
         });
     }
-    let raw = RawDoc::deserialize(de).map_err(|source| invalid(source, path))?;
+    Ok(())
+}
+
+/// The model of a parsed SPDX 2 document whose version was accepted.
+pub(crate) fn convert2(raw: RawDoc, version: &str, path: &Path) -> Result<Sbom, SbomError> {
+    let v = version.strip_prefix("SPDX-").unwrap_or(version);
     let mut seen = BTreeSet::new();
     let mut components = Vec::with_capacity(raw.packages.len());
     for p in raw.packages {
@@ -197,14 +210,14 @@ fn invalid(source: serde_json::Error, path: &Path) -> SbomError {
 }
 
 #[derive(Deserialize)]
-struct RawGraph {
-    #[serde(rename = "@graph", default)]
-    graph: Vec<RawElement>,
+pub(crate) struct RawGraph {
+    #[serde(rename = "@graph", default, deserialize_with = "crate::sbom::bounded")]
+    pub(crate) graph: Vec<RawElement>,
 }
 
 /// Any SPDX 3 element; only the fields the model uses.
 #[derive(Deserialize)]
-struct RawElement {
+pub(crate) struct RawElement {
     #[serde(rename = "type", default)]
     kind: String,
     #[serde(rename = "spdxId", alias = "@id", default)]
@@ -217,7 +230,7 @@ struct RawElement {
     version: Option<String>,
     #[serde(rename = "software_packageUrl", default)]
     purl: Option<String>,
-    #[serde(rename = "verifiedUsing", default)]
+    #[serde(rename = "verifiedUsing", default, deserialize_with = "crate::sbom::bounded")]
     verified_using: Vec<RawIntegrity>,
     #[serde(rename = "suppliedBy", default)]
     supplied_by: Option<String>,
@@ -231,11 +244,11 @@ struct RawElement {
     relationship: Option<String>,
     #[serde(default)]
     from: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
     to: Vec<String>,
     #[serde(rename = "software_primaryPurpose", default)]
     _purpose: Option<String>,
-    #[serde(rename = "rootElement", default)]
+    #[serde(rename = "rootElement", default, deserialize_with = "crate::sbom::bounded")]
     _root: Vec<String>,
 }
 
@@ -257,6 +270,12 @@ pub(crate) fn ingest3<'de, R: serde_json::de::Read<'de>>(
     version: &str,
     path: &Path,
 ) -> Result<Sbom, SbomError> {
+    check_version3(version, path)?;
+    let raw = RawGraph::deserialize(de).map_err(|source| invalid(source, path))?;
+    convert3(raw, version, path)
+}
+
+pub(crate) fn check_version3(version: &str, path: &Path) -> Result<(), SbomError> {
     if !(version == "3.0" || version.starts_with("3.0.")) {
         return Err(SbomError::UnsupportedVersion {
             path: path.to_path_buf(),
@@ -265,7 +284,11 @@ pub(crate) fn ingest3<'de, R: serde_json::de::Read<'de>>(
             supported: "SPDX 2.2 and 2.3 JSON, SPDX 3.0 JSON-LD",
         });
     }
-    let raw = RawGraph::deserialize(de).map_err(|source| invalid(source, path))?;
+    Ok(())
+}
+
+/// The model of a parsed SPDX 3 document whose version was accepted.
+pub(crate) fn convert3(raw: RawGraph, version: &str, path: &Path) -> Result<Sbom, SbomError> {
     let mut spec_version = version.to_string();
     let mut expressions = BTreeMap::new();
     let mut agents = BTreeMap::new();
@@ -335,10 +358,10 @@ pub(crate) fn ingest3<'de, R: serde_json::de::Read<'de>>(
             "hasDeclaredLicense" | "hasConcludedLicense" => {
                 if let Some(&i) = index.get(&from) {
                     for t in &r.to {
-                        if let Some(x) = expressions.get(t) {
-                            if !components[i].licenses.contains(x) {
-                                components[i].licenses.push(x.clone());
-                            }
+                        if let Some(x) = expressions.get(t)
+                            && !components[i].licenses.contains(x)
+                        {
+                            components[i].licenses.push(x.clone());
                         }
                     }
                 }
