@@ -73,10 +73,16 @@ fn hash_content(rel: &str) -> bool {
 /// order. Hidden entries (starting with `.`) are ignored; anything else is
 /// an error naming it.
 pub fn read_all(dir: &Path) -> Result<Vec<Bundle>, SiteError> {
-    let rd = std::fs::read_dir(dir).map_err(|source| SiteError::BundlesDir { path: dir.to_path_buf(), source })?;
+    let rd = std::fs::read_dir(dir).map_err(|source| SiteError::BundlesDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut names = Vec::new();
     for e in rd {
-        let e = e.map_err(|source| SiteError::BundlesDir { path: dir.to_path_buf(), source })?;
+        let e = e.map_err(|source| SiteError::BundlesDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         names.push(e.file_name());
     }
     names.sort();
@@ -85,12 +91,18 @@ pub fn read_all(dir: &Path) -> Result<Vec<Bundle>, SiteError> {
     for os in names {
         let path = dir.join(&os);
         let Some(name) = os.to_str() else {
-            return Err(SiteError::Bundle { bundle: path, detail: "the name is not UTF-8".into() });
+            return Err(SiteError::Bundle {
+                bundle: path,
+                detail: "the name is not UTF-8".into(),
+            });
         };
         if name.starts_with('.') {
             continue;
         }
-        let meta = std::fs::symlink_metadata(&path).map_err(|source| SiteError::Read { path: path.clone(), source })?;
+        let meta = std::fs::symlink_metadata(&path).map_err(|source| SiteError::Read {
+            path: path.clone(),
+            source,
+        })?;
         let bundle = if meta.is_dir() {
             read_dir_bundle(&path, name)?
         } else if meta.is_file() && name.ends_with(".tar") {
@@ -98,11 +110,16 @@ pub fn read_all(dir: &Path) -> Result<Vec<Bundle>, SiteError> {
         } else {
             return Err(SiteError::Bundle {
                 bundle: path,
-                detail: "not a bundle: expected a directory <name>-<version>/ or an archive <name>-<version>.tar".into(),
+                detail: "not a bundle: expected a directory <name>-<version>/ or an archive <name>-<version>.tar"
+                    .into(),
             });
         };
         if let Some(first) = seen.get(&bundle.name) {
-            return Err(SiteError::Duplicate { name: bundle.name.clone(), first: first.clone(), second: path });
+            return Err(SiteError::Duplicate {
+                name: bundle.name.clone(),
+                first: first.clone(),
+                second: path,
+            });
         }
         seen.insert(bundle.name.clone(), path);
         out.push(bundle);
@@ -117,13 +134,19 @@ fn finish(
     origin: Origin,
     members: BTreeMap<String, Member>,
 ) -> Result<Bundle, SiteError> {
-    let bad = |detail: String| SiteError::Bundle { bundle: location.to_path_buf(), detail };
+    let bad = |detail: String| SiteError::Bundle {
+        bundle: location.to_path_buf(),
+        detail,
+    };
     let Some(m) = members.get("manifest.json") else {
         return Err(bad("no manifest.json".into()));
     };
     let bytes = m.bytes.as_deref().unwrap_or_default();
-    let manifest = Manifest::from_slice(bytes, &location.join("manifest.json"))
-        .map_err(|source| SiteError::Manifest { bundle: location.to_path_buf(), source })?;
+    let manifest =
+        Manifest::from_slice(bytes, &location.join("manifest.json")).map_err(|source| SiteError::Manifest {
+            bundle: location.to_path_buf(),
+            source,
+        })?;
     if manifest.bundle_name() != stem {
         return Err(bad(format!(
             "is named {stem:?} but its manifest is for {:?}",
@@ -148,19 +171,35 @@ pub const MAX_KEPT: u64 = 512 << 20;
 fn read_member(r: impl Read, rel: &str, size: u64, buf: &mut [u8]) -> std::io::Result<Member> {
     if keep_bytes(rel) {
         if size > MAX_KEPT {
-            return Err(std::io::Error::other(format!("{rel} is {size} bytes, more than the {MAX_KEPT} bytes vouch reads")));
+            return Err(std::io::Error::other(format!(
+                "{rel} is {size} bytes, more than the {MAX_KEPT} bytes vouch reads"
+            )));
         }
         let mut bytes = Vec::with_capacity(size.min(1 << 26) as usize);
         r.take(MAX_KEPT + 1).read_to_end(&mut bytes)?;
         if bytes.len() as u64 > MAX_KEPT {
-            return Err(std::io::Error::other(format!("{rel} is more than the {MAX_KEPT} bytes vouch reads")));
+            return Err(std::io::Error::other(format!(
+                "{rel} is more than the {MAX_KEPT} bytes vouch reads"
+            )));
         }
-        Ok(Member { size: bytes.len() as u64, digest: Some(Digest::of(&bytes)), bytes: Some(bytes) })
+        Ok(Member {
+            size: bytes.len() as u64,
+            digest: Some(Digest::of(&bytes)),
+            bytes: Some(bytes),
+        })
     } else if hash_content(rel) {
         let (digest, n) = vouch_manifests::digest::hash_reader(r, buf)?;
-        Ok(Member { size: n, digest: Some(digest), bytes: None })
+        Ok(Member {
+            size: n,
+            digest: Some(digest),
+            bytes: None,
+        })
     } else {
-        Ok(Member { size, digest: None, bytes: None })
+        Ok(Member {
+            size,
+            digest: None,
+            bytes: None,
+        })
     }
 }
 
@@ -169,24 +208,49 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
     let mut buf = vec![0u8; 1 << 16];
     let mut stack = vec![(path.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).map_err(|source| SiteError::Read { path: dir.clone(), source })?;
+        let rd = std::fs::read_dir(&dir).map_err(|source| SiteError::Read {
+            path: dir.clone(),
+            source,
+        })?;
         for e in rd {
-            let e = e.map_err(|source| SiteError::Read { path: dir.clone(), source })?;
+            let e = e.map_err(|source| SiteError::Read {
+                path: dir.clone(),
+                source,
+            })?;
             let p = e.path();
             let Some(fname) = e.file_name().to_str().map(str::to_string) else {
-                return Err(SiteError::Bundle { bundle: path.to_path_buf(), detail: format!("{} has a name that is not UTF-8", p.display()) });
+                return Err(SiteError::Bundle {
+                    bundle: path.to_path_buf(),
+                    detail: format!("{} has a name that is not UTF-8", p.display()),
+                });
             };
             let rel = format!("{prefix}{fname}");
-            let meta = std::fs::symlink_metadata(&p).map_err(|source| SiteError::Read { path: p.clone(), source })?;
+            let meta = std::fs::symlink_metadata(&p).map_err(|source| SiteError::Read {
+                path: p.clone(),
+                source,
+            })?;
             if meta.is_dir() {
                 if rel != "deps" {
                     stack.push((p, format!("{rel}/")));
                 } else {
-                    members.insert(format!("{rel}/"), Member { size: 0, digest: None, bytes: None });
+                    members.insert(
+                        format!("{rel}/"),
+                        Member {
+                            size: 0,
+                            digest: None,
+                            bytes: None,
+                        },
+                    );
                 }
             } else if meta.is_file() {
-                let f = std::fs::File::open(&p).map_err(|source| SiteError::Read { path: p.clone(), source })?;
-                let m = read_member(f, &rel, meta.len(), &mut buf).map_err(|source| SiteError::Read { path: p.clone(), source })?;
+                let f = std::fs::File::open(&p).map_err(|source| SiteError::Read {
+                    path: p.clone(),
+                    source,
+                })?;
+                let m = read_member(f, &rel, meta.len(), &mut buf).map_err(|source| SiteError::Read {
+                    path: p.clone(),
+                    source,
+                })?;
                 members.insert(rel, m);
             } else {
                 return Err(SiteError::Bundle {
@@ -201,9 +265,18 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
 
 fn read_tar_bundle(path: &Path, file_name: &str) -> Result<Bundle, SiteError> {
     let stem = file_name.strip_suffix(".tar").unwrap_or(file_name);
-    let bad = |detail: String| SiteError::Archive { archive: path.to_path_buf(), detail };
-    let io = |source| SiteError::ArchiveIo { archive: path.to_path_buf(), source };
-    let f = std::fs::File::open(path).map_err(|source| SiteError::Read { path: path.to_path_buf(), source })?;
+    let bad = |detail: String| SiteError::Archive {
+        archive: path.to_path_buf(),
+        detail,
+    };
+    let io = |source| SiteError::ArchiveIo {
+        archive: path.to_path_buf(),
+        source,
+    };
+    let f = std::fs::File::open(path).map_err(|source| SiteError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(1 << 16, f));
     let mut members = BTreeMap::new();
     let mut dirs: BTreeSet<String> = BTreeSet::new();
@@ -221,7 +294,9 @@ fn read_tar_bundle(path: &Path, file_name: &str) -> Result<Bundle, SiteError> {
                     None => return Err(bad(format!("entry {shown:?} has a name that is not UTF-8"))),
                 },
                 Component::ParentDir => return Err(bad(format!("entry {shown:?} contains '..'"))),
-                Component::RootDir | Component::Prefix(_) => return Err(bad(format!("entry {shown:?} is an absolute path"))),
+                Component::RootDir | Component::Prefix(_) => {
+                    return Err(bad(format!("entry {shown:?} is an absolute path")));
+                }
                 Component::CurDir => return Err(bad(format!("entry {shown:?} contains a '.' segment"))),
             }
         }
@@ -242,17 +317,23 @@ fn read_tar_bundle(path: &Path, file_name: &str) -> Result<Bundle, SiteError> {
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 if rel.is_empty() {
-                    return Err(bad(format!("entry {shown:?} is a file where the bundle folder should be")));
+                    return Err(bad(format!(
+                        "entry {shown:?} is a file where the bundle folder should be"
+                    )));
                 }
                 let size = entry.size();
                 let m = read_member(entry, &rel, size, &mut buf).map_err(io)?;
                 members.insert(rel, m);
             }
             tar::EntryType::Symlink | tar::EntryType::Link => {
-                return Err(bad(format!("entry {shown:?} is a link; bundles hold only files and directories")));
+                return Err(bad(format!(
+                    "entry {shown:?} is a link; bundles hold only files and directories"
+                )));
             }
             tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
-                return Err(bad(format!("entry {shown:?} is a device or FIFO; bundles hold only files and directories")));
+                return Err(bad(format!(
+                    "entry {shown:?} is a device or FIFO; bundles hold only files and directories"
+                )));
             }
             other => {
                 return Err(bad(format!("entry {shown:?} has an unsupported type {other:?}")));

@@ -138,15 +138,24 @@ mod tests {
     fn encodes_hostile_and_colliding_names() {
         assert_eq!(segment("main.rs", false), "main.rs");
         assert_eq!(segment("a b~", false), "a~20b~7E");
-        assert_eq!(segment("\"><img src=x onerror=alert(1)>", false), "~22~3E~3Cimg~20src~3Dx~20onerror~3Dalert~281~29~3E");
+        assert_eq!(
+            segment("\"><img src=x onerror=alert(1)>", false),
+            "~22~3E~3Cimg~20src~3Dx~20onerror~3Dalert~281~29~3E"
+        );
         assert_eq!(segment("ünï", false), "ünï");
         // A directory `x.html` and the page of a file `x` differ.
         assert_eq!(file_page("r/a/1/", "x"), "r/a/1/file/x.html");
         assert_eq!(file_page("r/a/1/", "x.html/y"), "r/a/1/file/x~2Ehtml/y.html");
         assert_eq!(tree_page("r/a/1/", "index.HTML"), "r/a/1/tree/index~2EHTML/index.html");
         assert_eq!(root_of("r/a/1/index.html"), "../../../");
-        assert_eq!(file_page_encoded("r/a/1/", &dir_path("x.html"), "y"), file_page("r/a/1/", "x.html/y"));
-        assert_eq!(tree_page_encoded("r/a/1/", &dir_path("a/b")), tree_page("r/a/1/", "a/b"));
+        assert_eq!(
+            file_page_encoded("r/a/1/", &dir_path("x.html"), "y"),
+            file_page("r/a/1/", "x.html/y")
+        );
+        assert_eq!(
+            tree_page_encoded("r/a/1/", &dir_path("a/b")),
+            tree_page("r/a/1/", "a/b")
+        );
         assert_eq!(root_of("index.html"), "");
         let long = "a".repeat(300);
         assert!(segment(&long, false).len() < 64);

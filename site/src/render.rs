@@ -88,7 +88,14 @@ fn sbom_doc(doc: &vouch_manifests::sbom::Sbom) -> SbomDocView {
                 version: opt(&c.version),
                 purl: opt(&c.purl),
                 licenses: c.licenses.iter().map(|l| clean(l)).collect(),
-                hashes: c.hashes.iter().map(|h| Pair { name: clean(&h.alg), value: clean(&h.value) }).collect(),
+                hashes: c
+                    .hashes
+                    .iter()
+                    .map(|h| Pair {
+                        name: clean(&h.alg),
+                        value: clean(&h.value),
+                    })
+                    .collect(),
                 supplier: opt(&c.supplier),
                 scope: opt(&c.scope),
                 description: opt(&c.description),
@@ -99,7 +106,11 @@ fn sbom_doc(doc: &vouch_manifests::sbom::Sbom) -> SbomDocView {
 }
 
 fn member_view(path: &str, m: &Member) -> BundleFileView {
-    BundleFileView { path: clean(path), size: Some(m.size), digest: m.digest.map(|d| d.to_string()) }
+    BundleFileView {
+        path: clean(path),
+        size: Some(m.size),
+        digest: m.digest.map(|d| d.to_string()),
+    }
 }
 
 fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
@@ -159,7 +170,13 @@ fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usi
     let names: Vec<String> = dirs.iter().map(|d| d.name.clone()).collect();
     for d in &mut dirs {
         d.subdirs.sort_by(|a, b| names[*a].as_bytes().cmp(names[*b].as_bytes()));
-        d.files.sort_by(|a, b| files[*a].path.file_name().as_bytes().cmp(files[*b].path.file_name().as_bytes()));
+        d.files.sort_by(|a, b| {
+            files[*a]
+                .path
+                .file_name()
+                .as_bytes()
+                .cmp(files[*b].path.file_name().as_bytes())
+        });
     }
     (dirs, index)
 }
@@ -170,13 +187,21 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
     let rdir = layout::release_dir(name, version);
     let mut signatures = Vec::new();
     for (path, member) in b.members.range("signatures/".to_string()..) {
-        let Some(fname) = path.strip_prefix("signatures/") else { break };
-        let Some(key_id) = fname.strip_suffix(".minisig") else { continue };
+        let Some(fname) = path.strip_prefix("signatures/") else {
+            break;
+        };
+        let Some(key_id) = fname.strip_suffix(".minisig") else {
+            continue;
+        };
         if fname.contains('/') {
             continue;
         }
         let p = crate::sig::parse(member.bytes.as_deref().unwrap_or_default());
-        let time = p.fields.iter().find(|f| f.key == "timestamp").and_then(|f| time_of(&f.value));
+        let time = p
+            .fields
+            .iter()
+            .find(|f| f.key == "timestamp")
+            .and_then(|f| time_of(&f.value));
         let key_id = clean(key_id);
         signatures.push(SignatureView {
             file: clean(path),
@@ -188,7 +213,10 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
             fields: p
                 .fields
                 .into_iter()
-                .map(|f| crate::sig::Field { key: clean(&f.key), value: clean(&f.value) })
+                .map(|f| crate::sig::Field {
+                    key: clean(&f.key),
+                    value: clean(&f.value),
+                })
                 .collect(),
             time,
             problem: p.problem,
@@ -229,10 +257,14 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
             let digest_matches = member.map(|mb| mb.digest == Some(s.digest));
             let (document, problem) = match member {
                 None => (None, Some("not in the bundle".to_string())),
-                Some(_) if digest_matches != Some(true) => {
-                    (None, Some("its digest differs from the manifest's, so it is not shown".to_string()))
-                }
-                Some(mb) => match vouch_manifests::sbom::parse(mb.bytes.as_deref().unwrap_or_default(), Path::new(s.path.as_str())) {
+                Some(_) if digest_matches != Some(true) => (
+                    None,
+                    Some("its digest differs from the manifest's, so it is not shown".to_string()),
+                ),
+                Some(mb) => match vouch_manifests::sbom::parse(
+                    mb.bytes.as_deref().unwrap_or_default(),
+                    Path::new(s.path.as_str()),
+                ) {
                     Ok(doc) => (Some(sbom_doc(&doc)), None),
                     Err(e) => (None, Some(clean(&error_chain(&e)))),
                 },
@@ -268,7 +300,10 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
                         serde_json::Value::Bool(b) => b.to_string(),
                         _ => continue,
                     };
-                    fields.push(Pair { name: clean(k), value: clean(&value) });
+                    fields.push(Pair {
+                        name: clean(k),
+                        value: clean(&value),
+                    });
                 }
             }
             Ok(_) => problem = Some("not a JSON object".to_string()),
@@ -289,16 +324,42 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
             Ok(v) => (v.get("payloadType").and_then(|p| p.as_str()).map(clean), None),
             Err(e) => (None, Some(format!("not JSON: {e}"))),
         };
-        ProvenanceView { size: mb.size, digest: mb.digest.map(|d| d.to_string()), payload_type, problem }
+        ProvenanceView {
+            size: mb.size,
+            digest: mb.digest.map(|d| d.to_string()),
+            payload_type,
+            problem,
+        }
     });
     let build = m.build.as_ref().map(|bd| BuildView {
         command: bd.command.iter().map(|s| clean(s)).collect(),
         command_line: clean(&bd.command.iter().map(|s| shell_quote(s)).collect::<Vec<_>>().join(" ")),
         workdir: clean(&bd.workdir),
-        env: bd.env.iter().map(|(k, v)| Pair { name: clean(k), value: clean(v) }).collect(),
-        toolchain: bd.toolchain.iter().map(|(k, v)| Pair { name: clean(k), value: clean(v) }).collect(),
+        env: bd
+            .env
+            .iter()
+            .map(|(k, v)| Pair {
+                name: clean(k),
+                value: clean(v),
+            })
+            .collect(),
+        toolchain: bd
+            .toolchain
+            .iter()
+            .map(|(k, v)| Pair {
+                name: clean(k),
+                value: clean(v),
+            })
+            .collect(),
         host: bd.host.as_deref().map(clean),
-        path_remap: bd.path_remap.iter().map(|p| Pair { name: clean(&p.role), value: clean(&p.to) }).collect(),
+        path_remap: bd
+            .path_remap
+            .iter()
+            .map(|p| Pair {
+                name: clean(&p.role),
+                value: clean(&p.to),
+            })
+            .collect(),
         dependencies: bd
             .dependencies
             .iter()
@@ -317,7 +378,10 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
         }),
     });
     let valid_signatures = verdict.map(|_| {
-        signatures.iter().filter(|s| s.status.as_ref().is_some_and(|st| st.state == Validity::Valid)).count()
+        signatures
+            .iter()
+            .filter(|s| s.status.as_ref().is_some_and(|st| st.state == Validity::Valid))
+            .count()
     });
     let summary = ReleaseSummary {
         name: name.to_string(),
@@ -378,7 +442,10 @@ fn order_releases(mut rs: Vec<ReleaseSummary>) -> (Vec<ReleaseSummary>, &'static
 }
 
 fn crumb(title: &str, href: Option<String>) -> Crumb {
-    Crumb { title: title.to_string(), href }
+    Crumb {
+        title: title.to_string(),
+        href,
+    }
 }
 
 fn release_crumbs(s: &ReleaseSummary) -> Vec<Crumb> {
@@ -401,7 +468,11 @@ fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> {
     let last = chain.len() - 1;
     for (i, x) in chain.into_iter().enumerate() {
         let title = if x.path.is_empty() { "source" } else { x.name.as_str() };
-        let href = if current && i == last { None } else { Some(x.href.clone()) };
+        let href = if current && i == last {
+            None
+        } else {
+            Some(x.href.clone())
+        };
         c.push(crumb(title, href));
     }
     c
@@ -420,7 +491,15 @@ struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    fn page(&self, page: &str, template: &str, kind: &str, title: &str, crumbs: &[Crumb], mut ctx: Context) -> Result<(), SiteError> {
+    fn page(
+        &self,
+        page: &str,
+        template: &str,
+        kind: &str,
+        title: &str,
+        crumbs: &[Crumb],
+        mut ctx: Context,
+    ) -> Result<(), SiteError> {
         ctx.insert("root", &layout::root_of(page));
         ctx.insert("page_kind", kind);
         ctx.insert("page_path", page);
@@ -429,15 +508,31 @@ impl Renderer<'_> {
         // Rendered straight into the file (it is in the temporary folder,
         // which is dropped whole if anything fails).
         let path = self.out.join(page);
-        let file = std::fs::File::create(&path).map_err(|source| SiteError::Write { path: path.clone(), source })?;
-        let mut w = Counter { inner: std::io::BufWriter::with_capacity(64 * 1024, file), n: 0 };
+        let file = std::fs::File::create(&path).map_err(|source| SiteError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        let mut w = Counter {
+            inner: std::io::BufWriter::with_capacity(64 * 1024, file),
+            n: 0,
+        };
         self.theme.tera.render_to(template, &ctx, &mut w).map_err(|e| {
             match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
-                Some(io) => SiteError::Write { path: path.clone(), source: std::io::Error::new(io.kind(), io.to_string()) },
-                None => SiteError::Render { page: page.to_string(), template: template.to_string(), detail: tera_detail(&e) },
+                Some(io) => SiteError::Write {
+                    path: path.clone(),
+                    source: std::io::Error::new(io.kind(), io.to_string()),
+                },
+                None => SiteError::Render {
+                    page: page.to_string(),
+                    template: template.to_string(),
+                    detail: tera_detail(&e),
+                },
             }
         })?;
-        std::io::Write::flush(&mut w).map_err(|source| SiteError::Write { path: path.clone(), source })?;
+        std::io::Write::flush(&mut w).map_err(|source| SiteError::Write {
+            path: path.clone(),
+            source,
+        })?;
         self.bytes.fetch_add(w.n, Ordering::Relaxed);
         Ok(())
     }
@@ -518,7 +613,15 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 SourceTree::new(root.clone(), &paths)
             });
             let summary_value = Value::from_serializable(&view.summary);
-            Release { bundle: b, view, summary_value, dirs, dir_index, source, rdir }
+            Release {
+                bundle: b,
+                view,
+                summary_value,
+                dirs,
+                dir_index,
+                source,
+                rdir,
+            }
         })
         .collect();
     releases.sort_by(|a, b| a.bundle.name.cmp(&b.bundle.name));
@@ -526,13 +629,21 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     // The index: projects by name, releases newest first.
     let mut by_project: BTreeMap<String, Vec<ReleaseSummary>> = BTreeMap::new();
     for r in &releases {
-        by_project.entry(r.view.summary.name.clone()).or_default().push(r.view.summary.clone());
+        by_project
+            .entry(r.view.summary.name.clone())
+            .or_default()
+            .push(r.view.summary.clone());
     }
     let projects: Vec<ProjectView> = by_project
         .into_iter()
         .map(|(name, rs)| {
             let (releases, order) = order_releases(rs);
-            ProjectView { anchor: format!("p-{name}"), name, order, releases }
+            ProjectView {
+                anchor: format!("p-{name}"),
+                name,
+                order,
+                releases,
+            }
         })
         .collect();
 
@@ -543,7 +654,11 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             let e = signers.entry(s.key_id.clone()).or_insert_with(|| SignerView {
                 key_id: s.key_id.clone(),
                 anchor: format!("key-{}", layout::segment(&s.key_id, false)),
-                key_name: opts.trust.as_ref().and_then(|t| t.keys.iter().find(|k| k.key_id == s.key_id)).map(|k| k.name.clone()),
+                key_name: opts
+                    .trust
+                    .as_ref()
+                    .and_then(|t| t.keys.iter().find(|k| k.key_id == s.key_id))
+                    .map(|k| k.name.clone()),
                 signed: Vec::new(),
             });
             e.signed.push(SignedView {
@@ -577,11 +692,17 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).map_err(|source| SiteError::Write { path: parent.clone(), source })?;
+    std::fs::create_dir_all(&parent).map_err(|source| SiteError::Write {
+        path: parent.clone(),
+        source,
+    })?;
     let tmp = tempfile::Builder::new()
         .prefix(".vouch-site-")
         .tempdir_in(&parent)
-        .map_err(|source| SiteError::Write { path: parent.clone(), source })?;
+        .map_err(|source| SiteError::Write {
+            path: parent.clone(),
+            source,
+        })?;
     let out = tmp.path();
     let mkdir = |p: PathBuf| std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source });
     mkdir(out.join("static"))?;
@@ -592,25 +713,43 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         if let Some(d) = p.parent() {
             mkdir(d.to_path_buf())?;
         }
-        std::fs::write(&p, content).map_err(|source| SiteError::Write { path: p.clone(), source })?;
+        std::fs::write(&p, content).map_err(|source| SiteError::Write {
+            path: p.clone(),
+            source,
+        })?;
         files += 1;
         bytes += content.len() as u64;
     }
-    std::fs::write(out.join(MARKER), b"vouch review site\n")
-        .map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
+    std::fs::write(out.join(MARKER), b"vouch review site\n").map_err(|source| SiteError::Write {
+        path: out.join(MARKER),
+        source,
+    })?;
     for r in &releases {
         for d in &r.dirs {
             mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
             if r.source.is_some() {
-                let fdir = if d.enc.is_empty() { format!("{}file", r.rdir) } else { format!("{}file/{}", r.rdir, d.enc) };
+                let fdir = if d.enc.is_empty() {
+                    format!("{}file", r.rdir)
+                } else {
+                    format!("{}file/{}", r.rdir, d.enc)
+                };
                 mkdir(out.join(fdir))?;
             }
         }
     }
 
     let mut theme = theme;
-    theme.tera.global_context().insert("site", &SiteView { title: opts.title.clone() });
-    let renderer = Renderer { theme: &theme, out, bytes: AtomicU64::new(0) };
+    theme.tera.global_context().insert(
+        "site",
+        &SiteView {
+            title: opts.title.clone(),
+        },
+    );
+    let renderer = Renderer {
+        theme: &theme,
+        out,
+        bytes: AtomicU64::new(0),
+    };
     let title = &opts.title;
     let trust_value = Value::from_serializable(&opts.trust);
     jobs.par_iter().try_for_each_init(
@@ -621,13 +760,23 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let mut ctx = Context::new();
                     ctx.insert("projects", &projects);
                     ctx.insert_value("trust", trust_value.clone());
-                    renderer.page("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
+                    renderer.page(
+                        "index.html",
+                        "index.html",
+                        "index",
+                        title,
+                        &[crumb("Releases", None)],
+                        ctx,
+                    )
                 }
                 Job::Keys => {
                     let mut ctx = Context::new();
                     ctx.insert("signers", &signers);
                     ctx.insert_value("trust", trust_value.clone());
-                    let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Keys and policy", None)];
+                    let crumbs = [
+                        crumb("Releases", Some("index.html".into())),
+                        crumb("Keys and policy", None),
+                    ];
                     renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
                 }
                 Job::Release(i) => {
@@ -650,7 +799,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let mut crumbs = release_crumbs(&r.view.summary);
                     crumbs.push(crumb("components", None));
                     let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(&r.view.summary.components_href, "components.html", "components", &t, &crumbs, ctx)
+                    renderer.page(
+                        &r.view.summary.components_href,
+                        "components.html",
+                        "components",
+                        &t,
+                        &crumbs,
+                        ctx,
+                    )
                 }
                 Job::Dir(i, d) => {
                     let r = &releases[i];
@@ -680,7 +836,10 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                             target: e.target.as_deref().map(clean),
                             commit: e.commit.clone(),
                             files: None,
-                            href: r.source.as_ref().map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
+                            href: r
+                                .source
+                                .as_ref()
+                                .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
                         });
                     }
                     let view = DirView {
@@ -708,7 +867,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let content = source::inspect(tree, e, buf);
                     let parent = e.path.parent();
                     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
-                    let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
+                    let dir_href = dnode
+                        .map(|d| d.href.clone())
+                        .unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
                     let view = FileView {
                         path: clean(e.path.as_str()),
                         name: clean(e.path.file_name()),
@@ -748,20 +909,32 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         let _ = std::fs::remove_dir_all(&tmp_path);
         return Err(e);
     }
-    Ok(Summary { releases: releases.len(), pages, files, bytes })
+    Ok(Summary {
+        releases: releases.len(),
+        pages,
+        files,
+        bytes,
+    })
 }
 
 /// Refuses an output folder that exists and is neither empty nor a vouch site.
 fn check_output(output: &Path) -> Result<(), SiteError> {
     match std::fs::symlink_metadata(output) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(SiteError::Read { path: output.to_path_buf(), source }),
-        Ok(m) if !m.is_dir() => {
-            Err(SiteError::Output { path: output.to_path_buf(), detail: "it is not a directory".into() })
-        }
+        Err(source) => Err(SiteError::Read {
+            path: output.to_path_buf(),
+            source,
+        }),
+        Ok(m) if !m.is_dir() => Err(SiteError::Output {
+            path: output.to_path_buf(),
+            detail: "it is not a directory".into(),
+        }),
         Ok(_) => {
             let empty = std::fs::read_dir(output)
-                .map_err(|source| SiteError::Read { path: output.to_path_buf(), source })?
+                .map_err(|source| SiteError::Read {
+                    path: output.to_path_buf(),
+                    source,
+                })?
                 .next()
                 .is_none();
             if empty || output.join(MARKER).is_file() {
@@ -780,7 +953,11 @@ fn check_output(output: &Path) -> Result<(), SiteError> {
 fn remove_all(p: &Path) -> std::io::Result<()> {
     let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(p)?.collect::<Result<_, _>>()?;
     entries.par_iter().try_for_each(|e| {
-        if e.file_type()?.is_dir() { remove_all(&e.path()) } else { std::fs::remove_file(e.path()) }
+        if e.file_type()?.is_dir() {
+            remove_all(&e.path())
+        } else {
+            std::fs::remove_file(e.path())
+        }
     })?;
     std::fs::remove_dir(p)
 }
@@ -792,12 +969,19 @@ fn swap_into_place(tmp: &Path, output: &Path, parent: &Path) -> Result<(), SiteE
         move |source| SiteError::Write { path, source }
     };
     if output.exists() {
-        let old = tempfile::Builder::new().prefix(".vouch-site-old-").tempdir_in(parent).map_err(werr(parent))?.keep();
+        let old = tempfile::Builder::new()
+            .prefix(".vouch-site-old-")
+            .tempdir_in(parent)
+            .map_err(werr(parent))?
+            .keep();
         std::fs::remove_dir(&old).map_err(werr(&old))?;
         std::fs::rename(output, &old).map_err(werr(output))?;
         if let Err(source) = std::fs::rename(tmp, output) {
             let _ = std::fs::rename(&old, output);
-            return Err(SiteError::Write { path: output.to_path_buf(), source });
+            return Err(SiteError::Write {
+                path: output.to_path_buf(),
+                source,
+            });
         }
         let _ = remove_all(&old);
     } else {
@@ -825,10 +1009,19 @@ mod tests {
         fn check(&self, bundle: &Bundle) -> Verdict {
             let mut signatures = BTreeMap::new();
             for path in bundle.members.keys().filter(|p| p.starts_with("signatures/")) {
-                let state = if path.contains("AAAA") { Validity::Valid } else { Validity::Untrusted };
+                let state = if path.contains("AAAA") {
+                    Validity::Valid
+                } else {
+                    Validity::Untrusted
+                };
                 signatures.insert(
                     path.clone(),
-                    SignatureStatus { state, reason: format!("checked {path}"), key_name: Some("acme-release".into()), roles: vec!["release".into()] },
+                    SignatureStatus {
+                        state,
+                        reason: format!("checked {path}"),
+                        key_name: Some("acme-release".into()),
+                        roles: vec!["release".into()],
+                    },
                 );
             }
             Verdict {
@@ -836,7 +1029,11 @@ mod tests {
                 policy: PolicySummary {
                     held: true,
                     summary: "release: 1 of 1 required keys".into(),
-                    roles: vec![RoleCount { role: "release".into(), threshold: 1, found: 1 }],
+                    roles: vec![RoleCount {
+                        role: "release".into(),
+                        threshold: 1,
+                        found: 1,
+                    }],
                 },
             }
         }
@@ -849,16 +1046,32 @@ mod tests {
         std::fs::create_dir_all(bdir.join("signatures")).unwrap();
         let m = Manifest {
             schema: vouch_manifests::manifest::SCHEMA.into(),
-            project: Project { name: "app".into(), version: "1.0.0".into() },
+            project: Project {
+                name: "app".into(),
+                version: "1.0.0".into(),
+            },
             created: None,
-            source: Source { vcs: None, merkle_root: vouch_manifests::merkle::root_of_entries(&[]), count: 0, files: vec![] },
+            source: Source {
+                vcs: None,
+                merkle_root: vouch_manifests::merkle::root_of_entries(&[]),
+                count: 0,
+                files: vec![],
+            },
             build: None,
             artifacts: None,
             sboms: None,
         };
         m.write(&bdir.join("manifest.json")).unwrap();
-        std::fs::write(bdir.join("signatures/AAAAAAAAAAAAAAAA.minisig"), "untrusted comment: x\n").unwrap();
-        std::fs::write(bdir.join("signatures/BBBBBBBBBBBBBBBB.minisig"), "untrusted comment: y\n").unwrap();
+        std::fs::write(
+            bdir.join("signatures/AAAAAAAAAAAAAAAA.minisig"),
+            "untrusted comment: x\n",
+        )
+        .unwrap();
+        std::fs::write(
+            bdir.join("signatures/BBBBBBBBBBBBBBBB.minisig"),
+            "untrusted comment: y\n",
+        )
+        .unwrap();
         let trust = TrustView {
             file_name: "trust.toml".into(),
             sha256: vouch_manifests::Digest::of(b"policy").to_string(),
@@ -872,7 +1085,10 @@ mod tests {
                 revoked: None,
                 compromised: false,
             }],
-            roles: vec![RoleView { name: "release".into(), threshold: 1 }],
+            roles: vec![RoleView {
+                name: "release".into(),
+                threshold: 1,
+            }],
         };
         let out = tmp.path().join("site");
         let opts = Options {
@@ -886,19 +1102,38 @@ mod tests {
         };
         crate::build(&opts).unwrap();
         let release = std::fs::read_to_string(out.join("r/app/1.0.0/index.html")).unwrap();
-        assert!(release.contains("status-valid\">valid</span> <span class=\"reason\">checked signatures/AAAAAAAAAAAAAAAA.minisig"), "{release}");
+        assert!(
+            release.contains(
+                "status-valid\">valid</span> <span class=\"reason\">checked signatures/AAAAAAAAAAAAAAAA.minisig"
+            ),
+            "{release}"
+        );
         assert!(release.contains("status-untrusted\">untrusted"));
         assert!(release.contains("release: 1 of 1 required keys"));
         assert!(!release.contains("not checked"));
         let index = std::fs::read_to_string(out.join("index.html")).unwrap();
         assert!(index.contains("policy holds") && index.contains("(1 valid)"), "{index}");
         let keys = std::fs::read_to_string(out.join("keys.html")).unwrap();
-        assert!(keys.contains("trust.toml") && keys.contains("acme-release") && keys.contains(&vouch_manifests::Digest::of(b"policy").hex()));
+        assert!(
+            keys.contains("trust.toml")
+                && keys.contains("acme-release")
+                && keys.contains(&vouch_manifests::Digest::of(b"policy").hex())
+        );
 
         // Without a checker, nothing claims a status.
         let out2 = tmp.path().join("site2");
-        crate::build(&Options { output: out2.clone(), trust: None, checker: None, ..opts }).unwrap();
+        crate::build(&Options {
+            output: out2.clone(),
+            trust: None,
+            checker: None,
+            ..opts
+        })
+        .unwrap();
         let release = std::fs::read_to_string(out2.join("r/app/1.0.0/index.html")).unwrap();
-        assert!(release.contains("not checked") && !release.contains("status-valid") && !release.contains("status-untrusted"));
+        assert!(
+            release.contains("not checked")
+                && !release.contains("status-valid")
+                && !release.contains("status-untrusted")
+        );
     }
 }

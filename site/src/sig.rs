@@ -73,7 +73,8 @@ pub fn parse(bytes: &[u8]) -> ParsedSignature {
             p.embedded_key_id = Some(format!("{:016X}", u64::from_le_bytes(id)));
         }
         _ => {
-            p.problem.get_or_insert_with(|| "the second line is not a minisign signature".into());
+            p.problem
+                .get_or_insert_with(|| "the second line is not a minisign signature".into());
         }
     }
     match lines.get(2).and_then(|l| l.strip_prefix("trusted comment: ")) {
@@ -81,18 +82,30 @@ pub fn parse(bytes: &[u8]) -> ParsedSignature {
             p.fields = tc
                 .split('\t')
                 .map(|part| match part.split_once(':') {
-                    Some((k, v)) => Field { key: k.to_string(), value: v.to_string() },
-                    None => Field { key: String::new(), value: part.to_string() },
+                    Some((k, v)) => Field {
+                        key: k.to_string(),
+                        value: v.to_string(),
+                    },
+                    None => Field {
+                        key: String::new(),
+                        value: part.to_string(),
+                    },
                 })
                 .collect();
             p.trusted_comment = Some(tc.to_string());
         }
         None => {
-            p.problem.get_or_insert_with(|| "the third line is not a trusted comment".into());
+            p.problem
+                .get_or_insert_with(|| "the third line is not a trusted comment".into());
         }
     }
-    if lines.get(3).and_then(|l| b64_decode(l.trim())).is_none_or(|b| b.len() != 64) {
-        p.problem.get_or_insert_with(|| "the fourth line is not a global signature".into());
+    if lines
+        .get(3)
+        .and_then(|l| b64_decode(l.trim()))
+        .is_none_or(|b| b.len() != 64)
+    {
+        p.problem
+            .get_or_insert_with(|| "the fourth line is not a global signature".into());
     }
     p
 }
@@ -109,7 +122,10 @@ mod tests {
             const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
             let mut s = String::new();
             for ch in b.chunks(3) {
-                let n = ch.iter().enumerate().fold(0u32, |a, (i, &x)| a | (x as u32) << (16 - 8 * i));
+                let n = ch
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |a, (i, &x)| a | (x as u32) << (16 - 8 * i));
                 for i in 0..4 {
                     if i <= ch.len() {
                         s.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);

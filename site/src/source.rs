@@ -57,7 +57,11 @@ pub struct Content {
 }
 
 fn missing(detail: impl Into<String>) -> Content {
-    Content { state: "missing", detail: Some(detail.into()), ..Default::default() }
+    Content {
+        state: "missing",
+        detail: Some(detail.into()),
+        ..Default::default()
+    }
 }
 
 /// Reads and checks one manifest entry in the source tree.
@@ -67,7 +71,9 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
         let mut p = parent;
         loop {
             if tree.bad_dirs.contains(p) {
-                return missing(format!("{p} is not a directory in the source directory (missing or a symlink)"));
+                return missing(format!(
+                    "{p} is not a directory in the source directory (missing or a symlink)"
+                ));
             }
             match p.rsplit_once('/') {
                 Some((up, _)) => p = up,
@@ -77,7 +83,12 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     }
     let path = tree.root.join(entry.path.to_path());
     match entry.kind {
-        EntryKind::Submodule => return Content { state: "submodule", ..Default::default() },
+        EntryKind::Submodule => {
+            return Content {
+                state: "submodule",
+                ..Default::default()
+            };
+        }
         EntryKind::Symlink => {
             let meta = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
@@ -87,13 +98,22 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
             if !meta.file_type().is_symlink() {
                 return missing("not a symlink in the source directory");
             }
-            let target = std::fs::read_link(&path).ok().and_then(|t| t.to_str().map(str::to_string));
+            let target = std::fs::read_link(&path)
+                .ok()
+                .and_then(|t| t.to_str().map(str::to_string));
             let matches = target.as_deref() == entry.target.as_deref();
-            return Content { state: "symlink", matches: Some(matches), actual_target: target, ..Default::default() };
+            return Content {
+                state: "symlink",
+                matches: Some(matches),
+                actual_target: target,
+                ..Default::default()
+            };
         }
         EntryKind::File | EntryKind::Exec => {}
     }
-    let Some(want) = entry.digest else { return missing("the manifest has no digest for it") };
+    let Some(want) = entry.digest else {
+        return missing("the manifest has no digest for it");
+    };
     // Never open anything but a regular file (a device's driver would run).
     match std::fs::symlink_metadata(&path) {
         Ok(m) if m.is_file() => {}
@@ -107,7 +127,9 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     let mut f = match open_nofollow(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return missing("a symlink in the source directory, not a file"),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return missing("a symlink in the source directory, not a file");
+        }
         Err(e) => return missing(format!("cannot open it: {e}")),
     };
     let meta = match f.metadata() {
@@ -133,7 +155,11 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
         return missing(format!("cannot read it: {e}"));
     }
     let d = Digest::of(&bytes);
-    let mut c = Content { matches: Some(d == want), actual_digest: Some(d.to_string()), ..Default::default() };
+    let mut c = Content {
+        matches: Some(d == want),
+        actual_digest: Some(d.to_string()),
+        ..Default::default()
+    };
     if d != want {
         c.state = "mismatch";
         return c;
@@ -159,7 +185,10 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
 #[cfg(unix)]
 fn open_nofollow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
 }
 
 #[cfg(not(unix))]
@@ -376,8 +405,19 @@ mod tests {
         );
         assert_eq!(clean("a\u{1}b"), "a\u{fffd}b");
         assert_eq!(code_html("").1, 1);
-        assert_eq!(code_html("x\u{fdd0}\u{1fffe}é").0, "<pre class=\"code\"><code><span id=\"L1\">x<span class=\"ctl\">\\u{FDD0}</span><span class=\"ctl\">\\u{1FFFE}</span>é</span>\n</code></pre>");
-        for t in ["plain text here ok", "0123456789abcdefghij\tx", "a&b", "aaaaaaaaaaaa<bbbbbbbb", "aaaaaaaaaa\x7fbbbbbbb", "aaaaaaaaaaa\u{85}bbbbbbbbb", "aaaaaaaaaa\u{1}bbbbbbbbb"] {
+        assert_eq!(
+            code_html("x\u{fdd0}\u{1fffe}é").0,
+            "<pre class=\"code\"><code><span id=\"L1\">x<span class=\"ctl\">\\u{FDD0}</span><span class=\"ctl\">\\u{1FFFE}</span>é</span>\n</code></pre>"
+        );
+        for t in [
+            "plain text here ok",
+            "0123456789abcdefghij\tx",
+            "a&b",
+            "aaaaaaaaaaaa<bbbbbbbb",
+            "aaaaaaaaaa\x7fbbbbbbb",
+            "aaaaaaaaaaa\u{85}bbbbbbbbb",
+            "aaaaaaaaaa\u{1}bbbbbbbbb",
+        ] {
             // The fast path and the byte-by-byte definition agree.
             let mut slow = String::new();
             for c in t.chars() {
@@ -396,7 +436,27 @@ mod tests {
             assert_eq!(fast, slow, "{t:?}");
         }
         // Random strings: the word-at-a-time scan agrees with a char-by-char reference.
-        let alphabet = ['a', 'Z', ' ', '&', '<', '>', '\t', '\r', '\u{1}', '\u{7f}', '\u{85}', 'é', '\u{fdd0}', '\u{fffe}', '\u{1fffe}', '\u{10ffff}', '\u{a0}', '中', '\u{ef}'];
+        let alphabet = [
+            'a',
+            'Z',
+            ' ',
+            '&',
+            '<',
+            '>',
+            '\t',
+            '\r',
+            '\u{1}',
+            '\u{7f}',
+            '\u{85}',
+            'é',
+            '\u{fdd0}',
+            '\u{fffe}',
+            '\u{1fffe}',
+            '\u{10ffff}',
+            '\u{a0}',
+            '中',
+            '\u{ef}',
+        ];
         let mut seed = 0x2545f4914f6cdd1du64;
         for _ in 0..2000 {
             let mut t = String::new();
@@ -412,7 +472,10 @@ mod tests {
                     '&' => slow.push_str("&amp;"),
                     '<' => slow.push_str("&lt;"),
                     '>' => slow.push_str("&gt;"),
-                    c if forbidden(c) && (c as u32) < 0x20 => slow.push_str(&format!("<span class=\"ctl\">{}</span>", char::from_u32(0x2400 + c as u32).unwrap())),
+                    c if forbidden(c) && (c as u32) < 0x20 => slow.push_str(&format!(
+                        "<span class=\"ctl\">{}</span>",
+                        char::from_u32(0x2400 + c as u32).unwrap()
+                    )),
                     '\u{7f}' => slow.push_str("<span class=\"ctl\">\u{2421}</span>"),
                     c if forbidden(c) => slow.push_str(&format!("<span class=\"ctl\">\\u{{{:04X}}}</span>", c as u32)),
                     c => slow.push(c),
@@ -424,6 +487,9 @@ mod tests {
         }
         let mut v = Vec::new();
         escape_html("<a href=\"x\">'&'</a>", &mut v).unwrap();
-        assert_eq!(String::from_utf8(v).unwrap(), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 }

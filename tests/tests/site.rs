@@ -37,9 +37,16 @@ fn b64(bytes: &[u8]) -> String {
     const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::new();
     for ch in bytes.chunks(3) {
-        let n = ch.iter().enumerate().fold(0u32, |a, (i, &x)| a | (x as u32) << (16 - 8 * i));
+        let n = ch
+            .iter()
+            .enumerate()
+            .fold(0u32, |a, (i, &x)| a | (x as u32) << (16 - 8 * i));
         for i in 0..4 {
-            s.push(if i <= ch.len() { T[(n >> (18 - 6 * i)) as usize & 63] as char } else { '=' });
+            s.push(if i <= ch.len() {
+                T[(n >> (18 - 6 * i)) as usize & 63] as char
+            } else {
+                '='
+            });
         }
     }
     s
@@ -49,10 +56,16 @@ fn b64(bytes: &[u8]) -> String {
 /// names in files, artifacts, SBOM paths, build record and signatures) and
 /// 0.9.0 (a `.tar` archive); project `other` 2.0 (not SemVer).
 fn fixture(d: &Dir) {
-    d.write("src/main.rs", "fn main() {\n    println!(\"<script>alert(1)</script>\");\n}\n");
+    d.write(
+        "src/main.rs",
+        "fn main() {\n    println!(\"<script>alert(1)</script>\");\n}\n",
+    );
     d.write(format!("src/{SCRIPT}"), format!("// {IMG}\nfn x() {{}}\n"));
     d.write(format!("src/{IMG}"), "<img src=x onerror=alert(1)>\n");
-    d.write("src/docs/guide.md", "# Guide\n\nSee `main.rs`.\n\tTabbed \u{1b}[0m line\n");
+    d.write(
+        "src/docs/guide.md",
+        "# Guide\n\nSee `main.rs`.\n\tTabbed \u{1b}[0m line\n",
+    );
     d.write("src/docs/index", "a file named index\n");
     d.write("src/docs/index.html/inner.txt", "a directory named index.html\n");
     d.write("src/data/blob.bin", [0u8, 159, 146, 150, 1, 2, 3, 0, 255]);
@@ -88,7 +101,8 @@ fn fixture(d: &Dir) {
     .unwrap();
     let sbom_path = format!("sbom/{}.cdx.json", IMG);
     d.write(format!("bundles/hello-1.0.0/{sbom_path}"), &sbom);
-    m["artifacts"] = serde_json::json!([{ "path": format!("target/release/{IMG}"), "size": art.len(), "digest": art_digest }]);
+    m["artifacts"] =
+        serde_json::json!([{ "path": format!("target/release/{IMG}"), "size": art.len(), "digest": art_digest }]);
     m["sboms"] = serde_json::json!([{ "path": sbom_path, "format": "cyclonedx", "digest": format!("sha256:{}", sha256_hex(sbom.as_bytes())) }]);
     m["build"] = serde_json::json!({
         "command": ["cargo", "build", "--release", SCRIPT],
@@ -114,11 +128,17 @@ fn fixture(d: &Dir) {
         format!("bundles/hello-1.0.0/signatures/{IMG}.minisig"),
         format!("untrusted comment: {SCRIPT}\nnot base64 {IMG}\ntrusted comment: timestamp:1\tnote:{SCRIPT}\n!!\n"),
     );
-    d.write("bundles/hello-1.0.0/reports/rebuild-1.json", format!("{{\"rebuilder\":\"{}\",\"matches\":true}}", IMG.replace('"', "\\\"")));
+    d.write(
+        "bundles/hello-1.0.0/reports/rebuild-1.json",
+        format!("{{\"rebuilder\":\"{}\",\"matches\":true}}", IMG.replace('"', "\\\"")),
+    );
 
     // 0.9.0 as an archive.
     manifest(d, "src", "hello", "0.9.0");
-    TestCommand::new("tar", ["cf", "hello-0.9.0.tar", "hello-0.9.0"]).current_dir(d.join("bundles")).run().ok();
+    TestCommand::new("tar", ["cf", "hello-0.9.0.tar", "hello-0.9.0"])
+        .current_dir(d.join("bundles"))
+        .run()
+        .ok();
     std::fs::remove_dir_all(d.join("bundles/hello-0.9.0")).unwrap();
 
     // Another project whose version is not SemVer.
@@ -132,7 +152,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn build(d: &Dir, out: &str, extra: &[&str]) -> vouch_tests::Run {
-    let mut args: Vec<String> = vec!["site".into(), "build".into(), d.join("bundles").to_str().unwrap().into(), "-o".into(), d.join(out).to_str().unwrap().into()];
+    let mut args: Vec<String> = vec![
+        "site".into(),
+        "build".into(),
+        d.join("bundles").to_str().unwrap().into(),
+        "-o".into(),
+        d.join(out).to_str().unwrap().into(),
+    ];
     args.push("--source".into());
     args.push(format!("hello@1.0.0={}", d.join("src").display()));
     args.extend(extra.iter().map(|s| s.to_string()));
@@ -167,7 +193,11 @@ fn pages(site: &Path) -> BTreeMap<String, String> {
 }
 
 fn unescape_attr(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 fn percent_decode(s: &str) -> String {
@@ -204,9 +234,15 @@ fn attrs<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
 }
 
 fn vnu_jar() -> PathBuf {
-    let node = std::env::var_os("VOUCH_TEST_NODE").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/test-node"));
+    let node = std::env::var_os("VOUCH_TEST_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/test-node"));
     let jar = node.join("node_modules/vnu-jar/build/dist/vnu.jar");
-    assert!(jar.is_file(), "the Nu HTML Checker is not installed at {}: run `bash scripts/test.sh`, which installs it", jar.display());
+    assert!(
+        jar.is_file(),
+        "the Nu HTML Checker is not installed at {}: run `bash scripts/test.sh`, which installs it",
+        jar.display()
+    );
     jar
 }
 
@@ -232,7 +268,11 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
         "r/hello/0.9.0/index.html",
         "r/other/2.0/index.html",
     ] {
-        assert!(pages.contains_key(p), "missing page {p}; pages: {:?}", pages.keys().collect::<Vec<_>>());
+        assert!(
+            pages.contains_key(p),
+            "missing page {p}; pages: {:?}",
+            pages.keys().collect::<Vec<_>>()
+        );
     }
     // No file pages without --source.
     assert!(!pages.keys().any(|p| p.starts_with("r/hello/0.9.0/file/")));
@@ -240,14 +280,40 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     // The Nu HTML Checker: no errors on any page (and the style sheet).
     let java = peer_tool("java");
     let jar = vnu_jar();
-    let mut args: Vec<String> = vec!["-jar".into(), jar.to_str().unwrap().into(), "--errors-only".into(), "--format".into(), "json".into()];
+    let mut args: Vec<String> = vec![
+        "-jar".into(),
+        jar.to_str().unwrap().into(),
+        "--errors-only".into(),
+        "--format".into(),
+        "json".into(),
+    ];
     args.extend(pages.keys().map(|p| site.join(p).to_str().unwrap().to_string()));
     let run = TestCommand::new(&java, &args).run();
-    let report: serde_json::Value = serde_json::from_str(&run.stderr).unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", run.stderr));
-    let errors: Vec<_> = report["messages"].as_array().unwrap().iter().filter(|m| m["type"] != "info").collect();
-    assert!(errors.is_empty(), "vnu found errors:\n{}", serde_json::to_string_pretty(&errors).unwrap());
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stderr).unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", run.stderr));
+    let errors: Vec<_> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["type"] != "info")
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "vnu found errors:\n{}",
+        serde_json::to_string_pretty(&errors).unwrap()
+    );
     assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
-    let css = TestCommand::new(&java, ["-jar", jar.to_str().unwrap(), "--errors-only", "--css", site.join("static/style.css").to_str().unwrap()]).run();
+    let css = TestCommand::new(
+        &java,
+        [
+            "-jar",
+            jar.to_str().unwrap(),
+            "--errors-only",
+            "--css",
+            site.join("static/style.css").to_str().unwrap(),
+        ],
+    )
+    .run();
     assert_eq!(css.code, 0, "vnu on style.css: {}", css.stderr);
 
     // Every link is relative and resolves to a file (and its #fragment to an id).
@@ -258,21 +324,41 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
         links.extend(attrs(html, "src"));
         for raw in links {
             let link = unescape_attr(raw);
-            assert!(!link.contains("://") && !link.starts_with("//") && !link.starts_with('/'), "{page}: link {link:?} is not relative");
+            assert!(
+                !link.contains("://") && !link.starts_with("//") && !link.starts_with('/'),
+                "{page}: link {link:?} is not relative"
+            );
             let (path, frag) = match link.split_once('#') {
                 Some((p, f)) => (p.to_string(), Some(f.to_string())),
                 None => (link.clone(), None),
             };
-            let target = if path.is_empty() { page.clone() } else {
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
                 let joined = site.join(dir).join(percent_decode(&path));
-                let canon = joined.canonicalize().unwrap_or_else(|_| panic!("{page}: link {link:?} does not resolve ({})", joined.display()));
-                assert!(canon.starts_with(site.canonicalize().unwrap()), "{page}: link {link:?} leaves the site");
+                let canon = joined
+                    .canonicalize()
+                    .unwrap_or_else(|_| panic!("{page}: link {link:?} does not resolve ({})", joined.display()));
+                assert!(
+                    canon.starts_with(site.canonicalize().unwrap()),
+                    "{page}: link {link:?} leaves the site"
+                );
                 assert!(canon.is_file(), "{page}: link {link:?} is not a file");
-                canon.strip_prefix(site.canonicalize().unwrap()).unwrap().to_str().unwrap().to_string()
+                canon
+                    .strip_prefix(site.canonicalize().unwrap())
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string()
             };
             if let Some(f) = frag {
-                let body = pages.get(&target).unwrap_or_else(|| panic!("{page}: {link:?} has a fragment but is not a page"));
-                assert!(body.contains(&format!("id=\"{}\"", raw.split_once('#').unwrap().1)), "{page}: {link:?}: no id {f:?} in {target}");
+                let body = pages
+                    .get(&target)
+                    .unwrap_or_else(|| panic!("{page}: {link:?} has a fragment but is not a page"));
+                assert!(
+                    body.contains(&format!("id=\"{}\"", raw.split_once('#').unwrap().1)),
+                    "{page}: {link:?}: no id {f:?} in {target}"
+                );
             }
             checked += 1;
         }
@@ -282,12 +368,18 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     }
     assert!(checked > 100, "only {checked} links checked");
     let css = String::from_utf8(std::fs::read(site.join("static/style.css")).unwrap()).unwrap();
-    assert!(!css.contains("url(") && !css.contains("@import"), "style.css loads something");
+    assert!(
+        !css.contains("url(") && !css.contains("@import"),
+        "style.css loads something"
+    );
 
     // Content checks: the file page shows numbered, escaped source; the
     // not-rendered states say why.
     let main = &pages["r/hello/1.0.0/file/main.rs.html"];
-    assert!(main.contains("<span id=\"L2\">    println!(\"&lt;script&gt;alert(1)&lt;/script&gt;\");</span>"), "{main}");
+    assert!(
+        main.contains("<span id=\"L2\">    println!(\"&lt;script&gt;alert(1)&lt;/script&gt;\");</span>"),
+        "{main}"
+    );
     assert!(main.contains("matches the manifest"));
     assert!(pages["r/hello/1.0.0/file/data/blob.bin.html"].contains("Not rendered: binary file"));
     assert!(pages["r/hello/1.0.0/file/data/big.txt.html"].contains("Not rendered: larger than 1 MiB"));
@@ -307,7 +399,12 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     assert!(release.contains("rebuild-1.json"));
     // The components page renders the SBOM's components as a table.
     let comps = &pages["r/hello/1.0.0/components.html"];
-    assert!(comps.contains("<th scope=\"row\">serde</th>") && comps.contains("MIT OR Apache-2.0") && comps.contains("pkg:cargo/serde@1.0.200"), "{comps}");
+    assert!(
+        comps.contains("<th scope=\"row\">serde</th>")
+            && comps.contains("MIT OR Apache-2.0")
+            && comps.contains("pkg:cargo/serde@1.0.200"),
+        "{comps}"
+    );
     assert!(comps.contains("2 components"), "{comps}");
 }
 
@@ -331,7 +428,10 @@ fn hostile_names_are_escaped_on_every_page_type() {
         ("r/hello/1.0.0/index.html", &[script, img]),
         ("r/hello/1.0.0/components.html", &[img, script]),
         ("r/hello/1.0.0/tree/index.html", &[script, img]),
-        ("r/hello/1.0.0/file/~22~3E~3Cimg~20src~3Dx~20onerror~3Dalert~281~29~3E.html", &[img]),
+        (
+            "r/hello/1.0.0/file/~22~3E~3Cimg~20src~3Dx~20onerror~3Dalert~281~29~3E.html",
+            &[img],
+        ),
     ];
     for (page, needles) in kinds {
         let html = pages.get(page).unwrap_or_else(|| panic!("no page {page}"));
@@ -372,7 +472,10 @@ fn a_template_override_takes_effect() {
         "theme/page.html",
         "{% extends \"base.html\" %}{% block main %}<p id=\"custom\">CUSTOM {{ file.path }}</p>{{ file.content.code_html | safe }}{% endblock main %}",
     );
-    d.write("theme/partials/breadcrumbs.html", "<nav aria-label=\"Breadcrumb\"><p>CRUMBS</p></nav>");
+    d.write(
+        "theme/partials/breadcrumbs.html",
+        "<nav aria-label=\"Breadcrumb\"><p>CRUMBS</p></nav>",
+    );
     d.write("theme/static/style.css", "body { color: black; }\n");
     build(&d, "site", &["--templates", d.join("theme").to_str().unwrap()]).ok();
     let pages = pages(&d.join("site"));
@@ -380,12 +483,23 @@ fn a_template_override_takes_effect() {
     assert!(main.contains("<p id=\"custom\">CUSTOM main.rs</p>"), "{main}");
     assert!(main.contains("CRUMBS"));
     assert!(pages["index.html"].contains("CRUMBS"), "partials override everywhere");
-    assert!(pages["r/hello/1.0.0/index.html"].contains("Build record"), "other templates stay built-in");
-    assert_eq!(std::fs::read_to_string(d.join("site/static/style.css")).unwrap(), "body { color: black; }\n");
+    assert!(
+        pages["r/hello/1.0.0/index.html"].contains("Build record"),
+        "other templates stay built-in"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("site/static/style.css")).unwrap(),
+        "body { color: black; }\n"
+    );
 
     // A broken override is a clear error naming the template.
-    d.write("bad/page.html", "{% extends \"base.html\" %}{% block main %}{{ file.path | nosuchfilter }}{% endblock main %}");
-    build(&d, "site2", &["--templates", d.join("bad").to_str().unwrap()]).code(2).says("nosuchfilter");
+    d.write(
+        "bad/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ file.path | nosuchfilter }}{% endblock main %}",
+    );
+    build(&d, "site2", &["--templates", d.join("bad").to_str().unwrap()])
+        .code(2)
+        .says("nosuchfilter");
     assert!(!d.join("site2").exists());
 }
 
@@ -397,8 +511,14 @@ fn a_source_file_that_differs_from_the_manifest_is_flagged() {
     build(&d, "site", &[]).ok();
     let html = std::fs::read_to_string(d.join("site/r/hello/1.0.0/file/main.rs.html")).unwrap();
     assert!(html.contains("does not match the manifest"), "{html}");
-    assert!(html.contains(&sha256_hex(b"fn main() { evil() }\n")), "names the digest on disk");
-    assert!(!html.contains("evil()"), "the modified text is not shown as the release's");
+    assert!(
+        html.contains(&sha256_hex(b"fn main() { evil() }\n")),
+        "names the digest on disk"
+    );
+    assert!(
+        !html.contains("evil()"),
+        "the modified text is not shown as the release's"
+    );
     std::fs::remove_file(d.join("src/empty")).unwrap();
     build(&d, "site", &[]).ok();
     let html = std::fs::read_to_string(d.join("site/r/hello/1.0.0/file/empty.html")).unwrap();
@@ -409,10 +529,16 @@ fn a_source_file_that_differs_from_the_manifest_is_flagged() {
 fn bad_input_fails_cleanly_with_no_partial_site() {
     let d = Dir::new();
     // A missing bundles directory.
-    TestCommand::vouch(["site", "build", d.join("nope").to_str().unwrap(), "-o", d.join("site").to_str().unwrap()])
-        .run()
-        .code(2)
-        .says("nope");
+    TestCommand::vouch([
+        "site",
+        "build",
+        d.join("nope").to_str().unwrap(),
+        "-o",
+        d.join("site").to_str().unwrap(),
+    ])
+    .run()
+    .code(2)
+    .says("nope");
     assert!(!d.join("site").exists());
 
     // A bundle with a malformed manifest: the error names it, exit 2, no site,
@@ -420,12 +546,19 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     fixture(&d);
     build(&d, "site", &[]).ok();
     let before = tree(&d.join("site"));
-    d.write("bundles/broken-1.0/manifest.json", "{\"schema\": \"vouch.manifest/v1\", \"project\": ");
+    d.write(
+        "bundles/broken-1.0/manifest.json",
+        "{\"schema\": \"vouch.manifest/v1\", \"project\": ",
+    );
     build(&d, "site", &[]).code(2).says("broken-1.0");
     assert_eq!(tree(&d.join("site")), before, "a failed build leaves the old site");
     build(&d, "fresh", &[]).code(2).says("broken-1.0");
     assert!(!d.join("fresh").exists());
-    let leftovers: Vec<_> = std::fs::read_dir(d.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with(".vouch-site")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".vouch-site"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
     std::fs::remove_dir_all(d.join("bundles/broken-1.0")).unwrap();
 
@@ -438,10 +571,22 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     let py = peer_tool("python3");
     for (name, script) in [
         ("dotdot", "t.addfile(info('evil-1.0/../x'), io.BytesIO(b'x'))"),
-        ("absolute", "t.addfile(info('/evil-1.0/manifest.json'), io.BytesIO(b'x'))"),
-        ("symlink", "i = info('evil-1.0/manifest.json'); i.type = tarfile.SYMTYPE; i.linkname = '/etc/passwd'; t.addfile(i)"),
-        ("device", "i = info('evil-1.0/dev'); i.type = tarfile.CHRTYPE; t.addfile(i)"),
-        ("duplicate", "t.addfile(info('evil-1.0/a'), io.BytesIO(b'x')); t.addfile(info('evil-1.0/a'), io.BytesIO(b'x'))"),
+        (
+            "absolute",
+            "t.addfile(info('/evil-1.0/manifest.json'), io.BytesIO(b'x'))",
+        ),
+        (
+            "symlink",
+            "i = info('evil-1.0/manifest.json'); i.type = tarfile.SYMTYPE; i.linkname = '/etc/passwd'; t.addfile(i)",
+        ),
+        (
+            "device",
+            "i = info('evil-1.0/dev'); i.type = tarfile.CHRTYPE; t.addfile(i)",
+        ),
+        (
+            "duplicate",
+            "t.addfile(info('evil-1.0/a'), io.BytesIO(b'x')); t.addfile(info('evil-1.0/a'), io.BytesIO(b'x'))",
+        ),
     ] {
         let bundles = d.mkdir(format!("tars-{name}"));
         let code = format!(
@@ -476,12 +621,20 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     // An output folder that is not a vouch site is never replaced.
     d.write("precious/notes.txt", "keep me");
     build(&d, "precious", &[]).code(2).says("not a vouch site");
-    assert_eq!(std::fs::read_to_string(d.join("precious/notes.txt")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(d.join("precious/notes.txt")).unwrap(),
+        "keep me"
+    );
 
     // --source for a release that is not there.
     TestCommand::vouch([
-        "site", "build", d.join("bundles").to_str().unwrap(), "-o", d.join("x").to_str().unwrap(),
-        "--source", &format!("nothere@1.0={}", d.join("src").display()),
+        "site",
+        "build",
+        d.join("bundles").to_str().unwrap(),
+        "-o",
+        d.join("x").to_str().unwrap(),
+        "--source",
+        &format!("nothere@1.0={}", d.join("src").display()),
     ])
     .run()
     .code(2)

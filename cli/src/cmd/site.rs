@@ -62,11 +62,18 @@ fn build(a: BuildArgs) -> Result<Status> {
         // The policy evaluation lives in the signing crate; until it is
         // wired in, refuse rather than show a status nobody checked.
         return Err(hint(
-            anyhow::anyhow!("--trust {}: checking signatures under a policy is not available in this build yet", policy.display()),
+            anyhow::anyhow!(
+                "--trust {}: checking signatures under a policy is not available in this build yet",
+                policy.display()
+            ),
             "build without --trust (signatures are then listed as \"not checked\") and check them with `vouch verify`",
         ));
     }
-    let sources = a.source.iter().map(|s| s.parse::<SourceSpec>()).collect::<Result<Vec<_>, _>>()?;
+    let sources = a
+        .source
+        .iter()
+        .map(|s| s.parse::<SourceSpec>())
+        .collect::<Result<Vec<_>, _>>()?;
     let opts = Options {
         bundles: a.bundles,
         output: a.output.clone(),
