@@ -53,6 +53,9 @@ pub enum Command {
     /// Generate, read, compare and check SBOMs (CycloneDX, SPDX).
     #[command(subcommand)]
     Sbom(crate::cmd::sbom::SbomCommand),
+    /// Build the static review site from signed bundles.
+    #[command(subcommand)]
+    Site(crate::cmd::site::SiteCommand),
     /// Run the built-in demo on the example project shipped with vouch.
     Demo(crate::cmd::demo::DemoArgs),
     /// Generate and inspect minisign keys.

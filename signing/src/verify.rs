@@ -5,7 +5,8 @@
 //! network.
 
 use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
-use crate::manifest_sig::read_bundle_signatures;
+use crate::manifest_sig::BundleSignature;
+use std::collections::BTreeMap;
 use crate::policy::{BuilderReport, Evidence, Policy, Report as PolicyReport, Role};
 use crate::release::PROVENANCE_FILE;
 use crate::sig::Legacy;
@@ -77,8 +78,6 @@ pub struct VerifyReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
-    #[error(transparent)]
-    Signatures(#[from] crate::manifest_sig::BundleSignError),
     #[error(transparent)]
     Scan(#[from] vouch_manifests::scan::ScanError),
     #[error("artifact {path} is a directory: give the file to check")]
@@ -164,31 +163,75 @@ fn check_wellformed(b: &OpenBundle) -> Check {
     c
 }
 
+/// The signed material of a bundle by relative path: `signatures/*.minisig`,
+/// `reports/*.json` and `reports/*.json.minisig`. Read from a directory, or
+/// handed over from memory (the review site keeps these bytes).
+#[derive(Debug, Clone, Default)]
+pub struct SignedFiles {
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl SignedFiles {
+    /// Reads `signatures/` and `reports/` of a bundle directory.
+    pub fn read(bundle: &Path) -> Result<SignedFiles, VerifyError> {
+        let mut files = BTreeMap::new();
+        for sub in ["signatures", "reports"] {
+            let dir = bundle.join(sub);
+            let rd = match std::fs::read_dir(&dir) {
+                Ok(rd) => rd,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(VerifyError::Read { path: dir, source }),
+            };
+            for e in rd {
+                let e = e.map_err(|source| VerifyError::Read { path: dir.clone(), source })?;
+                let Ok(name) = e.file_name().into_string() else { continue };
+                if !e.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                    continue;
+                }
+                let path = e.path();
+                let bytes = std::fs::read(&path).map_err(|source| VerifyError::Read { path, source })?;
+                files.insert(format!("{sub}/{name}"), bytes);
+            }
+        }
+        Ok(SignedFiles { files })
+    }
+
+    /// The manifest signatures, parsed or with their parse error.
+    pub fn signatures(&self) -> Vec<BundleSignature> {
+        self.files
+            .iter()
+            .filter_map(|(rel, bytes)| {
+                let stem = rel.strip_prefix("signatures/")?.strip_suffix(".minisig")?;
+                Some(BundleSignature {
+                    path: PathBuf::from(rel),
+                    named_key_id: crate::keys::KeyId::from_hex(stem),
+                    signature: crate::sig::Signature::parse(&String::from_utf8_lossy(bytes), rel),
+                })
+            })
+            .collect()
+    }
+}
+
 /// Rebuild reports under `reports/` whose signature verifies with a policy
 /// key holding the builder role, which reproduced exactly this manifest.
-fn builder_reports(b: &OpenBundle, policy: &Policy, legacy: Legacy, c: &mut Check) -> Vec<BuilderReport> {
+/// Each report gets a line in `notes`.
+pub fn builder_reports(files: &SignedFiles, manifest_digest: Digest, policy: &Policy, legacy: Legacy, notes: &mut Vec<String>) -> Vec<BuilderReport> {
     let mut out = Vec::new();
-    let dir = b.dir.join("reports");
-    let Ok(rd) = std::fs::read_dir(&dir) else { return out };
-    let mut names: Vec<String> = rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".json")).collect();
-    names.sort();
-    for name in names {
-        let rel = format!("reports/{name}");
-        let path = dir.join(&name);
-        let sig_path = dir.join(format!("{name}.minisig"));
+    for (rel, bytes) in files.files.iter().filter(|(r, _)| r.starts_with("reports/") && r.ends_with(".json")) {
+        let sig_rel = format!("{rel}.minisig");
         let result = (|| -> Result<BuilderReport, String> {
-            let sig = crate::sig::Signature::read(&sig_path).map_err(|e| e.to_string())?;
+            let sig_bytes = files.files.get(&sig_rel).ok_or_else(|| format!("{sig_rel} is missing"))?;
+            let sig = crate::sig::Signature::parse(&String::from_utf8_lossy(sig_bytes), &sig_rel).map_err(|e| e.to_string())?;
             let key = policy.key(sig.key_id).ok_or_else(|| format!("signed by key {}, which is not in the policy", sig.key_id))?;
             if !key.roles.contains(&Role::Builder) {
                 return Err(format!("signed by {} ({}), which has no builder role", key.name, sig.key_id));
             }
-            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read: {e}"))?;
-            sig.verify(&key.public, &bytes, legacy, &rel, &rel).map_err(|e| e.to_string())?;
+            sig.verify(&key.public, bytes, legacy, rel, rel).map_err(|e| e.to_string())?;
             let ts = sig.timestamp().ok_or("its trusted comment has no timestamp")?;
             let report: vouch_manifests::rebuild::RebuildReport =
-                serde_json::from_slice(&bytes).map_err(|e| format!("not a rebuild report: {e}"))?;
-            if report.manifest_digest != b.manifest_digest {
-                return Err(format!("reports on manifest {}, not this one ({})", report.manifest_digest, b.manifest_digest));
+                serde_json::from_slice(bytes).map_err(|e| format!("not a rebuild report: {e}"))?;
+            if report.manifest_digest != manifest_digest {
+                return Err(format!("reports on manifest {}, not this one ({manifest_digest})", report.manifest_digest));
             }
             if !report.reproduced {
                 return Err(format!("{} did not reproduce the release", key.name));
@@ -197,13 +240,27 @@ fn builder_reports(b: &OpenBundle, policy: &Policy, legacy: Legacy, c: &mut Chec
         })();
         match result {
             Ok(r) => {
-                c.note(format!("{rel}: reproduced, signed by {}", r.key_id));
+                notes.push(format!("{rel}: reproduced, signed by {}", r.key_id));
                 out.push(r);
             }
-            Err(why) => c.note(format!("{rel}: does not count: {why}")),
+            Err(why) => notes.push(format!("{rel}: does not count: {why}")),
         }
     }
     out
+}
+
+/// Evaluates a bundle's signatures and rebuild reports under `policy`.
+pub fn evaluate(
+    policy: &Policy,
+    manifest_label: &Path,
+    manifest_bytes: &[u8],
+    files: &SignedFiles,
+    legacy: Legacy,
+    notes: &mut Vec<String>,
+) -> PolicyReport {
+    let sigs = files.signatures();
+    let reports = builder_reports(files, Digest::of(manifest_bytes), policy, legacy, notes);
+    policy.evaluate(&Evidence { manifest_path: manifest_label, manifest_bytes, signatures: &sigs, builder_reports: &reports, legacy })
 }
 
 /// Step 3: the provenance is signed by a counted release key and agrees
@@ -364,17 +421,15 @@ pub fn verify(
     checks.push(check_wellformed(b));
 
     // 2. Signatures against the policy, counting rebuild reports for builders.
-    let sigs = read_bundle_signatures(&b.dir)?;
+    let files = SignedFiles::read(&b.dir)?;
     let mut sc = check("signatures");
-    let reports = builder_reports(b, policy, opts.legacy, &mut sc);
     let manifest_path = b.origin.join("manifest.json");
-    let pr = policy.evaluate(&Evidence {
-        manifest_path: &manifest_path,
-        manifest_bytes: &b.manifest_bytes,
-        signatures: &sigs,
-        builder_reports: &reports,
-        legacy: opts.legacy,
-    });
+    let mut notes = Vec::new();
+    let pr = evaluate(policy, &manifest_path, &b.manifest_bytes, &files, opts.legacy, &mut notes);
+    for n in notes {
+        sc.note(n);
+    }
+    let sigs = files.signatures();
     if sigs.is_empty() {
         sc.fail("the bundle has no signatures/*.minisig".into());
     }

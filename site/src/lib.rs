@@ -1,1 +1,116 @@
-//! site
+//! vouch's static review site: renders every bundle of a bundles directory
+//! into a folder of HTML pages that works from `file://` on an air-gapped
+//! machine.
+//!
+//! * [`bundle`] finds and reads bundles (directories and `.tar` archives);
+//! * [`model`] is the context each template receives;
+//! * [`layout`] maps pages to files and keeps every link relative;
+//! * [`source`] reads the reviewer's source tree for the file pages;
+//! * [`templates`] holds the embedded Tera 2 theme and its overrides;
+//! * [`build`] renders the pages in parallel (rayon) into a temporary
+//!   directory and renames it into place, so a failed build leaves no site.
+//!
+//! Nothing here verifies signatures: a [`SignatureCheck`] supplied by the
+//! caller (the signing crate's policy evaluation) fills in each signature's
+//! status; without one the pages say "not checked".
+//!
+//! The same bundles and options give the same bytes: no clock, no absolute
+//! paths, sorted everything.
+
+pub mod bundle;
+mod error;
+pub mod layout;
+pub mod model;
+mod render;
+pub mod sig;
+pub mod source;
+pub mod templates;
+pub mod trust;
+
+pub use bundle::Bundle;
+pub use error::SiteError;
+pub use model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
+pub use render::build;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// `--source NAME@VERSION=DIR`: where the reviewer's copy of one release's
+/// source lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpec {
+    pub name: String,
+    pub version: String,
+    pub dir: PathBuf,
+}
+
+impl std::str::FromStr for SourceSpec {
+    type Err = SiteError;
+    fn from_str(s: &str) -> Result<Self, SiteError> {
+        let err = |detail: &str| SiteError::SourceSpec {
+            spec: s.to_string(),
+            detail: detail.to_string(),
+        };
+        let (release, dir) = s.split_once('=').ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
+        let (name, version) = release
+            .split_once('@')
+            .ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
+        vouch_manifests::name::check("project name", name).map_err(|e| err(&e.to_string()))?;
+        vouch_manifests::name::check("version", version).map_err(|e| err(&e.to_string()))?;
+        if dir.is_empty() {
+            return Err(err("DIR is empty"));
+        }
+        Ok(SourceSpec {
+            name: name.to_string(),
+            version: version.to_string(),
+            dir: PathBuf::from(dir),
+        })
+    }
+}
+
+/// The signing crate's verdict on one release's signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Status per signature file (`signatures/<KEYID>.minisig`).
+    pub signatures: BTreeMap<String, SignatureStatus>,
+    /// The policy's verdict on the release.
+    pub policy: PolicySummary,
+}
+
+/// Checks a bundle's signatures under a trust policy. Implemented outside
+/// this crate (by the signing crate's policy evaluation), so the site never
+/// claims a status it did not get from a real check.
+pub trait SignatureCheck: Sync {
+    fn check(&self, bundle: &Bundle) -> Verdict;
+}
+
+/// What to build.
+pub struct Options<'a> {
+    /// The directory holding `<name>-<version>/` and `<name>-<version>.tar`.
+    pub bundles: PathBuf,
+    /// The site folder (replaced whole; see [`build`]).
+    pub output: PathBuf,
+    pub sources: Vec<SourceSpec>,
+    /// A directory of templates and `static/` files overriding the built-in ones.
+    pub templates: Option<PathBuf>,
+    /// The site's title.
+    pub title: String,
+    /// The trust policy, for the keys page (with `--trust`).
+    pub trust: Option<TrustView>,
+    /// The signature checker (with `--trust`).
+    pub checker: Option<&'a dyn SignatureCheck>,
+}
+
+/// What a build wrote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub releases: usize,
+    pub pages: usize,
+    /// Files written (pages and static files).
+    pub files: usize,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// The default site title.
+pub const DEFAULT_TITLE: &str = "vouch review site";

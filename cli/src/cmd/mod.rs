@@ -10,6 +10,7 @@ pub mod rebuild;
 pub mod release;
 pub mod sbom;
 pub mod sign;
+pub mod site;
 pub mod trust;
 pub mod verify;
 pub mod verify_signature;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Manifest(c) => manifest::run(c),
         Command::Sbom(c) => sbom::run(c),
+        Command::Site(c) => site::run(c),
         Command::Demo(a) => demo::run(a),
         Command::Confine(a) => confine::run(a),
         Command::Rebuild(a) => rebuild::run(a),

@@ -1,0 +1,92 @@
+//! `vouch site build`: render bundles into the static review site.
+
+use crate::exit::Status;
+use crate::output::{Format, print_json, print_text};
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use vouch_site::{Options, SourceSpec};
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Render every bundle of BUNDLES_DIR into a static review site.
+    ///
+    /// BUNDLES_DIR holds bundle directories <name>-<version>/ and archives
+    /// <name>-<version>.tar. The site (index, releases, source browser,
+    /// components, keys) uses relative links only and loads nothing from
+    /// the network, so it works from file:// and can be moved. It is written
+    /// to a temporary folder and renamed onto SITE_DIR only when complete;
+    /// an existing SITE_DIR is replaced only if it is empty or a vouch site.
+    /// The same bundles give the same bytes.
+    Build(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The directory holding the bundles.
+    pub bundles: PathBuf,
+    /// Where to write the site.
+    #[arg(short, long, value_name = "SITE_DIR")]
+    pub output: PathBuf,
+    /// Check signatures under this trust policy (trust.toml).
+    #[arg(long, value_name = "POLICY")]
+    pub trust: Option<PathBuf>,
+    /// The reviewed source of one release, for file pages (repeatable).
+    #[arg(long, value_name = "NAME@VERSION=DIR")]
+    pub source: Vec<String>,
+    /// A directory of templates (and static/ files) overriding the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// The site's title.
+    #[arg(long, default_value = vouch_site::DEFAULT_TITLE)]
+    pub title: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(serde::Serialize)]
+struct Report {
+    #[serde(flatten)]
+    summary: vouch_site::Summary,
+    index: PathBuf,
+}
+
+pub fn run(cmd: SiteCommand) -> Result<Status> {
+    match cmd {
+        SiteCommand::Build(a) => build(a),
+    }
+}
+
+fn build(a: BuildArgs) -> Result<Status> {
+    let policy = a.trust.as_deref().map(vouch_signing::policy::Policy::read_usable).transpose()?;
+    let checker = policy.map(|policy| vouch_site::trust::PolicyCheck { policy });
+    let sources = a
+        .source
+        .iter()
+        .map(|s| s.parse::<SourceSpec>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = Options {
+        bundles: a.bundles,
+        output: a.output.clone(),
+        sources,
+        templates: a.templates,
+        title: a.title,
+        trust: checker.as_ref().map(|c| vouch_site::trust::trust_view(&c.policy)),
+        checker: checker.as_ref().map(|c| c as &dyn vouch_site::SignatureCheck),
+    };
+    let summary = vouch_site::build(&opts)?;
+    let index = a.output.join("index.html");
+    match a.format {
+        Format::Json => print_json(&Report { summary, index })?,
+        Format::Human => print_text(&format!(
+            "wrote {} pages for {} release{} ({:.1} MiB) to {}\nopen {}\n",
+            summary.pages,
+            summary.releases,
+            if summary.releases == 1 { "" } else { "s" },
+            summary.bytes as f64 / (1024.0 * 1024.0),
+            a.output.display(),
+            index.display()
+        ))?,
+    }
+    Ok(Status::Held)
+}

@@ -1,0 +1,1139 @@
+//! Turning bundles into pages: builds the views once, lists every page,
+//! renders them in parallel with one shared Tera (no per-page cloning) and
+//! writes them into a temporary directory that is renamed into place.
+
+use crate::bundle::{Bundle, Member};
+use crate::error::{SiteError, tera_detail};
+use crate::layout;
+use crate::model::*;
+use crate::source::{self, SourceTree, clean};
+use crate::templates::{Theme, shell_quote};
+use crate::{Options, Summary, Verdict};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tera::{Context, Value};
+use vouch_manifests::Entry;
+
+/// The marker file that says a folder is a vouch site (and may be replaced).
+pub const MARKER: &str = ".vouch-site";
+
+/// One directory of a release's source tree.
+struct DirNode {
+    path: String,
+    /// `path` encoded for the site ([`layout::dir_path`]).
+    enc: String,
+    /// The directory's page.
+    href: String,
+    name: String,
+    parent: Option<usize>,
+    subdirs: Vec<usize>,
+    files: Vec<usize>,
+    file_count: u64,
+    total_size: u64,
+}
+
+/// One release, with everything its pages need.
+struct Release<'b> {
+    bundle: &'b Bundle,
+    view: ReleaseView,
+    /// `view.summary` as a Tera value, shared by the release's pages.
+    summary_value: Value,
+    dirs: Vec<DirNode>,
+    /// Directory path → index in `dirs`.
+    dir_index: HashMap<String, usize>,
+    source: Option<SourceTree>,
+    rdir: String,
+}
+
+enum Job {
+    Index,
+    Keys,
+    Release(usize),
+    Components(usize),
+    Dir(usize, usize),
+    File(usize, usize),
+}
+
+fn time_of(ts: &str) -> Option<String> {
+    let n: i64 = ts.parse().ok()?;
+    let t = time::OffsetDateTime::from_unix_timestamp(n).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339).ok()
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+fn sbom_doc(doc: &vouch_manifests::sbom::Sbom) -> SbomDocView {
+    let opt = |o: &Option<String>| o.as_deref().map(clean);
+    SbomDocView {
+        format: doc.format.to_string(),
+        spec_version: clean(&doc.spec_version),
+        name: opt(&doc.name),
+        components: doc
+            .components
+            .iter()
+            .map(|c| ComponentView {
+                id: clean(&c.id),
+                name: clean(&c.name),
+                version: opt(&c.version),
+                purl: opt(&c.purl),
+                licenses: c.licenses.iter().map(|l| clean(l)).collect(),
+                hashes: c
+                    .hashes
+                    .iter()
+                    .map(|h| Pair {
+                        name: clean(&h.alg),
+                        value: clean(&h.value),
+                    })
+                    .collect(),
+                supplier: opt(&c.supplier),
+                scope: opt(&c.scope),
+                description: opt(&c.description),
+            })
+            .collect(),
+        dependency_count: doc.dependencies.values().map(Vec::len).sum(),
+    }
+}
+
+fn member_view(path: &str, m: &Member) -> BundleFileView {
+    BundleFileView {
+        path: clean(path),
+        size: Some(m.size),
+        digest: m.digest.map(|d| d.to_string()),
+    }
+}
+
+fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
+    let mut dirs = vec![DirNode {
+        path: String::new(),
+        enc: String::new(),
+        href: layout::tree_page_encoded(rdir, ""),
+        name: String::new(),
+        parent: None,
+        subdirs: Vec::new(),
+        files: Vec::new(),
+        file_count: 0,
+        total_size: 0,
+    }];
+    let mut index: HashMap<String, usize> = HashMap::new();
+    index.insert(String::new(), 0);
+    fn get(rdir: &str, dirs: &mut Vec<DirNode>, index: &mut HashMap<String, usize>, path: &str) -> usize {
+        if let Some(&i) = index.get(path) {
+            return i;
+        }
+        let (parent, name) = match path.rsplit_once('/') {
+            Some((p, n)) => (p, n),
+            None => ("", path),
+        };
+        let p = get(rdir, dirs, index, parent);
+        let i = dirs.len();
+        let enc = if dirs[p].enc.is_empty() {
+            layout::segment(name, true)
+        } else {
+            format!("{}/{}", dirs[p].enc, layout::segment(name, true))
+        };
+        dirs.push(DirNode {
+            path: path.to_string(),
+            href: layout::tree_page_encoded(rdir, &enc),
+            enc,
+            name: name.to_string(),
+            parent: Some(p),
+            subdirs: Vec::new(),
+            files: Vec::new(),
+            file_count: 0,
+            total_size: 0,
+        });
+        dirs[p].subdirs.push(i);
+        index.insert(path.to_string(), i);
+        i
+    }
+    for (i, e) in files.iter().enumerate() {
+        let d = get(rdir, &mut dirs, &mut index, e.path.parent());
+        dirs[d].files.push(i);
+        let mut cur = Some(d);
+        while let Some(c) = cur {
+            dirs[c].file_count += 1;
+            dirs[c].total_size += e.size;
+            cur = dirs[c].parent;
+        }
+    }
+    let names: Vec<String> = dirs.iter().map(|d| d.name.clone()).collect();
+    for d in &mut dirs {
+        d.subdirs.sort_by(|a, b| names[*a].as_bytes().cmp(names[*b].as_bytes()));
+        d.files.sort_by(|a, b| {
+            files[*a]
+                .path
+                .file_name()
+                .as_bytes()
+                .cmp(files[*b].path.file_name().as_bytes())
+        });
+    }
+    (dirs, index)
+}
+
+fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> ReleaseView {
+    let m = &b.manifest;
+    let (name, version) = (m.project.name.as_str(), m.project.version.as_str());
+    let rdir = layout::release_dir(name, version);
+    let mut signatures = Vec::new();
+    for (path, member) in b.members.range("signatures/".to_string()..) {
+        let Some(fname) = path.strip_prefix("signatures/") else {
+            break;
+        };
+        let Some(key_id) = fname.strip_suffix(".minisig") else {
+            continue;
+        };
+        if fname.contains('/') {
+            continue;
+        }
+        let p = crate::sig::parse(member.bytes.as_deref().unwrap_or_default());
+        let time = p
+            .fields
+            .iter()
+            .find(|f| f.key == "timestamp")
+            .and_then(|f| time_of(&f.value));
+        let key_id = clean(key_id);
+        signatures.push(SignatureView {
+            file: clean(path),
+            key_href: format!("keys.html#key-{}", layout::segment(&key_id, false)),
+            key_id,
+            embedded_key_id: p.embedded_key_id,
+            untrusted_comment: p.untrusted_comment.as_deref().map(clean),
+            trusted_comment: p.trusted_comment.as_deref().map(clean),
+            fields: p
+                .fields
+                .into_iter()
+                .map(|f| crate::sig::Field {
+                    key: clean(&f.key),
+                    value: clean(&f.value),
+                })
+                .collect(),
+            time,
+            problem: p.problem,
+            status: verdict.and_then(|v| v.signatures.get(path).cloned()),
+        });
+    }
+    let bundle_ref = shell_quote(&b.file_name);
+    let artifacts: Vec<ArtifactView> = m
+        .artifacts
+        .iter()
+        .flatten()
+        .map(|a| {
+            let fname = a.path.file_name().to_string();
+            let copy = format!("artifacts/{fname}");
+            let member = b.members.get(&copy);
+            ArtifactView {
+                path: a.path.to_string(),
+                name: fname.clone(),
+                size: a.size,
+                digest: a.digest.to_string(),
+                in_bundle: member.map(|_| copy.clone()),
+                copy_matches: member.map(|mb| mb.digest == Some(a.digest)),
+                verify_command: format!(
+                    "vouch verify {bundle_ref} --trust trust.toml --artifact {}",
+                    shell_quote(&fname)
+                ),
+                rebuild_command: format!("vouch rebuild {bundle_ref} --source path/to/source"),
+                sha256_command: format!("sha256sum {}", shell_quote(&fname)),
+            }
+        })
+        .collect();
+    let sboms = m
+        .sboms
+        .iter()
+        .flatten()
+        .map(|s| {
+            let member = b.members.get(s.path.as_str());
+            let digest_matches = member.map(|mb| mb.digest == Some(s.digest));
+            let (document, problem) = match member {
+                None => (None, Some("not in the bundle".to_string())),
+                Some(_) if digest_matches != Some(true) => (
+                    None,
+                    Some("its digest differs from the manifest's, so it is not shown".to_string()),
+                ),
+                Some(mb) => match vouch_manifests::sbom::parse(
+                    mb.bytes.as_deref().unwrap_or_default(),
+                    Path::new(s.path.as_str()),
+                ) {
+                    Ok(doc) => (Some(sbom_doc(&doc)), None),
+                    Err(e) => (None, Some(clean(&error_chain(&e)))),
+                },
+            };
+            SbomView {
+                path: s.path.to_string(),
+                format: clean(&s.format),
+                digest: s.digest.to_string(),
+                present: member.is_some(),
+                digest_matches,
+                document,
+                problem,
+                anchor: format!("sbom-{}", layout::segment(s.path.as_str(), false)),
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut reports = Vec::new();
+    for (path, member) in b.members.range("reports/".to_string()..) {
+        if !path.starts_with("reports/") {
+            break;
+        }
+        if path.ends_with(".minisig") {
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut problem = None;
+        match serde_json::from_slice::<serde_json::Value>(member.bytes.as_deref().unwrap_or_default()) {
+            Ok(serde_json::Value::Object(map)) => {
+                for (k, v) in map.iter().take(64) {
+                    let value = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Number(n) => n.to_string(),
+                        serde_json::Value::Bool(b) => b.to_string(),
+                        _ => continue,
+                    };
+                    fields.push(Pair {
+                        name: clean(k),
+                        value: clean(&value),
+                    });
+                }
+            }
+            Ok(_) => problem = Some("not a JSON object".to_string()),
+            Err(e) => problem = Some(format!("not JSON: {e}")),
+        }
+        reports.push(ReportView {
+            path: clean(path),
+            size: member.size,
+            digest: member.digest.map(|d| d.to_string()),
+            signed: b.members.contains_key(&format!("{path}.minisig")),
+            fields,
+            problem,
+        });
+    }
+    let provenance = b.members.get("provenance.dsse.json").map(|mb| {
+        let parsed = serde_json::from_slice::<serde_json::Value>(mb.bytes.as_deref().unwrap_or_default());
+        let (payload_type, problem) = match parsed {
+            Ok(v) => (v.get("payloadType").and_then(|p| p.as_str()).map(clean), None),
+            Err(e) => (None, Some(format!("not JSON: {e}"))),
+        };
+        ProvenanceView {
+            size: mb.size,
+            digest: mb.digest.map(|d| d.to_string()),
+            payload_type,
+            problem,
+        }
+    });
+    let build = m.build.as_ref().map(|bd| BuildView {
+        command: bd.command.iter().map(|s| clean(s)).collect(),
+        command_line: clean(&bd.command.iter().map(|s| shell_quote(s)).collect::<Vec<_>>().join(" ")),
+        workdir: clean(&bd.workdir),
+        env: bd
+            .env
+            .iter()
+            .map(|(k, v)| Pair {
+                name: clean(k),
+                value: clean(v),
+            })
+            .collect(),
+        toolchain: bd
+            .toolchain
+            .iter()
+            .map(|(k, v)| Pair {
+                name: clean(k),
+                value: clean(v),
+            })
+            .collect(),
+        host: bd.host.as_deref().map(clean),
+        path_remap: bd
+            .path_remap
+            .iter()
+            .map(|p| Pair {
+                name: clean(&p.role),
+                value: clean(&p.to),
+            })
+            .collect(),
+        dependencies: bd
+            .dependencies
+            .iter()
+            .map(|d| DependencyView {
+                name: clean(&d.name),
+                version: clean(&d.version),
+                source: d.source.as_deref().map(clean),
+                checksum: d.checksum.as_deref().map(clean),
+            })
+            .collect(),
+        no_build: bd.no_build,
+        vendored: bd.vendored.as_ref().map(|v| BundleFileView {
+            path: v.path.to_string(),
+            size: b.members.get(v.path.as_str()).map(|mb| mb.size),
+            digest: Some(v.digest.to_string()),
+        }),
+    });
+    let valid_signatures = verdict.map(|_| {
+        signatures
+            .iter()
+            .filter(|s| s.status.as_ref().is_some_and(|st| st.state == Validity::Valid))
+            .count()
+    });
+    let summary = ReleaseSummary {
+        name: name.to_string(),
+        version: version.to_string(),
+        bundle: b.file_name.clone(),
+        origin: b.origin.as_str(),
+        created: m.created.clone(),
+        vcs: m.source.vcs.as_ref().map(|v| VcsView {
+            commit: clean(&v.commit),
+            tree: clean(&v.tree),
+            tag: v.tag.as_deref().map(clean),
+            remote: v.remote.as_deref().map(clean),
+            dirty: v.dirty,
+        }),
+        count: m.source.count,
+        total_size: m.source.files.iter().map(|e| e.size).sum(),
+        merkle_root: m.source.merkle_root.to_string(),
+        manifest_digest: b.manifest_digest.to_string(),
+        href: layout::release_page(name, version),
+        tree_href: layout::tree_page(&rdir, ""),
+        components_href: layout::components_page(name, version),
+        source_given,
+        signature_count: signatures.len(),
+        key_ids: signatures.iter().map(|s| s.key_id.clone()).collect(),
+        valid_signatures,
+        policy: verdict.map(|v| v.policy.clone()),
+        artifact_count: artifacts.len(),
+        sbom_count: sboms.len(),
+        report_count: reports.len(),
+    };
+    ReleaseView {
+        summary,
+        build,
+        artifacts,
+        sboms,
+        reports,
+        provenance,
+        signatures,
+        bundle_files: b.members.iter().map(|(p, mb)| member_view(p, mb)).collect(),
+    }
+}
+
+/// Releases of one project, newest first: SemVer order when every version
+/// is SemVer, else by `created` (then version text).
+fn order_releases(mut rs: Vec<ReleaseSummary>) -> (Vec<ReleaseSummary>, &'static str) {
+    let parsed: Option<Vec<semver::Version>> = rs.iter().map(|r| semver::Version::parse(&r.version).ok()).collect();
+    match parsed {
+        Some(vs) => {
+            let mut pairs: Vec<(semver::Version, ReleaseSummary)> = vs.into_iter().zip(rs).collect();
+            pairs.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.version.cmp(&a.1.version)));
+            (pairs.into_iter().map(|p| p.1).collect(), "semver")
+        }
+        None => {
+            rs.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.version.cmp(&a.version)));
+            (rs, "created")
+        }
+    }
+}
+
+fn crumb(title: &str, href: Option<String>) -> Crumb {
+    Crumb {
+        title: title.to_string(),
+        href,
+    }
+}
+
+fn release_crumbs(s: &ReleaseSummary) -> Vec<Crumb> {
+    vec![
+        crumb("Releases", Some("index.html".into())),
+        crumb(&s.name, Some(format!("index.html#p-{}", s.name))),
+        crumb(&s.version, Some(s.href.clone())),
+    ]
+}
+
+fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> {
+    let mut c = release_crumbs(&r.view.summary);
+    let mut chain = Vec::new();
+    let mut cur = Some(d);
+    while let Some(x) = cur {
+        chain.push(x);
+        cur = x.parent.map(|p| &r.dirs[p]);
+    }
+    chain.reverse();
+    let last = chain.len() - 1;
+    for (i, x) in chain.into_iter().enumerate() {
+        let title = if x.path.is_empty() { "source" } else { x.name.as_str() };
+        let href = if current && i == last {
+            None
+        } else {
+            Some(x.href.clone())
+        };
+        c.push(crumb(title, href));
+    }
+    c
+}
+
+/// `site` in every template's context.
+#[derive(serde::Serialize)]
+struct SiteView {
+    title: String,
+}
+
+struct Renderer<'a> {
+    theme: &'a Theme,
+    out: &'a Path,
+    bytes: AtomicU64,
+}
+
+impl Renderer<'_> {
+    fn page(
+        &self,
+        page: &str,
+        template: &str,
+        kind: &str,
+        title: &str,
+        crumbs: &[Crumb],
+        mut ctx: Context,
+    ) -> Result<(), SiteError> {
+        ctx.insert("root", &layout::root_of(page));
+        ctx.insert("page_kind", kind);
+        ctx.insert("page_path", page);
+        ctx.insert("title", title);
+        ctx.insert("breadcrumbs", crumbs);
+        // Rendered straight into the file (it is in the temporary folder,
+        // which is dropped whole if anything fails).
+        let path = self.out.join(page);
+        let file = std::fs::File::create(&path).map_err(|source| SiteError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        let mut w = Counter {
+            inner: std::io::BufWriter::with_capacity(64 * 1024, file),
+            n: 0,
+        };
+        self.theme.tera.render_to(template, &ctx, &mut w).map_err(|e| {
+            match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
+                Some(io) => SiteError::Write {
+                    path: path.clone(),
+                    source: std::io::Error::new(io.kind(), io.to_string()),
+                },
+                None => SiteError::Render {
+                    page: page.to_string(),
+                    template: template.to_string(),
+                    detail: tera_detail(&e),
+                },
+            }
+        })?;
+        std::io::Write::flush(&mut w).map_err(|source| SiteError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        self.bytes.fetch_add(w.n, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// A writer that counts the bytes it passes on.
+struct Counter<W> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(buf)?;
+        self.n += buf.len() as u64;
+        Ok(())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn entry_kind(e: &Entry) -> &'static str {
+    e.kind.as_str()
+}
+
+/// Renders the site described by `opts`.
+///
+/// The site is written into a temporary directory next to `opts.output`
+/// and renamed into place only when every page rendered. An existing
+/// `opts.output` is replaced only if it is empty or a vouch site (holds the
+/// `.vouch-site` marker); anything else is refused.
+pub fn build(opts: &Options) -> Result<Summary, SiteError> {
+    let theme = crate::templates::load(opts.templates.as_deref())?;
+    let bundles = crate::bundle::read_all(&opts.bundles)?;
+
+    // --source: each must name a release that is there.
+    let mut sources: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for s in &opts.sources {
+        let key = format!("{}-{}", s.name, s.version);
+        if !bundles.iter().any(|b| b.name == key) {
+            return Err(SiteError::SourceSpec {
+                spec: format!("{}@{}={}", s.name, s.version, s.dir.display()),
+                detail: format!("no bundle {key} in {}", opts.bundles.display()),
+            });
+        }
+        if !s.dir.is_dir() {
+            return Err(SiteError::SourceSpec {
+                spec: format!("{}@{}={}", s.name, s.version, s.dir.display()),
+                detail: format!("{} is not a directory", s.dir.display()),
+            });
+        }
+        if sources.insert(key.clone(), s.dir.clone()).is_some() {
+            return Err(SiteError::SourceSpec {
+                spec: format!("{}@{}={}", s.name, s.version, s.dir.display()),
+                detail: format!("{key} is given twice"),
+            });
+        }
+    }
+    check_output(&opts.output)?;
+
+    let verdicts: Vec<Option<Verdict>> = bundles.par_iter().map(|b| opts.checker.map(|c| c.check(b))).collect();
+    let mut releases: Vec<Release> = bundles
+        .par_iter()
+        .zip(verdicts.par_iter())
+        .map(|(b, v)| {
+            let src = sources.get(&b.name);
+            let view = release_view(b, v.as_ref(), src.is_some());
+            let rdir = layout::release_dir(&b.manifest.project.name, &b.manifest.project.version);
+            let (dirs, dir_index) = build_dirs(&rdir, &b.manifest.source.files);
+            let source = src.map(|root| {
+                let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
+                SourceTree::new(root.clone(), &paths)
+            });
+            let summary_value = Value::from_serializable(&view.summary);
+            Release {
+                bundle: b,
+                view,
+                summary_value,
+                dirs,
+                dir_index,
+                source,
+                rdir,
+            }
+        })
+        .collect();
+    releases.sort_by(|a, b| a.bundle.name.cmp(&b.bundle.name));
+
+    // The index: projects by name, releases newest first.
+    let mut by_project: BTreeMap<String, Vec<ReleaseSummary>> = BTreeMap::new();
+    for r in &releases {
+        by_project
+            .entry(r.view.summary.name.clone())
+            .or_default()
+            .push(r.view.summary.clone());
+    }
+    let projects: Vec<ProjectView> = by_project
+        .into_iter()
+        .map(|(name, rs)| {
+            let (releases, order) = order_releases(rs);
+            ProjectView {
+                anchor: format!("p-{name}"),
+                name,
+                order,
+                releases,
+            }
+        })
+        .collect();
+
+    // The keys page: every key id seen, with what it signed.
+    let mut signers: BTreeMap<String, SignerView> = BTreeMap::new();
+    for r in &releases {
+        for s in &r.view.signatures {
+            let e = signers.entry(s.key_id.clone()).or_insert_with(|| SignerView {
+                key_id: s.key_id.clone(),
+                anchor: format!("key-{}", layout::segment(&s.key_id, false)),
+                key_name: opts
+                    .trust
+                    .as_ref()
+                    .and_then(|t| t.keys.iter().find(|k| k.key_id == s.key_id))
+                    .map(|k| k.name.clone()),
+                signed: Vec::new(),
+            });
+            e.signed.push(SignedView {
+                name: r.view.summary.name.clone(),
+                version: r.view.summary.version.clone(),
+                href: r.view.summary.href.clone(),
+                time: s.time.clone(),
+                status: s.status.clone(),
+            });
+        }
+    }
+    let signers: Vec<SignerView> = signers.into_values().collect();
+
+    // Every page.
+    let mut jobs = vec![Job::Index, Job::Keys];
+    for (i, r) in releases.iter().enumerate() {
+        jobs.push(Job::Release(i));
+        jobs.push(Job::Components(i));
+        for d in 0..r.dirs.len() {
+            jobs.push(Job::Dir(i, d));
+        }
+        if r.source.is_some() {
+            for f in 0..r.bundle.manifest.source.files.len() {
+                jobs.push(Job::File(i, f));
+            }
+        }
+    }
+
+    // Write into a temporary directory beside the output.
+    let parent = match opts.output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|source| SiteError::Write {
+        path: parent.clone(),
+        source,
+    })?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".vouch-site-")
+        .tempdir_in(&parent)
+        .map_err(|source| SiteError::Write {
+            path: parent.clone(),
+            source,
+        })?;
+    let out = tmp.path();
+    let mkdir = |p: PathBuf| std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source });
+    mkdir(out.join("static"))?;
+    let mut files = 0usize;
+    let mut bytes = 0u64;
+    for (name, content) in &theme.statics {
+        let p = out.join("static").join(name);
+        if let Some(d) = p.parent() {
+            mkdir(d.to_path_buf())?;
+        }
+        std::fs::write(&p, content).map_err(|source| SiteError::Write {
+            path: p.clone(),
+            source,
+        })?;
+        files += 1;
+        bytes += content.len() as u64;
+    }
+    std::fs::write(out.join(MARKER), b"vouch review site\n").map_err(|source| SiteError::Write {
+        path: out.join(MARKER),
+        source,
+    })?;
+    for r in &releases {
+        for d in &r.dirs {
+            mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
+            if r.source.is_some() {
+                let fdir = if d.enc.is_empty() {
+                    format!("{}file", r.rdir)
+                } else {
+                    format!("{}file/{}", r.rdir, d.enc)
+                };
+                mkdir(out.join(fdir))?;
+            }
+        }
+    }
+
+    let mut theme = theme;
+    theme.tera.global_context().insert(
+        "site",
+        &SiteView {
+            title: opts.title.clone(),
+        },
+    );
+    let renderer = Renderer {
+        theme: &theme,
+        out,
+        bytes: AtomicU64::new(0),
+    };
+    let title = &opts.title;
+    let trust_value = Value::from_serializable(&opts.trust);
+    jobs.par_iter().try_for_each_init(
+        || vec![0u8; 1 << 16],
+        |buf, job| -> Result<(), SiteError> {
+            match *job {
+                Job::Index => {
+                    let mut ctx = Context::new();
+                    ctx.insert("projects", &projects);
+                    ctx.insert_value("trust", trust_value.clone());
+                    renderer.page(
+                        "index.html",
+                        "index.html",
+                        "index",
+                        title,
+                        &[crumb("Releases", None)],
+                        ctx,
+                    )
+                }
+                Job::Keys => {
+                    let mut ctx = Context::new();
+                    ctx.insert("signers", &signers);
+                    ctx.insert_value("trust", trust_value.clone());
+                    let crumbs = [
+                        crumb("Releases", Some("index.html".into())),
+                        crumb("Keys and policy", None),
+                    ];
+                    renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
+                }
+                Job::Release(i) => {
+                    let r = &releases[i];
+                    let mut ctx = Context::new();
+                    ctx.insert("release", &r.view);
+                    ctx.insert_value("trust", trust_value.clone());
+                    let mut crumbs = release_crumbs(&r.view.summary);
+                    if let Some(c) = crumbs.last_mut() {
+                        c.href = None;
+                    }
+                    let t = format!("{} {}", r.view.summary.name, r.view.summary.version);
+                    renderer.page(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
+                }
+                Job::Components(i) => {
+                    let r = &releases[i];
+                    let mut ctx = Context::new();
+                    ctx.insert_value("release", r.summary_value.clone());
+                    ctx.insert("sboms", &r.view.sboms);
+                    let mut crumbs = release_crumbs(&r.view.summary);
+                    crumbs.push(crumb("components", None));
+                    let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
+                    renderer.page(
+                        &r.view.summary.components_href,
+                        "components.html",
+                        "components",
+                        &t,
+                        &crumbs,
+                        ctx,
+                    )
+                }
+                Job::Dir(i, d) => {
+                    let r = &releases[i];
+                    let node = &r.dirs[d];
+                    let files = &r.bundle.manifest.source.files;
+                    let mut entries = Vec::with_capacity(node.subdirs.len() + node.files.len());
+                    for &s in &node.subdirs {
+                        let sd = &r.dirs[s];
+                        entries.push(DirEntryView {
+                            name: clean(&sd.name),
+                            kind: "dir",
+                            size: sd.total_size,
+                            digest: None,
+                            target: None,
+                            commit: None,
+                            files: Some(sd.file_count),
+                            href: Some(sd.href.clone()),
+                        });
+                    }
+                    for &f in &node.files {
+                        let e = &files[f];
+                        entries.push(DirEntryView {
+                            name: clean(e.path.file_name()),
+                            kind: entry_kind(e),
+                            size: e.size,
+                            digest: e.digest.map(|d| d.to_string()),
+                            target: e.target.as_deref().map(clean),
+                            commit: e.commit.clone(),
+                            files: None,
+                            href: r
+                                .source
+                                .as_ref()
+                                .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
+                        });
+                    }
+                    let view = DirView {
+                        path: clean(&node.path),
+                        name: clean(&node.name),
+                        file_count: node.file_count,
+                        total_size: node.total_size,
+                        entries,
+                    };
+                    let mut ctx = Context::new();
+                    ctx.insert_value("release", r.summary_value.clone());
+                    ctx.insert("dir", &view);
+                    let crumbs = dir_crumbs(r, node, true);
+                    let t = if node.path.is_empty() {
+                        format!("Source of {} {}", r.view.summary.name, r.view.summary.version)
+                    } else {
+                        format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
+                    };
+                    renderer.page(&node.href, "section.html", "section", &t, &crumbs, ctx)
+                }
+                Job::File(i, f) => {
+                    let r = &releases[i];
+                    let e = &r.bundle.manifest.source.files[f];
+                    let Some(tree) = r.source.as_ref() else { return Ok(()) };
+                    let content = source::inspect(tree, e, buf);
+                    let parent = e.path.parent();
+                    let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
+                    let dir_href = dnode
+                        .map(|d| d.href.clone())
+                        .unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
+                    let view = FileView {
+                        path: clean(e.path.as_str()),
+                        name: clean(e.path.file_name()),
+                        kind: entry_kind(e),
+                        size: e.size,
+                        digest: e.digest.map(|d| d.to_string()),
+                        target: e.target.as_deref().map(clean),
+                        commit: e.commit.clone(),
+                        dir_href,
+                        content,
+                    };
+                    let mut ctx = Context::new();
+                    ctx.insert_value("release", r.summary_value.clone());
+                    ctx.insert("file", &view);
+                    let mut crumbs = match dnode {
+                        Some(d) => dir_crumbs(r, d, false),
+                        None => release_crumbs(&r.view.summary),
+                    };
+                    crumbs.push(crumb(&view.name, None));
+                    let t = format!("{} — {} {}", view.path, r.view.summary.name, r.view.summary.version);
+                    let page = match dnode {
+                        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path.file_name()),
+                        None => layout::file_page(&r.rdir, e.path.as_str()),
+                    };
+                    renderer.page(&page, "page.html", "page", &t, &crumbs, ctx)
+                }
+            }
+        },
+    )?;
+    let pages = jobs.len();
+    files += pages;
+    bytes += renderer.bytes.load(Ordering::Relaxed);
+
+    // Into place.
+    let tmp_path = tmp.keep();
+    if let Err(e) = swap_into_place(&tmp_path, &opts.output, &parent) {
+        let _ = std::fs::remove_dir_all(&tmp_path);
+        return Err(e);
+    }
+    Ok(Summary {
+        releases: releases.len(),
+        pages,
+        files,
+        bytes,
+    })
+}
+
+/// Refuses an output folder that exists and is neither empty nor a vouch site.
+fn check_output(output: &Path) -> Result<(), SiteError> {
+    match std::fs::symlink_metadata(output) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(SiteError::Read {
+            path: output.to_path_buf(),
+            source,
+        }),
+        Ok(m) if !m.is_dir() => Err(SiteError::Output {
+            path: output.to_path_buf(),
+            detail: "it is not a directory".into(),
+        }),
+        Ok(_) => {
+            let empty = std::fs::read_dir(output)
+                .map_err(|source| SiteError::Read {
+                    path: output.to_path_buf(),
+                    source,
+                })?
+                .next()
+                .is_none();
+            if empty || output.join(MARKER).is_file() {
+                Ok(())
+            } else {
+                Err(SiteError::Output {
+                    path: output.to_path_buf(),
+                    detail: format!("it is not empty and not a vouch site (no {MARKER} file); choose another -o"),
+                })
+            }
+        }
+    }
+}
+
+/// Removes a directory tree, files in parallel.
+fn remove_all(p: &Path) -> std::io::Result<()> {
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(p)?.collect::<Result<_, _>>()?;
+    entries.par_iter().try_for_each(|e| {
+        if e.file_type()?.is_dir() {
+            remove_all(&e.path())
+        } else {
+            std::fs::remove_file(e.path())
+        }
+    })?;
+    std::fs::remove_dir(p)
+}
+
+fn swap_into_place(tmp: &Path, output: &Path, parent: &Path) -> Result<(), SiteError> {
+    check_output(output)?;
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SiteError::Write { path, source }
+    };
+    if output.exists() {
+        let old = tempfile::Builder::new()
+            .prefix(".vouch-site-old-")
+            .tempdir_in(parent)
+            .map_err(werr(parent))?
+            .keep();
+        std::fs::remove_dir(&old).map_err(werr(&old))?;
+        std::fs::rename(output, &old).map_err(werr(output))?;
+        if let Err(source) = std::fs::rename(tmp, output) {
+            let _ = std::fs::rename(&old, output);
+            return Err(SiteError::Write {
+                path: output.to_path_buf(),
+                source,
+            });
+        }
+        let _ = remove_all(&old);
+    } else {
+        std::fs::rename(tmp, output).map_err(werr(output))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(output, std::fs::Permissions::from_mode(0o755));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
+    use crate::{Bundle, Options, SignatureCheck, Verdict};
+    use std::collections::BTreeMap;
+    use vouch_manifests::manifest::Manifest;
+    use vouch_manifests::{Project, Source};
+
+    /// Stands in for the signing crate: says what a real check would.
+    struct Checker;
+    impl SignatureCheck for Checker {
+        fn check(&self, bundle: &Bundle) -> Verdict {
+            let mut signatures = BTreeMap::new();
+            for path in bundle.members.keys().filter(|p| p.starts_with("signatures/")) {
+                let state = if path.contains("AAAA") {
+                    Validity::Valid
+                } else {
+                    Validity::Untrusted
+                };
+                signatures.insert(
+                    path.clone(),
+                    SignatureStatus {
+                        state,
+                        reason: format!("checked {path}"),
+                        key_name: Some("acme-release".into()),
+                        roles: vec!["release".into()],
+                    },
+                );
+            }
+            Verdict {
+                signatures,
+                policy: PolicySummary {
+                    held: true,
+                    summary: "release: 1 of 1 required keys".into(),
+                    roles: vec![RoleCount {
+                        role: "release".into(),
+                        threshold: 1,
+                        found: 1,
+                    }],
+                },
+            }
+        }
+    }
+
+    #[test]
+    fn verdicts_and_policy_reach_the_pages() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bdir = tmp.path().join("bundles/app-1.0.0");
+        std::fs::create_dir_all(bdir.join("signatures")).unwrap();
+        let m = Manifest {
+            schema: vouch_manifests::manifest::SCHEMA.into(),
+            project: Project {
+                name: "app".into(),
+                version: "1.0.0".into(),
+            },
+            created: None,
+            source: Source {
+                vcs: None,
+                merkle_root: vouch_manifests::merkle::root_of_entries(&[]),
+                count: 0,
+                files: vec![],
+            },
+            build: None,
+            artifacts: None,
+            sboms: None,
+        };
+        m.write(&bdir.join("manifest.json")).unwrap();
+        std::fs::write(
+            bdir.join("signatures/AAAAAAAAAAAAAAAA.minisig"),
+            "untrusted comment: x\n",
+        )
+        .unwrap();
+        std::fs::write(
+            bdir.join("signatures/BBBBBBBBBBBBBBBB.minisig"),
+            "untrusted comment: y\n",
+        )
+        .unwrap();
+        let trust = TrustView {
+            file_name: "trust.toml".into(),
+            sha256: vouch_manifests::Digest::of(b"policy").to_string(),
+            keys: vec![KeyView {
+                name: "acme-release".into(),
+                key_id: "AAAAAAAAAAAAAAAA".into(),
+                public: "RWQ...".into(),
+                roles: vec!["release".into()],
+                not_before: None,
+                not_after: None,
+                revoked: None,
+                compromised: false,
+            }],
+            roles: vec![RoleView {
+                name: "release".into(),
+                threshold: 1,
+            }],
+        };
+        let out = tmp.path().join("site");
+        let opts = Options {
+            bundles: tmp.path().join("bundles"),
+            output: out.clone(),
+            sources: vec![],
+            templates: None,
+            title: "t".into(),
+            trust: Some(trust),
+            checker: Some(&Checker),
+        };
+        crate::build(&opts).unwrap();
+        let release = std::fs::read_to_string(out.join("r/app/1.0.0/index.html")).unwrap();
+        assert!(
+            release.contains(
+                "status-valid\">valid</span> <span class=\"reason\">checked signatures/AAAAAAAAAAAAAAAA.minisig"
+            ),
+            "{release}"
+        );
+        assert!(release.contains("status-untrusted\">untrusted"));
+        assert!(release.contains("release: 1 of 1 required keys"));
+        assert!(!release.contains("not checked"));
+        let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(index.contains("policy holds") && index.contains("(1 valid)"), "{index}");
+        let keys = std::fs::read_to_string(out.join("keys.html")).unwrap();
+        assert!(
+            keys.contains("trust.toml")
+                && keys.contains("acme-release")
+                && keys.contains(&vouch_manifests::Digest::of(b"policy").hex())
+        );
+
+        // Without a checker, nothing claims a status.
+        let out2 = tmp.path().join("site2");
+        crate::build(&Options {
+            output: out2.clone(),
+            trust: None,
+            checker: None,
+            ..opts
+        })
+        .unwrap();
+        let release = std::fs::read_to_string(out2.join("r/app/1.0.0/index.html")).unwrap();
+        assert!(
+            release.contains("not checked")
+                && !release.contains("status-valid")
+                && !release.contains("status-untrusted")
+        );
+    }
+}

@@ -1,0 +1,495 @@
+//! Source files for the file pages (`--source NAME@VERSION=DIR`): each file
+//! is read from DIR (never through a symlink), hashed and compared with the
+//! manifest; text files up to [`MAX_RENDERED`] whose digest matches are
+//! rendered as escaped, line-numbered HTML.
+
+use serde::Serialize;
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::PathBuf;
+use vouch_manifests::{Digest, Entry, EntryKind};
+
+/// Files larger than this are "not rendered" (their digest is still checked).
+pub const MAX_RENDERED: u64 = 1 << 20;
+
+/// The reviewer's copy of one release's source tree.
+#[derive(Debug)]
+pub struct SourceTree {
+    pub root: PathBuf,
+    /// Directories of the manifest that are not real directories in `root`
+    /// (missing, symlinks, files).
+    pub bad_dirs: HashSet<String>,
+}
+
+impl SourceTree {
+    /// Checks once which of `dirs` (paths relative to `root`) are real
+    /// directories.
+    pub fn new(root: PathBuf, dirs: &[&str]) -> SourceTree {
+        let bad_dirs = dirs
+            .iter()
+            .filter(|d| !d.is_empty())
+            .filter(|d| !std::fs::symlink_metadata(root.join(d)).is_ok_and(|m| m.is_dir()))
+            .map(|d| d.to_string())
+            .collect();
+        SourceTree { root, bad_dirs }
+    }
+}
+
+/// What the file page shows about the file's content.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Content {
+    /// `rendered`, `empty`, `binary`, `large`, `mismatch`, `missing`,
+    /// `symlink` or `submodule`.
+    pub state: &'static str,
+    /// Whether the copy in the source directory matches the manifest
+    /// (`None` when it could not be compared).
+    pub matches: Option<bool>,
+    /// The digest of the copy in the source directory, when read.
+    pub actual_digest: Option<String>,
+    /// Why the file could not be compared (missing, a symlink on disk...).
+    pub detail: Option<String>,
+    /// A symlink's target as found on disk.
+    pub actual_target: Option<String>,
+    /// Number of lines rendered.
+    pub lines: usize,
+    /// Escaped, line-numbered HTML of the text (`<pre class="code">`).
+    pub code_html: String,
+}
+
+fn missing(detail: impl Into<String>) -> Content {
+    Content {
+        state: "missing",
+        detail: Some(detail.into()),
+        ..Default::default()
+    }
+}
+
+/// Reads and checks one manifest entry in the source tree.
+pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
+    let parent = entry.path.parent();
+    if !parent.is_empty() {
+        let mut p = parent;
+        loop {
+            if tree.bad_dirs.contains(p) {
+                return missing(format!(
+                    "{p} is not a directory in the source directory (missing or a symlink)"
+                ));
+            }
+            match p.rsplit_once('/') {
+                Some((up, _)) => p = up,
+                None => break,
+            }
+        }
+    }
+    let path = tree.root.join(entry.path.to_path());
+    match entry.kind {
+        EntryKind::Submodule => {
+            return Content {
+                state: "submodule",
+                ..Default::default()
+            };
+        }
+        EntryKind::Symlink => {
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+                Err(e) => return missing(format!("cannot read it: {e}")),
+            };
+            if !meta.file_type().is_symlink() {
+                return missing("not a symlink in the source directory");
+            }
+            let target = std::fs::read_link(&path)
+                .ok()
+                .and_then(|t| t.to_str().map(str::to_string));
+            let matches = target.as_deref() == entry.target.as_deref();
+            return Content {
+                state: "symlink",
+                matches: Some(matches),
+                actual_target: target,
+                ..Default::default()
+            };
+        }
+        EntryKind::File | EntryKind::Exec => {}
+    }
+    let Some(want) = entry.digest else {
+        return missing("the manifest has no digest for it");
+    };
+    // Never open anything but a regular file (a device's driver would run).
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) if m.file_type().is_symlink() => return missing("a symlink in the source directory, not a file"),
+        Ok(_) => return missing("not a regular file in the source directory"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+        Err(e) => return missing(format!("cannot read it: {e}")),
+    }
+    // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
+    // FIFO (O_NONBLOCK); the kind is then checked on the open file.
+    let mut f = match open_nofollow(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return missing("a symlink in the source directory, not a file");
+        }
+        Err(e) => return missing(format!("cannot open it: {e}")),
+    };
+    let meta = match f.metadata() {
+        Ok(m) => m,
+        Err(e) => return missing(format!("cannot read it: {e}")),
+    };
+    if !meta.is_file() {
+        return missing("not a regular file in the source directory");
+    }
+    if meta.len() > MAX_RENDERED || entry.size > MAX_RENDERED {
+        return match vouch_manifests::digest::hash_reader(f, buf) {
+            Ok((d, _)) => Content {
+                state: if d == want { "large" } else { "mismatch" },
+                matches: Some(d == want),
+                actual_digest: Some(d.to_string()),
+                ..Default::default()
+            },
+            Err(e) => missing(format!("cannot read it: {e}")),
+        };
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    if let Err(e) = (&mut f).take(MAX_RENDERED + 1).read_to_end(&mut bytes) {
+        return missing(format!("cannot read it: {e}"));
+    }
+    let d = Digest::of(&bytes);
+    let mut c = Content {
+        matches: Some(d == want),
+        actual_digest: Some(d.to_string()),
+        ..Default::default()
+    };
+    if d != want {
+        c.state = "mismatch";
+        return c;
+    }
+    if bytes.is_empty() {
+        c.state = "empty";
+        return c;
+    }
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) if memchr::memchr(0, &bytes).is_none() => t,
+        _ => {
+            c.state = "binary";
+            return c;
+        }
+    };
+    let (html, lines) = code_html(text);
+    c.state = "rendered";
+    c.code_html = html;
+    c.lines = lines;
+    c
+}
+
+#[cfg(unix)]
+fn open_nofollow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nofollow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(std::io::Error::other("a symlink"));
+    }
+    std::fs::File::open(path)
+}
+
+/// Bytes that need a look when escaping text: `&`, `<`, `>`, `\n`, C0
+/// controls other than tab, FF and CR, DEL, and the UTF-8 lead bytes of the
+/// characters HTML forbids (C1 controls: 0xC2; noncharacters: 0xEF, 0xF0-0xF4).
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = !matches!(b as u8, b'\t' | b'\x0c' | b'\r');
+        b += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xef] = true;
+    let mut l = 0xf0;
+    while l <= 0xf4 {
+        t[l] = true;
+        l += 1;
+    }
+    t
+};
+
+/// Escapes `text` and numbers its lines:
+/// `<pre class="code"><code><span id="L1">…</span>\n…</code></pre>`.
+/// Characters HTML forbids (C0 controls but tab, LF, FF and CR; DEL; C1
+/// controls; noncharacters) are shown as visible symbols.
+pub fn code_html(text: &str) -> (String, usize) {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let mut out = String::with_capacity(body.len() + body.len() / 4 + 64);
+    out.push_str("<pre class=\"code\"><code><span id=\"L1\">");
+    let mut num = itoa_buf();
+    let n = escape_into(body, &mut out, |out, line| {
+        out.push_str("</span>\n<span id=\"L");
+        out.push_str(num.format(line));
+        out.push_str("\">");
+    });
+    out.push_str("</span>\n</code></pre>");
+    (out, n)
+}
+
+/// Escapes `s` into `out`; each `\n` calls `newline(out, next_line_number)`.
+/// Returns the number of lines.
+fn escape_into(s: &str, out: &mut String, mut newline: impl FnMut(&mut String, usize)) -> usize {
+    let bytes = s.as_bytes();
+    let mut lines = 1usize;
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip eight plain ASCII bytes at a time: none below 0x20, none
+        // 0x7f or above, none of `&`, `<`, `>`.
+        while i + 8 <= bytes.len() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[i..i + 8]);
+            let m = look_mask(u64::from_le_bytes(w));
+            if m != 0 {
+                // The lowest flagged byte is always a real match.
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        let b = bytes[i];
+        if !SPECIAL[b as usize] {
+            i += 1;
+            continue;
+        }
+        let rep: &str = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\n' => {
+                out.push_str(&s[start..i]);
+                lines += 1;
+                newline(out, lines);
+                i += 1;
+                start = i;
+                continue;
+            }
+            _ => {
+                let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+                let len = c.len_utf8();
+                if forbidden(c) {
+                    out.push_str(&s[start..i]);
+                    out.push_str("<span class=\"ctl\">");
+                    let u = c as u32;
+                    if u < 0x20 {
+                        out.push(char::from_u32(0x2400 + u).unwrap_or('\u{fffd}'));
+                    } else if u == 0x7f {
+                        out.push('\u{2421}');
+                    } else {
+                        out.push_str(&format!("\\u{{{u:04X}}}"));
+                    }
+                    out.push_str("</span>");
+                    start = i + len;
+                }
+                i += len;
+                continue;
+            }
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(rep);
+        i += 1;
+        start = i;
+    }
+    out.push_str(&s[start..]);
+    lines
+}
+
+/// The top bit of each byte of `x` (little-endian) that is below 0x20,
+/// 0x7f or above, `&`, `<` or `>`. Bytes above the lowest flagged one may be
+/// flagged wrongly (borrows); the lowest one is always right, and zero means
+/// none.
+#[inline]
+fn look_mask(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let below_20 = x.wrapping_sub(LO * 0x20) & !x & HI;
+    let high = (x | x.wrapping_add(LO)) & HI; // >= 0x80, or 0x7f (+1 sets the top bit)
+    below_20 | high | zero(x ^ (LO * b'&' as u64)) | zero(x ^ (LO * b'<' as u64)) | zero(x ^ (LO * b'>' as u64))
+}
+
+struct Num([u8; 20]);
+fn itoa_buf() -> Num {
+    Num([0; 20])
+}
+impl Num {
+    fn format(&mut self, mut n: usize) -> &str {
+        let mut i = self.0.len();
+        loop {
+            i -= 1;
+            self.0[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        std::str::from_utf8(&self.0[i..]).unwrap_or("0")
+    }
+}
+
+/// Whether HTML forbids this character in a document.
+fn forbidden(c: char) -> bool {
+    let u = c as u32;
+    (u < 0x20 && !matches!(c, '\t' | '\n' | '\x0c' | '\r'))
+        || (0x7f..=0x9f).contains(&u)
+        || (0xfdd0..=0xfdef).contains(&u)
+        || (u & 0xfffe) == 0xfffe
+}
+
+/// Escapes text for an HTML text node (`&`, `<`, `>`), showing forbidden
+/// characters as symbols; newlines are kept.
+pub fn escape_text(s: &str, out: &mut String) {
+    escape_into(s, out, |out, _| out.push('\n'));
+}
+
+/// Tera's escape function for every `{{ }}` in the templates: `&`, `<`, `>`,
+/// `"` and `'` as entities, written in runs rather than byte by byte.
+pub fn escape_html(input: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let bytes = input.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#39;",
+            _ => continue,
+        };
+        w.write_all(&bytes[start..i])?;
+        w.write_all(rep)?;
+        start = i + 1;
+    }
+    w.write_all(&bytes[start..])
+}
+
+/// Replaces characters HTML forbids with U+FFFD, for untrusted strings put
+/// into the context (SBOM fields, comments, report values).
+pub fn clean(s: &str) -> String {
+    if s.chars().any(forbidden) {
+        s.chars().map(|c| if forbidden(c) { '\u{fffd}' } else { c }).collect()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_escaped_and_numbered() {
+        let (h, n) = code_html("a<b>&c\n\x1b[0m\u{85}\n");
+        assert_eq!(n, 2);
+        assert_eq!(
+            h,
+            "<pre class=\"code\"><code><span id=\"L1\">a&lt;b&gt;&amp;c</span>\n<span id=\"L2\"><span class=\"ctl\">\u{241b}</span>[0m<span class=\"ctl\">\\u{0085}</span></span>\n</code></pre>"
+        );
+        assert_eq!(clean("a\u{1}b"), "a\u{fffd}b");
+        assert_eq!(code_html("").1, 1);
+        assert_eq!(
+            code_html("x\u{fdd0}\u{1fffe}é").0,
+            "<pre class=\"code\"><code><span id=\"L1\">x<span class=\"ctl\">\\u{FDD0}</span><span class=\"ctl\">\\u{1FFFE}</span>é</span>\n</code></pre>"
+        );
+        for t in [
+            "plain text here ok",
+            "0123456789abcdefghij\tx",
+            "a&b",
+            "aaaaaaaaaaaa<bbbbbbbb",
+            "aaaaaaaaaa\x7fbbbbbbb",
+            "aaaaaaaaaaa\u{85}bbbbbbbbb",
+            "aaaaaaaaaa\u{1}bbbbbbbbb",
+        ] {
+            // The fast path and the byte-by-byte definition agree.
+            let mut slow = String::new();
+            for c in t.chars() {
+                match c {
+                    '&' => slow.push_str("&amp;"),
+                    '<' => slow.push_str("&lt;"),
+                    '>' => slow.push_str("&gt;"),
+                    '\u{7f}' => slow.push_str("<span class=\"ctl\">\u{2421}</span>"),
+                    '\u{1}' => slow.push_str("<span class=\"ctl\">\u{2401}</span>"),
+                    '\u{85}' => slow.push_str("<span class=\"ctl\">\\u{0085}</span>"),
+                    c => slow.push(c),
+                }
+            }
+            let mut fast = String::new();
+            escape_text(t, &mut fast);
+            assert_eq!(fast, slow, "{t:?}");
+        }
+        // Random strings: the word-at-a-time scan agrees with a char-by-char reference.
+        let alphabet = [
+            'a',
+            'Z',
+            ' ',
+            '&',
+            '<',
+            '>',
+            '\t',
+            '\r',
+            '\u{1}',
+            '\u{7f}',
+            '\u{85}',
+            'é',
+            '\u{fdd0}',
+            '\u{fffe}',
+            '\u{1fffe}',
+            '\u{10ffff}',
+            '\u{a0}',
+            '中',
+            '\u{ef}',
+        ];
+        let mut seed = 0x2545f4914f6cdd1du64;
+        for _ in 0..2000 {
+            let mut t = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                t.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let mut slow = String::new();
+            for c in t.chars() {
+                match c {
+                    '&' => slow.push_str("&amp;"),
+                    '<' => slow.push_str("&lt;"),
+                    '>' => slow.push_str("&gt;"),
+                    c if forbidden(c) && (c as u32) < 0x20 => slow.push_str(&format!(
+                        "<span class=\"ctl\">{}</span>",
+                        char::from_u32(0x2400 + c as u32).unwrap()
+                    )),
+                    '\u{7f}' => slow.push_str("<span class=\"ctl\">\u{2421}</span>"),
+                    c if forbidden(c) => slow.push_str(&format!("<span class=\"ctl\">\\u{{{:04X}}}</span>", c as u32)),
+                    c => slow.push(c),
+                }
+            }
+            let mut fast = String::new();
+            escape_text(&t, &mut fast);
+            assert_eq!(fast, slow, "{t:?}");
+        }
+        let mut v = Vec::new();
+        escape_html("<a href=\"x\">'&'</a>", &mut v).unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}

@@ -1,0 +1,642 @@
+//! `vouch site build`: the review site is valid HTML (Nu HTML Checker),
+//! every relative link resolves, hostile names are escaped on every page
+//! type, builds are deterministic, template overrides work, and bad input
+//! fails cleanly without leaving a partial site.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use vouch_tests::{Dir, TestCommand, peer_tool, repo_root};
+
+const SCRIPT: &str = "<script>alert(1)</script>.rs";
+const IMG: &str = "\"><img src=x onerror=alert(1)>";
+
+/// Writes a source tree and `vouch manifest create`s it into
+/// `<tmp>/bundles/<name>-<version>/manifest.json`.
+fn manifest(d: &Dir, src: &str, name: &str, version: &str) -> PathBuf {
+    let bundle = d.mkdir(format!("bundles/{name}-{version}"));
+    TestCommand::vouch([
+        "manifest",
+        "create",
+        d.join(src).to_str().unwrap(),
+        "--no-git",
+        "--name",
+        name,
+        "--version",
+        version,
+        "-o",
+        bundle.join("manifest.json").to_str().unwrap(),
+    ])
+    .env("SOURCE_DATE_EPOCH", "1767225600")
+    .run()
+    .ok();
+    bundle
+}
+
+/// A base64 encoder, for a structurally valid minisign signature file.
+fn b64(bytes: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for ch in bytes.chunks(3) {
+        let n = ch
+            .iter()
+            .enumerate()
+            .fold(0u32, |a, (i, &x)| a | (x as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            s.push(if i <= ch.len() {
+                T[(n >> (18 - 6 * i)) as usize & 63] as char
+            } else {
+                '='
+            });
+        }
+    }
+    s
+}
+
+/// The fixture: project `hello` 1.0.0 (directory, with sources, hostile
+/// names in files, artifacts, SBOM paths, build record and signatures) and
+/// 0.9.0 (a `.tar` archive); project `other` 2.0 (not SemVer).
+fn fixture(d: &Dir) {
+    d.write(
+        "src/main.rs",
+        "fn main() {\n    println!(\"<script>alert(1)</script>\");\n}\n",
+    );
+    d.write(format!("src/{SCRIPT}"), format!("// {IMG}\nfn x() {{}}\n"));
+    d.write(format!("src/{IMG}"), "<img src=x onerror=alert(1)>\n");
+    d.write(
+        "src/docs/guide.md",
+        "# Guide\n\nSee `main.rs`.\n\tTabbed \u{1b}[0m line\n",
+    );
+    d.write("src/docs/index", "a file named index\n");
+    d.write("src/docs/index.html/inner.txt", "a directory named index.html\n");
+    d.write("src/data/blob.bin", [0u8, 159, 146, 150, 1, 2, 3, 0, 255]);
+    d.write("src/data/big.txt", "x".repeat(1_100_000));
+    d.write("src/empty", "");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("main.rs", d.join("src/link")).unwrap();
+    let b = manifest(d, "src", "hello", "1.0.0");
+
+    // Add a build record, artifacts and SBOM references with hostile names
+    // (the sections `vouch release` fills).
+    let mpath = b.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+    let art = b"the artifact bytes";
+    let art_digest = format!("sha256:{}", sha256_hex(art));
+    d.write(format!("bundles/hello-1.0.0/artifacts/{IMG}"), art);
+    let sbom = serde_json::to_string(&serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": { "component": { "type": "application", "name": "hello", "version": "1.0.0" } },
+        "components": [
+            {
+                "type": "library", "bom-ref": "serde@1.0.200", "name": "serde", "version": "1.0.200",
+                "purl": "pkg:cargo/serde@1.0.200",
+                "licenses": [{ "expression": "MIT OR Apache-2.0" }],
+                "hashes": [{ "alg": "SHA-256", "content": "a".repeat(64) }]
+            },
+            { "type": "library", "bom-ref": "evil", "name": IMG, "version": SCRIPT, "description": SCRIPT,
+              "purl": format!("pkg:cargo/{}@1", "x") }
+        ]
+    }))
+    .unwrap();
+    let sbom_path = format!("sbom/{}.cdx.json", IMG);
+    d.write(format!("bundles/hello-1.0.0/{sbom_path}"), &sbom);
+    m["artifacts"] =
+        serde_json::json!([{ "path": format!("target/release/{IMG}"), "size": art.len(), "digest": art_digest }]);
+    m["sboms"] = serde_json::json!([{ "path": sbom_path, "format": "cyclonedx", "digest": format!("sha256:{}", sha256_hex(sbom.as_bytes())) }]);
+    m["build"] = serde_json::json!({
+        "command": ["cargo", "build", "--release", SCRIPT],
+        "workdir": ".",
+        "env": { "RUSTFLAGS": IMG },
+        "toolchain": { "rustc": "rustc 1.95.0 <script>alert(1)</script>" },
+        "host": "x86_64-unknown-linux-gnu",
+    });
+    std::fs::write(&mpath, serde_json::to_vec(&m).unwrap()).unwrap();
+
+    // Signatures: one well-formed, one whose file name and comment are hostile.
+    let mut blob = b"Ed".to_vec();
+    blob.extend_from_slice(&0x1122334455667788u64.to_le_bytes());
+    blob.extend_from_slice(&[7u8; 64]);
+    let sig = format!(
+        "untrusted comment: signature from minisign secret key\n{}\ntrusted comment: timestamp:1767225600\tfile:manifest.json\tvouch:v1\tproject:hello\tversion:1.0.0\tsha256:{}\n{}\n",
+        b64(&blob),
+        "0".repeat(64),
+        b64(&[9u8; 64])
+    );
+    d.write("bundles/hello-1.0.0/signatures/1122334455667788.minisig", &sig);
+    d.write(
+        format!("bundles/hello-1.0.0/signatures/{IMG}.minisig"),
+        format!("untrusted comment: {SCRIPT}\nnot base64 {IMG}\ntrusted comment: timestamp:1\tnote:{SCRIPT}\n!!\n"),
+    );
+    d.write(
+        "bundles/hello-1.0.0/reports/rebuild-1.json",
+        format!("{{\"rebuilder\":\"{}\",\"matches\":true}}", IMG.replace('"', "\\\"")),
+    );
+
+    // 0.9.0 as an archive.
+    manifest(d, "src", "hello", "0.9.0");
+    TestCommand::new("tar", ["cf", "hello-0.9.0.tar", "hello-0.9.0"])
+        .current_dir(d.join("bundles"))
+        .run()
+        .ok();
+    std::fs::remove_dir_all(d.join("bundles/hello-0.9.0")).unwrap();
+
+    // Another project whose version is not SemVer.
+    d.write("other/README", "other\n");
+    manifest(d, "other", "other", "2.0");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    // The digest the manifests crate computes (a real SHA-256).
+    vouch_manifests::Digest::of(bytes).hex()
+}
+
+fn build(d: &Dir, out: &str, extra: &[&str]) -> vouch_tests::Run {
+    let mut args: Vec<String> = vec![
+        "site".into(),
+        "build".into(),
+        d.join("bundles").to_str().unwrap().into(),
+        "-o".into(),
+        d.join(out).to_str().unwrap().into(),
+    ];
+    args.push("--source".into());
+    args.push(format!("hello@1.0.0={}", d.join("src").display()));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    TestCommand::vouch(args).run()
+}
+
+/// Every file of a tree, by relative path.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_str().unwrap().replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn pages(site: &Path) -> BTreeMap<String, String> {
+    tree(site)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+        .map(|(p, b)| (p, String::from_utf8(b).unwrap()))
+        .collect()
+}
+
+fn unescape_attr(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Attribute values of `name="..."` in `html`.
+fn attrs<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
+    let pat = format!(" {name}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&pat) {
+        rest = &rest[i + pat.len()..];
+        let end = rest.find('"').unwrap();
+        out.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn vnu_jar() -> PathBuf {
+    let node = std::env::var_os("VOUCH_TEST_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/test-node"));
+    let jar = node.join("node_modules/vnu-jar/build/dist/vnu.jar");
+    assert!(
+        jar.is_file(),
+        "the Nu HTML Checker is not installed at {}: run `bash scripts/test.sh`, which installs it",
+        jar.display()
+    );
+    jar
+}
+
+#[test]
+fn fixture_site_is_valid_html_and_every_link_resolves() {
+    let d = Dir::new();
+    fixture(&d);
+    build(&d, "site", &[]).ok().says("pages").says("index.html");
+    let site = d.join("site");
+    let pages = pages(&site);
+
+    // The pages a reviewer needs exist.
+    for p in [
+        "index.html",
+        "keys.html",
+        "r/hello/1.0.0/index.html",
+        "r/hello/1.0.0/components.html",
+        "r/hello/1.0.0/tree/index.html",
+        "r/hello/1.0.0/tree/docs/index.html",
+        "r/hello/1.0.0/file/main.rs.html",
+        "r/hello/1.0.0/file/docs/index.html",
+        "r/hello/1.0.0/file/docs/index~2Ehtml/inner.txt.html",
+        "r/hello/0.9.0/index.html",
+        "r/other/2.0/index.html",
+    ] {
+        assert!(
+            pages.contains_key(p),
+            "missing page {p}; pages: {:?}",
+            pages.keys().collect::<Vec<_>>()
+        );
+    }
+    // No file pages without --source.
+    assert!(!pages.keys().any(|p| p.starts_with("r/hello/0.9.0/file/")));
+
+    // The Nu HTML Checker: no errors on any page (and the style sheet).
+    let java = peer_tool("java");
+    let jar = vnu_jar();
+    let mut args: Vec<String> = vec![
+        "-jar".into(),
+        jar.to_str().unwrap().into(),
+        "--errors-only".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pages.keys().map(|p| site.join(p).to_str().unwrap().to_string()));
+    let run = TestCommand::new(&java, &args).run();
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stderr).unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", run.stderr));
+    let errors: Vec<_> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["type"] != "info")
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "vnu found errors:\n{}",
+        serde_json::to_string_pretty(&errors).unwrap()
+    );
+    assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
+    let css = TestCommand::new(
+        &java,
+        [
+            "-jar",
+            jar.to_str().unwrap(),
+            "--errors-only",
+            "--css",
+            site.join("static/style.css").to_str().unwrap(),
+        ],
+    )
+    .run();
+    assert_eq!(css.code, 0, "vnu on style.css: {}", css.stderr);
+
+    // Every link is relative and resolves to a file (and its #fragment to an id).
+    let mut checked = 0;
+    for (page, html) in &pages {
+        let dir = Path::new(page).parent().unwrap_or(Path::new(""));
+        let mut links: Vec<&str> = attrs(html, "href");
+        links.extend(attrs(html, "src"));
+        for raw in links {
+            let link = unescape_attr(raw);
+            assert!(
+                !link.contains("://") && !link.starts_with("//") && !link.starts_with('/'),
+                "{page}: link {link:?} is not relative"
+            );
+            let (path, frag) = match link.split_once('#') {
+                Some((p, f)) => (p.to_string(), Some(f.to_string())),
+                None => (link.clone(), None),
+            };
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                let joined = site.join(dir).join(percent_decode(&path));
+                let canon = joined
+                    .canonicalize()
+                    .unwrap_or_else(|_| panic!("{page}: link {link:?} does not resolve ({})", joined.display()));
+                assert!(
+                    canon.starts_with(site.canonicalize().unwrap()),
+                    "{page}: link {link:?} leaves the site"
+                );
+                assert!(canon.is_file(), "{page}: link {link:?} is not a file");
+                canon
+                    .strip_prefix(site.canonicalize().unwrap())
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string()
+            };
+            if let Some(f) = frag {
+                let body = pages
+                    .get(&target)
+                    .unwrap_or_else(|| panic!("{page}: {link:?} has a fragment but is not a page"));
+                assert!(
+                    body.contains(&format!("id=\"{}\"", raw.split_once('#').unwrap().1)),
+                    "{page}: {link:?}: no id {f:?} in {target}"
+                );
+            }
+            checked += 1;
+        }
+        // Nothing loads from elsewhere, and scripts (if any) are classic.
+        assert!(!html.contains("type=\"module\""), "{page}: module script");
+        assert!(!html.contains("fetch("), "{page}: fetch");
+    }
+    assert!(checked > 100, "only {checked} links checked");
+    let css = String::from_utf8(std::fs::read(site.join("static/style.css")).unwrap()).unwrap();
+    assert!(
+        !css.contains("url(") && !css.contains("@import"),
+        "style.css loads something"
+    );
+
+    // Content checks: the file page shows numbered, escaped source; the
+    // not-rendered states say why.
+    let main = &pages["r/hello/1.0.0/file/main.rs.html"];
+    assert!(
+        main.contains("<span id=\"L2\">    println!(\"&lt;script&gt;alert(1)&lt;/script&gt;\");</span>"),
+        "{main}"
+    );
+    assert!(main.contains("matches the manifest"));
+    assert!(pages["r/hello/1.0.0/file/data/blob.bin.html"].contains("Not rendered: binary file"));
+    assert!(pages["r/hello/1.0.0/file/data/big.txt.html"].contains("Not rendered: larger than 1 MiB"));
+    assert!(pages["r/hello/1.0.0/file/docs/guide.md.html"].contains("<span class=\"ctl\">\u{241b}</span>"));
+    assert!(pages["r/hello/1.0.0/file/link.html"].contains("A symbolic link to <code>main.rs</code>"));
+    // The index orders releases newest first and says how.
+    let index = &pages["index.html"];
+    let (a, b) = (index.find(">1.0.0</a>").unwrap(), index.find(">0.9.0</a>").unwrap());
+    assert!(a < b, "1.0.0 must come before 0.9.0");
+    assert!(index.contains("by creation time"), "project other is not SemVer");
+    // Signatures are listed, never given a status nobody checked.
+    let release = &pages["r/hello/1.0.0/index.html"];
+    assert!(release.contains("1122334455667788") && release.contains("not checked"));
+    assert!(!release.contains("status-valid\">valid"));
+    assert!(release.contains("vouch verify hello-1.0.0 --trust trust.toml --artifact"));
+    assert!(release.contains("sha256sum"));
+    assert!(release.contains("rebuild-1.json"));
+    // The components page renders the SBOM's components as a table.
+    let comps = &pages["r/hello/1.0.0/components.html"];
+    assert!(
+        comps.contains("<th scope=\"row\">serde</th>")
+            && comps.contains("MIT OR Apache-2.0")
+            && comps.contains("pkg:cargo/serde@1.0.200"),
+        "{comps}"
+    );
+    assert!(comps.contains("2 components"), "{comps}");
+}
+
+#[test]
+fn hostile_names_are_escaped_on_every_page_type() {
+    let d = Dir::new();
+    fixture(&d);
+    build(&d, "site", &[]).ok();
+    let pages = pages(&d.join("site"));
+    for (page, html) in &pages {
+        for raw in ["<script>alert", "<img src=x", "<script", "onerror=alert(1)>"] {
+            assert!(!html.contains(raw), "{page} contains raw {raw:?}");
+        }
+    }
+    // The hostile strings did reach every page type, escaped.
+    let script = "&lt;script&gt;alert(1)&lt;";
+    let img = "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;";
+    let kinds: [(&str, &[&str]); 6] = [
+        ("index.html", &[img]),
+        ("keys.html", &[img]),
+        ("r/hello/1.0.0/index.html", &[script, img]),
+        ("r/hello/1.0.0/components.html", &[img, script]),
+        ("r/hello/1.0.0/tree/index.html", &[script, img]),
+        (
+            "r/hello/1.0.0/file/~22~3E~3Cimg~20src~3Dx~20onerror~3Dalert~281~29~3E.html",
+            &[img],
+        ),
+    ];
+    for (page, needles) in kinds {
+        let html = pages.get(page).unwrap_or_else(|| panic!("no page {page}"));
+        for n in needles {
+            assert!(html.contains(n), "{page} does not show {n:?}");
+        }
+    }
+    let dir_page = pages
+        .iter()
+        .find(|(p, _)| p.starts_with("r/hello/1.0.0/tree/~3Cscript~3Ealert~281~29~3C/"))
+        .expect("the directory page of <script>alert(1)<");
+    assert!(dir_page.1.contains("script&gt;.rs"));
+}
+
+#[test]
+fn same_bundles_give_the_same_bytes() {
+    let d = Dir::new();
+    fixture(&d);
+    build(&d, "one", &[]).ok();
+    build(&d, "two", &[]).ok();
+    let (a, b) = (tree(&d.join("one")), tree(&d.join("two")));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(v == &b[k], "{k} differs between two builds");
+    }
+    // Rebuilding over an existing site replaces it whole.
+    d.write("one/r/hello/1.0.0/stale.html", "old");
+    build(&d, "one", &[]).ok();
+    assert!(!d.join("one/r/hello/1.0.0/stale.html").exists());
+    assert_eq!(tree(&d.join("one")), b);
+}
+
+#[test]
+fn a_template_override_takes_effect() {
+    let d = Dir::new();
+    fixture(&d);
+    d.write(
+        "theme/page.html",
+        "{% extends \"base.html\" %}{% block main %}<p id=\"custom\">CUSTOM {{ file.path }}</p>{{ file.content.code_html | safe }}{% endblock main %}",
+    );
+    d.write(
+        "theme/partials/breadcrumbs.html",
+        "<nav aria-label=\"Breadcrumb\"><p>CRUMBS</p></nav>",
+    );
+    d.write("theme/static/style.css", "body { color: black; }\n");
+    build(&d, "site", &["--templates", d.join("theme").to_str().unwrap()]).ok();
+    let pages = pages(&d.join("site"));
+    let main = &pages["r/hello/1.0.0/file/main.rs.html"];
+    assert!(main.contains("<p id=\"custom\">CUSTOM main.rs</p>"), "{main}");
+    assert!(main.contains("CRUMBS"));
+    assert!(pages["index.html"].contains("CRUMBS"), "partials override everywhere");
+    assert!(
+        pages["r/hello/1.0.0/index.html"].contains("Build record"),
+        "other templates stay built-in"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("site/static/style.css")).unwrap(),
+        "body { color: black; }\n"
+    );
+
+    // A broken override is a clear error naming the template.
+    d.write(
+        "bad/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ file.path | nosuchfilter }}{% endblock main %}",
+    );
+    build(&d, "site2", &["--templates", d.join("bad").to_str().unwrap()])
+        .code(2)
+        .says("nosuchfilter");
+    assert!(!d.join("site2").exists());
+}
+
+#[test]
+fn a_source_file_that_differs_from_the_manifest_is_flagged() {
+    let d = Dir::new();
+    fixture(&d);
+    d.write("src/main.rs", "fn main() { evil() }\n");
+    build(&d, "site", &[]).ok();
+    let html = std::fs::read_to_string(d.join("site/r/hello/1.0.0/file/main.rs.html")).unwrap();
+    assert!(html.contains("does not match the manifest"), "{html}");
+    assert!(
+        html.contains(&sha256_hex(b"fn main() { evil() }\n")),
+        "names the digest on disk"
+    );
+    assert!(
+        !html.contains("evil()"),
+        "the modified text is not shown as the release's"
+    );
+    std::fs::remove_file(d.join("src/empty")).unwrap();
+    build(&d, "site", &[]).ok();
+    let html = std::fs::read_to_string(d.join("site/r/hello/1.0.0/file/empty.html")).unwrap();
+    assert!(html.contains("not in the source directory"), "{html}");
+}
+
+#[test]
+fn bad_input_fails_cleanly_with_no_partial_site() {
+    let d = Dir::new();
+    // A missing bundles directory.
+    TestCommand::vouch([
+        "site",
+        "build",
+        d.join("nope").to_str().unwrap(),
+        "-o",
+        d.join("site").to_str().unwrap(),
+    ])
+    .run()
+    .code(2)
+    .says("nope");
+    assert!(!d.join("site").exists());
+
+    // A bundle with a malformed manifest: the error names it, exit 2, no site,
+    // and an existing site is left as it was.
+    fixture(&d);
+    build(&d, "site", &[]).ok();
+    let before = tree(&d.join("site"));
+    d.write(
+        "bundles/broken-1.0/manifest.json",
+        "{\"schema\": \"vouch.manifest/v1\", \"project\": ",
+    );
+    build(&d, "site", &[]).code(2).says("broken-1.0");
+    assert_eq!(tree(&d.join("site")), before, "a failed build leaves the old site");
+    build(&d, "fresh", &[]).code(2).says("broken-1.0");
+    assert!(!d.join("fresh").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".vouch-site"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
+    std::fs::remove_dir_all(d.join("bundles/broken-1.0")).unwrap();
+
+    // A bundle whose folder name and manifest disagree.
+    std::fs::rename(d.join("bundles/other-2.0"), d.join("bundles/other-3.0")).unwrap();
+    build(&d, "fresh", &[]).code(2).says("other-3.0").says("other-2.0");
+    std::fs::rename(d.join("bundles/other-3.0"), d.join("bundles/other-2.0")).unwrap();
+
+    // Archives with unsafe entries are refused, naming the archive and entry.
+    let py = peer_tool("python3");
+    for (name, script) in [
+        ("dotdot", "t.addfile(info('evil-1.0/../x'), io.BytesIO(b'x'))"),
+        (
+            "absolute",
+            "t.addfile(info('/evil-1.0/manifest.json'), io.BytesIO(b'x'))",
+        ),
+        (
+            "symlink",
+            "i = info('evil-1.0/manifest.json'); i.type = tarfile.SYMTYPE; i.linkname = '/etc/passwd'; t.addfile(i)",
+        ),
+        (
+            "device",
+            "i = info('evil-1.0/dev'); i.type = tarfile.CHRTYPE; t.addfile(i)",
+        ),
+        (
+            "duplicate",
+            "t.addfile(info('evil-1.0/a'), io.BytesIO(b'x')); t.addfile(info('evil-1.0/a'), io.BytesIO(b'x'))",
+        ),
+    ] {
+        let bundles = d.mkdir(format!("tars-{name}"));
+        let code = format!(
+            "import tarfile, io\ndef info(n):\n    i = tarfile.TarInfo(n); i.size = 1; return i\nt = tarfile.open('{}', 'w', format=tarfile.GNU_FORMAT)\n{script}\nt.close()\n",
+            bundles.join("evil-1.0.tar").display()
+        );
+        TestCommand::new(&py, ["-c", &code]).run().ok();
+        let out = d.join(format!("site-{name}"));
+        TestCommand::vouch(["site", "build", bundles.to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .run()
+            .code(2)
+            .says("evil-1.0.tar");
+        assert!(!out.exists(), "{name}: a site was written");
+    }
+
+    // A directory bundle holding a symlink is refused too.
+    #[cfg(unix)]
+    {
+        let bundles = d.mkdir("linked");
+        manifest(&d, "other", "other", "2.0");
+        std::fs::rename(d.join("bundles/other-2.0"), bundles.join("other-2.0")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", bundles.join("other-2.0/provenance.dsse.json")).unwrap();
+        let out = d.join("site-linked");
+        TestCommand::vouch(["site", "build", bundles.to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .run()
+            .code(2)
+            .says("provenance.dsse.json");
+        assert!(!out.exists());
+        manifest(&d, "other", "other", "2.0");
+    }
+
+    // An output folder that is not a vouch site is never replaced.
+    d.write("precious/notes.txt", "keep me");
+    build(&d, "precious", &[]).code(2).says("not a vouch site");
+    assert_eq!(
+        std::fs::read_to_string(d.join("precious/notes.txt")).unwrap(),
+        "keep me"
+    );
+
+    // --source for a release that is not there.
+    TestCommand::vouch([
+        "site",
+        "build",
+        d.join("bundles").to_str().unwrap(),
+        "-o",
+        d.join("x").to_str().unwrap(),
+        "--source",
+        &format!("nothere@1.0={}", d.join("src").display()),
+    ])
+    .run()
+    .code(2)
+    .says("nothere-1.0");
+}
