@@ -362,5 +362,8 @@ fn bad_input_is_named_with_exit_2() {
 #[test]
 fn demo_manifests_the_example_project() {
     let out = Dir::new();
-    TestCommand::vouch(["demo", "--out", out.path().to_str().unwrap()]).run().ok().says("src/main.rs");
+    let run = TestCommand::vouch(["demo", "--out", out.path().to_str().unwrap()]).run();
+    run.ok().says("src/main.rs").says("VERIFIED").says("REPRODUCED");
+    let index = run.stdout.lines().last().unwrap().to_string();
+    assert!(index.ends_with("site/index.html") && std::path::Path::new(&index).is_file(), "the demo ends with the site index: {index}");
 }

@@ -1,7 +1,8 @@
 //! `vouch demo`: the whole chain on the example project shipped in the
 //! repository, with a throwaway key: release (a real `cargo build`), show
 //! the bundle, verify it as a reviewer, rebuild it bit for bit from a copy
-//! of the source in another directory. Each step is the same command a
+//! of the source in another directory, and render the review site, whose
+//! `index.html` path it prints last. Each step is the same command a
 //! user would type, printed before it runs.
 
 use crate::exit::Status;
@@ -90,7 +91,14 @@ pub fn run(a: DemoArgs) -> Result<Status> {
     if verified != Status::Held || rebuilt != Status::Held {
         bail!("the demo's verification or rebuild did not hold (see above)");
     }
+    let site = out.join("site");
+    step(
+        "the review site, for reviewers to browse from file://",
+        &["site", "build", &s(&bundles), "-o", &s(&site), "--trust", &s(&policy), "--source", &format!("hello@0.1.0={}", s(&copy))],
+    )?;
     eprintln!("\nvouch demo: done; everything is under {}", out.display());
+    eprintln!("open the review site:");
+    println!("{}", site.join("index.html").display());
     Ok(Status::Held)
 }
 
