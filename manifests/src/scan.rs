@@ -139,7 +139,23 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan,
         Selection::Auto => git::open(root)?,
         Selection::Everything => None,
     };
-    let (mut candidates, vcs, commit_time) = match &repo {
+    thread_local! {
+        static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    let hash = |c: Candidate| -> Result<Option<Entry>, ScanError> {
+        BUF.with(|b| {
+            let mut b = b.borrow_mut();
+            if b.is_empty() {
+                b.resize(BUFFER_SIZE, 0);
+            }
+            let e = hash_candidate(root, &c, &mut b)?;
+            if let Some(e) = &e {
+                progress(e.size);
+            }
+            Ok(e)
+        })
+    };
+    let (hashed, vcs, commit_time) = match &repo {
         Some(repo) => {
             let co = git::describe(repo)?;
             if opts.tracked == Tracked::Head && opts.dirty == Dirty::Refuse && !co.dirty_paths.is_empty() {
@@ -168,33 +184,30 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan,
                 remote: co.remote,
                 dirty: !co.dirty_paths.is_empty(),
             };
-            (c, Some(vcs), Some(co.commit_time))
+            let hashed: Result<Vec<Option<Entry>>, ScanError> = c.into_par_iter().map(hash).collect();
+            (hashed?, Some(vcs), Some(co.commit_time))
         }
-        None => (walk(root, &excludes)?, None, None),
+        None => {
+            // The walk runs on its own thread and feeds the hashing workers
+            // as it goes, so hashing starts with the first file.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Candidate>(4096);
+            let globs = &excludes;
+            let (walked, hashed) = std::thread::scope(|s| {
+                // The sender moves into the walker: the channel closes when it ends.
+                let walker = s.spawn(move || walk(root, globs, &tx));
+                let hashed: Result<Vec<Option<Entry>>, ScanError> = rx.into_iter().par_bridge().map(hash).collect();
+                (walker.join(), hashed)
+            });
+            match walked {
+                Ok(r) => r?,
+                Err(p) => std::panic::resume_unwind(p),
+            }
+            (hashed?, None, None)
+        }
     };
-    candidates.sort_unstable_by(|a, b| a.rel.as_str().as_bytes().cmp(b.rel.as_str().as_bytes()));
-    candidates.dedup_by(|a, b| a.rel == b.rel);
-
-    thread_local! {
-        static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    }
-    let hashed: Result<Vec<Option<Entry>>, ScanError> = candidates
-        .par_iter()
-        .map(|c| {
-            BUF.with(|b| {
-                let mut b = b.borrow_mut();
-                if b.is_empty() {
-                    b.resize(BUFFER_SIZE, 0);
-                }
-                let e = hash_candidate(root, c, &mut b)?;
-                if let Some(e) = &e {
-                    progress(e.size);
-                }
-                Ok(e)
-            })
-        })
-        .collect();
-    let entries: Vec<Entry> = hashed?.into_iter().flatten().collect();
+    let mut entries: Vec<Entry> = hashed.into_iter().flatten().collect();
+    entries.sort_unstable_by(|a, b| a.path.as_str().as_bytes().cmp(b.path.as_str().as_bytes()));
+    entries.dedup_by(|a, b| a.path == b.path);
     let bytes = entries.iter().map(|e| e.size).sum();
     Ok(Scan { entries, vcs, commit_time, bytes })
 }
@@ -219,8 +232,9 @@ fn excluded(globs: &globset::GlobSet, s: &str) -> bool {
     s.match_indices('/').any(|(i, _)| globs.is_match(&s[..i]))
 }
 
-fn walk(root: &Path, excludes: &globset::GlobSet) -> Result<Vec<Candidate>, ScanError> {
-    let mut out = Vec::new();
+/// Walks the tree, sending each file and symlink to `out`; stops at the
+/// first problem (or when the receiver is gone).
+fn walk(root: &Path, excludes: &globset::GlobSet, out: &std::sync::mpsc::SyncSender<Candidate>) -> Result<(), ScanError> {
     let mut it = walkdir::WalkDir::new(root).follow_links(false).min_depth(1).into_iter();
     loop {
         let entry = match it.next() {
@@ -247,12 +261,14 @@ fn walk(root: &Path, excludes: &globset::GlobSet) -> Result<Vec<Candidate>, Scan
             continue;
         }
         if ft.is_file() || ft.is_symlink() {
-            out.push(Candidate { rel: RelPath::new(rel)?, submodule: None });
+            if out.send(Candidate { rel: RelPath::new(rel)?, submodule: None }).is_err() {
+                break;
+            }
         } else {
             return Err(special(entry.path(), ft));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The `/`-separated relative path, not yet checked (so that an exclude
