@@ -71,3 +71,32 @@ pub fn show(path: &Path) -> String {
 pub fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
+
+/// Opens a file for reading without following a symlink (`O_NOFOLLOW`: a
+/// symlink fails with `ELOOP`) and without blocking on a FIFO
+/// (`O_NONBLOCK`); check the kind on the open file.
+#[cfg(unix)]
+pub fn open_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
+}
+
+#[cfg(not(unix))]
+pub fn open_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(std::io::Error::other("a symlink"));
+    }
+    std::fs::File::open(path)
+}
+
+/// Whether an open error means "this is a symlink" (from [`open_nofollow`]).
+pub fn is_symlink_error(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        e.kind() == std::io::ErrorKind::Other
+    }
+}

@@ -348,7 +348,7 @@ fn hash_candidate(root: &Path, c: &Candidate, buf: &mut [u8]) -> Result<Option<E
     if !ft.is_file() {
         return Err(special(&path, ft));
     }
-    let file = open_nofollow(&path).map_err(rd)?;
+    let file = crate::fsutil::open_nofollow(&path).map_err(rd)?;
     let (digest, size) = hash_reader(file, buf).map_err(rd)?;
     #[cfg(unix)]
     let exec = {
@@ -365,34 +365,6 @@ fn hash_candidate(root: &Path, c: &Candidate, buf: &mut [u8]) -> Result<Option<E
         target: None,
         commit: None,
     }))
-}
-
-#[cfg(unix)]
-fn open_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    // O_NOFOLLOW: a file swapped for a symlink after the check is not
-    // followed out of the tree. O_NONBLOCK: a file swapped for a FIFO does
-    // not hang the open.
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc_flags::O_NOFOLLOW | libc_flags::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::open(path)
-}
-
-#[cfg(all(unix, target_os = "linux"))]
-mod libc_flags {
-    pub const O_NOFOLLOW: i32 = 0o400000;
-    pub const O_NONBLOCK: i32 = 0o4000;
-}
-#[cfg(all(unix, not(target_os = "linux")))]
-mod libc_flags {
-    pub const O_NOFOLLOW: i32 = 0x0100;
-    pub const O_NONBLOCK: i32 = 0x0004;
 }
 
 /// `created` from `SOURCE_DATE_EPOCH` (given as its value) or the commit

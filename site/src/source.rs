@@ -124,10 +124,10 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     }
     // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
     // FIFO (O_NONBLOCK); the kind is then checked on the open file.
-    let mut f = match open_nofollow(&path) {
+    let mut f = match vouch_manifests::fsutil::open_nofollow(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+        Err(e) if vouch_manifests::fsutil::is_symlink_error(&e) => {
             return missing("a symlink in the source directory, not a file");
         }
         Err(e) => return missing(format!("cannot open it: {e}")),
@@ -180,23 +180,6 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     c.code_html = html;
     c.lines = lines;
     c
-}
-
-#[cfg(unix)]
-fn open_nofollow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_nofollow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
-        return Err(std::io::Error::other("a symlink"));
-    }
-    std::fs::File::open(path)
 }
 
 /// Bytes that need a look when escaping text: `&`, `<`, `>`, `\n`, C0
