@@ -26,26 +26,10 @@ fn fixture_files() -> Vec<PathBuf> {
     out
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        let name = e.file_name();
-        if name == "target" {
-            continue;
-        }
-        if e.file_type().expect("type").is_dir() {
-            copy_tree(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).expect("copy");
-        }
-    }
-}
-
 /// A copy of examples/hello in a scratch dir.
 fn hello(dir: &Dir) -> PathBuf {
     let p = dir.join("hello");
-    copy_tree(&repo_root().join("examples/hello"), &p);
+    vouch_tests::copy_tree(&repo_root().join("examples/hello"), &p);
     p
 }
 
