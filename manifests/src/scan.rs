@@ -10,7 +10,7 @@
 //! mmap, so memory stays flat in file sizes and a file truncated while being
 //! read cannot kill the process.
 
-use crate::digest::{Digest, hash_reader};
+use crate::digest::Digest;
 use crate::git::{self, GitError};
 use crate::manifest::{Entry, EntryKind, Vcs};
 use crate::path::{PathError, RelPath};
@@ -324,32 +324,29 @@ fn hash_candidate(root: &Path, c: &Candidate, buf: &mut [u8]) -> Result<Option<E
         }));
     }
     let rd = |source| ScanError::Read { path: path.clone(), source };
-    let meta = match std::fs::symlink_metadata(&path) {
-        Ok(m) => m,
+    // Open first (refusing to follow a symlink, never blocking on a FIFO),
+    // then look at what was opened: one open and one fstat per file.
+    let file = match crate::fsutil::open_nofollow(&path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(rd(e)),
+        Err(e) if crate::fsutil::is_symlink_error(&e) => return symlink_entry(&c.rel, &path).map(Some),
+        Err(e) => {
+            // A socket cannot be opened at all: name what it is.
+            return Err(match std::fs::symlink_metadata(&path) {
+                Ok(m) if !m.is_file() && !m.is_dir() => special(&path, m.file_type()),
+                _ => rd(e),
+            });
+        }
     };
+    let meta = file.metadata().map_err(rd)?;
     let ft = meta.file_type();
-    if ft.is_symlink() {
-        let t = std::fs::read_link(&path).map_err(rd)?;
-        let t = t.into_os_string().into_string().map_err(|_| ScanError::NonUtf8Target { path: path.clone() })?;
-        return Ok(Some(Entry {
-            path: c.rel.clone(),
-            kind: EntryKind::Symlink,
-            size: t.len() as u64,
-            digest: Some(Digest::of(t.as_bytes())),
-            target: Some(t),
-            commit: None,
-        }));
-    }
     if ft.is_dir() {
         return Err(ScanError::TrackedDirectory { path });
     }
     if !ft.is_file() {
         return Err(special(&path, ft));
     }
-    let file = crate::fsutil::open_nofollow(&path).map_err(rd)?;
-    let (digest, size) = hash_reader(file, buf).map_err(rd)?;
+    let (digest, size) = hash_file(file, meta.len(), buf).map_err(rd)?;
     #[cfg(unix)]
     let exec = {
         use std::os::unix::fs::PermissionsExt;
@@ -365,6 +362,44 @@ fn hash_candidate(root: &Path, c: &Candidate, buf: &mut [u8]) -> Result<Option<E
         target: None,
         commit: None,
     }))
+}
+
+fn symlink_entry(rel: &RelPath, path: &Path) -> Result<Entry, ScanError> {
+    let t = std::fs::read_link(path).map_err(|source| ScanError::Read { path: path.to_path_buf(), source })?;
+    let t = t.into_os_string().into_string().map_err(|_| ScanError::NonUtf8Target { path: path.to_path_buf() })?;
+    Ok(Entry {
+        path: rel.clone(),
+        kind: EntryKind::Symlink,
+        size: t.len() as u64,
+        digest: Some(Digest::of(t.as_bytes())),
+        target: Some(t),
+        commit: None,
+    })
+}
+
+/// Hashes a regular file of `len` bytes (from its fstat). A short read that
+/// reaches `len` is the end of a regular file, which saves the final
+/// zero-length read per file; a file that grew is read to its real end.
+fn hash_file(mut f: std::fs::File, len: u64, buf: &mut [u8]) -> std::io::Result<(Digest, u64)> {
+    use sha2::Digest as _;
+    use std::io::Read;
+    let mut h = sha2::Sha256::new();
+    let mut n = 0u64;
+    loop {
+        match f.read(buf) {
+            Ok(0) => break,
+            Ok(k) => {
+                h.update(&buf[..k]);
+                n += k as u64;
+                if k < buf.len() && n == len {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((Digest(h.finalize().into()), n))
 }
 
 /// `created` from `SOURCE_DATE_EPOCH` (given as its value) or the commit

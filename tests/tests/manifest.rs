@@ -367,3 +367,20 @@ fn demo_manifests_the_example_project() {
     let index = run.stdout.lines().last().unwrap().to_string();
     assert!(index.ends_with("site/index.html") && std::path::Path::new(&index).is_file(), "the demo ends with the site index: {index}");
 }
+
+#[test]
+fn a_tracked_file_replaced_by_a_fifo_or_socket_is_named() {
+    let d = Dir::new();
+    init_repo(&d);
+    d.write("a", "a\n");
+    d.write("b", "b\n");
+    git(d.path(), &["add", "."]).ok();
+    git(d.path(), &["commit", "-q", "-m", "c"]).ok();
+    std::fs::remove_file(d.join("a")).unwrap();
+    TestCommand::new("mkfifo", [d.join("a").to_str().unwrap()]).run().ok();
+    std::fs::remove_file(d.join("b")).unwrap();
+    let _l = std::os::unix::net::UnixListener::bind(d.join("b")).unwrap();
+    let out = Dir::new();
+    create(d.path(), &out.join("m.json"), &["--allow-dirty"]).code(2).says(" is a ");
+    TestCommand::vouch(["manifest", "check", out.join("none.json").to_str().unwrap(), "--source", d.path().to_str().unwrap()]).run().code(2);
+}
