@@ -183,6 +183,13 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     // 1. The source, as it is before the build.
     let mut scan_opts = spec.scan.clone();
     scan_opts.root = source_canon.clone();
+    // An output directory inside the source (`--out bundles` in a plain
+    // tree) holds earlier bundles and build logs, not source.
+    if let Ok(rel) = out.strip_prefix(&source_canon)
+        && let Some(rel) = rel.to_str().filter(|r| !r.is_empty())
+    {
+        scan_opts.excludes.push(globset::escape(&rel.replace(std::path::MAIN_SEPARATOR, "/")));
+    }
     let scanned = scan::scan(&scan_opts, progress)?;
 
     // 2. The build.

@@ -218,3 +218,18 @@ fn a_full_disk_leaves_no_partial_bundle() {
     let left: Vec<_> = std::fs::read_dir(&mnt).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "left behind on the full disk: {left:?}");
 }
+
+#[test]
+fn an_output_directory_inside_the_source_is_not_recorded() {
+    let r = Release::new();
+    let out = r.src.join("bundles");
+    let mut a = release_args(&r, r.src.to_str().unwrap(), "hello", "1.0.0", out.to_str().unwrap());
+    a.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
+    TestCommand::vouch(a.clone()).run().ok();
+    let mut b = release_args(&r, r.src.to_str().unwrap(), "hello", "1.0.1", out.to_str().unwrap());
+    b.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
+    TestCommand::vouch(b).run().ok();
+    let m = json(&out.join("hello-1.0.1/manifest.json"));
+    let paths: Vec<&str> = m["source"]["files"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["Cargo.lock", "Cargo.toml", "src/main.rs"]);
+}
