@@ -8,7 +8,12 @@
 //! keys.html                               keys and trust policy
 //! static/...                              style sheet
 //! r/<name>/<version>/index.html           release
+//! search.html                             search (script), plain links without
+//! search/<name>.js                        a project's search index (classic script)
 //! r/<name>/<version>/components.html      SBOM components
+//! r/<name>/<version>/licenses.html        components by license
+//! r/<name>/<version>/changes.html         what changed since the previous release
+//! r/<name>/<version>/diff/<path>.html     line diff of a modified file (both sources)
 //! r/<name>/<version>/tree/<dir>/index.html  source directory
 //! r/<name>/<version>/file/<path>.html     source file (with --source)
 //! ```
@@ -28,7 +33,10 @@ const MAX_NAME: usize = 240;
 pub fn segment(seg: &str, is_dir: bool) -> String {
     let mut out = String::with_capacity(seg.len());
     for c in seg.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+') || (!c.is_ascii() && c.is_alphanumeric()) {
+        if c.is_ascii_alphanumeric()
+            || matches!(c, '.' | '_' | '-' | '+')
+            || (!c.is_ascii() && c.is_alphanumeric())
+        {
             out.push(c);
         } else {
             let mut b = [0u8; 4];
@@ -78,6 +86,22 @@ pub fn release_page(name: &str, version: &str) -> String {
 
 pub fn components_page(name: &str, version: &str) -> String {
     format!("{}components.html", release_dir(name, version))
+}
+
+pub fn changes_page(name: &str, version: &str) -> String {
+    format!("{}changes.html", release_dir(name, version))
+}
+
+pub fn licenses_page(name: &str, version: &str) -> String {
+    format!("{}licenses.html", release_dir(name, version))
+}
+
+/// The search page.
+pub const SEARCH_PAGE: &str = "search.html";
+
+/// A project's search index script.
+pub fn search_script(name: &str) -> String {
+    format!("search/{}.js", segment(name, false))
 }
 
 /// The page of a source directory (`""` is the root).
@@ -145,8 +169,14 @@ mod tests {
         assert_eq!(segment("ünï", false), "ünï");
         // A directory `x.html` and the page of a file `x` differ.
         assert_eq!(file_page("r/a/1/", "x"), "r/a/1/file/x.html");
-        assert_eq!(file_page("r/a/1/", "x.html/y"), "r/a/1/file/x~2Ehtml/y.html");
-        assert_eq!(tree_page("r/a/1/", "index.HTML"), "r/a/1/tree/index~2EHTML/index.html");
+        assert_eq!(
+            file_page("r/a/1/", "x.html/y"),
+            "r/a/1/file/x~2Ehtml/y.html"
+        );
+        assert_eq!(
+            tree_page("r/a/1/", "index.HTML"),
+            "r/a/1/tree/index~2EHTML/index.html"
+        );
         assert_eq!(root_of("r/a/1/index.html"), "../../../");
         assert_eq!(
             file_page_encoded("r/a/1/", &dir_path("x.html"), "y"),

@@ -18,18 +18,24 @@
 //! paths, sorted everything.
 
 pub mod bundle;
+pub mod changes;
 mod error;
 pub mod layout;
+pub mod linediff;
 pub mod model;
 mod render;
+pub mod search;
 pub mod sig;
 pub mod source;
+pub mod svg;
 pub mod templates;
 pub mod trust;
 
 pub use bundle::Bundle;
 pub use error::SiteError;
-pub use model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
+pub use model::{
+    KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity,
+};
 pub use render::build;
 
 use std::collections::BTreeMap;
@@ -51,7 +57,9 @@ impl std::str::FromStr for SourceSpec {
             spec: s.to_string(),
             detail: detail.to_string(),
         };
-        let (release, dir) = s.split_once('=').ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
+        let (release, dir) = s
+            .split_once('=')
+            .ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
         let (name, version) = release
             .split_once('@')
             .ok_or_else(|| err("expected NAME@VERSION=DIR"))?;

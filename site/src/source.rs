@@ -92,7 +92,9 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
         EntryKind::Symlink => {
             let meta = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return missing("not in the source directory");
+                }
                 Err(e) => return missing(format!("cannot read it: {e}")),
             };
             if !meta.file_type().is_symlink() {
@@ -117,16 +119,22 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     // Never open anything but a regular file (a device's driver would run).
     match std::fs::symlink_metadata(&path) {
         Ok(m) if m.is_file() => {}
-        Ok(m) if m.file_type().is_symlink() => return missing("a symlink in the source directory, not a file"),
+        Ok(m) if m.file_type().is_symlink() => {
+            return missing("a symlink in the source directory, not a file");
+        }
         Ok(_) => return missing("not a regular file in the source directory"),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return missing("not in the source directory");
+        }
         Err(e) => return missing(format!("cannot read it: {e}")),
     }
     // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
     // FIFO (O_NONBLOCK); the kind is then checked on the open file.
     let mut f = match open_nofollow(&path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return missing("not in the source directory");
+        }
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             return missing("a symlink in the source directory, not a file");
         }
@@ -180,6 +188,61 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     c.code_html = html;
     c.lines = lines;
     c
+}
+
+/// Reads a regular file's text for a line diff: checked like [`inspect`]
+/// (never through a symlink, only a regular file, digest equal to the
+/// manifest's), at most `limit` bytes, UTF-8 without NUL. The error is a
+/// state (`binary`, `large`, `unreadable`) and why.
+pub fn read_text(
+    tree: &SourceTree,
+    entry: &Entry,
+    limit: u64,
+) -> Result<String, (&'static str, String)> {
+    let c = |why: &str| ("unreadable", why.to_string());
+    if !matches!(entry.kind, EntryKind::File | EntryKind::Exec) {
+        return Err(c("not a regular file"));
+    }
+    let mut p = entry.path.parent();
+    while !p.is_empty() {
+        if tree.bad_dirs.contains(p) {
+            return Err(c(
+                "a directory above it is missing or a symlink in the source directory",
+            ));
+        }
+        p = p.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
+    }
+    let Some(want) = entry.digest else {
+        return Err(c("the manifest has no digest for it"));
+    };
+    if entry.size > limit {
+        return Err(("large", format!("larger than {} KiB", limit / 1024)));
+    }
+    let path = tree.root.join(entry.path.to_path());
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(c("not a regular file in the source directory")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(c("not in the source directory"));
+        }
+        Err(e) => return Err(c(&format!("cannot read it: {e}"))),
+    }
+    let f = open_nofollow(&path).map_err(|e| c(&format!("cannot open it: {e}")))?;
+    match f.metadata() {
+        Ok(m) if m.is_file() => {}
+        _ => return Err(c("not a regular file in the source directory")),
+    }
+    let mut bytes = Vec::with_capacity(entry.size as usize + 1);
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| c(&format!("cannot read it: {e}")))?;
+    if Digest::of(&bytes) != want {
+        return Err(c("its SHA-256 differs from the manifest's"));
+    }
+    if memchr::memchr(0, &bytes).is_some() {
+        return Err(("binary", "binary file".into()));
+    }
+    String::from_utf8(bytes).map_err(|_| ("binary", "not UTF-8 text".to_string()))
 }
 
 #[cfg(unix)]
@@ -323,7 +386,11 @@ fn look_mask(x: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let below_20 = x.wrapping_sub(LO * 0x20) & !x & HI;
     let high = (x | x.wrapping_add(LO)) & HI; // >= 0x80, or 0x7f (+1 sets the top bit)
-    below_20 | high | zero(x ^ (LO * b'&' as u64)) | zero(x ^ (LO * b'<' as u64)) | zero(x ^ (LO * b'>' as u64))
+    below_20
+        | high
+        | zero(x ^ (LO * b'&' as u64))
+        | zero(x ^ (LO * b'<' as u64))
+        | zero(x ^ (LO * b'>' as u64))
 }
 
 struct Num([u8; 20]);
@@ -385,7 +452,9 @@ pub fn escape_html(input: &str, w: &mut dyn std::io::Write) -> std::io::Result<(
 /// into the context (SBOM fields, comments, report values).
 pub fn clean(s: &str) -> String {
     if s.chars().any(forbidden) {
-        s.chars().map(|c| if forbidden(c) { '\u{fffd}' } else { c }).collect()
+        s.chars()
+            .map(|c| if forbidden(c) { '\u{fffd}' } else { c })
+            .collect()
     } else {
         s.to_string()
     }
@@ -477,7 +546,10 @@ mod tests {
                         char::from_u32(0x2400 + c as u32).unwrap()
                     )),
                     '\u{7f}' => slow.push_str("<span class=\"ctl\">\u{2421}</span>"),
-                    c if forbidden(c) => slow.push_str(&format!("<span class=\"ctl\">\\u{{{:04X}}}</span>", c as u32)),
+                    c if forbidden(c) => slow.push_str(&format!(
+                        "<span class=\"ctl\">\\u{{{:04X}}}</span>",
+                        c as u32
+                    )),
                     c => slow.push(c),
                 }
             }
