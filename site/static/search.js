@@ -18,6 +18,7 @@
   var prepared = {}; /* project -> [{kind, text, lower, where, href}] */
   var timer = null;
   window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};
+  form.hidden = false; /* shown only where it can work */
 
   function projects() {
     var out = [];

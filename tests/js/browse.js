@@ -104,6 +104,29 @@ async function main() {
     await ctx.close();
     fs.rmSync(userData, { recursive: true, force: true });
   }
+
+  // Without JavaScript: the search page says so and plain links still work.
+  const noJsData = fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-chromium-'));
+  const noJs = await chromium.launchPersistentContext(noJsData, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    viewport: { width: 1280, height: 900 },
+    javaScriptEnabled: false,
+  });
+  try {
+    noJs.on('request', (r) => report.requests.push(r.url()));
+    noJs.on('requestfailed', (r) => report.failed.push(r.url() + ' ' + ((r.failure() || {}).errorText || '')));
+    const page = noJs.pages()[0] || (await noJs.newPage());
+    await page.goto(base + 'search.html?q=main');
+    report.steps.nojs_note = await page.locator('p.alert').first().innerText();
+    await page.screenshot({ path: path.join(shotDir, 'search-nojs.png'), fullPage: true });
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: project, exact: true }).last().click()]);
+    report.steps.nojs_browse = page.url().slice(base.length);
+  } finally {
+    await noJs.close();
+    fs.rmSync(noJsData, { recursive: true, force: true });
+  }
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 

@@ -211,8 +211,12 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert!(xss_hits.iter().any(|t| t == &format!("src/{IMG}")), "{xss_hits:?}");
     assert!(hostile["__xss"]["opened"].as_str().is_some_and(|p| p.contains("/file/src/")));
 
+    // Without JavaScript the search page says why and links still lead on.
+    assert!(step("nojs_note").contains("needs JavaScript"), "{}", step("nojs_note"));
+    assert_eq!(step("nojs_browse"), "index.html#p-demo");
+
     // Screenshots a person can look at.
-    for name in ["index", "release", "directory", "file", "changes", "diff", "search", "search-hostile"] {
+    for name in ["index", "release", "directory", "file", "changes", "diff", "search", "search-hostile", "search-nojs"] {
         let p = shots.join(format!("{name}.png"));
         let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("no screenshot {}: {e}", p.display()));
         assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{} is not a real screenshot", p.display());
