@@ -150,11 +150,9 @@ fn finish(
     };
     let bytes = m.bytes.as_deref().unwrap_or_default();
     let manifest =
-        Manifest::from_slice(bytes, &location.join("manifest.json")).map_err(|source| {
-            SiteError::Manifest {
-                bundle: location.to_path_buf(),
-                source,
-            }
+        Manifest::from_slice(bytes, &location.join("manifest.json")).map_err(|source| SiteError::Manifest {
+            bundle: location.to_path_buf(),
+            source,
         })?;
     if manifest.bundle_name() != stem {
         return Err(bad(format!(
@@ -256,19 +254,15 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
                     path: p.clone(),
                     source,
                 })?;
-                let m = read_member(f, &rel, meta.len(), &mut buf).map_err(|source| {
-                    SiteError::Read {
-                        path: p.clone(),
-                        source,
-                    }
+                let m = read_member(f, &rel, meta.len(), &mut buf).map_err(|source| SiteError::Read {
+                    path: p.clone(),
+                    source,
                 })?;
                 members.insert(rel, m);
             } else {
                 return Err(SiteError::Bundle {
                     bundle: path.to_path_buf(),
-                    detail: format!(
-                        "{rel} is a symlink or special file; a bundle holds only files and directories"
-                    ),
+                    detail: format!("{rel} is a symlink or special file; a bundle holds only files and directories"),
                 });
             }
         }
@@ -321,9 +315,7 @@ fn read_tar_bundle(path: &Path, file_name: &str) -> Result<Bundle, SiteError> {
             return Err(bad(format!("entry {shown:?} has an empty path")));
         }
         if parts[0] != stem {
-            return Err(bad(format!(
-                "entry {shown:?} is outside the bundle folder {stem}/"
-            )));
+            return Err(bad(format!("entry {shown:?} is outside the bundle folder {stem}/")));
         }
         let rel = parts[1..].join("/");
         if !seen.insert(rel.clone()) {
@@ -355,9 +347,7 @@ fn read_tar_bundle(path: &Path, file_name: &str) -> Result<Bundle, SiteError> {
                 )));
             }
             other => {
-                return Err(bad(format!(
-                    "entry {shown:?} has an unsupported type {other:?}"
-                )));
+                return Err(bad(format!("entry {shown:?} has an unsupported type {other:?}")));
             }
         }
     }

@@ -51,10 +51,7 @@ fn file_href(side: &Side, path: &str) -> String {
 /// The line diff page of `path` in release folder `rdir`.
 pub fn diff_page(rdir: &str, path: &str) -> String {
     let f = layout::file_page(rdir, path);
-    let rest = f
-        .strip_prefix(rdir)
-        .and_then(|r| r.strip_prefix("file/"))
-        .unwrap_or(&f);
+    let rest = f.strip_prefix(rdir).and_then(|r| r.strip_prefix("file/")).unwrap_or(&f);
     format!("{rdir}diff/{rest}")
 }
 
@@ -83,18 +80,16 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
     let mut by_dir: BTreeMap<String, DirChangeView> = BTreeMap::new();
     let mut bump = |path: &str, which: u8| {
         let top = top_of(path);
-        let e = by_dir
-            .entry(top.to_string())
-            .or_insert_with(|| DirChangeView {
-                name: if top.is_empty() {
-                    "files at the top level".into()
-                } else {
-                    clean(top)
-                },
-                added: 0,
-                removed: 0,
-                modified: 0,
-            });
+        let e = by_dir.entry(top.to_string()).or_insert_with(|| DirChangeView {
+            name: if top.is_empty() {
+                "files at the top level".into()
+            } else {
+                clean(top)
+            },
+            added: 0,
+            removed: 0,
+            modified: 0,
+        });
         match which {
             0 => e.added += 1,
             1 => e.removed += 1,
@@ -210,25 +205,18 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
             .collect();
         if by_dir.len() > SHOWN {
             let rest = &by_dir[SHOWN..];
-            let (a, m, r) = rest.iter().fold((0, 0, 0), |t, d| {
-                (t.0 + d.added, t.1 + d.modified, t.2 + d.removed)
-            });
+            let (a, m, r) = rest
+                .iter()
+                .fold((0, 0, 0), |t, d| (t.0 + d.added, t.1 + d.modified, t.2 + d.removed));
             rows.push(svg::Row {
                 label: format!("{} more directories", rest.len()),
-                segments: vec![
-                    (a as u64, "bar-add"),
-                    (m as u64, "bar-mod"),
-                    (r as u64, "bar-del"),
-                ],
+                segments: vec![(a as u64, "bar-add"), (m as u64, "bar-mod"), (r as u64, "bar-del")],
                 value: format!("+{a} ~{m} −{r}"),
             });
         }
         svg::bars(
             "changes-chart",
-            &format!(
-                "Files changed per top-level directory since {}",
-                old.version
-            ),
+            &format!("Files changed per top-level directory since {}", old.version),
             &format!(
                 "{} added, {} modified, {} removed, in {} top-level director{}.",
                 added.len(),
@@ -238,11 +226,7 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
                 if by_dir.len() == 1 { "y" } else { "ies" }
             ),
             &rows,
-            &[
-                ("bar-add", "added"),
-                ("bar-mod", "modified"),
-                ("bar-del", "removed"),
-            ],
+            &[("bar-add", "added"), ("bar-mod", "modified"), ("bar-del", "removed")],
         )
     });
 
@@ -293,10 +277,7 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
                         "{} has no readable SBOM: every component counts as added",
                         old.version
                     )),
-                    (_, false) => Some(
-                        "this release has no readable SBOM: every component counts as removed"
-                            .into(),
-                    ),
+                    (_, false) => Some("this release has no readable SBOM: every component counts as removed".into()),
                     _ => None,
                 },
             })
@@ -367,9 +348,7 @@ fn dep_changes(old: &[Dependency], new: &[Dependency]) -> DepChangesView {
     fn group(ds: &[Dependency]) -> Group<'_> {
         let mut g: Group<'_> = BTreeMap::new();
         for d in ds {
-            g.entry(d.name.as_str())
-                .or_default()
-                .insert(d.version.as_str(), d);
+            g.entry(d.name.as_str()).or_default().insert(d.version.as_str(), d);
         }
         g
     }
@@ -386,10 +365,7 @@ fn dep_changes(old: &[Dependency], new: &[Dependency]) -> DepChangesView {
     for n in names {
         let (o, nw) = (a.get(n).unwrap_or(&empty), b.get(n).unwrap_or(&empty));
         if o.len() == 1 && nw.len() == 1 {
-            let (ov, nv) = (
-                *o.keys().next().unwrap_or(&""),
-                *nw.keys().next().unwrap_or(&""),
-            );
+            let (ov, nv) = (*o.keys().next().unwrap_or(&""), *nw.keys().next().unwrap_or(&""));
             if ov != nv {
                 v.changed.push(VersionChangeView {
                     name: clean(n),
@@ -442,25 +418,12 @@ fn build_changes(old: Option<&BuildView>, new: Option<&BuildView>) -> Vec<BuildC
     field("host", o.host.as_deref(), n.host.as_deref());
     let (ob, nb) = (o.no_build.to_string(), n.no_build.to_string());
     field("no_build", Some(&ob), Some(&nb));
-    for (prefix, a, b) in [
-        ("toolchain", &o.toolchain, &n.toolchain),
-        ("env", &o.env, &n.env),
-    ] {
-        let am: BTreeMap<&str, &str> = a
-            .iter()
-            .map(|p| (p.name.as_str(), p.value.as_str()))
-            .collect();
-        let bm: BTreeMap<&str, &str> = b
-            .iter()
-            .map(|p| (p.name.as_str(), p.value.as_str()))
-            .collect();
+    for (prefix, a, b) in [("toolchain", &o.toolchain, &n.toolchain), ("env", &o.env, &n.env)] {
+        let am: BTreeMap<&str, &str> = a.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect();
+        let bm: BTreeMap<&str, &str> = b.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect();
         let keys: std::collections::BTreeSet<&str> = am.keys().chain(bm.keys()).copied().collect();
         for k in keys {
-            field(
-                &format!("{prefix}.{k}"),
-                am.get(k).copied(),
-                bm.get(k).copied(),
-            );
+            field(&format!("{prefix}.{k}"), am.get(k).copied(), bm.get(k).copied());
         }
     }
     let remap = |v: &[Pair]| {
@@ -486,8 +449,7 @@ pub fn line_diff(
     new: &Entry,
 ) -> (&'static str, Option<String>, Option<linediff::LineDiff>) {
     let read = |tree: &SourceTree, e: &Entry, which: &str| {
-        crate::source::read_text(tree, e, MAX_DIFF_BYTES)
-            .map_err(|(state, why)| (state, format!("{which}: {why}")))
+        crate::source::read_text(tree, e, MAX_DIFF_BYTES).map_err(|(state, why)| (state, format!("{which}: {why}")))
     };
     let a = match read(old_tree, old, "the previous release's copy") {
         Ok(t) => t,
@@ -525,24 +487,11 @@ mod tests {
             checksum: None,
         };
         let c = dep_changes(
-            &[
-                d("a", "1.0.0"),
-                d("b", "1.0.0"),
-                d("c", "1.0.0"),
-                d("c", "2.0.0"),
-            ],
-            &[
-                d("a", "1.1.0"),
-                d("c", "2.0.0"),
-                d("c", "3.0.0"),
-                d("z", "0.1.0"),
-            ],
+            &[d("a", "1.0.0"), d("b", "1.0.0"), d("c", "1.0.0"), d("c", "2.0.0")],
+            &[d("a", "1.1.0"), d("c", "2.0.0"), d("c", "3.0.0"), d("z", "0.1.0")],
         );
         assert_eq!(c.changed.len(), 1);
-        assert_eq!(
-            (c.changed[0].name.as_str(), c.changed[0].direction),
-            ("a", "upgraded")
-        );
+        assert_eq!((c.changed[0].name.as_str(), c.changed[0].direction), ("a", "upgraded"));
         let names = |v: &[DependencyView]| {
             v.iter()
                 .map(|d| format!("{}@{}", d.name, d.version))
@@ -550,10 +499,7 @@ mod tests {
         };
         assert_eq!(names(&c.removed), ["b@1.0.0", "c@1.0.0"]);
         assert_eq!(names(&c.added), ["c@3.0.0", "z@0.1.0"]);
-        assert_eq!(
-            diff_page("r/a/1/", "x.html/y z"),
-            "r/a/1/diff/x~2Ehtml/y~20z.html"
-        );
+        assert_eq!(diff_page("r/a/1/", "x.html/y z"), "r/a/1/diff/x~2Ehtml/y~20z.html");
         assert_eq!(direction(Some("2.0.0"), Some("1.0.0")), "downgraded");
         assert_eq!(direction(Some("x"), Some("1.0.0")), "changed");
     }

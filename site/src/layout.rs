@@ -33,10 +33,7 @@ const MAX_NAME: usize = 240;
 pub fn segment(seg: &str, is_dir: bool) -> String {
     let mut out = String::with_capacity(seg.len());
     for c in seg.chars() {
-        if c.is_ascii_alphanumeric()
-            || matches!(c, '.' | '_' | '-' | '+')
-            || (!c.is_ascii() && c.is_alphanumeric())
-        {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+') || (!c.is_ascii() && c.is_alphanumeric()) {
             out.push(c);
         } else {
             let mut b = [0u8; 4];
@@ -169,14 +166,8 @@ mod tests {
         assert_eq!(segment("ünï", false), "ünï");
         // A directory `x.html` and the page of a file `x` differ.
         assert_eq!(file_page("r/a/1/", "x"), "r/a/1/file/x.html");
-        assert_eq!(
-            file_page("r/a/1/", "x.html/y"),
-            "r/a/1/file/x~2Ehtml/y.html"
-        );
-        assert_eq!(
-            tree_page("r/a/1/", "index.HTML"),
-            "r/a/1/tree/index~2EHTML/index.html"
-        );
+        assert_eq!(file_page("r/a/1/", "x.html/y"), "r/a/1/file/x~2Ehtml/y.html");
+        assert_eq!(tree_page("r/a/1/", "index.HTML"), "r/a/1/tree/index~2EHTML/index.html");
         assert_eq!(root_of("r/a/1/index.html"), "../../../");
         assert_eq!(
             file_page_encoded("r/a/1/", &dir_path("x.html"), "y"),

@@ -33,9 +33,7 @@ pub mod trust;
 
 pub use bundle::Bundle;
 pub use error::SiteError;
-pub use model::{
-    KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity,
-};
+pub use model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
 pub use render::build;
 
 use std::collections::BTreeMap;
@@ -57,9 +55,7 @@ impl std::str::FromStr for SourceSpec {
             spec: s.to_string(),
             detail: detail.to_string(),
         };
-        let (release, dir) = s
-            .split_once('=')
-            .ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
+        let (release, dir) = s.split_once('=').ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
         let (name, version) = release
             .split_once('@')
             .ok_or_else(|| err("expected NAME@VERSION=DIR"))?;

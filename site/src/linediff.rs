@@ -245,11 +245,7 @@ pub fn diff(old: &str, new: &str) -> Result<LineDiff, TooBig> {
         });
         idx = end;
     }
-    Ok(LineDiff {
-        hunks,
-        added,
-        removed,
-    })
+    Ok(LineDiff { hunks, added, removed })
 }
 
 #[cfg(test)]
@@ -296,11 +292,7 @@ mod tests {
             }
         }
         let edits = ops.iter().filter(|o| **o != Op::Same).count();
-        assert_eq!(
-            edits,
-            ia.len() + ib.len() - 2 * dp[0][0],
-            "{a:?} {b:?} {ops:?}"
-        );
+        assert_eq!(edits, ia.len() + ib.len() - 2 * dp[0][0], "{a:?} {b:?} {ops:?}");
     }
 
     #[test]
@@ -330,11 +322,7 @@ mod tests {
             }
             check(&a, &b);
         }
-        let d = diff(
-            "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n",
-            "1\n2\n3\n4\nfive\n6\n7\n8\n9\n10\n",
-        )
-        .unwrap();
+        let d = diff("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n", "1\n2\n3\n4\nfive\n6\n7\n8\n9\n10\n").unwrap();
         assert_eq!(d.hunks.len(), 1);
         assert_eq!(d.hunks[0].header, "@@ -2,7 +2,7 @@");
         assert_eq!((d.added, d.removed), (1, 1));

@@ -69,8 +69,7 @@ enum Job {
 fn time_of(ts: &str) -> Option<String> {
     let n: i64 = ts.parse().ok()?;
     let t = time::OffsetDateTime::from_unix_timestamp(n).ok()?;
-    t.format(&time::format_description::well_known::Rfc3339)
-        .ok()
+    t.format(&time::format_description::well_known::Rfc3339).ok()
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -140,12 +139,7 @@ fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usi
     }];
     let mut index: HashMap<String, usize> = HashMap::new();
     index.insert(String::new(), 0);
-    fn get(
-        rdir: &str,
-        dirs: &mut Vec<DirNode>,
-        index: &mut HashMap<String, usize>,
-        path: &str,
-    ) -> usize {
+    fn get(rdir: &str, dirs: &mut Vec<DirNode>, index: &mut HashMap<String, usize>, path: &str) -> usize {
         if let Some(&i) = index.get(path) {
             return i;
         }
@@ -187,8 +181,7 @@ fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usi
     }
     let names: Vec<String> = dirs.iter().map(|d| d.name.clone()).collect();
     for d in &mut dirs {
-        d.subdirs
-            .sort_by(|a, b| names[*a].as_bytes().cmp(names[*b].as_bytes()));
+        d.subdirs.sort_by(|a, b| names[*a].as_bytes().cmp(names[*b].as_bytes()));
         d.files.sort_by(|a, b| {
             files[*a]
                 .path
@@ -323,9 +316,7 @@ fn release_view(
         }
         let mut fields = Vec::new();
         let mut problem = None;
-        match serde_json::from_slice::<serde_json::Value>(
-            member.bytes.as_deref().unwrap_or_default(),
-        ) {
+        match serde_json::from_slice::<serde_json::Value>(member.bytes.as_deref().unwrap_or_default()) {
             Ok(serde_json::Value::Object(map)) => {
                 for (k, v) in map.iter().take(64) {
                     let value = match v {
@@ -353,13 +344,9 @@ fn release_view(
         });
     }
     let provenance = b.members.get("provenance.dsse.json").map(|mb| {
-        let parsed =
-            serde_json::from_slice::<serde_json::Value>(mb.bytes.as_deref().unwrap_or_default());
+        let parsed = serde_json::from_slice::<serde_json::Value>(mb.bytes.as_deref().unwrap_or_default());
         let (payload_type, problem) = match parsed {
-            Ok(v) => (
-                v.get("payloadType").and_then(|p| p.as_str()).map(clean),
-                None,
-            ),
+            Ok(v) => (v.get("payloadType").and_then(|p| p.as_str()).map(clean), None),
             Err(e) => (None, Some(format!("not JSON: {e}"))),
         };
         ProvenanceView {
@@ -371,13 +358,7 @@ fn release_view(
     });
     let build = m.build.as_ref().map(|bd| BuildView {
         command: bd.command.iter().map(|s| clean(s)).collect(),
-        command_line: clean(
-            &bd.command
-                .iter()
-                .map(|s| shell_quote(s))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+        command_line: clean(&bd.command.iter().map(|s| shell_quote(s)).collect::<Vec<_>>().join(" ")),
         workdir: clean(&bd.workdir),
         env: bd
             .env
@@ -424,11 +405,7 @@ fn release_view(
     let valid_signatures = verdict.map(|_| {
         signatures
             .iter()
-            .filter(|s| {
-                s.status
-                    .as_ref()
-                    .is_some_and(|st| st.state == Validity::Valid)
-            })
+            .filter(|s| s.status.as_ref().is_some_and(|st| st.state == Validity::Valid))
             .count()
     });
     let summary = ReleaseSummary {
@@ -481,12 +458,7 @@ fn release_view(
 }
 
 /// The release page's size chart: source bytes per top-level directory.
-fn top_dirs(
-    dirs: &[DirNode],
-    files: &[Entry],
-    name: &str,
-    version: &str,
-) -> (Vec<TopDirView>, String) {
+fn top_dirs(dirs: &[DirNode], files: &[Entry], name: &str, version: &str) -> (Vec<TopDirView>, String) {
     const SHOWN: usize = 12;
     let root = &dirs[0];
     let mut rows: Vec<TopDirView> = root
@@ -602,18 +574,11 @@ fn license_groups(sboms: &[SbomView]) -> Vec<LicenseGroupView> {
 /// Releases of one project, newest first: SemVer order when every version
 /// is SemVer, else by `created` (then version text).
 fn order_releases(rs: &[&ReleaseSummary]) -> (Vec<usize>, &'static str) {
-    let parsed: Option<Vec<semver::Version>> = rs
-        .iter()
-        .map(|r| semver::Version::parse(&r.version).ok())
-        .collect();
+    let parsed: Option<Vec<semver::Version>> = rs.iter().map(|r| semver::Version::parse(&r.version).ok()).collect();
     let mut idx: Vec<usize> = (0..rs.len()).collect();
     match parsed {
         Some(vs) => {
-            idx.sort_by(|&a, &b| {
-                vs[b]
-                    .cmp(&vs[a])
-                    .then_with(|| rs[b].version.cmp(&rs[a].version))
-            });
+            idx.sort_by(|&a, &b| vs[b].cmp(&vs[a]).then_with(|| rs[b].version.cmp(&rs[a].version)));
             (idx, "semver")
         }
         None => {
@@ -654,11 +619,7 @@ fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> {
     chain.reverse();
     let last = chain.len() - 1;
     for (i, x) in chain.into_iter().enumerate() {
-        let title = if x.path.is_empty() {
-            "source"
-        } else {
-            x.name.as_str()
-        };
+        let title = if x.path.is_empty() { "source" } else { x.name.as_str() };
         let href = if current && i == last {
             None
         } else {
@@ -707,23 +668,19 @@ impl Renderer<'_> {
             inner: std::io::BufWriter::with_capacity(64 * 1024, file),
             n: 0,
         };
-        self.theme
-            .tera
-            .render_to(template, &ctx, &mut w)
-            .map_err(|e| {
-                match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>())
-                {
-                    Some(io) => SiteError::Write {
-                        path: path.clone(),
-                        source: std::io::Error::new(io.kind(), io.to_string()),
-                    },
-                    None => SiteError::Render {
-                        page: page.to_string(),
-                        template: template.to_string(),
-                        detail: tera_detail(&e),
-                    },
-                }
-            })?;
+        self.theme.tera.render_to(template, &ctx, &mut w).map_err(|e| {
+            match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
+                Some(io) => SiteError::Write {
+                    path: path.clone(),
+                    source: std::io::Error::new(io.kind(), io.to_string()),
+                },
+                None => SiteError::Render {
+                    page: page.to_string(),
+                    template: template.to_string(),
+                    detail: tera_detail(&e),
+                },
+            }
+        })?;
         std::io::Write::flush(&mut w).map_err(|source| SiteError::Write {
             path: path.clone(),
             source,
@@ -794,10 +751,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     }
     check_output(&opts.output)?;
 
-    let verdicts: Vec<Option<Verdict>> = bundles
-        .par_iter()
-        .map(|b| opts.checker.map(|c| c.check(b)))
-        .collect();
+    let verdicts: Vec<Option<Verdict>> = bundles.par_iter().map(|b| opts.checker.map(|c| c.check(b))).collect();
     let mut releases: Vec<Release> = bundles
         .par_iter()
         .zip(verdicts.par_iter())
@@ -839,10 +793,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     // Each project's releases, newest first; each release's previous one.
     let mut by_project: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in releases.iter().enumerate() {
-        by_project
-            .entry(r.view.summary.name.clone())
-            .or_default()
-            .push(i);
+        by_project.entry(r.view.summary.name.clone()).or_default().push(i);
     }
     let mut ordered: Vec<(String, Vec<usize>, &'static str)> = Vec::new();
     for (name, idx) in by_project {
@@ -883,9 +834,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         })
         .collect();
     for (i, c) in compared.into_iter().enumerate() {
-        let prev = releases[i]
-            .previous
-            .map(|p| releases[p].view.summary.version.clone());
+        let prev = releases[i].previous.map(|p| releases[p].view.summary.version.clone());
         let r = &mut releases[i];
         if let Some((changes, jobs)) = c {
             r.view.summary.change_count = Some(changes.total);
@@ -904,10 +853,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             anchor: format!("p-{name}"),
             name: name.clone(),
             order,
-            releases: idx
-                .iter()
-                .map(|&i| releases[i].view.summary.clone())
-                .collect(),
+            releases: idx.iter().map(|&i| releases[i].view.summary.clone()).collect(),
         })
         .collect();
 
@@ -959,18 +905,16 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let mut signers: BTreeMap<String, SignerView> = BTreeMap::new();
     for r in &releases {
         for s in &r.view.signatures {
-            let e = signers
-                .entry(s.key_id.clone())
-                .or_insert_with(|| SignerView {
-                    key_id: s.key_id.clone(),
-                    anchor: format!("key-{}", layout::segment(&s.key_id, false)),
-                    key_name: opts
-                        .trust
-                        .as_ref()
-                        .and_then(|t| t.keys.iter().find(|k| k.key_id == s.key_id))
-                        .map(|k| k.name.clone()),
-                    signed: Vec::new(),
-                });
+            let e = signers.entry(s.key_id.clone()).or_insert_with(|| SignerView {
+                key_id: s.key_id.clone(),
+                anchor: format!("key-{}", layout::segment(&s.key_id, false)),
+                key_name: opts
+                    .trust
+                    .as_ref()
+                    .and_then(|t| t.keys.iter().find(|k| k.key_id == s.key_id))
+                    .map(|k| k.name.clone()),
+                signed: Vec::new(),
+            });
             e.signed.push(SignedView {
                 name: r.view.summary.name.clone(),
                 version: r.view.summary.version.clone(),
@@ -1019,9 +963,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             source,
         })?;
     let out = tmp.path();
-    let mkdir = |p: PathBuf| {
-        std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source })
-    };
+    let mkdir = |p: PathBuf| std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source });
     mkdir(out.join("static"))?;
     let mut files = 0usize;
     let mut bytes = 0u64;
@@ -1049,11 +991,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         files += 1;
         bytes += js.len() as u64;
     }
-    std::fs::write(out.join(MARKER), b"vouch review site\n").map_err(|source| {
-        SiteError::Write {
-            path: out.join(MARKER),
-            source,
-        }
+    std::fs::write(out.join(MARKER), b"vouch review site\n").map_err(|source| SiteError::Write {
+        path: out.join(MARKER),
+        source,
     })?;
     for r in &releases {
         for d in &r.dirs {
@@ -1108,14 +1048,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         crumb("Releases", Some("index.html".into())),
                         crumb("Keys and policy", None),
                     ];
-                    renderer.page(
-                        "keys.html",
-                        "keys.html",
-                        "keys",
-                        "Keys and policy",
-                        &crumbs,
-                        ctx,
-                    )
+                    renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
                 }
                 Job::Release(i) => {
                     let r = &releases[i];
@@ -1127,14 +1060,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         c.href = None;
                     }
                     let t = format!("{} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(
-                        &r.view.summary.href,
-                        "release.html",
-                        "release",
-                        &t,
-                        &crumbs,
-                        ctx,
-                    )
+                    renderer.page(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
                 }
                 Job::Components(i) => {
                     let r = &releases[i];
@@ -1143,10 +1069,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     ctx.insert("sboms", &r.view.sboms);
                     let mut crumbs = release_crumbs(&r.view.summary);
                     crumbs.push(crumb("components", None));
-                    let t = format!(
-                        "Components of {} {}",
-                        r.view.summary.name, r.view.summary.version
-                    );
+                    let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
                     renderer.page(
                         &r.view.summary.components_href,
                         "components.html",
@@ -1159,18 +1082,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 Job::Search => {
                     let mut ctx = Context::new();
                     ctx.insert("projects", &search_projects);
-                    let crumbs = [
-                        crumb("Releases", Some("index.html".into())),
-                        crumb("Search", None),
-                    ];
-                    renderer.page(
-                        layout::SEARCH_PAGE,
-                        "search.html",
-                        "search",
-                        "Search",
-                        &crumbs,
-                        ctx,
-                    )
+                    let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
+                    renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
                 }
                 Job::Licenses(i) => {
                     let r = &releases[i];
@@ -1180,10 +1093,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     ctx.insert("groups", &license_groups(&r.view.sboms));
                     let mut crumbs = release_crumbs(&r.view.summary);
                     crumbs.push(crumb("licenses", None));
-                    let t = format!(
-                        "Licenses in {} {}",
-                        r.view.summary.name, r.view.summary.version
-                    );
+                    let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
                     renderer.page(
                         &r.view.summary.licenses_href,
                         "licenses.html",
@@ -1200,10 +1110,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     ctx.insert("changes", &r.changes);
                     let mut crumbs = release_crumbs(&r.view.summary);
                     crumbs.push(crumb("changes", None));
-                    let t = format!(
-                        "Changes in {} {}",
-                        r.view.summary.name, r.view.summary.version
-                    );
+                    let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
                     renderer.page(
                         &r.view.summary.changes_href,
                         "changes.html",
@@ -1218,8 +1125,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let Some(p) = r.previous.map(|p| &releases[p]) else {
                         return Ok(());
                     };
-                    let (Some(old_tree), Some(new_tree)) = (p.source.as_ref(), r.source.as_ref())
-                    else {
+                    let (Some(old_tree), Some(new_tree)) = (p.source.as_ref(), r.source.as_ref()) else {
                         return Ok(());
                     };
                     let job = &r.diff_jobs[k];
@@ -1227,8 +1133,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         &p.bundle.manifest.source.files[job.old],
                         &r.bundle.manifest.source.files[job.new],
                     );
-                    let (state, detail, diff) =
-                        crate::changes::line_diff(old_tree, oe, new_tree, ne);
+                    let (state, detail, diff) = crate::changes::line_diff(old_tree, oe, new_tree, ne);
                     let path = ne.path.as_str();
                     let view = DiffView {
                         path: clean(path),
@@ -1249,11 +1154,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         hunks: diff.map(|d| d.hunks).unwrap_or_default(),
                     };
                     if let Some(dir) = Path::new(&job.page).parent() {
-                        std::fs::create_dir_all(out.join(dir)).map_err(|source| {
-                            SiteError::Write {
-                                path: out.join(dir),
-                                source,
-                            }
+                        std::fs::create_dir_all(out.join(dir)).map_err(|source| SiteError::Write {
+                            path: out.join(dir),
+                            source,
                         })?;
                     }
                     let mut ctx = Context::new();
@@ -1264,10 +1167,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     crumbs.push(crumb(&view.path, None));
                     let t = format!(
                         "{} — changes since {} — {} {}",
-                        view.path,
-                        p.view.summary.version,
-                        r.view.summary.name,
-                        r.view.summary.version
+                        view.path, p.view.summary.version, r.view.summary.name, r.view.summary.version
                     );
                     renderer.page(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
                 }
@@ -1299,9 +1199,10 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                             target: e.target.as_deref().map(clean),
                             commit: e.commit.clone(),
                             files: None,
-                            href: r.source.as_ref().map(|_| {
-                                layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())
-                            }),
+                            href: r
+                                .source
+                                .as_ref()
+                                .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
                         });
                     }
                     let view = DirView {
@@ -1316,15 +1217,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     ctx.insert("dir", &view);
                     let crumbs = dir_crumbs(r, node, true);
                     let t = if node.path.is_empty() {
-                        format!(
-                            "Source of {} {}",
-                            r.view.summary.name, r.view.summary.version
-                        )
+                        format!("Source of {} {}", r.view.summary.name, r.view.summary.version)
                     } else {
-                        format!(
-                            "{}/ — {} {}",
-                            view.path, r.view.summary.name, r.view.summary.version
-                        )
+                        format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
                     };
                     renderer.page(&node.href, "section.html", "section", &t, &crumbs, ctx)
                 }
@@ -1359,10 +1254,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         None => release_crumbs(&r.view.summary),
                     };
                     crumbs.push(crumb(&view.name, None));
-                    let t = format!(
-                        "{} — {} {}",
-                        view.path, r.view.summary.name, r.view.summary.version
-                    );
+                    let t = format!("{} — {} {}", view.path, r.view.summary.name, r.view.summary.version);
                     let page = match dnode {
                         Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path.file_name()),
                         None => layout::file_page(&r.rdir, e.path.as_str()),
@@ -1415,9 +1307,7 @@ fn check_output(output: &Path) -> Result<(), SiteError> {
             } else {
                 Err(SiteError::Output {
                     path: output.to_path_buf(),
-                    detail: format!(
-                        "it is not empty and not a vouch site (no {MARKER} file); choose another -o"
-                    ),
+                    detail: format!("it is not empty and not a vouch site (no {MARKER} file); choose another -o"),
                 })
             }
         }
@@ -1472,9 +1362,7 @@ fn swap_into_place(tmp: &Path, output: &Path, parent: &Path) -> Result<(), SiteE
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{
-        KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity,
-    };
+    use crate::model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
     use crate::{Bundle, Options, SignatureCheck, Verdict};
     use std::collections::BTreeMap;
     use vouch_manifests::manifest::Manifest;
@@ -1485,11 +1373,7 @@ mod tests {
     impl SignatureCheck for Checker {
         fn check(&self, bundle: &Bundle) -> Verdict {
             let mut signatures = BTreeMap::new();
-            for path in bundle
-                .members
-                .keys()
-                .filter(|p| p.starts_with("signatures/"))
-            {
+            for path in bundle.members.keys().filter(|p| p.starts_with("signatures/")) {
                 let state = if path.contains("AAAA") {
                     Validity::Valid
                 } else {
@@ -1593,10 +1477,7 @@ mod tests {
         assert!(release.contains("release: 1 of 1 required keys"));
         assert!(!release.contains("not checked"));
         let index = std::fs::read_to_string(out.join("index.html")).unwrap();
-        assert!(
-            index.contains("policy holds") && index.contains("(1 valid)"),
-            "{index}"
-        );
+        assert!(index.contains("policy holds") && index.contains("(1 valid)"), "{index}");
         let keys = std::fs::read_to_string(out.join("keys.html")).unwrap();
         assert!(
             keys.contains("trust.toml")

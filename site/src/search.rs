@@ -108,7 +108,7 @@ impl ProjectIndex {
             if self.items > 0 {
                 self.out.push(',');
             }
-            if self.items % 64 == 0 {
+            if self.items & 63 == 0 {
                 self.out.push('\n');
             }
             js_string(f, &mut self.out);
@@ -133,20 +133,14 @@ mod tests {
     #[test]
     fn strings_cannot_break_out() {
         let mut s = String::new();
-        js_string(
-            "</script><script>window.__xss=1</script>\u{2028}\"\\&\u{1}é",
-            &mut s,
-        );
+        js_string("</script><script>window.__xss=1</script>\u{2028}\"\\&\u{1}é", &mut s);
         assert_eq!(
             s,
             "\"\\u003c/script\\u003e\\u003cscript\\u003ewindow.__xss=1\\u003c/script\\u003e\\u2028\\\"\\\\\\u0026\\u0001é\""
         );
         // It is a JSON string meaning the same text.
         let back: String = serde_json::from_str(&s).unwrap();
-        assert_eq!(
-            back,
-            "</script><script>window.__xss=1</script>\u{2028}\"\\&\u{1}é"
-        );
+        assert_eq!(back, "</script><script>window.__xss=1</script>\u{2028}\"\\&\u{1}é");
 
         let mut p = ProjectIndex::new("hello");
         p.release("1.0.0", "r/hello/1.0.0/", "index.html");

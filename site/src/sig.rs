@@ -77,10 +77,7 @@ pub fn parse(bytes: &[u8]) -> ParsedSignature {
                 .get_or_insert_with(|| "the second line is not a minisign signature".into());
         }
     }
-    match lines
-        .get(2)
-        .and_then(|l| l.strip_prefix("trusted comment: "))
-    {
+    match lines.get(2).and_then(|l| l.strip_prefix("trusted comment: ")) {
         Some(tc) => {
             p.fields = tc
                 .split('\t')

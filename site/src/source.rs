@@ -194,11 +194,7 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
 /// (never through a symlink, only a regular file, digest equal to the
 /// manifest's), at most `limit` bytes, UTF-8 without NUL. The error is a
 /// state (`binary`, `large`, `unreadable`) and why.
-pub fn read_text(
-    tree: &SourceTree,
-    entry: &Entry,
-    limit: u64,
-) -> Result<String, (&'static str, String)> {
+pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String, (&'static str, String)> {
     let c = |why: &str| ("unreadable", why.to_string());
     if !matches!(entry.kind, EntryKind::File | EntryKind::Exec) {
         return Err(c("not a regular file"));
@@ -386,11 +382,7 @@ fn look_mask(x: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let below_20 = x.wrapping_sub(LO * 0x20) & !x & HI;
     let high = (x | x.wrapping_add(LO)) & HI; // >= 0x80, or 0x7f (+1 sets the top bit)
-    below_20
-        | high
-        | zero(x ^ (LO * b'&' as u64))
-        | zero(x ^ (LO * b'<' as u64))
-        | zero(x ^ (LO * b'>' as u64))
+    below_20 | high | zero(x ^ (LO * b'&' as u64)) | zero(x ^ (LO * b'<' as u64)) | zero(x ^ (LO * b'>' as u64))
 }
 
 struct Num([u8; 20]);
@@ -452,9 +444,7 @@ pub fn escape_html(input: &str, w: &mut dyn std::io::Write) -> std::io::Result<(
 /// into the context (SBOM fields, comments, report values).
 pub fn clean(s: &str) -> String {
     if s.chars().any(forbidden) {
-        s.chars()
-            .map(|c| if forbidden(c) { '\u{fffd}' } else { c })
-            .collect()
+        s.chars().map(|c| if forbidden(c) { '\u{fffd}' } else { c }).collect()
     } else {
         s.to_string()
     }
@@ -546,10 +536,7 @@ mod tests {
                         char::from_u32(0x2400 + c as u32).unwrap()
                     )),
                     '\u{7f}' => slow.push_str("<span class=\"ctl\">\u{2421}</span>"),
-                    c if forbidden(c) => slow.push_str(&format!(
-                        "<span class=\"ctl\">\\u{{{:04X}}}</span>",
-                        c as u32
-                    )),
+                    c if forbidden(c) => slow.push_str(&format!("<span class=\"ctl\">\\u{{{:04X}}}</span>", c as u32)),
                     c => slow.push(c),
                 }
             }

@@ -96,12 +96,7 @@ pub fn bars(id: &str, title: &str, desc: &str, rows: &[Row], legend: &[Legend]) 
             );
             bx += w;
         }
-        let _ = write!(
-            out,
-            "<text class=\"value\" x=\"{}\" y=\"{}\">",
-            milli(bx) + 8.0,
-            y + 16
-        );
+        let _ = write!(out, "<text class=\"value\" x=\"{}\" y=\"{}\">", milli(bx) + 8.0, y + 16);
         text(&r.value, &mut out);
         out.push_str("</text></g>");
     }
@@ -131,16 +126,8 @@ mod tests {
                 value: "50".into(),
             },
         ];
-        let s = bars(
-            "c",
-            "Sizes of <x>",
-            "desc & more",
-            &rows,
-            &[("bar-add", "added")],
-        );
-        assert!(
-            s.starts_with("<svg class=\"chart\" role=\"img\" aria-labelledby=\"c-title c-desc\"")
-        );
+        let s = bars("c", "Sizes of <x>", "desc & more", &rows, &[("bar-add", "added")]);
+        assert!(s.starts_with("<svg class=\"chart\" role=\"img\" aria-labelledby=\"c-title c-desc\""));
         assert!(s.contains("<title id=\"c-title\">Sizes of &lt;x&gt;</title>"));
         assert!(s.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!s.contains("<script"));

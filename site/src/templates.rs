@@ -19,10 +19,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("release.html", include_str!("../templates/release.html")),
     ("section.html", include_str!("../templates/section.html")),
     ("page.html", include_str!("../templates/page.html")),
-    (
-        "components.html",
-        include_str!("../templates/components.html"),
-    ),
+    ("components.html", include_str!("../templates/components.html")),
     ("keys.html", include_str!("../templates/keys.html")),
     ("changes.html", include_str!("../templates/changes.html")),
     ("diff.html", include_str!("../templates/diff.html")),
@@ -36,10 +33,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "partials/signatures.html",
         include_str!("../templates/partials/signatures.html"),
     ),
-    (
-        "partials/ui.html",
-        include_str!("../templates/partials/ui.html"),
-    ),
+    ("partials/ui.html", include_str!("../templates/partials/ui.html")),
 ];
 
 /// The built-in static files, by name under `static/`.
@@ -97,16 +91,10 @@ pub fn register(tera: &mut Tera) {
         h.chars().take(12).collect::<String>()
     });
     // `{{ s | shell_quote }}`: quoted for a POSIX shell.
-    tera.register_filter("shell_quote", |s: &str, _: Kwargs, _: &State| {
-        shell_quote(s)
-    });
+    tera.register_filter("shell_quote", |s: &str, _: Kwargs, _: &State| shell_quote(s));
 }
 
-fn walk(
-    dir: &Path,
-    prefix: &str,
-    out: &mut Vec<(String, std::path::PathBuf)>,
-) -> std::io::Result<()> {
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, std::path::PathBuf)>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -127,14 +115,9 @@ fn walk(
 /// Loads the built-in theme, with any files of `overrides` replacing or
 /// adding to it.
 pub fn load(overrides: Option<&Path>) -> Result<Theme, SiteError> {
-    let mut templates: BTreeMap<String, String> = TEMPLATES
-        .iter()
-        .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect();
-    let mut statics: BTreeMap<String, Vec<u8>> = STATIC
-        .iter()
-        .map(|(n, b)| (n.to_string(), b.to_vec()))
-        .collect();
+    let mut templates: BTreeMap<String, String> =
+        TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let mut statics: BTreeMap<String, Vec<u8>> = STATIC.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
     if let Some(dir) = overrides {
         let mut files = Vec::new();
         walk(dir, "", &mut files).map_err(|source| SiteError::TemplatesDir {

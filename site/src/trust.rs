@@ -2,9 +2,7 @@
 //! evaluation (the same one `vouch verify` runs), for `--trust`.
 
 use crate::bundle::Bundle;
-use crate::model::{
-    KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity,
-};
+use crate::model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
 use crate::{SignatureCheck, Verdict};
 use std::path::Path;
 use vouch_signing::policy::{Policy, show_time};
@@ -33,14 +31,7 @@ impl SignatureCheck for PolicyCheck {
             .unwrap_or_default();
         let label = Path::new(&bundle.file_name).join("manifest.json");
         let mut notes = Vec::new();
-        let r = evaluate(
-            &self.policy,
-            &label,
-            &manifest,
-            &files,
-            Legacy::Refuse,
-            &mut notes,
-        );
+        let r = evaluate(&self.policy, &label, &manifest, &files, Legacy::Refuse, &mut notes);
         let mut signatures = std::collections::BTreeMap::new();
         for s in r.signatures.iter().chain(&r.builder_reports) {
             let state = if s.counted {

@@ -478,7 +478,10 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     }
     // Exactly the changes made: 1 modified, 1 added, 2 removed (empty, the
     // symlink copy_tree drops).
-    assert!(changes.contains("4 source files (1 added, 1 modified, 2 removed)"), "{changes}");
+    assert!(
+        changes.contains("4 source files (1 added, 1 modified, 2 removed)"),
+        "{changes}"
+    );
     // The line diff shows the added line, escaped, and numbers lines.
     let diff = &pages["r/hello/1.1.0/diff/main.rs.html"];
     assert!(
@@ -490,12 +493,21 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     // source as 0.9.0 and adds a build record.
     assert!(pages["r/hello/0.9.0/changes.html"].contains("oldest release"));
     let c100 = &pages["r/hello/1.0.0/changes.html"];
-    assert!(c100.contains("No source file changed") && c100.contains("<code>build record</code>"), "{c100}");
+    assert!(
+        c100.contains("No source file changed") && c100.contains("<code>build record</code>"),
+        "{c100}"
+    );
     // The index shows a change count for every release but the oldest.
-    assert!(index.contains("href=\"r/hello/1.1.0/changes.html\" title=\"since 1.0.0\">"), "{index}");
+    assert!(
+        index.contains("href=\"r/hello/1.1.0/changes.html\" title=\"since 1.0.0\">"),
+        "{index}"
+    );
     // Licenses: the unlicensed component first, then each expression.
     let lic = &pages["r/hello/1.1.0/licenses.html"];
-    let (none, mit) = (lic.find("No license declared").unwrap(), lic.find("<code>MIT OR Apache-2.0</code>").unwrap());
+    let (none, mit) = (
+        lic.find("No license declared").unwrap(),
+        lic.find("<code>MIT OR Apache-2.0</code>").unwrap(),
+    );
     assert!(none < mit, "unlicensed first");
     assert!(lic.contains("un&lt;b&gt;licensed"));
     // The release page's size chart, accessible and escaped.
@@ -523,11 +535,17 @@ fn hostile_names_are_escaped_on_every_page_type() {
         while let Some(i) = rest.find("<script src=\"") {
             stripped.push_str(&rest[..i]);
             let tail = &rest[i + "<script src=\"".len()..];
-            let end = tail.find("\"></script>").unwrap_or_else(|| panic!("{page}: a script tag with more than src"));
+            let end = tail
+                .find("\"></script>")
+                .unwrap_or_else(|| panic!("{page}: a script tag with more than src"));
             let src = &tail[..end];
             let file = src.trim_start_matches("../");
             assert!(
-                file.starts_with("static/") && file.ends_with(".js") && file[7..file.len() - 3].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                file.starts_with("static/")
+                    && file.ends_with(".js")
+                    && file[7..file.len() - 3]
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'-'),
                 "{page}: script {src:?} is not one of the site's static scripts"
             );
             rest = &tail[end + "\"></script>".len()..];

@@ -40,7 +40,9 @@ fn record(bundle: &std::path::Path, serde: &str, rustc: &str, extra: &[(&str, &s
         "type": "library", "bom-ref": format!("serde@{serde}"), "name": "serde", "version": serde,
         "purl": format!("pkg:cargo/serde@{serde}"), "licenses": [{ "expression": "MIT OR Apache-2.0" }]
     })];
-    let mut deps = vec![serde_json::json!({ "name": "serde", "version": serde, "source": "registry+https://github.com/rust-lang/crates.io-index" })];
+    let mut deps = vec![
+        serde_json::json!({ "name": "serde", "version": serde, "source": "registry+https://github.com/rust-lang/crates.io-index" }),
+    ];
     for (name, version, license) in extra {
         let mut c = serde_json::json!({ "type": "library", "bom-ref": format!("{name}@{version}"), "name": name, "version": version });
         if let Some(l) = license {
@@ -77,9 +79,18 @@ fn record(bundle: &std::path::Path, serde: &str, rustc: &str, extra: &[(&str, &s
 fn fixture(d: &Dir) {
     let main_v1 = "use std::env;\n\n/// Greets.\nfn main() {\n    let who = env::args().nth(1).unwrap_or_else(|| \"world\".into());\n    println!(\"hello, {who}\");\n}\n";
     for src in ["v1", "v2"] {
-        d.write(format!("{src}/README.md"), "# demo\n\nA small program for the review site's browser test.\n");
-        d.write(format!("{src}/Cargo.toml"), "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n");
-        d.write(format!("{src}/src/lib.rs"), "pub fn greet(who: &str) -> String {\n    format!(\"hello, {who}\")\n}\n");
+        d.write(
+            format!("{src}/README.md"),
+            "# demo\n\nA small program for the review site's browser test.\n",
+        );
+        d.write(
+            format!("{src}/Cargo.toml"),
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        );
+        d.write(
+            format!("{src}/src/lib.rs"),
+            "pub fn greet(who: &str) -> String {\n    format!(\"hello, {who}\")\n}\n",
+        );
         d.write(format!("{src}/docs/guide.md"), "# Guide\n\nRun `demo NAME`.\n");
         d.write(format!("{src}/src/{BREAKOUT}"), "hostile path\n");
         d.write(format!("{src}/src/{IMG}"), "// <script>window.__xss=3</script>\n");
@@ -88,13 +99,32 @@ fn fixture(d: &Dir) {
     d.write("v1/docs/old.md", "to be removed\n");
     d.write(
         "v2/src/main.rs",
-        main_v1.replace("println!(\"hello, {who}\");", "println!(\"{}\", demo::greet(&who));\n    // </script><script>window.__xss=4</script>"),
+        main_v1.replace(
+            "println!(\"hello, {who}\");",
+            "println!(\"{}\", demo::greet(&who));\n    // </script><script>window.__xss=4</script>",
+        ),
     );
-    d.write("v2/src/util.rs", "pub fn shout(s: &str) -> String {\n    s.to_uppercase()\n}\n");
+    d.write(
+        "v2/src/util.rs",
+        "pub fn shout(s: &str) -> String {\n    s.to_uppercase()\n}\n",
+    );
     let b1 = manifest(d, "v1", "1.0.0");
-    record(&b1, "1.0.200", "rustc 1.94.0", &[("itoa", "1.0.11", Some("MIT OR Apache-2.0"))]);
+    record(
+        &b1,
+        "1.0.200",
+        "rustc 1.94.0",
+        &[("itoa", "1.0.11", Some("MIT OR Apache-2.0"))],
+    );
     let b2 = manifest(d, "v2", "1.1.0");
-    record(&b2, "1.0.210", "rustc 1.95.0", &[("unlicensed-thing", "0.3.0", None), ("<b>bold</b>", "1.0.0", Some("MIT"))]);
+    record(
+        &b2,
+        "1.0.210",
+        "rustc 1.95.0",
+        &[
+            ("unlicensed-thing", "0.3.0", None),
+            ("<b>bold</b>", "1.0.0", Some("MIT")),
+        ],
+    );
 }
 
 fn node_modules() -> PathBuf {
@@ -170,14 +200,23 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
         "failed requests: {:?}",
         report["failed"]
     );
-    assert!(strs(&report["errors"]).is_empty(), "script errors: {:?}", report["errors"]);
+    assert!(
+        strs(&report["errors"]).is_empty(),
+        "script errors: {:?}",
+        report["errors"]
+    );
     // The search index script was loaded, and only on the search page.
     assert!(requests.iter().any(|u| u.ends_with("/search/demo.js")), "{requests:?}");
     assert!(requests.iter().any(|u| u.ends_with("/static/search.js")));
 
     // The walk went where a reviewer expects.
     let steps = &report["steps"];
-    let step = |k: &str| steps[k].as_str().unwrap_or_else(|| panic!("no step {k}: {steps}")).to_string();
+    let step = |k: &str| {
+        steps[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("no step {k}: {steps}"))
+            .to_string()
+    };
     assert_eq!(step("index"), "index.html");
     assert_eq!(step("release"), "r/demo/1.1.0/index.html");
     assert_eq!(step("tree"), "r/demo/1.1.0/tree/index.html");
@@ -190,11 +229,18 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert_eq!(step("search"), "search.html?q=main.rs");
     let hits = strs(&steps["search_hits"]);
     assert!(
-        hits.iter().any(|h| h.contains("src/main.rs") && h.contains("demo 1.1.0"))
-            && hits.iter().any(|h| h.contains("src/main.rs") && h.contains("demo 1.0.0")),
+        hits.iter()
+            .any(|h| h.contains("src/main.rs") && h.contains("demo 1.1.0"))
+            && hits
+                .iter()
+                .any(|h| h.contains("src/main.rs") && h.contains("demo 1.0.0")),
         "{hits:?}"
     );
-    assert!(step("search_result").ends_with("/file/src/main.rs.html"), "{}", step("search_result"));
+    assert!(
+        step("search_result").ends_with("/file/src/main.rs.html"),
+        "{}",
+        step("search_result")
+    );
 
     // Hostile names: found as text, nothing injected, the canary unset.
     let hostile = &steps["hostile"];
@@ -209,16 +255,34 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     let xss_hits = strs(&hostile["__xss"]["hits"]);
     assert!(xss_hits.iter().any(|t| t == &format!("src/{BREAKOUT}")), "{xss_hits:?}");
     assert!(xss_hits.iter().any(|t| t == &format!("src/{IMG}")), "{xss_hits:?}");
-    assert!(hostile["__xss"]["opened"].as_str().is_some_and(|p| p.contains("/file/src/")));
+    assert!(
+        hostile["__xss"]["opened"]
+            .as_str()
+            .is_some_and(|p| p.contains("/file/src/"))
+    );
 
     // Without JavaScript the search page says why and links still lead on.
     assert!(step("nojs_note").contains("needs JavaScript"), "{}", step("nojs_note"));
     assert_eq!(step("nojs_browse"), "index.html#p-demo");
 
     // Screenshots a person can look at.
-    for name in ["index", "release", "directory", "file", "changes", "diff", "search", "search-hostile", "search-nojs"] {
+    for name in [
+        "index",
+        "release",
+        "directory",
+        "file",
+        "changes",
+        "diff",
+        "search",
+        "search-hostile",
+        "search-nojs",
+    ] {
         let p = shots.join(format!("{name}.png"));
         let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("no screenshot {}: {e}", p.display()));
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{} is not a real screenshot", p.display());
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "{} is not a real screenshot",
+            p.display()
+        );
     }
 }
