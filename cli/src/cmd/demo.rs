@@ -90,7 +90,13 @@ pub fn run(a: DemoArgs) -> Result<Status> {
     if verified != Status::Held || rebuilt != Status::Held {
         bail!("the demo's verification or rebuild did not hold (see above)");
     }
-    eprintln!("\nvouch demo: done; everything is under {}", out.display());
+    let site = out.join("site");
+    step(
+        "the review site: every release browsable offline, from file://",
+        &["site", "build", &s(&bundles), "-o", &s(&site), "--trust", &s(&policy), "--source", &format!("hello@0.1.0={}", s(&copy))],
+    )?;
+    eprintln!("\nvouch demo: done; everything is under {}; open the review site:", out.display());
+    println!("{}", site.join("index.html").display());
     Ok(Status::Held)
 }
 
