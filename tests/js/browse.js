@@ -67,6 +67,9 @@ async function main() {
     await shot('changes');
     await follow(page.getByRole('link', { name: 'line diff' }), 'diff');
     await shot('diff');
+    await page.goto(base + 'r/' + project + '/' + newVersion + '/index.html');
+    await follow(page.locator('nav.toc').getByRole('link', { name: 'Licenses', exact: true }), 'licenses');
+    await shot('licenses');
 
     // Search from the header box: a plain GET form to search.html?q=...
     await page.goto(base + 'index.html');

@@ -226,6 +226,7 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert_eq!(step("back_to_release"), "r/demo/1.1.0/index.html");
     assert_eq!(step("changes"), "r/demo/1.1.0/changes.html");
     assert_eq!(step("diff"), "r/demo/1.1.0/diff/src/main.rs.html");
+    assert_eq!(step("licenses"), "r/demo/1.1.0/licenses.html");
     assert_eq!(step("search"), "search.html?q=main.rs");
     let hits = strs(&steps["search_hits"]);
     assert!(
@@ -273,6 +274,7 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
         "file",
         "changes",
         "diff",
+        "licenses",
         "search",
         "search-hostile",
         "search-nojs",
