@@ -876,7 +876,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                             node.href.clone()
                         };
                         let rel = href.strip_prefix(r.rdir.as_str()).unwrap_or(&href);
-                        ix.item(&[&clean(e.path.as_str()), rel]);
+                        let path = clean(e.path.as_str());
+                        // `""` when the page is `file/<path>.html` spelled as is
+                        // (most paths): the index is then about half the size.
+                        let plain = rel
+                            .strip_prefix("file/")
+                            .and_then(|x| x.strip_suffix(".html"))
+                            .is_some_and(|x| x == path);
+                        ix.item(&[&path, if plain { "" } else { rel }]);
                     }
                 }
                 ix.list("components");

@@ -11,7 +11,8 @@
 //!   "components": [name, version, href, ...]}, ...]};
 //! ```
 //!
-//! `href`s are relative to `base`, which is relative to the site root.
+//! `href`s are relative to `base`, which is relative to the site root; a
+//! file's `href` is `""` when it is `file/<path>.html` with the path as is.
 //! Strings are JSON strings with `<`, `>`, `&`, U+2028 and U+2029 written
 //! as `\u` escapes too, so no file name can end the script or change its
 //! meaning, wherever the text ends up. Written in one linear pass.

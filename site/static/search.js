@@ -47,7 +47,8 @@
       }
       var f = rel.files || [];
       for (var j = 0; j + 1 < f.length; j += 2) {
-        items.push({ kind: 'file', text: f[j], lower: f[j].toLowerCase(), where: label, href: base + f[j + 1] });
+        var fh = f[j + 1] || 'file/' + f[j] + '.html';
+        items.push({ kind: 'file', text: f[j], lower: f[j].toLowerCase(), where: label, href: base + fh });
       }
     }
     return items;

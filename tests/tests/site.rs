@@ -519,7 +519,9 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     assert!(js.starts_with("window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};"));
     assert!(!js.contains('<') && !js.contains('>'), "raw < or > in the search index");
     assert!(js.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e.rs"));
-    assert!(js.contains("\"file/main.rs.html\""));
+    // A plain path's page is implied (""); an encoded one is spelled out.
+    assert!(js.contains("\"main.rs\",\"\""), "{js}");
+    assert!(js.contains("\"file/~3Cscript~3Ealert~281~29~3C/script~3E.rs.html\""), "{js}");
 }
 
 #[test]
