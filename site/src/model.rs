@@ -309,6 +309,21 @@ pub struct FileView {
     /// The directory page holding this file.
     pub dir_href: String,
     pub content: crate::source::Content,
+    /// How the file changed since the previous release (none if it did not,
+    /// or for the oldest release).
+    pub change: Option<FileChangeNote>,
+}
+
+/// A file page's note on what changed since the previous release.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChangeNote {
+    /// `added` or `modified`.
+    pub state: &'static str,
+    /// The previous release's version.
+    pub since: String,
+    /// The line diff page, when there is one.
+    pub diff_href: Option<String>,
+    pub changes_href: String,
 }
 
 /// A key the policy names.

@@ -49,6 +49,8 @@ struct Release<'b> {
     sbom: Option<vouch_manifests::sbom::Sbom>,
     changes: ChangesView,
     diff_jobs: Vec<crate::changes::DiffJob>,
+    /// Path → `added` or `modified`, and its line diff page.
+    file_changes: HashMap<String, (&'static str, Option<String>)>,
     /// Index of the previous release in the releases list.
     previous: Option<usize>,
 }
@@ -784,6 +786,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 sbom,
                 changes: crate::changes::first(),
                 diff_jobs: Vec::new(),
+                file_changes: HashMap::new(),
                 previous: None,
             }
         })
@@ -839,6 +842,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         if let Some((changes, jobs)) = c {
             r.view.summary.change_count = Some(changes.total);
             r.view.summary.file_change_count = Some(changes.file_count);
+            for f in &changes.added {
+                r.file_changes.insert(f.path.clone(), ("added", None));
+            }
+            for f in &changes.modified {
+                r.file_changes.insert(f.path.clone(), ("modified", f.diff_href.clone()));
+            }
             r.changes = changes;
             r.diff_jobs = jobs;
         }
@@ -1252,6 +1261,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         commit: e.commit.clone(),
                         dir_href,
                         content,
+                        change: r.file_changes.get(e.path.as_str()).and_then(|(state, diff)| {
+                            Some(FileChangeNote {
+                                state,
+                                since: r.view.summary.previous_version.clone()?,
+                                diff_href: diff.clone(),
+                                changes_href: r.view.summary.changes_href.clone(),
+                            })
+                        }),
                     };
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());

@@ -489,6 +489,16 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
         "{diff}"
     );
     assert!(diff.contains("1 line added, 0 removed"), "{diff}");
+    // The file page says it changed and links to its line diff.
+    let main11 = &pages["r/hello/1.1.0/file/main.rs.html"];
+    assert!(
+        main11.contains(
+            "<dt>Since 1.0.0</dt><dd>modified — <a href=\"../../../../r/hello/1.1.0/diff/main.rs.html\">line diff</a>"
+        ),
+        "{main11}"
+    );
+    assert!(pages["r/hello/1.1.0/file/new/added.rs.html"].contains("<dt>Since 1.0.0</dt><dd>added ("));
+    assert!(!pages["r/hello/1.1.0/file/docs/guide.md.html"].contains("<dt>Since"));
     // The oldest release has nothing to compare with; 1.0.0 has the same
     // source as 0.9.0 and adds a build record.
     assert!(pages["r/hello/0.9.0/changes.html"].contains("oldest release"));
@@ -521,7 +531,10 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     assert!(js.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e.rs"));
     // A plain path's page is implied (""); an encoded one is spelled out.
     assert!(js.contains("\"main.rs\",\"\""), "{js}");
-    assert!(js.contains("\"file/~3Cscript~3Ealert~281~29~3C/script~3E.rs.html\""), "{js}");
+    assert!(
+        js.contains("\"file/~3Cscript~3Ealert~281~29~3C/script~3E.rs.html\""),
+        "{js}"
+    );
 }
 
 #[test]
