@@ -574,8 +574,11 @@ fn hostile_names_are_escaped_on_every_page_type() {
     // The hostile strings did reach every page type, escaped.
     let script = "&lt;script&gt;alert(1)&lt;";
     let img = "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;";
-    let kinds: [(&str, &[&str]); 6] = [
+    let kinds: [(&str, &[&str]); 9] = [
         ("index.html", &[img]),
+        ("r/hello/1.1.0/changes.html", &[script]),
+        ("r/hello/1.0.0/licenses.html", &[img, script]),
+        ("r/hello/1.1.0/diff/main.rs.html", &[img]),
         ("keys.html", &[img]),
         ("r/hello/1.0.0/index.html", &[script, img]),
         ("r/hello/1.0.0/components.html", &[img, script]),
