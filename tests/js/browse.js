@@ -65,6 +65,9 @@ async function main() {
     // The changes page and a line diff.
     await follow(page.locator('nav.toc').getByRole('link', { name: 'Changes since ' + oldVersion }), 'changes');
     await shot('changes');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('changes-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await follow(page.getByRole('link', { name: 'line diff' }), 'diff');
     await shot('diff');
     await page.goto(base + 'r/' + project + '/' + newVersion + '/index.html');

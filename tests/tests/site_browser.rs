@@ -273,6 +273,7 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
         "directory",
         "file",
         "changes",
+        "changes-dark",
         "diff",
         "licenses",
         "search",
