@@ -298,17 +298,13 @@ fn read_tar_bundle(path: &Path, file_name: &str) -> Result<Bundle, SiteError> {
             match c {
                 Component::Normal(s) => match s.to_str() {
                     Some(s) => parts.push(s.to_string()),
-                    None => {
-                        return Err(bad(format!("entry {shown:?} has a name that is not UTF-8")));
-                    }
+                    None => return Err(bad(format!("entry {shown:?} has a name that is not UTF-8"))),
                 },
                 Component::ParentDir => return Err(bad(format!("entry {shown:?} contains '..'"))),
                 Component::RootDir | Component::Prefix(_) => {
                     return Err(bad(format!("entry {shown:?} is an absolute path")));
                 }
-                Component::CurDir => {
-                    return Err(bad(format!("entry {shown:?} contains a '.' segment")));
-                }
+                Component::CurDir => return Err(bad(format!("entry {shown:?} contains a '.' segment"))),
             }
         }
         if parts.is_empty() {

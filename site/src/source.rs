@@ -92,9 +92,7 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
         EntryKind::Symlink => {
             let meta = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return missing("not in the source directory");
-                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
                 Err(e) => return missing(format!("cannot read it: {e}")),
             };
             if !meta.file_type().is_symlink() {
@@ -119,22 +117,16 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     // Never open anything but a regular file (a device's driver would run).
     match std::fs::symlink_metadata(&path) {
         Ok(m) if m.is_file() => {}
-        Ok(m) if m.file_type().is_symlink() => {
-            return missing("a symlink in the source directory, not a file");
-        }
+        Ok(m) if m.file_type().is_symlink() => return missing("a symlink in the source directory, not a file"),
         Ok(_) => return missing("not a regular file in the source directory"),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return missing("not in the source directory");
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
         Err(e) => return missing(format!("cannot read it: {e}")),
     }
     // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
     // FIFO (O_NONBLOCK); the kind is then checked on the open file.
     let mut f = match open_nofollow(&path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return missing("not in the source directory");
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             return missing("a symlink in the source directory, not a file");
         }
