@@ -8,7 +8,12 @@
 //! keys.html                               keys and trust policy
 //! static/...                              style sheet
 //! r/<name>/<version>/index.html           release
+//! search.html                             search (script), plain links without
+//! search/<name>.js                        a project's search index (classic script)
 //! r/<name>/<version>/components.html      SBOM components
+//! r/<name>/<version>/licenses.html        components by license
+//! r/<name>/<version>/changes.html         what changed since the previous release
+//! r/<name>/<version>/diff/<path>.html     line diff of a modified file (both sources)
 //! r/<name>/<version>/tree/<dir>/index.html  source directory
 //! r/<name>/<version>/file/<path>.html     source file (with --source)
 //! ```
@@ -78,6 +83,22 @@ pub fn release_page(name: &str, version: &str) -> String {
 
 pub fn components_page(name: &str, version: &str) -> String {
     format!("{}components.html", release_dir(name, version))
+}
+
+pub fn changes_page(name: &str, version: &str) -> String {
+    format!("{}changes.html", release_dir(name, version))
+}
+
+pub fn licenses_page(name: &str, version: &str) -> String {
+    format!("{}licenses.html", release_dir(name, version))
+}
+
+/// The search page.
+pub const SEARCH_PAGE: &str = "search.html";
+
+/// A project's search index script.
+pub fn search_script(name: &str) -> String {
+    format!("search/{}.js", segment(name, false))
 }
 
 /// The page of a source directory (`""` is the root).

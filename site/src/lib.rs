@@ -18,12 +18,16 @@
 //! paths, sorted everything.
 
 pub mod bundle;
+pub mod changes;
 mod error;
 pub mod layout;
+pub mod linediff;
 pub mod model;
 mod render;
+pub mod search;
 pub mod sig;
 pub mod source;
+pub mod svg;
 pub mod templates;
 pub mod trust;
 

@@ -167,6 +167,8 @@ pub struct SbomDocView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ComponentView {
+    /// The `id` of the component's row on the components page.
+    pub anchor: String,
     pub id: String,
     pub name: String,
     pub version: Option<String>,
@@ -217,6 +219,16 @@ pub struct ReleaseSummary {
     pub href: String,
     pub tree_href: String,
     pub components_href: String,
+    /// The changes page (what changed since the previous release).
+    pub changes_href: String,
+    /// The licenses page.
+    pub licenses_href: String,
+    /// The previous release of the same project (SemVer or creation order).
+    pub previous_version: Option<String>,
+    /// Every change since the previous release (none for the oldest).
+    pub change_count: Option<usize>,
+    /// Files added, removed and modified since the previous release.
+    pub file_change_count: Option<usize>,
     /// Whether `--source` gave this release's source (file pages exist).
     pub source_given: bool,
     pub signature_count: usize,
@@ -243,6 +255,10 @@ pub struct ReleaseView {
     pub signatures: Vec<SignatureView>,
     /// Every file of the bundle.
     pub bundle_files: Vec<BundleFileView>,
+    /// Source size by top-level directory, largest first.
+    pub top_dirs: Vec<TopDirView>,
+    /// The same as an inline SVG bar chart (escaped).
+    pub size_chart: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -293,6 +309,21 @@ pub struct FileView {
     /// The directory page holding this file.
     pub dir_href: String,
     pub content: crate::source::Content,
+    /// How the file changed since the previous release (none if it did not,
+    /// or for the oldest release).
+    pub change: Option<FileChangeNote>,
+}
+
+/// A file page's note on what changed since the previous release.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChangeNote {
+    /// `added` or `modified`.
+    pub state: &'static str,
+    /// The previous release's version.
+    pub since: String,
+    /// The line diff page, when there is one.
+    pub diff_href: Option<String>,
+    pub changes_href: String,
 }
 
 /// A key the policy names.
@@ -342,4 +373,185 @@ pub struct SignedView {
     pub href: String,
     pub time: Option<String>,
     pub status: Option<SignatureStatus>,
+}
+
+/// One top-level directory of a release's source (the release page's size
+/// chart and its table).
+#[derive(Debug, Clone, Serialize)]
+pub struct TopDirView {
+    /// The directory's name, or "files at the top level" for the root's files.
+    pub name: String,
+    /// Whether this row is the root's own files rather than a directory.
+    pub root_files: bool,
+    /// The directory page (none for the rest row).
+    pub href: Option<String>,
+    pub files: u64,
+    pub size: u64,
+}
+
+/// The release a changes page compares with.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviousView {
+    pub version: String,
+    pub href: String,
+    pub tree_href: String,
+    pub source_given: bool,
+}
+
+/// One added, removed or modified source file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChangeView {
+    pub path: String,
+    /// `dir`-less kind in the new release (the old one for a removed file).
+    pub kind: &'static str,
+    /// The kind in the previous release when it differs.
+    pub old_kind: Option<&'static str>,
+    pub old_size: Option<u64>,
+    pub new_size: Option<u64>,
+    pub old_digest: Option<String>,
+    pub new_digest: Option<String>,
+    /// The file's page in the previous release (its directory's without
+    /// `--source` for that release).
+    pub old_href: Option<String>,
+    /// The file's page in this release (its directory's without `--source`).
+    pub new_href: Option<String>,
+    /// The line diff page (both sources given, both regular files).
+    pub diff_href: Option<String>,
+}
+
+/// Changed files under one top-level directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirChangeView {
+    pub name: String,
+    pub added: usize,
+    pub removed: usize,
+    pub modified: usize,
+}
+
+/// A name whose version changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionChangeView {
+    pub name: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    /// `upgraded`, `downgraded` or `changed` (not both SemVer).
+    pub direction: &'static str,
+}
+
+/// `build.dependencies` compared.
+#[derive(Debug, Clone, Serialize)]
+pub struct DepChangesView {
+    pub added: Vec<DependencyView>,
+    pub removed: Vec<DependencyView>,
+    pub changed: Vec<VersionChangeView>,
+    /// Dependencies in each release.
+    pub old_count: usize,
+    pub new_count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedView {
+    pub name: String,
+    pub version: Option<String>,
+    pub licenses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenseChangeView {
+    pub name: String,
+    pub version: Option<String>,
+    pub old: Vec<String>,
+    pub new: Vec<String>,
+}
+
+/// SBOM components compared (every readable SBOM of each release taken
+/// together; `vouch sbom diff`'s matching).
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentChangesView {
+    pub added: Vec<NamedView>,
+    pub removed: Vec<NamedView>,
+    pub changed: Vec<VersionChangeView>,
+    pub license_changed: Vec<LicenseChangeView>,
+    /// Why the comparison is partial (an SBOM missing on one side).
+    pub note: Option<String>,
+}
+
+/// One field of the build record that differs.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildChangeView {
+    /// `command`, `workdir`, `host`, `toolchain.rustc`, `env.RUSTFLAGS`, ...
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// What changed since the previous release (the changes page's `changes`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangesView {
+    /// None for the oldest release of a project.
+    pub previous: Option<PreviousView>,
+    pub added: Vec<FileChangeView>,
+    pub removed: Vec<FileChangeView>,
+    pub modified: Vec<FileChangeView>,
+    /// Changed files per top-level directory, most first.
+    pub by_dir: Vec<DirChangeView>,
+    /// The per-directory chart (inline SVG, escaped; none without changes).
+    pub chart_svg: Option<String>,
+    /// None when neither release records dependencies.
+    pub dependencies: Option<DepChangesView>,
+    /// None when neither release has a readable SBOM.
+    pub components: Option<ComponentChangesView>,
+    pub build: Vec<BuildChangeView>,
+    /// Files added, removed and modified.
+    pub file_count: usize,
+    /// Every change counted: files, dependencies, components, build fields.
+    pub total: usize,
+}
+
+/// A line diff page (`diff`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffView {
+    pub path: String,
+    pub previous: PreviousView,
+    pub old_href: String,
+    pub new_href: String,
+    pub old_digest: Option<String>,
+    pub new_digest: Option<String>,
+    /// `shown`, or why not: `binary`, `large`, `too_many`, `unreadable`.
+    pub state: &'static str,
+    pub detail: Option<String>,
+    pub added: usize,
+    pub removed: usize,
+    pub hunks: Vec<crate::linediff::Hunk>,
+}
+
+/// A component on the licenses page.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicensedView {
+    pub name: String,
+    pub version: Option<String>,
+    pub purl: Option<String>,
+    /// The SBOM (path in the bundle) that lists it.
+    pub sbom: String,
+    /// Its row on the components page.
+    pub href: String,
+}
+
+/// Components declaring one license expression.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenseGroupView {
+    /// None for the components that declare no license.
+    pub expression: Option<String>,
+    pub anchor: String,
+    pub components: Vec<LicensedView>,
+}
+
+/// A project on the search page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchProjectView {
+    pub name: String,
+    /// The index script, relative to the site root.
+    pub src: String,
+    pub releases: usize,
+    pub files: u64,
 }

@@ -45,6 +45,14 @@ struct Release<'b> {
     dir_index: HashMap<String, usize>,
     source: Option<SourceTree>,
     rdir: String,
+    /// Every readable SBOM of the release, merged (for the changes page).
+    sbom: Option<vouch_manifests::sbom::Sbom>,
+    changes: ChangesView,
+    diff_jobs: Vec<crate::changes::DiffJob>,
+    /// Path → `added` or `modified`, and its line diff page.
+    file_changes: HashMap<String, (&'static str, Option<String>)>,
+    /// Index of the previous release in the releases list.
+    previous: Option<usize>,
 }
 
 enum Job {
@@ -52,6 +60,10 @@ enum Job {
     Keys,
     Release(usize),
     Components(usize),
+    Licenses(usize),
+    Changes(usize),
+    Diff(usize, usize),
+    Search,
     Dir(usize, usize),
     File(usize, usize),
 }
@@ -73,7 +85,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-fn sbom_doc(doc: &vouch_manifests::sbom::Sbom) -> SbomDocView {
+fn sbom_doc(doc: &vouch_manifests::sbom::Sbom, anchor: &str) -> SbomDocView {
     let opt = |o: &Option<String>| o.as_deref().map(clean);
     SbomDocView {
         format: doc.format.to_string(),
@@ -82,7 +94,9 @@ fn sbom_doc(doc: &vouch_manifests::sbom::Sbom) -> SbomDocView {
         components: doc
             .components
             .iter()
-            .map(|c| ComponentView {
+            .enumerate()
+            .map(|(i, c)| ComponentView {
+                anchor: format!("{anchor}-c{}", i + 1),
                 id: clean(&c.id),
                 name: clean(&c.name),
                 version: opt(&c.version),
@@ -181,7 +195,12 @@ fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usi
     (dirs, index)
 }
 
-fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> ReleaseView {
+fn release_view(
+    b: &Bundle,
+    verdict: Option<&Verdict>,
+    source_given: bool,
+) -> (ReleaseView, Option<vouch_manifests::sbom::Sbom>) {
+    let mut merged: Option<vouch_manifests::sbom::Sbom> = None;
     let m = &b.manifest;
     let (name, version) = (m.project.name.as_str(), m.project.version.as_str());
     let rdir = layout::release_dir(name, version);
@@ -253,6 +272,7 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
         .iter()
         .flatten()
         .map(|s| {
+            let anchor = format!("sbom-{}", layout::segment(s.path.as_str(), false));
             let member = b.members.get(s.path.as_str());
             let digest_matches = member.map(|mb| mb.digest == Some(s.digest));
             let (document, problem) = match member {
@@ -265,7 +285,14 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
                     mb.bytes.as_deref().unwrap_or_default(),
                     Path::new(s.path.as_str()),
                 ) {
-                    Ok(doc) => (Some(sbom_doc(&doc)), None),
+                    Ok(doc) => {
+                        let view = sbom_doc(&doc, &anchor);
+                        match &mut merged {
+                            Some(all) => all.components.extend(doc.components),
+                            None => merged = Some(doc),
+                        }
+                        (Some(view), None)
+                    }
                     Err(e) => (None, Some(clean(&error_chain(&e)))),
                 },
             };
@@ -277,7 +304,7 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
                 digest_matches,
                 document,
                 problem,
-                anchor: format!("sbom-{}", layout::segment(s.path.as_str(), false)),
+                anchor,
             }
         })
         .collect::<Vec<_>>();
@@ -403,6 +430,11 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
         href: layout::release_page(name, version),
         tree_href: layout::tree_page(&rdir, ""),
         components_href: layout::components_page(name, version),
+        changes_href: layout::changes_page(name, version),
+        licenses_href: layout::licenses_page(name, version),
+        previous_version: None,
+        change_count: None,
+        file_change_count: None,
         source_given,
         signature_count: signatures.len(),
         key_ids: signatures.iter().map(|s| s.key_id.clone()).collect(),
@@ -412,7 +444,7 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
         sbom_count: sboms.len(),
         report_count: reports.len(),
     };
-    ReleaseView {
+    let view = ReleaseView {
         summary,
         build,
         artifacts,
@@ -421,22 +453,144 @@ fn release_view(b: &Bundle, verdict: Option<&Verdict>, source_given: bool) -> Re
         provenance,
         signatures,
         bundle_files: b.members.iter().map(|(p, mb)| member_view(p, mb)).collect(),
+        top_dirs: Vec::new(),
+        size_chart: String::new(),
+    };
+    (view, merged)
+}
+
+/// The release page's size chart: source bytes per top-level directory.
+fn top_dirs(dirs: &[DirNode], files: &[Entry], name: &str, version: &str) -> (Vec<TopDirView>, String) {
+    const SHOWN: usize = 12;
+    let root = &dirs[0];
+    let mut rows: Vec<TopDirView> = root
+        .subdirs
+        .iter()
+        .map(|&d| TopDirView {
+            name: clean(&dirs[d].name),
+            root_files: false,
+            href: Some(dirs[d].href.clone()),
+            files: dirs[d].file_count,
+            size: dirs[d].total_size,
+        })
+        .collect();
+    if !root.files.is_empty() {
+        rows.push(TopDirView {
+            name: "files at the top level".into(),
+            root_files: true,
+            href: Some(root.href.clone()),
+            files: root.files.len() as u64,
+            size: root.files.iter().map(|&f| files[f].size).sum(),
+        });
     }
+    rows.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.name.cmp(&b.name)));
+    if rows.len() > SHOWN + 1 {
+        let rest = rows.split_off(SHOWN);
+        rows.push(TopDirView {
+            name: format!("{} more", rest.len()),
+            root_files: false,
+            href: None,
+            files: rest.iter().map(|r| r.files).sum(),
+            size: rest.iter().map(|r| r.size).sum(),
+        });
+    }
+    let chart_rows: Vec<crate::svg::Row> = rows
+        .iter()
+        .map(|r| crate::svg::Row {
+            label: if r.root_files || r.href.is_none() {
+                r.name.clone()
+            } else {
+                format!("{}/", r.name)
+            },
+            segments: vec![(r.size, "bar")],
+            value: format!(
+                "{}, {} file{}",
+                crate::templates::filesize(r.size),
+                r.files,
+                if r.files == 1 { "" } else { "s" }
+            ),
+        })
+        .collect();
+    let svg = crate::svg::bars(
+        "size-chart",
+        &format!("Source size of {name} {version} by top-level directory"),
+        &format!(
+            "{} files, {} in all; the largest entries first.",
+            root.file_count,
+            crate::templates::filesize(root.total_size)
+        ),
+        &chart_rows,
+        &[],
+    );
+    (rows, svg)
+}
+
+/// Components grouped by license expression, those without one first.
+fn license_groups(sboms: &[SbomView]) -> Vec<LicenseGroupView> {
+    let mut none = Vec::new();
+    let mut by: BTreeMap<&str, Vec<LicensedView>> = BTreeMap::new();
+    for s in sboms {
+        let Some(doc) = &s.document else { continue };
+        for c in &doc.components {
+            let v = LicensedView {
+                name: c.name.clone(),
+                version: c.version.clone(),
+                purl: c.purl.clone(),
+                sbom: s.path.clone(),
+                href: c.anchor.clone(),
+            };
+            if c.licenses.is_empty() {
+                none.push(v);
+            } else {
+                for l in &c.licenses {
+                    by.entry(l.as_str()).or_default().push(v.clone());
+                }
+            }
+        }
+    }
+    let sort = |v: &mut Vec<LicensedView>| {
+        v.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.version.cmp(&b.version)));
+    };
+    let mut out = Vec::new();
+    if !none.is_empty() {
+        sort(&mut none);
+        out.push(LicenseGroupView {
+            expression: None,
+            anchor: "license-none".into(),
+            components: none,
+        });
+    }
+    let mut groups: Vec<(&str, Vec<LicensedView>)> = by.into_iter().collect();
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
+    for (i, (l, mut v)) in groups.into_iter().enumerate() {
+        sort(&mut v);
+        out.push(LicenseGroupView {
+            expression: Some(l.to_string()),
+            anchor: format!("license-{}", i + 1),
+            components: v,
+        });
+    }
+    out
 }
 
 /// Releases of one project, newest first: SemVer order when every version
 /// is SemVer, else by `created` (then version text).
-fn order_releases(mut rs: Vec<ReleaseSummary>) -> (Vec<ReleaseSummary>, &'static str) {
+fn order_releases(rs: &[&ReleaseSummary]) -> (Vec<usize>, &'static str) {
     let parsed: Option<Vec<semver::Version>> = rs.iter().map(|r| semver::Version::parse(&r.version).ok()).collect();
+    let mut idx: Vec<usize> = (0..rs.len()).collect();
     match parsed {
         Some(vs) => {
-            let mut pairs: Vec<(semver::Version, ReleaseSummary)> = vs.into_iter().zip(rs).collect();
-            pairs.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.version.cmp(&a.1.version)));
-            (pairs.into_iter().map(|p| p.1).collect(), "semver")
+            idx.sort_by(|&a, &b| vs[b].cmp(&vs[a]).then_with(|| rs[b].version.cmp(&rs[a].version)));
+            (idx, "semver")
         }
         None => {
-            rs.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.version.cmp(&a.version)));
-            (rs, "created")
+            idx.sort_by(|&a, &b| {
+                rs[b]
+                    .created
+                    .cmp(&rs[a].created)
+                    .then_with(|| rs[b].version.cmp(&rs[a].version))
+            });
+            (idx, "created")
         }
     }
 }
@@ -605,9 +759,17 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .zip(verdicts.par_iter())
         .map(|(b, v)| {
             let src = sources.get(&b.name);
-            let view = release_view(b, v.as_ref(), src.is_some());
+            let (mut view, sbom) = release_view(b, v.as_ref(), src.is_some());
             let rdir = layout::release_dir(&b.manifest.project.name, &b.manifest.project.version);
             let (dirs, dir_index) = build_dirs(&rdir, &b.manifest.source.files);
+            let (rows, chart) = top_dirs(
+                &dirs,
+                &b.manifest.source.files,
+                &b.manifest.project.name,
+                &b.manifest.project.version,
+            );
+            view.top_dirs = rows;
+            view.size_chart = chart;
             let source = src.map(|root| {
                 let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
                 SourceTree::new(root.clone(), &paths)
@@ -621,29 +783,137 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 dir_index,
                 source,
                 rdir,
+                sbom,
+                changes: crate::changes::first(),
+                diff_jobs: Vec::new(),
+                file_changes: HashMap::new(),
+                previous: None,
             }
         })
         .collect();
     releases.sort_by(|a, b| a.bundle.name.cmp(&b.bundle.name));
 
-    // The index: projects by name, releases newest first.
-    let mut by_project: BTreeMap<String, Vec<ReleaseSummary>> = BTreeMap::new();
-    for r in &releases {
-        by_project
-            .entry(r.view.summary.name.clone())
-            .or_default()
-            .push(r.view.summary.clone());
+    // Each project's releases, newest first; each release's previous one.
+    let mut by_project: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in releases.iter().enumerate() {
+        by_project.entry(r.view.summary.name.clone()).or_default().push(i);
     }
-    let projects: Vec<ProjectView> = by_project
-        .into_iter()
-        .map(|(name, rs)| {
-            let (releases, order) = order_releases(rs);
-            ProjectView {
-                anchor: format!("p-{name}"),
-                name,
-                order,
-                releases,
+    let mut ordered: Vec<(String, Vec<usize>, &'static str)> = Vec::new();
+    for (name, idx) in by_project {
+        let sums: Vec<&ReleaseSummary> = idx.iter().map(|&i| &releases[i].view.summary).collect();
+        let (order, how) = order_releases(&sums);
+        let idx: Vec<usize> = order.into_iter().map(|k| idx[k]).collect();
+        for w in idx.windows(2) {
+            releases[w[0]].previous = Some(w[1]);
+        }
+        ordered.push((name, idx, how));
+    }
+
+    // What changed since the previous release.
+    let compared: Vec<Option<(ChangesView, Vec<crate::changes::DiffJob>)>> = releases
+        .par_iter()
+        .map(|r| {
+            let p = &releases[r.previous?];
+            fn side<'a>(x: &'a Release) -> crate::changes::Side<'a> {
+                crate::changes::Side {
+                    version: &x.view.summary.version,
+                    rdir: &x.rdir,
+                    href: &x.view.summary.href,
+                    tree_href: &x.view.summary.tree_href,
+                    files: &x.bundle.manifest.source.files,
+                    build: x.view.build.as_ref(),
+                    dependencies: x
+                        .bundle
+                        .manifest
+                        .build
+                        .as_ref()
+                        .map(|b| b.dependencies.as_slice())
+                        .unwrap_or_default(),
+                    sbom: x.sbom.as_ref(),
+                    source_given: x.source.is_some(),
+                }
             }
+            Some(crate::changes::compare(&side(p), &side(r)))
+        })
+        .collect();
+    for (i, c) in compared.into_iter().enumerate() {
+        let prev = releases[i].previous.map(|p| releases[p].view.summary.version.clone());
+        let r = &mut releases[i];
+        if let Some((changes, jobs)) = c {
+            r.view.summary.change_count = Some(changes.total);
+            r.view.summary.file_change_count = Some(changes.file_count);
+            for f in &changes.added {
+                r.file_changes.insert(f.path.clone(), ("added", None));
+            }
+            for f in &changes.modified {
+                r.file_changes.insert(f.path.clone(), ("modified", f.diff_href.clone()));
+            }
+            r.changes = changes;
+            r.diff_jobs = jobs;
+        }
+        r.view.summary.previous_version = prev;
+        r.summary_value = Value::from_serializable(&r.view.summary);
+    }
+
+    // The index: projects by name, releases newest first.
+    let projects: Vec<ProjectView> = ordered
+        .iter()
+        .map(|(name, idx, order)| ProjectView {
+            anchor: format!("p-{name}"),
+            name: name.clone(),
+            order,
+            releases: idx.iter().map(|&i| releases[i].view.summary.clone()).collect(),
+        })
+        .collect();
+
+    // The search indexes, one script per project (written below).
+    let search_scripts: Vec<(String, String)> = ordered
+        .par_iter()
+        .map(|(name, idx, _)| {
+            let mut ix = crate::search::ProjectIndex::new(name);
+            for &i in idx {
+                let r = &releases[i];
+                ix.release(&r.view.summary.version, &r.rdir, "index.html");
+                ix.list("files");
+                let files = &r.bundle.manifest.source.files;
+                for node in &r.dirs {
+                    for &f in &node.files {
+                        let e = &files[f];
+                        let href = if r.source.is_some() {
+                            layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())
+                        } else {
+                            node.href.clone()
+                        };
+                        let rel = href.strip_prefix(r.rdir.as_str()).unwrap_or(&href);
+                        let path = clean(e.path.as_str());
+                        // `""` when the page is `file/<path>.html` spelled as is
+                        // (most paths): the index is then about half the size.
+                        let plain = rel
+                            .strip_prefix("file/")
+                            .and_then(|x| x.strip_suffix(".html"))
+                            .is_some_and(|x| x == path);
+                        ix.item(&[&path, if plain { "" } else { rel }]);
+                    }
+                }
+                ix.list("components");
+                for s in &r.view.sboms {
+                    let Some(doc) = &s.document else { continue };
+                    for c in &doc.components {
+                        let href = format!("components.html#{}", c.anchor);
+                        ix.item(&[&c.name, c.version.as_deref().unwrap_or(""), &href]);
+                    }
+                }
+            }
+            (layout::search_script(name), ix.finish())
+        })
+        .collect();
+    let search_projects: Vec<SearchProjectView> = ordered
+        .iter()
+        .map(|(name, idx, _)| SearchProjectView {
+            name: name.clone(),
+            src: layout::search_script(name),
+            releases: idx.len(),
+            files: idx.iter().map(|&i| releases[i].view.summary.count).sum(),
         })
         .collect();
 
@@ -673,10 +943,15 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let signers: Vec<SignerView> = signers.into_values().collect();
 
     // Every page.
-    let mut jobs = vec![Job::Index, Job::Keys];
+    let mut jobs = vec![Job::Index, Job::Keys, Job::Search];
     for (i, r) in releases.iter().enumerate() {
         jobs.push(Job::Release(i));
         jobs.push(Job::Components(i));
+        jobs.push(Job::Licenses(i));
+        jobs.push(Job::Changes(i));
+        for k in 0..r.diff_jobs.len() {
+            jobs.push(Job::Diff(i, k));
+        }
         for d in 0..r.dirs.len() {
             jobs.push(Job::Dir(i, d));
         }
@@ -719,6 +994,18 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         })?;
         files += 1;
         bytes += content.len() as u64;
+    }
+    if !search_scripts.is_empty() {
+        mkdir(out.join("search"))?;
+    }
+    for (rel, js) in &search_scripts {
+        let p = out.join(rel);
+        std::fs::write(&p, js).map_err(|source| SiteError::Write {
+            path: p.clone(),
+            source,
+        })?;
+        files += 1;
+        bytes += js.len() as u64;
     }
     std::fs::write(out.join(MARKER), b"vouch review site\n").map_err(|source| SiteError::Write {
         path: out.join(MARKER),
@@ -808,6 +1095,98 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         ctx,
                     )
                 }
+                Job::Search => {
+                    let mut ctx = Context::new();
+                    ctx.insert("projects", &search_projects);
+                    let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
+                    renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
+                }
+                Job::Licenses(i) => {
+                    let r = &releases[i];
+                    let mut ctx = Context::new();
+                    ctx.insert_value("release", r.summary_value.clone());
+                    ctx.insert("sboms", &r.view.sboms);
+                    ctx.insert("groups", &license_groups(&r.view.sboms));
+                    let mut crumbs = release_crumbs(&r.view.summary);
+                    crumbs.push(crumb("licenses", None));
+                    let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
+                    renderer.page(
+                        &r.view.summary.licenses_href,
+                        "licenses.html",
+                        "licenses",
+                        &t,
+                        &crumbs,
+                        ctx,
+                    )
+                }
+                Job::Changes(i) => {
+                    let r = &releases[i];
+                    let mut ctx = Context::new();
+                    ctx.insert_value("release", r.summary_value.clone());
+                    ctx.insert("changes", &r.changes);
+                    let mut crumbs = release_crumbs(&r.view.summary);
+                    crumbs.push(crumb("changes", None));
+                    let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
+                    renderer.page(
+                        &r.view.summary.changes_href,
+                        "changes.html",
+                        "changes",
+                        &t,
+                        &crumbs,
+                        ctx,
+                    )
+                }
+                Job::Diff(i, k) => {
+                    let r = &releases[i];
+                    let Some(p) = r.previous.map(|p| &releases[p]) else {
+                        return Ok(());
+                    };
+                    let (Some(old_tree), Some(new_tree)) = (p.source.as_ref(), r.source.as_ref()) else {
+                        return Ok(());
+                    };
+                    let job = &r.diff_jobs[k];
+                    let (oe, ne) = (
+                        &p.bundle.manifest.source.files[job.old],
+                        &r.bundle.manifest.source.files[job.new],
+                    );
+                    let (state, detail, diff) = crate::changes::line_diff(old_tree, oe, new_tree, ne);
+                    let path = ne.path.as_str();
+                    let view = DiffView {
+                        path: clean(path),
+                        previous: PreviousView {
+                            version: p.view.summary.version.clone(),
+                            href: p.view.summary.href.clone(),
+                            tree_href: p.view.summary.tree_href.clone(),
+                            source_given: true,
+                        },
+                        old_href: layout::file_page(&p.rdir, path),
+                        new_href: layout::file_page(&r.rdir, path),
+                        old_digest: oe.digest.map(|d| d.to_string()),
+                        new_digest: ne.digest.map(|d| d.to_string()),
+                        state,
+                        detail,
+                        added: diff.as_ref().map_or(0, |d| d.added),
+                        removed: diff.as_ref().map_or(0, |d| d.removed),
+                        hunks: diff.map(|d| d.hunks).unwrap_or_default(),
+                    };
+                    if let Some(dir) = Path::new(&job.page).parent() {
+                        std::fs::create_dir_all(out.join(dir)).map_err(|source| SiteError::Write {
+                            path: out.join(dir),
+                            source,
+                        })?;
+                    }
+                    let mut ctx = Context::new();
+                    ctx.insert_value("release", r.summary_value.clone());
+                    ctx.insert("diff", &view);
+                    let mut crumbs = release_crumbs(&r.view.summary);
+                    crumbs.push(crumb("changes", Some(r.view.summary.changes_href.clone())));
+                    crumbs.push(crumb(&view.path, None));
+                    let t = format!(
+                        "{} — changes since {} — {} {}",
+                        view.path, p.view.summary.version, r.view.summary.name, r.view.summary.version
+                    );
+                    renderer.page(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
+                }
                 Job::Dir(i, d) => {
                     let r = &releases[i];
                     let node = &r.dirs[d];
@@ -863,7 +1242,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 Job::File(i, f) => {
                     let r = &releases[i];
                     let e = &r.bundle.manifest.source.files[f];
-                    let Some(tree) = r.source.as_ref() else { return Ok(()) };
+                    let Some(tree) = r.source.as_ref() else {
+                        return Ok(());
+                    };
                     let content = source::inspect(tree, e, buf);
                     let parent = e.path.parent();
                     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
@@ -880,6 +1261,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         commit: e.commit.clone(),
                         dir_href,
                         content,
+                        change: r.file_changes.get(e.path.as_str()).and_then(|(state, diff)| {
+                            Some(FileChangeNote {
+                                state,
+                                since: r.view.summary.previous_version.clone()?,
+                                diff_href: diff.clone(),
+                                changes_href: r.view.summary.changes_href.clone(),
+                            })
+                        }),
                     };
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());

@@ -182,6 +182,57 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     c
 }
 
+/// Reads a regular file's text for a line diff: checked like [`inspect`]
+/// (never through a symlink, only a regular file, digest equal to the
+/// manifest's), at most `limit` bytes, UTF-8 without NUL. The error is a
+/// state (`binary`, `large`, `unreadable`) and why.
+pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String, (&'static str, String)> {
+    let c = |why: &str| ("unreadable", why.to_string());
+    if !matches!(entry.kind, EntryKind::File | EntryKind::Exec) {
+        return Err(c("not a regular file"));
+    }
+    let mut p = entry.path.parent();
+    while !p.is_empty() {
+        if tree.bad_dirs.contains(p) {
+            return Err(c(
+                "a directory above it is missing or a symlink in the source directory",
+            ));
+        }
+        p = p.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
+    }
+    let Some(want) = entry.digest else {
+        return Err(c("the manifest has no digest for it"));
+    };
+    if entry.size > limit {
+        return Err(("large", format!("larger than {} KiB", limit / 1024)));
+    }
+    let path = tree.root.join(entry.path.to_path());
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(c("not a regular file in the source directory")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(c("not in the source directory"));
+        }
+        Err(e) => return Err(c(&format!("cannot read it: {e}"))),
+    }
+    let f = vouch_manifests::fsutil::open_nofollow(&path).map_err(|e| c(&format!("cannot open it: {e}")))?;
+    match f.metadata() {
+        Ok(m) if m.is_file() => {}
+        _ => return Err(c("not a regular file in the source directory")),
+    }
+    let mut bytes = Vec::with_capacity(entry.size as usize + 1);
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| c(&format!("cannot read it: {e}")))?;
+    if Digest::of(&bytes) != want {
+        return Err(c("its SHA-256 differs from the manifest's"));
+    }
+    if memchr::memchr(0, &bytes).is_some() {
+        return Err(("binary", "binary file".into()));
+    }
+    String::from_utf8(bytes).map_err(|_| ("binary", "not UTF-8 text".to_string()))
+}
+
 /// Bytes that need a look when escaping text: `&`, `<`, `>`, `\n`, C0
 /// controls other than tab, FF and CR, DEL, and the UTF-8 lead bytes of the
 /// characters HTML forbids (C1 controls: 0xC2; noncharacters: 0xEF, 0xF0-0xF4).

@@ -21,6 +21,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("page.html", include_str!("../templates/page.html")),
     ("components.html", include_str!("../templates/components.html")),
     ("keys.html", include_str!("../templates/keys.html")),
+    ("changes.html", include_str!("../templates/changes.html")),
+    ("diff.html", include_str!("../templates/diff.html")),
+    ("licenses.html", include_str!("../templates/licenses.html")),
+    ("search.html", include_str!("../templates/search.html")),
     (
         "partials/breadcrumbs.html",
         include_str!("../templates/partials/breadcrumbs.html"),
@@ -33,7 +37,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The built-in static files, by name under `static/`.
-pub const STATIC: &[(&str, &[u8])] = &[("style.css", include_bytes!("../static/style.css"))];
+pub const STATIC: &[(&str, &[u8])] = &[
+    ("style.css", include_bytes!("../static/style.css")),
+    ("search.js", include_bytes!("../static/search.js")),
+];
 
 /// Templates and static files ready to render.
 pub struct Theme {

@@ -110,6 +110,10 @@ fn fixture(d: &Dir) {
         "env": { "RUSTFLAGS": IMG },
         "toolchain": { "rustc": "rustc 1.95.0 <script>alert(1)</script>" },
         "host": "x86_64-unknown-linux-gnu",
+        "dependencies": [
+            { "name": "serde", "version": "1.0.200", "source": "registry+https://github.com/rust-lang/crates.io-index" },
+            { "name": "gone", "version": "0.1.0", "source": "registry+https://github.com/rust-lang/crates.io-index" }
+        ],
     });
     std::fs::write(&mpath, serde_json::to_vec(&m).unwrap()).unwrap();
 
@@ -141,6 +145,42 @@ fn fixture(d: &Dir) {
         .ok();
     std::fs::remove_dir_all(d.join("bundles/hello-0.9.0")).unwrap();
 
+    // 1.1.0: a changed copy of the source (one file modified with hostile
+    // text, one added, one removed, the symlink dropped), a newer toolchain,
+    // an upgraded dependency and SBOM component.
+    vouch_tests::copy_tree(&d.join("src"), &d.join("src2"));
+    d.write(
+        "src2/main.rs",
+        format!("fn main() {{\n    println!(\"<script>alert(1)</script>\");\n    // {IMG}\n}}\n"),
+    );
+    d.write("src2/new/added.rs", "pub fn added() {}\n");
+    std::fs::remove_file(d.join("src2/empty")).unwrap();
+    let b2 = manifest(d, "src2", "hello", "1.1.0");
+    let mpath = b2.join("manifest.json");
+    let mut m2: serde_json::Value = serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+    let sbom2 = sbom
+        .replace("1.0.200", "1.0.210")
+        .replace("\"components\": [", "\"components\":[")
+        .replace(
+            "\"components\":[",
+            &format!("\"components\":[{{\"type\":\"library\",\"bom-ref\":\"nolicense\",\"name\":\"{}\",\"version\":\"0.1.0\"}},", "un<b>licensed"),
+        );
+    assert!(sbom2.contains("un<b>licensed"), "{sbom2}");
+    d.write(format!("bundles/hello-1.1.0/{sbom_path}"), &sbom2);
+    m2["sboms"] = serde_json::json!([{ "path": sbom_path, "format": "cyclonedx", "digest": format!("sha256:{}", sha256_hex(sbom2.as_bytes())) }]);
+    m2["build"] = serde_json::json!({
+        "command": ["cargo", "build", "--release", "--locked"],
+        "workdir": ".",
+        "env": { "RUSTFLAGS": IMG },
+        "toolchain": { "rustc": "rustc 1.96.0" },
+        "host": "x86_64-unknown-linux-gnu",
+        "dependencies": [
+            { "name": "serde", "version": "1.0.210", "source": "registry+https://github.com/rust-lang/crates.io-index" },
+            { "name": SCRIPT, "version": "2.0.0", "source": "registry+https://github.com/rust-lang/crates.io-index" }
+        ],
+    });
+    std::fs::write(&mpath, serde_json::to_vec(&m2).unwrap()).unwrap();
+
     // Another project whose version is not SemVer.
     d.write("other/README", "other\n");
     manifest(d, "other", "other", "2.0");
@@ -161,6 +201,8 @@ fn build(d: &Dir, out: &str, extra: &[&str]) -> vouch_tests::Run {
     ];
     args.push("--source".into());
     args.push(format!("hello@1.0.0={}", d.join("src").display()));
+    args.push("--source".into());
+    args.push(format!("hello@1.1.0={}", d.join("src2").display()));
     args.extend(extra.iter().map(|s| s.to_string()));
     TestCommand::vouch(args).run()
 }
@@ -267,6 +309,12 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
         "r/hello/1.0.0/file/docs/index~2Ehtml/inner.txt.html",
         "r/hello/0.9.0/index.html",
         "r/other/2.0/index.html",
+        "search.html",
+        "r/hello/1.0.0/licenses.html",
+        "r/hello/1.0.0/changes.html",
+        "r/hello/0.9.0/changes.html",
+        "r/hello/1.1.0/changes.html",
+        "r/hello/1.1.0/diff/main.rs.html",
     ] {
         assert!(
             pages.contains_key(p),
@@ -322,6 +370,7 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
         let dir = Path::new(page).parent().unwrap_or(Path::new(""));
         let mut links: Vec<&str> = attrs(html, "href");
         links.extend(attrs(html, "src"));
+        links.extend(attrs(html, "data-src"));
         for raw in links {
             let link = unescape_attr(raw);
             assert!(
@@ -406,6 +455,86 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
         "{comps}"
     );
     assert!(comps.contains("2 components"), "{comps}");
+
+    // The changes page of 1.1.0: files, dependencies, components, build.
+    let changes = &pages["r/hello/1.1.0/changes.html"];
+    assert!(changes.contains("Compared with the previous release"), "{changes}");
+    assert!(changes.contains(">1.0.0</a>"), "links to 1.0.0");
+    for needle in [
+        "<code>new/added.rs</code>",
+        "<code>empty</code>",
+        "<code>link</code>",
+        "href=\"../../../r/hello/1.1.0/diff/main.rs.html\">line diff</a>",
+        "href=\"../../../r/hello/1.0.0/file/main.rs.html\">1.0.0</a>",
+        "href=\"../../../r/hello/1.1.0/file/main.rs.html\">1.1.0</a>",
+        "<code>toolchain.rustc</code>",
+        "rustc 1.96.0",
+        "chg-upgraded\">upgraded",
+        "un&lt;b&gt;licensed",
+        "&lt;script&gt;alert(1)&lt;/script&gt;.rs",
+        "<svg class=\"chart\" role=\"img\"",
+    ] {
+        assert!(changes.contains(needle), "changes page lacks {needle:?}");
+    }
+    // Exactly the changes made: 1 modified, 1 added, 2 removed (empty, the
+    // symlink copy_tree drops).
+    assert!(
+        changes.contains("4 source files (1 added, 1 modified, 2 removed)"),
+        "{changes}"
+    );
+    // The line diff shows the added line, escaped, and numbers lines.
+    let diff = &pages["r/hello/1.1.0/diff/main.rs.html"];
+    assert!(
+        diff.contains("<tr class=\"d-add\"><td class=\"ln\"></td><td class=\"ln\">3</td><td class=\"op\">+</td><td><pre>    // &quot;&gt;&lt;img src=x onerror=alert(1)&gt;</pre></td></tr>"),
+        "{diff}"
+    );
+    assert!(diff.contains("1 line added, 0 removed"), "{diff}");
+    // The file page says it changed and links to its line diff.
+    let main11 = &pages["r/hello/1.1.0/file/main.rs.html"];
+    assert!(
+        main11.contains(
+            "<dt>Since 1.0.0</dt><dd>modified — <a href=\"../../../../r/hello/1.1.0/diff/main.rs.html\">line diff</a>"
+        ),
+        "{main11}"
+    );
+    assert!(pages["r/hello/1.1.0/file/new/added.rs.html"].contains("<dt>Since 1.0.0</dt><dd>added ("));
+    assert!(!pages["r/hello/1.1.0/file/docs/guide.md.html"].contains("<dt>Since"));
+    // The oldest release has nothing to compare with; 1.0.0 has the same
+    // source as 0.9.0 and adds a build record.
+    assert!(pages["r/hello/0.9.0/changes.html"].contains("oldest release"));
+    let c100 = &pages["r/hello/1.0.0/changes.html"];
+    assert!(
+        c100.contains("No source file changed") && c100.contains("<code>build record</code>"),
+        "{c100}"
+    );
+    // The index shows a change count for every release but the oldest.
+    assert!(
+        index.contains("href=\"r/hello/1.1.0/changes.html\" title=\"since 1.0.0\">"),
+        "{index}"
+    );
+    // Licenses: the unlicensed component first, then each expression.
+    let lic = &pages["r/hello/1.1.0/licenses.html"];
+    let (none, mit) = (
+        lic.find("No license declared").unwrap(),
+        lic.find("<code>MIT OR Apache-2.0</code>").unwrap(),
+    );
+    assert!(none < mit, "unlicensed first");
+    assert!(lic.contains("un&lt;b&gt;licensed"));
+    // The release page's size chart, accessible and escaped.
+    let rel = &pages["r/hello/1.1.0/index.html"];
+    assert!(rel.contains("<svg class=\"chart\" role=\"img\" aria-labelledby=\"size-chart-title size-chart-desc\""));
+    assert!(rel.contains("<title id=\"size-chart-title\">Source size of hello 1.1.0 by top-level directory</title>"));
+    // The search index: a classic script whose strings cannot end a script.
+    let js = String::from_utf8(std::fs::read(site.join("search/hello.js")).unwrap()).unwrap();
+    assert!(js.starts_with("window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};"));
+    assert!(!js.contains('<') && !js.contains('>'), "raw < or > in the search index");
+    assert!(js.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e.rs"));
+    // A plain path's page is implied (""); an encoded one is spelled out.
+    assert!(js.contains("\"main.rs\",\"\""), "{js}");
+    assert!(
+        js.contains("\"file/~3Cscript~3Ealert~281~29~3C/script~3E.rs.html\""),
+        "{js}"
+    );
 }
 
 #[test]
@@ -415,15 +544,41 @@ fn hostile_names_are_escaped_on_every_page_type() {
     build(&d, "site", &[]).ok();
     let pages = pages(&d.join("site"));
     for (page, html) in &pages {
+        // The only scripts are the site's own classic scripts from static/.
+        let mut rest = html.as_str();
+        let mut stripped = String::new();
+        while let Some(i) = rest.find("<script src=\"") {
+            stripped.push_str(&rest[..i]);
+            let tail = &rest[i + "<script src=\"".len()..];
+            let end = tail
+                .find("\"></script>")
+                .unwrap_or_else(|| panic!("{page}: a script tag with more than src"));
+            let src = &tail[..end];
+            let file = src.trim_start_matches("../");
+            assert!(
+                file.starts_with("static/")
+                    && file.ends_with(".js")
+                    && file[7..file.len() - 3]
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{page}: script {src:?} is not one of the site's static scripts"
+            );
+            rest = &tail[end + "\"></script>".len()..];
+        }
+        stripped.push_str(rest);
         for raw in ["<script>alert", "<img src=x", "<script", "onerror=alert(1)>"] {
-            assert!(!html.contains(raw), "{page} contains raw {raw:?}");
+            assert!(!stripped.contains(raw), "{page} contains raw {raw:?}");
         }
     }
+    assert!(pages["search.html"].contains("<script src=\"static/search.js\"></script>"));
     // The hostile strings did reach every page type, escaped.
     let script = "&lt;script&gt;alert(1)&lt;";
     let img = "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;";
-    let kinds: [(&str, &[&str]); 6] = [
+    let kinds: [(&str, &[&str]); 9] = [
         ("index.html", &[img]),
+        ("r/hello/1.1.0/changes.html", &[script]),
+        ("r/hello/1.0.0/licenses.html", &[img, script]),
+        ("r/hello/1.1.0/diff/main.rs.html", &[img]),
         ("keys.html", &[img]),
         ("r/hello/1.0.0/index.html", &[script, img]),
         ("r/hello/1.0.0/components.html", &[img, script]),

@@ -1,0 +1,142 @@
+// Drives headless Chromium (playwright-core, the Debian chromium binary)
+// through a vouch review site opened from file://, the way a reviewer
+// would: index → release → directory → source file → back; the changes
+// page and a line diff; a search from the header box and a click on a
+// result; then the hostile names through search, watching the
+// window.__xss canary. Prints one JSON report on stdout; the Rust test
+// (tests/tests/site_browser.rs) makes the assertions.
+//
+//   NODE_PATH=<node_modules> node browse.js SITE_DIR SCREENSHOT_DIR PROJECT NEW_VERSION OLD_VERSION
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const [siteDir, shotDir, project, newVersion, oldVersion] = process.argv.slice(2);
+const base = 'file://' + path.resolve(siteDir) + '/';
+
+async function main() {
+  fs.mkdirSync(shotDir, { recursive: true });
+  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-chromium-'));
+  const report = { requests: [], failed: [], errors: [], steps: {}, screenshots: [] };
+  const ctx = await chromium.launchPersistentContext(userData, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    viewport: { width: 1280, height: 900 },
+  });
+  try {
+    ctx.on('request', (r) => report.requests.push(r.url()));
+    ctx.on('requestfailed', (r) => report.failed.push(r.url() + ' ' + ((r.failure() || {}).errorText || '')));
+    const page = ctx.pages()[0] || (await ctx.newPage());
+    page.on('pageerror', (e) => report.errors.push('pageerror: ' + String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') report.errors.push('console: ' + m.text());
+    });
+    const here = () => page.url().slice(base.length);
+    const shot = async (name) => {
+      const file = path.join(shotDir, name + '.png');
+      await page.screenshot({ path: file, fullPage: true });
+      report.screenshots.push(file);
+    };
+    const follow = async (locator, step) => {
+      await Promise.all([page.waitForNavigation(), locator.first().click()]);
+      report.steps[step] = here();
+    };
+
+    // Index → release → source tree → directory → file, and back.
+    await page.goto(base + 'index.html');
+    report.steps.index = here();
+    await shot('index');
+    await follow(page.getByRole('link', { name: newVersion, exact: true }), 'release');
+    await shot('release');
+    await follow(page.locator('nav.toc').getByRole('link', { name: 'Source files', exact: true }), 'tree');
+    await follow(page.locator('table.listing').getByRole('link', { name: 'src/', exact: true }), 'directory');
+    await shot('directory');
+    await follow(page.locator('table.listing').getByRole('link', { name: 'main.rs', exact: true }), 'file');
+    await shot('file');
+    await page.goBack();
+    report.steps.back = here();
+    await page.goBack();
+    await page.goBack();
+    report.steps.back_to_release = here();
+
+    // The changes page and a line diff.
+    await follow(page.locator('nav.toc').getByRole('link', { name: 'Changes since ' + oldVersion }), 'changes');
+    await shot('changes');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('changes-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await follow(page.getByRole('link', { name: 'line diff' }), 'diff');
+    await shot('diff');
+    await page.goto(base + 'r/' + project + '/' + newVersion + '/index.html');
+    await follow(page.locator('nav.toc').getByRole('link', { name: 'Licenses', exact: true }), 'licenses');
+    await shot('licenses');
+
+    // Search from the header box: a plain GET form to search.html?q=...
+    await page.goto(base + 'index.html');
+    await page.fill('#site-q', 'main.rs');
+    await Promise.all([page.waitForNavigation(), page.press('#site-q', 'Enter')]);
+    report.steps.search = here();
+    await page.waitForSelector('#search-results li');
+    report.steps.search_status = await page.textContent('#search-status');
+    report.steps.search_hits = await page.$$eval('#search-results li', (ls) => ls.map((l) => l.textContent));
+    report.steps.index_scripts = await page.$$eval('script[src]', (ss) => ss.map((s) => s.getAttribute('src')));
+    await shot('search');
+    await follow(page.locator('#search-results li.hit-file a'), 'search_result');
+
+    // The hostile names through search: nothing they contain may run.
+    const hostile = {};
+    for (const q of ['__xss', 'onerror', 'script']) {
+      await page.goto(base + 'search.html?q=' + encodeURIComponent(q));
+      await page.waitForFunction(() => /result|Nothing/.test(document.getElementById('search-status').textContent));
+      await page.waitForTimeout(200);
+      hostile[q] = {
+        hits: await page.$$eval('#search-results li a', (as) => as.map((a) => a.textContent)),
+        xss: await page.evaluate(() => typeof window.__xss),
+        injected: await page.$$eval('#search-results img, #search-results script', (e) => e.length),
+      };
+      if (q === '__xss') await shot('search-hostile');
+      const first = page.locator('#search-results li.hit-file a');
+      if ((await first.count()) > 0) {
+        await Promise.all([page.waitForNavigation(), first.first().click()]);
+        hostile[q].opened = here();
+        hostile[q].xss_after = await page.evaluate(() => typeof window.__xss);
+      }
+    }
+    report.steps.hostile = hostile;
+  } finally {
+    await ctx.close();
+    fs.rmSync(userData, { recursive: true, force: true });
+  }
+
+  // Without JavaScript: the search page says so and plain links still work.
+  const noJsData = fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-chromium-'));
+  const noJs = await chromium.launchPersistentContext(noJsData, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    viewport: { width: 1280, height: 900 },
+    javaScriptEnabled: false,
+  });
+  try {
+    noJs.on('request', (r) => report.requests.push(r.url()));
+    noJs.on('requestfailed', (r) => report.failed.push(r.url() + ' ' + ((r.failure() || {}).errorText || '')));
+    const page = noJs.pages()[0] || (await noJs.newPage());
+    await page.goto(base + 'search.html?q=main');
+    report.steps.nojs_note = await page.locator('p.alert').first().innerText();
+    await page.screenshot({ path: path.join(shotDir, 'search-nojs.png'), fullPage: true });
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: project, exact: true }).last().click()]);
+    report.steps.nojs_browse = page.url().slice(base.length);
+  } finally {
+    await noJs.close();
+    fs.rmSync(noJsData, { recursive: true, force: true });
+  }
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write('browse.js: ' + (e && e.stack ? e.stack : String(e)) + '\n');
+  process.exit(1);
+});

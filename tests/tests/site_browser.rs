@@ -1,0 +1,291 @@
+//! The review site in a real browser: headless Chromium (Debian's
+//! `chromium`, driven by `playwright-core` from npm) opens the site from
+//! `file://`, follows links from the index to a source file and back, opens
+//! the changes page and a line diff, searches and opens a result, and runs
+//! the hostile names through search. Every request must be a `file://` one
+//! that succeeds, no script error may occur, and the `window.__xss` canary
+//! must stay unset. Screenshots land in `target/test-screenshots/`.
+
+use std::path::PathBuf;
+use vouch_tests::{Dir, TestCommand, peer_tool, repo_root};
+
+/// A path that is really three nested directories and a file, and that
+/// would end a script element and start another if it reached one raw.
+const BREAKOUT: &str = "</script><script>window.__xss=1</script>";
+const IMG: &str = "<img src=x onerror=window.__xss=2>.rs";
+
+fn manifest(d: &Dir, src: &str, version: &str) -> PathBuf {
+    let bundle = d.mkdir(format!("bundles/demo-{version}"));
+    TestCommand::vouch([
+        "manifest",
+        "create",
+        d.join(src).to_str().unwrap(),
+        "--no-git",
+        "--name",
+        "demo",
+        "--version",
+        version,
+        "-o",
+        bundle.join("manifest.json").to_str().unwrap(),
+    ])
+    .env("SOURCE_DATE_EPOCH", "1767225600")
+    .run()
+    .ok();
+    bundle
+}
+
+/// Adds an SBOM and a build record to a bundle's manifest.
+fn record(bundle: &std::path::Path, serde: &str, rustc: &str, extra: &[(&str, &str, Option<&str>)]) {
+    let mut components = vec![serde_json::json!({
+        "type": "library", "bom-ref": format!("serde@{serde}"), "name": "serde", "version": serde,
+        "purl": format!("pkg:cargo/serde@{serde}"), "licenses": [{ "expression": "MIT OR Apache-2.0" }]
+    })];
+    let mut deps = vec![
+        serde_json::json!({ "name": "serde", "version": serde, "source": "registry+https://github.com/rust-lang/crates.io-index" }),
+    ];
+    for (name, version, license) in extra {
+        let mut c = serde_json::json!({ "type": "library", "bom-ref": format!("{name}@{version}"), "name": name, "version": version });
+        if let Some(l) = license {
+            c["licenses"] = serde_json::json!([{ "expression": l }]);
+        }
+        components.push(c);
+        deps.push(serde_json::json!({ "name": name, "version": version, "source": "registry+https://github.com/rust-lang/crates.io-index" }));
+    }
+    let sbom = serde_json::to_vec(&serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "metadata": { "component": { "type": "application", "name": "demo" } },
+        "components": components,
+    }))
+    .unwrap();
+    std::fs::create_dir_all(bundle.join("sbom")).unwrap();
+    std::fs::write(bundle.join("sbom/demo.cdx.json"), &sbom).unwrap();
+    let mpath = bundle.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+    m["sboms"] = serde_json::json!([{ "path": "sbom/demo.cdx.json", "format": "cyclonedx",
+        "digest": format!("sha256:{}", vouch_manifests::Digest::of(&sbom).hex()) }]);
+    m["build"] = serde_json::json!({
+        "command": ["cargo", "build", "--release", "--locked"],
+        "workdir": ".",
+        "toolchain": { "rustc": rustc, "cargo": "cargo 1.95.0" },
+        "env": { "SOURCE_DATE_EPOCH": "1767225600" },
+        "host": "x86_64-unknown-linux-gnu",
+        "dependencies": deps,
+    });
+    std::fs::write(&mpath, serde_json::to_vec(&m).unwrap()).unwrap();
+}
+
+/// Two releases of project `demo` with sources, SBOMs and build records,
+/// and hostile file names.
+fn fixture(d: &Dir) {
+    let main_v1 = "use std::env;\n\n/// Greets.\nfn main() {\n    let who = env::args().nth(1).unwrap_or_else(|| \"world\".into());\n    println!(\"hello, {who}\");\n}\n";
+    for src in ["v1", "v2"] {
+        d.write(
+            format!("{src}/README.md"),
+            "# demo\n\nA small program for the review site's browser test.\n",
+        );
+        d.write(
+            format!("{src}/Cargo.toml"),
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        );
+        d.write(
+            format!("{src}/src/lib.rs"),
+            "pub fn greet(who: &str) -> String {\n    format!(\"hello, {who}\")\n}\n",
+        );
+        d.write(format!("{src}/docs/guide.md"), "# Guide\n\nRun `demo NAME`.\n");
+        d.write(format!("{src}/src/{BREAKOUT}"), "hostile path\n");
+        d.write(format!("{src}/src/{IMG}"), "// <script>window.__xss=3</script>\n");
+    }
+    d.write("v1/src/main.rs", main_v1);
+    d.write("v1/docs/old.md", "to be removed\n");
+    d.write(
+        "v2/src/main.rs",
+        main_v1.replace(
+            "println!(\"hello, {who}\");",
+            "println!(\"{}\", demo::greet(&who));\n    // </script><script>window.__xss=4</script>",
+        ),
+    );
+    d.write(
+        "v2/src/util.rs",
+        "pub fn shout(s: &str) -> String {\n    s.to_uppercase()\n}\n",
+    );
+    let b1 = manifest(d, "v1", "1.0.0");
+    record(
+        &b1,
+        "1.0.200",
+        "rustc 1.94.0",
+        &[("itoa", "1.0.11", Some("MIT OR Apache-2.0"))],
+    );
+    let b2 = manifest(d, "v2", "1.1.0");
+    record(
+        &b2,
+        "1.0.210",
+        "rustc 1.95.0",
+        &[
+            ("unlicensed-thing", "0.3.0", None),
+            ("<b>bold</b>", "1.0.0", Some("MIT")),
+        ],
+    );
+}
+
+fn node_modules() -> PathBuf {
+    let dir = std::env::var_os("VOUCH_TEST_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/test-node"))
+        .join("node_modules");
+    assert!(
+        dir.join("playwright-core").is_dir(),
+        "playwright-core is not installed in {}: run `bash scripts/test.sh`, which installs it",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn a_reviewer_browses_searches_and_no_script_runs() {
+    let node = peer_tool("node");
+    let modules = node_modules();
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").is_file(),
+        "/usr/bin/chromium is not installed: run `bash scripts/test.sh`, which installs it"
+    );
+    let d = Dir::new();
+    fixture(&d);
+    let site = d.join("site");
+    TestCommand::vouch([
+        "site",
+        "build",
+        d.join("bundles").to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+        "--source",
+        &format!("demo@1.0.0={}", d.join("v1").display()),
+        "--source",
+        &format!("demo@1.1.0={}", d.join("v2").display()),
+    ])
+    .run()
+    .ok();
+
+    let shots = repo_root().join("target/test-screenshots");
+    let _ = std::fs::remove_dir_all(&shots);
+    let run = TestCommand::new(
+        &node,
+        [
+            repo_root().join("tests/js/browse.js").to_str().unwrap(),
+            site.to_str().unwrap(),
+            shots.to_str().unwrap(),
+            "demo",
+            "1.1.0",
+            "1.0.0",
+        ],
+    )
+    .env("NODE_PATH", &modules)
+    .run();
+    run.ok();
+    let report: serde_json::Value = run.json();
+    let strs = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap_or_else(|| panic!("not a list: {v}"))
+            .iter()
+            .map(|s| s.as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+
+    // Every request is a file:// one, and none failed; no script error.
+    let requests = strs(&report["requests"]);
+    assert!(requests.len() > 10, "only {} requests recorded", requests.len());
+    let outside: Vec<_> = requests.iter().filter(|u| !u.starts_with("file://")).collect();
+    assert!(outside.is_empty(), "requests outside file://: {outside:?}");
+    assert!(
+        strs(&report["failed"]).is_empty(),
+        "failed requests: {:?}",
+        report["failed"]
+    );
+    assert!(
+        strs(&report["errors"]).is_empty(),
+        "script errors: {:?}",
+        report["errors"]
+    );
+    // The search index script was loaded, and only on the search page.
+    assert!(requests.iter().any(|u| u.ends_with("/search/demo.js")), "{requests:?}");
+    assert!(requests.iter().any(|u| u.ends_with("/static/search.js")));
+
+    // The walk went where a reviewer expects.
+    let steps = &report["steps"];
+    let step = |k: &str| {
+        steps[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("no step {k}: {steps}"))
+            .to_string()
+    };
+    assert_eq!(step("index"), "index.html");
+    assert_eq!(step("release"), "r/demo/1.1.0/index.html");
+    assert_eq!(step("tree"), "r/demo/1.1.0/tree/index.html");
+    assert_eq!(step("directory"), "r/demo/1.1.0/tree/src/index.html");
+    assert_eq!(step("file"), "r/demo/1.1.0/file/src/main.rs.html");
+    assert_eq!(step("back"), "r/demo/1.1.0/tree/src/index.html");
+    assert_eq!(step("back_to_release"), "r/demo/1.1.0/index.html");
+    assert_eq!(step("changes"), "r/demo/1.1.0/changes.html");
+    assert_eq!(step("diff"), "r/demo/1.1.0/diff/src/main.rs.html");
+    assert_eq!(step("licenses"), "r/demo/1.1.0/licenses.html");
+    assert_eq!(step("search"), "search.html?q=main.rs");
+    let hits = strs(&steps["search_hits"]);
+    assert!(
+        hits.iter()
+            .any(|h| h.contains("src/main.rs") && h.contains("demo 1.1.0"))
+            && hits
+                .iter()
+                .any(|h| h.contains("src/main.rs") && h.contains("demo 1.0.0")),
+        "{hits:?}"
+    );
+    assert!(
+        step("search_result").ends_with("/file/src/main.rs.html"),
+        "{}",
+        step("search_result")
+    );
+
+    // Hostile names: found as text, nothing injected, the canary unset.
+    let hostile = &steps["hostile"];
+    for q in ["__xss", "onerror", "script"] {
+        let h = &hostile[q];
+        assert_eq!(h["xss"], "undefined", "{q}: window.__xss was set: {h}");
+        assert_eq!(h["injected"], 0, "{q}: markup from data reached the results: {h}");
+        if let Some(after) = h.get("xss_after") {
+            assert_eq!(after, "undefined", "{q}: window.__xss set on the opened page: {h}");
+        }
+    }
+    let xss_hits = strs(&hostile["__xss"]["hits"]);
+    assert!(xss_hits.iter().any(|t| t == &format!("src/{BREAKOUT}")), "{xss_hits:?}");
+    assert!(xss_hits.iter().any(|t| t == &format!("src/{IMG}")), "{xss_hits:?}");
+    assert!(
+        hostile["__xss"]["opened"]
+            .as_str()
+            .is_some_and(|p| p.contains("/file/src/"))
+    );
+
+    // Without JavaScript the search page says why and links still lead on.
+    assert!(step("nojs_note").contains("needs JavaScript"), "{}", step("nojs_note"));
+    assert_eq!(step("nojs_browse"), "index.html#p-demo");
+
+    // Screenshots a person can look at.
+    for name in [
+        "index",
+        "release",
+        "directory",
+        "file",
+        "changes",
+        "changes-dark",
+        "diff",
+        "licenses",
+        "search",
+        "search-hostile",
+        "search-nojs",
+    ] {
+        let p = shots.join(format!("{name}.png"));
+        let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("no screenshot {}: {e}", p.display()));
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "{} is not a real screenshot",
+            p.display()
+        );
+    }
+}
