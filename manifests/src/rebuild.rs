@@ -433,7 +433,7 @@ pub fn diffoscope(original: &Path, rebuilt: &Path, report: &Path, limit: Duratio
     // diffoscope exits 1 when the files differ, which they do.
     match build::run(&spec) {
         Err(build::BuildError::TimedOut { .. }) => Explanation::TimedOut(report.to_path_buf()),
-        _ if report.is_file() => {
+        _ if std::fs::metadata(report).is_ok_and(|m| m.len() > 0) => {
             let _ = std::fs::remove_file(&log);
             Explanation::Report(report.to_path_buf())
         }

@@ -160,7 +160,8 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
 
 /// For each differing artifact whose original the bundle carries: a
 /// diffoscope text report (with a time limit) when diffoscope is installed,
-/// kept beside the bundle's parent... in the system's temporary directory.
+/// kept under a fresh name in the system's temporary directory (the work
+/// directory may be removed); otherwise the command to get one.
 fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64) -> String {
     let mut s = String::new();
     for a in r.artifacts.iter().filter(|a| !a.identical && a.actual.is_some()) {
@@ -169,7 +170,19 @@ fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64) -> Stri
         if !original.is_file() {
             continue;
         }
-        let report = std::env::temp_dir().join(format!("vouch-diffoscope-{}-{}.txt", r.project.name, a.path.replace('/', "_")));
+        // A fresh, unpredictable name: never write through a planted file.
+        let report = match tempfile::Builder::new()
+            .prefix(&format!("vouch-diffoscope-{}-", r.project.name))
+            .suffix(".txt")
+            .tempfile()
+            .and_then(|f| f.keep().map_err(|e| e.error))
+        {
+            Ok((_, p)) => p,
+            Err(e) => {
+                let _ = writeln!(s, "cannot create a file for the diffoscope report of {}: {e}", a.path);
+                continue;
+            }
+        };
         match rebuild::diffoscope(&original, &rebuilt, &report, Duration::from_secs(timeout)) {
             rebuild::Explanation::Report(p) => {
                 let _ = writeln!(s, "diffoscope report for {}: {}", a.path, p.display());
