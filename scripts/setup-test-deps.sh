@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what vouch's test suite drives as real peers: the reference
-# minisign CLI, SBOM validators and securesystemslib (in a Python venv),
+# minisign CLI, diffoscope (rebuild's explained differences), SBOM validators and securesystemslib (in a Python venv),
 # the Nu HTML Checker and headless Chromium. Idempotent; needs root (or sudo)
 # for apt.
 set -euo pipefail
@@ -14,6 +14,7 @@ command -v minisign >/dev/null || need_apt+=(minisign)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v java >/dev/null || need_apt+=(default-jre-headless)
 command -v unshare >/dev/null || need_apt+=(util-linux)
+command -v diffoscope >/dev/null || need_apt+=(diffoscope-minimal)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 command -v npm >/dev/null || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
