@@ -178,7 +178,6 @@ fn symlink_stays_inside(path: &str, target: &str) -> bool {
 /// Copies exactly the manifest's entries from `source` into `work`,
 /// checking each file's digest as it is copied.
 pub fn populate(manifest: &Manifest, source: &Path, work: &Path, copies: CopyCheck) -> Result<(), RebuildError> {
-    let mut buf = vec![0u8; crate::scan::BUFFER_SIZE];
     for e in &manifest.source.files {
         let rel = e.path.to_path();
         let dest = work.join(&rel);
@@ -204,7 +203,7 @@ pub fn populate(manifest: &Manifest, source: &Path, work: &Path, copies: CopyChe
                     f.read_to_end(&mut v).map_err(rerr)?;
                     v
                 };
-                let (d, _) = hash_reader(&bytes[..], &mut buf).map_err(rerr)?;
+                let d = Digest::of(&bytes);
                 if copies == CopyCheck::Verify && Some(d) != e.digest {
                     return Err(RebuildError::CopyMismatch { path: e.path.to_string(), expected: e.digest.unwrap_or(d), actual: d });
                 }

@@ -222,33 +222,25 @@ pub fn verify_manifest_bytes(
             }
         })
     };
+    // The signed digest against the manifest's, naming both.
+    let digest_matches = |c: &ManifestComment| -> Result<(), ManifestSigError> {
+        let actual = Digest::of(manifest_bytes);
+        if actual != c.sha256 {
+            return Err(BindingError::Digest { manifest: manifest_what.into(), signed: c.sha256, actual }.into());
+        }
+        Ok(())
+    };
     if let Err(e) = signature.verify(key, manifest_bytes, legacy, what, manifest_what) {
         if matches!(e, VerifyError::BadSignature { .. })
             && signature.verify_trusted_comment(key, what).is_ok()
             && let Ok(c) = comment()
         {
-            let actual = Digest::of(manifest_bytes);
-            if actual != c.sha256 {
-                return Err(BindingError::Digest {
-                    manifest: manifest_what.into(),
-                    signed: c.sha256,
-                    actual,
-                }
-                .into());
-            }
+            digest_matches(&c)?;
         }
         return Err(e.into());
     }
     let c = comment()?;
-    let actual = Digest::of(manifest_bytes);
-    if actual != c.sha256 {
-        return Err(BindingError::Digest {
-            manifest: manifest_what.into(),
-            signed: c.sha256,
-            actual,
-        }
-        .into());
-    }
+    digest_matches(&c)?;
     Ok(c)
 }
 

@@ -317,3 +317,26 @@ impl Default for Release {
         Self::new()
     }
 }
+
+/// `vouch manifest create`s `<d>/<src>` (no git, SOURCE_DATE_EPOCH fixed)
+/// into `<d>/bundles/<name>-<version>/manifest.json`: a minimal unsigned
+/// bundle; returns its directory.
+pub fn manifest_bundle(d: &Dir, src: &str, name: &str, version: &str) -> PathBuf {
+    let bundle = d.mkdir(format!("bundles/{name}-{version}"));
+    TestCommand::vouch([
+        "manifest",
+        "create",
+        d.join(src).to_str().unwrap(),
+        "--no-git",
+        "--name",
+        name,
+        "--version",
+        version,
+        "-o",
+        bundle.join("manifest.json").to_str().unwrap(),
+    ])
+    .env("SOURCE_DATE_EPOCH", "1767225600")
+    .run()
+    .ok();
+    bundle
+}

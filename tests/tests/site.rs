@@ -13,23 +13,7 @@ const IMG: &str = "\"><img src=x onerror=alert(1)>";
 /// Writes a source tree and `vouch manifest create`s it into
 /// `<tmp>/bundles/<name>-<version>/manifest.json`.
 fn manifest(d: &Dir, src: &str, name: &str, version: &str) -> PathBuf {
-    let bundle = d.mkdir(format!("bundles/{name}-{version}"));
-    TestCommand::vouch([
-        "manifest",
-        "create",
-        d.join(src).to_str().unwrap(),
-        "--no-git",
-        "--name",
-        name,
-        "--version",
-        version,
-        "-o",
-        bundle.join("manifest.json").to_str().unwrap(),
-    ])
-    .env("SOURCE_DATE_EPOCH", "1767225600")
-    .run()
-    .ok();
-    bundle
+    vouch_tests::manifest_bundle(d, src, name, version)
 }
 
 /// A base64 encoder, for a structurally valid minisign signature file.

@@ -15,23 +15,7 @@ const BREAKOUT: &str = "</script><script>window.__xss=1</script>";
 const IMG: &str = "<img src=x onerror=window.__xss=2>.rs";
 
 fn manifest(d: &Dir, src: &str, version: &str) -> PathBuf {
-    let bundle = d.mkdir(format!("bundles/demo-{version}"));
-    TestCommand::vouch([
-        "manifest",
-        "create",
-        d.join(src).to_str().unwrap(),
-        "--no-git",
-        "--name",
-        "demo",
-        "--version",
-        version,
-        "-o",
-        bundle.join("manifest.json").to_str().unwrap(),
-    ])
-    .env("SOURCE_DATE_EPOCH", "1767225600")
-    .run()
-    .ok();
-    bundle
+    vouch_tests::manifest_bundle(d, src, "demo", version)
 }
 
 /// Adds an SBOM and a build record to a bundle's manifest.
