@@ -42,4 +42,9 @@ if [ ! -f "$NODE_DIR/node_modules/vnu-jar/build/dist/vnu.jar" ] || [ ! -d "$NODE
   (cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --no-audit --no-fund >/dev/null)
 fi
 
+# Every locked crate, for every platform, in the cargo cache: the SBOM tests
+# compare a document made from this full cache with one made from a cache
+# holding only what a host build needs.
+cargo fetch --locked --quiet
+
 # cargo-nextest is used when present; cargo test otherwise.

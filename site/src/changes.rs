@@ -241,6 +241,8 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
                 name: None,
                 components: Vec::new(),
                 dependencies: BTreeMap::new(),
+                target: None,
+                not_compiled: Vec::new(),
             };
             let d = vouch_manifests::sbom::diff::diff(o.unwrap_or(&empty), n.unwrap_or(&empty));
             let named = |n: &vouch_manifests::sbom::diff::Named| NamedView {

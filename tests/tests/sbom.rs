@@ -164,9 +164,10 @@ fn spdx_generated_for_hello_passes_pyspdxtools_and_is_deterministic() {
     assert_ne!(cdoc["documentNamespace"], doc["documentNamespace"]);
 }
 
-/// Build and dev dependencies are scoped as such in both formats. The
-/// crates (hex, memchr) are dependencies of vouch itself, so they are in
-/// the local registry cache wherever vouch was built.
+/// Build dependencies are scoped as such in both formats; dev dependencies
+/// are not compiled by the build, so they are not listed. The crates (hex,
+/// memchr) are dependencies of vouch itself, so they are in the local
+/// registry cache wherever vouch was built.
 #[test]
 fn build_and_dev_dependencies_are_scoped() {
     let d = Dir::new();
@@ -178,12 +179,13 @@ fn build_and_dev_dependencies_are_scoped() {
     TestCommand::new("cargo", ["generate-lockfile", "--offline"]).current_dir(&project).run().ok();
 
     let cdx = d.join("s.cdx.json");
-    generate(&project, "cyclonedx", &cdx, None).ok().says("4 components");
+    generate(&project, "cyclonedx", &cdx, None).ok().says("3 components compiled for");
     cdx_validate(&cdx);
     let doc = json_file(&cdx);
     let comp = |n: &str| doc["components"].as_array().unwrap().iter().find(|c| c["name"] == n).cloned().expect(n);
     assert_eq!(comp("itoa")["scope"], "required");
-    for (name, kind) in [("hex", "build"), ("memchr", "dev")] {
+    assert!(!doc["components"].as_array().unwrap().iter().any(|c| c["name"] == "memchr"), "a dev dependency is listed");
+    for (name, kind) in [("hex", "build")] {
         let c = comp(name);
         assert_eq!(c["scope"], "excluded", "{name}");
         assert!(
@@ -204,7 +206,7 @@ fn build_and_dev_dependencies_are_scoped() {
             .json();
     let scope =
         |n: &str| shown["components"].as_array().unwrap().iter().find(|c| c["name"] == n).unwrap()["scope"].clone();
-    assert_eq!((scope("hex"), scope("memchr"), scope("itoa")), ("build".into(), "dev".into(), "required".into()));
+    assert_eq!((scope("hex"), scope("itoa")), ("build".into(), "required".into()));
 
     let spdx = d.join("s.spdx.json");
     generate(&project, "spdx", &spdx, None).ok();
@@ -216,9 +218,7 @@ fn build_and_dev_dependencies_are_scoped() {
             .any(|r| r["spdxElementId"] == from && r["relationshipType"] == kind && r["relatedSpdxElement"] == to)
     };
     assert!(has("SPDXRef-Package-hex-0.4.3", "BUILD_DEPENDENCY_OF", "SPDXRef-Package-hello-0.1.0"), "{rels:?}");
-    assert!(rels.iter().any(|r| r["relationshipType"] == "DEV_DEPENDENCY_OF"
-        && r["relatedSpdxElement"] == "SPDXRef-Package-hello-0.1.0"
-        && r["spdxElementId"].as_str().unwrap().starts_with("SPDXRef-Package-memchr-")));
+    assert!(!rels.iter().any(|r| r["relationshipType"] == "DEV_DEPENDENCY_OF"), "{rels:?}");
     // Read back: the scope comes out of the SPDX relationships.
     let shown: Value =
         TestCommand::vouch(["sbom".as_ref(), "show".as_ref(), spdx.as_os_str(), "--format".as_ref(), "json".as_ref()])
@@ -228,13 +228,24 @@ fn build_and_dev_dependencies_are_scoped() {
     let scope =
         |n: &str| shown["components"].as_array().unwrap().iter().find(|c| c["name"] == n).unwrap()["scope"].clone();
     assert_eq!(scope("hex"), "build");
-    assert_eq!(scope("memchr"), "dev");
     assert_eq!(scope("itoa"), Value::Null);
+    // Checked against its lock, memchr is named as not compiled for the target.
+    TestCommand::vouch([
+        "sbom".as_ref(),
+        "check".as_ref(),
+        "--lock".as_ref(),
+        project.join("Cargo.lock").as_os_str(),
+        cdx.as_os_str(),
+    ])
+    .run()
+    .ok()
+    .says("1 locked packages not compiled for")
+    .says(": memchr@");
 }
 
-/// With an empty CARGO_HOME (no registry cache), cargo metadata cannot run
+/// With an empty CARGO_HOME (no registry cache), cargo tree cannot run
 /// offline: crates are still listed from the lock, without a license, and
-/// the command says how many lack one. Both documents stay valid.
+/// the command names each one and why. Both documents stay valid.
 #[test]
 fn uncached_crates_are_listed_without_license() {
     let d = Dir::new();
@@ -255,7 +266,8 @@ fn uncached_crates_are_listed_without_license() {
         .run()
         .ok()
         .says("1 without a license: itoa@1.0.19")
-        .says("cargo metadata --offline failed");
+        .says("no license for itoa@1.0.19: its .crate is not in the cargo registry cache")
+        .says("cargo tree --offline failed");
         if format == "cyclonedx" {
             cdx_validate(&out);
             let doc = json_file(&out);
@@ -267,6 +279,14 @@ fn uncached_crates_are_listed_without_license() {
             );
             // The project's own license still comes from its Cargo.toml.
             assert_eq!(doc["metadata"]["component"]["licenses"][0]["expression"], "Apache-2.0");
+            let method = doc["metadata"]["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == "vouch:sbom:method")
+                .cloned()
+                .expect("the document says how it was made");
+            assert!(method["value"].as_str().unwrap().starts_with("every package of Cargo.lock, for every target"));
         } else {
             spdx_validate(&out);
         }
@@ -780,43 +800,246 @@ fn a_100_mb_sbom_is_bounded() {
         .says("more than the limit of 1000000 bytes");
 }
 
+/// `CARGO_HOME` as cargo (and vouch) resolve it.
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"))
+}
+
+/// (name, version) of every package cargo itself says a host build of
+/// `root` compiles (normal and build dependencies), read independently of
+/// vouch's parser (`--prefix none`).
+fn compiled_for_host(root: &Path) -> BTreeSet<(String, String)> {
+    let r = TestCommand::new(
+        "cargo",
+        ["tree", "--offline", "--locked", "-e", "normal,build", "--prefix", "none", "--format", "{p}"],
+    )
+    .current_dir(root)
+    .run();
+    r.ok();
+    r.stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next().unwrap().to_string(), w.next().unwrap().trim_start_matches('v').to_string())
+        })
+        .collect()
+}
+
+/// (name, version) of every package a host `cargo build` of `root`
+/// downloads: reachable from the workspace members through the non-dev
+/// edges of cargo's own resolve for the host (`cargo metadata
+/// --filter-platform`; like cargo's download step, features aside).
+fn downloaded_by_a_host_build(root: &Path) -> BTreeSet<(String, String)> {
+    let host = TestCommand::new("rustc", ["-vV"]).run();
+    let host = host.stdout.lines().find_map(|l| l.strip_prefix("host: ")).expect("host").to_string();
+    let r = TestCommand::new(
+        "cargo",
+        ["metadata", "--offline", "--locked", "--format-version", "1", "--filter-platform", host.as_str()],
+    )
+    .current_dir(root)
+    .run();
+    let meta: Value = r.ok().json();
+    let ids: BTreeMap<&str, (String, String)> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (p["id"].as_str().unwrap(), (p["name"].as_str().unwrap().into(), p["version"].as_str().unwrap().into()))
+        })
+        .collect();
+    let nodes: BTreeMap<&str, &Value> =
+        meta["resolve"]["nodes"].as_array().unwrap().iter().map(|n| (n["id"].as_str().unwrap(), n)).collect();
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&str> = meta["workspace_members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        for dep in nodes[id]["deps"].as_array().unwrap() {
+            if dep["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"] != "dev") {
+                stack.push(dep["pkg"].as_str().unwrap());
+            }
+        }
+    }
+    seen.into_iter().map(|id| ids[id].clone()).collect()
+}
+
+/// The workspace members listed in vouch's own Cargo.toml.
+fn vouch_members() -> usize {
+    let toml = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let members_line = toml.lines().find(|l| l.starts_with("members")).expect("members");
+    members_line.matches('"').count() / 2
+}
+
+fn describes(doc: &Value) -> usize {
+    doc["relationships"].as_array().unwrap().iter().filter(|r| r["relationshipType"] == "DESCRIBES").count()
+}
+
 /// vouch's own workspace (a virtual manifest, 100+ locked crates, real
-/// license expressions): both documents pass the validators, every locked
-/// package is a component, and the SBOM checks clean against the lock.
-/// `cargo metadata` only reads the tree.
+/// license expressions, crates for other platforms): both documents pass the
+/// validators, list exactly what cargo says a host build compiles, each with
+/// the lock's checksum, one DESCRIBES per member, and check clean against
+/// the lock, which names the packages not compiled for the host.
 #[test]
 fn vouch_workspace_sbom_is_valid_and_matches_its_lock() {
     let d = Dir::new();
     let root = repo_root();
     let lock = root.join("Cargo.lock");
     let locked = lock_packages(&lock);
+    let compiled = compiled_for_host(&root);
+    assert!(compiled.len() > 50 && compiled.len() < locked.len(), "{} of {}", compiled.len(), locked.len());
     for (format, file) in [("cyclonedx", "ws.cdx.json"), ("spdx", "ws.spdx.json")] {
         let out = d.join(file);
-        generate(&root, format, &out, Some("1767225600")).ok().says(&format!("{} components", locked.len()));
-        if format == "cyclonedx" {
+        generate(&root, format, &out, Some("1767225600"))
+            .ok()
+            .says(&format!("{} components compiled for", compiled.len()));
+        let listed: BTreeSet<(String, String)> = if format == "cyclonedx" {
             cdx_validate(&out);
             // A virtual workspace has no single subject: every member is a component.
             let doc = json_file(&out);
             assert!(doc["metadata"].get("component").is_none());
-            assert_eq!(doc["components"].as_array().unwrap().len(), locked.len());
-        } else {
-            spdx_validate(&out);
-            let doc = json_file(&out);
-            assert_eq!(doc["packages"].as_array().unwrap().len(), locked.len());
-            let describes = doc["relationships"]
+            for c in doc["components"].as_array().unwrap() {
+                let name = c["name"].as_str().unwrap();
+                let version = c["version"].as_str().unwrap();
+                let (_, _, sum) = locked.iter().find(|(n, v, _)| n == name && v == version).expect(name);
+                if let Some(sum) = sum {
+                    assert_eq!(c["hashes"][0]["content"], sum.as_str(), "{name}");
+                }
+                if name.starts_with("vouch-") {
+                    assert_eq!(c["licenses"][0]["expression"], "Apache-2.0", "{name}: inherited from the workspace");
+                }
+            }
+            doc["components"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|r| r["relationshipType"] == "DESCRIBES")
-                .count();
-            let toml = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-            let members_line = toml.lines().find(|l| l.starts_with("members")).expect("members");
-            let members = members_line.matches('"').count() / 2;
-            assert_eq!(describes, members, "one DESCRIBES per workspace member");
-        }
+                .map(|c| (c["name"].as_str().unwrap().to_string(), c["version"].as_str().unwrap().to_string()))
+                .collect()
+        } else {
+            spdx_validate(&out);
+            let doc = json_file(&out);
+            assert_eq!(describes(&doc), vouch_members(), "one DESCRIBES per workspace member");
+            assert!(doc["creationInfo"]["comment"].as_str().unwrap().contains("cargo tree --offline --locked"));
+            doc["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c["name"].as_str().unwrap().to_string(), c["versionInfo"].as_str().unwrap().to_string()))
+                .collect()
+        };
+        assert_eq!(listed, compiled, "{format}: the SBOM lists what cargo compiles for the host");
         TestCommand::vouch(["sbom".as_ref(), "check".as_ref(), "--lock".as_ref(), lock.as_os_str(), out.as_os_str()])
             .run()
             .ok()
-            .says(&format!("{} matched, 0 only in the SBOM, 0 only in the lock", locked.len()));
+            .says(&format!("{} matched, 0 only in the SBOM, 0 only in the lock", compiled.len()))
+            .says(&format!("{} locked packages not compiled for", locked.len() - compiled.len()))
+            .says("anstyle-wincon@");
+    }
+    // A package the SBOM leaves out that it does not say is compiled for
+    // another target is a mismatch: a lock with one more package.
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let extra = d.write(
+        "extra/Cargo.lock",
+        format!("{text}\n[[package]]\nname = \"zzz-extra\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{}\"\n", "0".repeat(64)),
+    );
+    TestCommand::vouch([
+        "sbom".as_ref(),
+        "check".as_ref(),
+        "--lock".as_ref(),
+        extra.as_os_str(),
+        d.join("ws.cdx.json").as_os_str(),
+    ])
+    .run()
+    .code(1)
+    .says("not in SBOM: zzz-extra@1.0.0");
+}
+
+/// The same document whether the cargo cache holds every locked crate (the
+/// test setup runs `cargo fetch --locked`) or only those a host build needed
+/// (a fresh CI runner after `cargo build`): a cargo home holding the index
+/// and just the `.crate` files a host build downloads.
+#[test]
+fn the_same_sbom_from_a_full_and_a_host_only_cache() {
+    let d = Dir::new();
+    let root = repo_root();
+    let full = cargo_home();
+    let cache = full.join("registry/cache");
+    let index_dirs: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap_or_else(|e| panic!("{}: {e}", cache.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    let crates_dir = index_dirs
+        .iter()
+        .find(|dir| dir.join("anstyle-wincon-3.0.11.crate").is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "{} lacks crates for other platforms: the test setup fetches every locked crate \
+                 (`cargo fetch --locked` in scripts/setup-test-deps.sh)",
+                cache.display()
+            )
+        });
+    let host = d.mkdir("host-only-home");
+    vouch_tests::copy_tree(&full.join("registry/index"), &host.join("registry/index"));
+    let host_crates = host.join("registry/cache").join(crates_dir.file_name().unwrap());
+    std::fs::create_dir_all(&host_crates).unwrap();
+    let locked = lock_packages(&root.join("Cargo.lock"));
+    let downloaded = downloaded_by_a_host_build(&root);
+    assert!(!downloaded.iter().any(|(n, _)| n == "anstyle-wincon"), "{downloaded:?}");
+    for (name, version) in &downloaded {
+        if locked.iter().any(|(n, v, sum)| n == name && v == version && sum.is_some()) {
+            let f = format!("{name}-{version}.crate");
+            std::fs::copy(crates_dir.join(&f), host_crates.join(&f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        }
+    }
+    assert!(!host_crates.join("anstyle-wincon-3.0.11.crate").exists());
+    for format in ["cyclonedx", "spdx"] {
+        let a = d.join(format!("full.{format}.json"));
+        let b = d.join(format!("host.{format}.json"));
+        generate(&root, format, &a, None).ok().says("compiled for");
+        TestCommand::vouch([
+            "sbom".as_ref(),
+            "generate".as_ref(),
+            root.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+            "-o".as_ref(),
+            b.as_os_str(),
+        ])
+        .env("CARGO_HOME", &host)
+        .run()
+        .ok()
+        .says("compiled for");
+        assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "{format}: {} and {} differ", a.display(), b.display());
+    }
+    // An empty cache: cargo tree cannot run; the document lists the whole
+    // lock, says so, stays valid with its DESCRIBES relationships, and the
+    // workspace's own crates keep their (inherited) license.
+    let empty = d.mkdir("empty-home");
+    let out = d.join("empty.spdx.json");
+    let r = TestCommand::vouch([
+        "sbom".as_ref(),
+        "generate".as_ref(),
+        root.as_os_str(),
+        "--format".as_ref(),
+        "spdx".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ])
+    .env("CARGO_HOME", &empty)
+    .run();
+    r.ok().says(&format!("{} components", locked.len())).says("cargo tree --offline failed");
+    assert!(!r.stderr.contains("no license for vouch-"), "{}", r.stderr);
+    spdx_validate(&out);
+    let doc = json_file(&out);
+    assert_eq!(describes(&doc), vouch_members());
+    assert!(doc["creationInfo"]["comment"].as_str().unwrap().starts_with("every package of Cargo.lock"));
+    for p in doc["packages"].as_array().unwrap() {
+        if p["name"].as_str().unwrap().starts_with("vouch-") {
+            assert_eq!(p["licenseDeclared"], "Apache-2.0", "{p}");
+        }
     }
 }

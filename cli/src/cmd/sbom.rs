@@ -14,12 +14,17 @@ use vouch_manifests::sbom::{self, Sbom, SbomFormat};
 pub enum SbomCommand {
     /// Write a CycloneDX 1.6 or SPDX 2.3 JSON SBOM of a Cargo project, offline.
     ///
-    /// Packages, versions, sources and SHA-256 checksums come from
-    /// Cargo.lock; licenses, descriptions and build/dev scoping from
-    /// `cargo metadata --offline`. When that cannot run (a crate's source is
-    /// not in the local registry cache), crates are still listed from the
-    /// lock, with licenses read from the registry cache where present, and
-    /// the command says how many lack one. The time comes only from
+    /// The SBOM describes what the build compiles for its target (the host,
+    /// or --target): the packages `cargo tree --offline --locked -e
+    /// normal,build` lists, so it needs only the crates that target's build
+    /// needed, and a fresh machine gives the same document as one with every
+    /// crate cached. Versions, sources and SHA-256 checksums come from
+    /// Cargo.lock; licenses from cargo (workspace inheritance resolved);
+    /// build dependencies are scoped as such. When cargo tree cannot run (a
+    /// crate the build needs is not cached), every package of Cargo.lock is
+    /// listed, with licenses from the workspace's own Cargo.toml files and the
+    /// registry cache where present. The document says how it was made, and
+    /// every package without a known license is named, with why, on stderr. The time comes only from
     /// SOURCE_DATE_EPOCH: without it CycloneDX has no timestamp and SPDX's
     /// required `created` is 1970-01-01T00:00:00Z. The serial number and
     /// document namespace are derived from the content, so the same inputs
@@ -62,7 +67,10 @@ pub struct GenerateArgs {
     /// Write here (default: stdout).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// The cargo program to run for `cargo metadata`.
+    /// The target triple the SBOM describes (default: cargo's host).
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// The cargo program to run for `cargo tree`.
     #[arg(long, env = "CARGO", default_value = "cargo", hide = true)]
     pub cargo: PathBuf,
 }
@@ -121,6 +129,7 @@ fn generate(a: GenerateArgs) -> Result<Status> {
             .filter(|h| !h.is_empty())
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))),
+        target: a.target.clone(),
         source_date_epoch: super::manifest::source_date_epoch()?,
     };
     let format = match a.format {
@@ -150,15 +159,25 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         None => print_text(std::str::from_utf8(&g.bytes)?)?,
     }
     let mut note = format!("{} components", g.components);
+    if let MetadataSource::CargoTree { target } = &g.metadata {
+        let _ = write!(note, " compiled for {target}");
+    }
     if !g.without_license.is_empty() {
-        let _ = write!(note, ", {} without a license: {}", g.without_license.len(), g.without_license.join(", "));
+        let names: Vec<&str> = g.without_license.iter().map(|u| u.package.as_str()).collect();
+        let _ = write!(note, ", {} without a license: {}", names.len(), names.join(", "));
     }
     match &a.output {
         Some(p) => eprintln!("wrote {} ({note})", p.display()),
         None => eprintln!("{note}"),
     }
-    if let MetadataSource::LockAndCache { reason } = &g.metadata {
-        eprintln!("note: {reason}; listed every crate from Cargo.lock, licenses from the registry cache where present");
+    for u in &g.without_license {
+        eprintln!("  no license for {}: {}", u.package, u.reason);
+    }
+    if let MetadataSource::Lock { reason } = &g.metadata {
+        eprintln!(
+            "note: {reason}; listed every package of Cargo.lock for every target, licenses from the workspace's \
+             Cargo.toml files and the registry cache where present"
+        );
     }
     Ok(Status::Held)
 }
@@ -234,6 +253,11 @@ fn render_lock_check(s: &mut String, c: &LockCheck, lock_label: &str) {
     }
     for n in &c.only_in_lock {
         let _ = writeln!(s, "  not in SBOM: {n}");
+    }
+    if let Some(t) = &c.target
+        && !c.not_for_target.is_empty()
+    {
+        let _ = writeln!(s, "  {} locked packages not compiled for {t}: {}", c.not_for_target.len(), c.not_for_target.join(", "));
     }
     let _ = writeln!(
         s,

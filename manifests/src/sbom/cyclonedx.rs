@@ -24,7 +24,25 @@ pub(crate) struct RawBom {
 pub(crate) struct RawMetadata {
     #[serde(default)]
     component: Option<RawComponent>,
+    #[serde(default, deserialize_with = "crate::sbom::bounded")]
+    properties: Vec<RawProperty>,
 }
+
+#[derive(Deserialize)]
+struct RawProperty {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+/// The document property in which vouch says how it made the component list.
+pub const METHOD_PROPERTY: &str = "vouch:sbom:method";
+/// The document property naming the target triple the SBOM was made for.
+pub const TARGET_PROPERTY: &str = "vouch:cargo:target";
+/// A document property (one per package) naming a locked package
+/// (`name@version`) that is not compiled for that target.
+pub const NOT_COMPILED_PROPERTY: &str = "vouch:cargo:not-compiled";
 
 #[derive(Deserialize)]
 pub(crate) struct RawComponent {
@@ -162,6 +180,12 @@ pub(crate) fn check_version(version: &str, path: &Path) -> Result<(), SbomError>
 pub(crate) fn convert(raw: RawBom, version: &str, path: &Path) -> Result<Sbom, SbomError> {
     let mut ids = Ids { path, explicit: BTreeSet::new(), all: BTreeSet::new() };
     let mut name = None;
+    let property = |name: &'static str| -> Vec<String> {
+        let props = raw.metadata.iter().flat_map(|m| &m.properties);
+        props.filter(|p| p.name.as_deref() == Some(name)).filter_map(|p| p.value.clone()).collect()
+    };
+    let target = property(TARGET_PROPERTY).into_iter().next();
+    let not_compiled = property(NOT_COMPILED_PROPERTY);
     if let Some(c) = raw.metadata.and_then(|m| m.component) {
         name = Some(full_name(&c));
         if let Some(r) = &c.bom_ref {
@@ -179,7 +203,7 @@ pub(crate) fn convert(raw: RawBom, version: &str, path: &Path) -> Result<Sbom, S
             }
         }
     }
-    Ok(Sbom { format: SbomFormat::CycloneDx, spec_version: version.to_string(), name, components, dependencies })
+    Ok(Sbom { format: SbomFormat::CycloneDx, spec_version: version.to_string(), name, components, dependencies, target, not_compiled })
 }
 
 /// Tracks component references: explicit `bom-ref`s must be unique;

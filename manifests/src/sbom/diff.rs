@@ -176,8 +176,17 @@ pub fn licenses(sbom: &Sbom) -> LicenseSummary {
 pub struct LockCheck {
     /// Components the SBOM declares that the lock does not have.
     pub only_in_sbom: Vec<String>,
-    /// Locked packages with a source (registry, git) the SBOM lacks.
+    /// Locked packages with a source (registry, git) the SBOM lacks, when
+    /// the SBOM names no target.
     pub only_in_lock: Vec<String>,
+    /// The SBOM's target triple, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Locked packages the SBOM made for `target` lacks: not compiled for
+    /// that target (another platform's, a dev dependency, an optional
+    /// dependency off by default); not a mismatch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_for_target: Vec<String>,
     /// Local packages (no source: the workspace's own) the SBOM does not
     /// list as components; not a mismatch, since a CycloneDX document
     /// describes its subject in `metadata.component`.
@@ -196,7 +205,7 @@ impl LockCheck {
 pub fn check_lock(sbom: &Sbom, locked: &[Dependency]) -> LockCheck {
     let lock: BTreeSet<(String, String)> = locked.iter().map(|d| (d.name.clone(), d.version.clone())).collect();
     let mut in_sbom = BTreeSet::new();
-    let mut r = LockCheck::default();
+    let mut r = LockCheck { target: sbom.target.clone(), ..LockCheck::default() };
     for c in &sbom.components {
         let key = (c.name.clone(), c.version.clone().unwrap_or_default());
         if lock.contains(&key) {
@@ -210,13 +219,20 @@ pub fn check_lock(sbom: &Sbom, locked: &[Dependency]) -> LockCheck {
     for d in locked {
         if !in_sbom.contains(&(d.name.clone(), d.version.clone())) {
             let label = format!("{}@{}", d.name, d.version);
-            if d.source.is_some() { r.only_in_lock.push(label) } else { r.local_not_listed.push(label) }
+            // An SBOM made for one target lists what is not compiled for it.
+            match &d.source {
+                None => r.local_not_listed.push(label),
+                Some(_) if r.target.is_some() && sbom.not_compiled.contains(&label) => r.not_for_target.push(label),
+                Some(_) => r.only_in_lock.push(label),
+            }
         }
     }
     r.only_in_sbom.sort();
     r.only_in_sbom.dedup();
     r.only_in_lock.sort();
     r.only_in_lock.dedup();
+    r.not_for_target.sort();
+    r.not_for_target.dedup();
     r.local_not_listed.sort();
     r
 }

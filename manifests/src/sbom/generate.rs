@@ -1,13 +1,22 @@
 //! Generating SBOMs for Cargo projects, offline.
 //!
-//! The package list, versions, sources and checksums come from `Cargo.lock`.
-//! `cargo metadata --offline --locked --format-version 1` adds licenses,
-//! descriptions and the kind of every dependency edge (normal, build, dev);
-//! when it cannot run (a crate's source is not in the local registry cache,
-//! no cargo), each registry crate's `Cargo.toml` is read from
-//! `$CARGO_HOME/registry/src/*/<name>-<version>/` where present, the edges
-//! come from the lock without kinds, and crates found nowhere are still
-//! listed, without a license ([`Generated::without_license`] names them).
+//! An SBOM describes what a build compiles for its target: the packages
+//! `cargo tree --offline --locked -e normal,build --target TRIPLE` lists (the
+//! packages `cargo build` selects, with default features, their normal and
+//! build dependencies for that target; dev dependencies and other platforms'
+//! crates are not compiled, so they are not listed). That needs only the
+//! crates the host's build needed, so a fresh CI runner that has built the
+//! project gives the same document as a machine whose cache holds every
+//! crate. Versions, sources and checksums come from `Cargo.lock`; licenses
+//! from cargo (workspace inheritance resolved); descriptions from each
+//! package's own `Cargo.toml`.
+//!
+//! When `cargo tree` cannot run (no cargo, or a crate the build needs is not
+//! in the cache), the document lists every package of `Cargo.lock`, for every
+//! target, with licenses from the workspace's own `Cargo.toml` files
+//! (inheritance included) and from the registry cache where present; the
+//! document says so, and [`Generated::without_license`] names each package
+//! whose license could not be known, with the reason.
 //!
 //! Output is deterministic: components sorted by name, version and source;
 //! the CycloneDX serial number and the SPDX document namespace are derived
@@ -53,23 +62,34 @@ pub enum GenerateError {
 pub struct GenerateOptions {
     /// The Cargo project (the directory holding `Cargo.toml` and `Cargo.lock`).
     pub dir: PathBuf,
-    /// The cargo program to run for `cargo metadata`.
+    /// The cargo program to run for `cargo tree`.
     pub cargo: PathBuf,
     /// `CARGO_HOME`: passed to cargo, and where the registry cache is looked
-    /// up when `cargo metadata` fails; `None`: cargo's default, no lookup.
+    /// up for descriptions (and, without `cargo tree`, licenses); `None`:
+    /// cargo's default, no lookup.
     pub cargo_home: Option<PathBuf>,
+    /// The target triple the SBOM describes; `None`: cargo's host.
+    pub target: Option<String>,
     /// `SOURCE_DATE_EPOCH`, the only source of the document's time.
     pub source_date_epoch: Option<i64>,
 }
 
-/// Where licenses, descriptions and edge kinds came from.
+/// How the package list was made; the document says the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "from")]
 pub enum MetadataSource {
-    /// `cargo metadata --offline` ran.
-    CargoMetadata,
-    /// It did not (its reason); the lock and the registry cache were used.
-    LockAndCache { reason: String },
+    /// `cargo tree` ran: the packages a build for `target` compiles.
+    CargoTree { target: String },
+    /// It could not (its reason): every package of `Cargo.lock`, for every target.
+    Lock { reason: String },
+}
+
+/// A package whose license is not in the document, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unlicensed {
+    /// `name@version`.
+    pub package: String,
+    pub reason: String,
 }
 
 /// A generated document and what the caller should report.
@@ -79,23 +99,21 @@ pub struct Generated {
     pub bytes: Vec<u8>,
     /// Number of components (packages), the described ones included.
     pub components: usize,
-    /// `name@version` of every package without a known license.
-    pub without_license: Vec<String>,
+    /// Every package without a known license, sorted.
+    pub without_license: Vec<Unlicensed>,
     pub metadata: MetadataSource,
 }
 
 /// How a package is used by the workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Role {
-    /// A workspace member.
+    /// A package the build selects (a workspace member).
     Member,
     /// Reached from a member through normal dependencies only.
     Runtime,
     /// Needed only to build (through a build dependency).
     Build,
-    /// Needed only for tests, examples and benchmarks (through a dev dependency).
-    Dev,
-    /// Not known (no `cargo metadata`).
+    /// Not known (no `cargo tree`).
     Unknown,
 }
 
@@ -104,7 +122,6 @@ enum Role {
 enum EdgeKind {
     Normal,
     Build,
-    Dev,
 }
 
 /// One package, with everything the writers need.
@@ -112,6 +129,8 @@ enum EdgeKind {
 struct Pkg {
     lock: LockedPackage,
     license: Option<String>,
+    /// Why `license` is `None`.
+    unlicensed: Option<String>,
     description: Option<String>,
     role: Role,
     /// (index into the package list, kind); kinds unknown → Normal.
@@ -121,57 +140,29 @@ struct Pkg {
 /// The project as a package graph.
 struct Graph {
     packages: Vec<Pkg>,
-    /// Indices of the described packages (the root package, or every
-    /// member of a virtual workspace).
+    /// Indices of the described packages (what the build selects).
     roots: Vec<usize>,
     metadata: MetadataSource,
+    /// `name@version` of the locked packages not compiled for the target
+    /// (listed in the document's metadata, so that a check against the
+    /// lock tells them from a package the SBOM omits).
+    not_compiled: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct Metadata {
-    packages: Vec<MetaPackage>,
-    workspace_members: Vec<String>,
-    resolve: Option<MetaResolve>,
-}
-
-#[derive(Deserialize)]
-struct MetaPackage {
-    id: String,
-    name: String,
-    version: String,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    license: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct MetaResolve {
-    nodes: Vec<MetaNode>,
-    #[serde(default)]
-    root: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct MetaNode {
-    id: String,
-    #[serde(default)]
-    deps: Vec<MetaDep>,
-}
-
-#[derive(Deserialize)]
-struct MetaDep {
-    pkg: String,
-    #[serde(default)]
-    dep_kinds: Vec<MetaDepKind>,
-}
-
-#[derive(Deserialize)]
-struct MetaDepKind {
-    #[serde(default)]
-    kind: Option<String>,
+impl Graph {
+    /// One sentence for the document: how its package list was made.
+    fn method(&self) -> String {
+        match &self.metadata {
+            MetadataSource::CargoTree { target } => format!(
+                "the packages `cargo build` compiles for {target} (default features, normal and build \
+                 dependencies), from `cargo tree --offline --locked -e normal,build --target {target}`; versions \
+                 and checksums from Cargo.lock, whose other packages are not compiled for {target}"
+            ),
+            MetadataSource::Lock { .. } => "every package of Cargo.lock, for every target (cargo tree could not run \
+                 offline); licenses from the packages' own Cargo.toml where available"
+                .to_string(),
+        }
+    }
 }
 
 /// Generates an SBOM of the Cargo project in `opts.dir`.
@@ -186,13 +177,16 @@ pub fn generate(opts: &GenerateOptions, format: SbomFormat) -> Result<Generated,
         SbomFormat::Spdx => spdx_document(&graph, created.as_deref().unwrap_or("1970-01-01T00:00:00Z")),
     }
     .map_err(GenerateError::Serialize)?;
-    let mut without_license: Vec<String> = graph
+    let mut without_license: Vec<Unlicensed> = graph
         .packages
         .iter()
         .filter(|p| p.license.is_none())
-        .map(|p| format!("{}@{}", p.lock.name, p.lock.version))
+        .map(|p| Unlicensed {
+            package: format!("{}@{}", p.lock.name, p.lock.version),
+            reason: p.unlicensed.clone().unwrap_or_else(|| "no license is known".into()),
+        })
         .collect();
-    without_license.sort();
+    without_license.sort_by(|a, b| a.package.cmp(&b.package));
     Ok(Generated { bytes: value, components: graph.packages.len(), without_license, metadata: graph.metadata })
 }
 
@@ -229,33 +223,54 @@ fn load(opts: &GenerateOptions) -> Result<Graph, GenerateError> {
         return Err(GenerateError::NoLock { dir: dir.clone(), above });
     }
     let lock = lockfile::read(&lock_path)?;
-    let mut packages: Vec<Pkg> = lock
+    let local = LocalManifests::read(dir)?;
+    let registry = RegistryCache::new(opts.cargo_home.as_deref());
+    let all: Vec<Pkg> = lock
         .packages
         .iter()
-        .map(|l| Pkg { lock: l.clone(), license: None, description: None, role: Role::Unknown, edges: BTreeSet::new() })
+        .map(|l| Pkg {
+            lock: l.clone(),
+            license: None,
+            unlicensed: None,
+            description: None,
+            role: Role::Unknown,
+            edges: BTreeSet::new(),
+        })
         .collect();
-    let cargo_home = opts.cargo_home.clone();
-    let mut roots = Vec::new();
-    let metadata = match run_metadata(opts, &cargo_home) {
-        Ok(meta) => {
-            apply_metadata(&mut packages, &mut roots, meta);
-            MetadataSource::CargoMetadata
+    match run_tree(opts).and_then(|(target, text)| parse_tree(&text, &all).map(|t| (target, t))) {
+        Ok((target, tree)) => {
+            Ok(from_tree(all, tree, &local, &registry, MetadataSource::CargoTree { target }))
         }
-        Err(reason) => {
-            fallback(&mut packages, &mut roots, &manifest, cargo_home.as_deref())?;
-            MetadataSource::LockAndCache { reason }
-        }
-    };
-    Ok(Graph { packages, roots, metadata })
+        Err(reason) => Ok(from_lock(all, &local, &registry, MetadataSource::Lock { reason })),
+    }
 }
 
-/// Runs `cargo metadata`; `Err` carries why it could not be used.
-fn run_metadata(opts: &GenerateOptions, cargo_home: &Option<PathBuf>) -> Result<Metadata, String> {
+/// The host triple cargo builds for by default.
+fn host_triple(cargo: &Path) -> Result<String, String> {
+    let out = std::process::Command::new(cargo)
+        .arg("-vV")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", cargo.display()))?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|h| h.trim().to_string())
+        .ok_or_else(|| format!("`{} -vV` names no host triple", cargo.display()))
+}
+
+/// Runs `cargo tree`; its target and output, or why it could not be used.
+fn run_tree(opts: &GenerateOptions) -> Result<(String, String), String> {
+    let target = match &opts.target {
+        Some(t) => t.clone(),
+        None => host_triple(&opts.cargo)?,
+    };
     let mut cmd = std::process::Command::new(&opts.cargo);
-    cmd.args(["metadata", "--offline", "--locked", "--format-version", "1", "--manifest-path"])
+    cmd.args(["tree", "--offline", "--locked", "-e", "normal,build", "--charset", "ascii", "--format", "{p}\t{l}"])
+        .args(["--target", &target, "--manifest-path"])
         .arg(opts.dir.join("Cargo.toml"))
         .stdin(std::process::Stdio::null());
-    if let Some(h) = cargo_home {
+    if let Some(h) = &opts.cargo_home {
         cmd.env("CARGO_HOME", h);
     }
     let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", opts.cargo.display()))?;
@@ -268,90 +283,209 @@ fn run_metadata(opts: &GenerateOptions, cargo_home: &Option<PathBuf>) -> Result<
             .or_else(|| err.lines().map(str::trim).find(|l| !l.is_empty()))
             .unwrap_or("no message")
             .to_string();
-        return Err(format!("cargo metadata --offline failed: {line}"));
+        return Err(format!("cargo tree --offline failed: {line}"));
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata printed unexpected JSON: {e}"))
+    String::from_utf8(out.stdout).map(|s| (target, s)).map_err(|_| "cargo tree printed non-UTF-8 text".into())
 }
 
-/// The lock's package matching a metadata package.
-fn find(packages: &[Pkg], name: &str, version: &str, source: Option<&str>) -> Option<usize> {
-    packages.iter().position(|p| p.lock.name == name && p.lock.version == version && p.lock.source.as_deref() == source)
+/// What `cargo tree` printed, as indices into the lock's packages.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tree {
+    /// The packages printed at depth 0, in order.
+    roots: Vec<usize>,
+    /// Every printed package with its license as cargo printed it.
+    licenses: BTreeMap<usize, String>,
+    /// (from, to, kind).
+    edges: BTreeSet<(usize, usize, EdgeKind)>,
 }
 
-fn apply_metadata(packages: &mut [Pkg], roots: &mut Vec<usize>, meta: Metadata) {
-    let mut by_id = BTreeMap::new();
-    for m in &meta.packages {
-        if let Some(i) = find(packages, &m.name, &m.version, m.source.as_deref()) {
-            by_id.insert(m.id.clone(), i);
-            packages[i].license = normalize_license(m.license.clone());
-            packages[i].description = m.description.clone().map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
+/// Parses `cargo tree --charset ascii --format "{p}\t{l}"` output: a depth
+/// is a run of four-character groups (`|   ` or four spaces) then `|-- ` or
+/// `` `-- ``; a `[build-dependencies]` line at depth d makes the following
+/// children of the depth-d package build dependencies.
+fn parse_tree(text: &str, lock: &[Pkg]) -> Result<Tree, String> {
+    let mut tree = Tree::default();
+    // (package, kind of the edges to its next children) per depth.
+    let mut stack: Vec<(usize, EdgeKind)> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            continue;
         }
-    }
-    let members: Vec<usize> = meta.workspace_members.iter().filter_map(|id| by_id.get(id).copied()).collect();
-    let Some(resolve) = meta.resolve else {
-        roots.extend(&members);
-        return;
-    };
-    for n in &resolve.nodes {
-        let Some(&from) = by_id.get(&n.id) else { continue };
-        for d in &n.deps {
-            let Some(&to) = by_id.get(&d.pkg) else { continue };
-            for k in &d.dep_kinds {
-                let kind = match k.kind.as_deref() {
-                    Some("dev") => EdgeKind::Dev,
-                    Some("build") => EdgeKind::Build,
-                    _ => EdgeKind::Normal,
-                };
-                packages[from].edges.insert((to, kind));
-            }
-            if d.dep_kinds.is_empty() {
-                packages[from].edges.insert((to, EdgeKind::Normal));
-            }
+        let mut rest = line;
+        let mut groups = 0;
+        while let Some(r) = rest.strip_prefix("|   ").or_else(|| rest.strip_prefix("    ")) {
+            rest = r;
+            groups += 1;
         }
-    }
-    match resolve.root.as_ref().and_then(|r| by_id.get(r)) {
-        Some(&r) => roots.push(r),
-        None => roots.extend(&members),
-    }
-    // Roles: runtime = reachable through normal edges only; build = through
-    // normal and build edges; dev = anything else reachable.
-    let reach = |allowed: &[EdgeKind]| {
-        let mut seen = vec![false; packages.len()];
-        let mut stack: Vec<usize> = members.clone();
-        while let Some(i) = stack.pop() {
-            if std::mem::replace(&mut seen[i], true) {
-                continue;
+        let depth = if let Some(r) = rest.strip_prefix("|-- ").or_else(|| rest.strip_prefix("`-- ")) {
+            rest = r;
+            groups + 1
+        } else if rest.starts_with('[') {
+            let kind = match rest.trim() {
+                "[build-dependencies]" => EdgeKind::Build,
+                other => return Err(format!("cargo tree printed an unexpected section {other:?}")),
+            };
+            if stack.len() <= groups {
+                return Err(format!("cargo tree printed a section at an unexpected depth: {line:?}"));
             }
-            for &(j, k) in &packages[i].edges {
-                if allowed.contains(&k) && !seen[j] {
-                    stack.push(j);
+            stack.truncate(groups + 1);
+            stack[groups].1 = kind;
+            continue;
+        } else if groups == 0 {
+            0
+        } else {
+            return Err(format!("cargo tree printed an unexpected line: {line:?}"));
+        };
+        if depth > stack.len() {
+            return Err(format!("cargo tree printed an unexpected depth: {line:?}"));
+        }
+        let (pkg, license) = rest.split_once('\t').ok_or_else(|| format!("unexpected cargo tree line {line:?}"))?;
+        let license = license.trim_end().trim_end_matches("(*)").trim_end();
+        let i = locked_index(pkg, lock)?;
+        stack.truncate(depth);
+        match stack.last() {
+            Some(&(parent, kind)) => {
+                tree.edges.insert((parent, i, kind));
+            }
+            None => {
+                if !tree.roots.contains(&i) {
+                    tree.roots.push(i);
                 }
             }
         }
-        seen
+        tree.licenses.insert(i, license.to_string());
+        stack.push((i, EdgeKind::Normal));
+    }
+    if tree.roots.is_empty() {
+        return Err("cargo tree printed no package".into());
+    }
+    Ok(tree)
+}
+
+/// The lock's package for cargo tree's `{p}`: `name vVERSION[ (SOURCE)][ (proc-macro)]`.
+fn locked_index(p: &str, lock: &[Pkg]) -> Result<usize, String> {
+    let mut words = p.split(' ');
+    let (Some(name), Some(version)) = (words.next(), words.next().and_then(|v| v.strip_prefix('v'))) else {
+        return Err(format!("unexpected cargo tree package {p:?}"));
     };
-    let runtime = reach(&[EdgeKind::Normal]);
-    let build = reach(&[EdgeKind::Normal, EdgeKind::Build]);
-    let any = reach(&[EdgeKind::Normal, EdgeKind::Build, EdgeKind::Dev]);
-    for (i, p) in packages.iter_mut().enumerate() {
-        p.role = if members.contains(&i) {
+    let rest: String = words.collect::<Vec<_>>().join(" ");
+    let rest = rest.trim_end_matches("(proc-macro)").trim();
+    let candidates: Vec<usize> =
+        (0..lock.len()).filter(|&i| lock[i].lock.name == name && lock[i].lock.version == version).collect();
+    let pick = match candidates.as_slice() {
+        [one] => Some(*one),
+        many => many.iter().copied().find(|&i| match lock[i].lock.source.as_deref() {
+            None => rest.starts_with("(/"),
+            Some(s) if lock[i].lock.is_crates_io() => rest.is_empty() && s.contains("crates.io"),
+            Some(s) => {
+                let url = s.split_once('+').map_or(s, |(_, u)| u);
+                let url = url.split(['?', '#']).next().unwrap_or(url);
+                !rest.is_empty() && rest.contains(url)
+            }
+        }),
+    };
+    pick.ok_or_else(|| format!("cargo tree listed {name} {version}, which Cargo.lock does not have"))
+}
+
+/// The packages `tree` lists, with roles, licenses and descriptions.
+fn from_tree(
+    all: Vec<Pkg>,
+    tree: Tree,
+    local: &LocalManifests,
+    registry: &RegistryCache,
+    metadata: MetadataSource,
+) -> Graph {
+    // Keep the listed packages, in the lock's (sorted) order.
+    let keep: Vec<usize> = (0..all.len()).filter(|i| tree.licenses.contains_key(i)).collect();
+    let new_index: BTreeMap<usize, usize> = keep.iter().enumerate().map(|(n, &o)| (o, n)).collect();
+    let mut packages: Vec<Pkg> = keep.iter().map(|&o| all[o].clone()).collect();
+    for &(from, to, kind) in &tree.edges {
+        packages[new_index[&from]].edges.insert((new_index[&to], kind));
+    }
+    let roots: Vec<usize> = tree.roots.iter().map(|r| new_index[r]).collect();
+    // Roles: runtime = reachable through normal edges only; build = the rest.
+    let mut runtime = vec![false; packages.len()];
+    let mut stack = roots.clone();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut runtime[i], true) {
+            continue;
+        }
+        stack.extend(packages[i].edges.iter().filter(|e| e.1 == EdgeKind::Normal).map(|e| e.0));
+    }
+    for (n, p) in packages.iter_mut().enumerate() {
+        p.role = if roots.contains(&n) {
             Role::Member
-        } else if runtime[i] {
+        } else if runtime[n] {
             Role::Runtime
-        } else if build[i] {
-            Role::Build
-        } else if any[i] {
-            Role::Dev
         } else {
-            Role::Unknown
+            Role::Build
+        };
+        p.license = normalize_license(tree.licenses.get(&keep[n]).cloned());
+        if p.license.is_none() {
+            p.unlicensed = Some("its Cargo.toml declares no license expression".into());
+        }
+        p.description = match &p.lock.source {
+            None => local.get(&p.lock).and_then(|m| m.description.clone()),
+            Some(_) => registry.get(&p.lock).and_then(|m| m.description),
         };
     }
+    let not_compiled = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !tree.licenses.contains_key(i))
+        .map(|(_, p)| format!("{}@{}", p.lock.name, p.lock.version))
+        .collect();
+    Graph { packages, roots, metadata, not_compiled }
+}
+
+/// Every package of the lock, edges without kinds, licenses where known.
+fn from_lock(mut packages: Vec<Pkg>, local: &LocalManifests, registry: &RegistryCache, metadata: MetadataSource) -> Graph {
+    let mut roots = Vec::new();
+    for (i, p) in packages.iter_mut().enumerate() {
+        p.edges = p.lock.dependencies.iter().map(|&j| (j, EdgeKind::Normal)).collect();
+        let found = match &p.lock.source {
+            None => {
+                let m = local.get(&p.lock);
+                if m.is_some_and(|m| m.member) {
+                    roots.push(i);
+                    p.role = Role::Member;
+                }
+                m.cloned().ok_or("its Cargo.toml was not found in the workspace")
+            }
+            Some(s) if s.starts_with("registry+") || s.starts_with("sparse+") => {
+                registry.get(&p.lock).ok_or("its .crate is not in the cargo registry cache")
+            }
+            Some(_) => Err("git sources are not read without cargo"),
+        };
+        match found {
+            Ok(m) => {
+                p.license = m.license;
+                p.description = m.description;
+                if p.license.is_none() {
+                    p.unlicensed = Some("its Cargo.toml declares no license expression".into());
+                }
+            }
+            Err(why) => p.unlicensed = Some(why.into()),
+        }
+    }
+    Graph { packages, roots, metadata, not_compiled: Vec::new() }
+}
+
+/// What a package's `Cargo.toml` says of it.
+#[derive(Debug, Clone, Default)]
+struct PackageInfo {
+    license: Option<String>,
+    description: Option<String>,
+    /// A workspace member (or the root package).
+    member: bool,
 }
 
 #[derive(Deserialize)]
 struct CrateToml {
     #[serde(default)]
     package: Option<CrateTomlPackage>,
+    #[serde(default)]
+    workspace: Option<WorkspaceToml>,
 }
 
 #[derive(Deserialize)]
@@ -359,53 +493,128 @@ struct CrateTomlPackage {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
+    version: Option<toml::Value>,
+    #[serde(default)]
     license: Option<toml::Value>,
     #[serde(default)]
     description: Option<toml::Value>,
 }
 
-fn fallback(
-    packages: &mut [Pkg],
-    roots: &mut Vec<usize>,
-    manifest: &Path,
-    cargo_home: Option<&Path>,
-) -> Result<(), GenerateError> {
-    for p in packages.iter_mut() {
-        p.edges = p.lock.dependencies.iter().map(|&j| (j, EdgeKind::Normal)).collect();
-    }
-    // The root package, from the project's own Cargo.toml.
-    let text = std::fs::read_to_string(manifest)
-        .map_err(|source| GenerateError::Read { path: manifest.to_path_buf(), source })?;
-    if let Ok(t) = toml::from_str::<CrateToml>(&text)
-        && let Some(p) = t.package
-        && let Some(i) = packages.iter().position(|q| Some(&q.lock.name) == p.name.as_ref() && q.lock.source.is_none())
-    {
-        roots.push(i);
-        packages[i].role = Role::Member;
-        packages[i].license = normalize_license(p.license.and_then(|v| v.as_str().map(str::to_owned)));
-        packages[i].description = p.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned()));
-    }
-    let src_dirs: Vec<PathBuf> = cargo_home
-        .map(|h| h.join("registry").join("src"))
-        .and_then(|d| std::fs::read_dir(d).ok())
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    for p in packages.iter_mut() {
-        if p.lock.source.as_deref().is_none_or(|s| !s.starts_with("registry+") && !s.starts_with("sparse+")) {
-            continue;
+#[derive(Deserialize, Default)]
+struct WorkspaceToml {
+    #[serde(default)]
+    members: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    package: Option<BTreeMap<String, toml::Value>>,
+}
+
+/// A string field, or `{ workspace = true }` resolved against `inherited`.
+fn field(v: Option<&toml::Value>, key: &str, inherited: Option<&BTreeMap<String, toml::Value>>) -> Option<String> {
+    match v? {
+        toml::Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        toml::Value::Table(t) if t.get("workspace").and_then(toml::Value::as_bool) == Some(true) => {
+            inherited?.get(key)?.as_str().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
         }
-        for d in &src_dirs {
-            let toml_path = d.join(format!("{}-{}", p.lock.name, p.lock.version)).join("Cargo.toml");
-            let Ok(text) = std::fs::read_to_string(&toml_path) else { continue };
-            if let Ok(CrateToml { package: Some(c) }) = toml::from_str::<CrateToml>(&text) {
-                p.license = normalize_license(c.license.and_then(|v| v.as_str().map(str::to_owned)));
-                p.description =
-                    c.description.and_then(|v| v.as_str().map(|s| s.trim().to_owned())).filter(|s| !s.is_empty());
-                break;
+        _ => None,
+    }
+}
+
+/// The workspace's own packages, read from their `Cargo.toml` files under
+/// the project directory (`target/` and hidden directories skipped), keyed
+/// by (name, version); `{ workspace = true }` fields resolved against the
+/// root's `[workspace.package]`.
+struct LocalManifests(BTreeMap<(String, String), PackageInfo>);
+
+impl LocalManifests {
+    fn read(dir: &Path) -> Result<Self, GenerateError> {
+        let root_path = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&root_path)
+            .map_err(|source| GenerateError::Read { path: root_path.clone(), source })?;
+        let root: Option<CrateToml> = toml::from_str(&text).ok();
+        let ws = root.as_ref().and_then(|r| r.workspace.as_ref());
+        let inherited = ws.and_then(|w| w.package.as_ref());
+        let globs = |list: &[String]| {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in list {
+                if let Ok(g) = globset::GlobBuilder::new(g.trim_end_matches('/')).literal_separator(true).build() {
+                    b.add(g);
+                }
             }
+            b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+        };
+        let members = globs(ws.map(|w| w.members.as_slice()).unwrap_or_default());
+        let exclude = globs(ws.map(|w| w.exclude.as_slice()).unwrap_or_default());
+        let mut out = BTreeMap::new();
+        let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| {
+            e.depth() == 0 || !(e.file_type().is_dir() && (e.file_name() == "target" || e.file_name().to_string_lossy().starts_with('.')))
+        });
+        for e in walk.filter_map(Result::ok) {
+            if e.file_name() != "Cargo.toml" || !e.file_type().is_file() {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(e.path()) else { continue };
+            let Ok(CrateToml { package: Some(p), .. }) = toml::from_str::<CrateToml>(&text) else { continue };
+            let (Some(name), Some(version)) = (p.name.clone(), field(p.version.as_ref(), "version", inherited)) else {
+                continue;
+            };
+            let rel = e.path().parent().and_then(|d| d.strip_prefix(dir).ok()).unwrap_or(Path::new(""));
+            let member = rel.as_os_str().is_empty() && root.as_ref().is_some_and(|r| r.package.is_some())
+                || (members.is_match(rel) && !exclude.is_match(rel));
+            let info = PackageInfo {
+                license: normalize_license(field(p.license.as_ref(), "license", inherited)),
+                description: field(p.description.as_ref(), "description", inherited),
+                member,
+            };
+            out.entry((name, version)).or_insert(info);
         }
+        Ok(LocalManifests(out))
     }
-    Ok(())
+
+    fn get(&self, p: &LockedPackage) -> Option<&PackageInfo> {
+        self.0.get(&(p.name.clone(), p.version.clone()))
+    }
+}
+
+/// The registry cache's downloaded crates,
+/// `$CARGO_HOME/registry/cache/*/<name>-<version>.crate`, each package's
+/// `Cargo.toml` read from inside the archive. (Not the extracted
+/// `registry/src`: whether a crate was extracted depends on what ran before,
+/// and the document must not.)
+struct RegistryCache(Vec<PathBuf>);
+
+/// The largest `Cargo.toml` read out of a `.crate`.
+const MAX_CRATE_MANIFEST: u64 = 1 << 20;
+
+impl RegistryCache {
+    fn new(cargo_home: Option<&Path>) -> Self {
+        let mut dirs: Vec<PathBuf> = cargo_home
+            .map(|h| h.join("registry").join("cache"))
+            .and_then(|d| std::fs::read_dir(d).ok())
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        dirs.sort();
+        RegistryCache(dirs)
+    }
+
+    fn get(&self, p: &LockedPackage) -> Option<PackageInfo> {
+        let stem = format!("{}-{}", p.name, p.version);
+        self.0.iter().find_map(|d| {
+            let file = std::fs::File::open(d.join(format!("{stem}.crate"))).ok()?;
+            let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+            let wanted = Path::new(&stem).join("Cargo.toml");
+            let entry = archive.entries().ok()?.filter_map(Result::ok).find(|e| e.path().is_ok_and(|q| q == wanted))?;
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::Read::take(entry, MAX_CRATE_MANIFEST), &mut text).ok()?;
+            let c = toml::from_str::<CrateToml>(&text).ok()?.package?;
+            Some(PackageInfo {
+                license: normalize_license(field(c.license.as_ref(), "license", None)),
+                description: field(c.description.as_ref(), "description", None),
+                member: false,
+            })
+        })
+    }
 }
 
 /// `pkg:cargo/<name>@<version>`, percent-encoding what purl requires.
@@ -472,6 +681,7 @@ mod cdx {
         pub tools: Tools,
         #[serde(skip_serializing_if = "Option::is_none")]
         pub component: Option<Component>,
+        pub properties: Vec<Property>,
     }
 
     #[derive(Serialize)]
@@ -558,6 +768,28 @@ fn unique_refs(graph: &Graph, base: impl Fn(&Pkg) -> String) -> Vec<String> {
         .collect()
 }
 
+/// The document's statement of how it was made: the method, and for a
+/// target's SBOM the target and the locked packages not compiled for it.
+fn cdx_properties(graph: &Graph) -> Vec<cdx::Property> {
+    use super::cyclonedx::{METHOD_PROPERTY, NOT_COMPILED_PROPERTY, TARGET_PROPERTY};
+    let mut out = vec![cdx::Property { name: METHOD_PROPERTY, value: graph.method() }];
+    if let MetadataSource::CargoTree { target } = &graph.metadata {
+        out.push(cdx::Property { name: TARGET_PROPERTY, value: target.clone() });
+        out.extend(graph.not_compiled.iter().map(|p| cdx::Property { name: NOT_COMPILED_PROPERTY, value: p.clone() }));
+    }
+    out
+}
+
+/// The same for SPDX 2.3, whose `creationInfo.comment` holds the method,
+/// then `vouch:cargo:target=TRIPLE` and `vouch:cargo:not-compiled=PKG PKG...` lines.
+fn spdx_comment(graph: &Graph) -> String {
+    let mut out = graph.method();
+    if let MetadataSource::CargoTree { target } = &graph.metadata {
+        out.push_str(&format!("\nvouch:cargo:target={target}\nvouch:cargo:not-compiled={}", graph.not_compiled.join(" ")));
+    }
+    out
+}
+
 fn cyclonedx_document(graph: &Graph, timestamp: Option<&str>) -> Result<Vec<u8>, serde_json::Error> {
     let refs = unique_refs(graph, |p| purl(&p.lock.name, &p.lock.version));
     let component = |i: usize, kind: &'static str| {
@@ -571,7 +803,6 @@ fn cyclonedx_document(graph: &Graph, timestamp: Option<&str>) -> Result<Vec<u8>,
         let (scope, kind_prop) = match p.role {
             Role::Member | Role::Runtime => (Some("required"), None),
             Role::Build => (Some("excluded"), Some("build")),
-            Role::Dev => (Some("excluded"), Some("dev")),
             Role::Unknown => (None, None),
         };
         let mut properties = Vec::new();
@@ -631,6 +862,7 @@ fn cyclonedx_document(graph: &Graph, timestamp: Option<&str>) -> Result<Vec<u8>,
                 }],
             },
             component: main.map(|i| component(i, "application")),
+            properties: cdx_properties(graph),
         },
         components,
         dependencies,
@@ -666,6 +898,7 @@ mod spdx {
     pub struct CreationInfo {
         pub created: String,
         pub creators: Vec<String>,
+        pub comment: String,
     }
 
     #[derive(Serialize)]
@@ -773,11 +1006,6 @@ fn spdx_document(graph: &Graph, created: &str) -> Result<Vec<u8>, serde_json::Er
                     relationship_type: "BUILD_DEPENDENCY_OF",
                     related_spdx_element: ids[i].clone(),
                 },
-                EdgeKind::Dev => spdx::Relationship {
-                    spdx_element_id: ids[j].clone(),
-                    relationship_type: "DEV_DEPENDENCY_OF",
-                    related_spdx_element: ids[i].clone(),
-                },
             });
         }
     }
@@ -799,6 +1027,7 @@ fn spdx_document(graph: &Graph, created: &str) -> Result<Vec<u8>, serde_json::Er
         creation_info: spdx::CreationInfo {
             created: created.to_string(),
             creators: vec![format!("Tool: vouch-{}", env!("CARGO_PKG_VERSION"))],
+            comment: spdx_comment(graph),
         },
         packages,
         relationships,

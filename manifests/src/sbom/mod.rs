@@ -149,6 +149,8 @@ struct RawAny {
     packages: Vec<spdx::RawPackage>,
     #[serde(default, deserialize_with = "crate::sbom::bounded")]
     relationships: Vec<spdx::RawRelationship>,
+    #[serde(rename = "creationInfo", default)]
+    creation_info: Option<spdx::RawCreationInfo>,
     // SPDX 3
     #[serde(rename = "@graph", default, deserialize_with = "crate::sbom::bounded")]
     graph: Vec<spdx::RawElement>,
@@ -174,7 +176,12 @@ impl RawAny {
             }
             Detected::Spdx2(v) => {
                 spdx::check_version2(&v, path)?;
-                let raw = spdx::RawDoc { name: self.name, packages: self.packages, relationships: self.relationships };
+                let raw = spdx::RawDoc {
+                    name: self.name,
+                    packages: self.packages,
+                    relationships: self.relationships,
+                    creation_info: self.creation_info,
+                };
                 spdx::convert2(raw, &v, path)
             }
             Detected::Spdx3(v) => {

@@ -52,6 +52,30 @@ pub struct Sbom {
     /// Dependency edges: a reference → the references it depends on.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dependencies: BTreeMap<String, Vec<String>>,
+    /// The target triple the document was made for, where it says so
+    /// (vouch writes it in the CycloneDX property `vouch:cargo:target` or an
+    /// SPDX `creationInfo.comment` line `vouch:cargo:target=TRIPLE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `name@version` of the locked packages the document says are not
+    /// compiled for `target` (vouch's `vouch:cargo:not-compiled`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_compiled: Vec<String>,
+}
+
+/// What vouch's SPDX `creationInfo.comment` says of the target: the
+/// triple and the packages not compiled for it.
+pub(crate) fn target_of_comment(comment: &str) -> (Option<String>, Vec<String>) {
+    let mut target = None;
+    let mut not_compiled = Vec::new();
+    for line in comment.lines() {
+        if let Some(t) = line.strip_prefix("vouch:cargo:target=") {
+            target = Some(t.trim().to_string());
+        } else if let Some(list) = line.strip_prefix("vouch:cargo:not-compiled=") {
+            not_compiled.extend(list.split_whitespace().map(str::to_string));
+        }
+    }
+    (target, not_compiled)
 }
 
 /// One component (CycloneDX) or package (SPDX).

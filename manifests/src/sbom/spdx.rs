@@ -17,6 +17,14 @@ pub(crate) struct RawDoc {
     pub(crate) packages: Vec<RawPackage>,
     #[serde(default, deserialize_with = "crate::sbom::bounded")]
     pub(crate) relationships: Vec<RawRelationship>,
+    #[serde(rename = "creationInfo", default)]
+    pub(crate) creation_info: Option<RawCreationInfo>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RawCreationInfo {
+    #[serde(default)]
+    comment: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -198,7 +206,9 @@ pub(crate) fn convert2(raw: RawDoc, version: &str, path: &Path) -> Result<Sbom, 
             c.scope = Some((*s).to_string());
         }
     }
-    Ok(Sbom { format: SbomFormat::Spdx, spec_version: v.to_string(), name: raw.name, components, dependencies })
+    let (target, not_compiled) =
+        raw.creation_info.and_then(|c| c.comment).as_deref().map(super::model::target_of_comment).unwrap_or_default();
+    Ok(Sbom { format: SbomFormat::Spdx, spec_version: v.to_string(), name: raw.name, components, dependencies, target, not_compiled })
 }
 
 fn invalid(source: serde_json::Error, path: &Path) -> SbomError {
@@ -369,5 +379,5 @@ pub(crate) fn convert3(raw: RawGraph, version: &str, path: &Path) -> Result<Sbom
             _ => {}
         }
     }
-    Ok(Sbom { format: SbomFormat::Spdx, spec_version, name: doc_name, components, dependencies })
+    Ok(Sbom { format: SbomFormat::Spdx, spec_version, name: doc_name, components, dependencies, target: None, not_compiled: Vec::new() })
 }
