@@ -107,7 +107,7 @@ pub fn finish(result: anyhow::Result<Status>) -> ExitCode {
             for cause in err.chain() {
                 // A wrapper displays as the error it wraps: print it once.
                 wrappers(cause, &mut code, &mut hints);
-                let text = cause.to_string();
+                let text = crate::output::clean(&cause.to_string()).replace('\n', "\\n");
                 if lines.last() != Some(&text) {
                     lines.push(text);
                 }
@@ -127,7 +127,7 @@ pub fn finish(result: anyhow::Result<Status>) -> ExitCode {
                 let _ = writeln!(e, "error: check failed");
             }
             for h in hints {
-                let _ = writeln!(e, "  hint: {h}");
+                let _ = writeln!(e, "  hint: {}", crate::output::clean(&h));
             }
             ExitCode::from(code)
         }

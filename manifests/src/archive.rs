@@ -116,19 +116,107 @@ pub fn write_bundle_tar(bundle_dir: &Path, top: &str, mtime: u64, out: &Path) ->
     Ok(())
 }
 
-/// Extracts a bundle archive into `into` (an empty private directory) after
-/// checking every member; returns the bundle directory inside it.
-pub fn extract_bundle(archive: &Path, into: &Path) -> Result<PathBuf, ArchiveError> {
+/// Largest PAX extended header or GNU long name/link member accepted (a
+/// few path names' worth: the tar crate would hold one in memory whole).
+pub const MAX_EXTENSION: u64 = 64 << 10;
+
+/// One member of a bundle archive, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Member {
+    /// A folder; `path` is empty for the top-level folder itself.
+    Dir { path: String },
+    /// A regular file of `size` bytes (at most [`MAX_MEMBER`]).
+    File { path: String, size: u64, exec: bool },
+}
+
+/// Parses a tar size field: octal digits, or GNU base-256 (high bit set).
+fn header_size(field: &[u8]) -> Option<u64> {
+    if field.first().is_some_and(|b| b & 0x80 != 0) {
+        let mut v: u64 = u64::from(field[0] & 0x7f);
+        for &b in &field[1..] {
+            v = v.checked_mul(256)?.checked_add(u64::from(b))?;
+        }
+        return Some(v);
+    }
+    let digits: Vec<u8> = field.iter().copied().skip_while(|b| *b == b' ').take_while(|b| (b'0'..=b'7').contains(b)).collect();
+    if digits.is_empty() {
+        return Some(0);
+    }
+    u64::from_str_radix(std::str::from_utf8(&digits).ok()?, 8).ok()
+}
+
+/// Walks the raw 512-byte headers before any member is parsed, refusing
+/// extension headers (PAX `x`/`g`, GNU `L`/`K`) larger than
+/// [`MAX_EXTENSION`] and members larger than [`MAX_MEMBER`]: a few
+/// kilobytes of archive must not make the reader allocate gigabytes.
+fn check_headers(archive: &Path) -> Result<(), ArchiveError> {
+    use std::io::{Seek, SeekFrom};
+    let rd = |source| ArchiveError::Read { path: archive.to_path_buf(), source };
+    let shape = |reason: String| ArchiveError::Shape { archive: archive.to_path_buf(), reason };
+    let mut f = std::io::BufReader::new(
+        crate::fsutil::open_regular(archive, crate::fsutil::Symlinks::FollowOnce).map_err(rd)?,
+    );
+    let len = f.get_ref().metadata().map_err(rd)?.len();
+    let mut pos = 0u64;
+    let mut count = 0usize;
+    let mut header = [0u8; 512];
+    while pos + 512 <= len {
+        f.read_exact(&mut header).map_err(rd)?;
+        pos += 512;
+        if header.iter().all(|b| *b == 0) {
+            break;
+        }
+        count += 1;
+        if count > 2 * MAX_MEMBERS {
+            return Err(shape(format!("more than {MAX_MEMBERS} members")));
+        }
+        let size = header_size(&header[124..136]).ok_or_else(|| shape("a member has an unreadable size".into()))?;
+        let kind = header[156];
+        if matches!(kind, b'x' | b'g' | b'L' | b'K') && size > MAX_EXTENSION {
+            return Err(shape(format!(
+                "an extended header (type {:?}) of {size} bytes is larger than the limit of {MAX_EXTENSION} bytes",
+                kind as char
+            )));
+        }
+        if size > MAX_MEMBER {
+            return Err(shape(format!("a member of {size} bytes is larger than the limit of {MAX_MEMBER} bytes")));
+        }
+        let padded = size.div_ceil(512) * 512;
+        if padded > len - pos {
+            return Err(shape("it is truncated".into()));
+        }
+        pos += padded;
+        f.seek(SeekFrom::Start(pos)).map_err(rd)?;
+    }
+    Ok(())
+}
+
+/// Reads a bundle archive member by member with one set of rules: every
+/// name a [`RelPath`] inside one top-level folder (`top`, when given, must
+/// be its name), no duplicates, no path both a file and a folder, only
+/// folders and regular files (links, devices and FIFOs are refused), at
+/// most [`MAX_MEMBERS`] members of at most [`MAX_MEMBER`] bytes, extension
+/// headers bounded. `visit` gets the top-level folder's name and each member
+/// with its contents (member paths are relative to that folder). Returns the top-level folder's name.
+pub fn read_members(
+    archive: &Path,
+    top: Option<&str>,
+    mut visit: impl FnMut(&str, &Member, &mut dyn Read) -> Result<(), ArchiveError>,
+) -> Result<String, ArchiveError> {
+    check_headers(archive)?;
     let refuse = |member: &str, reason: &str| ArchiveError::Refused {
         archive: archive.to_path_buf(),
         member: member.to_string(),
         reason: reason.to_string(),
     };
     let rd = |source| ArchiveError::Read { path: archive.to_path_buf(), source };
-    let f = std::fs::File::open(archive).map_err(rd)?;
-    let mut a = tar::Archive::new(std::io::BufReader::new(f));
-    let mut top: Option<String> = None;
-    let mut seen = std::collections::HashSet::new();
+    let f = crate::fsutil::open_regular(archive, crate::fsutil::Symlinks::FollowOnce).map_err(rd)?;
+    let mut a = tar::Archive::new(std::io::BufReader::with_capacity(1 << 16, f));
+    let mut found_top: Option<String> = top.map(str::to_string);
+    let mut files = std::collections::HashSet::new();
+    let mut dirs = std::collections::HashSet::new();
+    // Every folder that holds a member, implied or not.
+    let mut parents: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut count = 0usize;
     for entry in a.entries().map_err(rd)? {
         let mut entry = entry.map_err(rd)?;
@@ -139,39 +227,28 @@ pub fn extract_bundle(archive: &Path, into: &Path) -> Result<PathBuf, ArchiveErr
         let raw = entry.path_bytes().into_owned();
         let name = String::from_utf8(raw).map_err(|_| ArchiveError::NonUtf8 { path: archive.to_path_buf() })?;
         let trimmed = name.strip_suffix('/').unwrap_or(&name);
-        let rel = RelPath::new(trimmed).map_err(|e| refuse(&name, e.reason))?;
-        let first = trimmed.split('/').next().unwrap_or_default().to_string();
-        match &top {
-            None => top = Some(first.clone()),
-            Some(t) if *t != first => return Err(refuse(&name, "is outside the archive's single top-level folder")),
+        RelPath::new(trimmed).map_err(|e| refuse(&name, e.reason))?;
+        let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+        match &found_top {
+            None => found_top = Some(first.to_string()),
+            Some(t) if t != first => return Err(refuse(&name, "is outside the archive's single top-level folder")),
             _ => {}
         }
-        if !seen.insert(trimmed.to_string()) {
+        if files.contains(rest) || dirs.contains(rest) {
             return Err(refuse(&name, "appears twice"));
         }
-        let kind = entry.header().entry_type();
-        let dest = into.join(rel.to_path());
-        match kind {
-            tar::EntryType::Directory => {
-                std::fs::create_dir_all(&dest).map_err(|source| ArchiveError::Write { path: dest.clone(), source })?;
-            }
+        let member = match entry.header().entry_type() {
+            tar::EntryType::Directory => Member::Dir { path: rest.to_string() },
             tar::EntryType::Regular | tar::EntryType::Continuous => {
+                if rest.is_empty() {
+                    return Err(refuse(&name, "is a file where the bundle folder should be"));
+                }
                 let size = entry.header().size().map_err(rd)?;
                 if size > MAX_MEMBER {
                     return Err(refuse(&name, "is larger than 4 GiB"));
                 }
-                if let Some(p) = dest.parent() {
-                    std::fs::create_dir_all(p).map_err(|source| ArchiveError::Write { path: p.to_path_buf(), source })?;
-                }
-                let werr = |source| ArchiveError::Write { path: dest.clone(), source };
-                let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(werr)?;
-                let mut limited = (&mut entry).take(MAX_MEMBER);
-                std::io::copy(&mut limited, &mut out).map_err(werr)?;
-                #[cfg(unix)]
-                if entry.header().mode().map(|m| m & 0o100 != 0).unwrap_or(false) {
-                    use std::os::unix::fs::PermissionsExt;
-                    let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755));
-                }
+                let exec = entry.header().mode().map(|m| m & 0o100 != 0).unwrap_or(false);
+                Member::File { path: rest.to_string(), size, exec }
             }
             tar::EntryType::Symlink | tar::EntryType::Link => return Err(refuse(&name, "is a link")),
             tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
@@ -179,9 +256,65 @@ pub fn extract_bundle(archive: &Path, into: &Path) -> Result<PathBuf, ArchiveErr
             }
             tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName => continue,
             other => return Err(refuse(&name, &format!("has unsupported type {other:?}"))),
+        };
+        // No path is both a file and a folder holding other members.
+        let mut p = rest;
+        while let Some((parent, _)) = p.rsplit_once('/') {
+            p = parent;
+            if files.contains(p) {
+                return Err(refuse(&name, &format!("is below {p:?}, which is a file")));
+            }
+            if !parents.insert(p.to_string()) {
+                break;
+            }
         }
+        match &member {
+            Member::Dir { path } => dirs.insert(path.clone()),
+            Member::File { path, .. } => {
+                if parents.contains(path) {
+                    return Err(refuse(&name, "is a file where a folder holds other members"));
+                }
+                files.insert(path.clone())
+            }
+        };
+        let mut limited = (&mut entry).take(MAX_MEMBER);
+        visit(found_top.as_deref().unwrap_or_default(), &member, &mut limited)?;
     }
-    let top = top.ok_or_else(|| ArchiveError::Shape { archive: archive.to_path_buf(), reason: "it is empty".into() })?;
+    found_top.filter(|_| count > 0).ok_or_else(|| ArchiveError::Shape { archive: archive.to_path_buf(), reason: "it is empty".into() })
+}
+
+/// Extracts a bundle archive into `into` (an empty private directory) after
+/// checking every member ([`read_members`]); returns the bundle directory
+/// inside it.
+pub fn extract_bundle(archive: &Path, into: &Path) -> Result<PathBuf, ArchiveError> {
+    let top = read_members(archive, None, |top, member, contents| {
+        let werr = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ArchiveError::Write { path, source }
+        };
+        let base = into.join(top);
+        match member {
+            Member::Dir { path } => {
+                let dest = base.join(path);
+                std::fs::create_dir_all(&dest).map_err(werr(&dest))
+            }
+            Member::File { path, exec, .. } => {
+                let dest = base.join(path);
+                if let Some(p) = dest.parent() {
+                    std::fs::create_dir_all(p).map_err(werr(p))?;
+                }
+                let mut out =
+                    std::fs::OpenOptions::new().write(true).create_new(true).open(&dest).map_err(werr(&dest))?;
+                std::io::copy(contents, &mut out).map_err(werr(&dest))?;
+                #[cfg(unix)]
+                if *exec {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755));
+                }
+                Ok(())
+            }
+        }
+    })?;
     let dir = into.join(&top);
     if !dir.is_dir() {
         return Err(ArchiveError::Shape { archive: archive.to_path_buf(), reason: format!("{top:?} is not a folder") });

@@ -100,3 +100,89 @@ pub fn is_symlink_error(e: &std::io::Error) -> bool {
         e.kind() == std::io::ErrorKind::Other
     }
 }
+
+/// What a bounded read does with a symlink at the path itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symlinks {
+    /// A file inside a bundle (attacker-controlled until verified): a
+    /// symlink is refused, never followed.
+    Refuse,
+    /// A file the user named (a policy, a key, a state file, an artifact):
+    /// a symlink the user made is followed once; the target must still be
+    /// a regular file.
+    FollowOnce,
+}
+
+/// Largest `manifest.json` read (a million entries fit in it).
+pub const MAX_MANIFEST_BYTES: u64 = 512 << 20;
+/// Largest DSSE envelope, rebuild report or policy read.
+pub const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+/// Largest signature, key or small text file read.
+pub const MAX_SMALL_FILE_BYTES: u64 = 1 << 20;
+
+fn invalid(msg: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, msg)
+}
+
+/// Opens `path` for reading only if it is a regular file: without blocking
+/// (a FIFO is refused, never waited on), and per `symlinks`. The error
+/// says what the path is instead.
+pub fn open_regular(path: &Path, symlinks: Symlinks) -> std::io::Result<std::fs::File> {
+    let f = match symlinks {
+        Symlinks::Refuse => open_nofollow(path).map_err(|e| {
+            if is_symlink_error(&e) { invalid("it is a symlink, which is never followed here".into()) } else { e }
+        })?,
+        Symlinks::FollowOnce => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?
+            }
+            #[cfg(not(unix))]
+            std::fs::File::open(path)?
+        }
+    };
+    let ft = f.metadata()?.file_type();
+    if !ft.is_file() {
+        return Err(invalid(format!("it is not a regular file but {}", kind_of(ft))));
+    }
+    Ok(f)
+}
+
+/// Reads a whole regular file of at most `limit` bytes (see
+/// [`open_regular`]); a longer one is refused with the limit named, after
+/// reading no more than `limit + 1` bytes.
+pub fn read_bounded(path: &Path, limit: u64, symlinks: Symlinks) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = open_regular(path, symlinks)?;
+    let mut out = Vec::new();
+    f.take(limit.saturating_add(1)).read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(invalid(format!("it is larger than the limit of {limit} bytes")));
+    }
+    Ok(out)
+}
+
+/// A file type in words, for errors.
+pub fn kind_of(ft: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+    }
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_symlink() {
+        "a symlink"
+    } else {
+        "a special file"
+    }
+}

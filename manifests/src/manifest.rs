@@ -329,7 +329,8 @@ impl Manifest {
 
     /// Reads and checks a manifest file.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
-        let bytes = std::fs::read(path).map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let bytes = crate::fsutil::read_bounded(path, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::FollowOnce)
+            .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
         Self::from_slice(&bytes, path)
     }
 

@@ -254,7 +254,12 @@ impl PublicKey {
 }
 
 fn read_text(path: &Path) -> Result<String, KeyError> {
-    let bytes = std::fs::read(path).map_err(|source| KeyError::Read {
+    let bytes = vouch_manifests::fsutil::read_bounded(
+        path,
+        vouch_manifests::fsutil::MAX_SMALL_FILE_BYTES,
+        vouch_manifests::fsutil::Symlinks::FollowOnce,
+    )
+    .map_err(|source| KeyError::Read {
         path: path.to_path_buf(),
         source,
     })?;

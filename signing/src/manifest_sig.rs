@@ -359,7 +359,12 @@ pub fn sign_bundle(
     time: SigningTime,
 ) -> Result<SignedBundle, BundleSignError> {
     let manifest_path = bundle.join(MANIFEST_FILE);
-    let bytes = std::fs::read(&manifest_path).map_err(|source| BundleSignError::Read {
+    let bytes = vouch_manifests::fsutil::read_bounded(
+        &manifest_path,
+        vouch_manifests::fsutil::MAX_MANIFEST_BYTES,
+        vouch_manifests::fsutil::Symlinks::Refuse,
+    )
+    .map_err(|source| BundleSignError::Read {
         path: manifest_path.clone(),
         source,
     })?;
@@ -401,6 +406,16 @@ pub fn read_bundle_signatures(bundle: &Path) -> Result<Vec<BundleSignature>, Bun
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        // The bundle's layout is the attacker's: a `signatures` that is not
+        // a folder is a malformed signature, not an I/O failure.
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            let why = std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not a directory");
+            return Ok(vec![BundleSignature {
+                named_key_id: None,
+                signature: Err(SigParseError::Read { path: dir.clone(), source: why }),
+                path: dir,
+            }]);
+        }
         Err(source) => return Err(BundleSignError::Read { path: dir, source }),
     };
     let mut out = Vec::new();
@@ -417,7 +432,7 @@ pub fn read_bundle_signatures(bundle: &Path) -> Result<Vec<BundleSignature>, Bun
         let path = entry.path();
         out.push(BundleSignature {
             named_key_id: KeyId::from_hex(stem),
-            signature: Signature::read(&path),
+            signature: Signature::read_with(&path, vouch_manifests::fsutil::Symlinks::Refuse),
             path,
         });
     }

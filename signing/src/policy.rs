@@ -286,7 +286,12 @@ impl Policy {
 
     /// Reads and parses a policy file.
     pub fn read(path: &Path) -> Result<Policy, PolicyError> {
-        let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
+        let bytes = vouch_manifests::fsutil::read_bounded(
+            path,
+            vouch_manifests::fsutil::MAX_DOCUMENT_BYTES,
+            vouch_manifests::fsutil::Symlinks::FollowOnce,
+        )
+        .map_err(|source| PolicyError::Read {
             path: path.to_path_buf(),
             source,
         })?;
@@ -738,7 +743,12 @@ pub fn evaluate_bundle(
     legacy: Legacy,
 ) -> Result<Report, manifest_sig::BundleSignError> {
     let mpath = bundle.join(manifest_sig::MANIFEST_FILE);
-    let bytes = std::fs::read(&mpath).map_err(|source| manifest_sig::BundleSignError::Read {
+    let bytes = vouch_manifests::fsutil::read_bounded(
+        &mpath,
+        vouch_manifests::fsutil::MAX_MANIFEST_BYTES,
+        vouch_manifests::fsutil::Symlinks::Refuse,
+    )
+    .map_err(|source| manifest_sig::BundleSignError::Read {
         path: mpath.clone(),
         source,
     })?;

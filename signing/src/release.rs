@@ -39,7 +39,11 @@ impl vouch_manifests::release::BundleSigner for ReleaseSigner<'_> {
 /// Reads a bundle's provenance envelope; `None` when the bundle has none.
 pub fn read_provenance(bundle: &Path) -> Result<Option<(Vec<u8>, Envelope)>, ProvenanceError> {
     let path = bundle.join(PROVENANCE_FILE);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match vouch_manifests::fsutil::read_bounded(
+        &path,
+        vouch_manifests::fsutil::MAX_DOCUMENT_BYTES,
+        vouch_manifests::fsutil::Symlinks::Refuse,
+    ) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(ProvenanceError::Read { path, source }),

@@ -333,13 +333,19 @@ impl Signature {
         Ok(s)
     }
 
-    /// Reads and parses a `.minisig` file.
+    /// Reads and parses a `.minisig` file the user named.
     pub fn read(path: &Path) -> Result<Signature, SigParseError> {
+        Self::read_with(path, vouch_manifests::fsutil::Symlinks::FollowOnce)
+    }
+
+    /// Reads and parses a `.minisig` file, treating a symlink per `symlinks`
+    /// (a bundle's signatures: [`Symlinks::Refuse`](vouch_manifests::fsutil::Symlinks::Refuse)).
+    pub fn read_with(path: &Path, symlinks: vouch_manifests::fsutil::Symlinks) -> Result<Signature, SigParseError> {
         let read_err = |source| SigParseError::Read {
             path: path.to_path_buf(),
             source,
         };
-        let f = std::fs::File::open(path).map_err(read_err)?;
+        let f = vouch_manifests::fsutil::open_regular(path, symlinks).map_err(read_err)?;
         let mut bytes = Vec::new();
         f.take(SIG_FILE_MAX + 1)
             .read_to_end(&mut bytes)

@@ -125,8 +125,14 @@ impl Check {
     }
 }
 
+/// Hashes a regular file of the bundle (never through a symlink, never
+/// waiting on a FIFO).
 fn file_digest(path: &Path) -> std::io::Result<(Digest, u64)> {
-    let f = std::fs::File::open(path)?;
+    file_digest_with(path, vouch_manifests::fsutil::Symlinks::Refuse)
+}
+
+fn file_digest_with(path: &Path, symlinks: vouch_manifests::fsutil::Symlinks) -> std::io::Result<(Digest, u64)> {
+    let f = vouch_manifests::fsutil::open_regular(path, symlinks)?;
     let mut buf = vec![0u8; 64 * 1024];
     hash_reader(f, &mut buf)
 }
@@ -146,7 +152,10 @@ fn check_wellformed(b: &OpenBundle) -> Check {
         match file_digest(&p) {
             Ok((d, _)) if d == want => c.note(format!("{rel} present, {d}")),
             Ok((d, _)) => c.fail(format!("{rel} was altered: manifest {want}, bundle {d}")),
-            Err(_) => c.fail(format!("{rel} is listed in the manifest but missing from the bundle")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                c.fail(format!("{rel} is listed in the manifest but missing from the bundle"))
+            }
+            Err(e) => c.fail(format!("{rel} is refused: {e}")),
         }
     }
     let adir = b.dir.join("artifacts");
@@ -156,7 +165,10 @@ fn check_wellformed(b: &OpenBundle) -> Check {
             match file_digest(&p) {
                 Ok((d, _)) if d == a.digest => c.note(format!("artifacts/{} present, {d}", a.path)),
                 Ok((d, _)) => c.fail(format!("artifacts/{} was altered: manifest {}, bundle {d}", a.path, a.digest)),
-                Err(_) => c.fail(format!("artifacts/{} is missing from the bundle's artifacts/", a.path)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    c.fail(format!("artifacts/{} is missing from the bundle's artifacts/", a.path))
+                }
+                Err(e) => c.fail(format!("artifacts/{} is refused: {e}", a.path)),
             }
         }
     }
@@ -179,7 +191,10 @@ impl SignedFiles {
             let dir = bundle.join(sub);
             let rd = match std::fs::read_dir(&dir) {
                 Ok(rd) => rd,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                // Missing, or not a folder (the bundle's layout is the
+                // attacker's): nothing signed is read from it, and the
+                // signature checks fail on what is missing.
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => continue,
                 Err(source) => return Err(VerifyError::Read { path: dir, source }),
             };
             for e in rd {
@@ -189,7 +204,13 @@ impl SignedFiles {
                     continue;
                 }
                 let path = e.path();
-                let bytes = std::fs::read(&path).map_err(|source| VerifyError::Read { path, source })?;
+                let limit = if sub == "signatures" {
+                    vouch_manifests::fsutil::MAX_SMALL_FILE_BYTES
+                } else {
+                    vouch_manifests::fsutil::MAX_DOCUMENT_BYTES
+                };
+                let bytes = vouch_manifests::fsutil::read_bounded(&path, limit, vouch_manifests::fsutil::Symlinks::Refuse)
+                    .map_err(|source| VerifyError::Read { path, source })?;
                 files.insert(format!("{sub}/{name}"), bytes);
             }
         }
@@ -383,7 +404,8 @@ fn check_artifacts(b: &OpenBundle, files: &[PathBuf]) -> Result<(Check, Vec<Arti
         if meta.is_dir() {
             return Err(VerifyError::ArtifactIsDirectory { path: f.clone() });
         }
-        let (d, _) = file_digest(f).map_err(|source| VerifyError::Artifact { path: f.clone(), source })?;
+        let (d, _) = file_digest_with(f, vouch_manifests::fsutil::Symlinks::FollowOnce)
+            .map_err(|source| VerifyError::Artifact { path: f.clone(), source })?;
         let shown = f.display().to_string();
         if let Some(a) = arts.iter().find(|a| a.digest == d) {
             c.note(format!("{shown} is artifact {} ({d})", a.path));

@@ -7,9 +7,9 @@
 //! hashed while reading and only their size and digest are kept.
 
 use crate::error::SiteError;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use vouch_manifests::{Digest, Manifest};
 
 /// Where a bundle came from.
@@ -73,8 +73,10 @@ fn hash_content(rel: &str) -> bool {
 /// order. Hidden entries (starting with `.`) and `vouch release`'s build logs
 /// (`*.build.log`) are ignored; an archive beside the directory of the same
 /// bundle (as `vouch release --archive` leaves them) is skipped for the
-/// directory; anything else is an error naming it.
-pub fn read_all(dir: &Path) -> Result<Vec<Bundle>, SiteError> {
+/// directory; a folder with no `manifest.json` at all (a site written into
+/// the bundles folder, say) is skipped, its name returned in `skipped`;
+/// anything else is an error naming it.
+pub fn read_all(dir: &Path, skipped: &mut Vec<PathBuf>) -> Result<Vec<Bundle>, SiteError> {
     let rd = std::fs::read_dir(dir).map_err(|source| SiteError::BundlesDir {
         path: dir.to_path_buf(),
         source,
@@ -111,6 +113,10 @@ pub fn read_all(dir: &Path) -> Result<Vec<Bundle>, SiteError> {
             source,
         })?;
         let bundle = if meta.is_dir() {
+            if std::fs::symlink_metadata(path.join("manifest.json")).is_err() {
+                skipped.push(path);
+                continue;
+            }
             read_dir_bundle(&path, name)?
         } else if meta.is_file() && name.ends_with(".tar") {
             read_tar_bundle(&path, name)?
@@ -250,7 +256,7 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
                     );
                 }
             } else if meta.is_file() {
-                let f = std::fs::File::open(&p).map_err(|source| SiteError::Read {
+                let f = vouch_manifests::fsutil::open_regular(&p, vouch_manifests::fsutil::Symlinks::Refuse).map_err(|source| SiteError::Read {
                     path: p.clone(),
                     source,
                 })?;
@@ -271,95 +277,21 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
 }
 
 fn read_tar_bundle(path: &Path, file_name: &str) -> Result<Bundle, SiteError> {
+    use vouch_manifests::archive::{ArchiveError, Member as TarMember, read_members};
     let stem = file_name.strip_suffix(".tar").unwrap_or(file_name);
-    let bad = |detail: String| SiteError::Archive {
-        archive: path.to_path_buf(),
-        detail,
-    };
-    let io = |source| SiteError::ArchiveIo {
-        archive: path.to_path_buf(),
-        source,
-    };
-    let f = std::fs::File::open(path).map_err(|source| SiteError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut ar = tar::Archive::new(std::io::BufReader::with_capacity(1 << 16, f));
     let mut members = BTreeMap::new();
-    let mut dirs: BTreeSet<String> = BTreeSet::new();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut buf = vec![0u8; 1 << 16];
-    for entry in ar.entries().map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let raw = entry.path().map_err(io)?.into_owned();
-        let shown = raw.display().to_string();
-        let mut parts = Vec::new();
-        for c in raw.components() {
-            match c {
-                Component::Normal(s) => match s.to_str() {
-                    Some(s) => parts.push(s.to_string()),
-                    None => return Err(bad(format!("entry {shown:?} has a name that is not UTF-8"))),
-                },
-                Component::ParentDir => return Err(bad(format!("entry {shown:?} contains '..'"))),
-                Component::RootDir | Component::Prefix(_) => {
-                    return Err(bad(format!("entry {shown:?} is an absolute path")));
-                }
-                Component::CurDir => return Err(bad(format!("entry {shown:?} contains a '.' segment"))),
-            }
+    read_members(path, Some(stem), |_, member, contents| {
+        if let TarMember::File { path: rel, size, .. } = member {
+            let m = read_member(contents, rel, *size, &mut buf)
+                .map_err(|source| ArchiveError::Read { path: path.join(rel), source })?;
+            members.insert(rel.clone(), m);
         }
-        if parts.is_empty() {
-            return Err(bad(format!("entry {shown:?} has an empty path")));
-        }
-        if parts[0] != stem {
-            return Err(bad(format!("entry {shown:?} is outside the bundle folder {stem}/")));
-        }
-        let rel = parts[1..].join("/");
-        if !seen.insert(rel.clone()) {
-            return Err(bad(format!("entry {shown:?} appears twice")));
-        }
-        let kind = entry.header().entry_type();
-        match kind {
-            tar::EntryType::Directory => {
-                dirs.insert(rel);
-            }
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                if rel.is_empty() {
-                    return Err(bad(format!(
-                        "entry {shown:?} is a file where the bundle folder should be"
-                    )));
-                }
-                let size = entry.size();
-                let m = read_member(entry, &rel, size, &mut buf).map_err(io)?;
-                members.insert(rel, m);
-            }
-            tar::EntryType::Symlink | tar::EntryType::Link => {
-                return Err(bad(format!(
-                    "entry {shown:?} is a link; bundles hold only files and directories"
-                )));
-            }
-            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
-                return Err(bad(format!(
-                    "entry {shown:?} is a device or FIFO; bundles hold only files and directories"
-                )));
-            }
-            other => {
-                return Err(bad(format!("entry {shown:?} has an unsupported type {other:?}")));
-            }
-        }
-    }
-    for rel in members.keys() {
-        let mut p = rel.as_str();
-        while let Some((parent, _)) = p.rsplit_once('/') {
-            p = parent;
-            if members.contains_key(p) {
-                return Err(bad(format!("{stem}/{p} is both a file and a directory")));
-            }
-        }
-    }
-    for d in &dirs {
-        if members.contains_key(d) {
-            return Err(bad(format!("{stem}/{d} is both a file and a directory")));
-        }
-    }
+        Ok(())
+    })
+    .map_err(|e| match e {
+        ArchiveError::Read { source, .. } => SiteError::ArchiveIo { archive: path.to_path_buf(), source },
+        other => SiteError::Archive { archive: path.to_path_buf(), detail: other.to_string() },
+    })?;
     finish(path, file_name, stem, Origin::Archive, members)
 }

@@ -114,6 +114,8 @@ pub struct Summary {
     pub files: usize,
     /// Bytes written.
     pub bytes: u64,
+    /// Folders of the bundles directory skipped: they hold no `manifest.json`.
+    pub skipped: Vec<PathBuf>,
 }
 
 /// The default site title.

@@ -726,7 +726,8 @@ fn entry_kind(e: &Entry) -> &'static str {
 /// `.vouch-site` marker); anything else is refused.
 pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let theme = crate::templates::load(opts.templates.as_deref())?;
-    let bundles = crate::bundle::read_all(&opts.bundles)?;
+    let mut skipped = Vec::new();
+    let bundles = crate::bundle::read_all(&opts.bundles, &mut skipped)?;
 
     // --source: each must name a release that is there.
     let mut sources: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -1303,6 +1304,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         pages,
         files,
         bytes,
+        skipped,
     })
 }
 

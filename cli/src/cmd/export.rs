@@ -1,7 +1,7 @@
 //! `vouch export provenance BUNDLE`: re-emit the bundle's DSSE envelope.
 
 use crate::exit::Status;
-use crate::output::print_text;
+use crate::output::print_raw;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ pub fn run(c: ExportCommand) -> Result<Status> {
                 .ok_or_else(|| anyhow::anyhow!("bundle {} has no provenance.dsse.json", a.bundle.display()))?;
             match &a.output {
                 Some(p) => vouch_manifests::fsutil::write_atomic(p, &bytes, None)?,
-                None => print_text(&String::from_utf8_lossy(&bytes))?,
+                None => print_raw(&bytes)?,
             }
             Ok(Status::Held)
         }

@@ -1,7 +1,7 @@
 //! `vouch manifest ...`: create, show, diff, check, prove, verify-proof.
 
 use crate::exit::{Status, failed, hint};
-use crate::output::{Format, print_json, print_text};
+use crate::output::{Format, print_json, print_raw, print_text};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::fmt::Write as _;
@@ -176,7 +176,7 @@ fn create(a: CreateArgs) -> Result<Status> {
         None => {
             let mut v = bytes;
             v.push(b'\n');
-            print_text(std::str::from_utf8(&v)?)?;
+            print_raw(&v)?;
         }
     }
     Ok(Status::Held)
@@ -312,7 +312,7 @@ fn prove(a: ProveArgs) -> Result<Status> {
     bytes.push(b'\n');
     match &a.output {
         Some(p) => vouch_manifests::fsutil::write_atomic(p, &bytes, None)?,
-        None => print_text(std::str::from_utf8(&bytes)?)?,
+        None => print_raw(&bytes)?,
     }
     Ok(Status::Held)
 }

@@ -118,7 +118,7 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
         }
     })?;
     let m = &r.manifest;
-    eprintln!("released {} {} -> {}", m.project.name, m.project.version, r.bundle.display());
+    crate::output::eprint_line(&format!("released {} {} -> {}", m.project.name, m.project.version, r.bundle.display()));
     println!("bundle     {}", r.bundle.display());
     if let Some(t) = &r.archive {
         println!("archive    {}", t.display());

@@ -1,7 +1,7 @@
 //! `vouch sbom ...`: generate, show, diff, check, licenses.
 
 use crate::exit::{Status, hint};
-use crate::output::{Format, print_json, print_text};
+use crate::output::{Format, print_json, print_raw, print_text};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use std::fmt::Write as _;
@@ -156,7 +156,7 @@ fn generate(a: GenerateArgs) -> Result<Status> {
     })?;
     match &a.output {
         Some(p) => vouch_manifests::fsutil::write_atomic(p, &g.bytes, None)?,
-        None => print_text(std::str::from_utf8(&g.bytes)?)?,
+        None => print_raw(&g.bytes)?,
     }
     let mut note = format!("{} components", g.components);
     if let MetadataSource::CargoTree { target } = &g.metadata {
@@ -167,11 +167,11 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         let _ = write!(note, ", {} without a license: {}", names.len(), names.join(", "));
     }
     match &a.output {
-        Some(p) => eprintln!("wrote {} ({note})", p.display()),
-        None => eprintln!("{note}"),
+        Some(p) => crate::output::eprint_line(&format!("wrote {} ({note})", p.display())),
+        None => crate::output::eprint_line(&note),
     }
     for u in &g.without_license {
-        eprintln!("  no license for {}: {}", u.package, u.reason);
+        crate::output::eprint_line(&format!("  no license for {}: {}", u.package, u.reason));
     }
     if let MetadataSource::Lock { reason } = &g.metadata {
         eprintln!(

@@ -75,6 +75,9 @@ fn build(a: BuildArgs) -> Result<Status> {
         checker: checker.as_ref().map(|c| c as &dyn vouch_site::SignatureCheck),
     };
     let summary = vouch_site::build(&opts)?;
+    for s in &summary.skipped {
+        crate::output::eprint_line(&format!("note: skipped {}: not a bundle (no manifest.json)", s.display()));
+    }
     let index = a.output.join("index.html");
     match a.format {
         Format::Json => print_json(&Report { summary, index })?,

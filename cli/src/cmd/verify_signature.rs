@@ -42,18 +42,10 @@ pub struct VerifySignatureArgs {
     pub format: Format,
 }
 
-/// Replaces control characters in untrusted text for terminal output.
+/// Untrusted text for one line of terminal output: [`crate::output::clean`],
+/// with newlines and tabs made visible too.
 pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect::<String>()
-        .replace('\t', "  ")
+    crate::output::clean(s).replace('\n', "\\n").replace('\t', "  ")
 }
 
 #[derive(Serialize)]
