@@ -300,7 +300,13 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
             return c;
         }
         Err(e) => {
-            c.fail(format!("{PROVENANCE_FILE}: {e}"));
+            let mut why = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                why.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            c.fail(format!("{PROVENANCE_FILE}: {why}"));
             return c;
         }
     };
