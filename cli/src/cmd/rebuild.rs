@@ -85,7 +85,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         bar.finish();
         let c = c?;
         if !c.matches() {
-            eprint!("{}", super::manifest::render_source_check(&c, m, &a.source));
+            eprint!("{}", crate::output::clean(&super::manifest::render_source_check(&c, m, &a.source)));
             return Err(failed(anyhow::anyhow!(
                 "the source {} is not the reviewed source of {} {}: refusing to rebuild",
                 a.source.display(),
