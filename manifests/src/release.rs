@@ -82,6 +82,8 @@ pub enum ReleaseError {
     },
     #[error("bundle {path} already exists")]
     Exists { path: PathBuf },
+    #[error("bundle archive {path} already exists")]
+    ArchiveExists { path: PathBuf },
     #[error("cannot complete the earlier replacement of bundle {path}")]
     Recover {
         path: PathBuf,
@@ -184,8 +186,15 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     let aside = out.join(format!(".vouch-swap-{bundle_name}"));
     crate::fsutil::recover_dir(&final_dir, &aside).map_err(|source| ReleaseError::Recover { path: final_dir.clone(), source })?;
     let archive_path = out.join(format!("{bundle_name}.tar"));
-    if final_dir.exists() && spec.existing == Existing::Refuse {
-        return Err(ReleaseError::Exists { path: final_dir });
+    if spec.existing == Existing::Refuse {
+        if final_dir.exists() {
+            return Err(ReleaseError::Exists { path: final_dir });
+        }
+        // The archive is the bundle too: never overwritten unasked, even
+        // when its directory is gone.
+        if spec.archive && std::fs::symlink_metadata(&archive_path).is_ok() {
+            return Err(ReleaseError::ArchiveExists { path: archive_path });
+        }
     }
     let root = &spec.scan.root;
     if !root.is_dir() {

@@ -316,3 +316,23 @@ fn force_keeps_a_bundle_in_place_at_every_instant() {
     assert!(json(&manifest)["source"]["files"].as_array().unwrap().iter().any(|f| f["path"] == "README"));
     assert_eq!(names_in(&r.bundles), ["hello-1", "hello-1.tar"]);
 }
+
+/// Hardening: an existing `<name>-<version>.tar` is refused without
+/// `--force` like the directory, even when the directory is gone.
+#[test]
+fn an_existing_archive_is_kept_without_force_when_its_directory_is_gone() {
+    let r = Release::new();
+    quick_release(&r, &["--archive"]).ok();
+    std::fs::remove_dir_all(r.bundle("1")).unwrap();
+    let tar = r.bundles.join("hello-1.tar");
+    let before = std::fs::read(&tar).unwrap();
+    std::fs::write(r.src.join("README"), "changed\n").unwrap();
+    quick_release(&r, &["--archive"]).code(2).says(tar.to_str().unwrap()).says("already exists").says("--force");
+    assert_eq!(std::fs::read(&tar).unwrap(), before);
+    assert_eq!(names_in(&r.bundles), ["hello-1.tar"], "no bundle directory without its archive");
+    // Without --archive the archive is not touched, so nothing is refused.
+    quick_release(&r, &[]).ok();
+    assert_eq!(std::fs::read(&tar).unwrap(), before);
+    quick_release(&r, &["--archive", "--force"]).ok();
+    assert_ne!(std::fs::read(&tar).unwrap(), before);
+}
