@@ -227,7 +227,7 @@ pub fn builder_reports(files: &SignedFiles, manifest_digest: Digest, policy: &Po
                 return Err(format!("signed by {} ({}), which has no builder role", key.name, sig.key_id));
             }
             sig.verify(&key.public, bytes, legacy, rel, rel).map_err(|e| e.to_string())?;
-            let ts = sig.timestamp().ok_or("its trusted comment has no timestamp")?;
+            let ts = sig.signing_time().map_err(|e| e.to_string())?;
             let report: vouch_manifests::rebuild::RebuildReport =
                 serde_json::from_slice(bytes).map_err(|e| format!("not a rebuild report: {e}"))?;
             if report.manifest_digest != manifest_digest {

@@ -206,3 +206,30 @@ fn rollback_and_same_version_different_digest_are_refused() {
     let recorded = std::fs::read_to_string(&state).unwrap();
     assert!(!recorded.contains("0.1.0"), "a refused release is not recorded");
 }
+
+/// Hardening: a manifest signature whose trusted timestamp is no plausible
+/// signing time (0, or past year 9999 up to i64::MAX) is malformed: it does
+/// not count, the value is named, exit 1. The last plausible second counts.
+#[test]
+fn implausible_signing_times_are_malformed_signatures() {
+    let (r, policy) = released();
+    let b = r.bundle("0.1.0");
+    let manifest = b.join("manifest.json");
+    let sig = b.join(format!("signatures/{}.minisig", r.key_id));
+    let hex = vouch_manifests::Digest::of(&std::fs::read(&manifest).unwrap()).hex();
+    let resign = |timestamp: &str| {
+        let comment = format!("timestamp:{timestamp}\tfile:manifest.json\tvouch:v1\tproject:hello\tversion:0.1.0\tsha256:{hex}");
+        TestCommand::new(
+            vouch_tests::peer_tool("minisign"),
+            ["-S", "-s", r.key.to_str().unwrap(), "-m", manifest.to_str().unwrap(), "-x", sig.to_str().unwrap(), "-t", &comment],
+        )
+        .run()
+        .ok();
+    };
+    for t in ["0", "253402300800", &i64::MAX.to_string()] {
+        resign(t);
+        verify(&b, &policy, &[]).code(1).says("does not count").says(&format!("timestamp {t}")).says("NOT VERIFIED");
+    }
+    resign("253402300799"); // 9999-12-31T23:59:59Z
+    verify(&b, &policy, &[]).ok().says("VERIFIED: hello 0.1.0");
+}
