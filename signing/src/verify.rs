@@ -321,6 +321,11 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
         .map(|s| (s["name"].as_str().unwrap_or_default().to_string(), s["digest"]["sha256"].as_str().unwrap_or_default().to_string()))
         .collect();
     subjects.sort();
+    // One subject per artifact: a second one under the same name would be
+    // a claim the comparison below could pass over.
+    for same in subjects.chunk_by(|a, b| a.0 == b.0).filter(|same| same.len() > 1) {
+        c.fail(format!("subject {} appears {} times in {PROVENANCE_FILE}", same[0].0, same.len()));
+    }
     let mut want: Vec<(String, String)> = m.artifacts.iter().flatten().map(|a| (a.path.to_string(), a.digest.hex())).collect();
     want.sort();
     if subjects == want {

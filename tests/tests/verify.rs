@@ -233,3 +233,35 @@ fn implausible_signing_times_are_malformed_signatures() {
     resign("253402300799"); // 9999-12-31T23:59:59Z
     verify(&b, &policy, &[]).ok().says("VERIFIED: hello 0.1.0");
 }
+
+/// Hardening: a provenance statement, signed by the release key, that lists
+/// an artifact twice fails the provenance check naming the subject, whether
+/// the copy repeats the digest or claims another one.
+#[test]
+fn a_duplicate_provenance_subject_fails_naming_it() {
+    use vouch_signing::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+    let (r, policy) = released();
+    let b = r.bundle("0.1.0");
+    let path = b.join("provenance.dsse.json");
+    let good = std::fs::read(&path).unwrap();
+    let key = vouch_signing::keys::SecretKey::read(&r.key, None).unwrap();
+    let with_subjects = |edit: &dyn Fn(&mut Vec<serde_json::Value>)| {
+        let env = Envelope::from_slice(&good, "provenance").unwrap();
+        let mut st: serde_json::Value = serde_json::from_slice(&env.payload_bytes("provenance").unwrap()).unwrap();
+        edit(st["subject"].as_array_mut().unwrap());
+        let body = serde_json::to_vec(&st).unwrap();
+        std::fs::write(&path, Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &body, &key).to_json()).unwrap();
+    };
+    // The same statement re-signed this way still verifies.
+    with_subjects(&|_| {});
+    verify(&b, &policy, &[]).ok().says("VERIFIED");
+
+    with_subjects(&|s| s.push(s[0].clone()));
+    verify(&b, &policy, &[]).code(1).says("subject target/release/hello").says("2 times").says("NOT VERIFIED");
+    with_subjects(&|s| {
+        let mut other = s[0].clone();
+        other["digest"]["sha256"] = "00".repeat(32).into();
+        s.push(other);
+    });
+    verify(&b, &policy, &[]).code(1).says("subject target/release/hello").says("2 times");
+}
