@@ -186,3 +186,160 @@ pub fn kind_of(ft: std::fs::FileType) -> &'static str {
         "a special file"
     }
 }
+
+/// Puts the finished directory `new` at `dest`, replacing a directory
+/// already there so that at every instant `dest` names a whole directory,
+/// the old one or the new one; then removes the old one. `aside` is a fixed
+/// sibling name of `dest` used while replacing (`new` is moved there first);
+/// call [`recover_dir`] with the same names before deciding anything about
+/// `dest`, so a run killed half-way is completed.
+///
+/// On Linux the two directories are swapped in one
+/// `renameat2(RENAME_EXCHANGE)` (through `rustix`, no unsafe code): `aside`
+/// then holds the old one, which is removed. Where the exchange is not
+/// available (another OS, or a file system that refuses the flag) it falls
+/// back on two renames, the old one to `aside.old`, then the new one from
+/// `aside` to `dest`; a kill between them leaves `dest` missing for that
+/// instant, and [`recover_dir`] moves the old one back.
+pub fn replace_dir(new: &Path, dest: &Path, aside: &Path) -> std::io::Result<()> {
+    recover_dir(dest, aside)?;
+    if std::fs::symlink_metadata(dest).is_err() {
+        return std::fs::rename(new, dest);
+    }
+    // From here on the recovery rule holds: whatever sits at `aside` while
+    // `dest` exists is not wanted.
+    std::fs::rename(new, aside)?;
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        use rustix::io::Errno;
+        match renameat_with(CWD, aside, CWD, dest, RenameFlags::EXCHANGE) {
+            Ok(()) => return remove_aside(aside),
+            // `dest` went away meanwhile: nothing to exchange with.
+            Err(Errno::NOENT) if std::fs::symlink_metadata(dest).is_err() => return std::fs::rename(aside, dest),
+            Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    replace_by_two_renames(aside, dest)
+}
+
+/// The fallback of [`replace_dir`]: `aside` holds the new directory; swap it
+/// with `dest` through a third name beside them, then remove the old one.
+fn replace_by_two_renames(aside: &Path, dest: &Path) -> std::io::Result<()> {
+    let old = old_name(aside);
+    let _ = std::fs::remove_dir_all(&old);
+    // Recovery for this stretch: `dest` missing and `old` present means the
+    // old one is put back (see recover_dir).
+    std::fs::rename(dest, &old)?;
+    if let Err(e) = std::fs::rename(aside, dest) {
+        let _ = std::fs::rename(&old, dest);
+        return Err(e);
+    }
+    remove_aside(&old)
+}
+
+/// Where [`replace_by_two_renames`] keeps the old directory: `aside` with
+/// `.old` appended.
+fn old_name(aside: &Path) -> PathBuf {
+    let mut s = aside.as_os_str().to_os_string();
+    s.push(".old");
+    PathBuf::from(s)
+}
+
+/// The old directory is out of the way once the new one is in place; a
+/// failure to remove it is left to the next [`recover_dir`].
+fn remove_aside(aside: &Path) -> std::io::Result<()> {
+    let _ = std::fs::remove_dir_all(aside);
+    Ok(())
+}
+
+/// Completes a [`replace_dir`] of `dest` that was killed half-way. The rule:
+/// while `dest` exists, the directories at `aside` (and `aside.old`) are
+/// leftovers (an unfinished new one, or an old one not yet removed) and are
+/// removed; when `dest` is missing, the old one at `aside.old` (moved away by
+/// the two-rename fallback) is moved back. A lone `aside` with no `dest`
+/// cannot come from [`replace_dir`], which only fills `aside` while `dest`
+/// exists; it is left alone.
+pub fn recover_dir(dest: &Path, aside: &Path) -> std::io::Result<()> {
+    let old = old_name(aside);
+    let exists = |p: &Path| std::fs::symlink_metadata(p).is_ok();
+    if !exists(dest) && exists(&old) {
+        std::fs::rename(&old, dest)?;
+    }
+    if exists(dest) {
+        for p in [aside, old.as_path()] {
+            if exists(p) {
+                std::fs::remove_dir_all(p)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(dir: &Path, name: &str, contents: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.join("signatures")).unwrap();
+        std::fs::write(p.join("manifest.json"), contents).unwrap();
+        std::fs::write(p.join("signatures/K.minisig"), contents).unwrap();
+        p
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn replace_dir_puts_the_new_directory_in_place_and_removes_the_old() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = bundle(t.path(), "b-1", "old");
+        let new = bundle(t.path(), ".tmp", "new");
+        let aside = t.path().join(".swap-b-1");
+        replace_dir(&new, &dest, &aside).unwrap();
+        assert_eq!(std::fs::read_to_string(dest.join("manifest.json")).unwrap(), "new");
+        assert_eq!(names(t.path()), ["b-1"]);
+        // And onto no directory at all.
+        let fresh = bundle(t.path(), ".tmp", "fresh");
+        replace_dir(&fresh, &t.path().join("b-2"), &t.path().join(".swap-b-2")).unwrap();
+        assert_eq!(names(t.path()), ["b-1", "b-2"]);
+    }
+
+    #[test]
+    fn the_two_rename_fallback_replaces_too() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = bundle(t.path(), "b-1", "old");
+        let aside = bundle(t.path(), ".swap-b-1", "new");
+        replace_by_two_renames(&aside, &dest).unwrap();
+        assert_eq!(std::fs::read_to_string(dest.join("manifest.json")).unwrap(), "new");
+        assert_eq!(names(t.path()), ["b-1"]);
+    }
+
+    #[test]
+    fn recover_dir_completes_a_replacement_killed_at_any_step() {
+        let t = tempfile::tempdir().unwrap();
+        let (dest, aside) = (t.path().join("b-1"), t.path().join(".swap-b-1"));
+        let old = old_name(&aside);
+        // Killed between the fallback's two renames: the old one goes back.
+        bundle(t.path(), ".swap-b-1", "new");
+        bundle(t.path(), ".swap-b-1.old", "old");
+        recover_dir(&dest, &aside).unwrap();
+        assert_eq!(std::fs::read_to_string(dest.join("manifest.json")).unwrap(), "old");
+        assert_eq!(names(t.path()), ["b-1"]);
+        // Killed before the exchange, or after it before the removal: the
+        // directory in place stays, the one aside goes.
+        bundle(t.path(), ".swap-b-1", "either");
+        bundle(t.path(), ".swap-b-1.old", "either");
+        recover_dir(&dest, &aside).unwrap();
+        assert_eq!(std::fs::read_to_string(dest.join("manifest.json")).unwrap(), "old");
+        assert!(!aside.exists() && !old.exists());
+        // Nothing to do.
+        recover_dir(&dest, &aside).unwrap();
+        assert_eq!(names(t.path()), ["b-1"]);
+    }
+}

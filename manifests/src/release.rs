@@ -3,7 +3,11 @@
 //! its files, and move the finished bundle into place in one rename.
 //!
 //! A failure at any step leaves no bundle behind: everything is written
-//! into a temporary directory beside the destination first.
+//! into a temporary directory beside the destination first. Replacing a
+//! bundle swaps the new directory with the old one
+//! ([`crate::fsutil::replace_dir`]), so that at every instant one of them
+//! is in place under the bundle's name; the archive is written to a
+//! temporary name and renamed over the old one.
 
 use crate::build::{self, BuildSpec};
 use crate::digest::{Digest, hash_reader};
@@ -78,6 +82,14 @@ pub enum ReleaseError {
     },
     #[error("bundle {path} already exists")]
     Exists { path: PathBuf },
+    #[error("bundle archive {path} already exists")]
+    ArchiveExists { path: PathBuf },
+    #[error("cannot complete the earlier replacement of bundle {path}")]
+    Recover {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("artifact {path:?} {reason}")]
     Artifact { path: String, reason: String },
     #[error("cannot read artifact {path}")]
@@ -171,8 +183,18 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     std::fs::create_dir_all(&spec.out).map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;
     let out = spec.out.canonicalize().map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;
     let final_dir = out.join(&bundle_name);
-    if final_dir.exists() && spec.existing == Existing::Refuse {
-        return Err(ReleaseError::Exists { path: final_dir });
+    let aside = out.join(format!(".vouch-swap-{bundle_name}"));
+    crate::fsutil::recover_dir(&final_dir, &aside).map_err(|source| ReleaseError::Recover { path: final_dir.clone(), source })?;
+    let archive_path = out.join(format!("{bundle_name}.tar"));
+    if spec.existing == Existing::Refuse {
+        if final_dir.exists() {
+            return Err(ReleaseError::Exists { path: final_dir });
+        }
+        // The archive is the bundle too: never overwritten unasked, even
+        // when its directory is gone.
+        if spec.archive && std::fs::symlink_metadata(&archive_path).is_ok() {
+            return Err(ReleaseError::ArchiveExists { path: archive_path });
+        }
     }
     let root = &spec.scan.root;
     if !root.is_dir() {
@@ -312,8 +334,9 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
 
     signer.sign(dir, &manifest, &bytes).map_err(ReleaseError::Sign)?;
 
-    // 5. Into place: the archive first (from the finished directory), then
-    // the directory in one rename.
+    // 5. Into place: the archive first (from the finished directory; written
+    // to a temporary name and renamed over any old one), then the directory,
+    // swapped with any old one.
     let mtime = manifest
         .created
         .as_deref()
@@ -321,29 +344,27 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
         .map(|t| t.unix_timestamp().max(0) as u64)
         .unwrap_or(0);
     let archive = if spec.archive {
-        let p = out.join(format!("{bundle_name}.tar"));
-        crate::archive::write_bundle_tar(dir, &bundle_name, mtime, &p)?;
-        Some(p)
+        crate::archive::write_bundle_tar(dir, &bundle_name, mtime, &archive_path)?;
+        Some(archive_path)
     } else {
         None
     };
-    let kept = tmp.keep();
-    if final_dir.exists() {
-        // --force: move the old bundle aside, then remove it.
-        let trash = out.join(format!(".vouch-old-{bundle_name}"));
-        let _ = std::fs::remove_dir_all(&trash);
-        std::fs::rename(&final_dir, &trash).map_err(werr(&final_dir))?;
-        let _ = std::fs::remove_dir_all(&trash);
-    }
-    if let Err(e) = std::fs::rename(&kept, &final_dir) {
-        let _ = std::fs::remove_dir_all(&kept);
-        return Err(werr(&final_dir)(e));
-    }
-    // Directories from tempdir are 0700; a bundle is meant to be read.
+    // Directories from tempdir are 0700; a bundle is meant to be read from
+    // the instant it has its name.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&final_dir, std::fs::Permissions::from_mode(0o755));
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).map_err(werr(dir))?;
+    }
+    let kept = tmp.keep();
+    if let Err(e) = crate::fsutil::replace_dir(&kept, &final_dir, &aside) {
+        let _ = std::fs::remove_dir_all(&kept);
+        let _ = crate::fsutil::recover_dir(&final_dir, &aside);
+        return Err(werr(&final_dir)(e));
+    }
+    // The renames themselves, on disk.
+    if let Ok(d) = std::fs::File::open(&out) {
+        let _ = d.sync_all();
     }
     Ok(Released { bundle: final_dir, archive, manifest_digest: Digest::of(&bytes), manifest, build_log })
 }

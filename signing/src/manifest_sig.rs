@@ -105,8 +105,7 @@ impl ManifestComment {
                 .ok_or_else(|| bad(&format!("expected `{name}:` in field {field:?}")))?;
             values.push(v);
         }
-        let timestamp =
-            sig::comment_timestamp(comment).ok_or_else(|| bad("timestamp is not unix seconds"))?;
+        let timestamp = sig::signing_time(comment).map_err(|e| bad(&e.to_string()))?;
         if values[1] != MANIFEST_FILE {
             return Err(bad("file is not manifest.json"));
         }
@@ -468,6 +467,7 @@ mod tests {
         for bad in [
             "timestamp:1\tfile:x\thashed".to_string(),
             good.replace("timestamp:1", "timestamp:x"),
+            good.replace("timestamp:1", "timestamp:-1"),
             good.replace("file:manifest.json", "file:other.json"),
             good.replace("vouch:v1", "vouch:v2"),
             good.replace("project:hello", "project:../x"),
@@ -477,5 +477,19 @@ mod tests {
         ] {
             assert!(ManifestComment::parse(&bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn comment_refuses_implausible_signing_times_naming_them() {
+        let good = ManifestComment::new(b"{}", "hello", "1.2.3", 1).to_string();
+        let max = i64::MAX.to_string();
+        for t in ["0", "253402300800", max.as_str(), "99999999999999999999"] {
+            let bad = good.replace("timestamp:1\t", &format!("timestamp:{t}\t"));
+            let e = ManifestComment::parse(&bad).unwrap_err();
+            assert!(e.to_string().contains(&format!("timestamp {t} is not a plausible signing time")), "{e}");
+        }
+        let last = good.replace("timestamp:1\t", "timestamp:253402300799\t");
+        assert_eq!(ManifestComment::parse(&last).unwrap().timestamp, sig::LATEST_SIGNING_TIME);
+        assert!(time::OffsetDateTime::from_unix_timestamp(sig::LATEST_SIGNING_TIME).is_ok());
     }
 }

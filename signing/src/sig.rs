@@ -167,15 +167,42 @@ pub fn default_trusted_comment(timestamp: i64, file_name: &str) -> String {
     format!("timestamp:{timestamp}\tfile:{file_name}\thashed")
 }
 
-/// The `timestamp:` of a trusted comment, if it starts with one (as
-/// minisign's and vouch's comments do).
-pub fn comment_timestamp(trusted_comment: &str) -> Option<i64> {
-    let first = trusted_comment.split('\t').next()?;
-    let t = first.strip_prefix("timestamp:")?;
+/// The latest signing time a trusted comment may claim:
+/// 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
+pub const LATEST_SIGNING_TIME: i64 = 253_402_300_799;
+
+/// A trusted comment's `timestamp:` that is no signing time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimestampError {
+    #[error("the trusted comment does not start with a timestamp")]
+    Missing,
+    #[error("timestamp {value:?} is not unix seconds")]
+    NotSeconds { value: String },
+    #[error(
+        "timestamp {value} is not a plausible signing time (1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z)"
+    )]
+    Implausible { value: String },
+}
+
+/// The `timestamp:` of a trusted comment (the first field, as minisign's and
+/// vouch's comments have it), checked to be a plausible signing time: a
+/// positive number of unix seconds no later than [`LATEST_SIGNING_TIME`].
+pub fn signing_time(trusted_comment: &str) -> Result<i64, TimestampError> {
+    let first = trusted_comment.split('\t').next().unwrap_or_default();
+    let t = first.strip_prefix("timestamp:").ok_or(TimestampError::Missing)?;
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+        return Err(TimestampError::NotSeconds { value: t.to_string() });
     }
-    t.parse().ok()
+    match t.parse::<i64>() {
+        Ok(n) if (1..=LATEST_SIGNING_TIME).contains(&n) => Ok(n),
+        _ => Err(TimestampError::Implausible { value: t.to_string() }),
+    }
+}
+
+/// The `timestamp:` of a trusted comment, if it starts with a plausible one
+/// (see [`signing_time`]).
+pub fn comment_timestamp(trusted_comment: &str) -> Option<i64> {
+    signing_time(trusted_comment).ok()
 }
 
 /// The current time in unix seconds.
@@ -379,9 +406,14 @@ impl Signature {
         )
     }
 
-    /// The trusted comment's `timestamp:`, if it has one.
+    /// The trusted comment's `timestamp:`, if it has a plausible one.
     pub fn timestamp(&self) -> Option<i64> {
         comment_timestamp(&self.trusted_comment)
+    }
+
+    /// The trusted comment's `timestamp:`, or why it is no signing time.
+    pub fn signing_time(&self) -> Result<i64, TimestampError> {
+        signing_time(&self.trusted_comment)
     }
 
     fn check_key(&self, key: &PublicKey, what: &str, legacy: Legacy) -> Result<(), VerifyError> {

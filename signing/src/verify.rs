@@ -248,7 +248,7 @@ pub fn builder_reports(files: &SignedFiles, manifest_digest: Digest, policy: &Po
                 return Err(format!("signed by {} ({}), which has no builder role", key.name, sig.key_id));
             }
             sig.verify(&key.public, bytes, legacy, rel, rel).map_err(|e| e.to_string())?;
-            let ts = sig.timestamp().ok_or("its trusted comment has no timestamp")?;
+            let ts = sig.signing_time().map_err(|e| e.to_string())?;
             let report: vouch_manifests::rebuild::RebuildReport =
                 serde_json::from_slice(bytes).map_err(|e| format!("not a rebuild report: {e}"))?;
             if report.manifest_digest != manifest_digest {
@@ -348,6 +348,11 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
         .map(|s| (s["name"].as_str().unwrap_or_default().to_string(), s["digest"]["sha256"].as_str().unwrap_or_default().to_string()))
         .collect();
     subjects.sort();
+    // One subject per artifact: a second one under the same name would be
+    // a claim the comparison below could pass over.
+    for same in subjects.chunk_by(|a, b| a.0 == b.0).filter(|same| same.len() > 1) {
+        c.fail(format!("subject {} appears {} times in {PROVENANCE_FILE}", same[0].0, same.len()));
+    }
     let mut want: Vec<(String, String)> = m.artifacts.iter().flatten().map(|a| (a.path.to_string(), a.digest.hex())).collect();
     want.sort();
     if subjects == want {

@@ -233,3 +233,106 @@ fn an_output_directory_inside_the_source_is_not_recorded() {
     let paths: Vec<&str> = m["source"]["files"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["Cargo.lock", "Cargo.toml", "src/main.rs"]);
 }
+
+/// `vouch release` of the example recording Cargo.toml (no build, quick), as
+/// version 1 into `r.bundles`, plus `extra`.
+fn quick_release(r: &Release, extra: &[&str]) -> vouch_tests::Run {
+    let mut a = release_args(r, r.src.to_str().unwrap(), "hello", "1", r.bundles.to_str().unwrap());
+    a.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
+    a.extend(extra);
+    TestCommand::vouch(a).env("SOURCE_DATE_EPOCH", "1700000000").run()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names
+}
+
+/// Hardening: `release --force` puts the new bundle and archive in place
+/// and leaves no temporary directory or file (nor the old bundle) behind.
+#[test]
+fn force_replaces_bundle_and_archive_leaving_nothing_else() {
+    let r = Release::new();
+    quick_release(&r, &["--archive"]).ok();
+    let manifest = r.bundle("1").join("manifest.json");
+    let old = std::fs::read(&manifest).unwrap();
+    std::fs::write(r.src.join("README"), "changed\n").unwrap();
+    quick_release(&r, &["--archive", "--force"]).ok();
+    let new = std::fs::read(&manifest).unwrap();
+    assert_ne!(new, old);
+    assert!(json(&manifest)["source"]["files"].as_array().unwrap().iter().any(|f| f["path"] == "README"), "the new source is recorded");
+    let tar = r.bundles.join("hello-1.tar");
+    let inner = TestCommand::new("tar", ["-xOf", tar.to_str().unwrap(), "hello-1/manifest.json"]).run();
+    inner.ok();
+    assert_eq!(inner.stdout.as_bytes(), new, "the archive holds the new bundle");
+    assert_eq!(names_in(&r.bundles), ["hello-1", "hello-1.tar"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(r.bundle("1")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "a bundle is meant to be read");
+    }
+}
+
+/// Hardening: at every instant of `release --force` a bundle, old or new, is
+/// in place under its name, and so is the archive: a reader polling
+/// `manifest.json` and the `.tar` during 20 replacements never misses them.
+#[test]
+fn force_keeps_a_bundle_in_place_at_every_instant() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let r = Release::new();
+    quick_release(&r, &["--archive", "--include-artifacts"]).ok();
+    let manifest = r.bundle("1").join("manifest.json");
+    let tar = r.bundles.join("hello-1.tar");
+    let stop = AtomicBool::new(false);
+    let (looks, missing) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let mut misses = Vec::new();
+    std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let mut seen = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                for p in [&manifest, &tar] {
+                    looks.fetch_add(1, Ordering::Relaxed);
+                    if let Err(e) = std::fs::File::open(p) {
+                        missing.fetch_add(1, Ordering::Relaxed);
+                        if seen.len() < 5 {
+                            seen.push(format!("{}: {e}", p.display()));
+                        }
+                    }
+                }
+            }
+            seen
+        });
+        for i in 0..20 {
+            std::fs::write(r.src.join("README"), format!("release {i}\n")).unwrap();
+            quick_release(&r, &["--archive", "--include-artifacts", "--force"]).ok();
+        }
+        stop.store(true, Ordering::Relaxed);
+        misses = reader.join().unwrap();
+    });
+    let (looks, missing) = (looks.into_inner(), missing.into_inner());
+    assert_eq!(missing, 0, "missing in {missing} of {looks} looks: {misses:?}");
+    assert!(json(&manifest)["source"]["files"].as_array().unwrap().iter().any(|f| f["path"] == "README"));
+    assert_eq!(names_in(&r.bundles), ["hello-1", "hello-1.tar"]);
+}
+
+/// Hardening: an existing `<name>-<version>.tar` is refused without
+/// `--force` like the directory, even when the directory is gone.
+#[test]
+fn an_existing_archive_is_kept_without_force_when_its_directory_is_gone() {
+    let r = Release::new();
+    quick_release(&r, &["--archive"]).ok();
+    std::fs::remove_dir_all(r.bundle("1")).unwrap();
+    let tar = r.bundles.join("hello-1.tar");
+    let before = std::fs::read(&tar).unwrap();
+    std::fs::write(r.src.join("README"), "changed\n").unwrap();
+    quick_release(&r, &["--archive"]).code(2).says(tar.to_str().unwrap()).says("already exists").says("--force");
+    assert_eq!(std::fs::read(&tar).unwrap(), before);
+    assert_eq!(names_in(&r.bundles), ["hello-1.tar"], "no bundle directory without its archive");
+    // Without --archive the archive is not touched, so nothing is refused.
+    quick_release(&r, &[]).ok();
+    assert_eq!(std::fs::read(&tar).unwrap(), before);
+    quick_release(&r, &["--archive", "--force"]).ok();
+    assert_ne!(std::fs::read(&tar).unwrap(), before);
+}

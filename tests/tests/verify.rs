@@ -206,3 +206,62 @@ fn rollback_and_same_version_different_digest_are_refused() {
     let recorded = std::fs::read_to_string(&state).unwrap();
     assert!(!recorded.contains("0.1.0"), "a refused release is not recorded");
 }
+
+/// Hardening: a manifest signature whose trusted timestamp is no plausible
+/// signing time (0, or past year 9999 up to i64::MAX) is malformed: it does
+/// not count, the value is named, exit 1. The last plausible second counts.
+#[test]
+fn implausible_signing_times_are_malformed_signatures() {
+    let (r, policy) = released();
+    let b = r.bundle("0.1.0");
+    let manifest = b.join("manifest.json");
+    let sig = b.join(format!("signatures/{}.minisig", r.key_id));
+    let hex = vouch_manifests::Digest::of(&std::fs::read(&manifest).unwrap()).hex();
+    let resign = |timestamp: &str| {
+        let comment = format!("timestamp:{timestamp}\tfile:manifest.json\tvouch:v1\tproject:hello\tversion:0.1.0\tsha256:{hex}");
+        TestCommand::new(
+            vouch_tests::peer_tool("minisign"),
+            ["-S", "-s", r.key.to_str().unwrap(), "-m", manifest.to_str().unwrap(), "-x", sig.to_str().unwrap(), "-t", &comment],
+        )
+        .run()
+        .ok();
+    };
+    for t in ["0", "253402300800", &i64::MAX.to_string()] {
+        resign(t);
+        verify(&b, &policy, &[]).code(1).says("does not count").says(&format!("timestamp {t}")).says("NOT VERIFIED");
+    }
+    resign("253402300799"); // 9999-12-31T23:59:59Z
+    verify(&b, &policy, &[]).ok().says("VERIFIED: hello 0.1.0");
+}
+
+/// Hardening: a provenance statement, signed by the release key, that lists
+/// an artifact twice fails the provenance check naming the subject, whether
+/// the copy repeats the digest or claims another one.
+#[test]
+fn a_duplicate_provenance_subject_fails_naming_it() {
+    use vouch_signing::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+    let (r, policy) = released();
+    let b = r.bundle("0.1.0");
+    let path = b.join("provenance.dsse.json");
+    let good = std::fs::read(&path).unwrap();
+    let key = vouch_signing::keys::SecretKey::read(&r.key, None).unwrap();
+    let with_subjects = |edit: &dyn Fn(&mut Vec<serde_json::Value>)| {
+        let env = Envelope::from_slice(&good, "provenance").unwrap();
+        let mut st: serde_json::Value = serde_json::from_slice(&env.payload_bytes("provenance").unwrap()).unwrap();
+        edit(st["subject"].as_array_mut().unwrap());
+        let body = serde_json::to_vec(&st).unwrap();
+        std::fs::write(&path, Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &body, &key).to_json()).unwrap();
+    };
+    // The same statement re-signed this way still verifies.
+    with_subjects(&|_| {});
+    verify(&b, &policy, &[]).ok().says("VERIFIED");
+
+    with_subjects(&|s| s.push(s[0].clone()));
+    verify(&b, &policy, &[]).code(1).says("subject target/release/hello").says("2 times").says("NOT VERIFIED");
+    with_subjects(&|s| {
+        let mut other = s[0].clone();
+        other["digest"]["sha256"] = "00".repeat(32).into();
+        s.push(other);
+    });
+    verify(&b, &policy, &[]).code(1).says("subject target/release/hello").says("2 times");
+}

@@ -104,7 +104,7 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
     bar.finish();
     let r = result.map_err(|e| {
         let hint_text = match &e {
-            release::ReleaseError::Exists { .. } => Some("pass --force to replace it"),
+            release::ReleaseError::Exists { .. } | release::ReleaseError::ArchiveExists { .. } => Some("pass --force to replace it"),
             release::ReleaseError::Scan(vouch_manifests::scan::ScanError::Dirty { .. }) => {
                 Some("commit or stash the changes, or pass --allow-dirty to record them as dirty")
             }
