@@ -2,8 +2,9 @@
 //! JSON file (`--state FILE`).
 //!
 //! A release is refused when it is older than one already accepted for the
-//! same project, or has the version of an accepted release but a different
-//! manifest digest. Versions are compared as SemVer; when either version is
+//! same project, or has the version of an accepted release (or one of equal
+//! SemVer precedence: build metadata is ignored) but a different manifest
+//! digest. Versions are compared as SemVer; when either version is
 //! not SemVer, releases are ordered by their signing time instead, and the
 //! [`Acceptance`] says so. Nothing is recorded until the caller has finished
 //! every other check and calls [`State::record`] then [`State::save`]
@@ -116,6 +117,17 @@ pub enum StateError {
         accepted: Digest,
         actual: Digest,
     },
+    #[error(
+        "{project} {version} has manifest digest {actual}, but {path} accepted {project} {accepted_version}, of the same SemVer precedence (build metadata does not count), with digest {accepted}"
+    )]
+    SamePrecedence {
+        path: PathBuf,
+        project: String,
+        version: String,
+        accepted_version: String,
+        accepted: Digest,
+        actual: Digest,
+    },
     #[error(transparent)]
     Write(#[from] vouch_manifests::fsutil::WriteError),
     #[error("cannot serialize the state")]
@@ -127,7 +139,9 @@ impl StateError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            StateError::Rollback { .. } | StateError::DigestChanged { .. }
+            StateError::Rollback { .. }
+                | StateError::DigestChanged { .. }
+                | StateError::SamePrecedence { .. }
         )
     }
 }
@@ -190,8 +204,8 @@ impl State {
         let mut by_time: Option<String> = None;
         for a in accepted {
             match (&new, semver(&a.version)) {
-                (Some(n), Some(old)) => {
-                    if n < &old {
+                (Some(n), Some(old)) => match n.cmp_precedence(&old) {
+                    std::cmp::Ordering::Less => {
                         return Err(StateError::Rollback {
                             path: path.to_path_buf(),
                             project: c.project.into(),
@@ -200,7 +214,19 @@ impl State {
                             by: "SemVer".into(),
                         });
                     }
-                }
+                    // `1.0.1+evil` after `1.0.1`: the same release to SemVer, other bytes.
+                    std::cmp::Ordering::Equal if a.manifest_sha256 != c.manifest_sha256 => {
+                        return Err(StateError::SamePrecedence {
+                            path: path.to_path_buf(),
+                            project: c.project.into(),
+                            version: c.version.into(),
+                            accepted_version: a.version.clone(),
+                            accepted: a.manifest_sha256,
+                            actual: c.manifest_sha256,
+                        });
+                    }
+                    _ => {}
+                },
                 _ => {
                     let not = if new.is_none() {
                         c.version
@@ -304,6 +330,39 @@ mod tests {
         assert!(matches!(ok.ordering, Ordering::SigningTime { .. }));
         let e = s.check(&cand("2026.07", b"c", 50), p).unwrap_err();
         assert!(e.to_string().contains("signing time"), "{e}");
+    }
+
+    #[test]
+    fn same_precedence_with_another_digest_is_refused() {
+        let p = Path::new("state.json");
+        let mut s = State::default();
+        s.record(&cand("1.0.1", b"a", 10));
+        let e = s.check(&cand("1.0.1+evil", b"b", 20), p).unwrap_err();
+        assert!(
+            e.is_refusal() && matches!(e, StateError::SamePrecedence { .. }),
+            "{e}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&Digest::of(b"a").to_string())
+                && msg.contains(&Digest::of(b"b").to_string()),
+            "{msg}"
+        );
+        // Build metadata alone never makes a release newer, nor older.
+        let mut s = State::default();
+        s.record(&cand("1.0.1+build.2", b"a", 10));
+        assert!(matches!(
+            s.check(&cand("1.0.1", b"c", 20), p),
+            Err(StateError::SamePrecedence { .. })
+        ));
+        assert!(matches!(
+            s.check(&cand("1.0.1+build.1", b"c", 20), p),
+            Err(StateError::SamePrecedence { .. })
+        ));
+        assert_eq!(
+            s.check(&cand("1.0.2", b"d", 5), p).unwrap().ordering,
+            Ordering::Semver
+        );
     }
 
     #[test]

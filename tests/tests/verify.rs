@@ -206,3 +206,63 @@ fn rollback_and_same_version_different_digest_are_refused() {
     let recorded = std::fs::read_to_string(&state).unwrap();
     assert!(!recorded.contains("0.1.0"), "a refused release is not recorded");
 }
+
+// Rollback state: the hardening issue's state findings.
+
+/// `vouch release` of the example as project `name` at `version`, recording a stand-in artifact (no build):
+/// quick enough to make dozens of bundles.
+fn quick_release(r: &Release, name: &str, version: &str) -> PathBuf {
+    let artifact = r.src.join("target/release/hello");
+    if !artifact.exists() {
+        std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+        std::fs::write(&artifact, "a stand-in for the built binary\n").unwrap();
+    }
+    let s = |p: &Path| p.display().to_string();
+    TestCommand::vouch([
+        "release",
+        "--source",
+        &s(&r.src),
+        "--name",
+        name,
+        "--version",
+        version,
+        "--key",
+        &s(&r.key),
+        "--out",
+        &s(&r.bundles),
+        "--no-git",
+        "--exclude",
+        "target",
+        "--artifact",
+        "target/release/hello",
+    ])
+    .env("SOURCE_DATE_EPOCH", "1700000000")
+    .run()
+    .ok();
+    r.bundles.join(format!("{name}-{version}"))
+}
+
+/// Project name → the versions the state file recorded for it, in order.
+fn recorded(state: &Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    let s: vouch_signing::state::State = serde_json::from_slice(&std::fs::read(state).unwrap()).unwrap();
+    s.projects.into_iter().map(|(p, a)| (p, a.into_iter().map(|a| a.version).collect())).collect()
+}
+
+#[test]
+fn the_same_version_with_other_build_metadata_and_another_digest_is_refused() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let plain = quick_release(&r, "hello", "1.0.1");
+    let evil = quick_release(&r, "hello", "1.0.1+evil");
+    let state = r.dir.join("state.json");
+    let st = state.to_str().unwrap();
+    let digest = |b: &Path| vouch_manifests::Digest::of(&std::fs::read(b.join("manifest.json")).unwrap()).to_string();
+    verify(&plain, &policy, &["--state", st]).ok();
+    verify(&evil, &policy, &["--state", st]).code(1).says(&digest(&plain)).says(&digest(&evil));
+    assert_eq!(recorded(&state)["hello"], ["1.0.1"]);
+    // And the other way round.
+    let state2 = r.dir.join("state2.json");
+    let st2 = state2.to_str().unwrap();
+    verify(&evil, &policy, &["--state", st2]).ok();
+    verify(&plain, &policy, &["--state", st2]).code(1).says(&digest(&plain)).says(&digest(&evil));
+}
