@@ -4,11 +4,21 @@
 //! A release is refused when it is older than one already accepted for the
 //! same project, or has the version of an accepted release (or one of equal
 //! SemVer precedence: build metadata is ignored) but a different manifest
-//! digest. Versions are compared as SemVer; when either version is
-//! not SemVer, releases are ordered by their signing time instead, and the
-//! [`Acceptance`] says so. Nothing is recorded until the caller has finished
-//! every other check and calls [`State::record`] then [`State::save`]
-//! (atomic).
+//! digest. Versions are compared as SemVer; when either version is not
+//! SemVer, releases are ordered by their signing time instead, and the
+//! [`Acceptance`] says so.
+//!
+//! The file is read, checked and rewritten in one transaction, so that
+//! concurrent verifications never lose a record nor both pass a check the
+//! other's record would fail: [`StateLock::acquire`] takes an exclusive
+//! advisory lock (`flock`) on `FILE.lock` beside the state file and reads the
+//! state under it; [`StateLock::check`] checks a release and keeps the lock;
+//! [`Checked::record_and_save`] records it and rewrites the file (a temporary
+//! file beside it, synced, renamed into place), then releases the lock.
+//! Dropping either guard releases the lock without recording, which is what
+//! a caller does when another check failed. [`State::accept`] does the
+//! three steps at once. The lock file is left in place: removing it would let
+//! a waiting process lock a file nobody else sees.
 //!
 //! ```json
 //! {"schema": "vouch.state/v1", "projects": {"hello": [{"version": "1.2.0", "manifest_sha256": "sha256:...", "signed_at": 1767225600}]}}
@@ -16,6 +26,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use vouch_manifests::Digest;
 
@@ -60,7 +71,8 @@ pub struct Candidate<'a> {
     pub signed_at: i64,
 }
 
-/// How a release was ordered against the accepted ones.
+/// How a release was ordered against the accepted ones. Its `Display` is the
+/// one wording every report uses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "by")]
 pub enum Ordering {
@@ -72,6 +84,17 @@ pub enum Ordering {
     Semver,
     /// Some version is not SemVer: ordered by signing time.
     SigningTime { note: String },
+}
+
+impl std::fmt::Display for Ordering {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ordering::First => f.write_str("first release for this project"),
+            Ordering::AlreadyAccepted => f.write_str("already accepted (same version and digest)"),
+            Ordering::Semver => f.write_str("newer than every accepted release (SemVer)"),
+            Ordering::SigningTime { note } => write!(f, "newer by signing time: {note}"),
+        }
+    }
 }
 
 /// A release that passed the rollback check.
@@ -86,6 +109,13 @@ pub enum StateError {
     #[error("cannot read state file {path}")]
     Read {
         path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot lock the state file {path} (lock file {lock})")]
+    Lock {
+        path: PathBuf,
+        lock: PathBuf,
         #[source]
         source: std::io::Error,
     },
@@ -154,19 +184,20 @@ fn semver(v: &str) -> Option<semver::Version> {
 // they are returned once per verification, so their size does not matter.
 #[allow(clippy::result_large_err)]
 impl State {
-    /// Loads a state file; a missing file is an empty state (first use).
-    pub fn load(path: &Path) -> Result<State, StateError> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-            Err(source) => {
-                return Err(StateError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
-        let s: State = serde_json::from_slice(&bytes).map_err(|source| StateError::Parse {
+    /// Checks a release, records it and saves the state, all under the
+    /// state file's lock: [`StateLock::acquire`], [`StateLock::check`] and
+    /// [`Checked::record_and_save`] in one call, for a caller with nothing
+    /// else to check in between.
+    pub fn accept(path: &Path, c: Candidate<'_>) -> Result<Acceptance, StateError> {
+        let checked = StateLock::acquire(path)?.check(c)?;
+        let acceptance = checked.acceptance().clone();
+        checked.record_and_save()?;
+        Ok(acceptance)
+    }
+
+    /// Parses a state file's bytes; `path` names it in errors.
+    fn parse(bytes: &[u8], path: &Path) -> Result<State, StateError> {
+        let s: State = serde_json::from_slice(bytes).map_err(|source| StateError::Parse {
             path: path.to_path_buf(),
             source,
         })?;
@@ -267,14 +298,142 @@ impl State {
             });
         }
     }
+}
 
-    /// Writes the state atomically (pretty JSON, a final newline).
-    pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(StateError::Serialize)?;
+/// The state file, locked and read: nobody else reads it for a check or
+/// writes it until this (or the [`Checked`] made from it) is dropped.
+#[derive(Debug)]
+pub struct StateLock {
+    path: PathBuf,
+    /// Holds the `flock`; closing it releases the lock.
+    _lock: File,
+    state: State,
+}
+
+/// A release that passed the check, with the lock still held.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    lock: StateLock,
+    candidate: Candidate<'a>,
+    acceptance: Acceptance,
+}
+
+// See `impl State`: the errors are large and rare.
+#[allow(clippy::result_large_err)]
+impl StateLock {
+    /// Locks the state file at `path` (waiting for another holder) and reads
+    /// it; a missing file is an empty state (first use).
+    pub fn acquire(path: &Path) -> Result<StateLock, StateError> {
+        let lock_path = lock_path(path);
+        let lock_err = |source| StateError::Lock {
+            path: path.to_path_buf(),
+            lock: lock_path.clone(),
+            source,
+        };
+        let lock = open_lock_file(&lock_path).map_err(lock_err)?;
+        lock.lock().map_err(lock_err)?;
+        let state = read_locked(path)?;
+        Ok(StateLock {
+            path: path.to_path_buf(),
+            _lock: lock,
+            state,
+        })
+    }
+
+    /// The state as read under the lock.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Checks a release against the state read under the lock, keeping the
+    /// lock for [`Checked::record_and_save`]. A refusal releases it.
+    pub fn check<'a>(self, candidate: Candidate<'a>) -> Result<Checked<'a>, StateError> {
+        let acceptance = self.state.check(&candidate, &self.path)?;
+        Ok(Checked {
+            lock: self,
+            candidate,
+            acceptance,
+        })
+    }
+}
+
+#[allow(clippy::result_large_err)]
+impl Checked<'_> {
+    /// How the release was ordered.
+    pub fn acceptance(&self) -> &Acceptance {
+        &self.acceptance
+    }
+
+    /// Records the release and rewrites the state file atomically (pretty
+    /// JSON, a final newline), then releases the lock.
+    pub fn record_and_save(self) -> Result<(), StateError> {
+        let Checked {
+            mut lock,
+            candidate,
+            ..
+        } = self;
+        lock.state.record(&candidate);
+        let mut bytes = serde_json::to_vec_pretty(&lock.state).map_err(StateError::Serialize)?;
         bytes.push(b'\n');
-        vouch_manifests::fsutil::write_atomic(path, &bytes, None)?;
+        vouch_manifests::fsutil::write_atomic(&lock.path, &bytes, None)?;
+        // The rename is durable once the directory is synced.
+        if let Some(dir) = lock.path.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
         Ok(())
     }
+}
+
+/// `FILE.lock` beside the state file.
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+#[cfg(unix)]
+fn open_lock_file(lock: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Never through a symlink, never blocking on a FIFO.
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(lock)
+}
+
+#[cfg(not(unix))]
+fn open_lock_file(lock: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(lock)
+}
+
+/// Reads the state at `path` (the lock held); a missing file is an empty state.
+#[allow(clippy::result_large_err)]
+fn read_locked(path: &Path) -> Result<State, StateError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+        Err(source) => {
+            return Err(StateError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    State::parse(&bytes, path)
 }
 
 #[cfg(test)]
@@ -365,16 +524,65 @@ mod tests {
         );
     }
 
+    fn read(path: &Path) -> State {
+        StateLock::acquire(path).unwrap().state().clone()
+    }
+
     #[test]
     fn save_load_round_trip() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("s.json");
-        assert_eq!(State::load(&p).unwrap(), State::default());
+        assert_eq!(read(&p), State::default());
+        assert!(!p.exists(), "acquiring alone writes nothing");
         let mut s = State::default();
         s.record(&cand("1.0.0", b"a", 1));
-        s.save(&p).unwrap();
-        assert_eq!(State::load(&p).unwrap(), s);
+        State::accept(&p, cand("1.0.0", b"a", 1)).unwrap();
+        assert_eq!(read(&p), s);
+        assert!(d.path().join("s.json.lock").is_file());
         std::fs::write(&p, "{").unwrap();
-        assert!(State::load(&p).unwrap_err().to_string().contains("s.json"));
+        assert!(
+            StateLock::acquire(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("s.json")
+        );
+    }
+
+    #[test]
+    fn a_dropped_check_records_nothing_and_releases_the_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s.json");
+        let checked = StateLock::acquire(&p)
+            .unwrap()
+            .check(cand("1.0.0", b"a", 1))
+            .unwrap();
+        assert_eq!(checked.acceptance().ordering, Ordering::First);
+        drop(checked);
+        assert!(!p.exists());
+        // Not held any more: this would wait forever otherwise.
+        State::accept(&p, cand("1.0.0", b"a", 1)).unwrap();
+        assert_eq!(read(&p).projects["hello"].len(), 1);
+    }
+
+    #[test]
+    fn concurrent_accepts_lose_no_record() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s.json");
+        let names: Vec<String> = (0..32).map(|i| format!("p{i}")).collect();
+        std::thread::scope(|scope| {
+            for n in &names {
+                let p = &p;
+                scope.spawn(move || {
+                    let c = Candidate {
+                        project: n,
+                        version: "1.0.0",
+                        manifest_sha256: Digest::of(n.as_bytes()),
+                        signed_at: 1,
+                    };
+                    State::accept(p, c).unwrap();
+                });
+            }
+        });
+        assert_eq!(read(&p).projects.len(), names.len());
     }
 }

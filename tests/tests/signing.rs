@@ -1112,6 +1112,6 @@ fn trust_policy_with_rollback_state() {
     ])
     .code(1);
     assert!(!state.exists());
-    verify(&v2).ok().says("first release recorded");
+    verify(&v2).ok().says("first release for this project; recorded");
     verify(&v1).code(1).says("rollback").says("2.0.0");
 }

@@ -242,10 +242,62 @@ fn quick_release(r: &Release, name: &str, version: &str) -> PathBuf {
     r.bundles.join(format!("{name}-{version}"))
 }
 
+/// Runs `vouch verify BUNDLE --trust POLICY --state STATE` for every bundle at once, one thread each.
+fn verify_all_at_once(bundles: &[PathBuf], policy: &Path, state: &Path) -> Vec<vouch_tests::Run> {
+    let st = state.to_str().unwrap();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            bundles.iter().map(|b| scope.spawn(move || verify(b, policy, &["--state", st]))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 /// Project name → the versions the state file recorded for it, in order.
 fn recorded(state: &Path) -> std::collections::BTreeMap<String, Vec<String>> {
     let s: vouch_signing::state::State = serde_json::from_slice(&std::fs::read(state).unwrap()).unwrap();
     s.projects.into_iter().map(|(p, a)| (p, a.into_iter().map(|a| a.version).collect())).collect()
+}
+
+#[test]
+fn fifty_concurrent_verifies_of_distinct_projects_are_all_recorded() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let bundles: Vec<PathBuf> = (0..50).map(|i| quick_release(&r, &format!("p{i:02}"), "1.0.0")).collect();
+    let state = r.dir.join("state.json");
+    for run in verify_all_at_once(&bundles, &policy, &state) {
+        run.ok();
+    }
+    let got = recorded(&state);
+    let missing: Vec<String> = (0..50).map(|i| format!("p{i:02}")).filter(|p| !got.contains_key(p)).collect();
+    assert!(missing.is_empty(), "{} of 50 accepted releases were not recorded: {missing:?}", missing.len());
+    let lock = r.dir.join("state.json.lock");
+    assert!(lock.is_file(), "the lock file lives beside the state file");
+}
+
+#[test]
+fn a_concurrent_newer_and_older_pair_never_leaves_only_the_older() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let newer = quick_release(&r, "hello", "2.0.0");
+    let older = quick_release(&r, "hello", "1.0.1");
+    for trial in 0..12 {
+        let state = r.dir.join(format!("state-{trial}.json"));
+        let runs = verify_all_at_once(&[newer.clone(), older.clone()], &policy, &state);
+        runs[0].ok();
+        let versions = recorded(&state).remove("hello").unwrap_or_default();
+        assert!(versions.contains(&"2.0.0".to_string()), "trial {trial}: 2.0.0 not recorded: {versions:?}");
+        if runs[1].code == 0 {
+            // Accepted only when it came first: then it is recorded before 2.0.0.
+            assert_eq!(versions, ["1.0.1", "2.0.0"], "trial {trial}");
+        } else {
+            runs[1].code(1).says("rollback");
+            assert_eq!(versions, ["2.0.0"], "trial {trial}");
+        }
+        // Whatever the interleaving, the rollback is refused afterwards.
+        if versions == ["2.0.0"] {
+            verify(&older, &policy, &["--state", state.to_str().unwrap()]).code(1).says("rollback");
+        }
+    }
 }
 
 #[test]
