@@ -14,11 +14,16 @@
 //! advisory lock (`flock`) on `FILE.lock` beside the state file and reads the
 //! state under it; [`StateLock::check`] checks a release and keeps the lock;
 //! [`Checked::record_and_save`] records it and rewrites the file (a temporary
-//! file beside it, synced, renamed into place), then releases the lock.
-//! Dropping either guard releases the lock without recording, which is what
-//! a caller does when another check failed. [`State::accept`] does the
+//! file beside it with the existing file's mode, synced, renamed into place),
+//! then releases the lock. Dropping either guard releases the lock without
+//! recording, which is what a caller does when another check failed. [`State::accept`] does the
 //! three steps at once. The lock file is left in place: removing it would let
 //! a waiting process lock a file nobody else sees.
+//!
+//! A state path that is a symlink is resolved once and its target locked,
+//! read and rewritten (the link stays); a dangling link, a target that is not
+//! a regular file, one that is not writable, or one larger than
+//! [`MAX_STATE_BYTES`] is refused before anything is recorded.
 //!
 //! ```json
 //! {"schema": "vouch.state/v1", "projects": {"hello": [{"version": "1.2.0", "manifest_sha256": "sha256:...", "signed_at": 1767225600}]}}
@@ -27,11 +32,15 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use vouch_manifests::Digest;
 
 /// The schema identifier of state files.
 pub const SCHEMA: &str = "vouch.state/v1";
+
+/// The largest state file read; a larger one is refused, not read.
+pub const MAX_STATE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One accepted release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +121,20 @@ pub enum StateError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "state file {path} is a dangling symlink (to {target}); refusing to start a new state through it"
+    )]
+    Dangling { path: PathBuf, target: PathBuf },
+    #[error("state file {path} is not a regular file")]
+    NotRegular { path: PathBuf },
+    #[error("state file {path} is not writable; nothing was recorded")]
+    NotWritable {
+        path: PathBuf,
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    #[error("state file {path} is larger than {} MiB", MAX_STATE_BYTES >> 20)]
+    TooLarge { path: PathBuf },
     #[error("cannot lock the state file {path} (lock file {lock})")]
     Lock {
         path: PathBuf,
@@ -304,10 +327,15 @@ impl State {
 /// writes it until this (or the [`Checked`] made from it) is dropped.
 #[derive(Debug)]
 pub struct StateLock {
+    /// The path as given, for messages.
     path: PathBuf,
+    /// The file read and written: `path`, or the target of the symlink `path`.
+    target: PathBuf,
     /// Holds the `flock`; closing it releases the lock.
     _lock: File,
     state: State,
+    /// The permission bits of the existing state file, kept on rewrite.
+    mode: Option<u32>,
 }
 
 /// A release that passed the check, with the lock still held.
@@ -324,7 +352,8 @@ impl StateLock {
     /// Locks the state file at `path` (waiting for another holder) and reads
     /// it; a missing file is an empty state (first use).
     pub fn acquire(path: &Path) -> Result<StateLock, StateError> {
-        let lock_path = lock_path(path);
+        let (target, via_link) = resolve(path)?;
+        let lock_path = lock_path(&target);
         let lock_err = |source| StateError::Lock {
             path: path.to_path_buf(),
             lock: lock_path.clone(),
@@ -332,11 +361,13 @@ impl StateLock {
         };
         let lock = open_lock_file(&lock_path).map_err(lock_err)?;
         lock.lock().map_err(lock_err)?;
-        let state = read_locked(path)?;
+        let (state, mode) = read_locked(path, &target, via_link)?;
         Ok(StateLock {
             path: path.to_path_buf(),
+            target,
             _lock: lock,
             state,
+            mode,
         })
     }
 
@@ -365,7 +396,7 @@ impl Checked<'_> {
     }
 
     /// Records the release and rewrites the state file atomically (pretty
-    /// JSON, a final newline), then releases the lock.
+    /// JSON, a final newline, the existing file's mode), then releases the lock.
     pub fn record_and_save(self) -> Result<(), StateError> {
         let Checked {
             mut lock,
@@ -375,9 +406,9 @@ impl Checked<'_> {
         lock.state.record(&candidate);
         let mut bytes = serde_json::to_vec_pretty(&lock.state).map_err(StateError::Serialize)?;
         bytes.push(b'\n');
-        vouch_manifests::fsutil::write_atomic(&lock.path, &bytes, None)?;
+        vouch_manifests::fsutil::write_atomic(&lock.target, &bytes, lock.mode)?;
         // The rename is durable once the directory is synced.
-        if let Some(dir) = lock.path.parent().filter(|d| !d.as_os_str().is_empty())
+        if let Some(dir) = lock.target.parent().filter(|d| !d.as_os_str().is_empty())
             && let Ok(d) = File::open(dir)
         {
             let _ = d.sync_all();
@@ -387,13 +418,35 @@ impl Checked<'_> {
 }
 
 /// `FILE.lock` beside the state file.
-fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path
+fn lock_path(target: &Path) -> PathBuf {
+    let mut name = target
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
     name.push(".lock");
-    path.with_file_name(name)
+    target.with_file_name(name)
+}
+
+/// The file to lock, read and write, and whether `path` was a symlink to it.
+#[allow(clippy::result_large_err)]
+fn resolve(path: &Path) -> Result<(PathBuf, bool), StateError> {
+    let read_err = |source| StateError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((path.to_path_buf(), false)),
+        Err(e) => Err(read_err(e)),
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(t) => Ok((t, true)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StateError::Dangling {
+                path: path.to_path_buf(),
+                target: std::fs::read_link(path).unwrap_or_default(),
+            }),
+            Err(e) => Err(read_err(e)),
+        },
+        Ok(_) => Ok((path.to_path_buf(), false)),
+    }
 }
 
 #[cfg(unix)]
@@ -420,20 +473,88 @@ fn open_lock_file(lock: &Path) -> std::io::Result<File> {
         .open(lock)
 }
 
-/// Reads the state at `path` (the lock held); a missing file is an empty state.
+/// Reads the state at `target` (the lock held): its contents and mode.
 #[allow(clippy::result_large_err)]
-fn read_locked(path: &Path) -> Result<State, StateError> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-        Err(source) => {
-            return Err(StateError::Read {
+fn read_locked(
+    path: &Path,
+    target: &Path,
+    via_link: bool,
+) -> Result<(State, Option<u32>), StateError> {
+    let read_err = |source| StateError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    // No symlink is followed here (`target` is resolved) and a FIFO does not block.
+    let file = match vouch_manifests::fsutil::open_nofollow(target) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && via_link => {
+            return Err(StateError::Dangling {
                 path: path.to_path_buf(),
-                source,
+                target: target.to_path_buf(),
             });
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), None)),
+        Err(e) => return Err(read_err(e)),
     };
-    State::parse(&bytes, path)
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(StateError::NotRegular {
+            path: path.to_path_buf(),
+        });
+    }
+    check_writable(path, target, &meta)?;
+    if meta.len() > MAX_STATE_BYTES {
+        return Err(StateError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_STATE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Err(StateError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        Some(meta.permissions().mode() & 0o7777)
+    };
+    #[cfg(not(unix))]
+    let mode = None;
+    Ok((State::parse(&bytes, path)?, mode))
+}
+
+/// Refuses a state file its owner made read-only (even to root, who could
+/// write it anyway), or one this process may not write.
+#[allow(clippy::result_large_err)]
+fn check_writable(path: &Path, target: &Path, meta: &std::fs::Metadata) -> Result<(), StateError> {
+    if meta.permissions().readonly() {
+        return Err(StateError::NotWritable {
+            path: path.to_path_buf(),
+            source: None,
+        });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening for writing neither truncates nor changes anything.
+        if let Err(e) = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(target)
+        {
+            return Err(StateError::NotWritable {
+                path: path.to_path_buf(),
+                source: Some(e),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = target;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -584,5 +705,56 @@ mod tests {
             }
         });
         assert_eq!(read(&p).projects.len(), names.len());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_modes_and_special_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("target.json");
+        let link = d.path().join("link.json");
+        std::os::unix::fs::symlink("target.json", &link).unwrap();
+        let e = StateLock::acquire(&link).unwrap_err();
+        assert!(
+            matches!(e, StateError::Dangling { .. }) && e.to_string().contains("link.json"),
+            "{e}"
+        );
+        assert!(!target.exists());
+        std::fs::write(
+            &target,
+            "{\"schema\": \"vouch.state/v1\", \"projects\": {}}",
+        )
+        .unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+        State::accept(&link, cand("1.0.0", b"a", 1)).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777,
+            0o640
+        );
+        assert_eq!(read(&target).projects["hello"].len(), 1);
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let e = StateLock::acquire(&link).unwrap_err();
+        assert!(
+            matches!(e, StateError::NotWritable { .. }) && e.to_string().contains("link.json"),
+            "{e}"
+        );
+        let dir = d.path().join("dir.json");
+        std::fs::create_dir(&dir).unwrap();
+        let e = StateLock::acquire(&dir).unwrap_err();
+        assert!(matches!(e, StateError::NotRegular { .. }), "{e}");
+        let big = d.path().join("big.json");
+        File::create(&big)
+            .unwrap()
+            .set_len(MAX_STATE_BYTES + 1)
+            .unwrap();
+        let e = StateLock::acquire(&big).unwrap_err();
+        assert!(e.to_string().contains("64 MiB"), "{e}");
     }
 }

@@ -207,7 +207,7 @@ fn rollback_and_same_version_different_digest_are_refused() {
     assert!(!recorded.contains("0.1.0"), "a refused release is not recorded");
 }
 
-// Rollback state: the hardening issue's state findings.
+// Rollback state under concurrency and with unusual state files (the hardening issue's state findings).
 
 /// `vouch release` of the example as project `name` at `version`, recording a stand-in artifact (no build):
 /// quick enough to make dozens of bundles.
@@ -297,6 +297,69 @@ fn a_concurrent_newer_and_older_pair_never_leaves_only_the_older() {
         if versions == ["2.0.0"] {
             verify(&older, &policy, &["--state", state.to_str().unwrap()]).code(1).says("rollback");
         }
+    }
+}
+
+#[test]
+fn a_symlinked_state_is_followed_and_its_target_updated() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let v2 = quick_release(&r, "hello", "0.2.0");
+    let v1 = quick_release(&r, "hello", "0.1.0");
+    let real = r.dir.mkdir("keep").join("real-state.json");
+    let link = r.dir.join("state.json");
+    std::os::unix::fs::symlink("keep/real-state.json", &link).unwrap();
+    // A dangling link is refused, naming it; it is never taken as "nothing accepted yet".
+    verify(&v2, &policy, &["--state", link.to_str().unwrap()]).code(2).says("state.json").says("dangling");
+    assert!(!real.exists(), "nothing created through a dangling link");
+    // Once the target exists, the link is followed: the target is updated, the link stays.
+    std::fs::write(&real, "{\"schema\": \"vouch.state/v1\", \"projects\": {}}\n").unwrap();
+    verify(&v2, &policy, &["--state", link.to_str().unwrap()]).ok();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+    assert_eq!(recorded(&real)["hello"], ["0.2.0"]);
+    verify(&v1, &policy, &["--state", link.to_str().unwrap()]).code(1).says("rollback");
+    assert!(!r.dir.join("state.json.lock").exists() && r.dir.join("keep/real-state.json.lock").exists());
+}
+
+#[test]
+fn a_read_only_state_is_refused_and_a_state_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let a = quick_release(&r, "a", "1.0.0");
+    let b = quick_release(&r, "b", "1.0.0");
+    let c = quick_release(&r, "c", "1.0.0");
+    let state = r.dir.join("state.json");
+    let st = state.to_str().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    verify(&a, &policy, &["--state", st]).ok();
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o600)).unwrap();
+    verify(&b, &policy, &["--state", st]).ok();
+    assert_eq!(mode(&state), 0o600, "the mode of an existing state file is kept");
+    assert_eq!(recorded(&state).len(), 2);
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&state).unwrap();
+    verify(&c, &policy, &["--state", st]).code(2).says("state.json").says("not writable");
+    assert_eq!(std::fs::read(&state).unwrap(), before, "nothing recorded");
+    assert_eq!(mode(&state), 0o444);
+}
+
+#[test]
+fn a_state_that_is_not_a_regular_file_or_too_large_is_refused_without_hanging() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let b = quick_release(&r, "hello", "1.0.0");
+    let fifo = r.dir.join("fifo.json");
+    TestCommand::new("mkfifo", [fifo.to_str().unwrap()]).run().ok();
+    let dir = r.dir.mkdir("dir.json");
+    let big = r.dir.join("big.json");
+    std::fs::File::create(&big).unwrap().set_len(64 * 1024 * 1024 + 1).unwrap();
+    for (state, says) in [(&fifo, "not a regular file"), (&dir, "not a regular file"), (&big, "64 MiB")] {
+        // `timeout` turns a hang into exit 124 instead of a stuck test.
+        let mut args = vec!["20".to_string(), vouch_tests::vouch_bin().display().to_string()];
+        args.extend(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--state"].map(String::from));
+        args.push(state.display().to_string());
+        TestCommand::new("timeout", args).run().code(2).says(state.file_name().unwrap().to_str().unwrap()).says(says);
     }
 }
 
