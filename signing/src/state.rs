@@ -2,12 +2,28 @@
 //! JSON file (`--state FILE`).
 //!
 //! A release is refused when it is older than one already accepted for the
-//! same project, or has the version of an accepted release but a different
-//! manifest digest. Versions are compared as SemVer; when either version is
-//! not SemVer, releases are ordered by their signing time instead, and the
-//! [`Acceptance`] says so. Nothing is recorded until the caller has finished
-//! every other check and calls [`State::record`] then [`State::save`]
-//! (atomic).
+//! same project, or has the version of an accepted release (or one of equal
+//! SemVer precedence: build metadata is ignored) but a different manifest
+//! digest. Versions are compared as SemVer; when either version is not
+//! SemVer, releases are ordered by their signing time instead, and the
+//! [`Acceptance`] says so.
+//!
+//! The file is read, checked and rewritten in one transaction, so that
+//! concurrent verifications never lose a record nor both pass a check the
+//! other's record would fail: [`StateLock::acquire`] takes an exclusive
+//! advisory lock (`flock`) on `FILE.lock` beside the state file and reads the
+//! state under it; [`StateLock::check`] checks a release and keeps the lock;
+//! [`Checked::record_and_save`] records it and rewrites the file (a temporary
+//! file beside it with the existing file's mode, synced, renamed into place),
+//! then releases the lock. Dropping either guard releases the lock without
+//! recording, which is what a caller does when another check failed. [`State::accept`] does the
+//! three steps at once. The lock file is left in place: removing it would let
+//! a waiting process lock a file nobody else sees.
+//!
+//! A state path that is a symlink is resolved once and its target locked,
+//! read and rewritten (the link stays); a dangling link, a target that is not
+//! a regular file, one that is not writable, or one larger than
+//! [`MAX_STATE_BYTES`] is refused before anything is recorded.
 //!
 //! ```json
 //! {"schema": "vouch.state/v1", "projects": {"hello": [{"version": "1.2.0", "manifest_sha256": "sha256:...", "signed_at": 1767225600}]}}
@@ -15,11 +31,16 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use vouch_manifests::Digest;
 
 /// The schema identifier of state files.
 pub const SCHEMA: &str = "vouch.state/v1";
+
+/// The largest state file read; a larger one is refused, not read.
+pub const MAX_STATE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One accepted release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +80,8 @@ pub struct Candidate<'a> {
     pub signed_at: i64,
 }
 
-/// How a release was ordered against the accepted ones.
+/// How a release was ordered against the accepted ones. Its `Display` is the
+/// one wording every report uses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "by")]
 pub enum Ordering {
@@ -71,6 +93,17 @@ pub enum Ordering {
     Semver,
     /// Some version is not SemVer: ordered by signing time.
     SigningTime { note: String },
+}
+
+impl std::fmt::Display for Ordering {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ordering::First => f.write_str("first release for this project"),
+            Ordering::AlreadyAccepted => f.write_str("already accepted (same version and digest)"),
+            Ordering::Semver => f.write_str("newer than every accepted release (SemVer)"),
+            Ordering::SigningTime { note } => write!(f, "newer by signing time: {note}"),
+        }
+    }
 }
 
 /// A release that passed the rollback check.
@@ -85,6 +118,27 @@ pub enum StateError {
     #[error("cannot read state file {path}")]
     Read {
         path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "state file {path} is a dangling symlink (to {target}); refusing to start a new state through it"
+    )]
+    Dangling { path: PathBuf, target: PathBuf },
+    #[error("state file {path} is not a regular file")]
+    NotRegular { path: PathBuf },
+    #[error("state file {path} is not writable; nothing was recorded")]
+    NotWritable {
+        path: PathBuf,
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    #[error("state file {path} is larger than {} MiB", MAX_STATE_BYTES >> 20)]
+    TooLarge { path: PathBuf },
+    #[error("cannot lock the state file {path} (lock file {lock})")]
+    Lock {
+        path: PathBuf,
+        lock: PathBuf,
         #[source]
         source: std::io::Error,
     },
@@ -116,6 +170,17 @@ pub enum StateError {
         accepted: Digest,
         actual: Digest,
     },
+    #[error(
+        "{project} {version} has manifest digest {actual}, but {path} accepted {project} {accepted_version}, of the same SemVer precedence (build metadata does not count), with digest {accepted}"
+    )]
+    SamePrecedence {
+        path: PathBuf,
+        project: String,
+        version: String,
+        accepted_version: String,
+        accepted: Digest,
+        actual: Digest,
+    },
     #[error(transparent)]
     Write(#[from] vouch_manifests::fsutil::WriteError),
     #[error("cannot serialize the state")]
@@ -127,7 +192,9 @@ impl StateError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            StateError::Rollback { .. } | StateError::DigestChanged { .. }
+            StateError::Rollback { .. }
+                | StateError::DigestChanged { .. }
+                | StateError::SamePrecedence { .. }
         )
     }
 }
@@ -140,19 +207,20 @@ fn semver(v: &str) -> Option<semver::Version> {
 // they are returned once per verification, so their size does not matter.
 #[allow(clippy::result_large_err)]
 impl State {
-    /// Loads a state file; a missing file is an empty state (first use).
-    pub fn load(path: &Path) -> Result<State, StateError> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-            Err(source) => {
-                return Err(StateError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
-        let s: State = serde_json::from_slice(&bytes).map_err(|source| StateError::Parse {
+    /// Checks a release, records it and saves the state, all under the
+    /// state file's lock: [`StateLock::acquire`], [`StateLock::check`] and
+    /// [`Checked::record_and_save`] in one call, for a caller with nothing
+    /// else to check in between.
+    pub fn accept(path: &Path, c: Candidate<'_>) -> Result<Acceptance, StateError> {
+        let checked = StateLock::acquire(path)?.check(c)?;
+        let acceptance = checked.acceptance().clone();
+        checked.record_and_save()?;
+        Ok(acceptance)
+    }
+
+    /// Parses a state file's bytes; `path` names it in errors.
+    fn parse(bytes: &[u8], path: &Path) -> Result<State, StateError> {
+        let s: State = serde_json::from_slice(bytes).map_err(|source| StateError::Parse {
             path: path.to_path_buf(),
             source,
         })?;
@@ -190,8 +258,8 @@ impl State {
         let mut by_time: Option<String> = None;
         for a in accepted {
             match (&new, semver(&a.version)) {
-                (Some(n), Some(old)) => {
-                    if n < &old {
+                (Some(n), Some(old)) => match n.cmp_precedence(&old) {
+                    std::cmp::Ordering::Less => {
                         return Err(StateError::Rollback {
                             path: path.to_path_buf(),
                             project: c.project.into(),
@@ -200,7 +268,19 @@ impl State {
                             by: "SemVer".into(),
                         });
                     }
-                }
+                    // `1.0.1+evil` after `1.0.1`: the same release to SemVer, other bytes.
+                    std::cmp::Ordering::Equal if a.manifest_sha256 != c.manifest_sha256 => {
+                        return Err(StateError::SamePrecedence {
+                            path: path.to_path_buf(),
+                            project: c.project.into(),
+                            version: c.version.into(),
+                            accepted_version: a.version.clone(),
+                            accepted: a.manifest_sha256,
+                            actual: c.manifest_sha256,
+                        });
+                    }
+                    _ => {}
+                },
                 _ => {
                     let not = if new.is_none() {
                         c.version
@@ -241,14 +321,240 @@ impl State {
             });
         }
     }
+}
 
-    /// Writes the state atomically (pretty JSON, a final newline).
-    pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(StateError::Serialize)?;
+/// The state file, locked and read: nobody else reads it for a check or
+/// writes it until this (or the [`Checked`] made from it) is dropped.
+#[derive(Debug)]
+pub struct StateLock {
+    /// The path as given, for messages.
+    path: PathBuf,
+    /// The file read and written: `path`, or the target of the symlink `path`.
+    target: PathBuf,
+    /// Holds the `flock`; closing it releases the lock.
+    _lock: File,
+    state: State,
+    /// The permission bits of the existing state file, kept on rewrite.
+    mode: Option<u32>,
+}
+
+/// A release that passed the check, with the lock still held.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    lock: StateLock,
+    candidate: Candidate<'a>,
+    acceptance: Acceptance,
+}
+
+// See `impl State`: the errors are large and rare.
+#[allow(clippy::result_large_err)]
+impl StateLock {
+    /// Locks the state file at `path` (waiting for another holder) and reads
+    /// it; a missing file is an empty state (first use).
+    pub fn acquire(path: &Path) -> Result<StateLock, StateError> {
+        let (target, via_link) = resolve(path)?;
+        let lock_path = lock_path(&target);
+        let lock_err = |source| StateError::Lock {
+            path: path.to_path_buf(),
+            lock: lock_path.clone(),
+            source,
+        };
+        let lock = open_lock_file(&lock_path).map_err(lock_err)?;
+        lock.lock().map_err(lock_err)?;
+        let (state, mode) = read_locked(path, &target, via_link)?;
+        Ok(StateLock {
+            path: path.to_path_buf(),
+            target,
+            _lock: lock,
+            state,
+            mode,
+        })
+    }
+
+    /// The state as read under the lock.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Checks a release against the state read under the lock, keeping the
+    /// lock for [`Checked::record_and_save`]. A refusal releases it.
+    pub fn check<'a>(self, candidate: Candidate<'a>) -> Result<Checked<'a>, StateError> {
+        let acceptance = self.state.check(&candidate, &self.path)?;
+        Ok(Checked {
+            lock: self,
+            candidate,
+            acceptance,
+        })
+    }
+}
+
+#[allow(clippy::result_large_err)]
+impl Checked<'_> {
+    /// How the release was ordered.
+    pub fn acceptance(&self) -> &Acceptance {
+        &self.acceptance
+    }
+
+    /// Records the release and rewrites the state file atomically (pretty
+    /// JSON, a final newline, the existing file's mode), then releases the lock.
+    pub fn record_and_save(self) -> Result<(), StateError> {
+        let Checked {
+            mut lock,
+            candidate,
+            ..
+        } = self;
+        lock.state.record(&candidate);
+        let mut bytes = serde_json::to_vec_pretty(&lock.state).map_err(StateError::Serialize)?;
         bytes.push(b'\n');
-        vouch_manifests::fsutil::write_atomic(path, &bytes, None)?;
+        vouch_manifests::fsutil::write_atomic(&lock.target, &bytes, lock.mode)?;
+        // The rename is durable once the directory is synced.
+        if let Some(dir) = lock.target.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
         Ok(())
     }
+}
+
+/// `FILE.lock` beside the state file.
+fn lock_path(target: &Path) -> PathBuf {
+    let mut name = target
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    target.with_file_name(name)
+}
+
+/// The file to lock, read and write, and whether `path` was a symlink to it.
+#[allow(clippy::result_large_err)]
+fn resolve(path: &Path) -> Result<(PathBuf, bool), StateError> {
+    let read_err = |source| StateError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((path.to_path_buf(), false)),
+        Err(e) => Err(read_err(e)),
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(t) => Ok((t, true)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StateError::Dangling {
+                path: path.to_path_buf(),
+                target: std::fs::read_link(path).unwrap_or_default(),
+            }),
+            Err(e) => Err(read_err(e)),
+        },
+        Ok(_) => Ok((path.to_path_buf(), false)),
+    }
+}
+
+#[cfg(unix)]
+fn open_lock_file(lock: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Never through a symlink, never blocking on a FIFO.
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(lock)
+}
+
+#[cfg(not(unix))]
+fn open_lock_file(lock: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(lock)
+}
+
+/// Reads the state at `target` (the lock held): its contents and mode.
+#[allow(clippy::result_large_err)]
+fn read_locked(
+    path: &Path,
+    target: &Path,
+    via_link: bool,
+) -> Result<(State, Option<u32>), StateError> {
+    let read_err = |source| StateError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    // No symlink is followed here (`target` is resolved) and a FIFO does not block.
+    let file = match vouch_manifests::fsutil::open_nofollow(target) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && via_link => {
+            return Err(StateError::Dangling {
+                path: path.to_path_buf(),
+                target: target.to_path_buf(),
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), None)),
+        Err(e) => return Err(read_err(e)),
+    };
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(StateError::NotRegular {
+            path: path.to_path_buf(),
+        });
+    }
+    check_writable(path, target, &meta)?;
+    if meta.len() > MAX_STATE_BYTES {
+        return Err(StateError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_STATE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Err(StateError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        Some(meta.permissions().mode() & 0o7777)
+    };
+    #[cfg(not(unix))]
+    let mode = None;
+    Ok((State::parse(&bytes, path)?, mode))
+}
+
+/// Refuses a state file its owner made read-only (even to root, who could
+/// write it anyway), or one this process may not write.
+#[allow(clippy::result_large_err)]
+fn check_writable(path: &Path, target: &Path, meta: &std::fs::Metadata) -> Result<(), StateError> {
+    if meta.permissions().readonly() {
+        return Err(StateError::NotWritable {
+            path: path.to_path_buf(),
+            source: None,
+        });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening for writing neither truncates nor changes anything.
+        if let Err(e) = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(target)
+        {
+            return Err(StateError::NotWritable {
+                path: path.to_path_buf(),
+                source: Some(e),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = target;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -307,15 +613,148 @@ mod tests {
     }
 
     #[test]
+    fn same_precedence_with_another_digest_is_refused() {
+        let p = Path::new("state.json");
+        let mut s = State::default();
+        s.record(&cand("1.0.1", b"a", 10));
+        let e = s.check(&cand("1.0.1+evil", b"b", 20), p).unwrap_err();
+        assert!(
+            e.is_refusal() && matches!(e, StateError::SamePrecedence { .. }),
+            "{e}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&Digest::of(b"a").to_string())
+                && msg.contains(&Digest::of(b"b").to_string()),
+            "{msg}"
+        );
+        // Build metadata alone never makes a release newer, nor older.
+        let mut s = State::default();
+        s.record(&cand("1.0.1+build.2", b"a", 10));
+        assert!(matches!(
+            s.check(&cand("1.0.1", b"c", 20), p),
+            Err(StateError::SamePrecedence { .. })
+        ));
+        assert!(matches!(
+            s.check(&cand("1.0.1+build.1", b"c", 20), p),
+            Err(StateError::SamePrecedence { .. })
+        ));
+        assert_eq!(
+            s.check(&cand("1.0.2", b"d", 5), p).unwrap().ordering,
+            Ordering::Semver
+        );
+    }
+
+    fn read(path: &Path) -> State {
+        StateLock::acquire(path).unwrap().state().clone()
+    }
+
+    #[test]
     fn save_load_round_trip() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("s.json");
-        assert_eq!(State::load(&p).unwrap(), State::default());
+        assert_eq!(read(&p), State::default());
+        assert!(!p.exists(), "acquiring alone writes nothing");
         let mut s = State::default();
         s.record(&cand("1.0.0", b"a", 1));
-        s.save(&p).unwrap();
-        assert_eq!(State::load(&p).unwrap(), s);
+        State::accept(&p, cand("1.0.0", b"a", 1)).unwrap();
+        assert_eq!(read(&p), s);
+        assert!(d.path().join("s.json.lock").is_file());
         std::fs::write(&p, "{").unwrap();
-        assert!(State::load(&p).unwrap_err().to_string().contains("s.json"));
+        assert!(
+            StateLock::acquire(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("s.json")
+        );
+    }
+
+    #[test]
+    fn a_dropped_check_records_nothing_and_releases_the_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s.json");
+        let checked = StateLock::acquire(&p)
+            .unwrap()
+            .check(cand("1.0.0", b"a", 1))
+            .unwrap();
+        assert_eq!(checked.acceptance().ordering, Ordering::First);
+        drop(checked);
+        assert!(!p.exists());
+        // Not held any more: this would wait forever otherwise.
+        State::accept(&p, cand("1.0.0", b"a", 1)).unwrap();
+        assert_eq!(read(&p).projects["hello"].len(), 1);
+    }
+
+    #[test]
+    fn concurrent_accepts_lose_no_record() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s.json");
+        let names: Vec<String> = (0..32).map(|i| format!("p{i}")).collect();
+        std::thread::scope(|scope| {
+            for n in &names {
+                let p = &p;
+                scope.spawn(move || {
+                    let c = Candidate {
+                        project: n,
+                        version: "1.0.0",
+                        manifest_sha256: Digest::of(n.as_bytes()),
+                        signed_at: 1,
+                    };
+                    State::accept(p, c).unwrap();
+                });
+            }
+        });
+        assert_eq!(read(&p).projects.len(), names.len());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_modes_and_special_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("target.json");
+        let link = d.path().join("link.json");
+        std::os::unix::fs::symlink("target.json", &link).unwrap();
+        let e = StateLock::acquire(&link).unwrap_err();
+        assert!(
+            matches!(e, StateError::Dangling { .. }) && e.to_string().contains("link.json"),
+            "{e}"
+        );
+        assert!(!target.exists());
+        std::fs::write(
+            &target,
+            "{\"schema\": \"vouch.state/v1\", \"projects\": {}}",
+        )
+        .unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+        State::accept(&link, cand("1.0.0", b"a", 1)).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777,
+            0o640
+        );
+        assert_eq!(read(&target).projects["hello"].len(), 1);
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let e = StateLock::acquire(&link).unwrap_err();
+        assert!(
+            matches!(e, StateError::NotWritable { .. }) && e.to_string().contains("link.json"),
+            "{e}"
+        );
+        let dir = d.path().join("dir.json");
+        std::fs::create_dir(&dir).unwrap();
+        let e = StateLock::acquire(&dir).unwrap_err();
+        assert!(matches!(e, StateError::NotRegular { .. }), "{e}");
+        let big = d.path().join("big.json");
+        File::create(&big)
+            .unwrap()
+            .set_len(MAX_STATE_BYTES + 1)
+            .unwrap();
+        let e = StateLock::acquire(&big).unwrap_err();
+        assert!(e.to_string().contains("64 MiB"), "{e}");
     }
 }

@@ -500,29 +500,26 @@ pub fn verify(
         .collect();
     checks.push(sc);
 
-    // Rollback, against the reviewer's state.
-    let mut pending_state = None;
+    // Rollback, against the reviewer's state: checked under the state file's
+    // lock, which is held until the release is recorded (every other check
+    // held) or dropped, so that no concurrent verification slips in between.
+    let mut pending = None;
     if let Some(path) = state {
         let mut rc = check("rollback");
         match pr.signed_at {
             None => rc.fail("no counted release signature gives a signing time to check rollback with".into()),
             Some(t) => {
-                let st = crate::state::State::load(path)?;
                 let cand = crate::state::Candidate {
                     project: &m.project.name,
                     version: &m.project.version,
                     manifest_sha256: b.manifest_digest,
                     signed_at: t,
                 };
-                match st.check(&cand, path) {
-                    Ok(acc) => {
-                        rc.note(match acc.ordering {
-                            crate::state::Ordering::First => "first release accepted for this project".into(),
-                            crate::state::Ordering::AlreadyAccepted => "already accepted (same version and digest)".into(),
-                            crate::state::Ordering::Semver => "newer than every accepted release (SemVer)".into(),
-                            crate::state::Ordering::SigningTime { note } => format!("newer by signing time: {note}"),
-                        });
-                        pending_state = Some((st, t));
+                match crate::state::StateLock::acquire(path)?.check(cand) {
+                    Ok(checked) => {
+                        rc.note(checked.acceptance().ordering.to_string());
+                        // Its place in `checks`, where `rc` goes below.
+                        pending = Some((checked, path, checks.len()));
                     }
                     Err(e) if e.is_refusal() => rc.fail(e.to_string()),
                     Err(e) => return Err(e.into()),
@@ -569,16 +566,14 @@ pub fn verify(
     }
 
     let held = checks.iter().all(|c| c.held);
-    if held
-        && let (Some(path), Some((mut st, t))) = (state, pending_state)
-    {
-        st.record(&crate::state::Candidate {
-            project: &m.project.name,
-            version: &m.project.version,
-            manifest_sha256: b.manifest_digest,
-            signed_at: t,
-        });
-        st.save(path)?;
+    if let Some((checked, path, at)) = pending {
+        let rc = &mut checks[at];
+        if held {
+            checked.record_and_save()?;
+            rc.note(format!("recorded in {}", path.display()));
+        } else {
+            rc.note("not recorded: another check does not hold".into());
+        }
     }
     Ok(VerifyReport {
         schema: REPORT_SCHEMA.into(),

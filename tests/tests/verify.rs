@@ -265,3 +265,178 @@ fn a_duplicate_provenance_subject_fails_naming_it() {
     });
     verify(&b, &policy, &[]).code(1).says("subject target/release/hello").says("2 times");
 }
+
+// Rollback state under concurrency and with unusual state files (the hardening issue's state findings).
+
+/// `vouch release` of the example as project `name` at `version`, recording a stand-in artifact (no build):
+/// quick enough to make dozens of bundles.
+fn quick_release(r: &Release, name: &str, version: &str) -> PathBuf {
+    let artifact = r.src.join("target/release/hello");
+    if !artifact.exists() {
+        std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+        std::fs::write(&artifact, "a stand-in for the built binary\n").unwrap();
+    }
+    let s = |p: &Path| p.display().to_string();
+    TestCommand::vouch([
+        "release",
+        "--source",
+        &s(&r.src),
+        "--name",
+        name,
+        "--version",
+        version,
+        "--key",
+        &s(&r.key),
+        "--out",
+        &s(&r.bundles),
+        "--no-git",
+        "--exclude",
+        "target",
+        "--artifact",
+        "target/release/hello",
+    ])
+    .env("SOURCE_DATE_EPOCH", "1700000000")
+    .run()
+    .ok();
+    r.bundles.join(format!("{name}-{version}"))
+}
+
+/// Runs `vouch verify BUNDLE --trust POLICY --state STATE` for every bundle at once, one thread each.
+fn verify_all_at_once(bundles: &[PathBuf], policy: &Path, state: &Path) -> Vec<vouch_tests::Run> {
+    let st = state.to_str().unwrap();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            bundles.iter().map(|b| scope.spawn(move || verify(b, policy, &["--state", st]))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// Project name → the versions the state file recorded for it, in order.
+fn recorded(state: &Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    let s: vouch_signing::state::State = serde_json::from_slice(&std::fs::read(state).unwrap()).unwrap();
+    s.projects.into_iter().map(|(p, a)| (p, a.into_iter().map(|a| a.version).collect())).collect()
+}
+
+#[test]
+fn fifty_concurrent_verifies_of_distinct_projects_are_all_recorded() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let bundles: Vec<PathBuf> = (0..50).map(|i| quick_release(&r, &format!("p{i:02}"), "1.0.0")).collect();
+    let state = r.dir.join("state.json");
+    for run in verify_all_at_once(&bundles, &policy, &state) {
+        run.ok();
+    }
+    let got = recorded(&state);
+    let missing: Vec<String> = (0..50).map(|i| format!("p{i:02}")).filter(|p| !got.contains_key(p)).collect();
+    assert!(missing.is_empty(), "{} of 50 accepted releases were not recorded: {missing:?}", missing.len());
+    let lock = r.dir.join("state.json.lock");
+    assert!(lock.is_file(), "the lock file lives beside the state file");
+}
+
+#[test]
+fn a_concurrent_newer_and_older_pair_never_leaves_only_the_older() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let newer = quick_release(&r, "hello", "2.0.0");
+    let older = quick_release(&r, "hello", "1.0.1");
+    for trial in 0..12 {
+        let state = r.dir.join(format!("state-{trial}.json"));
+        let runs = verify_all_at_once(&[newer.clone(), older.clone()], &policy, &state);
+        runs[0].ok();
+        let versions = recorded(&state).remove("hello").unwrap_or_default();
+        assert!(versions.contains(&"2.0.0".to_string()), "trial {trial}: 2.0.0 not recorded: {versions:?}");
+        if runs[1].code == 0 {
+            // Accepted only when it came first: then it is recorded before 2.0.0.
+            assert_eq!(versions, ["1.0.1", "2.0.0"], "trial {trial}");
+        } else {
+            runs[1].code(1).says("rollback");
+            assert_eq!(versions, ["2.0.0"], "trial {trial}");
+        }
+        // Whatever the interleaving, the rollback is refused afterwards.
+        if versions == ["2.0.0"] {
+            verify(&older, &policy, &["--state", state.to_str().unwrap()]).code(1).says("rollback");
+        }
+    }
+}
+
+#[test]
+fn a_symlinked_state_is_followed_and_its_target_updated() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let v2 = quick_release(&r, "hello", "0.2.0");
+    let v1 = quick_release(&r, "hello", "0.1.0");
+    let real = r.dir.mkdir("keep").join("real-state.json");
+    let link = r.dir.join("state.json");
+    std::os::unix::fs::symlink("keep/real-state.json", &link).unwrap();
+    // A dangling link is refused, naming it; it is never taken as "nothing accepted yet".
+    verify(&v2, &policy, &["--state", link.to_str().unwrap()]).code(2).says("state.json").says("dangling");
+    assert!(!real.exists(), "nothing created through a dangling link");
+    // Once the target exists, the link is followed: the target is updated, the link stays.
+    std::fs::write(&real, "{\"schema\": \"vouch.state/v1\", \"projects\": {}}\n").unwrap();
+    verify(&v2, &policy, &["--state", link.to_str().unwrap()]).ok();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+    assert_eq!(recorded(&real)["hello"], ["0.2.0"]);
+    verify(&v1, &policy, &["--state", link.to_str().unwrap()]).code(1).says("rollback");
+    assert!(!r.dir.join("state.json.lock").exists() && r.dir.join("keep/real-state.json.lock").exists());
+}
+
+#[test]
+fn a_read_only_state_is_refused_and_a_state_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let a = quick_release(&r, "a", "1.0.0");
+    let b = quick_release(&r, "b", "1.0.0");
+    let c = quick_release(&r, "c", "1.0.0");
+    let state = r.dir.join("state.json");
+    let st = state.to_str().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    verify(&a, &policy, &["--state", st]).ok();
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o600)).unwrap();
+    verify(&b, &policy, &["--state", st]).ok();
+    assert_eq!(mode(&state), 0o600, "the mode of an existing state file is kept");
+    assert_eq!(recorded(&state).len(), 2);
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&state).unwrap();
+    verify(&c, &policy, &["--state", st]).code(2).says("state.json").says("not writable");
+    assert_eq!(std::fs::read(&state).unwrap(), before, "nothing recorded");
+    assert_eq!(mode(&state), 0o444);
+}
+
+#[test]
+fn a_state_that_is_not_a_regular_file_or_too_large_is_refused_without_hanging() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let b = quick_release(&r, "hello", "1.0.0");
+    let fifo = r.dir.join("fifo.json");
+    TestCommand::new("mkfifo", [fifo.to_str().unwrap()]).run().ok();
+    let dir = r.dir.mkdir("dir.json");
+    let big = r.dir.join("big.json");
+    std::fs::File::create(&big).unwrap().set_len(64 * 1024 * 1024 + 1).unwrap();
+    for (state, says) in [(&fifo, "not a regular file"), (&dir, "not a regular file"), (&big, "64 MiB")] {
+        // `timeout` turns a hang into exit 124 instead of a stuck test.
+        let mut args = vec!["20".to_string(), vouch_tests::vouch_bin().display().to_string()];
+        args.extend(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--state"].map(String::from));
+        args.push(state.display().to_string());
+        TestCommand::new("timeout", args).run().code(2).says(state.file_name().unwrap().to_str().unwrap()).says(says);
+    }
+}
+
+#[test]
+fn the_same_version_with_other_build_metadata_and_another_digest_is_refused() {
+    let r = Release::new();
+    let policy = r.policy("trust.toml", &["release"]);
+    let plain = quick_release(&r, "hello", "1.0.1");
+    let evil = quick_release(&r, "hello", "1.0.1+evil");
+    let state = r.dir.join("state.json");
+    let st = state.to_str().unwrap();
+    let digest = |b: &Path| vouch_manifests::Digest::of(&std::fs::read(b.join("manifest.json")).unwrap()).to_string();
+    verify(&plain, &policy, &["--state", st]).ok();
+    verify(&evil, &policy, &["--state", st]).code(1).says(&digest(&plain)).says(&digest(&evil));
+    assert_eq!(recorded(&state)["hello"], ["1.0.1"]);
+    // And the other way round.
+    let state2 = r.dir.join("state2.json");
+    let st2 = state2.to_str().unwrap();
+    verify(&evil, &policy, &["--state", st2]).ok();
+    verify(&plain, &policy, &["--state", st2]).code(1).says(&digest(&plain)).says(&digest(&evil));
+}

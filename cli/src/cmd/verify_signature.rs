@@ -218,14 +218,13 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
                 out.file
             );
         };
-        let mut state = State::load(state_path)?;
         let c = Candidate {
             project,
             version,
             manifest_sha256: out.sha256,
             signed_at: *signed_at,
         };
-        let acceptance = match state.check(&c, state_path) {
+        let acceptance = match State::accept(state_path, c) {
             Ok(acc) => acc,
             Err(e) if e.is_refusal() && a.format == Format::Json => {
                 out.held = false;
@@ -236,8 +235,6 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
             Err(e) if e.is_refusal() => return Err(failed(e.into())),
             Err(e) => return Err(e.into()),
         };
-        state.record(&c);
-        state.save(state_path)?;
         out.state = Some(StateResult {
             file: state_path.display().to_string(),
             acceptance,
@@ -419,21 +416,12 @@ fn human(o: &Output) -> String {
         }
     }
     if let Some(st) = &o.state {
-        let how = match &st.acceptance.ordering {
-            vouch_signing::state::Ordering::First => {
-                "first release recorded for this project".to_string()
-            }
-            vouch_signing::state::Ordering::AlreadyAccepted => {
-                "already accepted (same digest)".to_string()
-            }
-            vouch_signing::state::Ordering::Semver => {
-                "newer than every accepted release (SemVer)".to_string()
-            }
-            vouch_signing::state::Ordering::SigningTime { note } => {
-                format!("newer by signing time ({note})")
-            }
-        };
-        let _ = writeln!(s, "state         {}: {how}; recorded", clean(&st.file));
+        let _ = writeln!(
+            s,
+            "state         {}: {}; recorded",
+            clean(&st.file),
+            st.acceptance.ordering
+        );
     }
     let _ = writeln!(
         s,
