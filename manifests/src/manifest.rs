@@ -365,6 +365,19 @@ impl Manifest {
         for e in files {
             e.check().map_err(|d| format!("entry {:?}: {d}", e.path.as_str()))?;
         }
+        // Every entry is a leaf (file, exec, symlink, submodule): none may
+        // stand where a folder holding another entry is, so nothing is
+        // ever written through a symlink entry.
+        let paths: std::collections::HashSet<&str> = files.iter().map(|e| e.path.as_str()).collect();
+        for e in files {
+            let mut p = e.path.as_str();
+            while let Some((parent, _)) = p.rsplit_once('/') {
+                p = parent;
+                if paths.contains(p) {
+                    return Err(format!("entry {:?} is below entry {p:?}, which is not a folder", e.path.as_str()));
+                }
+            }
+        }
         if self.source.count != files.len() as u64 {
             return Err(format!("source.count is {} but files has {} entries", self.source.count, files.len()));
         }

@@ -143,6 +143,11 @@ fn check_wellformed(b: &OpenBundle) -> Check {
     let mut c = check("bundle");
     let m = &b.manifest;
     c.note(format!("manifest.json parses as {} (schema {}), {} files", m.bundle_name(), m.schema, m.source.count));
+    // Signatures cover the exact bytes of manifest.json; a manifest that is
+    // not in its canonical form is still read, and said to be so.
+    if m.to_canonical().is_ok_and(|c| c != b.manifest_bytes) {
+        c.note("manifest.json is not in canonical form (RFC 8785); the signatures cover its exact bytes".into());
+    }
     let mut listed: Vec<(String, Digest)> = m.sboms.iter().flatten().map(|s| (s.path.to_string(), s.digest)).collect();
     if let Some(v) = m.build.as_ref().and_then(|b| b.vendored.as_ref()) {
         listed.push((v.path.to_string(), v.digest));

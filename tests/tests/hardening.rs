@@ -183,3 +183,38 @@ fn a_folder_without_a_manifest_in_the_bundles_directory_is_skipped_with_a_note()
         .code(2)
         .says("broken-1.0");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_manifest_entry_below_another_entry_is_refused() {
+    let d = Dir::new();
+    d.write("src/b", "b\n");
+    std::os::unix::fs::symlink("elsewhere", d.join("src/a")).unwrap();
+    let m = d.join("m.json");
+    TestCommand::vouch(["manifest", "create", d.join("src").to_str().unwrap(), "--no-git", "--name", "p", "--version", "1", "-o", m.to_str().unwrap()])
+        .run()
+        .ok();
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
+    let files = v["source"]["files"].as_array_mut().unwrap();
+    let digest = format!("sha256:{}", "0".repeat(64));
+    files.insert(1, serde_json::json!({"path": "a/evil", "kind": "file", "size": 1, "digest": digest}));
+    v["source"]["count"] = 3.into();
+    std::fs::write(&m, serde_json::to_vec(&v).unwrap()).unwrap();
+    TestCommand::vouch(["manifest", "show", m.to_str().unwrap()])
+        .run()
+        .code(2)
+        .says("entry \"a/evil\" is below entry \"a\", which is not a folder");
+}
+
+#[test]
+fn a_manifest_not_in_canonical_form_is_said_to_be_so() {
+    let (r, policy) = released();
+    let b = variant(&r, "pretty");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    std::fs::write(b.join("manifest.json"), serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    // The signatures cover the exact bytes, so it no longer verifies, and
+    // the report says why the bytes differ.
+    vouch_timed(&["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
+        .code(1)
+        .says("manifest.json is not in canonical form (RFC 8785); the signatures cover its exact bytes");
+}
