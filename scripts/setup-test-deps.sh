@@ -25,11 +25,13 @@ fi
 
 # Python validators in a venv of their own.
 VENV=target/test-venv
-if [ ! -x "$VENV/bin/pyspdxtools" ] || [ ! -f "$VENV/.vouch-ok" ]; then
+# The marker holds the requirements' hash: a changed list reinstalls.
+REQ_SUM=$(sha256sum scripts/test-requirements.txt | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/pyspdxtools" ] || [ "$(cat "$VENV/.vouch-ok" 2>/dev/null)" != "$REQ_SUM" ]; then
   echo "setup: python venv $VENV" >&2
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/test-requirements.txt
-  touch "$VENV/.vouch-ok"
+  echo "$REQ_SUM" > "$VENV/.vouch-ok"
 fi
 
 # Node tools: the Nu HTML Checker (vnu-jar) and playwright-core (drives the

@@ -35,6 +35,9 @@ pub enum Command {
     /// matches an artifact. Exit 0 when all held, 1 when any failed, 2 when
     /// something could not be checked.
     Verify(crate::cmd::verify::VerifyArgs),
+    /// The reviewers' own evidence: sign reviews of files, and see coverage.
+    #[command(subcommand)]
+    Review(crate::cmd::review::ReviewCommand),
     /// Re-emit signed material from a bundle.
     #[command(subcommand)]
     Export(crate::cmd::export::ExportCommand),

@@ -21,6 +21,7 @@ pub mod manifest_sig;
 pub mod policy;
 pub mod release;
 pub mod reports;
+pub mod review;
 pub mod sig;
 pub mod state;
 pub mod verify;

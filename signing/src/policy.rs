@@ -79,6 +79,44 @@ struct RawPolicy {
     keys: BTreeMap<String, RawKey>,
     #[serde(default)]
     roles: BTreeMap<String, RawRole>,
+    #[serde(default)]
+    review: Option<RawReview>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawReview {
+    criteria: Vec<String>,
+    #[serde(default = "default_coverage")]
+    coverage: i64,
+    #[serde(default = "default_reviewers")]
+    reviewers: i64,
+    #[serde(default = "default_flagged")]
+    flagged: String,
+}
+
+fn default_coverage() -> i64 {
+    100
+}
+fn default_reviewers() -> i64 {
+    1
+}
+fn default_flagged() -> String {
+    "fail".into()
+}
+
+/// The policy's `[review]` table: the per-file review requirement that
+/// `verify` checks when it is present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRequirement {
+    /// Criteria whose reviews count.
+    pub criteria: Vec<String>,
+    /// Percent of file entries that must be covered (0 to 100).
+    pub coverage: u32,
+    /// Distinct reviewer keys each covered file needs.
+    pub reviewers: u32,
+    /// `flagged = "fail"`: any flagged file fails; `"warn"`: reported only.
+    pub flagged_fails: bool,
 }
 
 #[derive(Deserialize)]
@@ -169,6 +207,8 @@ pub struct Policy {
     pub keys: Vec<PolicyKey>,
     /// Role thresholds; a role without a `[roles.X]` table has threshold 0.
     pub thresholds: BTreeMap<Role, u32>,
+    /// The `[review]` requirement, when the policy has one.
+    pub review: Option<ReviewRequirement>,
     findings: Vec<Finding>,
 }
 
@@ -267,11 +307,48 @@ impl Policy {
                 )),
             }
         }
+        let review = raw.review.as_ref().map(|r| {
+            for c in &r.criteria {
+                let ok = !c.is_empty()
+                    && c.len() <= 64
+                    && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && c.as_bytes()[0].is_ascii_lowercase();
+                if !ok {
+                    error(format!(
+                        "[review] criteria {c:?}: a criteria name is lowercase letters, digits and '-', starting with a letter (e.g. safe-to-deploy)"
+                    ));
+                }
+            }
+            if r.criteria.is_empty() {
+                error("[review] criteria is empty: name the criteria whose reviews count".into());
+            }
+            if !(0..=100).contains(&r.coverage) {
+                error(format!("[review] coverage {} is outside 0 to 100 (percent)", r.coverage));
+            }
+            if r.reviewers < 1 {
+                error(format!("[review] reviewers {} must be at least 1", r.reviewers));
+            }
+            let flagged_fails = match r.flagged.as_str() {
+                "fail" => true,
+                "warn" => false,
+                other => {
+                    error(format!("[review] flagged {other:?}: expected \"fail\" or \"warn\""));
+                    true
+                }
+            };
+            ReviewRequirement {
+                criteria: r.criteria.clone(),
+                coverage: r.coverage.clamp(0, 100) as u32,
+                reviewers: r.reviewers.clamp(1, i64::from(u32::MAX)) as u32,
+                flagged_fails,
+            }
+        });
         let mut policy = Policy {
             path: path.to_path_buf(),
             sha256: Digest::of(bytes),
             keys,
             thresholds,
+            review,
             findings: Vec::new(),
         };
         findings.extend(policy.lint_structure());
@@ -347,6 +424,15 @@ impl Policy {
                 ));
             }
         }
+        if let Some(r) = &self.review {
+            let n = self.distinct_keys_with(Role::Reviewer);
+            if r.reviewers as usize > n {
+                error(format!(
+                    "[review] reviewers {} is above the {n} distinct reviewer key(s), so the requirement can never be met",
+                    r.reviewers
+                ));
+            }
+        }
         match self.thresholds.get(&Role::Release) {
             None => error(
                 "no [roles.release] table: a release threshold of at least 1 is needed".into(),
@@ -366,6 +452,12 @@ impl Policy {
         for k in &self.keys {
             if k.roles.is_empty() {
                 warn(format!("key {}: no roles, so it never counts", k.name));
+            }
+            if k.roles.contains(&Role::Reviewer) && k.roles.contains(&Role::Release) {
+                warn(format!(
+                    "key {}: holds both release and reviewer, so its reviews never count (no self-review)",
+                    k.name
+                ));
             }
             if let (Some(r), Some(nb)) = (k.revoked, k.not_before)
                 && r < nb

@@ -28,6 +28,8 @@ pub struct VerifyOptions {
     pub source: Option<ScanOptions>,
     /// Files on the reviewer's machine to match against the artifacts.
     pub artifacts: Vec<PathBuf>,
+    /// The reviewers' folder of `*.review.dsse.json`, for the policy's `[review]`.
+    pub reviews: Option<PathBuf>,
     pub legacy: Legacy,
 }
 
@@ -96,6 +98,8 @@ pub enum VerifyError {
     },
     #[error(transparent)]
     State(Box<crate::state::StateError>),
+    #[error(transparent)]
+    Reviews(#[from] Box<crate::review::ReviewError>),
 }
 
 impl From<crate::state::StateError> for VerifyError {
@@ -135,6 +139,47 @@ fn file_digest_with(path: &Path, symlinks: vouch_manifests::fsutil::Symlinks) ->
     let f = vouch_manifests::fsutil::open_regular(path, symlinks)?;
     let mut buf = vec![0u8; 64 * 1024];
     hash_reader(f, &mut buf)
+}
+
+/// The policy's `[review]` requirement: per-file coverage by counted
+/// reviews (see [`crate::review`]); reviews that do not count are named.
+fn check_reviews(
+    b: &OpenBundle,
+    policy: &Policy,
+    req: &crate::policy::ReviewRequirement,
+    dir: Option<&Path>,
+) -> Result<Check, VerifyError> {
+    let mut c = check("reviews");
+    let Some(dir) = dir else {
+        c.fail(format!(
+            "the policy requires reviews ({}, {}% coverage), but no reviews folder was given",
+            req.criteria.join(", "),
+            req.coverage
+        ));
+        return Ok(c);
+    };
+    let reviews = crate::review::load(dir, policy, &b.manifest, b.manifest_digest).map_err(Box::new)?;
+    for (file, why) in &reviews.not_counted {
+        c.note(format!("not counted: {file}: {why}"));
+    }
+    let (r, _) = crate::review::evaluate(&b.manifest, &reviews, req);
+    c.note(format!(
+        "coverage {:.1}%: {} of {} files ({} of {} bytes) under {}, from {} counted review(s)",
+        r.coverage.percent(),
+        r.coverage.covered_files,
+        r.coverage.files,
+        r.coverage.covered_bytes,
+        r.coverage.bytes,
+        req.criteria.join(", "),
+        reviews.counted.len()
+    ));
+    for w in &r.warnings {
+        c.note(w.clone());
+    }
+    for f in &r.failures {
+        c.fail(f.clone());
+    }
+    Ok(c)
 }
 
 /// Step 1: every file the manifest lists is present with its digest; any
@@ -568,6 +613,10 @@ pub fn verify(
         let (c, a) = check_artifacts(b, &opts.artifacts)?;
         checks.push(c);
         artifacts = a;
+    }
+
+    if let Some(req) = &policy.review {
+        checks.push(check_reviews(b, policy, req, opts.reviews.as_deref())?);
     }
 
     let held = checks.iter().all(|c| c.held);

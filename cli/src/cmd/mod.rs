@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod password;
 pub mod rebuild;
 pub mod release;
+pub mod review;
 pub mod sbom;
 pub mod sign;
 pub mod site;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Confine(a) => confine::run(a),
         Command::Rebuild(a) => rebuild::run(a),
         Command::Release(a) => release::run(a),
+        Command::Review(c) => review::run(c),
         Command::Verify(a) => verify::run(a),
         Command::Export(c) => export::run(c),
         Command::Key(c) => key::run(c),

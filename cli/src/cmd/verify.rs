@@ -33,6 +33,10 @@ pub struct VerifyArgs {
     /// record this one when every check holds.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// The reviewers' folder of *.review.dsse.json files, for a policy with a
+    /// [review] requirement (which fails without it).
+    #[arg(long, value_name = "DIR")]
+    pub reviews: Option<PathBuf>,
     /// Accept legacy (non-prehashed) minisign signatures.
     #[arg(long)]
     pub allow_legacy: bool,
@@ -52,6 +56,7 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
             excludes: a.exclude.clone(),
         }),
         artifacts: a.artifact.clone(),
+        reviews: a.reviews.clone(),
         legacy: if a.allow_legacy { Legacy::Allow } else { Legacy::Refuse },
     };
     let bar = crate::progress::Bytes::new("checking source");
@@ -64,7 +69,12 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
     })?;
     match a.format {
         Format::Json => print_json(&r)?,
-        Format::Human => print_text(&render(&r))?,
+        Format::Human => {
+            print_text(&render(&r))?;
+            if policy.review.is_some() && a.reviews.is_none() {
+                eprintln!("hint: the policy has a [review] requirement: pass --reviews DIR");
+            }
+        }
     }
     Ok(if r.held { Status::Held } else { Status::DoesNotHold })
 }
