@@ -384,6 +384,14 @@ pub struct Reviews {
 /// never through a symlink, each within [`MAX_REVIEW_BYTES`]) and checks each
 /// against `policy` for release `manifest`.
 pub fn load(dir: &Path, policy: &Policy, manifest: &Manifest, manifest_digest: Digest) -> Result<Reviews, ReviewError> {
+    Ok(check_all(&read_folder(dir)?, policy, manifest, manifest_digest))
+}
+
+/// The review files of a folder: (file name, bytes or why they could not be read).
+pub type ReviewFiles = Vec<(String, Result<Vec<u8>, String>)>;
+
+/// Reads `*.review.dsse.json` in `dir`, sorted by name (see [`load`]).
+pub fn read_folder(dir: &Path) -> Result<ReviewFiles, ReviewError> {
     let folder = |source| ReviewError::Folder { path: dir.to_path_buf(), source };
     let mut names: Vec<(String, PathBuf)> = Vec::new();
     for e in std::fs::read_dir(dir).map_err(folder)? {
@@ -395,21 +403,31 @@ pub fn load(dir: &Path, policy: &Policy, manifest: &Manifest, manifest_digest: D
         }
     }
     names.sort();
+    Ok(names
+        .into_iter()
+        .map(|(name, path)| {
+            let bytes =
+                vouch_manifests::fsutil::read_bounded(&path, MAX_REVIEW_BYTES, vouch_manifests::fsutil::Symlinks::Refuse)
+                    .map_err(|e| e.to_string());
+            (name, bytes)
+        })
+        .collect())
+}
+
+/// Checks every file of [`read_folder`] for release `manifest`.
+pub fn check_all(files: &ReviewFiles, policy: &Policy, manifest: &Manifest, manifest_digest: Digest) -> Reviews {
     let mut out = Reviews::default();
-    for (name, path) in names {
-        let bytes = vouch_manifests::fsutil::read_bounded(
-            &path,
-            MAX_REVIEW_BYTES,
-            vouch_manifests::fsutil::Symlinks::Refuse,
-        );
-        match bytes.map_err(|e| NotCounted::Malformed { detail: e.to_string() }).and_then(|b| {
-            check_one(&name, &b, policy, manifest, manifest_digest)
-        }) {
+    for (name, bytes) in files {
+        let r = match bytes {
+            Ok(b) => check_one(name, b, policy, manifest, manifest_digest),
+            Err(detail) => Err(NotCounted::Malformed { detail: detail.clone() }),
+        };
+        match r {
             Ok(c) => out.counted.push(c),
-            Err(why) => out.not_counted.push((name, why)),
+            Err(why) => out.not_counted.push((name.clone(), why)),
         }
     }
-    Ok(out)
+    out
 }
 
 /// Checks one review envelope (see the module docs for when it counts).

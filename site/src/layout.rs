@@ -93,6 +93,11 @@ pub fn licenses_page(name: &str, version: &str) -> String {
     format!("{}licenses.html", release_dir(name, version))
 }
 
+/// The "left to review" page of a release (with `--reviews`).
+pub fn left_page(name: &str, version: &str) -> String {
+    format!("{}left.html", release_dir(name, version))
+}
+
 /// The search page.
 pub const SEARCH_PAGE: &str = "search.html";
 

@@ -88,6 +88,27 @@ pub trait SignatureCheck: Sync {
     fn check(&self, bundle: &Bundle) -> Verdict;
 }
 
+/// One release as the reviewers' signed reviews cover it.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseReviews {
+    /// Coverage under the policy's `[review]` criteria (or every criteria
+    /// found, one reviewer each, without a `[review]` table).
+    pub coverage: Option<vouch_signing::review::Coverage>,
+    /// The `[review]` verdict, when the policy has one.
+    pub requirement: Option<vouch_signing::review::RequirementResult>,
+    /// Per file path: the counted reviews of its exact bytes and their notes.
+    pub files: BTreeMap<String, (Vec<model::FileReviewView>, Vec<vouch_signing::review::Note>)>,
+    pub counted: usize,
+    /// (file, reason) of each review that does not count.
+    pub not_counted: Vec<(String, String)>,
+}
+
+/// Counts the reviewers' reviews of a release under a trust policy;
+/// implemented with the signing crate (see [`trust::PolicyReviews`]).
+pub trait ReviewCheck: Sync {
+    fn check(&self, bundle: &Bundle) -> ReleaseReviews;
+}
+
 /// What to build.
 pub struct Options<'a> {
     /// The directory holding `<name>-<version>/` and `<name>-<version>.tar`.
@@ -103,6 +124,8 @@ pub struct Options<'a> {
     pub trust: Option<TrustView>,
     /// The signature checker (with `--trust`).
     pub checker: Option<&'a dyn SignatureCheck>,
+    /// The reviews (with `--reviews`, which needs `--trust`).
+    pub reviews: Option<&'a dyn ReviewCheck>,
 }
 
 /// What a build wrote.

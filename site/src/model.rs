@@ -240,6 +240,75 @@ pub struct ReleaseSummary {
     pub artifact_count: usize,
     pub sbom_count: usize,
     pub report_count: usize,
+    /// Review coverage (with `--reviews`).
+    pub reviews: Option<ReviewSummaryView>,
+}
+
+/// A release's review coverage, from the reviewers' signed reviews counted
+/// under the trust policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewSummaryView {
+    /// The criteria counted, joined.
+    pub criteria: String,
+    /// Covered files in percent, one decimal.
+    pub percent: String,
+    pub covered_files: usize,
+    pub files: usize,
+    pub covered_bytes: u64,
+    pub bytes: u64,
+    /// The policy's `[review]` verdict; `None` without a `[review]` table.
+    pub held: Option<bool>,
+    pub failures: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Review files that counted.
+    pub counted: usize,
+    /// Review files that did not, with the reason.
+    pub not_counted: Vec<Pair>,
+    pub left_count: usize,
+    pub flagged_count: usize,
+    /// The "left to review" page.
+    pub left_href: String,
+}
+
+/// Coverage of one top-level folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewFolderView {
+    pub name: String,
+    pub files: usize,
+    pub covered: usize,
+    pub percent: String,
+}
+
+/// One counted review of a file's exact bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReviewView {
+    pub key: String,
+    pub reviewer: String,
+    pub criteria: String,
+    pub verdict: &'static str,
+    pub time: String,
+    /// The release the review was made on.
+    pub release: String,
+}
+
+/// A reviewer's note on a file, at a line when it names one.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileNoteView {
+    pub line: Option<u64>,
+    pub text: String,
+    /// `#L<n>`, linking to the line.
+    pub href: Option<String>,
+}
+
+/// One file on the "left to review" page.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftFileView {
+    pub path: String,
+    pub href: Option<String>,
+    pub size: u64,
+    /// Changed since the previous release in the site.
+    pub changed: bool,
+    pub flagged: bool,
 }
 
 /// Everything about one release (the release page's `release`).
@@ -259,6 +328,10 @@ pub struct ReleaseView {
     pub top_dirs: Vec<TopDirView>,
     /// The same as an inline SVG bar chart (escaped).
     pub size_chart: String,
+    /// Review coverage per top-level folder (with `--reviews`).
+    pub review_folders: Vec<ReviewFolderView>,
+    /// The same as an inline SVG chart.
+    pub review_chart: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -53,6 +53,8 @@ struct Release<'b> {
     file_changes: HashMap<String, (&'static str, Option<String>)>,
     /// Index of the previous release in the releases list.
     previous: Option<usize>,
+    /// The reviewers' coverage (with `--reviews`).
+    reviews: Option<crate::ReleaseReviews>,
 }
 
 enum Job {
@@ -66,6 +68,7 @@ enum Job {
     Search,
     Dir(usize, usize),
     File(usize, usize),
+    Left(usize),
 }
 
 fn time_of(ts: &str) -> Option<String> {
@@ -443,6 +446,7 @@ fn release_view(
         artifact_count: artifacts.len(),
         sbom_count: sboms.len(),
         report_count: reports.len(),
+        reviews: None,
     };
     let view = ReleaseView {
         summary,
@@ -455,6 +459,8 @@ fn release_view(
         bundle_files: b.members.iter().map(|(p, mb)| member_view(p, mb)).collect(),
         top_dirs: Vec::new(),
         size_chart: String::new(),
+        review_folders: Vec::new(),
+        review_chart: String::new(),
     };
     (view, merged)
 }
@@ -523,6 +529,67 @@ fn top_dirs(dirs: &[DirNode], files: &[Entry], name: &str, version: &str) -> (Ve
         &[],
     );
     (rows, svg)
+}
+
+/// The release's review coverage: summary, per-folder rows and chart.
+fn review_views(view: &mut ReleaseView, rr: &crate::ReleaseReviews, b: &Bundle) {
+    let Some(cov) = &rr.coverage else { return };
+    let pct = |covered: usize, files: usize| {
+        if files == 0 { "100.0".to_string() } else { format!("{:.1}", 100.0 * covered as f64 / files as f64) }
+    };
+    let req = rr.requirement.as_ref();
+    view.summary.reviews = Some(ReviewSummaryView {
+        criteria: clean(&cov.criteria.join(", ")),
+        percent: pct(cov.covered_files, cov.files),
+        covered_files: cov.covered_files,
+        files: cov.files,
+        covered_bytes: cov.covered_bytes,
+        bytes: cov.bytes,
+        held: req.map(|r| r.held),
+        failures: req.map(|r| r.failures.iter().map(|f| clean(f)).collect()).unwrap_or_default(),
+        warnings: req.map(|r| r.warnings.iter().map(|f| clean(f)).collect()).unwrap_or_default(),
+        counted: rr.counted,
+        not_counted: rr.not_counted.iter().map(|(f, w)| Pair { name: clean(f), value: clean(w) }).collect(),
+        left_count: cov.left.len(),
+        flagged_count: cov.flagged.len(),
+        left_href: layout::left_page(&b.manifest.project.name, &b.manifest.project.version),
+    });
+    view.review_folders = cov
+        .by_folder
+        .iter()
+        .map(|(name, &(files, covered))| ReviewFolderView {
+            name: if name == "." { "files at the top level".into() } else { clean(name) },
+            files,
+            covered,
+            percent: pct(covered, files),
+        })
+        .collect();
+    let rows: Vec<crate::svg::Row> = view
+        .review_folders
+        .iter()
+        .map(|f| crate::svg::Row {
+            label: f.name.clone(),
+            segments: vec![(f.covered as u64, "bar-add"), ((f.files - f.covered) as u64, "bar-del")],
+            value: format!("{}% of {} file{}", f.percent, f.files, if f.files == 1 { "" } else { "s" }),
+        })
+        .collect();
+    view.review_chart = crate::svg::bars(
+        "review-chart",
+        &format!("Review coverage of {} {} by top-level directory", b.manifest.project.name, b.manifest.project.version),
+        &format!("{} of {} files covered under {}.", cov.covered_files, cov.files, cov.criteria.join(", ")),
+        &rows,
+        &[("bar-add", "covered"), ("bar-del", "left to review or flagged")],
+    );
+}
+
+/// Who reviewed a file's exact bytes, and their notes (linked to lines).
+fn file_reviews(rr: &crate::ReleaseReviews, path: &str) -> (Vec<crate::model::FileReviewView>, Vec<FileNoteView>) {
+    let Some((reviews, notes)) = rr.files.get(path) else { return (Vec::new(), Vec::new()) };
+    let notes = notes
+        .iter()
+        .map(|n| FileNoteView { line: n.line, text: clean(&n.text), href: n.line.map(|l| format!("#L{l}")) })
+        .collect();
+    (reviews.clone(), notes)
 }
 
 /// Components grouped by license expression, those without one first.
@@ -755,10 +822,13 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     check_output(&opts.output)?;
 
     let verdicts: Vec<Option<Verdict>> = bundles.par_iter().map(|b| opts.checker.map(|c| c.check(b))).collect();
+    let review_results: Vec<Option<crate::ReleaseReviews>> =
+        bundles.par_iter().map(|b| opts.reviews.map(|c| c.check(b))).collect();
     let mut releases: Vec<Release> = bundles
         .par_iter()
         .zip(verdicts.par_iter())
-        .map(|(b, v)| {
+        .zip(review_results.into_par_iter())
+        .map(|((b, v), reviews)| {
             let src = sources.get(&b.name);
             let (mut view, sbom) = release_view(b, v.as_ref(), src.is_some());
             let rdir = layout::release_dir(&b.manifest.project.name, &b.manifest.project.version);
@@ -771,6 +841,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             );
             view.top_dirs = rows;
             view.size_chart = chart;
+            if let Some(rr) = &reviews {
+                review_views(&mut view, rr, b);
+            }
             let source = src.map(|root| {
                 let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
                 SourceTree::new(root.clone(), &paths)
@@ -789,6 +862,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 diff_jobs: Vec::new(),
                 file_changes: HashMap::new(),
                 previous: None,
+                reviews,
             }
         })
         .collect();
@@ -960,6 +1034,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             for f in 0..r.bundle.manifest.source.files.len() {
                 jobs.push(Job::File(i, f));
             }
+        }
+        if r.reviews.is_some() {
+            jobs.push(Job::Left(i));
         }
     }
 
@@ -1274,6 +1351,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());
                     ctx.insert("file", &view);
+                    if let Some(rr) = &r.reviews {
+                        let (reviews, notes) = file_reviews(rr, e.path.as_str());
+                        ctx.insert("reviews", &reviews);
+                        ctx.insert("notes", &notes);
+                        ctx.insert("reviewed", &true);
+                    }
                     let mut crumbs = match dnode {
                         Some(d) => dir_crumbs(r, d, false),
                         None => release_crumbs(&r.view.summary),
@@ -1285,6 +1368,34 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         None => layout::file_page(&r.rdir, e.path.as_str()),
                     };
                     renderer.page(&page, "page.html", "page", &t, &crumbs, ctx)
+                }
+                Job::Left(i) => {
+                    let r = &releases[i];
+                    let Some(cov) = r.reviews.as_ref().and_then(|rr| rr.coverage.as_ref()) else {
+                        return Ok(());
+                    };
+                    let flagged: std::collections::HashSet<&str> = cov.flagged.iter().map(String::as_str).collect();
+                    let sizes: HashMap<&str, u64> =
+                        r.bundle.manifest.source.files.iter().map(|e| (e.path.as_str(), e.size)).collect();
+                    let view = |p: &String| LeftFileView {
+                        path: clean(p),
+                        href: r.source.as_ref().map(|_| layout::file_page(&r.rdir, p)),
+                        size: sizes.get(p.as_str()).copied().unwrap_or(0),
+                        changed: r.file_changes.contains_key(p.as_str()),
+                        flagged: flagged.contains(p.as_str()),
+                    };
+                    // Changed since the previous release first, then the rest, each in manifest order.
+                    let mut files: Vec<LeftFileView> =
+                        cov.left.iter().filter(|p| r.file_changes.contains_key(p.as_str())).map(view).collect();
+                    files.extend(cov.left.iter().filter(|p| !r.file_changes.contains_key(p.as_str())).map(view));
+                    let mut ctx = Context::new();
+                    ctx.insert_value("release", r.summary_value.clone());
+                    ctx.insert("files", &files);
+                    let mut crumbs = release_crumbs(&r.view.summary);
+                    crumbs.push(crumb("left to review", None));
+                    let t = format!("Left to review in {} {}", r.view.summary.name, r.view.summary.version);
+                    let href = layout::left_page(&r.view.summary.name, &r.view.summary.version);
+                    renderer.page(&href, "left.html", "left", &t, &crumbs, ctx)
                 }
             }
         },
@@ -1490,6 +1601,7 @@ mod tests {
             title: "t".into(),
             trust: Some(trust),
             checker: Some(&Checker),
+            reviews: None,
         };
         crate::build(&opts).unwrap();
         let release = std::fs::read_to_string(out.join("r/app/1.0.0/index.html")).unwrap();
@@ -1517,6 +1629,7 @@ mod tests {
             output: out2.clone(),
             trust: None,
             checker: None,
+            reviews: None,
             ..opts
         })
         .unwrap();

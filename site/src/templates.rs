@@ -24,6 +24,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("changes.html", include_str!("../templates/changes.html")),
     ("diff.html", include_str!("../templates/diff.html")),
     ("licenses.html", include_str!("../templates/licenses.html")),
+    ("left.html", include_str!("../templates/left.html")),
     ("search.html", include_str!("../templates/search.html")),
     (
         "partials/breadcrumbs.html",

