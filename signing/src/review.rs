@@ -417,9 +417,10 @@ pub fn read_folder(dir: &Path) -> Result<ReviewFiles, ReviewError> {
 /// Checks every file of [`read_folder`] for release `manifest`.
 pub fn check_all(files: &ReviewFiles, policy: &Policy, manifest: &Manifest, manifest_digest: Digest) -> Reviews {
     let mut out = Reviews::default();
+    let here = Index::of(manifest);
     for (name, bytes) in files {
         let r = match bytes {
-            Ok(b) => check_one(name, b, policy, manifest, manifest_digest),
+            Ok(b) => check_with(name, b, policy, manifest, manifest_digest, &here),
             Err(detail) => Err(NotCounted::Malformed { detail: detail.clone() }),
         };
         match r {
@@ -430,6 +431,15 @@ pub fn check_all(files: &ReviewFiles, policy: &Policy, manifest: &Manifest, mani
     out
 }
 
+/// The manifest's entries by path.
+struct Index<'m>(std::collections::HashMap<&'m str, Option<Digest>>);
+
+impl<'m> Index<'m> {
+    fn of(manifest: &'m Manifest) -> Self {
+        Index(manifest.source.files.iter().map(|e| (e.path.as_str(), e.digest)).collect())
+    }
+}
+
 /// Checks one review envelope (see the module docs for when it counts).
 pub fn check_one(
     name: &str,
@@ -437,6 +447,17 @@ pub fn check_one(
     policy: &Policy,
     manifest: &Manifest,
     manifest_digest: Digest,
+) -> Result<Counted, NotCounted> {
+    check_with(name, bytes, policy, manifest, manifest_digest, &Index::of(manifest))
+}
+
+fn check_with(
+    name: &str,
+    bytes: &[u8],
+    policy: &Policy,
+    manifest: &Manifest,
+    manifest_digest: Digest,
+    here: &Index<'_>,
 ) -> Result<Counted, NotCounted> {
     let malformed = |detail: String| NotCounted::Malformed { detail };
     let env = Envelope::from_slice(bytes, name).map_err(|e| malformed(e.to_string()))?;
@@ -483,10 +504,8 @@ pub fn check_one(
     }
     // A review that says it read this very release must name its bytes.
     if p.manifest_digest == manifest_digest {
-        let here: BTreeMap<&str, Option<Digest>> =
-            manifest.source.files.iter().map(|e| (e.path.as_str(), e.digest)).collect();
         for (path, d) in &subjects {
-            match here.get(path.as_str()) {
+            match here.0.get(path.as_str()) {
                 Some(Some(m)) if m == d => {}
                 Some(Some(m)) => {
                     return Err(NotCounted::NotTheManifest { path: path.clone(), review: d.to_string(), manifest: m.to_string() });
@@ -556,9 +575,11 @@ impl Coverage {
 /// them.
 pub fn coverage(manifest: &Manifest, reviews: &Reviews, criteria: &[String], reviewers: u32) -> (Coverage, Vec<FileStatus>) {
     // (path, digest) → keys passing / flagging, and notes.
-    let mut pass: BTreeMap<(&str, Digest), BTreeSet<&str>> = BTreeMap::new();
-    let mut flag: BTreeMap<(&str, Digest), BTreeSet<&str>> = BTreeMap::new();
-    let mut notes: BTreeMap<&str, Vec<Note>> = BTreeMap::new();
+    type Keys<'r> = std::collections::HashMap<(&'r str, Digest), BTreeSet<&'r str>>;
+    let mut pass: Keys<'_> = Keys::new();
+    let mut flag: Keys<'_> = Keys::new();
+    let mut notes: std::collections::HashMap<&str, Vec<Note>> = std::collections::HashMap::new();
+    let here = Index::of(manifest);
     for r in reviews.counted.iter().filter(|r| criteria.contains(&r.criteria)) {
         let target = if r.verdict == Verdict::Pass { &mut pass } else { &mut flag };
         for (p, d) in &r.subjects {
@@ -566,9 +587,9 @@ pub fn coverage(manifest: &Manifest, reviews: &Reviews, criteria: &[String], rev
         }
         for n in &r.notes {
             if let Some(d) = r.subjects.get(&n.path)
-                && manifest.source.files.iter().any(|e| e.path.as_str() == n.path && e.digest == Some(*d))
+                && here.0.get(n.path.as_str()) == Some(&Some(*d))
             {
-                notes.entry(manifest_path(manifest, &n.path)).or_default().push(n.clone());
+                notes.entry(n.path.as_str()).or_default().push(n.clone());
             }
         }
     }
@@ -614,10 +635,6 @@ pub fn coverage(manifest: &Manifest, reviews: &Reviews, criteria: &[String], rev
         });
     }
     (cov, files)
-}
-
-fn manifest_path<'m>(manifest: &'m Manifest, path: &str) -> &'m str {
-    manifest.source.files.iter().find(|e| e.path.as_str() == path).map(|e| e.path.as_str()).unwrap_or_default()
 }
 
 /// The policy's `[review]` requirement evaluated.
