@@ -7,10 +7,16 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use vouch_manifests::bundle::OpenBundle;
+use vouch_manifests::bundle::{BundleError, OpenBundle};
+use vouch_manifests::manifest::ManifestError;
 use vouch_manifests::rebuild::{self, RebuildReport, RebuildSpec, ToolchainPolicy};
 use vouch_manifests::scan::{Dirty, ScanOptions, Selection, Tracked};
+use vouch_signing::policy::Policy;
+use vouch_signing::sig::Legacy;
+use vouch_signing::verify::{self, VerifyOptions};
 
 #[derive(Debug, Args)]
 pub struct RebuildArgs {
@@ -19,6 +25,11 @@ pub struct RebuildArgs {
     /// The reviewed source tree.
     #[arg(long)]
     pub source: PathBuf,
+    /// The trust policy (trust.toml): the bundle must verify under it, as
+    /// `vouch verify BUNDLE --trust POLICY --source DIR` checks, before
+    /// anything it controls runs.
+    #[arg(long, value_name = "POLICY")]
+    pub trust: PathBuf,
     /// Leave out source paths matching this glob when checking the source
     /// (repeatable), e.g. `target` of a copy that was built in place.
     #[arg(long, value_name = "GLOB")]
@@ -59,41 +70,72 @@ pub struct RebuildArgs {
 }
 
 pub fn run(a: RebuildArgs) -> Result<Status> {
-    let b = OpenBundle::open(&a.bundle)?;
-    // Load the key first: a wrong password should not cost a whole build.
-    let key = match (&a.key, a.sign_report) {
-        (Some(k), true) => {
-            if b.dir != a.bundle {
-                anyhow::bail!("--sign-report writes into the bundle: give the bundle directory, not the archive {}", a.bundle.display());
-            }
-            Some(a.password.load_secret_key(k)?)
+    // SIGINT and SIGTERM stop the build (its whole process group), and the
+    // work directory is removed unless --keep.
+    let cancel = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&cancel)).context("cannot install the signal handlers")?;
+    }
+    let policy = Policy::read_usable(&a.trust)?;
+    // A manifest the parser refuses (an environment name outside the
+    // allow-list, a working directory outside the source) is the bundle's
+    // doing: checked, and it does not hold.
+    let b = OpenBundle::open(&a.bundle).map_err(|e| match e {
+        BundleError::Manifest(ManifestError::Invalid { .. }) => {
+            let e = anyhow::Error::from(e).context(format!("refusing to rebuild {}", a.bundle.display()));
+            failed(e)
         }
-        _ => None,
-    };
+        e => e.into(),
+    })?;
     let m = &b.manifest;
     match &m.build {
         None => return Err(hint(anyhow::Error::from(rebuild::RebuildError::NoBuild), "only bundles made by `vouch release` with a build command can be rebuilt")),
         Some(r) if r.no_build || r.command.is_empty() => return Err(rebuild::RebuildError::NoCommand.into()),
         _ => {}
     }
-
-    // 1. The reviewed source must be the manifest's.
-    if !a.unchecked_source_for_tests {
-        let opts = ScanOptions { root: a.source.clone(), selection: Selection::Auto, tracked: Tracked::Index, dirty: Dirty::Allow, excludes: a.exclude.clone() };
-        let bar = crate::progress::Bytes::new("checking source");
-        let c = vouch_manifests::diff::check_source(m, &opts, &|n| bar.add(n));
-        bar.finish();
-        let c = c?;
-        if !c.matches() {
-            eprint!("{}", crate::output::clean(&super::manifest::render_source_check(&c, m, &a.source)));
-            return Err(failed(anyhow::anyhow!(
-                "the source {} is not the reviewed source of {} {}: refusing to rebuild",
-                a.source.display(),
-                m.project.name,
-                m.project.version
-            )));
+    // Load the key and check that the report can be written first: a wrong
+    // password or a read-only bundle should not cost a whole build.
+    let key = match (&a.key, a.sign_report) {
+        (Some(k), true) => {
+            if b.dir != a.bundle {
+                anyhow::bail!("--sign-report writes into the bundle: give the bundle directory, not the archive {}", a.bundle.display());
+            }
+            let key = a.password.load_secret_key(k)?;
+            vouch_signing::reports::check_writable(&b.dir)?;
+            Some(key)
         }
+        _ => None,
+    };
+
+    // 1. The bundle verifies under the policy, with the reviewed source,
+    //    exactly as `vouch verify --source` checks it: nothing it controls
+    //    runs otherwise.
+    let opts = VerifyOptions {
+        source: (!a.unchecked_source_for_tests).then(|| ScanOptions {
+            root: a.source.clone(),
+            selection: Selection::Auto,
+            tracked: Tracked::Index,
+            dirty: Dirty::Allow,
+            excludes: a.exclude.clone(),
+        }),
+        artifacts: Vec::new(),
+        legacy: Legacy::Refuse,
+    };
+    let bar = crate::progress::Bytes::new("checking source");
+    let v = verify::verify(&b, &policy, &opts, None, &|n| bar.add(n));
+    bar.finish();
+    let v = v?;
+    if !v.held {
+        eprint!("{}", crate::output::clean(&super::verify::render(&v)));
+        return Err(failed(anyhow::anyhow!(
+            "{} {} does not verify under {}{}: refusing to rebuild",
+            m.project.name,
+            m.project.version,
+            a.trust.display(),
+            if opts.source.is_some() { format!(" with the source {}", a.source.display()) } else { String::new() }
+        )));
     }
+    eprintln!("verified {} {} under {}: rebuilding", m.project.name, m.project.version, a.trust.display());
 
     // 2. The work directory.
     let (base, _tmp) = match &a.workdir {
@@ -115,7 +157,8 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         workdir: work.clone(),
         timeout: a.timeout.map(Duration::from_secs),
         toolchain: if a.allow_toolchain_mismatch { ToolchainPolicy::AllowMismatch } else { ToolchainPolicy::Require },
-        env: std::env::vars().collect(),
+        cargo_cache: vouch_manifests::build::cargo_home(),
+        cancel: Some(Arc::clone(&cancel)),
         launcher: Some(std::env::current_exe().context("cannot find the vouch binary to launch the build")?),
         copies: if a.unchecked_source_for_tests { rebuild::CopyCheck::Skip } else { rebuild::CopyCheck::Verify },
     };
@@ -126,15 +169,35 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
             let _ = std::fs::remove_dir_all(&work);
         }
     };
+    // A signal during the copy or the comparison counts as much as one
+    // during the build.
+    let result = match result {
+        Ok(_) if cancel.load(Ordering::SeqCst) => {
+            Err(rebuild::RebuildError::Build(vouch_manifests::build::BuildError::Interrupted { log: work.join("build.log") }))
+        }
+        r => r,
+    };
     let report = match result {
         Ok(r) => r,
         Err(e) => {
             cleanup(a.keep);
+            let interrupted = matches!(e, rebuild::RebuildError::Build(vouch_manifests::build::BuildError::Interrupted { .. }));
             let e = anyhow::Error::from(e);
-            let e = if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::Toolchain(_))) {
-                hint(e, "install the recorded toolchain, or pass --allow-toolchain-mismatch")
-            } else {
-                e
+            let e = match () {
+                _ if interrupted => {
+                    if a.keep {
+                        eprintln!("work directory kept: {}", work.display());
+                    }
+                    let done = if a.keep { "the work directory is kept" } else { "the work directory was removed" };
+                    anyhow::anyhow!("rebuild of {} {} interrupted: the build was stopped and {done}", m.project.name, m.project.version)
+                }
+                _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::Toolchain(_))) => {
+                    hint(e, "install the recorded toolchain, or pass --allow-toolchain-mismatch")
+                }
+                _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::MissingCrate { .. } | rebuild::RebuildError::NotFromCratesIo { .. })) => {
+                    hint(e, "ask the vendor to release with --include-dependencies, so that the bundle carries deps/vendor.tar")
+                }
+                _ => e,
             };
             return Err(e);
         }
