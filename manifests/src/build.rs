@@ -320,6 +320,9 @@ pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
         }
         None => (program, args),
     };
+    if spec.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst)) {
+        return Err(BuildError::Interrupted { log: spec.log.clone() });
+    }
     let log_err = |source| BuildError::Log { path: spec.log.clone(), source };
     let log = std::fs::File::create(&spec.log).map_err(log_err)?;
     let log2 = log.try_clone().map_err(log_err)?;
@@ -392,13 +395,28 @@ pub fn which_in(program: &str, path: &str) -> Option<PathBuf> {
     std::env::split_paths(path).map(|d| d.join(program)).find(|p| p.is_file())
 }
 
+/// Kills the build's whole process group, reaps the build, and waits
+/// (a few seconds at most) until no process of the group is left.
 fn kill_group(child: &mut std::process::Child) {
+    let group = format!("-{}", child.id());
+    let quiet = |args: &[&str]| {
+        Command::new("kill").args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    };
     #[cfg(unix)]
     {
         // kill(2) on the negative pid reaches the whole process group.
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+        quiet(&["-KILL", "--", &group]);
     }
     let _ = child.kill();
+    let _ = child.wait();
+    #[cfg(unix)]
+    {
+        let start = Instant::now();
+        while quiet(&["-0", "--", &group]) && start.elapsed() < Duration::from_secs(5) {
+            quiet(&["-KILL", "--", &group]);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 

@@ -438,4 +438,27 @@ mod tests {
         m.source.merkle_root = crate::merkle::root(&[]);
         assert_eq!(m.to_canonical().unwrap(), crate::canonical::to_vec(&m).unwrap());
     }
+
+    #[test]
+    fn build_env_and_workdir_are_data_the_parser_checks() {
+        let ok = |env: &[&str], workdir: &str| {
+            let b = Build {
+                command: vec!["true".into()],
+                workdir: workdir.into(),
+                env: env.iter().map(|k| (k.to_string(), "v".to_string())).collect(),
+                ..Build::default()
+            };
+            b.check()
+        };
+        assert!(ok(&["SOURCE_DATE_EPOCH", "RUSTFLAGS", "CARGO_PROFILE_RELEASE_LTO", "CC", "GOOS"], ".").is_ok());
+        assert!(ok(&[], "sub/dir").is_ok());
+        for bad in ["LD_PRELOAD", "PATH", "AWS_SECRET_KEY", "CARGO_BUILD_TOKEN", "RUSTC_WRAPPER", "HOME"] {
+            let e = ok(&[bad], ".").unwrap_err();
+            assert!(e.contains(bad) && e.contains("not an allow-listed"), "{e}");
+        }
+        for bad in ["../..", "..", "/", "/etc", "a/../../b", "./x", ""] {
+            let e = ok(&[], bad).unwrap_err();
+            assert!(e.contains("leaves the source root"), "{bad}: {e}");
+        }
+    }
 }

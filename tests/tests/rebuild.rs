@@ -368,6 +368,8 @@ fn issue_14_a_build_cannot_read_outside_its_work_directory_the_toolchain_and_the
         ("key", format!("cat {}", r.key.display())),
         ("home", format!("ls -a {home}")),
         ("shadow", "cat /etc/shadow".to_string()),
+        // vouch's own environment (the reviewer's), through /proc.
+        ("environ", "cat /proc/$PPID/environ".to_string()),
     ] {
         let (src, b, policy) = script_bundle(&r, &body);
         let work = r.dir.mkdir(format!("work-{what}"));
@@ -522,4 +524,64 @@ fn issue_14_a_builder_report_counts_only_when_every_artifact_is_identical() {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     vouch_manifests::Digest::of(bytes).hex()
+}
+
+/// Every path below `dir`, relative, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let e = e.unwrap();
+            out.push(e.path().strip_prefix(root).unwrap().display().to_string());
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &e.path(), out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn issue_14_locked_crates_come_from_the_local_cache_into_a_private_cargo_home() {
+    let r = Release::new();
+    r.release("0.1.0", &["--include-artifacts"]).ok();
+    let b = r.bundle("0.1.0");
+    let policy = r.policy("trust.toml", &["release"]);
+    let copy = deeper_copy(&r);
+    // A cargo cache holding exactly the locked crate (itoa), as the
+    // reviewer's machine has it.
+    let real_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let deps = m["build"]["dependencies"].as_array().unwrap();
+    assert_eq!(deps.len(), 1, "{deps:?}");
+    let file = format!("{}-{}.crate", deps[0]["name"].as_str().unwrap(), deps[0]["version"].as_str().unwrap());
+    let index = std::fs::read_dir(real_home.join("registry/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join(&file).is_file())
+        .expect("the release's cargo build cached the crate");
+    let cache = r.dir.mkdir("reviewer-cargo-home");
+    let cached = cache.join("registry/cache").join(index.file_name().unwrap()).join(&file);
+    std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    std::fs::copy(index.join(&file), &cached).unwrap();
+    let before = listing(&cache);
+    let rebuild = |home: &Path| {
+        TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
+            .env("CARGO_HOME", home)
+            .run()
+    };
+    rebuild(&cache).ok().says("identical  target/release/hello").says("REPRODUCED");
+    assert_eq!(listing(&cache), before, "the reviewer's cargo home is read, never written");
+
+    // A crate missing from the cache is named, with the way out.
+    let empty = r.dir.mkdir("empty-cargo-home");
+    rebuild(&empty).code(2).says(&format!("dependency {} {} is not in the local cargo cache", deps[0]["name"].as_str().unwrap(), deps[0]["version"].as_str().unwrap())).says("--include-dependencies");
+    assert!(is_empty(&empty));
+    // A cached file that is not the locked crate is refused.
+    std::fs::write(&cached, b"not the crate").unwrap();
+    rebuild(&cache).code(2).says("is not the locked crate");
 }

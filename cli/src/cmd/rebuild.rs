@@ -74,6 +74,8 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     // work directory is removed unless --keep.
     let cancel = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal, while the first is being handled, exits at once.
+        signal_hook::flag::register_conditional_shutdown(sig, 2, Arc::clone(&cancel)).context("cannot install the signal handlers")?;
         signal_hook::flag::register(sig, Arc::clone(&cancel)).context("cannot install the signal handlers")?;
     }
     let policy = Policy::read_usable(&a.trust)?;
@@ -134,6 +136,9 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
             a.trust.display(),
             if opts.source.is_some() { format!(" with the source {}", a.source.display()) } else { String::new() }
         )));
+    }
+    if cancel.load(Ordering::SeqCst) {
+        anyhow::bail!("rebuild of {} {} interrupted before the build started", m.project.name, m.project.version);
     }
     eprintln!("verified {} {} under {}: rebuilding", m.project.name, m.project.version, a.trust.display());
 
