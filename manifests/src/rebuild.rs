@@ -36,6 +36,9 @@ pub struct RebuildSpec {
     /// crates when the bundle carries no `deps/vendor.tar` (vouch reads it
     /// before the build; the build never sees it).
     pub cargo_cache: Option<PathBuf>,
+    /// How to cut the build off the network; `None`: the best this machine
+    /// has ([`crate::sandbox::network_cut`]).
+    pub network: Option<crate::sandbox::NetworkCut>,
     /// Set by a signal handler to stop the build (its process group is killed).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Whether each file's digest is checked as it is copied.
@@ -312,6 +315,17 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     {
         return Err(RebuildError::Toolchain(why.clone()));
     }
+    // The sandbox must hold before anything is prepared.
+    let network = match (&spec.launcher, &spec.network) {
+        (None, _) => None,
+        (Some(_), n) => {
+            crate::sandbox::check_available()?;
+            Some(match n {
+                Some(n) => n.clone(),
+                None => crate::sandbox::network_cut()?,
+            })
+        }
+    };
     if spec.workdir.exists() {
         return Err(RebuildError::WorkdirExists { path: spec.workdir.clone() });
     }
@@ -375,14 +389,9 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         remove_env: remove,
         log,
         timeout: spec.timeout,
-        confine: match &spec.launcher {
-            Some(launcher) => Some(build::Confine {
-                launcher: launcher.clone(),
-                writable,
-                readable,
-                network: crate::sandbox::network_cut()?,
-            }),
-            None => None,
+        confine: match (&spec.launcher, network) {
+            (Some(launcher), Some(network)) => Some(build::Confine { launcher: launcher.clone(), writable, readable, network }),
+            _ => None,
         },
         cancel: spec.cancel.clone(),
     })?;

@@ -77,7 +77,7 @@ pub enum SandboxError {
         #[source]
         source: landlock::PathFdError,
     },
-    #[error("this kernel has no Landlock: the build cannot be confined")]
+    #[error("this kernel has no Landlock (ABI 3, Linux 6.2+): the build cannot be confined")]
     NoLandlock,
     #[error("the build cannot be cut off the network: no user and network namespace ({namespace}) and no Landlock network rules (Linux 6.7+)")]
     NoNetworkCut { namespace: String },
@@ -128,6 +128,24 @@ fn landlock_network_available() -> bool {
 #[cfg(not(target_os = "linux"))]
 fn landlock_network_available() -> bool {
     false
+}
+
+/// Checks, before anything is prepared, that this kernel can confine a
+/// build with Landlock (the file rights of ABI 3).
+#[cfg(target_os = "linux")]
+pub fn check_available() -> Result<(), SandboxError> {
+    use landlock::{ABI, Access, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr};
+    Ruleset::default()
+        .set_compatibility(CompatLevel::HardRequirement)
+        .handle_access(AccessFs::from_all(ABI::V3))
+        .and_then(|r| r.create())
+        .map(drop)
+        .map_err(|_| SandboxError::NoLandlock)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn check_available() -> Result<(), SandboxError> {
+    Err(SandboxError::NoLandlock)
 }
 
 /// What the build may touch (see the module documentation).

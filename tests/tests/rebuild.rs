@@ -411,6 +411,13 @@ fn issue_14_a_build_cannot_reach_the_network() {
     assert!(!run.stderr.contains("CONNECTED"));
     assert!(matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock), "nothing connected");
     assert!(is_empty(&work));
+    // Where no network namespace can be made, Landlock's network rules
+    // (Linux 6.7+) deny the connection instead.
+    let run = rebuild_script(&b, &src, &policy, &work, &["--landlock-network-for-tests"]).run();
+    run.code(2).says("build failed").says("Permission denied");
+    assert!(!run.stderr.contains("CONNECTED"));
+    assert!(matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock), "nothing connected");
+    assert!(is_empty(&work));
 }
 
 /// Processes whose command line is exactly `argv`.

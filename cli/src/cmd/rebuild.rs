@@ -64,6 +64,10 @@ pub struct RebuildArgs {
     pub diffoscope_timeout: u64,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Test-only: cut the network with Landlock's rules instead of a
+    /// network namespace, to exercise that path.
+    #[arg(long, hide = true)]
+    pub landlock_network_for_tests: bool,
     /// Test-only: skip the source check, to exercise the artifact comparison.
     #[arg(long, hide = true)]
     pub unchecked_source_for_tests: bool,
@@ -164,6 +168,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         toolchain: if a.allow_toolchain_mismatch { ToolchainPolicy::AllowMismatch } else { ToolchainPolicy::Require },
         cargo_cache: vouch_manifests::build::cargo_home(),
         cancel: Some(Arc::clone(&cancel)),
+        network: a.landlock_network_for_tests.then_some(vouch_manifests::sandbox::NetworkCut::Landlock),
         launcher: Some(std::env::current_exe().context("cannot find the vouch binary to launch the build")?),
         copies: if a.unchecked_source_for_tests { rebuild::CopyCheck::Skip } else { rebuild::CopyCheck::Verify },
     };
@@ -201,6 +206,20 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
                 }
                 _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::MissingCrate { .. } | rebuild::RebuildError::NotFromCratesIo { .. })) => {
                     hint(e, "ask the vendor to release with --include-dependencies, so that the bundle carries deps/vendor.tar")
+                }
+                _ if matches!(
+                    e.downcast_ref::<rebuild::RebuildError>(),
+                    Some(rebuild::RebuildError::Sandbox(vouch_manifests::sandbox::SandboxError::NoNetworkCut { .. }))
+                ) =>
+                {
+                    hint(e, "install util-linux's unshare and allow unprivileged user namespaces (e.g. sysctl kernel.unprivileged_userns_clone=1), or rebuild on Linux 6.7 or later")
+                }
+                _ if matches!(
+                    e.downcast_ref::<rebuild::RebuildError>(),
+                    Some(rebuild::RebuildError::Sandbox(vouch_manifests::sandbox::SandboxError::NoLandlock))
+                ) =>
+                {
+                    hint(e, "rebuild on Linux 6.2 or later with Landlock enabled (lsm=...,landlock on the kernel command line)")
                 }
                 _ => e,
             };
