@@ -2,9 +2,15 @@
 //! bit for bit.
 //!
 //! The work directory receives exactly the manifest's entries (copied, never
-//! following a symlink out of the tree); the recorded command runs there
-//! with the recorded allow-listed environment, `SOURCE_DATE_EPOCH`, the
-//! recorded path remapping (onto the work directory) and Cargo offline.
+//! following a symlink out of the tree); the recorded command runs there,
+//! confined ([`crate::sandbox`]: writes to the work directory, reads to it,
+//! the toolchain and system directories, no network), from an empty
+//! environment plus the recorded allow-listed variables (checked when the
+//! manifest was parsed), the recorded path remapping (onto the work
+//! directory), a private cargo home and Cargo offline.
+//!
+//! The caller verifies the bundle first (`vouch_signing::verify`): nothing
+//! here checks signatures.
 
 use crate::build::{self, BuildSpec};
 use crate::diff::TreeDiff;

@@ -641,3 +641,61 @@ pub fn verify(
         held,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vouch_manifests::manifest::Artifact;
+    use vouch_manifests::rebuild::{ArtifactResult, REPORT_SCHEMA, RebuildReport};
+
+    fn artifact(path: &str, bytes: &[u8]) -> Artifact {
+        Artifact { path: vouch_manifests::RelPath::new(path).unwrap(), size: bytes.len() as u64, digest: Digest::of(bytes) }
+    }
+
+    fn result(a: &Artifact, actual: Option<Digest>, identical: bool) -> ArtifactResult {
+        ArtifactResult {
+            path: a.path.to_string(),
+            expected: a.digest,
+            expected_size: a.size,
+            actual,
+            actual_size: actual.map(|_| a.size),
+            identical,
+            first_difference: None,
+        }
+    }
+
+    fn report(artifacts: Vec<ArtifactResult>) -> RebuildReport {
+        RebuildReport {
+            schema: REPORT_SCHEMA.into(),
+            project: vouch_manifests::Project { name: "p".into(), version: "1".into() },
+            manifest_digest: Digest::of(b"m"),
+            command: vec!["true".into()],
+            toolchain: BTreeMap::new(),
+            host: None,
+            toolchain_matches: true,
+            artifacts,
+            reproduced: true,
+        }
+    }
+
+    #[test]
+    fn a_report_reproduces_only_every_artifact_identically() {
+        let (a, b) = (artifact("a", b"a"), artifact("b", b"b"));
+        let both = [a.clone(), b.clone()];
+        assert!(report_reproduces(&report(vec![result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)]), &both).is_ok());
+        // No artifacts at all, in the report or in the manifest.
+        assert!(report_reproduces(&report(vec![]), &both).unwrap_err().contains("does not name artifact a"));
+        assert!(report_reproduces(&report(vec![]), &[]).unwrap_err().contains("lists no artifacts"));
+        // One missing, one differing, one claimed identical with another digest.
+        assert!(report_reproduces(&report(vec![result(&a, Some(a.digest), true)]), &both).unwrap_err().contains("artifact b"));
+        let other = Some(Digest::of(b"x"));
+        assert!(report_reproduces(&report(vec![result(&a, other, false), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not identical"));
+        assert!(report_reproduces(&report(vec![result(&a, other, true), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not identical"));
+        assert!(report_reproduces(&report(vec![result(&a, None, true), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not built"));
+        // Named twice, or an artifact the manifest does not list.
+        let twice = vec![result(&a, Some(a.digest), true), result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)];
+        assert!(report_reproduces(&report(twice), &both).unwrap_err().contains("more than once"));
+        let extra = vec![result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)];
+        assert!(report_reproduces(&report(extra), &[a]).unwrap_err().contains("not an artifact of the manifest"));
+    }
+}

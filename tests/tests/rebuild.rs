@@ -3,6 +3,9 @@
 //! deeper directory with no network and an empty cargo home; a changed byte
 //! caught at the source check, or explained at the artifact comparison;
 //! signed rebuild reports counted by the builder role; and bad input.
+//! Issue 14: a bundle is verified under `--trust` before anything it controls
+//! runs, and the build is confined (the `issue_14_*` tests, one per line of
+//! the README's "What a build can and cannot touch").
 
 use std::path::Path;
 use vouch_signing::verify::VerifyReport;
@@ -349,6 +352,7 @@ fn issue_14_the_build_starts_from_a_clean_environment() {
     rebuild_script(&b, &src, &policy, &work, &[])
         .env("REVIEWER_SECRET_TOKEN", "hunter2")
         .env("AWS_SECRET_KEY", "hunter2")
+        .env("LD_PRELOAD", "")
         .run()
         .ok()
         .says("identical  out.bin")
