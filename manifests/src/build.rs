@@ -219,7 +219,8 @@ pub struct BuildSpec {
     /// Extra environment (e.g. the remapping flags); the rest is inherited,
     /// unless the build is confined: then this is its whole environment.
     pub extra_env: BTreeMap<String, String>,
-    /// Environment variables to remove.
+    /// Environment variables to remove (of the inherited environment, or,
+    /// when confined, of `extra_env`).
     pub remove_env: Vec<String>,
     /// Where the combined stdout and stderr go.
     pub log: PathBuf,
@@ -309,7 +310,7 @@ pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
             if c.network == crate::sandbox::NetworkCut::Landlock {
                 argv.push("--landlock-network".into());
             }
-            for (k, v) in &spec.extra_env {
+            for (k, v) in spec.extra_env.iter().filter(|(k, _)| !spec.remove_env.contains(k)) {
                 argv.push("--env".into());
                 argv.push(format!("{k}={v}"));
             }
