@@ -596,3 +596,21 @@ fn issue_14_locked_crates_come_from_the_local_cache_into_a_private_cargo_home() 
     std::fs::write(&cached, b"not the crate").unwrap();
     rebuild(&cache).code(2).says("is not the locked crate");
 }
+
+#[test]
+fn issue_14_the_default_work_directory_is_removed_or_kept_as_asked() {
+    let r = Release::new();
+    let (src, b, policy) = script_bundle(&r, "true");
+    let tmp = r.dir.mkdir("tmp");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--exclude", "out.bin"];
+        args.extend(extra);
+        TestCommand::vouch(args).env("TMPDIR", &tmp).run()
+    };
+    run(&[]).ok();
+    assert!(is_empty(&tmp), "nothing left behind");
+    let kept = run(&["--keep"]);
+    kept.ok();
+    let dir = kept.stderr.lines().find_map(|l| l.strip_prefix("work directory kept: ")).expect("the kept directory is named");
+    assert!(Path::new(dir).join("build.log").is_file(), "--keep keeps {dir}");
+}

@@ -154,7 +154,12 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         }
         None => {
             let t = tempfile::Builder::new().prefix("vouch-rebuild-").tempdir().context("cannot create a temporary work directory")?;
-            (t.path().to_path_buf(), Some(t))
+            if a.keep {
+                // --keep keeps it: the temporary directory outlives vouch.
+                (t.keep(), None)
+            } else {
+                (t.path().to_path_buf(), Some(t))
+            }
         }
     };
     let work = base.join(format!("{}-rebuild", m.bundle_name()));
