@@ -532,7 +532,13 @@ pub enum Explanation {
 }
 
 /// Runs `diffoscope --text REPORT ORIGINAL REBUILT` with a time limit.
-pub fn diffoscope(original: &Path, rebuilt: &Path, report: &Path, limit: Duration) -> Explanation {
+pub fn diffoscope(
+    original: &Path,
+    rebuilt: &Path,
+    report: &Path,
+    limit: Duration,
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> Explanation {
     let found = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join("diffoscope").is_file()))
         .unwrap_or(false);
@@ -555,7 +561,7 @@ pub fn diffoscope(original: &Path, rebuilt: &Path, report: &Path, limit: Duratio
         log: log.clone(),
         timeout: Some(limit),
         confine: None,
-        cancel: None,
+        cancel,
     };
     // diffoscope exits 1 when the files differ, which they do.
     match build::run(&spec) {

@@ -234,10 +234,14 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     if a.keep {
         eprintln!("work directory kept: {}", work.display());
     }
-    let explained = explain(&report, &b, &work, a.diffoscope_timeout);
+    let explained = explain(&report, &b, &work, a.diffoscope_timeout, &cancel);
     let mut text = render(&report, &b, &work, a.keep);
     text.push_str(&explained);
     cleanup(a.keep);
+    if cancel.load(Ordering::SeqCst) {
+        let done = if a.keep { "the work directory is kept" } else { "the work directory was removed" };
+        anyhow::bail!("rebuild of {} {} interrupted: no report was written and {done}", m.project.name, m.project.version);
+    }
     if let Some(key) = &key {
         let time = a.now.map(vouch_signing::manifest_sig::SigningTime::At).unwrap_or_default();
         let w = vouch_signing::reports::write_signed_report(&b.dir, &report, key, time)?;
@@ -254,7 +258,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
 /// diffoscope text report (with a time limit) when diffoscope is installed,
 /// kept under a fresh name in the system's temporary directory (the work
 /// directory may be removed); otherwise the command to get one.
-fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64) -> String {
+fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64, cancel: &Arc<AtomicBool>) -> String {
     let mut s = String::new();
     for a in r.artifacts.iter().filter(|a| !a.identical && a.actual.is_some()) {
         let original = b.dir.join("artifacts").join(&a.path);
@@ -275,7 +279,7 @@ fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64) -> Stri
                 continue;
             }
         };
-        match rebuild::diffoscope(&original, &rebuilt, &report, Duration::from_secs(timeout)) {
+        match rebuild::diffoscope(&original, &rebuilt, &report, Duration::from_secs(timeout), Some(Arc::clone(cancel))) {
             rebuild::Explanation::Report(p) => {
                 let _ = writeln!(s, "diffoscope report for {}: {}", a.path, p.display());
             }
