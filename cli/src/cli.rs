@@ -43,12 +43,17 @@ pub enum Command {
     Export(crate::cmd::export::ExportCommand),
     /// Rebuild a release from the reviewed source and compare bit for bit.
     ///
-    /// Checks the source against the manifest (refusing a mismatch), copies
-    /// exactly the manifest's files into a clean work directory, refuses a
-    /// toolchain other than the recorded one, runs the recorded command with
-    /// the recorded environment, SOURCE_DATE_EPOCH and path remapping, Cargo
-    /// offline, and compares every artifact. Exit 0 when all are identical,
-    /// 1 when any differs, 2 when the rebuild could not run.
+    /// Verifies the bundle under --trust exactly as `vouch verify --source`
+    /// does (refusing, exit 1, a bundle that does not verify, before anything
+    /// it controls runs), copies exactly the manifest's files into a clean
+    /// work directory, refuses a toolchain other than the recorded one, runs
+    /// the recorded command confined (writes only to the work directory,
+    /// reads only it, the toolchain and system directories, no network, a
+    /// private cargo home, a clean environment with only the recorded
+    /// allow-listed variables), and compares every artifact. SIGINT or
+    /// SIGTERM kills the build's process group. Exit 0 when all are
+    /// identical, 1 when any differs or the bundle does not verify, 2 when
+    /// the rebuild could not run.
     Rebuild(crate::cmd::rebuild::RebuildArgs),
     /// Internal: run a command with its writes confined (used by rebuild).
     #[command(name = "__confine", hide = true)]

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The fixed name the source directory is remapped to.
@@ -22,8 +24,26 @@ pub fn env_allowed(name: &str) -> bool {
     if ["TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL"].iter().any(|w| upper.contains(w)) {
         return false;
     }
-    matches!(name, "SOURCE_DATE_EPOCH" | "RUSTFLAGS" | "CARGO_ENCODED_RUSTFLAGS" | "TZ" | "LANG" | "LC_ALL")
-        || name.starts_with("CARGO_PROFILE_")
+    matches!(
+        name,
+        "SOURCE_DATE_EPOCH"
+            | "RUSTFLAGS"
+            | "CARGO_ENCODED_RUSTFLAGS"
+            | "TZ"
+            | "LANG"
+            | "LC_ALL"
+            | "CC"
+            | "CXX"
+            | "CFLAGS"
+            | "CXXFLAGS"
+            | "CPPFLAGS"
+            | "LDFLAGS"
+            | "CMAKE_BUILD_TYPE"
+            | "GOFLAGS"
+            | "CGO_ENABLED"
+            | "GOOS"
+            | "GOARCH"
+    ) || name.starts_with("CARGO_PROFILE_")
         || name.starts_with("CARGO_BUILD_")
 }
 
@@ -71,6 +91,12 @@ pub fn cargo_home() -> Option<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
 }
 
+/// The sysroot of the toolchain `rustc` runs here (for rustup, the
+/// toolchain's folder, e.g. `~/.rustup/toolchains/<toolchain>`).
+pub fn toolchain_sysroot() -> Option<PathBuf> {
+    version_line("rustc", &["--print", "sysroot"]).map(PathBuf::from).filter(|p| p.is_dir())
+}
+
 /// The fixed name vendored dependency sources are remapped to.
 pub const REMAP_DEPS: &str = "/vouch/deps";
 
@@ -82,6 +108,9 @@ pub enum CargoDeps {
     /// A vendored directory (`cargo vendor` output), through a private cargo
     /// home (`home`, created here) that replaces crates.io with it, offline.
     Vendored { dir: PathBuf, home: PathBuf },
+    /// A private cargo home laid out like the release's (its `config.toml`
+    /// written by the caller), remapped as the cargo home was.
+    Private { home: PathBuf },
 }
 
 /// The environment of a Cargo build: the caller's recorded flags plus path
@@ -120,6 +149,11 @@ pub fn cargo_env(recorded: &BTreeMap<String, String>, source: &Path, deps: &Carg
             if let Some(h) = cargo_home() {
                 remaps.push((h, REMAP_CARGO_HOME));
             }
+            env.remap.push(PathRemap { role: "cargo_home".into(), to: REMAP_CARGO_HOME.into() });
+        }
+        CargoDeps::Private { home } => {
+            env.set.insert("CARGO_HOME".into(), home.display().to_string());
+            remaps.push((home.clone(), REMAP_CARGO_HOME));
             env.remap.push(PathRemap { role: "cargo_home".into(), to: REMAP_CARGO_HOME.into() });
         }
         CargoDeps::Vendored { dir, home } => {
@@ -182,24 +216,36 @@ pub struct BuildSpec {
     pub command: Vec<String>,
     /// Working directory relative to `source` ("." for the source itself).
     pub workdir: String,
-    /// Extra environment (e.g. the remapping flags); the rest is inherited.
+    /// Extra environment (e.g. the remapping flags); the rest is inherited,
+    /// unless the build is confined: then this is its whole environment.
     pub extra_env: BTreeMap<String, String>,
-    /// Environment variables to remove.
+    /// Environment variables to remove (of the inherited environment, or,
+    /// when confined, of `extra_env`).
     pub remove_env: Vec<String>,
     /// Where the combined stdout and stderr go.
     pub log: PathBuf,
     /// Kill the build after this long.
     pub timeout: Option<Duration>,
-    /// Confine the build's writes (see [`crate::sandbox`]).
+    /// Confine the build (see [`crate::sandbox`]).
     pub confine: Option<Confine>,
+    /// Set (by a signal handler) to stop the build: its whole process group
+    /// is killed and [`BuildError::Interrupted`] returned.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// Run the build through a launcher that confines its writes: the command
-/// becomes `LAUNCHER __confine --write DIR... -- COMMAND...`.
+/// Run the build through a launcher that confines it: the command becomes
+/// `[unshare -rn --] LAUNCHER __confine --write DIR... --read DIR...
+/// [--landlock-network] --env NAME=VALUE... -- COMMAND...`, started with an
+/// empty environment. The launcher applies the confinement first, then sets
+/// the build's environment ([`BuildSpec::extra_env`], nothing inherited) and
+/// executes the command.
 #[derive(Debug, Clone)]
 pub struct Confine {
     pub launcher: PathBuf,
     pub writable: Vec<PathBuf>,
+    /// Readable (and executable) beneath; writable paths are readable too.
+    pub readable: Vec<PathBuf>,
+    pub network: crate::sandbox::NetworkCut,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -224,6 +270,8 @@ pub enum BuildError {
     Failed { status: String, log: PathBuf, tail: String },
     #[error("build timed out after {secs} s and was killed; full log: {log}\n{tail}")]
     TimedOut { secs: u64, log: PathBuf, tail: String },
+    #[error("build interrupted by a signal; its process group was killed")]
+    Interrupted { log: PathBuf },
 }
 
 /// The last `n` lines of a file, for error messages.
@@ -241,32 +289,57 @@ pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
     let launcher_program;
     let (run_program, run_args): (&String, &[String]) = match &spec.confine {
         Some(c) => {
-            // The launcher resolves the program on PATH as Command would.
-            if !program.contains('/') && which(program).is_none() {
+            // The launcher resolves the program on the build's PATH.
+            let path = spec.extra_env.get("PATH").map(String::as_str).unwrap_or("");
+            if !program.contains('/') && which_in(program, path).is_none() {
                 return Err(BuildError::NotFound { program: program.clone() });
             }
+            if let crate::sandbox::NetworkCut::Namespace { unshare } = &c.network {
+                argv.extend([unshare.display().to_string(), "-rn".into(), "--".into()]);
+            }
+            argv.push(c.launcher.display().to_string());
             argv.push("__confine".into());
             for w in &c.writable {
                 argv.push("--write".into());
                 argv.push(w.display().to_string());
             }
+            for r in &c.readable {
+                argv.push("--read".into());
+                argv.push(r.display().to_string());
+            }
+            if c.network == crate::sandbox::NetworkCut::Landlock {
+                argv.push("--landlock-network".into());
+            }
+            for (k, v) in spec.extra_env.iter().filter(|(k, _)| !spec.remove_env.contains(k)) {
+                argv.push("--env".into());
+                argv.push(format!("{k}={v}"));
+            }
             argv.push("--".into());
             argv.extend(spec.command.iter().cloned());
-            launcher_program = c.launcher.display().to_string();
+            launcher_program = argv.remove(0);
             (&launcher_program, &argv[..])
         }
         None => (program, args),
     };
+    if spec.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst)) {
+        return Err(BuildError::Interrupted { log: spec.log.clone() });
+    }
     let log_err = |source| BuildError::Log { path: spec.log.clone(), source };
     let log = std::fs::File::create(&spec.log).map_err(log_err)?;
     let log2 = log.try_clone().map_err(log_err)?;
     let dir = if spec.workdir == "." { spec.source.clone() } else { spec.source.join(&spec.workdir) };
     let mut cmd = Command::new(run_program);
     cmd.args(run_args).current_dir(&dir).stdin(Stdio::null()).stdout(log).stderr(log2);
-    for k in &spec.remove_env {
-        cmd.env_remove(k);
+    if spec.confine.is_some() {
+        // Nothing of the caller's environment reaches the launcher (no
+        // LD_PRELOAD before the sandbox holds); it sets the build's own.
+        cmd.env_clear();
+    } else {
+        for k in &spec.remove_env {
+            cmd.env_remove(k);
+        }
+        cmd.envs(&spec.extra_env);
     }
-    cmd.envs(&spec.extra_env);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -286,6 +359,14 @@ pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
             Ok(Some(s)) => break s,
             Ok(None) => {}
             Err(source) => return Err(BuildError::Spawn { program: program.clone(), source }),
+        }
+        if spec.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst)) {
+            kill_group(&mut child);
+            let _ = child.wait();
+            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&spec.log) {
+                let _ = writeln!(f, "vouch: interrupted");
+            }
+            return Err(BuildError::Interrupted { log: spec.log.clone() });
         }
         if let Some(t) = spec.timeout
             && start.elapsed() > t
@@ -310,13 +391,33 @@ pub fn which(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file())
 }
 
+/// The first `program` on the search path `path`.
+pub fn which_in(program: &str, path: &str) -> Option<PathBuf> {
+    std::env::split_paths(path).map(|d| d.join(program)).find(|p| p.is_file())
+}
+
+/// Kills the build's whole process group, reaps the build, and waits
+/// (a few seconds at most) until no process of the group is left.
 fn kill_group(child: &mut std::process::Child) {
+    let group = format!("-{}", child.id());
+    let quiet = |args: &[&str]| {
+        Command::new("kill").args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    };
     #[cfg(unix)]
     {
         // kill(2) on the negative pid reaches the whole process group.
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+        quiet(&["-KILL", "--", &group]);
     }
     let _ = child.kill();
+    let _ = child.wait();
+    #[cfg(unix)]
+    {
+        let start = Instant::now();
+        while quiet(&["-0", "--", &group]) && start.elapsed() < Duration::from_secs(5) {
+            quiet(&["-KILL", "--", &group]);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 
@@ -326,10 +427,10 @@ mod tests {
 
     #[test]
     fn allow_list() {
-        for ok in ["SOURCE_DATE_EPOCH", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_PROFILE_RELEASE_LTO", "CARGO_BUILD_TARGET", "TZ", "LANG", "LC_ALL"] {
+        for ok in ["SOURCE_DATE_EPOCH", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_PROFILE_RELEASE_LTO", "CARGO_BUILD_TARGET", "TZ", "LANG", "LC_ALL", "CC", "CFLAGS", "GOARCH", "CGO_ENABLED"] {
             assert!(env_allowed(ok), "{ok}");
         }
-        for no in ["PATH", "HOME", "CARGO_BUILD_TOKEN", "CARGO_PROFILE_KEY", "AWS_SECRET", "CARGO_REGISTRY_TOKEN", "GITHUB_TOKEN", "CARGO_BUILD_PASSWORD", "CARGO_BUILD_CREDENTIALS"] {
+        for no in ["PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "AWS_SECRET_KEY", "RUSTC_WRAPPER", "CARGO_HOME", "GOPATH", "CARGO_BUILD_TOKEN", "CARGO_PROFILE_KEY", "AWS_SECRET", "CARGO_REGISTRY_TOKEN", "GITHUB_TOKEN", "CARGO_BUILD_PASSWORD", "CARGO_BUILD_CREDENTIALS"] {
             assert!(!env_allowed(no), "{no}");
         }
     }

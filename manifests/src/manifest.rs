@@ -203,6 +203,25 @@ pub struct Build {
     pub vendored: Option<BundleFile>,
 }
 
+impl Build {
+    /// What the bundle controls of a rebuild is data: only allow-listed
+    /// environment names (never `LD_PRELOAD`, `PATH` or a secret), and a
+    /// working directory inside the source root.
+    fn check(&self) -> Result<(), String> {
+        for name in self.env.keys() {
+            if !crate::build::env_allowed(name) {
+                return Err(format!(
+                    "build.env sets {name:?}, which is not an allow-listed build variable (SOURCE_DATE_EPOCH, RUSTFLAGS, CARGO_ENCODED_RUSTFLAGS, CARGO_PROFILE_*, CARGO_BUILD_*, TZ, LANG, LC_ALL, CC, CXX, CFLAGS, CXXFLAGS, CPPFLAGS, LDFLAGS, CMAKE_BUILD_TYPE, GOFLAGS, CGO_ENABLED, GOOS, GOARCH; never a name containing TOKEN, SECRET, PASSWORD, KEY or CREDENTIAL)"
+                ));
+            }
+        }
+        if self.workdir != "." && RelPath::new(self.workdir.as_str()).is_err() {
+            return Err(format!("build.workdir {:?} leaves the source root (it must be \".\" or a relative path without \"..\")", self.workdir));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathRemap {
@@ -381,6 +400,9 @@ impl Manifest {
         if self.source.count != files.len() as u64 {
             return Err(format!("source.count is {} but files has {} entries", self.source.count, files.len()));
         }
+        if let Some(b) = &self.build {
+            b.check()?;
+        }
         let root = crate::merkle::root_of_entries(files);
         if root != self.source.merkle_root {
             return Err(format!(
@@ -428,5 +450,28 @@ mod tests {
         m.source.count = 0;
         m.source.merkle_root = crate::merkle::root(&[]);
         assert_eq!(m.to_canonical().unwrap(), crate::canonical::to_vec(&m).unwrap());
+    }
+
+    #[test]
+    fn build_env_and_workdir_are_data_the_parser_checks() {
+        let ok = |env: &[&str], workdir: &str| {
+            let b = Build {
+                command: vec!["true".into()],
+                workdir: workdir.into(),
+                env: env.iter().map(|k| (k.to_string(), "v".to_string())).collect(),
+                ..Build::default()
+            };
+            b.check()
+        };
+        assert!(ok(&["SOURCE_DATE_EPOCH", "RUSTFLAGS", "CARGO_PROFILE_RELEASE_LTO", "CC", "GOOS"], ".").is_ok());
+        assert!(ok(&[], "sub/dir").is_ok());
+        for bad in ["LD_PRELOAD", "PATH", "AWS_SECRET_KEY", "CARGO_BUILD_TOKEN", "RUSTC_WRAPPER", "HOME"] {
+            let e = ok(&[bad], ".").unwrap_err();
+            assert!(e.contains(bad) && e.contains("not an allow-listed"), "{e}");
+        }
+        for bad in ["../..", "..", "/", "/etc", "a/../../b", "./x", ""] {
+            let e = ok(&[], bad).unwrap_err();
+            assert!(e.contains("leaves the source root"), "{bad}: {e}");
+        }
     }
 }

@@ -2,9 +2,15 @@
 //! bit for bit.
 //!
 //! The work directory receives exactly the manifest's entries (copied, never
-//! following a symlink out of the tree); the recorded command runs there
-//! with the recorded allow-listed environment, `SOURCE_DATE_EPOCH`, the
-//! recorded path remapping (onto the work directory) and Cargo offline.
+//! following a symlink out of the tree); the recorded command runs there,
+//! confined ([`crate::sandbox`]: writes to the work directory, reads to it,
+//! the toolchain and system directories, no network), from an empty
+//! environment plus the recorded allow-listed variables (checked when the
+//! manifest was parsed), the recorded path remapping (onto the work
+//! directory), a private cargo home and Cargo offline.
+//!
+//! The caller verifies the bundle first (`vouch_signing::verify`): nothing
+//! here checks signatures.
 
 use crate::build::{self, BuildSpec};
 use crate::diff::TreeDiff;
@@ -32,12 +38,19 @@ pub struct RebuildSpec {
     pub workdir: PathBuf,
     pub timeout: Option<Duration>,
     pub toolchain: ToolchainPolicy,
-    /// The rebuilder's environment (name → value).
-    pub env: BTreeMap<String, String>,
+    /// The reviewer's cargo home, whose registry cache supplies the locked
+    /// crates when the bundle carries no `deps/vendor.tar` (vouch reads it
+    /// before the build; the build never sees it).
+    pub cargo_cache: Option<PathBuf>,
+    /// How to cut the build off the network; `None`: the best this machine
+    /// has ([`crate::sandbox::network_cut`]).
+    pub network: Option<crate::sandbox::NetworkCut>,
+    /// Set by a signal handler to stop the build (its process group is killed).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Whether each file's digest is checked as it is copied.
     pub copies: CopyCheck,
-    /// The `vouch` binary, to launch the build with its writes confined to
-    /// the work directory; `None` runs it unconfined.
+    /// The `vouch` binary, to launch the build confined (see
+    /// [`crate::sandbox`]); `None` runs it unconfined (tests of the library only).
     pub launcher: Option<PathBuf>,
 }
 
@@ -133,6 +146,16 @@ pub enum RebuildError {
     Archive(#[from] crate::archive::ArchiveError),
     #[error(transparent)]
     CargoHome(#[from] build::CargoHomeError),
+    #[error(transparent)]
+    Sandbox(#[from] crate::sandbox::SandboxError),
+    #[error("dependency {name} {version} is not in the local cargo cache ({searched})")]
+    MissingCrate { name: String, version: String, searched: PathBuf },
+    #[error("dependency {name} {version} comes from {source_id}, which a rebuild cannot take from the local cargo cache")]
+    NotFromCratesIo { name: String, version: String, source_id: String },
+    #[error("{path} is not the locked crate: Cargo.lock has sha256 {expected}, the file has {actual}")]
+    CrateChecksum { path: PathBuf, expected: String, actual: String },
+    #[error("{path} unpacks to {found:?}, not {expected:?}")]
+    CrateLayout { path: PathBuf, expected: String, found: String },
 }
 
 /// Compares the toolchain here with the recorded one; `Err` names what differs.
@@ -298,6 +321,17 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     {
         return Err(RebuildError::Toolchain(why.clone()));
     }
+    // The sandbox must hold before anything is prepared.
+    let network = match (&spec.launcher, &spec.network) {
+        (None, _) => None,
+        (Some(_), n) => {
+            crate::sandbox::check_available()?;
+            Some(match n {
+                Some(n) => n.clone(),
+                None => crate::sandbox::network_cut()?,
+            })
+        }
+    };
     if spec.workdir.exists() {
         return Err(RebuildError::WorkdirExists { path: spec.workdir.clone() });
     }
@@ -306,16 +340,26 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     populate(m, &spec.source, &src_dir, spec.copies)?;
     let src_dir = src_dir.canonicalize().map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
 
-    // The environment: allow-listed names take the recorded values only.
+    // The environment is built from nothing: the recorded allow-listed
+    // names (checked when the manifest was parsed), a home, temporary
+    // files and PATH inside the work directory and the toolchain.
     let mut extra: BTreeMap<String, String> = record.env.clone();
-    let mut remove: Vec<String> = spec.env.keys().filter(|k| build::env_allowed(k) && !record.env.contains_key(*k)).cloned().collect();
-    // Writes go to the work directory only (plus the cargo home's locks
-    // when building from the local cargo cache); temporary files too.
+    let mut remove: Vec<String> = Vec::new();
     let workdir = spec.workdir.canonicalize().map_err(|source| RebuildError::Workdir { path: spec.workdir.clone(), source })?;
-    let tmp = workdir.join("tmp");
-    std::fs::create_dir_all(&tmp).map_err(|source| RebuildError::Workdir { path: tmp.clone(), source })?;
+    let wdir = |p: PathBuf| std::fs::create_dir_all(&p).map(|_| p.clone()).map_err(|source| RebuildError::Workdir { path: p, source });
+    let tmp = wdir(workdir.join("tmp"))?;
+    let home = wdir(workdir.join("home"))?;
     extra.insert("TMPDIR".into(), tmp.display().to_string());
-    let mut writable = vec![workdir.clone(), PathBuf::from("/dev/null")];
+    extra.insert("HOME".into(), home.display().to_string());
+    let sysroot = build::toolchain_sysroot();
+    let mut path: Vec<String> = sysroot.iter().map(|s| s.join("bin").display().to_string()).collect();
+    path.extend(["/usr/local/bin", "/usr/bin", "/bin"].map(String::from));
+    extra.insert("PATH".into(), path.join(":"));
+    // Writes go to the work directory only; reads to it, the toolchain and
+    // the system's read-only directories.
+    let writable = vec![workdir.clone(), PathBuf::from("/dev/null")];
+    let mut readable: Vec<PathBuf> = sysroot.into_iter().collect();
+    readable.extend(crate::sandbox::system_readable());
     if build::is_cargo(&record.command) {
         // Dependency sources: the bundle's vendored tar when present (with a
         // private cargo home), else the local cargo cache; offline either way.
@@ -333,10 +377,9 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
                 build::CargoDeps::Vendored { dir, home: spec.workdir.join("cargo-home") }
             }
             None => {
-                if let Some(h) = build::cargo_home().filter(|h| h.is_dir()) {
-                    writable.push(h);
-                }
-                build::CargoDeps::CargoHome
+                let home = workdir.join("cargo-home");
+                private_cargo_home(record, spec.cargo_cache.as_deref(), &home)?;
+                build::CargoDeps::Private { home }
             }
         };
         let cargo = build::cargo_env(&record.env, &src_dir, &deps, build::Network::Offline)?;
@@ -352,7 +395,11 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         remove_env: remove,
         log,
         timeout: spec.timeout,
-        confine: spec.launcher.clone().map(|launcher| build::Confine { launcher, writable }),
+        confine: match (&spec.launcher, network) {
+            (Some(launcher), Some(network)) => Some(build::Confine { launcher: launcher.clone(), writable, readable, network }),
+            _ => None,
+        },
+        cancel: spec.cancel.clone(),
     })?;
     let artifacts = compare_artifacts(m, &spec.bundle, &src_dir)?;
     let reproduced = !artifacts.is_empty() && artifacts.iter().all(|a| a.identical);
@@ -367,6 +414,86 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         artifacts,
         reproduced,
     })
+}
+
+/// The registry crates.io has in Cargo.lock.
+const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+/// Lays out a private cargo home at `home` holding exactly the locked
+/// crates of `record`, taken from the reviewer's cargo cache (`cache`,
+/// `registry/cache/<index>/<name>-<version>.crate`, each checked against
+/// Cargo.lock's checksum) and unpacked where Cargo itself would unpack them,
+/// `registry/src/<index>/<name>-<version>/`; a `config.toml` replaces
+/// crates.io with that directory, offline. The build's paths are then the
+/// release's, remapped as its cargo home was.
+pub fn private_cargo_home(record: &crate::manifest::Build, cache: Option<&Path>, home: &Path) -> Result<(), RebuildError> {
+    let herr = |p: &Path| {
+        let path = p.to_path_buf();
+        move |source| RebuildError::Workdir { path, source }
+    };
+    let caches = cache.map(|c| c.join("registry").join("cache")).unwrap_or_default();
+    // The cache's index folders (one per registry and cargo hashing scheme);
+    // the one holding the most locked crates is used.
+    let mut indexes: Vec<PathBuf> = std::fs::read_dir(&caches)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    indexes.sort();
+    for d in &record.dependencies {
+        let src = d.source.as_deref().unwrap_or_default();
+        if src != CRATES_IO {
+            return Err(RebuildError::NotFromCratesIo { name: d.name.clone(), version: d.version.clone(), source_id: src.to_string() });
+        }
+    }
+    let crate_file = |idx: &Path, d: &crate::manifest::Dependency| idx.join(format!("{}-{}.crate", d.name, d.version));
+    let best = indexes.iter().max_by_key(|idx| record.dependencies.iter().filter(|d| crate_file(idx, d).is_file()).count());
+    let index_name = best.and_then(|b| b.file_name()).map(|n| n.to_os_string()).unwrap_or_else(|| "index.crates.io".into());
+    let src_root = home.join("registry").join("src").join(&index_name);
+    std::fs::create_dir_all(&src_root).map_err(herr(&src_root))?;
+    let scratch = home.join("unpack");
+    for d in &record.dependencies {
+        let file = match best {
+            Some(idx) if crate_file(idx, d).is_file() => crate_file(idx, d),
+            _ => {
+                return Err(RebuildError::MissingCrate {
+                    name: d.name.clone(),
+                    version: d.version.clone(),
+                    searched: best.map(|b| crate_file(b, d)).unwrap_or(caches.clone()),
+                });
+            }
+        };
+        let bytes = std::fs::read(&file).map_err(|source| RebuildError::Read { path: file.clone(), source })?;
+        let actual = Digest::of(&bytes).hex();
+        if let Some(want) = &d.checksum
+            && *want != actual
+        {
+            return Err(RebuildError::CrateChecksum { path: file, expected: want.clone(), actual });
+        }
+        // The one archive reader checks every member; it reads a plain tar.
+        std::fs::create_dir_all(&scratch).map_err(herr(&scratch))?;
+        let tar = scratch.join("crate.tar");
+        let mut out = std::fs::File::create(&tar).map_err(herr(&tar))?;
+        std::io::copy(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).map_err(|source| RebuildError::Read { path: file.clone(), source })?;
+        drop(out);
+        let unpacked = scratch.join("out");
+        let dir = crate::archive::extract_bundle(&tar, &unpacked)?;
+        let expected = format!("{}-{}", d.name, d.version);
+        let found = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if found != expected {
+            return Err(RebuildError::CrateLayout { path: file, expected, found });
+        }
+        let dest = src_root.join(&expected);
+        std::fs::rename(&dir, &dest).map_err(herr(&dest))?;
+        let checksum = format!("{{\"files\":{{}},\"package\":\"{actual}\"}}");
+        std::fs::write(dest.join(".cargo-checksum.json"), checksum).map_err(herr(&dest))?;
+        std::fs::remove_dir_all(&scratch).map_err(herr(&scratch))?;
+    }
+    let config = format!(
+        "[source.crates-io]\nreplace-with = \"vouch-locked\"\n\n[source.vouch-locked]\ndirectory = \"{}\"\n\n[net]\noffline = true\n",
+        src_root.display().to_string().replace('\\', "\\\\").replace('"', "\\\"")
+    );
+    let cfg = home.join("config.toml");
+    std::fs::write(&cfg, config).map_err(herr(&cfg))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -405,7 +532,13 @@ pub enum Explanation {
 }
 
 /// Runs `diffoscope --text REPORT ORIGINAL REBUILT` with a time limit.
-pub fn diffoscope(original: &Path, rebuilt: &Path, report: &Path, limit: Duration) -> Explanation {
+pub fn diffoscope(
+    original: &Path,
+    rebuilt: &Path,
+    report: &Path,
+    limit: Duration,
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> Explanation {
     let found = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join("diffoscope").is_file()))
         .unwrap_or(false);
@@ -428,6 +561,7 @@ pub fn diffoscope(original: &Path, rebuilt: &Path, report: &Path, limit: Duratio
         log: log.clone(),
         timeout: Some(limit),
         confine: None,
+        cancel,
     };
     // diffoscope exits 1 when the files differ, which they do.
     match build::run(&spec) {

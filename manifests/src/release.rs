@@ -164,6 +164,7 @@ fn vendor(source: &Path, into: &Path, log: &Path) -> Result<(), ReleaseError> {
         log: log.to_path_buf(),
         timeout: None,
         confine: None,
+        cancel: None,
     };
     build::run(&spec).map_err(|e| ReleaseError::Vendor { reason: e.to_string(), log: log.to_path_buf() })?;
     let _ = std::fs::remove_file(log);
@@ -262,6 +263,7 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
             log: log.clone(),
             timeout: None,
             confine: None,
+            cancel: None,
         };
         build::run(&b)?;
         build_log = Some(log);

@@ -27,6 +27,31 @@ pub enum ReportError {
     },
     #[error(transparent)]
     Write(#[from] vouch_manifests::fsutil::WriteError),
+    #[error("cannot write a report into {path}")]
+    NotWritable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Checks, before a rebuild, that [`write_signed_report`] will be able to
+/// write into `bundle/reports/` (or create it), leaving nothing behind.
+pub fn check_writable(bundle: &Path) -> Result<(), ReportError> {
+    let dir = bundle.join("reports");
+    let probe_in = if std::fs::symlink_metadata(&dir).is_ok() { dir } else { bundle.to_path_buf() };
+    match std::fs::symlink_metadata(&probe_in) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(ReportError::NotWritable { path: probe_in, source: std::io::Error::other("it is not a folder") });
+        }
+        Err(source) => return Err(ReportError::NotWritable { path: probe_in, source }),
+    }
+    tempfile::Builder::new()
+        .prefix(".vouch-probe-")
+        .tempfile_in(&probe_in)
+        .map(drop)
+        .map_err(|source| ReportError::NotWritable { path: probe_in, source })
 }
 
 /// What [`write_signed_report`] wrote.

@@ -283,10 +283,57 @@ impl SignedFiles {
     }
 }
 
+/// Whether a rebuild report's artifacts are exactly the manifest's, each
+/// `identical` with the manifest's digest; `Err` says what is missing.
+/// A manifest without artifacts has nothing a rebuild can reproduce.
+pub fn report_reproduces(report: &vouch_manifests::rebuild::RebuildReport, artifacts: &[vouch_manifests::manifest::Artifact]) -> Result<(), String> {
+    if artifacts.is_empty() {
+        return Err("the manifest lists no artifacts, so there is nothing a rebuild reproduces".into());
+    }
+    for a in artifacts {
+        let path = a.path.as_str();
+        let mut named = report.artifacts.iter().filter(|r| r.path == path);
+        let Some(r) = named.next() else {
+            return Err(format!("it does not name artifact {path} ({})", a.digest));
+        };
+        if named.next().is_some() {
+            return Err(format!("it names artifact {path} more than once"));
+        }
+        if !r.identical || r.expected != a.digest || r.actual != Some(a.digest) {
+            let actual = r.actual.map(|d| d.to_string()).unwrap_or_else(|| "not built".into());
+            return Err(format!("artifact {path} is not identical: manifest {}, rebuilt {actual}", a.digest));
+        }
+    }
+    if let Some(extra) = report.artifacts.iter().find(|r| !artifacts.iter().any(|a| a.path.as_str() == r.path)) {
+        return Err(format!("it names {}, which is not an artifact of the manifest", extra.path));
+    }
+    Ok(())
+}
+
+/// The artifacts a manifest lists, read leniently from its bytes (the
+/// signatures are what is checked here; `None` when it does not parse, and
+/// then no rebuild report counts).
+fn manifest_artifacts(manifest_bytes: &[u8]) -> Option<Vec<vouch_manifests::manifest::Artifact>> {
+    #[derive(Deserialize)]
+    struct Artifacts {
+        #[serde(default)]
+        artifacts: Option<Vec<vouch_manifests::manifest::Artifact>>,
+    }
+    serde_json::from_slice::<Artifacts>(manifest_bytes).ok().map(|a| a.artifacts.unwrap_or_default())
+}
+
 /// Rebuild reports under `reports/` whose signature verifies with a policy
-/// key holding the builder role, which reproduced exactly this manifest.
+/// key holding the builder role, which reproduced exactly this manifest:
+/// every one of its `artifacts`, each identical with the manifest's digest.
 /// Each report gets a line in `notes`.
-pub fn builder_reports(files: &SignedFiles, manifest_digest: Digest, policy: &Policy, legacy: Legacy, notes: &mut Vec<String>) -> Vec<BuilderReport> {
+pub fn builder_reports(
+    files: &SignedFiles,
+    manifest_digest: Digest,
+    artifacts: Option<&[vouch_manifests::manifest::Artifact]>,
+    policy: &Policy,
+    legacy: Legacy,
+    notes: &mut Vec<String>,
+) -> Vec<BuilderReport> {
     let mut out = Vec::new();
     for (rel, bytes) in files.files.iter().filter(|(r, _)| r.starts_with("reports/") && r.ends_with(".json")) {
         let sig_rel = format!("{rel}.minisig");
@@ -307,6 +354,8 @@ pub fn builder_reports(files: &SignedFiles, manifest_digest: Digest, policy: &Po
             if !report.reproduced {
                 return Err(format!("{} did not reproduce the release", key.name));
             }
+            let artifacts = artifacts.ok_or_else(|| "the manifest's artifacts cannot be read".to_string())?;
+            report_reproduces(&report, artifacts).map_err(|why| format!("{} claims a reproduction, but {why}", key.name))?;
             Ok(BuilderReport { source: rel.clone(), key_id: sig.key_id, timestamp: ts })
         })();
         match result {
@@ -330,7 +379,8 @@ pub fn evaluate(
     notes: &mut Vec<String>,
 ) -> PolicyReport {
     let sigs = files.signatures();
-    let reports = builder_reports(files, Digest::of(manifest_bytes), policy, legacy, notes);
+    let artifacts = manifest_artifacts(manifest_bytes);
+    let reports = builder_reports(files, Digest::of(manifest_bytes), artifacts.as_deref(), policy, legacy, notes);
     policy.evaluate(&Evidence { manifest_path: manifest_label, manifest_bytes, signatures: &sigs, builder_reports: &reports, legacy })
 }
 
@@ -644,4 +694,62 @@ pub fn verify(
         signed_at: pr.signed_at,
         held,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vouch_manifests::manifest::Artifact;
+    use vouch_manifests::rebuild::{ArtifactResult, REPORT_SCHEMA, RebuildReport};
+
+    fn artifact(path: &str, bytes: &[u8]) -> Artifact {
+        Artifact { path: vouch_manifests::RelPath::new(path).unwrap(), size: bytes.len() as u64, digest: Digest::of(bytes) }
+    }
+
+    fn result(a: &Artifact, actual: Option<Digest>, identical: bool) -> ArtifactResult {
+        ArtifactResult {
+            path: a.path.to_string(),
+            expected: a.digest,
+            expected_size: a.size,
+            actual,
+            actual_size: actual.map(|_| a.size),
+            identical,
+            first_difference: None,
+        }
+    }
+
+    fn report(artifacts: Vec<ArtifactResult>) -> RebuildReport {
+        RebuildReport {
+            schema: REPORT_SCHEMA.into(),
+            project: vouch_manifests::Project { name: "p".into(), version: "1".into() },
+            manifest_digest: Digest::of(b"m"),
+            command: vec!["true".into()],
+            toolchain: BTreeMap::new(),
+            host: None,
+            toolchain_matches: true,
+            artifacts,
+            reproduced: true,
+        }
+    }
+
+    #[test]
+    fn a_report_reproduces_only_every_artifact_identically() {
+        let (a, b) = (artifact("a", b"a"), artifact("b", b"b"));
+        let both = [a.clone(), b.clone()];
+        assert!(report_reproduces(&report(vec![result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)]), &both).is_ok());
+        // No artifacts at all, in the report or in the manifest.
+        assert!(report_reproduces(&report(vec![]), &both).unwrap_err().contains("does not name artifact a"));
+        assert!(report_reproduces(&report(vec![]), &[]).unwrap_err().contains("lists no artifacts"));
+        // One missing, one differing, one claimed identical with another digest.
+        assert!(report_reproduces(&report(vec![result(&a, Some(a.digest), true)]), &both).unwrap_err().contains("artifact b"));
+        let other = Some(Digest::of(b"x"));
+        assert!(report_reproduces(&report(vec![result(&a, other, false), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not identical"));
+        assert!(report_reproduces(&report(vec![result(&a, other, true), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not identical"));
+        assert!(report_reproduces(&report(vec![result(&a, None, true), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not built"));
+        // Named twice, or an artifact the manifest does not list.
+        let twice = vec![result(&a, Some(a.digest), true), result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)];
+        assert!(report_reproduces(&report(twice), &both).unwrap_err().contains("more than once"));
+        let extra = vec![result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)];
+        assert!(report_reproduces(&report(extra), &[a]).unwrap_err().contains("not an artifact of the manifest"));
+    }
 }

@@ -265,7 +265,7 @@ fn release_view(
                     "vouch verify {bundle_ref} --trust trust.toml --artifact {}",
                     shell_quote(&fname)
                 ),
-                rebuild_command: format!("vouch rebuild {bundle_ref} --source path/to/source"),
+                rebuild_command: format!("vouch rebuild {bundle_ref} --source path/to/source --trust trust.toml"),
                 sha256_command: format!("sha256sum {}", shell_quote(&fname)),
             }
         })

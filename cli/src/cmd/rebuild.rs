@@ -7,10 +7,16 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use vouch_manifests::bundle::OpenBundle;
+use vouch_manifests::bundle::{BundleError, OpenBundle};
+use vouch_manifests::manifest::ManifestError;
 use vouch_manifests::rebuild::{self, RebuildReport, RebuildSpec, ToolchainPolicy};
 use vouch_manifests::scan::{Dirty, ScanOptions, Selection, Tracked};
+use vouch_signing::policy::Policy;
+use vouch_signing::sig::Legacy;
+use vouch_signing::verify::{self, VerifyOptions};
 
 #[derive(Debug, Args)]
 pub struct RebuildArgs {
@@ -19,6 +25,11 @@ pub struct RebuildArgs {
     /// The reviewed source tree.
     #[arg(long)]
     pub source: PathBuf,
+    /// The trust policy (trust.toml): the bundle must verify under it, as
+    /// `vouch verify BUNDLE --trust POLICY --source DIR` checks, before
+    /// anything it controls runs.
+    #[arg(long, value_name = "POLICY")]
+    pub trust: PathBuf,
     /// Leave out source paths matching this glob when checking the source
     /// (repeatable), e.g. `target` of a copy that was built in place.
     #[arg(long, value_name = "GLOB")]
@@ -53,47 +64,87 @@ pub struct RebuildArgs {
     pub diffoscope_timeout: u64,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Test-only: cut the network with Landlock's rules instead of a
+    /// network namespace, to exercise that path.
+    #[arg(long, hide = true)]
+    pub landlock_network_for_tests: bool,
     /// Test-only: skip the source check, to exercise the artifact comparison.
     #[arg(long, hide = true)]
     pub unchecked_source_for_tests: bool,
 }
 
 pub fn run(a: RebuildArgs) -> Result<Status> {
-    let b = OpenBundle::open(&a.bundle)?;
-    // Load the key first: a wrong password should not cost a whole build.
-    let key = match (&a.key, a.sign_report) {
-        (Some(k), true) => {
-            if b.dir != a.bundle {
-                anyhow::bail!("--sign-report writes into the bundle: give the bundle directory, not the archive {}", a.bundle.display());
-            }
-            Some(a.password.load_secret_key(k)?)
+    // SIGINT and SIGTERM stop the build (its whole process group), and the
+    // work directory is removed unless --keep.
+    let cancel = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal, while the first is being handled, exits at once.
+        signal_hook::flag::register_conditional_shutdown(sig, 2, Arc::clone(&cancel)).context("cannot install the signal handlers")?;
+        signal_hook::flag::register(sig, Arc::clone(&cancel)).context("cannot install the signal handlers")?;
+    }
+    let policy = Policy::read_usable(&a.trust)?;
+    // A manifest the parser refuses (an environment name outside the
+    // allow-list, a working directory outside the source) is the bundle's
+    // doing: checked, and it does not hold.
+    let b = OpenBundle::open(&a.bundle).map_err(|e| match e {
+        BundleError::Manifest(ManifestError::Invalid { .. }) => {
+            let e = anyhow::Error::from(e).context(format!("refusing to rebuild {}", a.bundle.display()));
+            failed(e)
         }
-        _ => None,
-    };
+        e => e.into(),
+    })?;
     let m = &b.manifest;
     match &m.build {
         None => return Err(hint(anyhow::Error::from(rebuild::RebuildError::NoBuild), "only bundles made by `vouch release` with a build command can be rebuilt")),
         Some(r) if r.no_build || r.command.is_empty() => return Err(rebuild::RebuildError::NoCommand.into()),
         _ => {}
     }
-
-    // 1. The reviewed source must be the manifest's.
-    if !a.unchecked_source_for_tests {
-        let opts = ScanOptions { root: a.source.clone(), selection: Selection::Auto, tracked: Tracked::Index, dirty: Dirty::Allow, excludes: a.exclude.clone() };
-        let bar = crate::progress::Bytes::new("checking source");
-        let c = vouch_manifests::diff::check_source(m, &opts, &|n| bar.add(n));
-        bar.finish();
-        let c = c?;
-        if !c.matches() {
-            eprint!("{}", crate::output::clean(&super::manifest::render_source_check(&c, m, &a.source)));
-            return Err(failed(anyhow::anyhow!(
-                "the source {} is not the reviewed source of {} {}: refusing to rebuild",
-                a.source.display(),
-                m.project.name,
-                m.project.version
-            )));
+    // Load the key and check that the report can be written first: a wrong
+    // password or a read-only bundle should not cost a whole build.
+    let key = match (&a.key, a.sign_report) {
+        (Some(k), true) => {
+            if b.dir != a.bundle {
+                anyhow::bail!("--sign-report writes into the bundle: give the bundle directory, not the archive {}", a.bundle.display());
+            }
+            let key = a.password.load_secret_key(k)?;
+            vouch_signing::reports::check_writable(&b.dir)?;
+            Some(key)
         }
+        _ => None,
+    };
+
+    // 1. The bundle verifies under the policy, with the reviewed source,
+    //    exactly as `vouch verify --source` checks it: nothing it controls
+    //    runs otherwise.
+    let opts = VerifyOptions {
+        source: (!a.unchecked_source_for_tests).then(|| ScanOptions {
+            root: a.source.clone(),
+            selection: Selection::Auto,
+            tracked: Tracked::Index,
+            dirty: Dirty::Allow,
+            excludes: a.exclude.clone(),
+        }),
+        artifacts: Vec::new(),
+        legacy: Legacy::Refuse,
+    };
+    let bar = crate::progress::Bytes::new("checking source");
+    let v = verify::verify(&b, &policy, &opts, None, &|n| bar.add(n));
+    bar.finish();
+    let v = v?;
+    if !v.held {
+        eprint!("{}", crate::output::clean(&super::verify::render(&v)));
+        return Err(failed(anyhow::anyhow!(
+            "{} {} does not verify under {}{}: refusing to rebuild",
+            m.project.name,
+            m.project.version,
+            a.trust.display(),
+            if opts.source.is_some() { format!(" with the source {}", a.source.display()) } else { String::new() }
+        )));
     }
+    if cancel.load(Ordering::SeqCst) {
+        anyhow::bail!("rebuild of {} {} interrupted before the build started", m.project.name, m.project.version);
+    }
+    eprintln!("verified {} {} under {}: rebuilding", m.project.name, m.project.version, a.trust.display());
 
     // 2. The work directory.
     let (base, _tmp) = match &a.workdir {
@@ -103,7 +154,12 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         }
         None => {
             let t = tempfile::Builder::new().prefix("vouch-rebuild-").tempdir().context("cannot create a temporary work directory")?;
-            (t.path().to_path_buf(), Some(t))
+            if a.keep {
+                // --keep keeps it: the temporary directory outlives vouch.
+                (t.keep(), None)
+            } else {
+                (t.path().to_path_buf(), Some(t))
+            }
         }
     };
     let work = base.join(format!("{}-rebuild", m.bundle_name()));
@@ -115,7 +171,9 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         workdir: work.clone(),
         timeout: a.timeout.map(Duration::from_secs),
         toolchain: if a.allow_toolchain_mismatch { ToolchainPolicy::AllowMismatch } else { ToolchainPolicy::Require },
-        env: std::env::vars().collect(),
+        cargo_cache: vouch_manifests::build::cargo_home(),
+        cancel: Some(Arc::clone(&cancel)),
+        network: a.landlock_network_for_tests.then_some(vouch_manifests::sandbox::NetworkCut::Landlock),
         launcher: Some(std::env::current_exe().context("cannot find the vouch binary to launch the build")?),
         copies: if a.unchecked_source_for_tests { rebuild::CopyCheck::Skip } else { rebuild::CopyCheck::Verify },
     };
@@ -126,15 +184,49 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
             let _ = std::fs::remove_dir_all(&work);
         }
     };
+    // A signal during the copy or the comparison counts as much as one
+    // during the build.
+    let result = match result {
+        Ok(_) if cancel.load(Ordering::SeqCst) => {
+            Err(rebuild::RebuildError::Build(vouch_manifests::build::BuildError::Interrupted { log: work.join("build.log") }))
+        }
+        r => r,
+    };
     let report = match result {
         Ok(r) => r,
         Err(e) => {
             cleanup(a.keep);
+            let interrupted = matches!(e, rebuild::RebuildError::Build(vouch_manifests::build::BuildError::Interrupted { .. }));
             let e = anyhow::Error::from(e);
-            let e = if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::Toolchain(_))) {
-                hint(e, "install the recorded toolchain, or pass --allow-toolchain-mismatch")
-            } else {
-                e
+            let e = match () {
+                _ if interrupted => {
+                    if a.keep {
+                        eprintln!("work directory kept: {}", work.display());
+                    }
+                    let done = if a.keep { "the work directory is kept" } else { "the work directory was removed" };
+                    anyhow::anyhow!("rebuild of {} {} interrupted: the build was stopped and {done}", m.project.name, m.project.version)
+                }
+                _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::Toolchain(_))) => {
+                    hint(e, "install the recorded toolchain, or pass --allow-toolchain-mismatch")
+                }
+                _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::MissingCrate { .. } | rebuild::RebuildError::NotFromCratesIo { .. })) => {
+                    hint(e, "ask the vendor to release with --include-dependencies, so that the bundle carries deps/vendor.tar")
+                }
+                _ if matches!(
+                    e.downcast_ref::<rebuild::RebuildError>(),
+                    Some(rebuild::RebuildError::Sandbox(vouch_manifests::sandbox::SandboxError::NoNetworkCut { .. }))
+                ) =>
+                {
+                    hint(e, "install util-linux's unshare and allow unprivileged user namespaces (e.g. sysctl kernel.unprivileged_userns_clone=1), or rebuild on Linux 6.7 or later")
+                }
+                _ if matches!(
+                    e.downcast_ref::<rebuild::RebuildError>(),
+                    Some(rebuild::RebuildError::Sandbox(vouch_manifests::sandbox::SandboxError::NoLandlock))
+                ) =>
+                {
+                    hint(e, "rebuild on Linux 6.2 or later with Landlock enabled (lsm=...,landlock on the kernel command line)")
+                }
+                _ => e,
             };
             return Err(e);
         }
@@ -142,10 +234,14 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     if a.keep {
         eprintln!("work directory kept: {}", work.display());
     }
-    let explained = explain(&report, &b, &work, a.diffoscope_timeout);
+    let explained = explain(&report, &b, &work, a.diffoscope_timeout, &cancel);
     let mut text = render(&report, &b, &work, a.keep);
     text.push_str(&explained);
     cleanup(a.keep);
+    if cancel.load(Ordering::SeqCst) {
+        let done = if a.keep { "the work directory is kept" } else { "the work directory was removed" };
+        anyhow::bail!("rebuild of {} {} interrupted: no report was written and {done}", m.project.name, m.project.version);
+    }
     if let Some(key) = &key {
         let time = a.now.map(vouch_signing::manifest_sig::SigningTime::At).unwrap_or_default();
         let w = vouch_signing::reports::write_signed_report(&b.dir, &report, key, time)?;
@@ -162,7 +258,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
 /// diffoscope text report (with a time limit) when diffoscope is installed,
 /// kept under a fresh name in the system's temporary directory (the work
 /// directory may be removed); otherwise the command to get one.
-fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64) -> String {
+fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64, cancel: &Arc<AtomicBool>) -> String {
     let mut s = String::new();
     for a in r.artifacts.iter().filter(|a| !a.identical && a.actual.is_some()) {
         let original = b.dir.join("artifacts").join(&a.path);
@@ -183,7 +279,7 @@ fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64) -> Stri
                 continue;
             }
         };
-        match rebuild::diffoscope(&original, &rebuilt, &report, Duration::from_secs(timeout)) {
+        match rebuild::diffoscope(&original, &rebuilt, &report, Duration::from_secs(timeout), Some(Arc::clone(cancel))) {
             rebuild::Explanation::Report(p) => {
                 let _ = writeln!(s, "diffoscope report for {}: {}", a.path, p.display());
             }

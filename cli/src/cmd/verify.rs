@@ -80,7 +80,7 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
 }
 
 /// A short checklist, failures first.
-fn render(r: &VerifyReport) -> String {
+pub(crate) fn render(r: &VerifyReport) -> String {
     let mut s = String::new();
     let mut order: Vec<&vouch_signing::verify::Check> = r.checks.iter().filter(|c| !c.held).collect();
     order.extend(r.checks.iter().filter(|c| c.held));
