@@ -30,6 +30,10 @@ pub struct RebuildArgs {
     /// anything it controls runs.
     #[arg(long, value_name = "POLICY")]
     pub trust: PathBuf,
+    /// The reviewers' folder, when the policy has a [review] requirement
+    /// (the bundle is verified as `vouch verify --reviews` does).
+    #[arg(long, value_name = "DIR")]
+    pub reviews: Option<PathBuf>,
     /// Leave out source paths matching this glob when checking the source
     /// (repeatable), e.g. `target` of a copy that was built in place.
     #[arg(long, value_name = "GLOB")]
@@ -125,6 +129,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
             excludes: a.exclude.clone(),
         }),
         artifacts: Vec::new(),
+        reviews: a.reviews.clone(),
         legacy: Legacy::Refuse,
     };
     let bar = crate::progress::Bytes::new("checking source");
