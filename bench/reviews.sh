@@ -63,13 +63,13 @@ echo "tree: $TREE ($files files)"
 mkdir -p "$WORK/reviews" "$WORK/none"
 "$V" review sign "$B" --key "$WORK/keys/agency.key" --criteria safe-to-deploy --verdict pass --all \
   --out "$WORK/reviews" >/dev/null
-# 19 more: one per top-level directory (and deeper ones once those run out).
+# 19 more: one per directory holding files, shallowest first.
 n=1
 while IFS= read -r d; do
   [ "$n" -ge 20 ] && break
   "$V" review sign "$B" --key "$WORK/keys/agency.key" --criteria safe-to-deploy --verdict pass \
     --path "$d/**" --out "$WORK/reviews" >/dev/null 2>&1 && n=$((n + 1))
-done < <(cd "$TREE" && find . -mindepth 1 -maxdepth 3 -type d | sed 's|^\./||' | sort)
+done < <(cd "$TREE" && find . -mindepth 2 -maxdepth 4 -type f -printf '%h\n' | sed 's|^\./||' | sort -u)
 echo "review files: $(ls "$WORK/reviews" | wc -l), $(du -sh "$WORK/reviews" | cut -f1)"
 
 hyperfine --warmup 1 --runs 5 -N --ignore-failure \
