@@ -87,6 +87,7 @@ pub fn toolchain() -> (BTreeMap<String, String>, Option<String>) {
 /// The cargo home: `CARGO_HOME`, else `~/.cargo`.
 pub fn cargo_home() -> Option<PathBuf> {
     std::env::var_os("CARGO_HOME")
+        .filter(|h| !h.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
 }

@@ -12,7 +12,7 @@ pub struct WriteError {
     pub source: std::io::Error,
 }
 
-/// Whether an atomic write may replace an existing file.
+/// Whether an output (a file, a bundle, a key) may replace an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Existing {
     Replace,

@@ -43,12 +43,7 @@ pub struct ReleaseSpec {
     pub env: BTreeMap<String, String>,
 }
 
-/// What to do when the bundle already exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Existing {
-    Refuse,
-    Replace,
-}
+pub use crate::fsutil::Existing;
 
 /// Adds signatures (and anything else signed) to a finished bundle
 /// directory before it is moved into place.

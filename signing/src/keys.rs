@@ -506,12 +506,8 @@ pub enum Encryption<'a> {
     None,
 }
 
-/// Whether an existing file may be replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overwrite {
-    Refuse,
-    Replace,
-}
+/// Whether an existing key file may be replaced.
+pub use vouch_manifests::fsutil::Existing as Overwrite;
 
 /// A decrypted minisign secret key.
 #[derive(Clone)]
@@ -623,7 +619,7 @@ impl SecretKey {
         encryption: Encryption<'_>,
         overwrite: Overwrite,
     ) -> Result<KeyPairPaths, KeyError> {
-        use vouch_manifests::fsutil::{Existing, write_atomic_with};
+        use vouch_manifests::fsutil::write_atomic_with;
         let paths = KeyPairPaths {
             public: dir.join(format!("{name}.pub")),
             secret: dir.join(format!("{name}.key")),
@@ -635,11 +631,7 @@ impl SecretKey {
                 }
             }
         }
-        let existing = if overwrite == Overwrite::Replace {
-            Existing::Replace
-        } else {
-            Existing::Refuse
-        };
+        let existing = overwrite;
         let secret = self.to_file_text(encryption)?;
         write_atomic_with(&paths.secret, secret.as_bytes(), Some(0o600), existing)?;
         write_atomic_with(

@@ -125,10 +125,7 @@ fn generate(a: GenerateArgs) -> Result<Status> {
     let opts = GenerateOptions {
         dir: a.dir.clone(),
         cargo: a.cargo.clone(),
-        cargo_home: std::env::var_os("CARGO_HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))),
+        cargo_home: vouch_manifests::build::cargo_home(),
         target: a.target.clone(),
         source_date_epoch: super::manifest::source_date_epoch()?,
     };
