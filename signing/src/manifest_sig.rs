@@ -90,7 +90,7 @@ impl ManifestComment {
             comment: comment.to_string(),
             detail: detail.to_string(),
         };
-        let fields: Vec<&str> = comment.split('\t').collect();
+        let fields = sig::TrustedComment::parse(comment).fields;
         let names = ["timestamp", "file", "vouch", "project", "version", "sha256"];
         if fields.len() != names.len() {
             return Err(bad(
@@ -98,12 +98,12 @@ impl ManifestComment {
             ));
         }
         let mut values = Vec::with_capacity(6);
-        for (field, name) in fields.iter().zip(names) {
-            let v = field
-                .strip_prefix(name)
-                .and_then(|r| r.strip_prefix(':'))
-                .ok_or_else(|| bad(&format!("expected `{name}:` in field {field:?}")))?;
-            values.push(v);
+        for ((key, value), name) in fields.iter().zip(names) {
+            if *key != name {
+                let field = if key.is_empty() { value.to_string() } else { format!("{key}:{value}") };
+                return Err(bad(&format!("expected `{name}:` in field {field:?}")));
+            }
+            values.push(*value);
         }
         let timestamp = sig::signing_time(comment).map_err(|e| bad(&e.to_string()))?;
         if values[1] != MANIFEST_FILE {
@@ -126,7 +126,7 @@ impl ManifestComment {
     /// Whether a trusted comment claims to be a vouch manifest comment (it
     /// has a `vouch:` field), so that it must then parse.
     pub fn is_claimed(comment: &str) -> bool {
-        comment.split('\t').any(|f| f.starts_with("vouch:"))
+        sig::TrustedComment::parse(comment).get("vouch").is_some()
     }
 
     /// Checks that this comment describes `manifest_bytes`, whose parsed

@@ -167,6 +167,26 @@ pub fn default_trusted_comment(timestamp: i64, file_name: &str) -> String {
     format!("timestamp:{timestamp}\tfile:{file_name}\thashed")
 }
 
+/// A trusted comment split into its tab-separated `key:value` fields, in
+/// order (a part without `:` is a field with an empty key). The one reader
+/// of trusted comments: minisign's default form, vouch's manifest form and
+/// the site's display all use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedComment<'a> {
+    pub fields: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> TrustedComment<'a> {
+    pub fn parse(text: &'a str) -> Self {
+        TrustedComment { fields: text.split('\t').map(|part| part.split_once(':').unwrap_or(("", part))).collect() }
+    }
+
+    /// The value of the first field named `key`.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+}
+
 /// The latest signing time a trusted comment may claim:
 /// 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
 pub const LATEST_SIGNING_TIME: i64 = 253_402_300_799;
@@ -188,8 +208,10 @@ pub enum TimestampError {
 /// vouch's comments have it), checked to be a plausible signing time: a
 /// positive number of unix seconds no later than [`LATEST_SIGNING_TIME`].
 pub fn signing_time(trusted_comment: &str) -> Result<i64, TimestampError> {
-    let first = trusted_comment.split('\t').next().unwrap_or_default();
-    let t = first.strip_prefix("timestamp:").ok_or(TimestampError::Missing)?;
+    let t = match TrustedComment::parse(trusted_comment).fields.first() {
+        Some(("timestamp", v)) => *v,
+        _ => return Err(TimestampError::Missing),
+    };
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
         return Err(TimestampError::NotSeconds { value: t.to_string() });
     }

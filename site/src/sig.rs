@@ -31,11 +31,10 @@ pub struct ParsedSignature {
 /// Splits a trusted comment on tabs into `key:value` pairs (a part without
 /// `:` becomes a field with an empty key).
 fn fields(tc: &str) -> Vec<Field> {
-    tc.split('\t')
-        .map(|part| match part.split_once(':') {
-            Some((k, v)) => Field { key: k.to_string(), value: v.to_string() },
-            None => Field { key: String::new(), value: part.to_string() },
-        })
+    vouch_signing::sig::TrustedComment::parse(tc)
+        .fields
+        .into_iter()
+        .map(|(k, v)| Field { key: k.to_string(), value: v.to_string() })
         .collect()
 }
 
