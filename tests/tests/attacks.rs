@@ -409,8 +409,8 @@ mod symlink_escape {}
 /// holding exactly the manifest's files (after the reviewed source was
 /// checked against the manifest), with Cargo offline (`CARGO_NET_OFFLINE`)
 /// and an empty or private cargo home, writes confined to the work directory
-/// by Landlock where the kernel has it, a timeout that kills the whole
-/// process group, and only the allow-listed environment the manifest
+/// by Landlock where the kernel has it, `--timeout` (no default) killing the
+/// whole process group, and only the allow-listed environment the manifest
 /// recorded: a manifest naming any other variable (`LD_PRELOAD`, `PATH`, a
 /// secret) is refused when it is parsed. **Not covered**: `rebuild` checks
 /// no signature (run `verify` first), reading is not confined, and the
