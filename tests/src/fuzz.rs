@@ -174,14 +174,12 @@ pub fn state(data: &[u8]) {
     }
 }
 
-/// A key the DSSE and provenance targets verify with (never signs anything
-/// the fuzzer sees, so a verification that succeeds is a forgery).
+/// A key the DSSE target verifies with: a real Ed25519 point (the minisign
+/// test key of `signing/src/sig.rs`), which signed no envelope, so a
+/// verification that succeeds is a forgery.
 fn fuzz_public_key() -> vouch_signing::PublicKey {
-    vouch_signing::PublicKey::from_ed25519(vouch_signing::KeyId([1; 8]), {
-        let mut k = [0u8; 32];
-        k[0] = 0x3b; // any point; ed25519-compact refuses the invalid ones
-        k
-    })
+    vouch_signing::PublicKey::from_base64("RWQ0Wk0gt/QS9VLAAJ9h8nYTFzaSGj2NzJ1fTP6+ZxeXMqutXzz2nFdm", "fuzz key")
+        .expect("the fuzz key parses")
 }
 
 /// A DSSE envelope (`provenance.dsse.json`): an envelope that parses writes
@@ -253,7 +251,7 @@ fn with_file<R>(data: &[u8], f: impl FnOnce(&Path) -> R) -> R {
 fn sbom(data: &[u8]) {
     use vouch_manifests::sbom;
     let from_bytes = sbom::parse(data, Path::new(LABEL));
-    let from_file = with_file(data, |p| sbom::read(p));
+    let from_file = with_file(data, sbom::read);
     match (&from_bytes, &from_file) {
         (Ok(a), Ok(b)) => assert_eq!(a, b, "the byte and the file reader disagree"),
         (Err(_), Err(_)) => {}
