@@ -243,7 +243,15 @@ pub fn read_members(
                 if rest.is_empty() {
                     return Err(refuse(&name, "is a file where the bundle folder should be"));
                 }
-                let size = entry.header().size().map_err(rd)?;
+                // The size the reader yields (a PAX `size` record overrides
+                // the header's) must be the header's: `check_headers` walked
+                // the raw headers, and a member whose contents are longer or
+                // shorter than its header says would make that walk and this
+                // reader see different members.
+                let size = entry.size();
+                if size != entry.header().entry_size().map_err(rd)? {
+                    return Err(refuse(&name, "has a PAX size record that disagrees with its header"));
+                }
                 if size > MAX_MEMBER {
                     return Err(refuse(&name, "is larger than 4 GiB"));
                 }
@@ -360,6 +368,44 @@ mod tests {
         let x = tempfile::tempdir().unwrap();
         let dir = extract_bundle(&out.path().join("a.tar"), x.path()).unwrap();
         assert_eq!(std::fs::read(dir.join("signatures/K.minisig")).unwrap(), b"sig");
+    }
+
+    /// `fuzz/regressions/archive/pax-size-override.tar` (found by the
+    /// `archive` fuzz target's property): a PAX `size=1024` record before a
+    /// member whose header says 0 bytes. The tar crate reads 1024 bytes of
+    /// contents while `check_headers` walked those bytes as headers, and the
+    /// member was handed out as 0 bytes long.
+    #[test]
+    fn pax_size_override() {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut d = tar::Header::new_ustar();
+        d.set_path("b-1/").unwrap();
+        d.set_entry_type(tar::EntryType::Directory);
+        d.set_size(0);
+        d.set_mode(0o755);
+        d.set_cksum();
+        b.append(&d, std::io::empty()).unwrap();
+        b.append_pax_extensions([("size", b"1024".as_slice())]).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_path("b-1/f").unwrap();
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_size(0);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append(&h, std::io::empty()).unwrap();
+        b.get_mut().extend_from_slice(&[b'A'; 1024]);
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("b-1.tar");
+        std::fs::write(&p, b.into_inner().unwrap()).unwrap();
+        let mut handed = Vec::new();
+        let err = read_members(&p, None, |_, m, _| {
+            handed.push(m.clone());
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("PAX size record"), "{err}");
+        assert_eq!(handed, vec![Member::Dir { path: String::new() }], "no file member is handed out");
     }
 
     #[test]

@@ -372,6 +372,13 @@ impl Manifest {
             time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| format!("created {c:?} is not an RFC 3339 time"))?;
         }
+        if let Some(b) = &self.build
+            && let Some(name) = b.env.keys().find(|k| !crate::build::env_allowed(k))
+        {
+            return Err(format!(
+                "build.env records {name:?}, which is not an allow-listed build variable (a rebuild would set it)"
+            ));
+        }
         let files = &self.source.files;
         for w in files.windows(2) {
             if w[0].path.as_str().as_bytes() >= w[1].path.as_str().as_bytes() {
@@ -422,6 +429,38 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The design's promise that a bundle can never set `LD_PRELOAD`, `PATH`
+    /// or a secret for a rebuild: a manifest recording any variable outside
+    /// the allow-list is refused when it is parsed (found writing the attack
+    /// suite; `vouch rebuild` set every recorded variable).
+    #[test]
+    fn build_env_outside_the_allow_list_is_refused_when_parsed() {
+        let files: Vec<Entry> = Vec::new();
+        let mut m = Manifest {
+            schema: SCHEMA.into(),
+            project: Project { name: "p".into(), version: "1".into() },
+            created: None,
+            source: Source { vcs: None, merkle_root: crate::merkle::root_of_entries(&files), count: 0, files },
+            build: Some(Build { command: vec!["cargo".into(), "build".into()], workdir: ".".into(), ..Build::default() }),
+            artifacts: None,
+            sboms: None,
+        };
+        let env = |m: &mut Manifest, k: &str| {
+            m.build.as_mut().unwrap().env = [(k.to_string(), "x".to_string())].into();
+        };
+        for ok in ["SOURCE_DATE_EPOCH", "RUSTFLAGS", "CARGO_PROFILE_RELEASE_LTO"] {
+            env(&mut m, ok);
+            let bytes = m.to_canonical().unwrap();
+            Manifest::from_slice(&bytes, Path::new("m.json")).unwrap();
+        }
+        for bad in ["LD_PRELOAD", "PATH", "CARGO_BUILD_TOKEN", "RUSTC_WRAPPER"] {
+            env(&mut m, bad);
+            let bytes = m.to_canonical().unwrap();
+            let e = Manifest::from_slice(&bytes, Path::new("m.json")).unwrap_err();
+            assert!(matches!(&e, ManifestError::Invalid { detail, .. } if detail.contains(bad)), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn streamed_canonical_form_equals_the_generic_one() {

@@ -106,6 +106,9 @@ impl ManifestComment {
             values.push(*value);
         }
         let timestamp = sig::signing_time(comment).map_err(|e| bad(&e.to_string()))?;
+        if values[0] != timestamp.to_string() {
+            return Err(bad("timestamp is not written in its one decimal form (a leading zero)"));
+        }
         if values[1] != MANIFEST_FILE {
             return Err(bad("file is not manifest.json"));
         }
@@ -455,6 +458,18 @@ mod tests {
             )
         );
         assert_eq!(ManifestComment::parse(&s).unwrap(), c);
+    }
+
+    /// `fuzz/regressions/trusted_comment/timestamp-leading-zero` (found by
+    /// the `trusted_comment` fuzz target): `timestamp:0349035482` parsed, so
+    /// the pinned form had two spellings of one comment.
+    #[test]
+    fn timestamp_leading_zero() {
+        let good = ManifestComment::new(b"{}", "hello", "1.0.0", 349035482).to_string();
+        assert_eq!(ManifestComment::parse(&good).unwrap().to_string(), good);
+        let zero = good.replace("timestamp:349035482", "timestamp:0349035482");
+        let e = ManifestComment::parse(&zero).unwrap_err();
+        assert!(e.detail.contains("leading zero"), "{e}");
     }
 
     #[test]

@@ -307,7 +307,9 @@ impl Signature {
             what: what.to_string(),
             detail,
         };
-        let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+        // Every trailing `\r` goes, as minisign's `trim()` removes them: a
+        // comment line ending `\r\r\n` is the comment minisign verified.
+        let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
         let mut next = |n: &str| {
             lines
                 .next()
@@ -562,6 +564,19 @@ mod tests {
             .verify(&pk(), b"hello!\n", Legacy::Refuse, "s", "f.txt")
             .unwrap_err();
         assert!(matches!(e, VerifyError::BadSignature { .. }));
+        assert_eq!(s.to_text(), SIG);
+    }
+
+    /// `fuzz/regressions/signature/trailing-carriage-returns.minisig` (found
+    /// by the `signature` fuzz target): lines ending in several `\r` lost only
+    /// one, so a trusted comment kept a `\r` that minisign's `trim()` removes,
+    /// and a signature `minisign -V` accepts failed here.
+    #[test]
+    fn trailing_carriage_returns() {
+        let crlf = SIG.replace('\n', "\r\r\r\n");
+        let s = Signature::parse(&crlf, "f.txt.minisig").unwrap();
+        assert_eq!(s.trusted_comment, "timestamp:1795939979\tfile:f.txt\thashed");
+        s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f.txt").unwrap();
         assert_eq!(s.to_text(), SIG);
     }
 

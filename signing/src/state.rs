@@ -219,7 +219,7 @@ impl State {
     }
 
     /// Parses a state file's bytes; `path` names it in errors.
-    fn parse(bytes: &[u8], path: &Path) -> Result<State, StateError> {
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<State, StateError> {
         let s: State = serde_json::from_slice(bytes).map_err(|source| StateError::Parse {
             path: path.to_path_buf(),
             source,

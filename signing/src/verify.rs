@@ -430,16 +430,28 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
         c.fail(format!("{PROVENANCE_FILE} is not signed by any counted release key"));
         return c;
     };
-    let st: serde_json::Value = match serde_json::from_slice(&payload) {
+    check_statement(&mut c, &payload, m, &b.manifest_digest);
+    if c.held {
+        c.note("source identity (merkle root, manifest digest, commit) agrees with the manifest".into());
+    }
+    c
+}
+
+/// Checks a provenance payload (the verified DSSE body) against the manifest
+/// and its digest, recording each disagreement in `c`. Public for the fuzz
+/// targets, which feed it attacker-controlled payloads.
+#[doc(hidden)]
+pub fn check_statement(c: &mut Check, payload: &[u8], m: &vouch_manifests::manifest::Manifest, manifest_digest: &Digest) {
+    let st: serde_json::Value = match serde_json::from_slice(payload) {
         Ok(v) => v,
         Err(e) => {
             c.fail(format!("{PROVENANCE_FILE}: the payload is not JSON: {e}"));
-            return c;
+            return;
         }
     };
     if st["_type"] != vouch_manifests::provenance::STATEMENT_TYPE || st["predicateType"] != vouch_manifests::provenance::PREDICATE_TYPE {
         c.fail(format!("{PROVENANCE_FILE}: not an in-toto v1 statement with SLSA provenance v1"));
-        return c;
+        return;
     }
     let mut subjects: Vec<(String, String)> = st["subject"]
         .as_array()
@@ -477,7 +489,7 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
     if ann["vouch.merkle_root"] != root.as_str() {
         c.fail(format!("source merkle root: provenance {}, manifest {root}", ann["vouch.merkle_root"]));
     }
-    let md = b.manifest_digest.to_string();
+    let md = manifest_digest.to_string();
     if ann["vouch.manifest_digest"] != md.as_str() {
         c.fail(format!("manifest digest: provenance {}, bundle {md}", ann["vouch.manifest_digest"]));
     }
@@ -486,10 +498,6 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
     {
         c.fail(format!("git commit: provenance {}, manifest {}", src["digest"]["gitCommit"], v.commit));
     }
-    if c.held {
-        c.note("source identity (merkle root, manifest digest, commit) agrees with the manifest".into());
-    }
-    c
 }
 
 /// The artifact whose path is closest to `file` by name.

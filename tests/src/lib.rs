@@ -5,6 +5,8 @@
 //! test under `CI=true`; elsewhere it fails too, with a hint to run
 //! `bash scripts/test.sh`, which installs them. Nothing is skipped.
 
+pub mod fuzz;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -326,6 +326,27 @@ fn minisign_signatures_verify_with_vouch_legacy_only_when_allowed() {
     .ok();
 }
 
+/// `fuzz/regressions/signature/trailing-carriage-returns.minisig`: a
+/// minisign signature whose comment lines end in `\r\r\n` verifies with
+/// `minisign -V` (its `trim()` drops every trailing `\r`), and so with vouch.
+#[test]
+fn trailing_carriage_returns() {
+    let d = Dir::new();
+    minisign(["-G", "-W", "-p", &s(&d.join("m.pub")), "-s", &s(&d.join("m.key"))]).ok();
+    let f = d.write("f.txt", b"hello\n");
+    minisign(["-S", "-s", &s(&d.join("m.key")), "-m", &s(&f)]).ok();
+    let sig = d.join("f.txt.minisig");
+    // The comment lines: minisign trims them, not the base64 lines.
+    let text: Vec<String> = std::fs::read_to_string(&sig)
+        .unwrap()
+        .split('\n')
+        .map(|l| if l.contains("comment: ") { format!("{l}\r\r") } else { l.to_string() })
+        .collect();
+    std::fs::write(&sig, text.join("\n")).unwrap();
+    minisign(["-V", "-p", &s(&d.join("m.pub")), "-m", &s(&f)]).ok();
+    vouch(["verify-signature", &s(&f), "--key", &s(&d.join("m.pub"))]).ok().says("file:f.txt");
+}
+
 #[test]
 fn bad_signatures_and_inputs() {
     let d = Dir::new();
