@@ -40,7 +40,12 @@ fn json<T: DeserializeOwned + Serialize>(args: &[&str], code: i32) -> (T, serde_
     run.code(code);
     let value: serde_json::Value = run.json();
     let typed: T = run.json();
-    assert_eq!(serde_json::to_value(&typed).unwrap(), value, "the typed form of `vouch {}` drops or adds fields", args.join(" "));
+    assert_eq!(
+        serde_json::to_value(&typed).unwrap(),
+        value,
+        "the typed form of `vouch {}` drops or adds fields",
+        args.join(" ")
+    );
     (typed, value)
 }
 
@@ -89,12 +94,10 @@ fn verify_json_on_a_fixed_bundle() {
         0,
     );
     assert!(r.held);
-    assert_eq!(r.checks.iter().map(|c| (c.name.as_str(), c.held)).collect::<Vec<_>>(), [
-        ("bundle", true),
-        ("signatures", true),
-        ("provenance", true),
-        ("artifacts", true)
-    ]);
+    assert_eq!(
+        r.checks.iter().map(|c| (c.name.as_str(), c.held)).collect::<Vec<_>>(),
+        [("bundle", true), ("signatures", true), ("provenance", true), ("artifacts", true)]
+    );
     assert_eq!(r.artifacts[0].matches.as_deref(), Some("target/release/hello"));
     // Absolute paths differ per checkout: redacted, in details too.
     insta::assert_json_snapshot!(v, {
