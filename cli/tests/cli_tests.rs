@@ -20,6 +20,8 @@ fn cli_tests() {
         // A fixed environment: reproducible times, no colour, no password.
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .env("NO_COLOR", "1")
+        // clap wraps help and usage errors to COLUMNS when it is set.
+        .env("COLUMNS", "100")
         .env("VOUCH_TEST_PASSWORD", "secret")
         .case("../tests/cmd/*.toml");
 }
