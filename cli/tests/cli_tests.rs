@@ -10,15 +10,18 @@
 //! TRYCMD=overwrite cargo test -p vouch-cli --test cli_tests
 //! ```
 //!
-//! and read the diff before committing it. Exit codes are not overwritten:
-//! change `status.code` in the case by hand.
+//! which rewrites the `.stdout` / `.stderr` files and a case's `status`
+//! when they differ, and read the diff before committing it (output that
+//! varies per run is matched with `[..]`, `...` or `[CWD]`, which overwriting
+//! keeps where it still matches).
 
 #[test]
 fn cli_tests() {
     trycmd::TestCases::new()
         .register_bin("vouch", std::path::Path::new(env!("CARGO_BIN_EXE_vouch")))
-        // A fixed environment: reproducible times, no colour, no password.
-        .env("SOURCE_DATE_EPOCH", "1700000000")
+        // A fixed environment: no colour, a fixed width, a test password. (What
+        // is set here overrides a case's `env.add`, so a case that needs
+        // SOURCE_DATE_EPOCH sets it itself.)
         .env("NO_COLOR", "1")
         // clap wraps help and usage errors to COLUMNS when it is set.
         .env("COLUMNS", "100")
