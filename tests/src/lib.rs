@@ -9,29 +9,124 @@ pub mod fuzz;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repo root")
 }
 
-/// The built `vouch` binary (built by `cargo build --workspace --bins`,
-/// which `scripts/test.sh` runs before the tests).
+/// The built `vouch` binary, guaranteed fresh.
+///
+/// In order: `VOUCH_BIN` (taken as given: a binary chosen on purpose, e.g. a
+/// release build); `CARGO_BIN_EXE_vouch` at run time (cargo-nextest sets it
+/// for the tests of vouch-cli, the package that owns the binary, which cargo
+/// builds before them); else `target/<profile>/vouch`, the binary `cargo build
+/// --workspace --bins` wrote beside this test executable (`scripts/test.sh`
+/// runs that build first). This last one is refused, naming both files, when
+/// any source file it was compiled from changed after it was built: a stale
+/// binary would otherwise test old code and pass.
 pub fn vouch_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("VOUCH_BIN") {
-        return PathBuf::from(p);
-    }
-    // target/<profile>/deps/<test exe> -> target/<profile>/vouch
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(p) = std::env::var_os("VOUCH_BIN") {
+            return PathBuf::from(p);
+        }
+        if let Some(p) = std::env::var_os("CARGO_BIN_EXE_vouch") {
+            return PathBuf::from(p);
+        }
+        // target/<profile>/deps/<test exe> -> target/<profile>/vouch
+        let bin = profile_dir().join(format!("vouch{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            bin.exists(),
+            "{} not found: build it first with `cargo build --workspace --bins` (scripts/test.sh does)",
+            bin.display()
+        );
+        if let Err(stale) = check_fresh(&bin) {
+            panic!("{stale}");
+        }
+        bin
+    })
+    .clone()
+}
+
+/// `target/<profile>`, the directory of the binaries this test was built with.
+fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = profile_dir.join(format!("vouch{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} not found: build it first with `cargo build --workspace --bins` (scripts/test.sh does)",
-        bin.display()
-    );
-    bin
+    exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
+}
+
+/// `Err` naming the newest source file that changed after `bin` was built.
+///
+/// The sources are those cargo's dep-info `<bin>.d` lists (exactly the
+/// files rustc read for the binary and the crates it links, templates
+/// included); without a dep-info file, every file under the workspace
+/// crates' `src/`. Cargo rebuilds when one of them is newer than its last
+/// build's start, so a binary older than one of them is stale.
+pub fn check_fresh(bin: &Path) -> Result<(), String> {
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let built = mtime(bin).ok_or_else(|| format!("cannot read the modification time of {}", bin.display()))?;
+    let sources = match std::fs::read_to_string(bin.with_extension("d")) {
+        Ok(d) => dep_info_sources(&d),
+        Err(_) => {
+            let mut files = Vec::new();
+            for krate in ["cli", "manifests", "signing", "site"] {
+                walk_files(&repo_root().join(krate).join("src"), &mut files);
+            }
+            files
+        }
+    };
+    let newest = sources.into_iter().filter_map(|p| mtime(&p).map(|t| (t, p))).filter(|(t, _)| *t > built).max();
+    match newest {
+        None => Ok(()),
+        Some((t, src)) => {
+            let ago = |t: std::time::SystemTime| {
+                std::time::SystemTime::now().duration_since(t).map(|d| format!("{}s ago", d.as_secs())).unwrap_or_default()
+            };
+            Err(format!(
+                "{} is stale: built {}, but {} changed after that, {}: rebuild with `cargo build --workspace --bins` \
+                 (scripts/test.sh does)",
+                bin.display(),
+                ago(built),
+                src.display(),
+                ago(t)
+            ))
+        }
+    }
+}
+
+/// The prerequisites of a Makefile-style dep-info file (`target: a b\ c`).
+fn dep_info_sources(d: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for line in d.lines() {
+        let Some((_, deps)) = line.split_once(": ") else { continue };
+        let mut cur = String::new();
+        let mut chars = deps.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => cur.extend(chars.next()),
+                ' ' => {
+                    if !cur.is_empty() {
+                        out.push(PathBuf::from(std::mem::take(&mut cur)));
+                    }
+                }
+                c => cur.push(c),
+            }
+        }
+        if !cur.is_empty() {
+            out.push(PathBuf::from(cur));
+        }
+    }
+    out
+}
+
+fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { walk_files(&p, out) } else { out.push(p) }
+    }
 }
 
 /// Finds a peer tool: `name` on PATH, or in the test venv / node dir.
@@ -151,6 +246,7 @@ impl Run {
 pub struct TestCommand {
     cmd: Command,
     what: String,
+    stdin: Option<Vec<u8>>,
 }
 
 impl TestCommand {
@@ -177,7 +273,7 @@ impl TestCommand {
             cmd.arg(a);
         }
         cmd.stdin(Stdio::null());
-        TestCommand { cmd, what }
+        TestCommand { cmd, what, stdin: None }
     }
     pub fn env(mut self, k: impl AsRef<OsStr>, v: impl AsRef<OsStr>) -> Self {
         self.cmd.env(k, v);
@@ -191,8 +287,32 @@ impl TestCommand {
         self.cmd.current_dir(d);
         self
     }
+    /// Feeds `bytes` on standard input (else it is empty: `/dev/null`).
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
     pub fn run(mut self) -> Run {
-        let o = self.cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", self.what));
+        let Some(input) = self.stdin.take() else {
+            let o = self.cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", self.what));
+            return Run::from_output(self.what, o);
+        };
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.what));
+        let mut pipe = child.stdin.take().expect("stdin");
+        // A writer thread: a child that fills its stdout before reading all
+        // of its stdin would otherwise deadlock with us.
+        let writer = std::thread::spawn(move || {
+            // A child that exits without reading everything closes the pipe.
+            let _ = pipe.write_all(&input);
+        });
+        let o = child.wait_with_output().unwrap_or_else(|e| panic!("cannot run {}: {e}", self.what));
+        writer.join().expect("stdin writer");
         Run::from_output(self.what, o)
     }
 }
@@ -248,17 +368,8 @@ impl Release {
         let dir = Dir::new();
         let src = dir.join("src");
         copy_tree(&repo_root().join("examples/hello"), &src);
-        let keys = dir.mkdir("keys");
-        let r = TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "release", "--unencrypted"]).run();
-        r.ok();
-        let public = keys.join("release.pub");
-        let key_id = String::from_utf8(std::fs::read(&public).unwrap())
-            .unwrap()
-            .lines()
-            .next()
-            .and_then(|l| l.rsplit(' ').next().map(str::to_string))
-            .unwrap();
-        Release { key: keys.join("release.key"), public, src, bundles: dir.join("bundles"), key_id, dir }
+        let keys = key_pair(&dir.mkdir("keys"), "release");
+        Release { key: keys.secret, public: keys.public, src, bundles: dir.join("bundles"), key_id: keys.key_id, dir }
     }
 
     /// `vouch release` of the example with a real `cargo build --release
@@ -301,7 +412,7 @@ impl Release {
 
     /// A trust policy trusting the release key for `roles`.
     pub fn policy(&self, name: &str, roles: &[&str]) -> PathBuf {
-        let line = String::from_utf8(std::fs::read(&self.public).unwrap()).unwrap().lines().nth(1).unwrap().to_string();
+        let line = public_key_line(&self.public);
         let roles = roles.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join(", ");
         self.dir.write(
             name,
@@ -312,6 +423,15 @@ impl Release {
     pub fn bundle(&self, version: &str) -> PathBuf {
         self.bundles.join(format!("hello-{version}"))
     }
+
+    /// Puts the once-per-run build of the example ([`built_hello`]) at
+    /// `src/target/release/hello`, for [`Release::record`]: a bundle of a
+    /// built project without running cargo again.
+    pub fn install_built(&self) {
+        let to = self.src.join("target/release/hello");
+        std::fs::create_dir_all(to.parent().unwrap()).expect("mkdir");
+        std::fs::copy(built_hello(), &to).expect("copy the built example");
+    }
 }
 
 impl Default for Release {
@@ -320,25 +440,123 @@ impl Default for Release {
     }
 }
 
-/// `vouch manifest create`s `<d>/<src>` (no git, SOURCE_DATE_EPOCH fixed)
-/// into `<d>/bundles/<name>-<version>/manifest.json`: a minimal unsigned
-/// bundle; returns its directory.
-pub fn manifest_bundle(d: &Dir, src: &str, name: &str, version: &str) -> PathBuf {
-    let bundle = d.mkdir(format!("bundles/{name}-{version}"));
-    TestCommand::vouch([
+/// A key pair written by `vouch key generate --unencrypted`.
+pub struct KeyPair {
+    pub secret: PathBuf,
+    pub public: PathBuf,
+    /// The key id vouch echoed, upper-case hex.
+    pub key_id: String,
+}
+
+/// `vouch key generate --out DIR --name NAME --unencrypted`.
+pub fn key_pair(dir: &Path, name: &str) -> KeyPair {
+    let r = TestCommand::vouch(["key", "generate", "--out", dir.to_str().unwrap(), "--name", name, "--unencrypted"]).run();
+    r.ok();
+    let key_id = r.stderr.lines().find_map(|l| l.strip_prefix("key id: ")).expect("key id echoed").to_string();
+    KeyPair { secret: dir.join(format!("{name}.key")), public: dir.join(format!("{name}.pub")), key_id }
+}
+
+/// The `RWQ...` line of a minisign public key file.
+pub fn public_key_line(p: &Path) -> String {
+    std::fs::read_to_string(p).expect("read public key").lines().nth(1).expect("a key line").to_string()
+}
+
+/// Standard base64 with padding, as minisign writes it.
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `target/release/hello` of `examples/hello`, built by a real `cargo build
+/// --release --locked` once per test run and shared by every test process
+/// (nextest runs each test in its own): cached under
+/// `target/<profile>/vouch-test-cache/`, keyed by the example's content
+/// only, and put in place by an atomic rename, so concurrent first callers
+/// at worst build it twice and never see half a file.
+pub fn built_hello() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let example = repo_root().join("examples/hello");
+        let mut files = Vec::new();
+        walk_files(&example, &mut files);
+        files.retain(|f| !f.starts_with(example.join("target")));
+        files.sort();
+        let mut h = std::hash::DefaultHasher::new();
+        for f in &files {
+            use std::hash::Hash as _;
+            f.strip_prefix(&example).unwrap().hash(&mut h);
+            std::fs::read(f).expect("read example").hash(&mut h);
+        }
+        let cache = profile_dir().join("vouch-test-cache");
+        let bin = cache.join(format!("hello-{:016x}", std::hash::Hasher::finish(&h)));
+        if bin.is_file() {
+            return bin;
+        }
+        std::fs::create_dir_all(&cache).expect("mkdir cache");
+        let work = tempfile::Builder::new().prefix(".build-").tempdir_in(&cache).expect("tempdir");
+        copy_tree(&example, work.path());
+        TestCommand::new("cargo", ["build", "--release", "--locked", "--quiet"])
+            .current_dir(work.path())
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("RUSTFLAGS")
+            .run()
+            .ok();
+        std::fs::rename(work.path().join("target/release/hello"), &bin).expect("put the built example in place");
+        bin
+    })
+}
+
+/// `vouch manifest create SRC --no-git --name NAME --version VERSION -o OUT`,
+/// with `SOURCE_DATE_EPOCH` set to `source_date_epoch` (else unset).
+pub fn manifest_create(src: &Path, name: &str, version: &str, out: &Path, source_date_epoch: Option<&str>) {
+    let mut c = TestCommand::vouch([
         "manifest",
         "create",
-        d.join(src).to_str().unwrap(),
+        src.to_str().unwrap(),
         "--no-git",
         "--name",
         name,
         "--version",
         version,
         "-o",
-        bundle.join("manifest.json").to_str().unwrap(),
-    ])
-    .env("SOURCE_DATE_EPOCH", "1767225600")
-    .run()
-    .ok();
+        out.to_str().unwrap(),
+    ]);
+    if let Some(t) = source_date_epoch {
+        c = c.env("SOURCE_DATE_EPOCH", t);
+    }
+    c.run().ok();
+}
+
+/// `vouch manifest create`s `<d>/<src>` (no git, SOURCE_DATE_EPOCH fixed)
+/// into `<d>/bundles/<name>-<version>/manifest.json`: a minimal unsigned
+/// bundle; returns its directory.
+pub fn manifest_bundle(d: &Dir, src: &str, name: &str, version: &str) -> PathBuf {
+    let bundle = d.mkdir(format!("bundles/{name}-{version}"));
+    manifest_create(&d.join(src), name, version, &bundle.join("manifest.json"), Some("1767225600"));
     bundle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dep_info_lists_every_prerequisite_with_escaped_spaces() {
+        let d = "/t/debug/vouch: /w/cli/src/main.rs /w/my\\ dir/a.rs\n\n/w/cli/src/main.rs:\n";
+        assert_eq!(dep_info_sources(d), [PathBuf::from("/w/cli/src/main.rs"), PathBuf::from("/w/my dir/a.rs")]);
+    }
+
+    #[test]
+    fn a_source_newer_than_the_binary_is_named() {
+        let d = Dir::new();
+        let bin = d.write("vouch", "bin");
+        let src = d.write("main.rs", "fn main() {}");
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options().write(true).open(&bin).unwrap().set_modified(old).unwrap();
+        d.write("vouch.d", format!("{}: {}\n", bin.display(), src.display()));
+        let e = check_fresh(&bin).unwrap_err();
+        assert!(e.contains("is stale") && e.contains(&src.display().to_string()), "{e}");
+        std::fs::File::options().write(true).open(&src).unwrap().set_modified(old - std::time::Duration::from_secs(60)).unwrap();
+        assert_eq!(check_fresh(&bin), Ok(()));
+    }
 }

@@ -123,12 +123,14 @@ fn existing_bundle_is_kept_without_force() {
     let r = Release::new();
     r.record("0.1.0", &[]).code(2).says("target/release/hello").says("does not exist"); // not built yet
     no_partial_bundle(&r.bundles);
-    r.release("0.1.0", &[]).ok();
+    // The example as built once for the whole run: no cargo build here.
+    r.install_built();
+    r.record("0.1.0", &[]).ok();
     let before = std::fs::read(r.bundle("0.1.0").join("manifest.json")).unwrap();
     std::fs::write(r.src.join("README"), "changed\n").unwrap();
-    r.release("0.1.0", &[]).code(2).says("already exists").says("--force");
+    r.record("0.1.0", &[]).code(2).says("already exists").says("--force");
     assert_eq!(std::fs::read(r.bundle("0.1.0").join("manifest.json")).unwrap(), before);
-    r.release("0.1.0", &["--force"]).ok();
+    r.record("0.1.0", &["--force"]).ok();
     assert_ne!(std::fs::read(r.bundle("0.1.0").join("manifest.json")).unwrap(), before);
 }
 

@@ -3,9 +3,8 @@
 //! rollback state.
 
 use serde::Deserialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use vouch_tests::{Dir, Run, TestCommand, peer_tool};
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -29,27 +28,7 @@ where
 
 /// Runs minisign with `input` on stdin (for its password prompts).
 fn minisign_stdin(args: &[&str], input: &str, dir: &Path) -> Run {
-    let mut child = Command::new(peer_tool("minisign"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run minisign");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        what: format!("minisign {}", args.join(" ")),
-    }
+    TestCommand::new(peer_tool("minisign"), args).current_dir(dir).stdin(input).run()
 }
 
 fn s(p: &Path) -> String {
@@ -58,61 +37,21 @@ fn s(p: &Path) -> String {
 
 /// `vouch key generate --unencrypted`; returns (secret, public, key id).
 fn vouch_key(d: &Dir, name: &str) -> (PathBuf, PathBuf, String) {
-    let r = vouch([
-        "key",
-        "generate",
-        "--out",
-        &s(d.path()),
-        "--name",
-        name,
-        "--unencrypted",
-    ]);
-    r.ok();
-    let id = r
-        .stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("key id: "))
-        .expect("key id echoed")
-        .to_string();
-    (
-        d.join(format!("{name}.key")),
-        d.join(format!("{name}.pub")),
-        id,
-    )
+    let k = vouch_tests::key_pair(d.path(), name);
+    (k.secret, k.public, k.key_id)
 }
 
 fn pub_line(p: &Path) -> String {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .nth(1)
-        .unwrap()
-        .to_string()
+    vouch_tests::public_key_line(p)
 }
 
 /// A bundle folder with a manifest of a small tree, for `version`.
 fn bundle(d: &Dir, name: &str, version: &str) -> PathBuf {
     let src = d.mkdir(format!("src-{name}-{version}"));
-    std::fs::write(
-        src.join("main.rs"),
-        format!("fn main() {{ println!(\"{version}\"); }}\n"),
-    )
-    .unwrap();
+    std::fs::write(src.join("main.rs"), format!("fn main() {{ println!(\"{version}\"); }}\n")).unwrap();
     std::fs::write(src.join("README"), "hello\n").unwrap();
     let b = d.mkdir(format!("{name}-{version}"));
-    vouch([
-        "manifest",
-        "create",
-        &s(&src),
-        "--no-git",
-        "--name",
-        name,
-        "--version",
-        version,
-        "-o",
-        &s(&b.join("manifest.json")),
-    ])
-    .ok();
+    vouch_tests::manifest_create(&src, name, version, &b.join("manifest.json"), None);
     b
 }
 

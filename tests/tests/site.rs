@@ -16,24 +16,9 @@ fn manifest(d: &Dir, src: &str, name: &str, version: &str) -> PathBuf {
     vouch_tests::manifest_bundle(d, src, name, version)
 }
 
-/// A base64 encoder, for a structurally valid minisign signature file.
+/// Base64, for a structurally valid minisign signature file.
 fn b64(bytes: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for ch in bytes.chunks(3) {
-        let n = ch
-            .iter()
-            .enumerate()
-            .fold(0u32, |a, (i, &x)| a | (x as u32) << (16 - 8 * i));
-        for i in 0..4 {
-            s.push(if i <= ch.len() {
-                T[(n >> (18 - 6 * i)) as usize & 63] as char
-            } else {
-                '='
-            });
-        }
-    }
-    s
+    vouch_tests::base64(bytes)
 }
 
 /// The fixture: project `hello` 1.0.0 (directory, with sources, hostile
