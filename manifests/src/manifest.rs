@@ -372,13 +372,6 @@ impl Manifest {
             time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| format!("created {c:?} is not an RFC 3339 time"))?;
         }
-        if let Some(b) = &self.build
-            && let Some(name) = b.env.keys().find(|k| !crate::build::env_allowed(k))
-        {
-            return Err(format!(
-                "build.env records {name:?}, which is not an allow-listed build variable (a rebuild would set it)"
-            ));
-        }
         let files = &self.source.files;
         for w in files.windows(2) {
             if w[0].path.as_str().as_bytes() >= w[1].path.as_str().as_bytes() {
