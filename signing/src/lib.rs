@@ -18,6 +18,7 @@
 pub mod dsse;
 pub mod keys;
 pub mod manifest_sig;
+pub mod note;
 pub mod policy;
 pub mod release;
 pub mod reports;
