@@ -17,6 +17,7 @@
 
 pub mod dsse;
 pub mod keys;
+pub mod log;
 pub mod manifest_sig;
 pub mod note;
 pub mod policy;
