@@ -105,6 +105,8 @@ pub struct Evidence {
 impl Evidence {
     /// Writes both heads into `dir` as `evidence-<size>-<root prefix>.checkpoint`.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, LogOpError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| LogOpError::Write { path: dir.to_path_buf(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
         let mut out = Vec::new();
         for (size, bytes) in [(self.a_size, &self.a), (self.b_size, &self.b)] {
             let tag = hex::encode(&Digest::of(bytes).0[..4]);
@@ -331,6 +333,10 @@ impl HeadState {
     }
 
     pub fn write(&self, path: &Path) -> Result<(), LogOpError> {
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| LogOpError::Write { path: path.to_path_buf(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
+        }
         let mut bytes = serde_json::to_vec_pretty(self).expect("state serializes");
         bytes.push(b'\n');
         write(path, &bytes)
@@ -361,8 +367,7 @@ fn check_against_seen(log: &Log, head: &SignedCheckpoint, seen: Option<&SeenLog>
     if n.size < o.size {
         return Err(LogOpError::Rollback { old: o.size, new: n.size, evidence: evidence() });
     }
-    let p = tree::consistency_proof(&mut log.tree(n.size), o.size, n.size)?;
-    tree::verify_consistency(o.size, n.size, &p, &o.root, &n.root)
+    vouch_manifests::log::consistent(&mut log.tree(n.size), o.size, n.size, &o.root, &n.root)?
         .map_err(|source| LogOpError::Inconsistent { old: o.size, new: n.size, source, evidence: evidence() })?;
     Ok(Some(o.size))
 }
@@ -525,8 +530,7 @@ pub fn compare(heads: &[PathBuf], dir: &Path, key: &VerifierKey) -> Result<Vec<C
         if m > n {
             return Err(LogOpError::Beyond { path: path.clone(), size: m, log_size: n });
         }
-        let p = tree::consistency_proof(&mut log.tree(n), m, n)?;
-        if tree::verify_consistency(m, n, &p, &h.checkpoint.root, &current.checkpoint.root).is_err() {
+        if vouch_manifests::log::consistent(&mut log.tree(n), m, n, &h.checkpoint.root, &current.checkpoint.root)?.is_err() {
             return Err(split(h, &current));
         }
         out.push(Compared { path: path.clone(), size: m, root: b64(&h.checkpoint.root) });

@@ -368,6 +368,20 @@ impl Log {
     }
 }
 
+/// Whether the tree of `old` leaves with `old_root` is a prefix of the tree
+/// of `new` leaves with `new_root`, by an RFC 9162 consistency proof from
+/// `src` (the empty tree, whose root is SHA-256(""), is a prefix of any).
+pub fn consistent<N: tree::Nodes>(src: &mut N, old: u64, new: u64, old_root: &Hash, new_root: &Hash) -> Result<Result<(), ProofError>, N::Error> {
+    if old == 0 && new >= old {
+        return Ok(if *old_root == tree::empty_root() { Ok(()) } else { Err(ProofError::RootMismatch) });
+    }
+    if new < old {
+        return Ok(Err(ProofError::SizeDecreased { old, new }));
+    }
+    let p = tree::consistency_proof(src, old, new)?;
+    Ok(tree::verify_consistency(old, new, &p, old_root, new_root))
+}
+
 /// The tree of a log as stored in its tiles; caches the tiles it read.
 pub struct TileTree<'a> {
     log: &'a Log,
@@ -433,6 +447,7 @@ mod tests {
                 tree::verify_inclusion(&mem.0[i as usize], i, size, &p, &a.root).unwrap();
                 let c = tree::consistency_proof(&mut log.tree(size), m, size).unwrap();
                 let rm = tree::tree_hash(&mut mem, m).unwrap();
+                consistent(&mut log.tree(size), m, size, &rm, &a.root).unwrap().unwrap();
                 tree::verify_consistency(m, size, &c, &rm, &a.root).unwrap();
             }
         }

@@ -158,6 +158,8 @@ pub enum ProofError {
     SizeDecreased { old: u64, new: u64 },
     #[error("the proof has the wrong number of hashes ({got}) for these sizes")]
     WrongLength { got: usize },
+    #[error("a consistency proof from the empty tree is meaningless")]
+    EmptyOld,
     #[error("the proof does not lead to the expected root")]
     RootMismatch,
 }
@@ -195,7 +197,9 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root
 }
 
 /// Verifies a consistency proof (RFC 9162 §2.1.4.2) between the tree of
-/// `old` leaves with root `old_root` and the tree of `new` leaves.
+/// `old` leaves with root `old_root` and the tree of `new` leaves. As in
+/// transparency-dev/merkle, a proof from the empty tree (old = 0) is refused:
+/// callers compare an empty head with the empty root instead.
 pub fn verify_consistency(
     old: u64,
     new: u64,
@@ -206,17 +210,14 @@ pub fn verify_consistency(
     if new < old {
         return Err(ProofError::SizeDecreased { old, new });
     }
+    if old == 0 {
+        return Err(ProofError::EmptyOld);
+    }
     if old == new {
         if !proof.is_empty() {
             return Err(ProofError::WrongLength { got: proof.len() });
         }
         return if old_root == new_root { Ok(()) } else { Err(ProofError::RootMismatch) };
-    }
-    if old == 0 {
-        if !proof.is_empty() {
-            return Err(ProofError::WrongLength { got: proof.len() });
-        }
-        return Ok(());
     }
     if proof.is_empty() {
         return Err(ProofError::WrongLength { got: 0 });
@@ -284,6 +285,10 @@ mod tests {
                 let mut tm = tree(m as usize);
                 let rm = tree_hash(&mut tm, m).unwrap();
                 let p = consistency_proof(&mut t, m, n).unwrap();
+                if m == 0 {
+                    assert!(p.is_empty() && verify_consistency(m, n, &p, &rm, &root).is_err());
+                    continue;
+                }
                 verify_consistency(m, n, &p, &rm, &root).unwrap();
                 if m > 0 && m < n {
                     let bad = leaf_hash(b"other");
