@@ -562,12 +562,19 @@ pub struct ProofChecked {
 /// log's signature, at least `witness-threshold` cosignatures from listed
 /// witnesses, and the inclusion of this bundle's release entry.
 pub fn verify_proof(bundle: &Path, policy: &LogPolicy) -> Result<ProofChecked, LogOpError> {
+    let entry = bundle_entry(bundle)?;
     let path = bundle.join(PROOF_FILE);
     let bytes = read_small(&path, Symlinks::Refuse)?;
-    let p = TlogProof::parse(&bytes).map_err(|source| LogOpError::ProofFile { path: path.clone(), source })?;
+    verify_proof_bytes(&bytes, &path, &entry, policy)
+}
+
+/// Verifies tlog-proof `bytes` (read from `path`) for `entry`.
+pub fn verify_proof_bytes(bytes: &[u8], path: &Path, entry: &ReleaseEntry, policy: &LogPolicy) -> Result<ProofChecked, LogOpError> {
+    let path = path.to_path_buf();
+    let p = TlogProof::parse(bytes).map_err(|source| LogOpError::ProofFile { path: path.clone(), source })?;
     let head = SignedCheckpoint::verify(&p.checkpoint, &policy.key).map_err(|source| LogOpError::Checkpoint { path: path.clone(), source })?;
     let cos = cosigners(&head, policy)?;
-    let entry = bundle_entry(bundle)?.data();
+    let entry = entry.data();
     let size = head.checkpoint.size;
     tree::verify_inclusion(&tree::leaf_hash(entry.as_bytes()), p.index, size, &p.hashes, &head.checkpoint.root)
         .map_err(|source| LogOpError::Inclusion { path: path.clone(), entry: entry.clone(), index: p.index, size, source })?;
