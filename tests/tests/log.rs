@@ -471,3 +471,46 @@ fn trust_check_lints_the_log_table() {
     let swapped = fx.d.write("swapped.toml", format!("[log]\norigin = {ORIGIN:?}\nkey = {wa:?}\nwitnesses = [{:?}]\nwitness-threshold = 1\n", fx.vkey()));
     vouch(["trust", "check", s(&swapped)]).code(1).says("not an Ed25519 note key").says("not a cosignature/v1 key");
 }
+
+#[test]
+fn release_appends_to_the_log_and_verify_requires_the_policys_log() {
+    let r = vouch_tests::Release::new();
+    let artifact = r.src.join("target/release/hello");
+    std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+    std::fs::write(&artifact, "a stand-in for the built binary\n").unwrap();
+    let log = r.dir.join("log");
+    vouch(["log", "init", s(&log), "--origin", ORIGIN, "--key", s(&r.key)]).ok();
+    r.record("1.0.0", &["--archive", "--log", s(&log)]).ok();
+    let bundle = r.bundle("1.0.0");
+    assert!(bundle.join("log.tlog-proof").is_file());
+    // The proof went into the archive too.
+    let tar = TestCommand::new("tar", ["tf", s(&r.bundles.join("hello-1.0.0.tar"))]).run();
+    tar.ok().says("hello-1.0.0/log.tlog-proof");
+    let vkey = String::from_utf8(std::fs::read(log.join("vkey")).unwrap()).unwrap().trim().to_string();
+    let base = String::from_utf8(std::fs::read(r.policy("plain.toml", &["release"])).unwrap()).unwrap();
+    let with_log = |file: &str, witnesses: &[String], threshold: u32| {
+        let w: Vec<String> = witnesses.iter().map(|w| format!("{w:?}")).collect();
+        r.dir.write(file, format!("{base}\n[log]\norigin = {ORIGIN:?}\nkey = {vkey:?}\nwitnesses = [{}]\nwitness-threshold = {threshold}\n", w.join(", ")))
+    };
+    let p0 = with_log("p0.toml", &[], 0);
+    for target in [bundle.clone(), r.bundles.join("hello-1.0.0.tar")] {
+        vouch(["verify", s(&target), "--trust", s(&p0)]).ok().says("included at index 0 of acme.example/vouch-log");
+    }
+    // A witness is required: fails until the witness cosigned and the proof was refreshed.
+    vouch(["key", "generate", "--out", s(&r.dir.join("wkeys")), "--name", "wa", "--unencrypted"]).ok();
+    let w = vouch(["log", "witness", s(&log), "--key", s(&r.dir.join("wkeys/wa.key")), "--name", "wa.example", "--state", s(&r.dir.join("wa.json")), "--now", T1]);
+    w.ok();
+    let wa = Fx::witness_key(&w);
+    let p1 = with_log("p1.toml", &[wa], 1);
+    vouch(["verify", s(&bundle), "--trust", s(&p1)]).code(1).says("0 cosignature(s) from listed witnesses; 1 needed");
+    vouch(["log", "prove", s(&log), s(&bundle)]).ok();
+    vouch(["verify", s(&bundle), "--trust", s(&p1)]).ok().says("cosigned by 1 of 1 required witnesses: wa.example");
+    // A bundle without a proof fails when the policy has a [log].
+    std::fs::remove_file(bundle.join("log.tlog-proof")).unwrap();
+    vouch(["verify", s(&bundle), "--trust", s(&p0)]).code(1).says("requires a release log proof");
+    // The same version released again with other bytes is refused by the log.
+    std::fs::write(r.src.join("extra.txt"), "changed\n").unwrap();
+    let again = r.record("1.0.0", &["--force", "--log", s(&log)]);
+    assert_ne!(again.code, 0, "{}", again.stderr);
+    again.says("already in the log at index 0");
+}

@@ -456,3 +456,33 @@ mod tests {
         assert_eq!(log.entry(70, size).unwrap(), b"e70");
     }
 }
+
+#[cfg(test)]
+mod crash_tests {
+    use super::*;
+
+    /// An append that never got its checkpoint (a crash) leaves the previous
+    /// head's tree intact, and the next append from that head succeeds.
+    #[test]
+    fn an_append_without_its_checkpoint_leaves_the_previous_tree_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::create(dir.path()).unwrap();
+        let first: Vec<Vec<u8>> = (0..300).map(|i| format!("a{i}").into_bytes()).collect();
+        let a = log.append(0, &first).unwrap();
+        // "Crash": tiles and entries of size 700 are written, no checkpoint.
+        let lost: Vec<Vec<u8>> = (0..400).map(|i| format!("lost{i}").into_bytes()).collect();
+        log.append(300, &lost).unwrap();
+        assert_eq!(log.audit(300).unwrap(), a.root);
+        let p = tree::inclusion_proof(&mut log.tree(300), 299, 300).unwrap();
+        tree::verify_inclusion(&tree::leaf_hash(b"a299"), 299, 300, &p, &a.root).unwrap();
+        // The next append from the signed head writes its own tiles.
+        let next: Vec<Vec<u8>> = (0..5).map(|i| format!("b{i}").into_bytes()).collect();
+        let b = log.append(300, &next).unwrap();
+        let mut all = first.clone();
+        all.extend(next);
+        let mut mem = tree::MemTree(all.iter().map(|e| tree::leaf_hash(e)).collect());
+        assert_eq!(b.root, tree::tree_hash(&mut mem, 305).unwrap());
+        assert_eq!(log.audit(305).unwrap(), b.root);
+        assert_eq!(log.audit(300).unwrap(), a.root);
+    }
+}
