@@ -198,6 +198,7 @@ pub fn current_head(log: &Log) -> Result<(VerifierKey, SignedCheckpoint), LogOpE
 /// anything is written), signs the new head, then writes each bundle's proof.
 pub fn append(dir: &Path, key: &SecretKey, bundles: &[PathBuf]) -> Result<AppendReport, LogOpError> {
     let log = Log::open(dir);
+    let _lock = log.lock()?;
     let (vk, head) = current_head(&log)?;
     let given = note::log_verifier_key(&vk.name, key)?;
     if given != vk {
@@ -422,6 +423,7 @@ pub struct Witnessed {
 /// cosignature to `LOG/checkpoint` and records the new head.
 pub fn witness(dir: &Path, key: &SecretKey, name: &str, state_path: &Path, time: u64) -> Result<Witnessed, LogOpError> {
     let log = Log::open(dir);
+    let _lock = log.lock()?;
     let mut state = HeadState::read(state_path)?;
     let (pinned, head, first_use) = verified_head(&log, &state, None)?;
     let origin = head.checkpoint.origin.clone();

@@ -12,7 +12,8 @@
 //! writes new tiles and bundles under new names (a partial tile of another
 //! width, a full tile) and never rewrites one the previous checkpoint needs,
 //! so a crash before the checkpoint is renamed into place leaves the previous
-//! head valid. This module keeps no state besides the directory.
+//! head valid. Writers take `LOG/.lock` ([`Log::lock`]). This module keeps
+//! no state besides the directory.
 
 pub mod tree;
 
@@ -168,6 +169,24 @@ impl Log {
         let path = self.dir.join(rel);
         fsutil::read_bounded(&path, 16 << 20, fsutil::Symlinks::Refuse)
             .map_err(|source| LogError::Read { path, source })
+    }
+
+    /// Takes the log's exclusive advisory lock (`flock` on `LOG/.lock`),
+    /// held until the guard is dropped: appends and witnesses that rewrite
+    /// the checkpoint run one at a time, so none replaces a newer head with
+    /// an older one.
+    pub fn lock(&self) -> Result<LogLock, LogError> {
+        let path = self.dir.join(".lock");
+        let mut o = std::fs::OpenOptions::new();
+        o.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o644).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let f = o.open(&path).map_err(|source| LogError::Write { path: path.clone(), source })?;
+        f.lock().map_err(|source| LogError::Write { path, source })?;
+        Ok(LogLock(f))
     }
 
     /// Replaces the checkpoint atomically (rename over the old one).
@@ -381,6 +400,10 @@ pub fn consistent<N: tree::Nodes>(src: &mut N, old: u64, new: u64, old_root: &Ha
     let p = tree::consistency_proof(src, old, new)?;
     Ok(tree::verify_consistency(old, new, &p, old_root, new_root))
 }
+
+/// The log's lock; released on drop.
+#[derive(Debug)]
+pub struct LogLock(#[allow(dead_code)] std::fs::File);
 
 /// The tree of a log as stored in its tiles; caches the tiles it read.
 pub struct TileTree<'a> {
