@@ -46,6 +46,8 @@ pub enum LogOpError {
     NotInLog { name: String, version: String, digest: String, bundle: PathBuf },
     #[error("the log's entries give root {entries}, its checkpoint (size {size}) says {signed}")]
     RootMismatch { size: u64, entries: String, signed: String },
+    #[error("the log holds {name} {version} twice with different manifests: index {first} sha256:{first_digest}, index {second} sha256:{second_digest}")]
+    Duplicate { name: String, version: String, first: u64, first_digest: String, second: u64, second_digest: String },
     #[error("the log's key for {origin} changed: pinned {pinned}, the log now has {now}")]
     KeyChanged { origin: String, pinned: String, now: String },
     #[error("the log's head went back from size {old} to size {new}")]
@@ -77,7 +79,7 @@ impl LogOpError {
         use LogOpError::*;
         match self {
             Store(e) => matches!(e, LogError::TileSize { .. } | LogError::Bundle { .. } | LogError::TileMismatch { .. }),
-            Checkpoint { .. } | WrongKey { .. } | Conflict { .. } | NotInLog { .. } | RootMismatch { .. } | KeyChanged { .. }
+            Checkpoint { .. } | WrongKey { .. } | Conflict { .. } | Duplicate { .. } | NotInLog { .. } | RootMismatch { .. } | KeyChanged { .. }
             | Rollback { .. } | Inconsistent { .. } | SplitView { .. } | ProofFile { .. } | Inclusion { .. } | Witnesses { .. }
             | Origin { .. } => true,
             Read { .. } | Write { .. } | Vkey { .. } | Bundle { .. } | Beyond { .. } | State { .. } | Note(_) => false,
@@ -400,11 +402,38 @@ fn verified_head(log: &Log, state: &HeadState, key: Option<&VerifierKey>) -> Res
         return Err(LogOpError::Origin { origin, want: pinned.name.clone() });
     }
     let head = SignedCheckpoint::verify(&bytes, &pinned).map_err(|source| LogOpError::Checkpoint { path: log.checkpoint_path(), source })?;
-    let root = log.audit(head.checkpoint.size)?;
+    let (root, entries) = log.audit_entries(head.checkpoint.size)?;
     if root != head.checkpoint.root {
         return Err(LogOpError::RootMismatch { size: head.checkpoint.size, entries: b64(&root), signed: b64(&head.checkpoint.root) });
     }
+    check_no_swapped_release(&entries)?;
     Ok((pinned, head, first_use))
+}
+
+/// A release (name and version) logged twice with different manifests is a
+/// swapped release, whatever its place in the log.
+fn check_no_swapped_release(entries: &[Vec<u8>]) -> Result<(), LogOpError> {
+    let mut seen: std::collections::HashMap<(String, String), (u64, Digest)> = std::collections::HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let Some(r) = ReleaseEntry::parse(e) else { continue };
+        match seen.get(&(r.name.clone(), r.version.clone())) {
+            Some((first, d)) if *d != r.digest => {
+                return Err(LogOpError::Duplicate {
+                    name: r.name,
+                    version: r.version,
+                    first: *first,
+                    first_digest: d.hex(),
+                    second: i as u64,
+                    second_digest: r.digest.hex(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                seen.insert((r.name, r.version), (i as u64, r.digest));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What a witness did.

@@ -124,11 +124,25 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
             release::ReleaseError::Build(vouch_manifests::build::BuildError::NotFound { .. }) => Some("check the command after --, and that it is on PATH"),
             _ => None,
         };
+        // A release the log refuses (another manifest for a logged version)
+        // is a checked negative result.
+        let refused = {
+            let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            let mut found = false;
+            while let Some(c) = src {
+                if c.downcast_ref::<vouch_signing::log::LogOpError>().is_some_and(|l| l.does_not_hold()) {
+                    found = true;
+                }
+                src = c.source();
+            }
+            found
+        };
         let e = anyhow::Error::from(e);
-        match hint_text {
+        let e = match hint_text {
             Some(h) => hint(e, h),
             None => e,
-        }
+        };
+        if refused { crate::exit::failed(e) } else { e }
     })?;
     let m = &r.manifest;
     crate::output::eprint_line(&format!("released {} {} -> {}", m.project.name, m.project.version, r.bundle.display()));

@@ -329,6 +329,11 @@ impl Log {
     /// hash tile against it (a rewritten entry, or a truncated, padded or
     /// altered tile, is refused). Returns the entries' root.
     pub fn audit(&self, size: u64) -> Result<Hash, LogError> {
+        Ok(self.audit_entries(size)?.0)
+    }
+
+    /// [`Log::audit`], also returning the entries.
+    pub fn audit_entries(&self, size: u64) -> Result<(Hash, Vec<Vec<u8>>), LogError> {
         let entries = self.entries(size)?;
         let leaves: Vec<Hash> = entries.iter().map(|e| tree::leaf_hash(e)).collect();
         let root = tree::root_of(&leaves);
@@ -350,7 +355,7 @@ impl Log {
             hashes = up;
             level += 1;
         }
-        Ok(root)
+        Ok((root, entries))
     }
 
     fn index_rel(name: &str, version: &str) -> String {
