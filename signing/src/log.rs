@@ -8,6 +8,10 @@
 //! A witness or checker keeps, per origin, the pinned log key and the last
 //! signed head it accepted, in a JSON state file written atomically.
 
+// Errors carry the names, digests and paths a message needs; they are
+// returned once per command, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
 use crate::keys::SecretKey;
 use crate::note::{self, Checkpoint, NoteError, SignedCheckpoint, TlogProof, VerifierKey};
 use crate::policy::LogPolicy;
@@ -324,6 +328,33 @@ pub struct SeenLog {
     pub checkpoint: String,
 }
 
+/// Holds `FILE.lock` beside a head state while it is read, checked and
+/// written, so two runs with one state cannot lose each other's head.
+pub struct HeadStateLock(#[allow(dead_code)] std::fs::File);
+
+impl HeadStateLock {
+    pub fn acquire(path: &Path) -> Result<HeadStateLock, LogOpError> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock = PathBuf::from(name);
+        if let Some(dir) = lock.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| LogOpError::Write { path: lock.clone(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
+        }
+        let err = |source| LogOpError::Write { path: lock.clone(), source: fsutil::WriteError { path: lock.clone(), source } };
+        let mut o = std::fs::OpenOptions::new();
+        o.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let f = o.open(&lock).map_err(err)?;
+        f.lock().map_err(err)?;
+        Ok(HeadStateLock(f))
+    }
+}
+
 impl HeadState {
     pub fn read(path: &Path) -> Result<HeadState, LogOpError> {
         match std::fs::symlink_metadata(path) {
@@ -453,6 +484,7 @@ pub struct Witnessed {
 pub fn witness(dir: &Path, key: &SecretKey, name: &str, state_path: &Path, time: u64) -> Result<Witnessed, LogOpError> {
     let log = Log::open(dir);
     let _lock = log.lock()?;
+    let _state_lock = HeadStateLock::acquire(state_path)?;
     let mut state = HeadState::read(state_path)?;
     let (pinned, head, first_use) = verified_head(&log, &state, None)?;
     let origin = head.checkpoint.origin.clone();
@@ -504,6 +536,7 @@ fn cosigners(head: &SignedCheckpoint, policy: &LogPolicy) -> Result<Vec<Cosigner
 /// head seen, which is then recorded.
 pub fn check(dir: &Path, policy: &LogPolicy, state_path: Option<&Path>) -> Result<Checked, LogOpError> {
     let log = Log::open(dir);
+    let _state_lock = state_path.map(HeadStateLock::acquire).transpose()?;
     let mut state = match state_path {
         Some(p) => HeadState::read(p)?,
         None => HeadState::default(),

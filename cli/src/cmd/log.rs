@@ -335,7 +335,7 @@ fn compare(a: CompareArgs) -> Result<Status> {
             if let Some(ev) = e.evidence() {
                 let mut s = format!("{e}\nevidence, head of size {}:\n", ev.a_size);
                 s.push_str(&String::from_utf8_lossy(&ev.a));
-                let _ = write!(s, "evidence, head of size {}:\n", ev.b_size);
+                let _ = writeln!(s, "evidence, head of size {}:", ev.b_size);
                 s.push_str(&String::from_utf8_lossy(&ev.b));
                 print_text(&s)?;
                 if let Some(dir) = &a.evidence {

@@ -282,7 +282,7 @@ impl Log {
         }
         // Entry bundles: the old partial bundle's entries, then the new ones.
         let first_bundle = size / TILE_WIDTH;
-        let mut tail: Vec<Vec<u8>> = if size % TILE_WIDTH != 0 { self.read_bundle(first_bundle, size)? } else { Vec::new() };
+        let mut tail: Vec<Vec<u8>> = if !size.is_multiple_of(TILE_WIDTH) { self.read_bundle(first_bundle, size)? } else { Vec::new() };
         tail.extend(entries.iter().cloned());
         for (i, chunk) in tail.chunks(TILE_WIDTH as usize).enumerate() {
             let mut bytes = Vec::new();
@@ -310,7 +310,7 @@ impl Log {
         while !new_hashes.is_empty() {
             let old_count = hashes_at(level, size);
             let first_tile = old_count / TILE_WIDTH;
-            let mut tail = if old_count % TILE_WIDTH != 0 { self.read_tile(level, first_tile, size)? } else { Vec::new() };
+            let mut tail = if !old_count.is_multiple_of(TILE_WIDTH) { self.read_tile(level, first_tile, size)? } else { Vec::new() };
             tail.extend(new_hashes);
             let mut up = Vec::new();
             for (i, chunk) in tail.chunks(TILE_WIDTH as usize).enumerate() {

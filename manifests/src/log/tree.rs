@@ -77,7 +77,7 @@ pub fn range_hash<N: Nodes>(src: &mut N, lo: u64, hi: u64) -> Result<Hash, N::Er
     if n == 0 {
         return Ok(empty_root());
     }
-    if n.is_power_of_two() && lo % n == 0 {
+    if n.is_power_of_two() && lo.is_multiple_of(n) {
         return src.node(n.trailing_zeros(), lo >> n.trailing_zeros());
     }
     let k = split(n);
