@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what vouch's test suite drives as real peers: the reference
-# minisign CLI, diffoscope (rebuild's explained differences), SBOM validators and securesystemslib (in a Python venv),
+# minisign CLI, Go with golang.org/x/mod (the release log's sumdb interop), diffoscope (rebuild's explained differences), SBOM validators and securesystemslib (in a Python venv),
 # the Nu HTML Checker and headless Chromium. Idempotent; needs root (or sudo)
 # for apt.
 set -euo pipefail
@@ -17,6 +17,10 @@ command -v unshare >/dev/null || need_apt+=(util-linux)
 command -v diffoscope >/dev/null || need_apt+=(diffoscope-minimal)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 command -v npm >/dev/null || need_apt+=(npm)
+# Go and x/mod (sumdb/note, sumdb/tlog) for the release-log interop tests,
+# built in GOPATH mode: no module proxy is needed.
+command -v go >/dev/null || need_apt+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || need_apt+=(golang-golang-x-mod-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}" >&2
   $SUDO apt-get update -qq

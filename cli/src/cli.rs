@@ -86,6 +86,13 @@ pub enum Command {
     /// Check trust policies (trust.toml).
     #[command(subcommand)]
     Trust(crate::cmd::trust::TrustCommand),
+    /// The append-only release log: init, append, prove, witness, check, compare.
+    ///
+    /// A C2SP tlog-tiles directory with a signed checkpoint; witnesses
+    /// cosign heads after checking the log only grew; bundles carry a
+    /// C2SP tlog-proof (log.tlog-proof).
+    #[command(subcommand)]
+    Log(crate::cmd::log::LogCommand),
 }
 
 #[cfg(test)]

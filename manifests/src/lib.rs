@@ -14,6 +14,7 @@ pub mod digest;
 pub mod fsutil;
 pub mod git;
 pub mod lockfile;
+pub mod log;
 pub mod manifest;
 pub mod merkle;
 pub mod name;

@@ -17,7 +17,9 @@
 
 pub mod dsse;
 pub mod keys;
+pub mod log;
 pub mod manifest_sig;
+pub mod note;
 pub mod policy;
 pub mod release;
 pub mod reports;

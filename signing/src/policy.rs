@@ -81,6 +81,7 @@ struct RawPolicy {
     roles: BTreeMap<String, RawRole>,
     #[serde(default)]
     review: Option<RawReview>,
+    log: Option<RawLog>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +118,28 @@ pub struct ReviewRequirement {
     pub reviewers: u32,
     /// `flagged = "fail"`: any flagged file fails; `"warn"`: reported only.
     pub flagged_fails: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLog {
+    origin: String,
+    key: String,
+    #[serde(default)]
+    witnesses: Vec<String>,
+    #[serde(default)]
+    witness_threshold: u32,
+}
+
+/// The policy's `[log]`: the release log a verified bundle must be in.
+#[derive(Debug, Clone)]
+pub struct LogPolicy {
+    pub origin: String,
+    /// The log's note verifier key (type 0x01).
+    pub key: crate::note::VerifierKey,
+    /// Cosignature verifier keys (type 0x04).
+    pub witnesses: Vec<crate::note::VerifierKey>,
+    pub witness_threshold: u32,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +232,8 @@ pub struct Policy {
     pub thresholds: BTreeMap<Role, u32>,
     /// The `[review]` requirement, when the policy has one.
     pub review: Option<ReviewRequirement>,
+    /// The `[log]` table, when present and well-formed.
+    pub log: Option<LogPolicy>,
     findings: Vec<Finding>,
 }
 
@@ -228,6 +253,60 @@ fn to_unix(dt: &toml::value::Datetime) -> Result<i64, String> {
             "{dt} needs a time zone offset (e.g. 2026-01-01T00:00:00Z) or must be a bare date"
         )),
     }
+}
+
+/// Checks the `[log]` table; problems become error findings.
+fn lint_log(l: &RawLog, error: &mut impl FnMut(String)) -> Option<LogPolicy> {
+    use crate::note::{ALG_COSIGNATURE_V1, ALG_ED25519, VerifierKey};
+    let mut ok = true;
+    let key = match VerifierKey::parse(&l.key) {
+        Ok(k) if k.alg != ALG_ED25519 => {
+            error("[log] key: not an Ed25519 note key (type 0x01)".to_string());
+            None
+        }
+        Ok(k) if k.name != l.origin => {
+            error(format!("[log] key is named {:?}, not the origin {:?}", k.name, l.origin));
+            None
+        }
+        Ok(k) => Some(k),
+        Err(e) => {
+            error(format!("[log] key: {e}"));
+            None
+        }
+    };
+    let mut witnesses: Vec<VerifierKey> = Vec::new();
+    for w in &l.witnesses {
+        match VerifierKey::parse(w) {
+            Ok(k) if k.alg != ALG_COSIGNATURE_V1 => {
+                ok = false;
+                error(format!("[log] witness {:?}: not a cosignature/v1 key (type 0x04)", k.name));
+            }
+            Ok(k) if witnesses.iter().any(|o| o.key == k.key || o.name == k.name) => {
+                ok = false;
+                error(format!("[log] witness {:?} is listed twice (same name or key)", k.name));
+            }
+            Ok(k) => witnesses.push(k),
+            Err(e) => {
+                ok = false;
+                error(format!("[log] witness: {e}"));
+            }
+        }
+    }
+    if l.witness_threshold as usize > l.witnesses.len() {
+        ok = false;
+        error(format!(
+            "[log] witness-threshold {} is above the number of witnesses ({})",
+            l.witness_threshold,
+            l.witnesses.len()
+        ));
+    }
+    let key = key?;
+    ok.then(|| LogPolicy {
+        origin: l.origin.clone(),
+        key,
+        witnesses,
+        witness_threshold: l.witness_threshold,
+    })
 }
 
 /// RFC 3339 UTC for messages.
@@ -343,12 +422,14 @@ impl Policy {
                 flagged_fails,
             }
         });
+        let log = raw.log.as_ref().and_then(|l| lint_log(l, &mut error));
         let mut policy = Policy {
             path: path.to_path_buf(),
             sha256: Digest::of(bytes),
             keys,
             thresholds,
             review,
+            log,
             findings: Vec::new(),
         };
         findings.extend(policy.lint_structure());

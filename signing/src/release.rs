@@ -22,6 +22,15 @@ pub fn builder_id(key: &SecretKey) -> String {
 pub struct ReleaseSigner<'a> {
     pub key: &'a SecretKey,
     pub time: SigningTime,
+    /// The release log to append the release to (its proof goes into the
+    /// bundle before it is archived).
+    pub log: Option<ReleaseLog<'a>>,
+}
+
+/// A release log and its key.
+pub struct ReleaseLog<'a> {
+    pub dir: &'a Path,
+    pub key: &'a SecretKey,
 }
 
 impl vouch_manifests::release::BundleSigner for ReleaseSigner<'_> {
@@ -32,6 +41,9 @@ impl vouch_manifests::release::BundleSigner for ReleaseSigner<'_> {
         let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &body, self.key);
         let path = dir.join(PROVENANCE_FILE);
         vouch_manifests::fsutil::write_atomic(&path, &env.to_json(), None)?;
+        if let Some(log) = &self.log {
+            crate::log::append(log.dir, log.key, &[dir.to_path_buf()])?;
+        }
         Ok(())
     }
 }

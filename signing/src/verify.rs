@@ -548,6 +548,48 @@ fn check_artifacts(b: &OpenBundle, files: &[PathBuf]) -> Result<(Check, Vec<Arti
     Ok((c, out))
 }
 
+/// The policy's `[log]`: the bundle's `log.tlog-proof` must be signed by the
+/// log, cosigned by enough listed witnesses, and include this release.
+fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> Check {
+    let mut c = check("log");
+    let path = b.dir.join(crate::log::PROOF_FILE);
+    let shown = b.origin.join(crate::log::PROOF_FILE);
+    let bytes = match vouch_manifests::fsutil::read_bounded(&path, crate::note::MAX_NOTE_BYTES as u64, vouch_manifests::fsutil::Symlinks::Refuse) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            c.fail(format!("{}: the policy's [log] requires a release log proof: {e}", shown.display()));
+            return c;
+        }
+    };
+    let entry = vouch_manifests::log::ReleaseEntry {
+        name: b.manifest.project.name.clone(),
+        version: b.manifest.project.version.clone(),
+        digest: b.manifest_digest,
+    };
+    match crate::log::verify_proof_bytes(&bytes, &shown, &entry, lp) {
+        Ok(p) => {
+            let names: Vec<&str> = p.cosigners.iter().map(|w| w.name.as_str()).collect();
+            c.note(format!("included at index {} of {} (size {}, root {})", p.index, p.origin, p.size, p.root));
+            c.note(format!(
+                "cosigned by {} of {} required witnesses{}",
+                p.cosigners.len(),
+                lp.witness_threshold,
+                if names.is_empty() { String::new() } else { format!(": {}", names.join(", ")) }
+            ));
+        }
+        Err(e) => {
+            let mut text = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                text.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            c.fail(text);
+        }
+    }
+    c
+}
+
 /// Runs every check. `state` is the reviewer's rollback state file: the
 /// release is checked against it, and recorded only when everything held.
 pub fn verify(
@@ -635,6 +677,10 @@ pub fn verify(
             }
         }
         checks.push(rc);
+    }
+
+    if let Some(lp) = &policy.log {
+        checks.push(check_log(b, lp));
     }
 
     checks.push(check_provenance(b, policy, &pr));

@@ -4,6 +4,7 @@ pub mod confine;
 pub mod demo;
 pub mod export;
 pub mod key;
+pub mod log;
 pub mod manifest;
 pub mod password;
 pub mod rebuild;
@@ -35,5 +36,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Sign(a) => sign::run(a),
         Command::VerifySignature(a) => verify_signature::run(a),
         Command::Trust(c) => trust::run(c),
+        Command::Log(c) => log::run(c),
     }
 }

@@ -63,6 +63,14 @@ pub struct ReleaseArgs {
     /// when no build command follows `--`).
     #[arg(long)]
     pub no_build: bool,
+    /// Append the release to this release log (see `vouch log`) and write
+    /// its log.tlog-proof into the bundle, before it is archived.
+    #[arg(long, value_name = "LOG")]
+    pub log: Option<PathBuf>,
+    /// The log's secret key (default: --key). Its password comes from the
+    /// same --password-file / --password-env / prompt.
+    #[arg(long, value_name = "SECRET", requires = "log")]
+    pub log_key: Option<PathBuf>,
     /// Signing time in unix seconds (tests only; default: now).
     #[arg(long, hide = true)]
     pub now: Option<i64>,
@@ -98,7 +106,12 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
         source_date_epoch: super::manifest::source_date_epoch()?,
         env: std::env::vars().collect(),
     };
-    let signer = ReleaseSigner { key: &key, time: a.now.map(SigningTime::At).unwrap_or(SigningTime::Now) };
+    let log_key = match &a.log_key {
+        Some(p) => Some(a.password.load_secret_key(p)?),
+        None => None,
+    };
+    let log = a.log.as_deref().map(|dir| vouch_signing::release::ReleaseLog { dir, key: log_key.as_ref().unwrap_or(&key) });
+    let signer = ReleaseSigner { key: &key, time: a.now.map(SigningTime::At).unwrap_or(SigningTime::Now), log };
     let bar = crate::progress::Bytes::new("hashing");
     let result = release::release(&spec, &signer, &|n| bar.add(n));
     bar.finish();
@@ -111,11 +124,25 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
             release::ReleaseError::Build(vouch_manifests::build::BuildError::NotFound { .. }) => Some("check the command after --, and that it is on PATH"),
             _ => None,
         };
+        // A release the log refuses (another manifest for a logged version)
+        // is a checked negative result.
+        let refused = {
+            let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            let mut found = false;
+            while let Some(c) = src {
+                if c.downcast_ref::<vouch_signing::log::LogOpError>().is_some_and(|l| l.does_not_hold()) {
+                    found = true;
+                }
+                src = c.source();
+            }
+            found
+        };
         let e = anyhow::Error::from(e);
-        match hint_text {
+        let e = match hint_text {
             Some(h) => hint(e, h),
             None => e,
-        }
+        };
+        if refused { crate::exit::failed(e) } else { e }
     })?;
     let m = &r.manifest;
     crate::output::eprint_line(&format!("released {} {} -> {}", m.project.name, m.project.version, r.bundle.display()));

@@ -42,8 +42,18 @@ struct CheckOutput {
     sha256: vouch_manifests::Digest,
     keys: usize,
     roles: Vec<RoleSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log: Option<LogSummary>,
     findings: Vec<Finding>,
     usable: bool,
+}
+
+#[derive(Serialize)]
+struct LogSummary {
+    origin: String,
+    key: String,
+    witnesses: Vec<String>,
+    witness_threshold: u32,
 }
 
 pub fn run(cmd: TrustCommand) -> Result<Status> {
@@ -72,6 +82,12 @@ fn check(a: CheckArgs) -> Result<Status> {
         sha256: p.sha256,
         keys: p.keys.len(),
         roles,
+        log: p.log.as_ref().map(|l| LogSummary {
+            origin: l.origin.clone(),
+            key: l.key.to_string(),
+            witnesses: l.witnesses.iter().map(|w| w.to_string()).collect(),
+            witness_threshold: l.witness_threshold,
+        }),
         findings: p.findings().to_vec(),
         usable: p.check_usable().is_ok(),
     };
@@ -93,6 +109,12 @@ fn check(a: CheckArgs) -> Result<Status> {
                         r.keys.join(", ")
                     }
                 )?;
+            }
+            if let Some(l) = &out.log {
+                writeln!(s, "log {} ({}), {} of {} witnesses needed", l.origin, l.key, l.witness_threshold, l.witnesses.len())?;
+                for w in &l.witnesses {
+                    writeln!(s, "  witness {w}")?;
+                }
             }
             for f in &out.findings {
                 let tag = match f.severity {

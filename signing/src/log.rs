@@ -1,0 +1,655 @@
+//! The release log's workflows: create a log, append bundles' releases and
+//! write their proofs, witness a log (cosign after checking it only grew),
+//! check a log and compare signed heads, and verify a bundle's proof.
+//!
+//! Storage and proofs are [`vouch_manifests::log`]; notes, checkpoints and
+//! cosignatures are [`crate::note`]. A log's current head is `LOG/checkpoint`,
+//! written last, by rename, after the tiles and entry bundles it needs.
+//! A witness or checker keeps, per origin, the pinned log key and the last
+//! signed head it accepted, in a JSON state file written atomically.
+
+// Errors carry the names, digests and paths a message needs; they are
+// returned once per command, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+use crate::keys::SecretKey;
+use crate::note::{self, Checkpoint, NoteError, SignedCheckpoint, TlogProof, VerifierKey};
+use crate::policy::LogPolicy;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use vouch_manifests::Digest;
+use vouch_manifests::fsutil::{self, Symlinks};
+use vouch_manifests::log::{Hash, Log, LogError, ProofError, ReleaseEntry, tree};
+
+/// A bundle's proof file.
+pub const PROOF_FILE: &str = "log.tlog-proof";
+
+/// Why a log operation failed. [`LogOpError::does_not_hold`] tells a checked
+/// negative result (an attacker controls those files) from one that could not
+/// be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum LogOpError {
+    #[error(transparent)]
+    Store(#[from] LogError),
+    #[error("cannot read {}", .path.display())]
+    Read { path: PathBuf, #[source] source: std::io::Error },
+    #[error("cannot write {}", .path.display())]
+    Write { path: PathBuf, #[source] source: fsutil::WriteError },
+    #[error("{} holds no valid log verifier key", .path.display())]
+    Vkey { path: PathBuf, #[source] source: NoteError },
+    #[error("checkpoint {} is not a valid signed head of the log", .path.display())]
+    Checkpoint { path: PathBuf, #[source] source: NoteError },
+    #[error("the secret key is not the log's key: it gives {given}, the log's is {log}")]
+    WrongKey { given: String, log: String },
+    #[error("{} is not a bundle: cannot read its manifest.json", .path.display())]
+    Bundle { path: PathBuf, #[source] source: vouch_manifests::manifest::ManifestError },
+    #[error("{name} {version} is already in the log at index {index} with manifest sha256:{logged}; {} has sha256:{given}", .bundle.display())]
+    Conflict { name: String, version: String, index: u64, logged: String, given: String, bundle: PathBuf },
+    #[error("{name} {version} (sha256:{digest}) of {} is not in the log", .bundle.display())]
+    NotInLog { name: String, version: String, digest: String, bundle: PathBuf },
+    #[error("the log's entries give root {entries}, its checkpoint (size {size}) says {signed}")]
+    RootMismatch { size: u64, entries: String, signed: String },
+    #[error("the log holds {name} {version} twice with different manifests: index {first} sha256:{first_digest}, index {second} sha256:{second_digest}")]
+    Duplicate { name: String, version: String, first: u64, first_digest: String, second: u64, second_digest: String },
+    #[error("the log's key for {origin} changed: pinned {pinned}, the log now has {now}")]
+    KeyChanged { origin: String, pinned: String, now: String },
+    #[error("the log's head went back from size {old} to size {new}")]
+    Rollback { old: u64, new: u64, evidence: Box<Evidence> },
+    #[error("the log's head of size {new} is not consistent with the head of size {old} seen before")]
+    Inconsistent { old: u64, new: u64, #[source] source: ProofError, evidence: Box<Evidence> },
+    #[error("split view: two validly signed heads of {origin} that are not consistent (sizes {} and {})", .evidence.a_size, .evidence.b_size)]
+    SplitView { origin: String, evidence: Box<Evidence> },
+    #[error("head {} of size {size} is beyond the log's size {log_size}: the log cannot prove it", .path.display())]
+    Beyond { path: PathBuf, size: u64, log_size: u64 },
+    #[error("malformed proof {}", .path.display())]
+    ProofFile { path: PathBuf, #[source] source: NoteError },
+    #[error("proof {} does not verify for {entry:?} at index {index} of size {size}", .path.display())]
+    Inclusion { path: PathBuf, entry: String, index: u64, size: u64, #[source] source: ProofError },
+    #[error("the head has {got} cosignature(s) from listed witnesses; {need} needed")]
+    Witnesses { got: usize, need: u32 },
+    #[error("state file {} is malformed", .path.display())]
+    State { path: PathBuf, #[source] source: serde_json::Error },
+    #[error("the head's origin {origin:?} is not the log's {want:?}")]
+    Origin { origin: String, want: String },
+    #[error(transparent)]
+    Note(#[from] NoteError),
+}
+
+impl LogOpError {
+    /// True for a checked negative result (exit 1): bad signatures, a
+    /// rewritten or inconsistent log, a conflicting release, a bad proof.
+    pub fn does_not_hold(&self) -> bool {
+        use LogOpError::*;
+        match self {
+            Store(e) => matches!(e, LogError::TileSize { .. } | LogError::Bundle { .. } | LogError::TileMismatch { .. }),
+            Checkpoint { .. } | WrongKey { .. } | Conflict { .. } | Duplicate { .. } | NotInLog { .. } | RootMismatch { .. } | KeyChanged { .. }
+            | Rollback { .. } | Inconsistent { .. } | SplitView { .. } | ProofFile { .. } | Inclusion { .. } | Witnesses { .. }
+            | Origin { .. } => true,
+            Read { .. } | Write { .. } | Vkey { .. } | Bundle { .. } | Beyond { .. } | State { .. } | Note(_) => false,
+        }
+    }
+
+    /// The signed heads proving misbehaviour, when this error has them.
+    pub fn evidence(&self) -> Option<&Evidence> {
+        match self {
+            LogOpError::Rollback { evidence, .. } | LogOpError::Inconsistent { evidence, .. } | LogOpError::SplitView { evidence, .. } => Some(evidence),
+            _ => None,
+        }
+    }
+}
+
+/// Two signed heads of one origin that cannot both be honest.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub a_size: u64,
+    pub a: Vec<u8>,
+    pub b_size: u64,
+    pub b: Vec<u8>,
+}
+
+impl Evidence {
+    /// Writes both heads into `dir` as `evidence-<size>-<root prefix>.checkpoint`.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, LogOpError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| LogOpError::Write { path: dir.to_path_buf(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
+        let mut out = Vec::new();
+        for (size, bytes) in [(self.a_size, &self.a), (self.b_size, &self.b)] {
+            let tag = hex::encode(&Digest::of(bytes).0[..4]);
+            let path = dir.join(format!("evidence-{size}-{tag}.checkpoint"));
+            fsutil::write_atomic(&path, bytes, None).map_err(|source| LogOpError::Write { path: path.clone(), source })?;
+            out.push(path);
+        }
+        Ok(out)
+    }
+}
+
+fn read_small(path: &Path, symlinks: Symlinks) -> Result<Vec<u8>, LogOpError> {
+    fsutil::read_bounded(path, note::MAX_NOTE_BYTES as u64, symlinks).map_err(|source| LogOpError::Read { path: path.to_path_buf(), source })
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), LogOpError> {
+    fsutil::write_atomic(path, bytes, None).map_err(|source| LogOpError::Write { path: path.to_path_buf(), source })
+}
+
+/// The log's verifier key from `LOG/vkey`.
+pub fn read_vkey(log: &Log) -> Result<VerifierKey, LogOpError> {
+    let path = log.vkey_path();
+    let bytes = read_small(&path, Symlinks::Refuse)?;
+    let text = String::from_utf8_lossy(&bytes);
+    VerifierKey::parse(text.trim()).map_err(|source| LogOpError::Vkey { path, source })
+}
+
+/// Reads and verifies a signed head.
+pub fn read_head(path: &Path, key: &VerifierKey) -> Result<SignedCheckpoint, LogOpError> {
+    let bytes = read_small(path, Symlinks::FollowOnce)?;
+    SignedCheckpoint::verify(&bytes, key).map_err(|source| LogOpError::Checkpoint { path: path.to_path_buf(), source })
+}
+
+fn b64(h: &Hash) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(h)
+}
+
+/// Creates an empty log signed by `key`; returns its verifier key.
+pub fn init(dir: &Path, origin: &str, key: &SecretKey) -> Result<VerifierKey, LogOpError> {
+    let vk = note::log_verifier_key(origin, key)?;
+    let log = Log::create(dir)?;
+    write(&log.vkey_path(), format!("{vk}\n").as_bytes())?;
+    let cp = Checkpoint { origin: origin.to_string(), size: 0, root: tree::empty_root(), extensions: vec![] };
+    log.write_checkpoint(&cp.sign(key)?.to_bytes())?;
+    Ok(vk)
+}
+
+/// A bundle's release entry: its manifest's name and version, and the
+/// SHA-256 of its manifest.json bytes.
+pub fn bundle_entry(bundle: &Path) -> Result<ReleaseEntry, LogOpError> {
+    let path = bundle.join("manifest.json");
+    let bytes = fsutil::read_bounded(&path, fsutil::MAX_DOCUMENT_BYTES, Symlinks::Refuse)
+        .map_err(|source| LogOpError::Read { path: path.clone(), source })?;
+    let m = vouch_manifests::Manifest::from_slice(&bytes, &path).map_err(|source| LogOpError::Bundle { path: bundle.to_path_buf(), source })?;
+    Ok(ReleaseEntry { name: m.project.name, version: m.project.version, digest: Digest::of(&bytes) })
+}
+
+/// What happened to one bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct Logged {
+    pub bundle: PathBuf,
+    pub name: String,
+    pub version: String,
+    pub index: u64,
+    /// False when the release was already in the log (a no-op).
+    pub added: bool,
+}
+
+/// The result of an append.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppendReport {
+    pub origin: String,
+    pub old_size: u64,
+    pub size: u64,
+    pub root: String,
+    pub bundles: Vec<Logged>,
+}
+
+/// Opens a log and verifies its current head with its own `vkey`.
+pub fn current_head(log: &Log) -> Result<(VerifierKey, SignedCheckpoint), LogOpError> {
+    let vk = read_vkey(log)?;
+    let head = read_head(&log.checkpoint_path(), &vk)?;
+    Ok((vk, head))
+}
+
+/// Appends the releases of `bundles` (a release already in the log is a
+/// no-op; the same name and version with another manifest is refused before
+/// anything is written), signs the new head, then writes each bundle's proof.
+pub fn append(dir: &Path, key: &SecretKey, bundles: &[PathBuf]) -> Result<AppendReport, LogOpError> {
+    let log = Log::open(dir);
+    let _lock = log.lock()?;
+    let (vk, head) = current_head(&log)?;
+    let given = note::log_verifier_key(&vk.name, key)?;
+    if given != vk {
+        return Err(LogOpError::WrongKey { given: given.to_string(), log: vk.to_string() });
+    }
+    let size = head.checkpoint.size;
+    let mut new: Vec<ReleaseEntry> = Vec::new();
+    let mut placed: Vec<(PathBuf, ReleaseEntry, u64, bool)> = Vec::new();
+    for b in bundles {
+        let e = bundle_entry(b)?;
+        let found = match new.iter().position(|n| n.name == e.name && n.version == e.version) {
+            Some(i) => Some((size + i as u64, new[i].clone())),
+            None => log.find_release(&e.name, &e.version, size)?,
+        };
+        match found {
+            Some((index, logged)) if logged.digest == e.digest => placed.push((b.clone(), e, index, false)),
+            Some((index, logged)) => {
+                return Err(LogOpError::Conflict {
+                    name: e.name,
+                    version: e.version,
+                    index,
+                    logged: logged.digest.hex(),
+                    given: e.digest.hex(),
+                    bundle: b.clone(),
+                });
+            }
+            None => {
+                let index = size + new.len() as u64;
+                new.push(e.clone());
+                placed.push((b.clone(), e, index, true));
+            }
+        }
+    }
+    let mut signed = head;
+    if !new.is_empty() {
+        let data: Vec<Vec<u8>> = new.iter().map(|e| e.data().into_bytes()).collect();
+        let appended = log.append(size, &data)?;
+        for (i, e) in new.iter().enumerate() {
+            log.record_release(size + i as u64, e)?;
+        }
+        let cp = Checkpoint { origin: vk.name.clone(), size: appended.new_size, root: appended.root, extensions: vec![] };
+        let note = cp.sign(key)?;
+        log.write_checkpoint(&note.to_bytes())?;
+        signed = SignedCheckpoint { checkpoint: cp, note };
+    }
+    for (b, _, index, _) in &placed {
+        write_proof(&log, &signed, *index, b)?;
+    }
+    Ok(AppendReport {
+        origin: vk.name.clone(),
+        old_size: size,
+        size: signed.checkpoint.size,
+        root: b64(&signed.checkpoint.root),
+        bundles: placed
+            .into_iter()
+            .map(|(bundle, e, index, added)| Logged { bundle, name: e.name, version: e.version, index, added })
+            .collect(),
+    })
+}
+
+/// The tlog-proof of entry `index` against `head`.
+pub fn proof(log: &Log, head: &SignedCheckpoint, index: u64) -> Result<TlogProof, LogOpError> {
+    let size = head.checkpoint.size;
+    let hashes = tree::inclusion_proof(&mut log.tree(size), index, size)?;
+    Ok(TlogProof { extra: None, index, hashes, checkpoint: head.note.to_bytes() })
+}
+
+fn write_proof(log: &Log, head: &SignedCheckpoint, index: u64, bundle: &Path) -> Result<(), LogOpError> {
+    let p = proof(log, head, index)?;
+    write(&bundle.join(PROOF_FILE), &p.to_bytes())
+}
+
+/// Rewrites each bundle's proof against the log's current head (with the
+/// cosignatures gathered so far).
+pub fn prove(dir: &Path, bundles: &[PathBuf]) -> Result<Vec<Logged>, LogOpError> {
+    let log = Log::open(dir);
+    let (_, head) = current_head(&log)?;
+    let size = head.checkpoint.size;
+    let mut out = Vec::new();
+    for b in bundles {
+        let e = bundle_entry(b)?;
+        match log.find_release(&e.name, &e.version, size)? {
+            Some((index, logged)) if logged.digest == e.digest => {
+                write_proof(&log, &head, index, b)?;
+                out.push(Logged { bundle: b.clone(), name: e.name, version: e.version, index, added: false });
+            }
+            Some((index, logged)) => {
+                return Err(LogOpError::Conflict { name: e.name, version: e.version, index, logged: logged.digest.hex(), given: e.digest.hex(), bundle: b.clone() });
+            }
+            None => return Err(LogOpError::NotInLog { name: e.name, version: e.version, digest: e.digest.hex(), bundle: b.clone() }),
+        }
+    }
+    Ok(out)
+}
+
+/// A consistency proof between `old` and the log's current size.
+pub fn consistency(dir: &Path, old: u64) -> Result<(SignedCheckpoint, Vec<Hash>), LogOpError> {
+    let log = Log::open(dir);
+    let (_, head) = current_head(&log)?;
+    let size = head.checkpoint.size;
+    if old > size {
+        return Err(LogOpError::Beyond { path: log.checkpoint_path(), size: old, log_size: size });
+    }
+    let p = tree::consistency_proof(&mut log.tree(size), old, size)?;
+    Ok((head, p))
+}
+
+/// Per origin: the pinned log key and the last accepted signed head.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadState {
+    pub logs: BTreeMap<String, SeenLog>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeenLog {
+    /// The log's note verifier key, pinned on first use.
+    pub key: String,
+    /// The last accepted signed head, verbatim.
+    pub checkpoint: String,
+}
+
+/// Holds `FILE.lock` beside a head state while it is read, checked and
+/// written, so two runs with one state cannot lose each other's head.
+pub struct HeadStateLock(#[allow(dead_code)] std::fs::File);
+
+impl HeadStateLock {
+    pub fn acquire(path: &Path) -> Result<HeadStateLock, LogOpError> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock = PathBuf::from(name);
+        if let Some(dir) = lock.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| LogOpError::Write { path: lock.clone(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
+        }
+        let err = |source| LogOpError::Write { path: lock.clone(), source: fsutil::WriteError { path: lock.clone(), source } };
+        let mut o = std::fs::OpenOptions::new();
+        o.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let f = o.open(&lock).map_err(err)?;
+        f.lock().map_err(err)?;
+        Ok(HeadStateLock(f))
+    }
+}
+
+impl HeadState {
+    pub fn read(path: &Path) -> Result<HeadState, LogOpError> {
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HeadState::default()),
+            _ => {}
+        }
+        let bytes = fsutil::read_bounded(path, fsutil::MAX_DOCUMENT_BYTES, Symlinks::FollowOnce)
+            .map_err(|source| LogOpError::Read { path: path.to_path_buf(), source })?;
+        serde_json::from_slice(&bytes).map_err(|source| LogOpError::State { path: path.to_path_buf(), source })
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), LogOpError> {
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| LogOpError::Write { path: path.to_path_buf(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
+        }
+        let mut bytes = serde_json::to_vec_pretty(self).expect("state serializes");
+        bytes.push(b'\n');
+        write(path, &bytes)
+    }
+}
+
+/// A head accepted after checking it against the one seen before.
+#[derive(Debug, Clone, Serialize)]
+pub struct Accepted {
+    pub origin: String,
+    pub key: String,
+    /// True when the origin and key were pinned just now.
+    pub first_use: bool,
+    pub size: u64,
+    pub root: String,
+    /// The size of the head seen before, if any.
+    pub previous: Option<u64>,
+}
+
+/// Checks `head` (of `log`, whose tree was recomputed from its entries) against
+/// the last head of its origin in `state`: never smaller, and consistent.
+fn check_against_seen(log: &Log, head: &SignedCheckpoint, seen: Option<&SeenLog>, pinned: &VerifierKey) -> Result<Option<u64>, LogOpError> {
+    let Some(seen) = seen else { return Ok(None) };
+    let old = SignedCheckpoint::verify(seen.checkpoint.as_bytes(), pinned)
+        .map_err(|source| LogOpError::Checkpoint { path: PathBuf::from("(state)"), source })?;
+    let (o, n) = (&old.checkpoint, &head.checkpoint);
+    let evidence = || Box::new(Evidence { a_size: o.size, a: old.note.to_bytes(), b_size: n.size, b: head.note.to_bytes() });
+    if n.size < o.size {
+        return Err(LogOpError::Rollback { old: o.size, new: n.size, evidence: evidence() });
+    }
+    vouch_manifests::log::consistent(&mut log.tree(n.size), o.size, n.size, &o.root, &n.root)?
+        .map_err(|source| LogOpError::Inconsistent { old: o.size, new: n.size, source, evidence: evidence() })?;
+    Ok(Some(o.size))
+}
+
+/// Verifies the log's head with the pinned (or, on first use, the log's own)
+/// key, and recomputes the tree from the entries.
+fn verified_head(log: &Log, state: &HeadState, key: Option<&VerifierKey>) -> Result<(VerifierKey, SignedCheckpoint, bool), LogOpError> {
+    let bytes = read_small(&log.checkpoint_path(), Symlinks::Refuse)?;
+    let origin = note::Note::parse(&bytes)
+        .and_then(|n| Checkpoint::parse(&n.text))
+        .map_err(|source| LogOpError::Checkpoint { path: log.checkpoint_path(), source })?
+        .origin;
+    let (pinned, first_use) = match (key, state.logs.get(&origin)) {
+        (Some(k), Some(seen)) if seen.key != k.to_string() => {
+            return Err(LogOpError::KeyChanged { origin, pinned: seen.key.clone(), now: k.to_string() });
+        }
+        (Some(k), seen) => (k.clone(), seen.is_none()),
+        (None, Some(seen)) => {
+            let k = VerifierKey::parse(&seen.key)?;
+            let now = read_vkey(log)?;
+            if now != k {
+                return Err(LogOpError::KeyChanged { origin, pinned: seen.key.clone(), now: now.to_string() });
+            }
+            (k, false)
+        }
+        (None, None) => (read_vkey(log)?, true),
+    };
+    if pinned.name != origin {
+        return Err(LogOpError::Origin { origin, want: pinned.name.clone() });
+    }
+    let head = SignedCheckpoint::verify(&bytes, &pinned).map_err(|source| LogOpError::Checkpoint { path: log.checkpoint_path(), source })?;
+    let (root, entries) = log.audit_entries(head.checkpoint.size)?;
+    if root != head.checkpoint.root {
+        return Err(LogOpError::RootMismatch { size: head.checkpoint.size, entries: b64(&root), signed: b64(&head.checkpoint.root) });
+    }
+    check_no_swapped_release(&entries)?;
+    Ok((pinned, head, first_use))
+}
+
+/// A release (name and version) logged twice with different manifests is a
+/// swapped release, whatever its place in the log.
+fn check_no_swapped_release(entries: &[Vec<u8>]) -> Result<(), LogOpError> {
+    let mut seen: std::collections::HashMap<(String, String), (u64, Digest)> = std::collections::HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let Some(r) = ReleaseEntry::parse(e) else { continue };
+        match seen.get(&(r.name.clone(), r.version.clone())) {
+            Some((first, d)) if *d != r.digest => {
+                return Err(LogOpError::Duplicate {
+                    name: r.name,
+                    version: r.version,
+                    first: *first,
+                    first_digest: d.hex(),
+                    second: i as u64,
+                    second_digest: r.digest.hex(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                seen.insert((r.name, r.version), (i as u64, r.digest));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a witness did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Witnessed {
+    #[serde(flatten)]
+    pub head: Accepted,
+    /// The witness's cosignature verifier key (for the policy's `witnesses`).
+    pub witness_key: String,
+    pub time: u64,
+}
+
+/// Witnesses the log in `dir`: verifies its head (pinning origin and key on
+/// first use), recomputes the tree from the entries, checks consistency with
+/// the last head of that origin in the state, then adds this witness's
+/// cosignature to `LOG/checkpoint` and records the new head.
+pub fn witness(dir: &Path, key: &SecretKey, name: &str, state_path: &Path, time: u64) -> Result<Witnessed, LogOpError> {
+    let log = Log::open(dir);
+    let _lock = log.lock()?;
+    let _state_lock = HeadStateLock::acquire(state_path)?;
+    let mut state = HeadState::read(state_path)?;
+    let (pinned, head, first_use) = verified_head(&log, &state, None)?;
+    let origin = head.checkpoint.origin.clone();
+    let previous = check_against_seen(&log, &head, state.logs.get(&origin), &pinned)?;
+    let mut note = head.note.clone();
+    let wk = note.cosign(name, key, time)?;
+    log.write_checkpoint(&note.to_bytes())?;
+    state.logs.insert(origin.clone(), SeenLog { key: pinned.to_string(), checkpoint: String::from_utf8_lossy(&note.to_bytes()).into_owned() });
+    state.write(state_path)?;
+    Ok(Witnessed {
+        head: Accepted { origin, key: pinned.to_string(), first_use, size: head.checkpoint.size, root: b64(&head.checkpoint.root), previous },
+        witness_key: wk.to_string(),
+        time,
+    })
+}
+
+/// A cosignature counted for a policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cosigner {
+    pub name: String,
+    pub key: String,
+    pub time: u64,
+}
+
+/// What `check` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checked {
+    #[serde(flatten)]
+    pub head: Accepted,
+    pub cosigners: Vec<Cosigner>,
+    pub witness_threshold: u32,
+}
+
+fn cosigners(head: &SignedCheckpoint, policy: &LogPolicy) -> Result<Vec<Cosigner>, LogOpError> {
+    let c: Vec<Cosigner> = head
+        .cosigners(&policy.witnesses)
+        .into_iter()
+        .map(|(k, time)| Cosigner { name: k.name.clone(), key: k.to_string(), time })
+        .collect();
+    if c.len() < policy.witness_threshold as usize {
+        return Err(LogOpError::Witnesses { got: c.len(), need: policy.witness_threshold });
+    }
+    Ok(c)
+}
+
+/// Checks the log in `dir` against the policy's `[log]`: its head is signed
+/// by the policy's key, the entries give its root, the tiles match, enough
+/// listed witnesses cosigned; with a state, it is consistent with the last
+/// head seen, which is then recorded.
+pub fn check(dir: &Path, policy: &LogPolicy, state_path: Option<&Path>) -> Result<Checked, LogOpError> {
+    let log = Log::open(dir);
+    let _state_lock = state_path.map(HeadStateLock::acquire).transpose()?;
+    let mut state = match state_path {
+        Some(p) => HeadState::read(p)?,
+        None => HeadState::default(),
+    };
+    let (pinned, head, first_use) = verified_head(&log, &state, Some(&policy.key))?;
+    let cos = cosigners(&head, policy)?;
+    let origin = head.checkpoint.origin.clone();
+    let previous = check_against_seen(&log, &head, state.logs.get(&origin), &pinned)?;
+    if let Some(p) = state_path {
+        state.logs.insert(origin.clone(), SeenLog { key: pinned.to_string(), checkpoint: String::from_utf8_lossy(&head.note.to_bytes()).into_owned() });
+        state.write(p)?;
+    }
+    Ok(Checked {
+        head: Accepted { origin, key: pinned.to_string(), first_use: state_path.is_some() && first_use, size: head.checkpoint.size, root: b64(&head.checkpoint.root), previous },
+        cosigners: cos,
+        witness_threshold: policy.witness_threshold,
+    })
+}
+
+/// One compared head.
+#[derive(Debug, Clone, Serialize)]
+pub struct Compared {
+    pub path: PathBuf,
+    pub size: u64,
+    pub root: String,
+}
+
+/// Compares signed heads (files) with each other and with the log in `dir`:
+/// every head must be signed by `key`, and any two must be consistent (same
+/// size: same root; otherwise an RFC 9162 consistency proof from the log,
+/// whose own head and tiles agree). A pair that is not is a split view.
+pub fn compare(heads: &[PathBuf], dir: &Path, key: &VerifierKey) -> Result<Vec<Compared>, LogOpError> {
+    let log = Log::open(dir);
+    let current = read_head(&log.checkpoint_path(), key)?;
+    let n = current.checkpoint.size;
+    let tree_root = tree::tree_hash(&mut log.tree(n), n)?;
+    if tree_root != current.checkpoint.root {
+        return Err(LogOpError::RootMismatch { size: n, entries: b64(&tree_root), signed: b64(&current.checkpoint.root) });
+    }
+    let mut read = Vec::new();
+    for p in heads {
+        read.push((p.clone(), read_head(p, key)?));
+    }
+    // Same size, different roots: a split view without any proof.
+    for (i, (_, a)) in read.iter().enumerate() {
+        for (_, b) in &read[i + 1..] {
+            if a.checkpoint.size == b.checkpoint.size && a.checkpoint.root != b.checkpoint.root {
+                return Err(split(a, b));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (path, h) in &read {
+        let m = h.checkpoint.size;
+        if m > n {
+            return Err(LogOpError::Beyond { path: path.clone(), size: m, log_size: n });
+        }
+        if vouch_manifests::log::consistent(&mut log.tree(n), m, n, &h.checkpoint.root, &current.checkpoint.root)?.is_err() {
+            return Err(split(h, &current));
+        }
+        out.push(Compared { path: path.clone(), size: m, root: b64(&h.checkpoint.root) });
+    }
+    Ok(out)
+}
+
+fn split(a: &SignedCheckpoint, b: &SignedCheckpoint) -> LogOpError {
+    LogOpError::SplitView {
+        origin: a.checkpoint.origin.clone(),
+        evidence: Box::new(Evidence { a_size: a.checkpoint.size, a: a.note.to_bytes(), b_size: b.checkpoint.size, b: b.note.to_bytes() }),
+    }
+}
+
+/// A bundle's verified proof.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProofChecked {
+    pub origin: String,
+    pub index: u64,
+    pub size: u64,
+    pub root: String,
+    pub cosigners: Vec<Cosigner>,
+    /// The proof's signed head, verbatim (to check against a state).
+    #[serde(skip)]
+    pub head: Vec<u8>,
+}
+
+/// Verifies a bundle's `log.tlog-proof` against the policy's `[log]`: the
+/// log's signature, at least `witness-threshold` cosignatures from listed
+/// witnesses, and the inclusion of this bundle's release entry.
+pub fn verify_proof(bundle: &Path, policy: &LogPolicy) -> Result<ProofChecked, LogOpError> {
+    let entry = bundle_entry(bundle)?;
+    let path = bundle.join(PROOF_FILE);
+    let bytes = read_small(&path, Symlinks::Refuse)?;
+    verify_proof_bytes(&bytes, &path, &entry, policy)
+}
+
+/// Verifies tlog-proof `bytes` (read from `path`) for `entry`.
+pub fn verify_proof_bytes(bytes: &[u8], path: &Path, entry: &ReleaseEntry, policy: &LogPolicy) -> Result<ProofChecked, LogOpError> {
+    let path = path.to_path_buf();
+    let p = TlogProof::parse(bytes).map_err(|source| LogOpError::ProofFile { path: path.clone(), source })?;
+    let head = SignedCheckpoint::verify(&p.checkpoint, &policy.key).map_err(|source| LogOpError::Checkpoint { path: path.clone(), source })?;
+    let cos = cosigners(&head, policy)?;
+    let entry = entry.data();
+    let size = head.checkpoint.size;
+    tree::verify_inclusion(&tree::leaf_hash(entry.as_bytes()), p.index, size, &p.hashes, &head.checkpoint.root)
+        .map_err(|source| LogOpError::Inclusion { path: path.clone(), entry: entry.clone(), index: p.index, size, source })?;
+    Ok(ProofChecked { origin: head.checkpoint.origin.clone(), index: p.index, size, root: b64(&head.checkpoint.root), cosigners: cos, head: p.checkpoint })
+}
+
+/// Entries as release lines, for reports (unparseable entries shown raw).
+pub fn describe(entry: &[u8]) -> String {
+    match ReleaseEntry::parse(entry) {
+        Some(e) => e.data(),
+        None => String::from_utf8_lossy(entry).into_owned(),
+    }
+}
+
