@@ -536,6 +536,30 @@ pub fn manifest_bundle(d: &Dir, src: &str, name: &str, version: &str) -> PathBuf
     bundle
 }
 
+/// Builds the Go program in `tests/go/<name>` (GOPATH mode against Debian's
+/// `golang-golang-x-mod-dev`: no module proxy) once per test run, into
+/// `target/test-go/<name>`, and returns its path. Fails when `go` is missing.
+pub fn go_program(name: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let go = peer_tool("go");
+    let out_dir = repo_root().join("target/test-go");
+    let out = out_dir.join(name);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|b| b == name) {
+        std::fs::create_dir_all(&out_dir).expect("mkdir target/test-go");
+        let gopath = std::env::var("VOUCH_GOPATH").unwrap_or_else(|_| "/usr/share/gocode".into());
+        let r = TestCommand::new(&go, ["build", "-o", out.to_str().unwrap(), "."])
+            .current_dir(repo_root().join("tests/go").join(name))
+            .env("GO111MODULE", "off")
+            .env("GOPATH", gopath)
+            .env("GOCACHE", out_dir.join("cache"))
+            .run();
+        r.ok();
+        built.push(name.to_string());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,28 +583,4 @@ mod tests {
         std::fs::File::options().write(true).open(&src).unwrap().set_modified(old - std::time::Duration::from_secs(60)).unwrap();
         assert_eq!(check_fresh(&bin), Ok(()));
     }
-}
-
-/// Builds the Go program in `tests/go/<name>` (GOPATH mode against Debian's
-/// `golang-golang-x-mod-dev`: no module proxy) once per test run, into
-/// `target/test-go/<name>`, and returns its path. Fails when `go` is missing.
-pub fn go_program(name: &str) -> PathBuf {
-    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let go = peer_tool("go");
-    let out_dir = repo_root().join("target/test-go");
-    let out = out_dir.join(name);
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if !built.iter().any(|b| b == name) {
-        std::fs::create_dir_all(&out_dir).expect("mkdir target/test-go");
-        let gopath = std::env::var("VOUCH_GOPATH").unwrap_or_else(|_| "/usr/share/gocode".into());
-        let r = TestCommand::new(&go, ["build", "-o", out.to_str().unwrap(), "."])
-            .current_dir(repo_root().join("tests/go").join(name))
-            .env("GO111MODULE", "off")
-            .env("GOPATH", gopath)
-            .env("GOCACHE", out_dir.join("cache"))
-            .run();
-        r.ok();
-        built.push(name.to_string());
-    }
-    out
 }
