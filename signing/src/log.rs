@@ -58,6 +58,8 @@ pub enum LogOpError {
     Rollback { old: u64, new: u64, evidence: Box<Evidence> },
     #[error("the log's head of size {new} is not consistent with the head of size {old} seen before")]
     Inconsistent { old: u64, new: u64, #[source] source: ProofError, evidence: Box<Evidence> },
+    #[error("the proof's head (size {proof}) and the head seen before (size {seen}) differ in size: comparing them needs the log, for a consistency proof")]
+    NeedLog { seen: u64, proof: u64 },
     #[error("split view: two validly signed heads of {origin} that are not consistent (sizes {} and {})", .evidence.a_size, .evidence.b_size)]
     SplitView { origin: String, evidence: Box<Evidence> },
     #[error("head {} of size {size} is beyond the log's size {log_size}: the log cannot prove it", .path.display())]
@@ -86,7 +88,7 @@ impl LogOpError {
             Checkpoint { .. } | WrongKey { .. } | Conflict { .. } | Duplicate { .. } | NotInLog { .. } | RootMismatch { .. } | KeyChanged { .. }
             | Rollback { .. } | Inconsistent { .. } | SplitView { .. } | ProofFile { .. } | Inclusion { .. } | Witnesses { .. }
             | Origin { .. } => true,
-            Read { .. } | Write { .. } | Vkey { .. } | Bundle { .. } | Beyond { .. } | State { .. } | Note(_) => false,
+            Read { .. } | Write { .. } | Vkey { .. } | Bundle { .. } | Beyond { .. } | State { .. } | Note(_) | NeedLog { .. } => false,
         }
     }
 
@@ -319,7 +321,7 @@ pub struct HeadState {
     pub logs: BTreeMap<String, SeenLog>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeenLog {
     /// The log's note verifier key, pinned on first use.
@@ -643,6 +645,53 @@ pub fn verify_proof_bytes(bytes: &[u8], path: &Path, entry: &ReleaseEntry, polic
     tree::verify_inclusion(&tree::leaf_hash(entry.as_bytes()), p.index, size, &p.hashes, &head.checkpoint.root)
         .map_err(|source| LogOpError::Inclusion { path: path.clone(), entry: entry.clone(), index: p.index, size, source })?;
     Ok(ProofChecked { origin: head.checkpoint.origin.clone(), index: p.index, size, root: b64(&head.checkpoint.root), cosigners: cos, head: p.checkpoint })
+}
+
+/// What checking a proof's head against the heads seen before found.
+#[derive(Debug, Clone)]
+pub struct HeadSeen {
+    /// The size of the head seen before, if any.
+    pub previous: Option<u64>,
+    /// The head to keep: the larger of the two.
+    pub keep: SeenLog,
+}
+
+/// Checks a bundle proof's signed head (`head`, verified with `key`) against
+/// the largest head of its origin seen before: the same size needs the same
+/// root; different sizes need a consistency proof, taken from the log in
+/// `log_dir` (the reviewer's copy of the vendor's log). Without a log, heads
+/// of different sizes cannot be compared, which is an error naming both.
+pub fn check_head_seen(head: &[u8], key: &VerifierKey, seen: Option<&SeenLog>, log_dir: Option<&Path>) -> Result<HeadSeen, LogOpError> {
+    let new = SignedCheckpoint::verify(head, key).map_err(|source| LogOpError::Checkpoint { path: PathBuf::from("(proof)"), source })?;
+    let keep_new = || SeenLog { key: key.to_string(), checkpoint: String::from_utf8_lossy(&new.note.to_bytes()).into_owned() };
+    let Some(seen) = seen else { return Ok(HeadSeen { previous: None, keep: keep_new() }) };
+    if seen.key != key.to_string() {
+        return Err(LogOpError::KeyChanged { origin: new.checkpoint.origin.clone(), pinned: seen.key.clone(), now: key.to_string() });
+    }
+    let old = SignedCheckpoint::verify(seen.checkpoint.as_bytes(), key)
+        .map_err(|source| LogOpError::Checkpoint { path: PathBuf::from("(state)"), source })?;
+    let (o, n) = (&old.checkpoint, &new.checkpoint);
+    if o.size == n.size {
+        if o.root != n.root {
+            return Err(split(&old, &new));
+        }
+        return Ok(HeadSeen { previous: Some(o.size), keep: seen.clone() });
+    }
+    let (small, big) = if o.size < n.size { (&old, &new) } else { (&new, &old) };
+    let Some(dir) = log_dir else {
+        return Err(LogOpError::NeedLog { seen: o.size, proof: n.size });
+    };
+    let log = Log::open(dir);
+    let current = read_head(&log.checkpoint_path(), key)?;
+    if current.checkpoint.size < big.checkpoint.size {
+        return Err(LogOpError::Beyond { path: log.checkpoint_path(), size: big.checkpoint.size, log_size: current.checkpoint.size });
+    }
+    let (s, b) = (small.checkpoint.size, big.checkpoint.size);
+    if vouch_manifests::log::consistent(&mut log.tree(b), s, b, &small.checkpoint.root, &big.checkpoint.root)?.is_err() {
+        return Err(split(small, big));
+    }
+    let keep = if n.size > o.size { keep_new() } else { seen.clone() };
+    Ok(HeadSeen { previous: Some(o.size), keep })
 }
 
 /// Entries as release lines, for reports (unparseable entries shown raw).

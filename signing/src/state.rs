@@ -59,6 +59,10 @@ pub struct State {
     pub schema: String,
     /// Project name → accepted releases, in the order they were accepted.
     pub projects: BTreeMap<String, Vec<Accepted>>,
+    /// Release log origin → its pinned key and the largest head seen in a
+    /// verified bundle's proof (`verify` with a policy `[log]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub logs: BTreeMap<String, crate::log::SeenLog>,
 }
 
 impl Default for State {
@@ -66,6 +70,7 @@ impl Default for State {
         State {
             schema: SCHEMA.into(),
             projects: BTreeMap::new(),
+            logs: BTreeMap::new(),
         }
     }
 }
@@ -393,6 +398,16 @@ impl Checked<'_> {
     /// How the release was ordered.
     pub fn acceptance(&self) -> &Acceptance {
         &self.acceptance
+    }
+
+    /// The state as read under the lock.
+    pub fn state(&self) -> &State {
+        &self.lock.state
+    }
+
+    /// Sets the log head to record with the release (see [`State::logs`]).
+    pub fn set_log_head(&mut self, origin: String, seen: crate::log::SeenLog) {
+        self.lock.state.logs.insert(origin, seen);
     }
 
     /// Records the release and rewrites the state file atomically (pretty

@@ -30,6 +30,9 @@ pub struct VerifyOptions {
     pub artifacts: Vec<PathBuf>,
     /// The reviewers' folder of `*.review.dsse.json`, for the policy's `[review]`.
     pub reviews: Option<PathBuf>,
+    /// The reviewer's copy of the vendor's release log, for consistency
+    /// proofs between a bundle proof's head and the heads seen before.
+    pub log: Option<PathBuf>,
     pub legacy: Legacy,
 }
 
@@ -550,7 +553,7 @@ fn check_artifacts(b: &OpenBundle, files: &[PathBuf]) -> Result<(Check, Vec<Arti
 
 /// The policy's `[log]`: the bundle's `log.tlog-proof` must be signed by the
 /// log, cosigned by enough listed witnesses, and include this release.
-fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> Check {
+fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> (Check, Option<crate::log::ProofChecked>) {
     let mut c = check("log");
     let path = b.dir.join(crate::log::PROOF_FILE);
     let shown = b.origin.join(crate::log::PROOF_FILE);
@@ -558,7 +561,7 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> Check {
         Ok(bytes) => bytes,
         Err(e) => {
             c.fail(format!("{}: the policy's [log] requires a release log proof: {e}", shown.display()));
-            return c;
+            return (c, None);
         }
     };
     let entry = vouch_manifests::log::ReleaseEntry {
@@ -566,6 +569,7 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> Check {
         version: b.manifest.project.version.clone(),
         digest: b.manifest_digest,
     };
+    let mut proof = None;
     match crate::log::verify_proof_bytes(&bytes, &shown, &entry, lp) {
         Ok(p) => {
             let names: Vec<&str> = p.cosigners.iter().map(|w| w.name.as_str()).collect();
@@ -576,6 +580,7 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> Check {
                 lp.witness_threshold,
                 if names.is_empty() { String::new() } else { format!(": {}", names.join(", ")) }
             ));
+            proof = Some(p);
         }
         Err(e) => {
             let mut text = e.to_string();
@@ -587,7 +592,7 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> Check {
             c.fail(text);
         }
     }
-    c
+    (c, proof)
 }
 
 /// Runs every check. `state` is the reviewer's rollback state file: the
@@ -680,7 +685,41 @@ pub fn verify(
     }
 
     if let Some(lp) = &policy.log {
-        checks.push(check_log(b, lp));
+        let (mut c, proof) = check_log(b, lp);
+        // With a state, the proof's head is checked against the largest head
+        // seen before (consistency from the reviewer's copy of the log) and
+        // the larger is recorded with the release.
+        if let (Some(p), Some((checked, _, _))) = (&proof, pending.as_mut()) {
+            let seen = checked.state().logs.get(&p.origin).cloned();
+            match crate::log::check_head_seen(&p.head, &lp.key, seen.as_ref(), opts.log.as_deref()) {
+                Ok(h) => {
+                    match h.previous {
+                        Some(s) => c.note(format!("consistent with the head of size {s} seen before")),
+                        None => c.note(format!("first head of {} seen", p.origin)),
+                    }
+                    checked.set_log_head(p.origin.clone(), h.keep);
+                }
+                Err(e) => {
+                    let mut text = e.to_string();
+                    let mut src = std::error::Error::source(&e);
+                    while let Some(s) = src {
+                        text.push_str(&format!(": {s}"));
+                        src = s.source();
+                    }
+                    if let Some(ev) = e.evidence() {
+                        text.push_str(&format!(
+                            "\nevidence, head of size {}:\n{}\nevidence, head of size {}:\n{}",
+                            ev.a_size,
+                            String::from_utf8_lossy(&ev.a),
+                            ev.b_size,
+                            String::from_utf8_lossy(&ev.b)
+                        ));
+                    }
+                    c.fail(text);
+                }
+            }
+        }
+        checks.push(c);
     }
 
     checks.push(check_provenance(b, policy, &pr));

@@ -519,3 +519,51 @@ fn release_appends_to_the_log_and_verify_requires_the_policys_log() {
     std::fs::write(r.src.join("extra.txt"), "changed\n").unwrap();
     r.record("1.0.0", &["--force", "--log", s(&log)]).code(1).says("already in the log at index 0");
 }
+
+/// `verify --state --log`: each verified bundle proof's head is checked
+/// against the largest head of its origin seen before (a consistency proof
+/// from the reviewer's copy of the log), and the larger is recorded with the
+/// release; a head of the same size with another root (a split view shown
+/// to this reviewer) is refused with both heads as evidence.
+#[test]
+fn verify_with_a_state_checks_each_proofs_head_against_the_heads_seen() {
+    let r = vouch_tests::Release::new();
+    let artifact = r.src.join("target/release/hello");
+    std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+    std::fs::write(&artifact, "a stand-in for the built binary\n").unwrap();
+    let log = r.dir.join("log");
+    vouch(["log", "init", s(&log), "--origin", ORIGIN, "--key", s(&r.key)]).ok();
+    r.record("1.0.0", &["--log", s(&log)]).ok();
+    let fork = r.dir.join("fork");
+    copy_dir(&log, &fork);
+    r.record("1.1.0", &["--log", s(&log)]).ok();
+    let vkey = String::from_utf8(std::fs::read(log.join("vkey")).unwrap()).unwrap().trim().to_string();
+    let base = String::from_utf8(std::fs::read(r.policy("plain.toml", &["release"])).unwrap()).unwrap();
+    let p = r.dir.write("p.toml", format!("{base}\n[log]\norigin = {ORIGIN:?}\nkey = {vkey:?}\nwitness-threshold = 0\n"));
+    let st = r.dir.join("state.json");
+    vouch(["verify", s(&r.bundle("1.0.0")), "--trust", s(&p), "--state", s(&st)]).ok().says("first head of acme.example/vouch-log seen");
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(&st).unwrap()).unwrap();
+    assert!(state["logs"][ORIGIN]["checkpoint"].as_str().unwrap().contains("\n1\n"), "{state}");
+    // A bigger head needs the log for its consistency proof.
+    vouch(["verify", s(&r.bundle("1.1.0")), "--trust", s(&p), "--state", s(&st)])
+        .code(1)
+        .says("comparing them needs the log");
+    vouch(["verify", s(&r.bundle("1.1.0")), "--trust", s(&p), "--state", s(&st), "--log", s(&log)])
+        .ok()
+        .says("consistent with the head of size 1 seen before");
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(&st).unwrap()).unwrap();
+    assert!(state["logs"][ORIGIN]["checkpoint"].as_str().unwrap().contains("\n2\n"), "{state}");
+    // An older proof stays consistent and the larger head is kept.
+    vouch(["verify", s(&r.bundle("1.0.0")), "--trust", s(&p), "--state", s(&st), "--log", s(&log)])
+        .ok()
+        .says("consistent with the head of size 2 seen before");
+    // The vendor shows another release at index 1 to this reviewer: a
+    // validly signed head of size 2 with another root.
+    r.record("1.2.0", &["--log", s(&fork)]).ok();
+    vouch(["verify", s(&r.bundle("1.2.0")), "--trust", s(&p), "--state", s(&st)])
+        .code(1)
+        .says("split view")
+        .says("evidence, head of size 2");
+    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&st).unwrap()).unwrap();
+    assert_eq!(after, state, "a refused head records nothing");
+}

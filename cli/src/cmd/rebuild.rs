@@ -130,6 +130,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         }),
         artifacts: Vec::new(),
         reviews: a.reviews.clone(),
+        log: None,
         legacy: Legacy::Refuse,
     };
     let bar = crate::progress::Bytes::new("checking source");

@@ -37,6 +37,11 @@ pub struct VerifyArgs {
     /// [review] requirement (which fails without it).
     #[arg(long, value_name = "DIR")]
     pub reviews: Option<PathBuf>,
+    /// With --state and a policy [log]: the reviewer's copy of the vendor's
+    /// release log, to prove the bundle proof's head consistent with the
+    /// largest head seen before (which is then recorded).
+    #[arg(long, value_name = "LOG")]
+    pub log: Option<PathBuf>,
     /// Accept legacy (non-prehashed) minisign signatures.
     #[arg(long)]
     pub allow_legacy: bool,
@@ -57,6 +62,7 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
         }),
         artifacts: a.artifact.clone(),
         reviews: a.reviews.clone(),
+        log: a.log.clone(),
         legacy: if a.allow_legacy { Legacy::Allow } else { Legacy::Refuse },
     };
     let bar = crate::progress::Bytes::new("checking source");
