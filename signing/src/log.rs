@@ -702,3 +702,72 @@ pub fn describe(entry: &[u8]) -> String {
     }
 }
 
+
+/// The log as a reviewer browses it: its verified head, the cosignatures
+/// that verify with the policy's witnesses, and every entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    pub origin: String,
+    pub size: u64,
+    pub root: String,
+    /// The note verifier key the head was verified with.
+    pub key: String,
+    /// Cosignatures verified with the policy's witnesses (none without a policy).
+    pub cosigners: Vec<Cosigner>,
+    /// Other signature lines on the head (names only: not checked).
+    pub unchecked: Vec<String>,
+    /// Every entry in order: the release it names, when it is a release line.
+    pub entries: Vec<ListedEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedEntry {
+    pub index: u64,
+    pub release: Option<ReleaseEntry>,
+    /// The entry as text (for entries that are not release lines).
+    pub text: String,
+}
+
+/// Reads the log in `dir` for display: its head verified with the policy's
+/// `[log]` key when given (else `LOG/vkey`), the entries recomputed to the
+/// signed root, and the cosignatures of the policy's witnesses.
+pub fn listing(dir: &Path, policy: Option<&LogPolicy>) -> Result<Listing, LogOpError> {
+    let log = Log::open(dir);
+    let key = match policy {
+        Some(p) => p.key.clone(),
+        None => read_vkey(&log)?,
+    };
+    let head = read_head(&log.checkpoint_path(), &key)?;
+    let (root, entries) = log.audit_entries(head.checkpoint.size)?;
+    if root != head.checkpoint.root {
+        return Err(LogOpError::RootMismatch { size: head.checkpoint.size, entries: b64(&root), signed: b64(&head.checkpoint.root) });
+    }
+    let cosigners: Vec<Cosigner> = match policy {
+        Some(p) => head
+            .cosigners(&p.witnesses)
+            .into_iter()
+            .map(|(k, time)| Cosigner { name: k.name.clone(), key: k.to_string(), time })
+            .collect(),
+        None => Vec::new(),
+    };
+    let unchecked = head
+        .note
+        .sigs
+        .iter()
+        .filter(|s| s.name != key.name && !cosigners.iter().any(|c| c.name == s.name))
+        .map(|s| s.name.clone())
+        .collect();
+    Ok(Listing {
+        origin: head.checkpoint.origin.clone(),
+        size: head.checkpoint.size,
+        root: b64(&head.checkpoint.root),
+        key: key.to_string(),
+        cosigners,
+        unchecked,
+        entries: entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ListedEntry { index: i as u64, release: ReleaseEntry::parse(e), text: describe(e) })
+            .collect(),
+    })
+}

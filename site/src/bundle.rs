@@ -77,6 +77,15 @@ fn hash_content(rel: &str) -> bool {
 /// the bundles folder, say) is skipped, its name returned in `skipped`;
 /// anything else is an error naming it.
 pub fn read_all(dir: &Path, skipped: &mut Vec<PathBuf>) -> Result<Vec<Bundle>, SiteError> {
+    let mut problems = Vec::new();
+    read_all_checked(dir, skipped, &mut problems)
+}
+
+/// [`read_all`], also comparing each archive skipped for its directory with
+/// it: one release as two bundles with different manifests is named in
+/// `problems` (the site shows the directory).
+pub fn read_all_checked(dir: &Path, skipped: &mut Vec<PathBuf>, problems: &mut Vec<String>) -> Result<Vec<Bundle>, SiteError> {
+    let mut shadowed: Vec<(PathBuf, String)> = Vec::new();
     let rd = std::fs::read_dir(dir).map_err(|source| SiteError::BundlesDir {
         path: dir.to_path_buf(),
         source,
@@ -106,6 +115,7 @@ pub fn read_all(dir: &Path, skipped: &mut Vec<PathBuf>) -> Result<Vec<Bundle>, S
         if let Some(stem) = name.strip_suffix(".tar")
             && dir.join(stem).is_dir()
         {
+            shadowed.push((path, name.to_string()));
             continue;
         }
         let meta = std::fs::symlink_metadata(&path).map_err(|source| SiteError::Read {
@@ -136,6 +146,18 @@ pub fn read_all(dir: &Path, skipped: &mut Vec<PathBuf>) -> Result<Vec<Bundle>, S
         }
         seen.insert(bundle.name.clone(), path);
         out.push(bundle);
+    }
+    for (path, name) in shadowed {
+        let stem = name.strip_suffix(".tar").unwrap_or(&name);
+        let Some(d) = out.iter().find(|b| b.name == stem) else { continue };
+        match read_tar_bundle(&path, &name) {
+            Ok(t) if t.manifest_digest != d.manifest_digest => problems.push(format!(
+                "{stem}/ and {name} are one release with different manifests ({} and {}): the site shows the directory",
+                d.manifest_digest, t.manifest_digest
+            )),
+            Ok(_) => {}
+            Err(e) => problems.push(format!("{name} beside {stem}/ cannot be read: {e}")),
+        }
     }
     Ok(out)
 }

@@ -126,6 +126,8 @@ pub struct Options<'a> {
     pub checker: Option<&'a dyn SignatureCheck>,
     /// The reviews (with `--reviews`, which needs `--trust`).
     pub reviews: Option<&'a dyn ReviewCheck>,
+    /// The vendor's release log, verified (with `--log`).
+    pub log: Option<&'a vouch_signing::log::Listing>,
 }
 
 /// What a build wrote.
@@ -139,6 +141,9 @@ pub struct Summary {
     pub bytes: u64,
     /// Folders of the bundles directory skipped: they hold no `manifest.json`.
     pub skipped: Vec<PathBuf>,
+    /// What the index names at its top: releases missing from the log or
+    /// from the bundles, and one release as two bundles with different manifests.
+    pub problems: Vec<String>,
 }
 
 /// The default site title.

@@ -242,6 +242,8 @@ pub struct ReleaseSummary {
     pub report_count: usize,
     /// Review coverage (with `--reviews`).
     pub reviews: Option<ReviewSummaryView>,
+    /// Its place in the release log (with `--log`).
+    pub log: Option<ReleaseLogView>,
 }
 
 /// A release's review coverage, from the reviewers' signed reviews counted
@@ -268,6 +270,40 @@ pub struct ReviewSummaryView {
     pub flagged_count: usize,
     /// The "left to review" page.
     pub left_href: String,
+}
+
+/// The release log page.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogPageView {
+    pub origin: String,
+    pub size: u64,
+    pub root: String,
+    pub key: String,
+    pub cosigners: Vec<Pair>,
+    pub unchecked: Vec<String>,
+    pub entries: Vec<LogEntryView>,
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntryView {
+    pub index: u64,
+    pub text: String,
+    /// The release page, when the bundles hold this release with this manifest.
+    pub href: Option<String>,
+    /// `shown`, `absent` (not among the bundles) or `differs` (another manifest).
+    pub state: &'static str,
+}
+
+/// A release's place in the log.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseLogView {
+    pub origin: String,
+    pub index: Option<u64>,
+    pub size: u64,
+    pub witnesses: Vec<String>,
+    /// Why it is not (as this manifest) in the log, when it is not.
+    pub problem: Option<String>,
 }
 
 /// Coverage of one top-level folder.

@@ -69,6 +69,7 @@ enum Job {
     Dir(usize, usize),
     File(usize, usize),
     Left(usize),
+    Log,
 }
 
 fn time_of(ts: &str) -> Option<String> {
@@ -447,6 +448,7 @@ fn release_view(
         sbom_count: sboms.len(),
         report_count: reports.len(),
         reviews: None,
+        log: None,
     };
     let view = ReleaseView {
         summary,
@@ -529,6 +531,61 @@ fn top_dirs(dirs: &[DirNode], files: &[Entry], name: &str, version: &str) -> (Ve
         &[],
     );
     (rows, svg)
+}
+
+/// A release's place in the log: its index, or why it is not there.
+fn release_log_view(l: &vouch_signing::log::Listing, b: &Bundle) -> ReleaseLogView {
+    let (name, version) = (&b.manifest.project.name, &b.manifest.project.version);
+    let found = l.entries.iter().find_map(|e| {
+        let r = e.release.as_ref()?;
+        (r.name == *name && r.version == *version).then_some((e.index, r.digest))
+    });
+    let (index, problem) = match found {
+        Some((i, d)) if d == b.manifest_digest => (Some(i), None),
+        Some((i, d)) => (
+            None,
+            Some(format!("the log has another manifest for this release at index {i} ({d}); this bundle's is {}", b.manifest_digest)),
+        ),
+        None => (None, Some("not in the release log".to_string())),
+    };
+    ReleaseLogView {
+        origin: clean(&l.origin),
+        index,
+        size: l.size,
+        witnesses: l.cosigners.iter().map(|c| clean(&c.name)).collect(),
+        problem: problem.map(|p| clean(&p)),
+    }
+}
+
+/// The log page: head, cosignatures and every entry linked to its release.
+fn log_page_view(l: &vouch_signing::log::Listing, bundles: &[Bundle]) -> LogPageView {
+    LogPageView {
+        origin: clean(&l.origin),
+        size: l.size,
+        root: l.root.clone(),
+        key: clean(&l.key),
+        cosigners: l
+            .cosigners
+            .iter()
+            .map(|c| Pair { name: clean(&c.name), value: vouch_signing::policy::show_time(c.time as i64) })
+            .collect(),
+        unchecked: l.unchecked.iter().map(|u| clean(u)).collect(),
+        entries: l
+            .entries
+            .iter()
+            .map(|e| {
+                let (href, state) = match &e.release {
+                    Some(r) => match bundles.iter().find(|b| b.manifest.project.name == r.name && b.manifest.project.version == r.version) {
+                        Some(b) if b.manifest_digest == r.digest => (Some(layout::release_page(&r.name, &r.version)), "shown"),
+                        Some(_) => (None, "differs"),
+                        None => (None, "absent"),
+                    },
+                    None => (None, "absent"),
+                };
+                LogEntryView { index: e.index, text: clean(&e.text), href, state }
+            })
+            .collect(),
+    }
 }
 
 /// The release's review coverage: summary, per-folder rows and chart.
@@ -794,7 +851,8 @@ fn entry_kind(e: &Entry) -> &'static str {
 pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let theme = crate::templates::load(opts.templates.as_deref())?;
     let mut skipped = Vec::new();
-    let bundles = crate::bundle::read_all(&opts.bundles, &mut skipped)?;
+    let mut problems = Vec::new();
+    let bundles = crate::bundle::read_all_checked(&opts.bundles, &mut skipped, &mut problems)?;
 
     // --source: each must name a release that is there.
     let mut sources: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -843,6 +901,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             view.size_chart = chart;
             if let Some(rr) = &reviews {
                 review_views(&mut view, rr, b);
+            }
+            if let Some(l) = opts.log {
+                view.summary.log = Some(release_log_view(l, b));
             }
             let source = src.map(|root| {
                 let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
@@ -1018,7 +1079,27 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let signers: Vec<SignerView> = signers.into_values().collect();
 
     // Every page.
+    // The release log against the bundles: what each side lacks.
+    let log_page = opts.log.map(|l| log_page_view(l, &bundles));
+    if let Some(l) = opts.log {
+        for b in &bundles {
+            if let Some(p) = release_log_view(l, b).problem {
+                problems.push(format!("{}: {p}", b.name));
+            }
+        }
+        for e in &l.entries {
+            if let Some(r) = &e.release
+                && !bundles.iter().any(|b| b.manifest.project.name == r.name && b.manifest.project.version == r.version)
+            {
+                problems.push(format!("{} {} (index {} of the log) is not among the bundles", r.name, r.version, e.index));
+            }
+        }
+    }
+    let problems: Vec<String> = problems.iter().map(|p| clean(p)).collect();
     let mut jobs = vec![Job::Index, Job::Keys, Job::Search];
+    if log_page.is_some() {
+        jobs.push(Job::Log);
+    }
     for (i, r) in releases.iter().enumerate() {
         jobs.push(Job::Release(i));
         jobs.push(Job::Components(i));
@@ -1124,6 +1205,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 Job::Index => {
                     let mut ctx = Context::new();
                     ctx.insert("projects", &projects);
+                    ctx.insert("problems", &problems);
+                    ctx.insert("log_page", &log_page.is_some());
                     ctx.insert_value("trust", trust_value.clone());
                     renderer.page(
                         "index.html",
@@ -1369,6 +1452,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     };
                     renderer.page(&page, "page.html", "page", &t, &crumbs, ctx)
                 }
+                Job::Log => {
+                    let mut ctx = Context::new();
+                    ctx.insert("log", &log_page);
+                    let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Release log", None)];
+                    renderer.page("log.html", "log.html", "log", "Release log", &crumbs, ctx)
+                }
                 Job::Left(i) => {
                     let r = &releases[i];
                     let Some(cov) = r.reviews.as_ref().and_then(|rr| rr.coverage.as_ref()) else {
@@ -1416,6 +1505,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         files,
         bytes,
         skipped,
+        problems,
     })
 }
 
@@ -1602,6 +1692,7 @@ mod tests {
             trust: Some(trust),
             checker: Some(&Checker),
             reviews: None,
+            log: None,
         };
         crate::build(&opts).unwrap();
         let release = std::fs::read_to_string(out.join("r/app/1.0.0/index.html")).unwrap();
@@ -1630,6 +1721,7 @@ mod tests {
             trust: None,
             checker: None,
             reviews: None,
+            log: None,
             ..opts
         })
         .unwrap();

@@ -25,6 +25,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("diff.html", include_str!("../templates/diff.html")),
     ("licenses.html", include_str!("../templates/licenses.html")),
     ("left.html", include_str!("../templates/left.html")),
+    ("log.html", include_str!("../templates/log.html")),
     ("search.html", include_str!("../templates/search.html")),
     (
         "partials/breadcrumbs.html",

@@ -567,3 +567,44 @@ fn verify_with_a_state_checks_each_proofs_head_against_the_heads_seen() {
     let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&st).unwrap()).unwrap();
     assert_eq!(after, state, "a refused head records nothing");
 }
+
+/// `site build --log`: a log page (head, cosignatures, every entry linked
+/// to its release), each release page's index, and at the top of the index
+/// what the bundles and the log do not agree on — a release not in the log,
+/// a logged release not among the bundles, and one release as a directory
+/// and an archive with different manifests (before, the archive was dropped
+/// silently).
+#[test]
+fn the_site_shows_the_log_and_names_what_bundles_and_log_disagree_on() {
+    let r = vouch_tests::Release::new();
+    let artifact = r.src.join("target/release/hello");
+    std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+    std::fs::write(&artifact, "a stand-in for the built binary\n").unwrap();
+    let log = r.dir.join("log");
+    vouch(["log", "init", s(&log), "--origin", ORIGIN, "--key", s(&r.key)]).ok();
+    r.record("1.0.0", &["--log", s(&log)]).ok();
+    r.record("1.1.0", &[]).ok();
+    r.record("1.2.0", &["--log", s(&log)]).ok();
+    std::fs::remove_dir_all(r.bundle("1.2.0")).unwrap();
+    r.record("1.3.0", &["--archive"]).ok();
+    let m = r.bundle("1.3.0").join("manifest.json");
+    let mut text = std::fs::read(&m).unwrap();
+    text.push(b' ');
+    std::fs::write(&m, text).unwrap();
+    let site = r.dir.join("site");
+    let run = vouch(["site", "build", s(&r.bundles), "-o", s(&site), "--log", s(&log)]);
+    run.ok()
+        .says("warning: hello-1.1.0: not in the release log")
+        .says("hello 1.2.0 (index 1 of the log) is not among the bundles")
+        .says("hello-1.3.0/ and hello-1.3.0.tar are one release with different manifests");
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(index.contains("What the bundles and the release log do not agree on") && index.contains("log.html"), "{index}");
+    let page = std::fs::read_to_string(site.join("log.html")).unwrap();
+    assert!(page.contains("vouch-release/v1 hello 1.0.0 sha256:"), "{page}");
+    assert!(page.contains("href=\"r/hello/1.0.0/index.html\""), "{page}");
+    assert!(page.contains(">absent<"), "{page}");
+    let release = std::fs::read_to_string(site.join("r/hello/1.0.0/index.html")).unwrap();
+    assert!(release.contains("index 0 of"), "{release}");
+    let unlogged = std::fs::read_to_string(site.join("r/hello/1.1.0/index.html")).unwrap();
+    assert!(unlogged.contains("not in the release log"), "{unlogged}");
+}

@@ -31,6 +31,11 @@ pub struct BuildArgs {
     /// Check signatures under this trust policy (trust.toml).
     #[arg(long, value_name = "POLICY")]
     pub trust: Option<PathBuf>,
+    /// The vendor's release log (its head verified with the policy's [log]
+    /// key under --trust, else LOG/vkey): a log page, each release's index,
+    /// and what the bundles and the log do not agree on.
+    #[arg(long, value_name = "LOG")]
+    pub log: Option<PathBuf>,
     /// The reviewers' folder of *.review.dsse.json files: coverage on every
     /// release and file page, counted under --trust (required with it).
     #[arg(long, value_name = "DIR", requires = "trust")]
@@ -70,6 +75,11 @@ fn build(a: BuildArgs) -> Result<Status> {
         }),
         _ => None,
     };
+    let listing = a
+        .log
+        .as_deref()
+        .map(|dir| vouch_signing::log::listing(dir, policy.as_ref().and_then(|p| p.log.as_ref())))
+        .transpose()?;
     let checker = policy.map(|policy| vouch_site::trust::PolicyCheck { policy });
     let sources = a
         .source
@@ -85,8 +95,12 @@ fn build(a: BuildArgs) -> Result<Status> {
         trust: checker.as_ref().map(|c| vouch_site::trust::trust_view(&c.policy)),
         checker: checker.as_ref().map(|c| c as &dyn vouch_site::SignatureCheck),
         reviews: reviews.as_ref().map(|r| r as &dyn vouch_site::ReviewCheck),
+        log: listing.as_ref(),
     };
     let summary = vouch_site::build(&opts)?;
+    for p in &summary.problems {
+        crate::output::eprint_line(&format!("warning: {p}"));
+    }
     for s in &summary.skipped {
         crate::output::eprint_line(&format!("note: skipped {}: not a bundle (no manifest.json)", s.display()));
     }

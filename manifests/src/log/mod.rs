@@ -37,7 +37,7 @@ pub fn release_entry(name: &str, version: &str, manifest_sha256: &crate::Digest)
 }
 
 /// A parsed release entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ReleaseEntry {
     pub name: String,
     pub version: String,
