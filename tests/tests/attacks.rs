@@ -405,23 +405,32 @@ mod path_traversal {
 mod symlink_escape {}
 
 /// **Untrusted code in rebuilds**: `vouch rebuild` runs the release's build
-/// command, which is the vendor's code. It runs in a clean work directory
-/// holding exactly the manifest's files (after the reviewed source was
-/// checked against the manifest), with Cargo offline (`CARGO_NET_OFFLINE`)
-/// and an empty or private cargo home, writes confined to the work directory
-/// by Landlock where the kernel has it, `--timeout` (no default) killing the
-/// whole process group, and only the allow-listed environment the manifest
-/// recorded: a manifest naming any other variable (`LD_PRELOAD`, `PATH`, a
-/// secret) is refused when it is parsed. **Not covered**: `rebuild` checks
-/// no signature (run `verify` first), reading is not confined, and the
-/// command is not put in a network namespace (the tests run it under
-/// `unshare -n`; so should a reviewer).
+/// command, which is the vendor's code, and only after the bundle verifies
+/// under `--trust` exactly as `vouch verify --source` checks it (exit 1, and
+/// nothing it controls runs, otherwise). The command runs in a work
+/// directory holding exactly the manifest's files, from a launcher that
+/// starts with an empty environment and applies Landlock before it sets the
+/// recorded variables: writes only beneath the work directory, reads only
+/// the work directory, the toolchain and the system's read-only directories,
+/// no network (a network namespace, else Landlock's TCP rules), a private
+/// cargo home, and SIGINT/SIGTERM or `--timeout` killing the whole process
+/// group. A manifest naming a variable outside the allow-list (`LD_PRELOAD`,
+/// `PATH`, a secret) or a `workdir` outside the source is refused when it is
+/// parsed. **Not covered**: UDP under the Landlock-only network fallback;
+/// `/proc` and `/sys` stay readable.
 ///
 /// Covered by: `rebuild::rebuilds_bit_for_bit_offline_with_an_empty_cargo_home`,
 /// `rebuild::a_build_writing_outside_its_work_directory_fails`,
 /// `rebuild::a_hanging_build_is_killed_at_the_timeout_and_cleaned_up`,
 /// `rebuild::a_changed_byte_is_refused_at_the_source_check_or_explained`,
-/// `vouch-manifests manifest::tests::build_env_outside_the_allow_list_is_refused_when_parsed`,
+/// `rebuild::issue_14_a_bundle_that_does_not_verify_is_refused_before_anything_it_controls_runs`,
+/// `rebuild::issue_14_env_names_outside_the_allow_list_and_workdirs_outside_the_source_are_refused_when_parsed`,
+/// `rebuild::issue_14_the_build_starts_from_a_clean_environment`,
+/// `rebuild::issue_14_a_build_cannot_read_outside_its_work_directory_the_toolchain_and_the_system`,
+/// `rebuild::issue_14_a_build_cannot_write_the_cargo_home_or_outside_its_work_directory`,
+/// `rebuild::issue_14_a_build_cannot_reach_the_network`,
+/// `rebuild::issue_14_an_interrupted_rebuild_kills_the_whole_build_and_removes_its_work_directory`,
+/// `vouch-manifests manifest::tests::build_env_and_workdir_are_data_the_parser_checks`,
 /// and below.
 mod untrusted_code_in_rebuilds {
     use super::*;
