@@ -234,12 +234,17 @@ fn check_wellformed(b: &OpenBundle) -> Check {
 #[derive(Debug, Clone, Default)]
 pub struct SignedFiles {
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Entries of `signatures/` and `reports/` that were not read, with why
+    /// (a symlink, a FIFO, a file over its bound): the bundle's author
+    /// controls them, so they fail the signatures check rather than the run.
+    pub refused: Vec<(String, String)>,
 }
 
 impl SignedFiles {
     /// Reads `signatures/` and `reports/` of a bundle directory.
     pub fn read(bundle: &Path) -> Result<SignedFiles, VerifyError> {
         let mut files = BTreeMap::new();
+        let mut refused = Vec::new();
         for sub in ["signatures", "reports"] {
             let dir = bundle.join(sub);
             let rd = match std::fs::read_dir(&dir) {
@@ -253,7 +258,8 @@ impl SignedFiles {
             for e in rd {
                 let e = e.map_err(|source| VerifyError::Read { path: dir.clone(), source })?;
                 let Ok(name) = e.file_name().into_string() else { continue };
-                if !e.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                let rel = format!("{sub}/{name}");
+                if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
                     continue;
                 }
                 let path = e.path();
@@ -262,12 +268,15 @@ impl SignedFiles {
                 } else {
                     vouch_manifests::fsutil::MAX_DOCUMENT_BYTES
                 };
-                let bytes = vouch_manifests::fsutil::read_bounded(&path, limit, vouch_manifests::fsutil::Symlinks::Refuse)
-                    .map_err(|source| VerifyError::Read { path, source })?;
-                files.insert(format!("{sub}/{name}"), bytes);
+                match vouch_manifests::fsutil::read_bounded(&path, limit, vouch_manifests::fsutil::Symlinks::Refuse) {
+                    Ok(bytes) => {
+                        files.insert(rel, bytes);
+                    }
+                    Err(e) => refused.push((rel, e.to_string())),
+                }
             }
         }
-        Ok(SignedFiles { files })
+        Ok(SignedFiles { files, refused })
     }
 
     /// The manifest signatures, parsed or with their parse error.
@@ -620,6 +629,9 @@ pub fn verify(
     let sigs = files.signatures();
     if sigs.is_empty() {
         sc.fail("the bundle has no signatures/*.minisig".into());
+    }
+    for (rel, why) in &files.refused {
+        sc.fail(format!("{rel} is refused: {why}"));
     }
     for s in &pr.signatures {
         let who = match (&s.key_name, s.key_id) {

@@ -23,6 +23,7 @@ impl SignatureCheck for PolicyCheck {
                 .filter(|(rel, _)| rel.starts_with("signatures/") || rel.starts_with("reports/"))
                 .filter_map(|(rel, m)| Some((rel.clone(), m.bytes.clone()?)))
                 .collect(),
+            refused: Vec::new(),
         };
         let manifest = bundle.members.get("manifest.json").and_then(|m| m.bytes.clone()).unwrap_or_default();
         let label = Path::new(&bundle.file_name).join("manifest.json");

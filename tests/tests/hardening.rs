@@ -70,6 +70,17 @@ fn bundle_files_that_are_symlinks_fifos_or_misplaced_are_refused_without_reading
     std::os::unix::fs::symlink(&outside, &sbom).unwrap();
     vouch_timed(&["verify", b.to_str().unwrap(), "--trust", p]).code(1).says("symlink");
 
+    // A signature file over its bound, and one that is a FIFO, beside the
+    // good one: refused and named, a failed check (exit 1), not an I/O error.
+    let b = variant(&r, "bigsig");
+    std::fs::write(b.join("signatures/0000000000000000.minisig"), vec![b'x'; (1 << 20) + 1]).unwrap();
+    mkfifo(&b.join("signatures/FFFFFFFFFFFFFFFF.minisig"));
+    vouch_timed(&["verify", b.to_str().unwrap(), "--trust", p])
+        .code(1)
+        .says("signatures/0000000000000000.minisig is refused")
+        .says("larger than the limit of 1048576 bytes")
+        .says("signatures/FFFFFFFFFFFFFFFF.minisig is refused");
+
     // `signatures` as a regular file: the layout is the attacker's (exit 1).
     let b = variant(&r, "sigfile");
     std::fs::remove_dir_all(b.join("signatures")).unwrap();
