@@ -11,17 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TREE="${1:-}"
-if [ -z "$TREE" ]; then
-  best=""; bestd=""
-  for d in "$HOME"/.rustup/toolchains/*/; do
-    d="$(realpath "$d")"
-    n=$(find "$d" -type f | wc -l)
-    diff=$(( n > 50000 ? n - 50000 : 50000 - n ))
-    if [ -z "$bestd" ] || [ "$diff" -lt "$bestd" ]; then best="$d"; bestd="$diff"; fi
-  done
-  TREE="$best"
-fi
+. bench/lib.sh
+TREE="$(pick_tree "${1:-}")"
 [ -d "$TREE" ] || { echo "bench: no tree to render (give one: bash bench/site.sh DIR)" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is not installed" >&2; exit 2; }
 

@@ -8,21 +8,16 @@
 use crate::digest::Digest;
 use crate::manifest::Entry;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
+
+/// The release log's hashing (the same RFC 9162 tree), over digests.
+use crate::log::tree;
 
 pub fn leaf_hash(data: &[u8]) -> Digest {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(data);
-    Digest(h.finalize().into())
+    Digest(tree::leaf_hash(data))
 }
 
 pub fn node_hash(left: &Digest, right: &Digest) -> Digest {
-    let mut h = Sha256::new();
-    h.update([1u8]);
-    h.update(left.0);
-    h.update(right.0);
-    Digest(h.finalize().into())
+    Digest(tree::node_hash(&left.0, &right.0))
 }
 
 /// Largest power of two strictly less than `n` (n ≥ 2).
@@ -73,33 +68,8 @@ pub fn inclusion_path(leaves: &[Digest], m: usize) -> Vec<Digest> {
 /// Verifies an inclusion path (RFC 9162 §2.1.3.2); returns the root it
 /// leads to, or `None` when the path's length does not fit the tree.
 pub fn root_from_path(leaf: Digest, index: u64, size: u64, path: &[Digest]) -> Option<Digest> {
-    if index >= size {
-        return None;
-    }
-    let (mut fn_, mut sn) = (index, size - 1);
-    let mut r = leaf;
-    for p in path {
-        if sn == 0 {
-            return None;
-        }
-        if fn_ & 1 == 1 || fn_ == sn {
-            r = node_hash(p, &r);
-            if fn_ & 1 == 0 {
-                while fn_ & 1 == 0 && fn_ != 0 {
-                    fn_ >>= 1;
-                    sn >>= 1;
-                }
-            }
-        } else {
-            r = node_hash(&r, p);
-        }
-        fn_ >>= 1;
-        sn >>= 1;
-    }
-    if sn != 0 {
-        return None;
-    }
-    Some(r)
+    let path: Vec<tree::Hash> = path.iter().map(|d| d.0).collect();
+    tree::root_from_inclusion(&leaf.0, index, size, &path).ok().map(Digest)
 }
 
 /// Schema of proof documents.

@@ -118,6 +118,17 @@ impl VerifyError {
     }
 }
 
+/// An error and its causes on one line, `error: cause: cause`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        text.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    text
+}
+
 fn check(name: &str) -> Check {
     Check { name: name.into(), held: true, details: Vec::new() }
 }
@@ -412,13 +423,7 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
             return c;
         }
         Err(e) => {
-            let mut why = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                why.push_str(&format!(": {s}"));
-                src = s.source();
-            }
-            c.fail(format!("{PROVENANCE_FILE}: {why}"));
+            c.fail(format!("{PROVENANCE_FILE}: {}", chain(&e)));
             return c;
         }
     };
@@ -592,13 +597,7 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> (Check, Option<cr
             proof = Some(p);
         }
         Err(e) => {
-            let mut text = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                text.push_str(&format!(": {s}"));
-                src = s.source();
-            }
-            c.fail(text);
+            c.fail(chain(&e));
         }
     }
     (c, proof)
@@ -712,12 +711,7 @@ pub fn verify(
                     checked.set_log_head(p.origin.clone(), h.keep);
                 }
                 Err(e) => {
-                    let mut text = e.to_string();
-                    let mut src = std::error::Error::source(&e);
-                    while let Some(s) = src {
-                        text.push_str(&format!(": {s}"));
-                        src = s.source();
-                    }
+                    let mut text = chain(&e);
                     if let Some(ev) = e.evidence() {
                         text.push_str(&format!(
                             "\nevidence, head of size {}:\n{}\nevidence, head of size {}:\n{}",

@@ -164,8 +164,9 @@ pub enum ProofError {
     RootMismatch,
 }
 
-/// Verifies an inclusion proof (RFC 9162 §2.1.3.2).
-pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> Result<(), ProofError> {
+/// The root an inclusion proof leads to (RFC 9162 §2.1.3.2), or why the
+/// proof does not fit a tree of `size` leaves.
+pub fn root_from_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash]) -> Result<Hash, ProofError> {
     if index >= size {
         return Err(ProofError::IndexBeyondSize { index, size });
     }
@@ -190,7 +191,12 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root
     if sn != 0 {
         return Err(ProofError::WrongLength { got: proof.len() });
     }
-    if &r != root {
+    Ok(r)
+}
+
+/// Verifies an inclusion proof (RFC 9162 §2.1.3.2).
+pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> Result<(), ProofError> {
+    if &root_from_inclusion(leaf, index, size, proof)? != root {
         return Err(ProofError::RootMismatch);
     }
     Ok(())
