@@ -34,7 +34,90 @@ pub const TARGETS: &[Target] = &[
     Target { name: "spdx3", run: spdx3 },
     Target { name: "archive", run: archive },
     Target { name: "rebuild_report", run: rebuild_report },
+    Target { name: "review", run: review },
+    Target { name: "checkpoint", run: checkpoint },
+    Target { name: "cosignature", run: cosignature },
+    Target { name: "tlog_proof", run: tlog_proof },
 ];
+
+/// The release the review target checks reviews against (the seed's), and
+/// the keys the log targets verify with: public keys only.
+const REVIEW_MANIFEST: &str = "{\"created\":\"2026-01-01T00:00:00Z\",\"project\":{\"name\":\"app\",\"version\":\"1.0.0\"},\"schema\":\"vouch.manifest/v1\",\"source\":{\"count\":2,\"files\":[{\"digest\":\"sha256:98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\",\"kind\":\"file\",\"path\":\"a.txt\",\"size\":3},{\"digest\":\"sha256:ebe95d10cc11e27bd8d4d1ce91bc725665ddbaa6ca2498ef38a88a58ad48cdb4\",\"kind\":\"file\",\"path\":\"b.rs\",\"size\":3}],\"merkle_root\":\"sha256:7230434367837b8ced4be5b549ee616130b5ae66430863ca9033361bb04ed5b0\"}}";
+const REVIEWER_PUBLIC: &str = "RWTDZjh3gNENZPJW/7pFoVp5Kgx1g+uT+UJ6Jtv7QThYjz/flT+n3hP4";
+const LOG_VKEY: &str = "example.com/log+cae5765f+AZg2iCZD4HMxyMOnLCVWkqwsZBlebd0XYi2pmSMaVdue";
+const WITNESS_VKEY: &str = "w.example+e869d12c+BPvSdQWZTaADGKBbYO8B/AAiM+AGjUbnMOJJGkmym/1F";
+
+/// `*.review.dsse.json`: checking a review never panics; a counted review
+/// names only files of the release with their manifest digests when it
+/// claims this very release; a Statement that parses re-serialises (canonical
+/// JSON) to one that parses the same.
+pub fn review(data: &[u8]) {
+    use vouch_signing::review;
+    let manifest = vouch_manifests::Manifest::from_slice(REVIEW_MANIFEST.as_bytes(), Path::new(LABEL)).expect("the fixed manifest");
+    let digest = Digest::of(REVIEW_MANIFEST.as_bytes());
+    let policy_text = format!(
+        "[keys.rev]\npublic = \"{REVIEWER_PUBLIC}\"\nroles = [\"reviewer\"]\n\n[roles.release]\nthreshold = 1\n\n[review]\ncriteria = [\"safe-to-deploy\"]\n"
+    );
+    let policy = vouch_signing::policy::Policy::parse(policy_text.as_bytes(), Path::new(LABEL)).expect("the fixed policy");
+    if let Ok(c) = review::check_one(LABEL, data, &policy, &manifest, digest) {
+        let reviews = review::Reviews { counted: vec![c], not_counted: Vec::new() };
+        let (cov, files) = review::coverage(&manifest, &reviews, &["safe-to-deploy".to_string()], 1);
+        assert!(cov.covered_files <= cov.files && files.len() == cov.files, "coverage counts more files than the release has");
+    }
+    if let Ok(env) = vouch_signing::dsse::Envelope::from_slice(data, LABEL)
+        && let Ok(body) = env.payload_bytes(LABEL)
+        && let Ok(st) = serde_json::from_slice::<review::Statement>(&body)
+    {
+        let again = vouch_manifests::canonical::to_vec(&st).expect("a parsed statement serialises");
+        let back: review::Statement = serde_json::from_slice(&again).expect("its canonical form parses");
+        assert_eq!(back, st, "a review Statement does not round-trip");
+    }
+}
+
+/// `checkpoint` (a C2SP signed note): a note that parses prints back to
+/// bytes that parse to the same note; a checkpoint body that parses prints
+/// back to the same text.
+pub fn checkpoint(data: &[u8]) {
+    use vouch_signing::note::{Checkpoint, Note};
+    let Ok(n) = Note::parse(data) else { return };
+    let bytes = n.to_bytes();
+    let again = Note::parse(&bytes).expect("a parsed note's bytes parse");
+    assert_eq!(again.text, n.text, "note text does not round-trip");
+    assert_eq!(again.to_bytes(), bytes, "note bytes are not a fixed point");
+    if let Ok(c) = Checkpoint::parse(&n.text) {
+        assert_eq!(Checkpoint::parse(&c.text()).expect("its text parses").text(), c.text(), "checkpoint text does not round-trip");
+    }
+}
+
+/// A cosigned checkpoint: verifying it with the log's key and reading the
+/// witness's cosignature never panics, and a cosignature only counts on a
+/// head the log's key signed.
+pub fn cosignature(data: &[u8]) {
+    use vouch_signing::note::{SignedCheckpoint, VerifierKey};
+    let log = VerifierKey::parse(LOG_VKEY).expect("the fixed log key");
+    let w = VerifierKey::parse(WITNESS_VKEY).expect("the fixed witness key");
+    if let Ok(n) = vouch_signing::note::Note::parse(data) {
+        let _ = n.cosigned_by(&w);
+        let _ = n.signed_by(&log);
+    }
+    if let Ok(h) = SignedCheckpoint::verify(data, &log) {
+        let ws = [w];
+        for (k, _time) in h.cosigners(&ws) {
+            assert_eq!(k.name, "w.example");
+        }
+    }
+}
+
+/// `log.tlog-proof`: a proof that parses prints back to bytes that parse to
+/// the same proof, a fixed point.
+pub fn tlog_proof(data: &[u8]) {
+    use vouch_signing::note::TlogProof;
+    let Ok(p) = TlogProof::parse(data) else { return };
+    let bytes = p.to_bytes();
+    let again = TlogProof::parse(&bytes).expect("a parsed proof's bytes parse");
+    assert_eq!((again.index, &again.hashes, &again.checkpoint), (p.index, &p.hashes, &p.checkpoint), "proof does not round-trip");
+    assert_eq!(again.to_bytes(), bytes, "proof bytes are not a fixed point");
+}
 
 /// The entry point of the target called `name`.
 pub fn target(name: &str) -> fn(&[u8]) {

@@ -1,0 +1,3 @@
+#![no_main]
+// Entry point and property: vouch_tests::fuzz::cosignature (tests/src/fuzz.rs).
+libfuzzer_sys::fuzz_target!(|data: &[u8]| vouch_tests::fuzz::cosignature(data));
