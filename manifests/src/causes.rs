@@ -226,6 +226,15 @@ fn source_path_in(s: &str, files: &HashSet<String>) -> Option<String> {
     None
 }
 
+/// Whether `word` occurs in `s` between non-alphanumeric characters.
+fn contains_word(s: &str, word: &str) -> bool {
+    s.match_indices(word).any(|(i, _)| {
+        let before = s[..i].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
+        let after = s[i + word.len()..].chars().next().is_none_or(|c| !c.is_ascii_alphanumeric());
+        before && after
+    })
+}
+
 /// The likely causes of the difference between `release` and `rebuilt`,
 /// one per kind and side, in a fixed order.
 pub fn find(release: &[u8], rebuilt: &[u8], hints: &Hints) -> Vec<Cause> {
@@ -276,10 +285,10 @@ pub fn find(release: &[u8], rebuilt: &[u8], hints: &Hints) -> Vec<Cause> {
             add(CauseKind::Timestamp, Side::Release, r);
         }
     }
-    if let Some(host) = hints.host.as_deref().filter(|h| h.len() >= 3 && *h != "localhost") {
-        if let Some(s) = only_b.iter().find(|s| s.contains(host)) {
-            add(CauseKind::BuildHost, Side::Rebuilt, s);
-        }
+    if let Some(host) = hints.host.as_deref().filter(|h| h.len() >= 2 && *h != "localhost")
+        && let Some(s) = only_b.iter().find(|s| contains_word(s, host))
+    {
+        add(CauseKind::BuildHost, Side::Rebuilt, s);
     }
     out
 }
