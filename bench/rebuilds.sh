@@ -26,11 +26,15 @@ mkdir -p "$OUT"
 [ -x "$VOUCH" ] || { echo "no vouch binary at $VOUCH: cargo build -p vouch-cli first" >&2; exit 2; }
 
 # name | mirror | tag | version | artifact | CFLAGS ("-" for none) | command...
+# A name ending in "-copy" rebuilds from a plain copy of the tagged tree
+# (`git archive`, no .git) instead of a clone, to show what a build reading
+# git metadata does then (and the cause vouch names); it has no bare build.
 CORPUS=(
   "zlib|madler+zlib|v1.3.1|1.3.1|libz.a|-O2 -g|sh -c './configure --static && make'"
   "ripgrep|BurntSushi+ripgrep|15.2.0|15.2.0|target/release/rg|-|cargo build --release --locked"
   "fd|sharkdp+fd|v10.4.2|10.4.2|target/release/fd|-|cargo build --release --locked"
   "hyperfine|sharkdp+hyperfine|v1.20.0|1.20.0|target/release/hyperfine|-|cargo build --release --locked"
+  "ripgrep-copy|BurntSushi+ripgrep|15.2.0|15.2.0|target/release/rg|-|cargo build --release --locked"
 )
 
 rm -rf "$BENCH_DIR"
@@ -69,8 +73,14 @@ for entry in "${CORPUS[@]}"; do
   t1=$(now)
   rm -rf "$dir/vendor/$name/target"
 
-  # 2. The reviewer's rebuild: another clone, deeper, an empty cargo home, no network.
-  clone "$dir/reviewer/checkouts/x/y/$name"
+  # 2. The reviewer's rebuild: another clone (or a plain copy), deeper, an
+  #    empty cargo home, no network.
+  if [[ $name == *-copy ]]; then
+    mkdir -p "$dir/reviewer/checkouts/x/y/$name"
+    git --git-dir="$repo" archive "$tag" | tar -x -C "$dir/reviewer/checkouts/x/y/$name"
+  else
+    clone "$dir/reviewer/checkouts/x/y/$name"
+  fi
   mkdir -p "$dir/empty-cargo-home"
   t2=$(now)
   set +e
@@ -83,10 +93,13 @@ for entry in "${CORPUS[@]}"; do
   rm -rf "$dir/work"
 
   # 3. A bare build of the same tree: the same command and flags, no vouch.
-  clone "$dir/bare/$name"
-  t4=$(now)
-  (cd "$dir/bare/$name" && "${envs[@]}" CARGO_NET_OFFLINE=true "${cmd[@]}" > "$dir/bare.out" 2>&1) || echo "bare build of $name failed: $dir/bare.out" >&2
-  t5=$(now)
+  t4=0 t5=0
+  if [[ $name != *-copy ]]; then
+    clone "$dir/bare/$name"
+    t4=$(now)
+    (cd "$dir/bare/$name" && "${envs[@]}" CARGO_NET_OFFLINE=true "${cmd[@]}" > "$dir/bare.out" 2>&1) || echo "bare build of $name failed: $dir/bare.out" >&2
+    t5=$(now)
+  fi
   rm -rf "$dir/bare" "$dir/vendor" "$dir/reviewer"
 
   case $rc in
@@ -95,12 +108,15 @@ for entry in "${CORPUS[@]}"; do
        cause=$(python3 -c "
 import json,sys
 r=json.load(open('$dir/rebuild.json'))
-c=[f\"{x['kind']} ({x['side']}): {x['found'][:60]}\" for a in r['artifacts'] for x in a.get('causes',[])]
-print('; '.join(c) if c else 'none named')" 2>/dev/null || echo "see $dir/rebuild.err") ;;
+c=[f\"{x['kind']} ({x['side']}): {x['found'][:60]!r}\" for a in r['artifacts'] for x in a.get('causes',[])]
+print(('; '.join(c) if c else 'none named').replace('|', '/'))" 2>/dev/null || echo "see $dir/rebuild.err") ;;
     *) result="error"; cause=$(grep -m1 -i -e error -e refus "$dir/rebuild.err" | cut -c1-90) ;;
   esac
-  rel=$(secs "$t0" "$t1"); reb=$(secs "$t2" "$t3"); bare=$(secs "$t4" "$t5")
-  over=$(python3 -c "print(f'{($t3 - $t2) / ($t5 - $t4) * 100 - 100:+.0f}%')")
+  rel=$(secs "$t0" "$t1"); reb=$(secs "$t2" "$t3")
+  if [ "$t5" = 0 ]; then bare="-"; over="-"; else
+    bare=$(secs "$t4" "$t5")
+    over=$(python3 -c "print(f'{($t3 - $t2) / ($t5 - $t4) * 100 - 100:+.0f}%')")
+  fi
   ROWS+=("| $name $version | $result | $cause | $rel | $reb | $bare | $over |")
   echo "${ROWS[-1]}" >&2
 done
