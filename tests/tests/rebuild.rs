@@ -617,6 +617,15 @@ fn issue_14_the_default_work_directory_is_removed_or_kept_as_asked() {
 
 // ---- issue 15: git metadata, the recorded toolchain, C builds, named causes ----
 
+/// Removes the diffoscope reports a human rebuild report names.
+fn forget_diffoscope(run: &vouch_tests::Run) {
+    for l in run.stdout.lines() {
+        if let Some((_, p)) = l.strip_prefix("diffoscope report for ").and_then(|r| r.split_once(": ")) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 /// A policy trusting `r`'s release key.
 fn trust(r: &Release) -> std::path::PathBuf {
     r.policy("trust.toml", &["release"])
@@ -680,6 +689,7 @@ fn issue_15_a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_els
         .says("DIFFERENT  out.bin")
         .says("likely cause: the release embeds the VCS commit")
         .says("NOT REPRODUCED");
+    forget_diffoscope(&run);
     let warned = run.stderr.find("warning: no git metadata").unwrap();
     let rebuilding = run.stderr.find("rebuilding").unwrap();
     assert!(rebuilding < warned, "the warning comes after verification, before the build: {}", run.stderr);
@@ -875,6 +885,7 @@ fn issue_15_a_difference_names_its_cause_a_build_time() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let human = rebuild_cmd(&b, &copy, &trust(&r), &[]).run();
     human.code(1).says("likely cause: the rebuild embeds a build time").says("SOURCE_DATE_EPOCH").says("first difference at byte");
+    forget_diffoscope(&human);
     let run = rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).run();
     run.code(1);
     let c = causes(&run);
@@ -900,11 +911,12 @@ fn issue_15_a_difference_names_its_cause_an_absolute_source_path() {
     let canon = src.canonicalize().unwrap();
     assert!(c.contains(&("release_source_path".into(), "release".into(), canon.display().to_string())), "{c:?}");
     assert!(c.iter().any(|(k, s, f)| k == "work_directory" && s == "rebuilt" && f.ends_with("/source/src/greet.c")), "{c:?}");
-    rebuild_cmd(&b, &copy, &trust(&r), &[])
-        .run()
+    let human = rebuild_cmd(&b, &copy, &trust(&r), &[]).run();
+    human
         .code(1)
         .says(&format!("likely cause: the release embeds the release's source path \"{}\"", canon.display()))
         .says("likely cause: the rebuild embeds the rebuild's work directory");
+    forget_diffoscope(&human);
 }
 
 #[test]

@@ -260,7 +260,12 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     if a.keep {
         eprintln!("work directory kept: {}", work.display());
     }
-    let explained = explain(&report, &b, &work, a.diffoscope_timeout, &cancel);
+    // The diffoscope reports are named in the human report only: a JSON
+    // report carries the causes and first offsets, and leaves no files behind.
+    let explained = match a.format {
+        Format::Human => explain(&report, &b, &work, a.diffoscope_timeout, &cancel),
+        Format::Json => String::new(),
+    };
     let mut text = render(&report, &b, &work, a.keep);
     text.push_str(&explained);
     cleanup(a.keep);
