@@ -11,7 +11,8 @@
 #
 # usage: bench/rebuilds.sh [PROJECT...]   (default: all of the corpus below)
 # needs: the corpus fetched as bare git directories under /work/.mirror
-#        (the session's `fetch` tool: github:madler/zlib, ...), git, make, cc,
+#        (the session's `fetch` tool: github:madler/zlib, github:BurntSushi/ripgrep,
+#        github:sharkdp/fd, github:sharkdp/hyperfine, github:sharkdp/hexyl), git, make, cc,
 #        cargo with network for `cargo vendor` at release time.
 # env:   VOUCH (default: target/debug/vouch of this checkout),
 #        BENCH_DIR (default: /dev/shm/vouch-bench-rebuilds; removed at the end
@@ -34,6 +35,7 @@ CORPUS=(
   "ripgrep|BurntSushi+ripgrep|15.2.0|15.2.0|target/release/rg|-|cargo build --release --locked"
   "fd|sharkdp+fd|v10.4.2|10.4.2|target/release/fd|-|cargo build --release --locked"
   "hyperfine|sharkdp+hyperfine|v1.20.0|1.20.0|target/release/hyperfine|-|cargo build --release --locked"
+  "hexyl|sharkdp+hexyl|v0.17.0|0.17.0|target/release/hexyl|-|cargo build --release --locked"
   "ripgrep-copy|BurntSushi+ripgrep|15.2.0|15.2.0|target/release/rg|-|cargo build --release --locked"
 )
 
