@@ -1,13 +1,19 @@
 //! Rebuilding a release from reviewed source and comparing the artifacts
 //! bit for bit.
 //!
-//! The work directory receives exactly the manifest's entries (copied, never
-//! following a symlink out of the tree); the recorded command runs there,
+//! The work directory receives exactly the manifest's entries: a checked
+//! local git clone at the recorded commit when the reviewed source is a
+//! checkout at it ([`GitMetadata`], so that build scripts asking git see
+//! what the release build saw), else a copy (never following a symlink out
+//! of the tree). The Rust toolchain is the recorded one, picked among
+//! rustup's ([`choose_toolchain`]). The recorded command runs there,
 //! confined ([`crate::sandbox`]: writes to the work directory, reads to it,
 //! the toolchain and system directories, no network), from an empty
 //! environment plus the recorded allow-listed variables (checked when the
 //! manifest was parsed), the recorded path remapping (onto the work
-//! directory), a private cargo home and Cargo offline.
+//! directory; for C builds the compilers' prefix maps), a private cargo
+//! home and Cargo offline. A difference is explained by its likely cause
+//! where one can be named ([`crate::causes`]).
 //!
 //! The caller verifies the bundle first (`vouch_signing::verify`): nothing
 //! here checks signatures.
