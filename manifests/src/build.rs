@@ -54,34 +54,197 @@ pub fn recorded_env(vars: impl IntoIterator<Item = (String, String)>) -> BTreeMa
 
 /// Runs `program args` and returns its first output line, if it runs.
 fn version_line(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    version_line_in(program, args, None)
+}
+
+/// Toolchain identity (`rustc -vV`, `cargo -V`, `cc --version` when present)
+/// and the host triple from `rustc -vV`, as `rustc` and `cargo` on PATH run
+/// from the current directory.
+pub fn toolchain() -> (BTreeMap<String, String>, Option<String>) {
+    toolchain_for(&Tools { kind: BuildKind::Other, dir: None, sysroot: None, env: &BTreeMap::new() })
+}
+
+/// What kind of build a command is, for what vouch records and applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildKind {
+    Cargo,
+    /// make, CMake, `./configure`, or a script in a tree that has one of
+    /// their files: the C and C++ compilers get the prefix maps.
+    C { make: bool, cmake: bool },
+    Other,
+}
+
+/// The kind of build `command` is in `source`: Cargo when the program is
+/// `cargo`; C when the program is make, cmake, ninja or a configure script,
+/// or the tree has a Makefile, CMakeLists.txt or configure script.
+pub fn build_kind(command: &[String], source: &Path) -> BuildKind {
+    if is_cargo(command) {
+        return BuildKind::Cargo;
+    }
+    let program = command.first().and_then(|p| Path::new(p).file_name()).and_then(|n| n.to_str()).unwrap_or("");
+    let words = command.join(" ");
+    let has = |f: &str| source.join(f).is_file();
+    let make = matches!(program, "make" | "gmake")
+        || has("Makefile")
+        || has("makefile")
+        || has("GNUmakefile")
+        || words.split(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '/').any(|w| w == "make" || w.ends_with("/make"));
+    let cmake = program == "cmake" || has("CMakeLists.txt") || words.contains("cmake ");
+    let configure = program == "configure" || has("configure");
+    if make || cmake || configure || program == "ninja" {
+        BuildKind::C { make: make || configure, cmake }
+    } else {
+        BuildKind::Other
+    }
+}
+
+/// Which tools to measure, where.
+#[derive(Debug, Clone)]
+pub struct Tools<'a> {
+    pub kind: BuildKind,
+    /// Where `rustc` runs (so that `rust-toolchain.toml` there is honoured
+    /// by rustup); `None`: the current directory.
+    pub dir: Option<&'a Path>,
+    /// A toolchain folder whose `bin/rustc` and `bin/cargo` to measure
+    /// instead of those on PATH.
+    pub sysroot: Option<&'a Path>,
+    /// The build's `CC` and `CXX`, if set.
+    pub env: &'a BTreeMap<String, String>,
+}
+
+fn version_line_in(program: &str, args: &[&str], dir: Option<&Path>) -> Option<String> {
+    let mut c = Command::new(program);
+    c.args(args).stdin(Stdio::null()).stderr(Stdio::null());
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    let out = c.output().ok()?;
     if !out.status.success() {
         return None;
     }
     String::from_utf8_lossy(&out.stdout).lines().next().map(|l| l.trim().to_string()).filter(|l| !l.is_empty())
 }
 
-/// Toolchain identity (`rustc -vV`, `cargo -V`, `cc --version` when present)
-/// and the host triple from `rustc -vV`.
-pub fn toolchain() -> (BTreeMap<String, String>, Option<String>) {
-    let mut t = BTreeMap::new();
+/// Toolchain identity for a build of `t.kind`: `rustc -vV` (first line),
+/// `cargo -V`, `cc --version` (of `CC` when set) always; for C builds also
+/// `c++ --version` (of `CXX`), `make --version` and `cmake --version` (first
+/// lines) where the build uses them; and the host triple from `rustc -vV`.
+pub fn toolchain_for(t: &Tools<'_>) -> (BTreeMap<String, String>, Option<String>) {
+    let mut out = BTreeMap::new();
     let mut host = None;
-    if let Ok(out) = Command::new("rustc").arg("-vV").stdin(Stdio::null()).output()
-        && out.status.success()
+    let bin = |name: &str| t.sysroot.map(|s| s.join("bin").join(name).display().to_string()).unwrap_or_else(|| name.to_string());
+    let mut rustc = Command::new(bin("rustc"));
+    rustc.arg("-vV").stdin(Stdio::null()).stderr(Stdio::null());
+    if let Some(d) = t.dir {
+        rustc.current_dir(d);
+    }
+    if let Ok(o) = rustc.output()
+        && o.status.success()
     {
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = String::from_utf8_lossy(&o.stdout);
         if let Some(first) = text.lines().next() {
-            t.insert("rustc".to_string(), first.trim().to_string());
+            out.insert("rustc".to_string(), first.trim().to_string());
         }
         host = text.lines().find_map(|l| l.strip_prefix("host: ")).map(|h| h.trim().to_string());
     }
-    if let Some(v) = version_line("cargo", &["-V"]) {
-        t.insert("cargo".into(), v);
+    if let Some(v) = version_line_in(&bin("cargo"), &["-V"], t.dir) {
+        out.insert("cargo".into(), v);
     }
-    if let Some(v) = version_line("cc", &["--version"]) {
-        t.insert("cc".into(), v);
+    let cc = t.env.get("CC").map(String::as_str).filter(|c| !c.is_empty()).unwrap_or("cc");
+    if let Some(v) = version_line_in(cc, &["--version"], t.dir) {
+        out.insert("cc".into(), v);
     }
-    (t, host)
+    if let BuildKind::C { make, cmake } = t.kind {
+        let cxx = t.env.get("CXX").map(String::as_str).filter(|c| !c.is_empty()).unwrap_or("c++");
+        if let Some(v) = version_line_in(cxx, &["--version"], t.dir) {
+            out.insert("c++".into(), v);
+        }
+        if make && let Some(v) = version_line_in("make", &["--version"], t.dir) {
+            out.insert("make".into(), v);
+        }
+        if cmake && let Some(v) = version_line_in("cmake", &["--version"], t.dir) {
+            out.insert("cmake".into(), v);
+        }
+    }
+    (out, host)
+}
+
+/// The environment of a C or C++ build: the recorded `CFLAGS` and
+/// `CXXFLAGS` (or none) followed by `-ffile-prefix-map=<source>=/vouch/source`
+/// (which maps `__FILE__`, debug info and its compilation directory), and the
+/// remapping to record.
+pub fn c_env(recorded: &BTreeMap<String, String>, source: &Path) -> (BTreeMap<String, String>, Vec<PathRemap>) {
+    let mut set = BTreeMap::new();
+    let map = format!("-ffile-prefix-map={}={REMAP_SOURCE}", source.display());
+    for name in ["CFLAGS", "CXXFLAGS"] {
+        let v = match recorded.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            Some(flags) => format!("{flags} {map}"),
+            None => map.clone(),
+        };
+        set.insert(name.to_string(), v);
+    }
+    (set, vec![PathRemap { role: "source".into(), to: REMAP_SOURCE.into() }])
+}
+
+/// The toolchain folders rustup has installed (`$RUSTUP_HOME/toolchains/*`,
+/// by default `~/.rustup/toolchains/*`), sorted by name.
+pub fn rustup_toolchains() -> Vec<PathBuf> {
+    let home = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")));
+    let mut v: Vec<PathBuf> = home
+        .and_then(|h| std::fs::read_dir(h.join("toolchains")).ok())
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("bin").join("rustc").is_file()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The first line of `<sysroot>/bin/rustc -vV`.
+pub fn rustc_line(sysroot: &Path) -> Option<String> {
+    version_line_in(&sysroot.join("bin").join("rustc").display().to_string(), &["-vV"], None)
+}
+
+/// The `channel` of a `rust-toolchain.toml` (or legacy `rust-toolchain`)
+/// file in `source`, if any.
+pub fn toolchain_file_channel(source: &Path) -> Option<String> {
+    for name in ["rust-toolchain.toml", "rust-toolchain"] {
+        let Ok(text) = std::fs::read_to_string(source.join(name)) else { continue };
+        if let Ok(v) = text.parse::<toml::Table>() {
+            if let Some(c) = v.get("toolchain").and_then(|t| t.get("channel")).and_then(|c| c.as_str()) {
+                return Some(c.to_string());
+            }
+        } else if name == "rust-toolchain" {
+            let line = text.trim();
+            if !line.is_empty() && !line.contains(char::is_whitespace) {
+                return Some(line.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// The rustup toolchain name for a recorded `rustc -vV` first line:
+/// `rustc 1.95.0 (59807616e 2026-04-14)` → `1.95.0`; a nightly or beta
+/// `rustc 1.97.0-nightly (e50aa6fba 2026-05-19)` → `nightly-2026-05-19`
+/// (the commit date; the nightly of that date or the next has it).
+pub fn install_name(rustc_line: &str) -> Option<String> {
+    let mut w = rustc_line.split_whitespace();
+    if w.next() != Some("rustc") {
+        return None;
+    }
+    let version = w.next()?;
+    let date = rustc_line.rsplit_once(' ').map(|(_, d)| d.trim_end_matches(')')).filter(|d| d.len() == 10);
+    match version.split_once('-') {
+        None => Some(version.to_string()),
+        Some((_, channel)) => {
+            let channel = channel.split('.').next().unwrap_or(channel);
+            Some(match date {
+                Some(d) => format!("{channel}-{d}"),
+                None => channel.to_string(),
+            })
+        }
+    }
 }
 
 /// The cargo home: `CARGO_HOME`, else `~/.cargo`.
@@ -434,6 +597,24 @@ mod tests {
         for no in ["PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "AWS_SECRET_KEY", "RUSTC_WRAPPER", "CARGO_HOME", "GOPATH", "CARGO_BUILD_TOKEN", "CARGO_PROFILE_KEY", "AWS_SECRET", "CARGO_REGISTRY_TOKEN", "GITHUB_TOKEN", "CARGO_BUILD_PASSWORD", "CARGO_BUILD_CREDENTIALS"] {
             assert!(!env_allowed(no), "{no}");
         }
+    }
+
+    #[test]
+    fn install_names() {
+        assert_eq!(install_name("rustc 1.95.0 (59807616e 2026-04-14)").as_deref(), Some("1.95.0"));
+        assert_eq!(install_name("rustc 1.97.0-nightly (e50aa6fba 2026-05-19)").as_deref(), Some("nightly-2026-05-19"));
+        assert_eq!(install_name("rustc 1.96.0-beta.3 (0123456ab 2026-05-01)").as_deref(), Some("beta-2026-05-01"));
+        assert_eq!(install_name("gcc"), None);
+    }
+
+    #[test]
+    fn c_flags_keep_the_callers_and_map_the_source() {
+        let mut env = BTreeMap::new();
+        env.insert("CFLAGS".to_string(), "-O2 -g".to_string());
+        let (set, remap) = c_env(&env, Path::new("/home/v/zlib"));
+        assert_eq!(set["CFLAGS"], "-O2 -g -ffile-prefix-map=/home/v/zlib=/vouch/source");
+        assert_eq!(set["CXXFLAGS"], "-ffile-prefix-map=/home/v/zlib=/vouch/source");
+        assert_eq!(remap[0].role, "source");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod archive;
 pub mod build;
 pub mod bundle;
 pub mod canonical;
+pub mod causes;
 pub mod diff;
 pub mod digest;
 pub mod fsutil;

@@ -1,13 +1,19 @@
 //! Rebuilding a release from reviewed source and comparing the artifacts
 //! bit for bit.
 //!
-//! The work directory receives exactly the manifest's entries (copied, never
-//! following a symlink out of the tree); the recorded command runs there,
+//! The work directory receives exactly the manifest's entries: a checked
+//! local git clone at the recorded commit when the reviewed source is a
+//! checkout at it ([`GitMetadata`], so that build scripts asking git see
+//! what the release build saw), else a copy (never following a symlink out
+//! of the tree). The Rust toolchain is the recorded one, picked among
+//! rustup's ([`choose_toolchain`]). The recorded command runs there,
 //! confined ([`crate::sandbox`]: writes to the work directory, reads to it,
 //! the toolchain and system directories, no network), from an empty
 //! environment plus the recorded allow-listed variables (checked when the
 //! manifest was parsed), the recorded path remapping (onto the work
-//! directory), a private cargo home and Cargo offline.
+//! directory; for C builds the compilers' prefix maps), a private cargo
+//! home and Cargo offline. A difference is explained by its likely cause
+//! where one can be named ([`crate::causes`]).
 //!
 //! The caller verifies the bundle first (`vouch_signing::verify`): nothing
 //! here checks signatures.
@@ -52,6 +58,59 @@ pub struct RebuildSpec {
     /// The `vouch` binary, to launch the build confined (see
     /// [`crate::sandbox`]); `None` runs it unconfined (tests of the library only).
     pub launcher: Option<PathBuf>,
+    /// Whether the work directory gets the git metadata the release build
+    /// saw ([`git_metadata`], decided before the rebuild so that the caller
+    /// can say so first).
+    pub git: GitMetadata,
+}
+
+/// The git metadata a rebuild's build scripts see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitMetadata {
+    /// The reviewed source is a clean git checkout at the recorded commit:
+    /// the work directory is a clean local clone of it at that commit (on
+    /// the checkout's branch, `origin` set to the recorded remote), every
+    /// manifest file checked.
+    Clone {
+        /// The reviewer's repository.
+        repo: PathBuf,
+        commit: String,
+        /// The checkout's branch, if HEAD is on one.
+        branch: Option<String>,
+    },
+    /// None: the work directory receives the manifest's files only, and a
+    /// build that reads git metadata (`git rev-parse`, `git describe`) sees
+    /// none and will differ.
+    Absent { reason: String },
+}
+
+/// Decides whether a rebuild of `manifest` from `source` can give the build
+/// the release's git metadata.
+pub fn git_metadata(manifest: &Manifest, source: &Path) -> GitMetadata {
+    let absent = |reason: String| GitMetadata::Absent { reason };
+    let Some(vcs) = &manifest.source.vcs else {
+        return absent("the release records no git commit".into());
+    };
+    if vcs.dirty {
+        return absent(format!("the release was built from a dirty tree (commit {} plus changes)", vcs.commit));
+    }
+    let repo = match crate::git::open(source) {
+        Ok(Some(r)) => r,
+        Ok(None) => return absent(format!("{} is not a git checkout", source.display())),
+        Err(e) => return absent(format!("{} cannot be read as a git checkout: {e}", source.display())),
+    };
+    let head = repo.head().ok();
+    let at = head.as_ref().and_then(|h| h.peel_to_commit().ok()).map(|c| c.id().to_string());
+    if at.as_deref() != Some(vcs.commit.as_str()) {
+        return absent(format!(
+            "{} is at commit {}, not the recorded {}",
+            source.display(),
+            at.as_deref().unwrap_or("(none)"),
+            vcs.commit
+        ));
+    }
+    let branch = head.as_ref().filter(|h| h.is_branch()).and_then(|h| h.shorthand().ok().map(str::to_string));
+    GitMetadata::Clone { repo: source.to_path_buf(), commit: vcs.commit.clone(), branch }
 }
 
 /// Whether [`populate`] checks digests while copying.
@@ -85,6 +144,10 @@ pub struct ArtifactResult {
     /// in the bundle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_difference: Option<FirstDifference>,
+    /// The likely causes of the difference, where they can be named
+    /// ([`crate::causes`]), when the original is in the bundle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<crate::causes::Cause>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +170,10 @@ pub struct RebuildReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     pub toolchain_matches: bool,
+    /// Whether the build saw the release's git metadata (a clone at the
+    /// recorded commit); absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_metadata: Option<bool>,
     pub artifacts: Vec<ArtifactResult>,
     /// True when every artifact is identical.
     pub reproduced: bool,
@@ -122,6 +189,16 @@ pub enum RebuildError {
     SourceMismatch { source_dir: PathBuf, summary: String, diff: Box<TreeDiff> },
     #[error("toolchain differs from the recorded one: {0}")]
     Toolchain(String),
+    #[error("the release was built with {recorded:?}, which is not installed here (no rustup toolchain has it)")]
+    ToolchainNotInstalled {
+        recorded: String,
+        /// The rustup toolchain to install (`rustup toolchain install <install>`).
+        install: String,
+    },
+    #[error("cannot clone {repo} at commit {commit} into the work directory: {reason}")]
+    Clone { repo: PathBuf, commit: String, reason: String },
+    #[error("the clone at commit {commit} differs from the manifest at {path}: {reason}")]
+    CloneMismatch { commit: String, path: String, reason: String },
     #[error("work directory {path} already exists")]
     WorkdirExists { path: PathBuf },
     #[error("cannot prepare work directory {path}")]
@@ -158,9 +235,33 @@ pub enum RebuildError {
     CrateLayout { path: PathBuf, expected: String, found: String },
 }
 
-/// Compares the toolchain here with the recorded one; `Err` names what differs.
-pub fn compare_toolchain(recorded: &crate::manifest::Build) -> (BTreeMap<String, String>, Option<String>, Result<(), String>) {
-    let (now, host) = build::toolchain();
+/// The Rust toolchain folder to rebuild with: the rustup toolchain whose
+/// `rustc -vV` first line (version and commit hash) is the recorded one,
+/// else the `rustc` on PATH when it is that one; a release that recorded no
+/// rustc uses the one on PATH. `Err` names the toolchain to install (the
+/// channel of the source's `rust-toolchain.toml` when it names a version,
+/// else the recorded version).
+pub fn choose_toolchain(recorded: &crate::manifest::Build, source: &Path) -> Result<Option<PathBuf>, RebuildError> {
+    let Some(want) = recorded.toolchain.get("rustc") else {
+        return Ok(build::toolchain_sysroot());
+    };
+    if let Some(tc) = build::rustup_toolchains().into_iter().find(|t| build::rustc_line(t).as_deref() == Some(want.as_str())) {
+        return Ok(Some(tc));
+    }
+    if let Some(s) = build::toolchain_sysroot()
+        && build::rustc_line(&s).as_deref() == Some(want.as_str())
+    {
+        return Ok(Some(s));
+    }
+    let pinned = build::toolchain_file_channel(source).filter(|c| c.starts_with(|ch: char| ch.is_ascii_digit()) || c.contains("-20"));
+    let install = pinned.or_else(|| build::install_name(want)).unwrap_or_else(|| want.clone());
+    Err(RebuildError::ToolchainNotInstalled { recorded: want.clone(), install })
+}
+
+/// Compares the toolchain here (Rust from `sysroot` when given) with the
+/// recorded one; `Err` names what differs.
+pub fn compare_toolchain(recorded: &crate::manifest::Build, kind: build::BuildKind, sysroot: Option<&Path>) -> (BTreeMap<String, String>, Option<String>, Result<(), String>) {
+    let (now, host) = build::toolchain_for(&build::Tools { kind, dir: None, sysroot, env: &recorded.env });
     let mut diffs = Vec::new();
     for (tool, want) in &recorded.toolchain {
         match now.get(tool) {
@@ -276,7 +377,7 @@ pub fn first_difference(expected: &[u8], actual: &[u8]) -> Option<FirstDifferenc
 }
 
 /// Compares each recorded artifact with what the work directory holds.
-pub fn compare_artifacts(manifest: &Manifest, bundle: &Path, work: &Path) -> Result<Vec<ArtifactResult>, RebuildError> {
+pub fn compare_artifacts(manifest: &Manifest, bundle: &Path, work: &Path, hints: &crate::causes::Hints) -> Result<Vec<ArtifactResult>, RebuildError> {
     let mut out = Vec::new();
     let mut buf = vec![0u8; crate::scan::BUFFER_SIZE];
     for a in manifest.artifacts.iter().flatten() {
@@ -287,12 +388,14 @@ pub fn compare_artifacts(manifest: &Manifest, bundle: &Path, work: &Path) -> Res
         };
         let identical = actual.as_ref().is_some_and(|(d, _)| *d == a.digest);
         let mut first = None;
+        let mut causes = Vec::new();
         let original = bundle.join("artifacts").join(a.path.to_path());
         if !identical
             && actual.is_some()
             && let (Ok(exp), Ok(act)) = (std::fs::read(&original), std::fs::read(&built))
         {
             first = first_difference(&exp, &act);
+            causes = crate::causes::find(&exp, &act, hints);
         }
         out.push(ArtifactResult {
             path: a.path.to_string(),
@@ -302,6 +405,7 @@ pub fn compare_artifacts(manifest: &Manifest, bundle: &Path, work: &Path) -> Res
             actual_size: actual.map(|(_, n)| n),
             identical,
             first_difference: first,
+            causes,
         });
     }
     Ok(out)
@@ -315,7 +419,13 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     if record.command.is_empty() || record.no_build {
         return Err(RebuildError::NoCommand);
     }
-    let (toolchain, host, tc) = compare_toolchain(record);
+    let kind = build::build_kind(&record.command, &spec.source);
+    let sysroot = match choose_toolchain(record, &spec.source) {
+        Ok(s) => s,
+        Err(_) if spec.toolchain == ToolchainPolicy::AllowMismatch => build::toolchain_sysroot(),
+        Err(e) => return Err(e),
+    };
+    let (toolchain, host, tc) = compare_toolchain(record, kind, sysroot.as_deref());
     if let Err(why) = &tc
         && spec.toolchain == ToolchainPolicy::Require
     {
@@ -336,8 +446,17 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         return Err(RebuildError::WorkdirExists { path: spec.workdir.clone() });
     }
     let src_dir = spec.workdir.join("source");
-    std::fs::create_dir_all(&src_dir).map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
-    populate(m, &spec.source, &src_dir, spec.copies)?;
+    match &spec.git {
+        GitMetadata::Clone { repo, commit, branch } if spec.copies == CopyCheck::Verify => {
+            std::fs::create_dir_all(&spec.workdir).map_err(|source| RebuildError::Workdir { path: spec.workdir.clone(), source })?;
+            clone_at(repo, commit, branch.as_deref(), m.source.vcs.as_ref().and_then(|v| v.remote.as_deref()), &src_dir)?;
+            check_clone(m, commit, &src_dir)?;
+        }
+        _ => {
+            std::fs::create_dir_all(&src_dir).map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
+            populate(m, &spec.source, &src_dir, spec.copies)?;
+        }
+    }
     let src_dir = src_dir.canonicalize().map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
 
     // The environment is built from nothing: the recorded allow-listed
@@ -351,7 +470,10 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     let home = wdir(workdir.join("home"))?;
     extra.insert("TMPDIR".into(), tmp.display().to_string());
     extra.insert("HOME".into(), home.display().to_string());
-    let sysroot = build::toolchain_sysroot();
+    // git inside the build reads the clone (if any) and nothing above the
+    // work directory, nor the system's configuration (unreadable anyway).
+    extra.insert("GIT_CONFIG_NOSYSTEM".into(), "1".into());
+    extra.insert("GIT_CEILING_DIRECTORIES".into(), workdir.display().to_string());
     let mut path: Vec<String> = sysroot.iter().map(|s| s.join("bin").display().to_string()).collect();
     path.extend(["/usr/local/bin", "/usr/bin", "/bin"].map(String::from));
     extra.insert("PATH".into(), path.join(":"));
@@ -360,6 +482,12 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     let writable = vec![workdir.clone(), PathBuf::from("/dev/null")];
     let mut readable: Vec<PathBuf> = sysroot.into_iter().collect();
     readable.extend(crate::sandbox::system_readable());
+    if let build::BuildKind::C { .. } = kind
+        && record.path_remap.iter().any(|r| r.role == "source")
+    {
+        // The compilers' prefix maps, as the release applied them.
+        extra.extend(build::c_env(&record.env, &src_dir).0);
+    }
     if build::is_cargo(&record.command) {
         // Dependency sources: the bundle's vendored tar when present (with a
         // private cargo home), else the local cargo cache; offline either way.
@@ -387,6 +515,7 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         remove.extend(cargo.remove);
     }
     let log = spec.workdir.join("build.log");
+    let started = unix_now();
     build::run(&BuildSpec {
         source: src_dir.clone(),
         command: record.command.clone(),
@@ -401,7 +530,14 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         },
         cancel: spec.cancel.clone(),
     })?;
-    let artifacts = compare_artifacts(m, &spec.bundle, &src_dir)?;
+    let hints = crate::causes::Hints {
+        files: m.source.files.iter().map(|e| e.path.to_string()).collect(),
+        work: workdir.display().to_string(),
+        commit: m.source.vcs.as_ref().map(|v| v.commit.clone()),
+        window: (started, unix_now()),
+        host: crate::causes::host_name(),
+    };
+    let artifacts = compare_artifacts(m, &spec.bundle, &src_dir, &hints)?;
     let reproduced = !artifacts.is_empty() && artifacts.iter().all(|a| a.identical);
     Ok(RebuildReport {
         schema: REPORT_SCHEMA.into(),
@@ -411,9 +547,91 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         toolchain,
         host,
         toolchain_matches: tc.is_ok(),
+        git_metadata: Some(matches!(spec.git, GitMetadata::Clone { .. }) && spec.copies == CopyCheck::Verify),
         artifacts,
         reproduced,
     })
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// `git clone --local --no-hardlinks --no-checkout REPO DEST`, then a
+/// detached checkout of `commit` (or `branch` at it), with no hooks run and
+/// `origin` set to the recorded remote.
+fn clone_at(repo: &Path, commit: &str, branch: Option<&str>, remote: Option<&str>, dest: &Path) -> Result<(), RebuildError> {
+    let fail = |reason: String| RebuildError::Clone { repo: repo.to_path_buf(), commit: commit.to_string(), reason };
+    let git = |args: &[&str], dir: Option<&Path>| -> Result<(), RebuildError> {
+        let mut c = std::process::Command::new("git");
+        c.args(["-c", "core.hooksPath=/dev/null", "-c", "advice.detachedHead=false"]);
+        if let Some(d) = dir {
+            c.arg("-C").arg(d);
+        }
+        c.args(args).env("GIT_TERMINAL_PROMPT", "0").stdin(std::process::Stdio::null());
+        let out = c.output().map_err(|e| fail(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(fail(format!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
+        }
+        Ok(())
+    };
+    let (repo_s, dest_s) = (repo.display().to_string(), dest.display().to_string());
+    git(&["clone", "--quiet", "--local", "--no-hardlinks", "--no-checkout", "--", &repo_s, &dest_s], None)?;
+    match branch {
+        Some(b) => git(&["checkout", "--quiet", "-B", b, commit], Some(dest))?,
+        None => git(&["checkout", "--quiet", "--detach", commit], Some(dest))?,
+    }
+    if let Some(r) = remote {
+        git(&["remote", "set-url", "origin", r], Some(dest))?;
+    }
+    Ok(())
+}
+
+/// Checks that the clone holds exactly the manifest's entries (kind,
+/// digest, symlink target); paths the manifest leaves out (`--exclude` at
+/// release time) are removed, so the build sees only reviewed bytes.
+fn check_clone(m: &Manifest, commit: &str, dir: &Path) -> Result<(), RebuildError> {
+    let bad = |path: &str, reason: String| RebuildError::CloneMismatch { commit: commit.to_string(), path: path.to_string(), reason };
+    let mut listed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    for e in &m.source.files {
+        let p = dir.join(e.path.to_path());
+        listed.insert(e.path.to_path());
+        let meta = std::fs::symlink_metadata(&p).map_err(|err| bad(e.path.as_str(), format!("missing ({err})")))?;
+        match e.kind {
+            EntryKind::File | EntryKind::Exec => {
+                if !meta.is_file() {
+                    return Err(bad(e.path.as_str(), "not a regular file".into()));
+                }
+                let bytes = std::fs::read(&p).map_err(|source| RebuildError::Read { path: p.clone(), source })?;
+                let d = Digest::of(&bytes);
+                if Some(d) != e.digest {
+                    return Err(bad(e.path.as_str(), format!("has {d}, the manifest {}", e.digest.map(|d| d.to_string()).unwrap_or_default())));
+                }
+            }
+            EntryKind::Symlink => {
+                let t = std::fs::read_link(&p).map_err(|err| bad(e.path.as_str(), format!("not a symlink ({err})")))?;
+                if t.to_str() != e.target.as_deref() {
+                    return Err(bad(e.path.as_str(), format!("points to {}, the manifest to {:?}", t.display(), e.target)));
+                }
+            }
+            EntryKind::Submodule => {}
+        }
+    }
+    let mut extra = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).into_iter().filter_entry(|e| e.depth() != 1 || e.file_name() != ".git") {
+        let entry = entry.map_err(|e| RebuildError::Read { path: dir.to_path_buf(), source: e.into() })?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_path_buf();
+        if !listed.contains(&rel) && !m.source.files.iter().any(|f| f.kind == EntryKind::Submodule && rel.starts_with(f.path.to_path())) {
+            extra.push(entry.path().to_path_buf());
+        }
+    }
+    for p in extra {
+        std::fs::remove_file(&p).map_err(|source| RebuildError::Workdir { path: p.clone(), source })?;
+    }
+    Ok(())
 }
 
 /// The registry crates.io has in Cargo.lock.

@@ -211,11 +211,15 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     let scanned = scan::scan(&scan_opts, progress)?;
 
     // 2. The build.
-    let (toolchain, host) = build::toolchain();
+    // Measured in the source, so that a `rust-toolchain.toml` there is
+    // honoured as the build's own cargo honours it.
+    let kind = build::build_kind(&spec.command, &source_canon);
+    let env = build::recorded_env(spec.env.clone());
+    let (toolchain, host) = build::toolchain_for(&build::Tools { kind, dir: Some(&source_canon), sysroot: None, env: &env });
     let mut record = Build {
         command: spec.command.clone(),
         workdir: ".".into(),
-        env: build::recorded_env(spec.env.clone()),
+        env,
         toolchain,
         host,
         no_build: spec.command.is_empty(),
@@ -248,6 +252,12 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
             };
             cargo = build::cargo_env(&record.env, &source_canon, &deps, build::Network::Allowed)?;
             record.path_remap = cargo.remap.clone();
+        } else if let build::BuildKind::C { .. } = kind {
+            // The compilers' prefix maps through CFLAGS and CXXFLAGS; the
+            // recorded flags stay the vendor's own.
+            let (set, remap) = build::c_env(&record.env, &source_canon);
+            cargo.set = set;
+            record.path_remap = remap;
         }
         let b = BuildSpec {
             source: source_canon.clone(),

@@ -814,6 +814,7 @@ mod tests {
             actual_size: actual.map(|_| a.size),
             identical,
             first_difference: None,
+            causes: Vec::new(),
         }
     }
 
@@ -826,6 +827,7 @@ mod tests {
             toolchain: BTreeMap::new(),
             host: None,
             toolchain_matches: true,
+            git_metadata: None,
             artifacts,
             reproduced: true,
         }

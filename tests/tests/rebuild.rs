@@ -615,3 +615,331 @@ fn issue_14_the_default_work_directory_is_removed_or_kept_as_asked() {
     let dir = kept.stderr.lines().find_map(|l| l.strip_prefix("work directory kept: ")).expect("the kept directory is named");
     assert!(Path::new(dir).join("build.log").is_file(), "--keep keeps {dir}");
 }
+
+// ---- issue 15: git metadata, the recorded toolchain, C builds, named causes ----
+
+/// Removes the diffoscope reports a human rebuild report names.
+fn forget_diffoscope(run: &vouch_tests::Run) {
+    for l in run.stdout.lines() {
+        if let Some((_, p)) = l.strip_prefix("diffoscope report for ").and_then(|r| r.split_once(": ")) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// A policy trusting `r`'s release key.
+fn trust(r: &Release) -> std::path::PathBuf {
+    r.policy("trust.toml", &["release"])
+}
+
+/// `vouch rebuild BUNDLE --source SRC --trust POLICY` plus `extra`.
+fn rebuild_cmd(b: &Path, src: &Path, policy: &Path, extra: &[&str]) -> TestCommand {
+    let mut args = vec!["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()];
+    args.extend(extra);
+    TestCommand::vouch(args).env_remove("SOURCE_DATE_EPOCH")
+}
+
+#[test]
+fn issue_15_a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_elsewhere_and_is_warned_about_from_a_copy() {
+    let r = Release::new();
+    // A build script that asks git, as ripgrep's build.rs does.
+    let src = r.dir.mkdir("git-src");
+    std::fs::write(
+        src.join("build.sh"),
+        "set -e\nv=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\nd=$(git describe --tags --dirty 2>/dev/null || echo none)\nprintf 'version 1.0 %s %s\\n' \"$v\" \"$d\" > out.bin\n",
+    )
+    .unwrap();
+    std::fs::write(src.join(".gitignore"), "out.bin\n").unwrap();
+    vouch_tests::git(&src, &["init", "-q", "-b", "main"]).ok();
+    vouch_tests::git(&src, &["add", "."]).ok();
+    vouch_tests::git(&src, &["commit", "-q", "-m", "first"]).ok();
+    vouch_tests::git(&src, &["tag", "v1.0.0"]).ok();
+    let out = r.bundles.to_str().unwrap();
+    TestCommand::vouch([
+        "release", "--source", src.to_str().unwrap(), "--name", "gitty", "--version", "1.0.0", "--key", r.key.to_str().unwrap(), "--out", out,
+        "--artifact", "out.bin", "--include-artifacts", "--", "sh", "build.sh",
+    ])
+    .run()
+    .ok();
+    let built = std::fs::read_to_string(src.join("out.bin")).unwrap();
+    let head = vouch_tests::git(&src, &["rev-parse", "--short", "HEAD"]).stdout.trim().to_string();
+    assert_eq!(built, format!("version 1.0 {head} v1.0.0\n"), "the release build saw git");
+    let b = r.bundles.join("gitty-1.0.0");
+    let policy = trust(&r);
+
+    // The reviewer's own clone, at another path.
+    let checkout = r.dir.join("reviewer/elsewhere/gitty");
+    std::fs::create_dir_all(checkout.parent().unwrap()).unwrap();
+    vouch_tests::git(r.dir.path(), &["clone", "-q", src.to_str().unwrap(), checkout.to_str().unwrap()]).ok();
+    let run = rebuild_cmd(&b, &checkout, &policy, &[]).run();
+    run.ok().says("git metadata: the build sees a clean clone at commit").says("identical  out.bin").says("REPRODUCED");
+    assert!(!run.stderr.contains("warning: no git metadata"), "{}", run.stderr);
+    assert_eq!(vouch_tests::git(&checkout, &["status", "--porcelain"]).stdout, "", "the reviewer's checkout is untouched");
+
+    // A plain copy of the same files: said before the build, and the
+    // difference named as the commit the release embeds.
+    let copy = r.dir.join("reviewer/copy/gitty");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in ["build.sh", ".gitignore"] {
+        std::fs::copy(src.join(f), copy.join(f)).unwrap();
+    }
+    let run = rebuild_cmd(&b, &copy, &policy, &[]).run();
+    run.code(1)
+        .says("warning: no git metadata for the build")
+        .says("will differ")
+        .says("DIFFERENT  out.bin")
+        .says("likely cause: the release embeds the VCS commit")
+        .says("NOT REPRODUCED");
+    forget_diffoscope(&run);
+    let warned = run.stderr.find("warning: no git metadata").unwrap();
+    let rebuilding = run.stderr.find("rebuilding").unwrap();
+    assert!(rebuilding < warned, "the warning comes after verification, before the build: {}", run.stderr);
+
+    // A checkout at another commit is no checkout of the release.
+    std::fs::write(checkout.join("NEWS"), "later\n").unwrap();
+    vouch_tests::git(&checkout, &["add", "NEWS"]).ok();
+    vouch_tests::git(&checkout, &["commit", "-q", "-m", "later"]).ok();
+    rebuild_cmd(&b, &checkout, &policy, &[]).run().code(1).says("refusing to rebuild");
+}
+
+#[test]
+fn issue_15_the_recorded_rust_toolchain_is_picked_from_rustup() {
+    // This machine has stable (1.95.0) and a nightly: release with the
+    // nightly, rebuild with stable as the default.
+    let toolchains = std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".rustup/toolchains");
+    let nightly = std::fs::read_dir(&toolchains)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.starts_with("nightly"))
+        .expect("a nightly toolchain is installed");
+    let r = Release::new();
+    let run = TestCommand::vouch([
+        "release", "--source", r.src.to_str().unwrap(), "--name", "hello", "--version", "0.1.0", "--key", r.key.to_str().unwrap(),
+        "--out", r.bundles.to_str().unwrap(), "--no-git", "--exclude", "target", "--artifact", "target/release/hello",
+        "--include-dependencies", "--", "cargo", "build", "--release", "--locked",
+    ])
+    .env("RUSTUP_TOOLCHAIN", &nightly)
+    .env("SOURCE_DATE_EPOCH", "1700000000")
+    .run();
+    run.ok();
+    let b = r.bundle("0.1.0");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let recorded = m["build"]["toolchain"]["rustc"].as_str().unwrap().to_string();
+    assert!(recorded.contains("nightly"), "{recorded}");
+    let copy = deeper_copy(&r);
+    let run = rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).env_remove("RUSTUP_TOOLCHAIN").run();
+    run.ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["toolchain"]["rustc"], recorded.as_str(), "rebuilt with the recorded nightly");
+    assert_eq!(report["toolchain_matches"], true);
+    assert_eq!(report["reproduced"], true);
+}
+
+#[test]
+fn issue_15_a_rust_toolchain_that_is_not_installed_is_refused_with_the_install_command() {
+    let r = Release::new();
+    // The release machine's rustc, as `rustc -vV` put it: a version this
+    // machine has not installed (rust-toolchain.toml pins it).
+    let fake = r.dir.mkdir("vendor-bin");
+    let host = String::from_utf8(std::process::Command::new("rustc").arg("-vV").output().unwrap().stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .unwrap();
+    std::fs::write(
+        fake.join("rustc"),
+        format!("#!/bin/sh\nprintf 'rustc 1.80.0 (051478957 2024-07-21)\\nbinary: rustc\\ncommit-hash: 051478957371ee0084a7c0913941d2a8c4757bb9\\nhost: {host}\\n'\n"),
+    )
+    .unwrap();
+    // Its cargo too (rustup's proxy would look for the pinned toolchain).
+    std::fs::write(fake.join("cargo"), "#!/bin/sh\nprintf 'cargo 1.80.0 (376290515 2024-07-16)\\n'\n").unwrap();
+    std::process::Command::new("chmod").args(["+x", fake.join("rustc").to_str().unwrap(), fake.join("cargo").to_str().unwrap()]).status().unwrap();
+    let src = r.dir.mkdir("pinned-src");
+    std::fs::write(src.join("build.sh"), "printf 'built\\n' > out.bin\n").unwrap();
+    std::fs::write(src.join("rust-toolchain.toml"), "[toolchain]\nchannel = \"1.80.0\"\n").unwrap();
+    TestCommand::vouch([
+        "release", "--source", src.to_str().unwrap(), "--name", "pinned", "--version", "1.0.0", "--key", r.key.to_str().unwrap(), "--out",
+        r.bundles.to_str().unwrap(), "--no-git", "--exclude", "out.bin", "--artifact", "out.bin", "--", "sh", "build.sh",
+    ])
+    .env("PATH", format!("{}:{}", fake.display(), std::env::var("PATH").unwrap()))
+    .run()
+    .ok();
+    let b = r.bundles.join("pinned-1.0.0");
+    let work = r.dir.mkdir("work");
+    let w = work.to_str().unwrap();
+    rebuild_cmd(&b, &src, &trust(&r), &["--exclude", "out.bin", "--workdir", w])
+        .run()
+        .code(2)
+        .says("rustc 1.80.0 (051478957 2024-07-21)")
+        .says("is not installed here")
+        .says("rustup toolchain install 1.80.0");
+    assert!(is_empty(&work), "nothing was built");
+    // Asked to, it rebuilds with what there is, and says so.
+    rebuild_cmd(&b, &src, &trust(&r), &["--exclude", "out.bin", "--workdir", w, "--allow-toolchain-mismatch"])
+        .run()
+        .ok()
+        .says("REPRODUCED")
+        .says("toolchain differs from the record");
+}
+
+/// A C project of several files, a header and a Makefile honouring CFLAGS;
+/// `greet_c` is the body of src/greet.c, `make_greet` the recipe of
+/// src/greet.o (default: like the others).
+fn c_project(dir: &Path, greet_c: &str, make_greet: Option<&str>) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let w = |p: &str, t: &str| std::fs::write(dir.join(p), t).unwrap();
+    w("src/greet.h", "#ifndef GREET_H\n#define GREET_H\nconst char *greeting(void);\nint answer(void);\n#endif\n");
+    w("src/greet.c", greet_c);
+    w("src/answer.c", "#include \"greet.h\"\nint answer(void) { return 42; }\n");
+    w(
+        "src/main.c",
+        "#include <stdio.h>\n#include <assert.h>\n#include \"greet.h\"\nint main(void) { assert(answer() == 42); printf(\"%s %d\\n\", greeting(), answer()); return 0; }\n",
+    );
+    let greet = make_greet.map(|r| format!("src/greet.o: src/greet.c src/greet.h\n\t{r}\n")).unwrap_or_default();
+    w(
+        "Makefile",
+        &format!(
+            "OBJS = src/main.o src/greet.o src/answer.o\nhello: $(OBJS)\n\t$(CC) $(LDFLAGS) -o $@ $(OBJS)\n{greet}src/%.o: src/%.c src/greet.h\n\t$(CC) $(CFLAGS) -c -o $@ $<\n"
+        ),
+    );
+}
+
+/// Releases the C project at `<r.dir>/c-src` with CFLAGS="-O2 -g"; returns the bundle.
+fn release_c(r: &Release, greet_c: &str, make_greet: Option<&str>, with: impl FnOnce(TestCommand) -> TestCommand) -> (std::path::PathBuf, std::path::PathBuf) {
+    let src = r.dir.join("c-src");
+    c_project(&src, greet_c, make_greet);
+    let cmd = TestCommand::vouch([
+        "release", "--source", src.to_str().unwrap(), "--name", "chello", "--version", "1.0.0", "--key", r.key.to_str().unwrap(), "--out",
+        r.bundles.to_str().unwrap(), "--no-git", "--exclude", "hello", "--exclude", "src/*.o", "--artifact", "hello", "--include-artifacts", "--", "make",
+    ])
+    .env("CFLAGS", "-O2 -g")
+    .env_remove("CC")
+    .env_remove("CXXFLAGS");
+    with(cmd).run().ok();
+    (src, r.bundles.join("chello-1.0.0"))
+}
+
+/// A copy of the C project's sources (no build outputs) at a deeper path.
+fn c_copy(r: &Release, src: &Path) -> std::path::PathBuf {
+    let copy = r.dir.join("reviewer/a/b/c-src");
+    std::fs::create_dir_all(copy.join("src")).unwrap();
+    for f in ["Makefile", "src/greet.h", "src/greet.c", "src/answer.c", "src/main.c"] {
+        std::fs::copy(src.join(f), copy.join(f)).unwrap();
+    }
+    copy
+}
+
+#[test]
+fn issue_15_a_c_project_with_debug_info_reproduces_bit_for_bit_in_another_directory() {
+    let r = Release::new();
+    let (src, b) = release_c(&r, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| c);
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let build = &m["build"];
+    assert_eq!(build["env"]["CFLAGS"], "-O2 -g", "the vendor's flags, recorded as given");
+    assert_eq!(build["path_remap"], serde_json::json!([{"role": "source", "to": "/vouch/source"}]));
+    for tool in ["cc", "make"] {
+        assert!(build["toolchain"][tool].as_str().is_some_and(|v| !v.is_empty()), "{tool} recorded: {build}");
+    }
+    let bin = std::fs::read(src.join("hello")).unwrap();
+    assert!(!String::from_utf8_lossy(&bin).contains(src.to_str().unwrap()), "the source path is mapped away");
+    assert!(String::from_utf8_lossy(&bin).contains("/vouch/source"), "onto the fixed name");
+    let copy = c_copy(&r, &src);
+    rebuild_cmd(&b, &copy, &trust(&r), &[]).run().ok().says("identical  hello").says("REPRODUCED");
+
+    // The recorded make is checked: released with another make, the
+    // rebuild is refused before it runs.
+    let r2 = Release::new();
+    let fake = r2.dir.mkdir("vendor-bin");
+    std::fs::write(fake.join("make"), "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'GNU Make 9.9'; else exec /usr/bin/make \"$@\"; fi\n").unwrap();
+    std::process::Command::new("chmod").args(["+x", fake.join("make").to_str().unwrap()]).status().unwrap();
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    let (src2, b2) = release_c(&r2, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| c.env("PATH", &path));
+    let work = r2.dir.mkdir("work");
+    rebuild_cmd(&b2, &c_copy(&r2, &src2), &trust(&r2), &["--workdir", work.to_str().unwrap()])
+        .run()
+        .code(2)
+        .says("make: recorded \"GNU Make 9.9\"")
+        .says("--allow-toolchain-mismatch");
+    assert!(is_empty(&work), "nothing was built");
+}
+
+/// The named causes in a JSON rebuild report.
+fn causes(run: &vouch_tests::Run) -> Vec<(String, String, String)> {
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    report["artifacts"][0]["causes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| (c["kind"].as_str().unwrap().to_string(), c["side"].as_str().unwrap().to_string(), c["found"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn issue_15_a_difference_names_its_cause_a_build_time() {
+    let r = Release::new();
+    let (src, b) = release_c(&r, "#include \"greet.h\"\nconst char *greeting(void) { return \"built \" __DATE__ \" \" __TIME__; }\n", None, |c| {
+        c.env_remove("SOURCE_DATE_EPOCH")
+    });
+    let copy = c_copy(&r, &src);
+    // __TIME__ has a one-second resolution.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let human = rebuild_cmd(&b, &copy, &trust(&r), &[]).run();
+    human.code(1).says("likely cause: the rebuild embeds a build time").says("SOURCE_DATE_EPOCH").says("first difference at byte");
+    forget_diffoscope(&human);
+    let run = rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).run();
+    run.code(1);
+    let c = causes(&run);
+    assert!(c.iter().any(|(k, s, f)| k == "timestamp" && s == "rebuilt" && f.starts_with("built ")), "{c:?}");
+    assert!(c.iter().any(|(k, s, _)| k == "timestamp" && s == "release"), "{c:?}");
+}
+
+#[test]
+fn issue_15_a_difference_names_its_cause_an_absolute_source_path() {
+    let r = Release::new();
+    // A recipe that drops CFLAGS (and with it the prefix map) and compiles
+    // by absolute path: __FILE__ is the build's own directory.
+    let (src, b) = release_c(
+        &r,
+        "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n",
+        Some("$(CC) -O2 -c -o $@ $(CURDIR)/src/greet.c"),
+        |c| c,
+    );
+    let copy = c_copy(&r, &src);
+    let run = rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).run();
+    run.code(1);
+    let c = causes(&run);
+    let canon = src.canonicalize().unwrap();
+    assert!(c.contains(&("release_source_path".into(), "release".into(), canon.display().to_string())), "{c:?}");
+    assert!(c.iter().any(|(k, s, f)| k == "work_directory" && s == "rebuilt" && f.ends_with("/source/src/greet.c")), "{c:?}");
+    let human = rebuild_cmd(&b, &copy, &trust(&r), &[]).run();
+    human
+        .code(1)
+        .says(&format!("likely cause: the release embeds the release's source path \"{}\"", canon.display()))
+        .says("likely cause: the rebuild embeds the rebuild's work directory");
+    forget_diffoscope(&human);
+}
+
+#[test]
+fn issue_15_a_difference_names_its_cause_the_build_host() {
+    let r = Release::new();
+    let (src, b) = release_c(
+        &r,
+        "#include \"greet.h\"\nconst char *greeting(void) { return \"on \" HOST; }\n",
+        Some("$(CC) $(CFLAGS) -DHOST='\"'$$(cat /proc/sys/kernel/hostname)'\"' -c -o $@ src/greet.c"),
+        |c| c,
+    );
+    let copy = c_copy(&r, &src);
+    // The rebuild runs on another host (a UTS namespace of its own).
+    let script = format!(
+        "hostname rebuildhost && exec {} rebuild {} --source {} --trust {} --format json",
+        vouch_bin().display(),
+        b.display(),
+        copy.display(),
+        trust(&r).display()
+    );
+    let run = TestCommand::new("unshare", ["-ru", "--", "sh", "-c", &script]).env_remove("SOURCE_DATE_EPOCH").run();
+    run.code(1);
+    let c = causes(&run);
+    assert!(c.contains(&("build_host".into(), "rebuilt".into(), "on rebuildhost".into())), "{c:?}");
+}

@@ -169,6 +169,19 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         }
     };
     let work = base.join(format!("{}-rebuild", m.bundle_name()));
+    // Said before the build runs: without the release's git metadata, a
+    // build that asks git gives other bytes.
+    let git = if a.unchecked_source_for_tests {
+        rebuild::GitMetadata::Absent { reason: "the source was not checked".into() }
+    } else {
+        rebuild::git_metadata(m, &a.source)
+    };
+    match &git {
+        rebuild::GitMetadata::Clone { commit, .. } => eprintln!("git metadata: the build sees a clean clone at commit {commit}"),
+        rebuild::GitMetadata::Absent { reason } => eprintln!(
+            "warning: no git metadata for the build ({reason}): a build that reads git metadata (git rev-parse, git describe) will differ; rebuild from a git checkout at the recorded commit"
+        ),
+    }
     let spec = RebuildSpec {
         bundle: b.dir.clone(),
         manifest: m.clone(),
@@ -182,6 +195,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         network: a.landlock_network_for_tests.then_some(vouch_manifests::sandbox::NetworkCut::Landlock),
         launcher: Some(std::env::current_exe().context("cannot find the vouch binary to launch the build")?),
         copies: if a.unchecked_source_for_tests { rebuild::CopyCheck::Skip } else { rebuild::CopyCheck::Verify },
+        git,
     };
     let existed = work.exists();
     let result = rebuild::rebuild(&spec);
@@ -215,6 +229,13 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
                 _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::Toolchain(_))) => {
                     hint(e, "install the recorded toolchain, or pass --allow-toolchain-mismatch")
                 }
+                _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::ToolchainNotInstalled { .. })) => {
+                    let install = match e.downcast_ref::<rebuild::RebuildError>() {
+                        Some(rebuild::RebuildError::ToolchainNotInstalled { install, .. }) => install.clone(),
+                        _ => String::new(),
+                    };
+                    hint(e, format!("install it with: rustup toolchain install {install} (or pass --allow-toolchain-mismatch)"))
+                }
                 _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::MissingCrate { .. } | rebuild::RebuildError::NotFromCratesIo { .. })) => {
                     hint(e, "ask the vendor to release with --include-dependencies, so that the bundle carries deps/vendor.tar")
                 }
@@ -240,7 +261,12 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     if a.keep {
         eprintln!("work directory kept: {}", work.display());
     }
-    let explained = explain(&report, &b, &work, a.diffoscope_timeout, &cancel);
+    // The diffoscope reports are named in the human report only: a JSON
+    // report carries the causes and first offsets, and leaves no files behind.
+    let explained = match a.format {
+        Format::Human => explain(&report, &b, &work, a.diffoscope_timeout, &cancel),
+        Format::Json => String::new(),
+    };
     let mut text = render(&report, &b, &work, a.keep);
     text.push_str(&explained);
     cleanup(a.keep);
@@ -324,6 +350,9 @@ fn render(r: &RebuildReport, b: &OpenBundle, work: &Path, keep: bool) -> String 
             }
         }
         let original = b.dir.join("artifacts").join(&a.path);
+        for c in &a.causes {
+            let _ = writeln!(s, "           likely cause: {}", crate::output::clean(&c.describe()));
+        }
         if let Some(d) = &a.first_difference {
             let _ = writeln!(s, "           first difference at byte {} (0x{:x}); bytes from {}:", d.offset, d.offset, d.window_start);
             let _ = writeln!(s, "             release  {}", d.expected_hex);
@@ -344,12 +373,13 @@ fn render(r: &RebuildReport, b: &OpenBundle, work: &Path, keep: bool) -> String 
     }
     let _ = writeln!(
         s,
-        "{}: {} {} rebuilt with {}{}",
+        "{}: {} {} rebuilt with {}{}{}",
         if r.reproduced { "REPRODUCED" } else { "NOT REPRODUCED" },
         r.project.name,
         r.project.version,
         r.command.join(" "),
-        if r.toolchain_matches { "" } else { " (toolchain differs from the record)" }
+        if r.toolchain_matches { "" } else { " (toolchain differs from the record)" },
+        if r.git_metadata == Some(false) && !r.reproduced { " (the build had no git metadata)" } else { "" }
     );
     s
 }
