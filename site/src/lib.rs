@@ -21,6 +21,7 @@ pub mod bundle;
 pub mod changes;
 mod error;
 pub mod layout;
+pub mod highlight;
 pub mod linediff;
 pub mod model;
 mod render;

@@ -385,6 +385,26 @@ pub struct FileView {
     /// How the file changed since the previous release (none if it did not,
     /// or for the oldest release).
     pub change: Option<FileChangeNote>,
+    /// Every release of the project that has this path, newest first.
+    pub history: Vec<FileHistoryView>,
+}
+
+/// One release of a file's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileHistoryView {
+    pub version: String,
+    /// The file's page in that release (its directory page without source).
+    pub href: String,
+    /// The manifest digest (a submodule's commit).
+    pub digest: Option<String>,
+    /// `first` (the oldest release with this path), `added` (not in the
+    /// release before), `changed` (other bytes than in the release before)
+    /// or `unchanged`.
+    pub state: &'static str,
+    /// The line diff against the release before, when the site has one.
+    pub diff_href: Option<String>,
+    /// Whether this is the page's own release.
+    pub current: bool,
 }
 
 /// A file page's note on what changed since the previous release.

@@ -781,6 +781,56 @@ impl<W: std::io::Write> std::io::Write for Counter<W> {
     }
 }
 
+/// Every release in `idx` (one project's, newest first) that has `path`:
+/// its digest, whether the bytes changed since the release before that had
+/// it, and the line diff when the site has one.
+fn file_history(releases: &[Release], idx: &[usize], current: usize, path: &str) -> Vec<FileHistoryView> {
+    let found: Vec<(usize, &Entry)> = idx
+        .iter()
+        .filter_map(|&j| {
+            let files = &releases[j].bundle.manifest.source.files;
+            files
+                .binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes()))
+                .ok()
+                .map(|k| (j, &files[k]))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(found.len());
+    for (n, &(j, e)) in found.iter().enumerate() {
+        let r = &releases[j];
+        let digest = e.digest.map(|d| d.to_string()).or_else(|| e.commit.clone());
+        // The release just before `j` in the project's order, and the
+        // older release that had the path.
+        let pos = idx.iter().position(|&x| x == j).unwrap_or(0);
+        let before = idx.get(pos + 1).copied();
+        let older = found.get(n + 1);
+        let state = match older {
+            None => "first",
+            Some(&(o, _)) if Some(o) != before => "added",
+            Some(&(_, oe)) if oe.digest != e.digest || oe.commit != e.commit || oe.kind != e.kind => "changed",
+            Some(_) => "unchanged",
+        };
+        let href = if r.source.is_some() {
+            layout::file_page(&r.rdir, path)
+        } else {
+            layout::tree_page(&r.rdir, e.path.parent())
+        };
+        let diff_href = match r.file_changes.get(path) {
+            Some(("modified", d)) if state == "changed" => d.clone(),
+            _ => None,
+        };
+        out.push(FileHistoryView {
+            version: r.view.summary.version.clone(),
+            href,
+            digest,
+            state,
+            diff_href,
+            current: j == current,
+        });
+    }
+    out
+}
+
 fn entry_kind(e: &Entry) -> &'static str {
     e.kind.as_str()
 }
@@ -882,6 +932,13 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             releases[w[0]].previous = Some(w[1]);
         }
         ordered.push((name, idx, how));
+    }
+    // Each release's project, as a position in `ordered` (for file histories).
+    let mut project_of = vec![0usize; releases.len()];
+    for (k, (_, idx, _)) in ordered.iter().enumerate() {
+        for &i in idx {
+            project_of[i] = k;
+        }
     }
 
     // What changed since the previous release.
@@ -1347,6 +1404,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                                 changes_href: r.view.summary.changes_href.clone(),
                             })
                         }),
+                        history: file_history(&releases, &ordered[project_of[i]].1, i, e.path.as_str()),
                     };
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());

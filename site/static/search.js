@@ -69,6 +69,35 @@
     document.head.appendChild(s);
   }
 
+  /* Bidirectional and invisible characters are shown as marks, never
+   * interpreted (`evil\u202egnp.exe` must not read `evilexe.png`). */
+  var HIDDEN = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+  var NAMES = {
+    '200b': 'ZERO WIDTH SPACE', '200c': 'ZERO WIDTH NON-JOINER', '200d': 'ZERO WIDTH JOINER',
+    '200e': 'LEFT-TO-RIGHT MARK', '200f': 'RIGHT-TO-LEFT MARK', '202a': 'LEFT-TO-RIGHT EMBEDDING',
+    '202b': 'RIGHT-TO-LEFT EMBEDDING', '202c': 'POP DIRECTIONAL FORMATTING', '202d': 'LEFT-TO-RIGHT OVERRIDE',
+    '202e': 'RIGHT-TO-LEFT OVERRIDE', '2060': 'WORD JOINER', '2061': 'FUNCTION APPLICATION',
+    '2062': 'INVISIBLE TIMES', '2063': 'INVISIBLE SEPARATOR', '2064': 'INVISIBLE PLUS',
+    '2066': 'LEFT-TO-RIGHT ISOLATE', '2067': 'RIGHT-TO-LEFT ISOLATE', '2068': 'FIRST STRONG ISOLATE',
+    '2069': 'POP DIRECTIONAL ISOLATE', 'feff': 'ZERO WIDTH NO-BREAK SPACE'
+  };
+  function show(node, text) {
+    var rest = text;
+    var m;
+    while ((m = HIDDEN.exec(rest)) !== null) {
+      if (m.index > 0) { node.appendChild(document.createTextNode(rest.slice(0, m.index))); }
+      var hex = rest.charCodeAt(m.index).toString(16);
+      var u = 'U+' + ('000' + hex.toUpperCase()).slice(-4);
+      var mark = document.createElement('span');
+      mark.className = 'bidi';
+      mark.title = u + ' ' + (NAMES[hex] || '');
+      mark.textContent = '\u27e8' + u + '\u27e9';
+      node.appendChild(mark);
+      rest = rest.slice(m.index + 1);
+    }
+    if (rest.length > 0) { node.appendChild(document.createTextNode(rest)); }
+  }
+
   function clear(node) {
     while (node.firstChild) { node.removeChild(node.firstChild); }
   }
@@ -113,7 +142,7 @@
       var a = document.createElement('a');
       a.setAttribute('href', hits[h].href);
       var code = document.createElement(hits[h].kind === 'file' ? 'code' : 'span');
-      code.textContent = hits[h].text;
+      show(code, hits[h].text);
       a.appendChild(code);
       li.appendChild(kind);
       li.appendChild(document.createTextNode(' '));
@@ -121,7 +150,7 @@
       if (hits[h].where) {
         var w = document.createElement('span');
         w.className = 'where';
-        w.textContent = ' in ' + hits[h].where;
+        show(w, ' in ' + hits[h].where);
         li.appendChild(w);
       }
       list.appendChild(li);

@@ -79,6 +79,13 @@ fn fixture(d: &Dir) {
         d.write(format!("{src}/src/{BREAKOUT}"), "hostile path\n");
         d.write(format!("{src}/src/{IMG}"), "// <script>window.__xss=3</script>\n");
     }
+    // Issue 20: a right-to-left override in a name and "Trojan Source"
+    // bidi controls in code.
+    d.write("v2/src/evil\u{202e}gnp.exe", "not really a program\n");
+    d.write(
+        "v2/src/trojan.rs",
+        "fn is_admin(role: &str) -> bool {\n    role == \"user\u{202e} \u{2066}// admin\u{2069}\u{2066}\"\n}\n",
+    );
     d.write("v1/src/main.rs", main_v1);
     d.write("v1/docs/old.md", "to be removed\n");
     d.write(
@@ -250,8 +257,40 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert!(step("nojs_note").contains("needs JavaScript"), "{}", step("nojs_note"));
     assert_eq!(step("nojs_browse"), "index.html#p-demo");
 
+    // Issue 20: a #L range is marked, a line number links to its line.
+    assert_eq!(steps["range"], serde_json::json!(["L2", "L3", "L4"]), "{steps}");
+    assert_eq!(step("line_link"), "r/demo/1.1.0/file/src/main.rs.html#L5");
+    assert_eq!(step("line_target"), "L5");
+    assert_eq!(steps["range_after"], serde_json::json!(["L5"]), "{steps}");
+    // Bidi controls: visible marks in results and pages, never interpreted.
+    let bidi = &steps["bidi"];
+    assert!(
+        strs(&bidi["hits"]).iter().any(|h| h == "src/evil\u{27e8}U+202E\u{27e9}gnp.exe"),
+        "{bidi}"
+    );
+    assert!(
+        strs(&bidi["marks"]).iter().any(|m| m == "\u{27e8}U+202E\u{27e9} U+202E RIGHT-TO-LEFT OVERRIDE"),
+        "{bidi}"
+    );
+    assert_eq!(bidi["opened"], "r/demo/1.1.0/file/src/evil~E2~80~AEgnp.exe.html", "{bidi}");
+    assert!(bidi["h1"].as_str().unwrap_or_default().contains("evil\u{27e8}U+202E\u{27e9}gnp.exe"), "{bidi}");
+    assert_eq!(bidi["raw"], false, "{bidi}");
+    assert_eq!(bidi["warning"], 1, "{bidi}");
+    assert_eq!(
+        bidi["code_marks"],
+        serde_json::json!(["\u{27e8}U+202E\u{27e9}", "\u{27e8}U+2066\u{27e9}", "\u{27e8}U+2069\u{27e9}", "\u{27e8}U+2066\u{27e9}"]),
+        "{bidi}"
+    );
+    assert_eq!(bidi["code_raw"], false, "{bidi}");
+    assert_eq!(bidi["xss"], "undefined");
+
     // Screenshots a person can look at.
     for name in [
+        "file-range",
+        "file-light",
+        "file-dark",
+        "search-bidi",
+        "file-bidi",
         "index",
         "release",
         "directory",
