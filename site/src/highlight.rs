@@ -24,7 +24,7 @@ impl Class {
     pub fn open(self) -> &'static str {
         match self {
             Class::Comment => "<span class=c>",
-            Class::Str => "<span class=s>",
+            Class::Str => "<span class=s>", // not emitted: strings keep the text colour
             Class::Number => "<span class=n>",
             Class::Keyword => "<span class=k>",
         }

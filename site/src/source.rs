@@ -289,8 +289,8 @@ pub struct Code {
 }
 
 /// [`code_html`], also counting the marks, and highlighted when `lang` is
-/// given: each token a `<span class=k|s|c|n>` (keyword, string, comment,
-/// number), closed and reopened at each line break so that a line is
+/// given: each token a `<span class=k|c|n>` (keyword, comment, number;
+/// string literals are recognised but keep the text colour), closed and reopened at each line break so that a line is
 /// always one `<span id="L<n>">`.
 pub fn code_view(text: &str, lang: Option<&Lang>) -> Code {
     let body = text.strip_suffix('\n').unwrap_or(text);
@@ -308,6 +308,11 @@ pub fn code_view(text: &str, lang: Option<&Lang>) -> Code {
     let mut pos = 0;
     if let Some(lang) = lang {
         for (a, e, class) in crate::highlight::tokens(body, lang) {
+            // String literals are found (so that nothing inside one is
+            // taken for a keyword or a comment) but keep the text colour.
+            if class == crate::highlight::Class::Str {
+                continue;
+            }
             escape_into(&body[pos..a], &mut out, &mut marks, |out, _| next_line(out, &mut line));
             out.push_str(class.open());
             escape_into(&body[a..e], &mut out, &mut marks, |out, _| {
