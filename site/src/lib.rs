@@ -19,6 +19,7 @@
 
 pub mod bundle;
 pub mod changes;
+pub mod codesearch;
 mod error;
 pub mod layout;
 pub mod highlight;
@@ -29,6 +30,7 @@ pub mod search;
 pub mod sig;
 pub mod source;
 pub mod svg;
+pub mod tags;
 pub mod templates;
 pub mod trust;
 

@@ -387,6 +387,20 @@ pub struct FileView {
     pub change: Option<FileChangeNote>,
     /// Every release of the project that has this path, newest first.
     pub history: Vec<FileHistoryView>,
+    /// The file's definitions (universal-ctags), by line.
+    pub symbols: Vec<SymbolView>,
+    /// Why definitions are not listed (no universal-ctags), for a file of a
+    /// language it would index.
+    pub defs_note: Option<String>,
+}
+
+/// One definition in a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct SymbolView {
+    pub name: String,
+    pub kind: String,
+    pub scope: Option<String>,
+    pub line: u32,
 }
 
 /// One release of a file's history.
@@ -645,6 +659,11 @@ pub struct SearchProjectView {
     pub name: String,
     /// The index script, relative to the site root.
     pub src: String,
+    /// The code search's folder (`search/code/<project>/`), when a release
+    /// of the project has sources.
+    pub code: Option<String>,
+    /// Whether its definitions are indexed (universal-ctags ran).
+    pub defs: bool,
     pub releases: usize,
     pub files: u64,
 }

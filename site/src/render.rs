@@ -941,6 +941,31 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         }
     }
 
+    // Definitions: one universal-ctags run per release with sources, over
+    // the regular files of the languages it indexes.
+    let ctags = crate::tags::probe();
+    let release_tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>> = releases
+        .par_iter()
+        .map(|r| {
+            let tree = r.source.as_ref()?;
+            ctags.as_ref().ok()?;
+            let paths: Vec<String> = r
+                .bundle
+                .manifest
+                .source
+                .files
+                .iter()
+                .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
+                .filter(|e| e.size <= source::MAX_RENDERED)
+                .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
+                .filter(|e| source::is_plain_file(tree, e))
+                .map(|e| e.path.as_str().to_string())
+                .collect();
+            crate::tags::run(&tree.root, &paths).ok()
+        })
+        .collect();
+    let defs_note: Option<String> = ctags.as_ref().err().map(|why| format!("Definitions are not indexed: {why}."));
+
     // What changed since the previous release.
     let compared: Vec<Option<(ChangesView, Vec<crate::changes::DiffJob>)>> = releases
         .par_iter()
@@ -1044,6 +1069,11 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map(|(name, idx, _)| SearchProjectView {
             name: name.clone(),
             src: layout::search_script(name),
+            code: idx
+                .iter()
+                .any(|&i| releases[i].source.is_some())
+                .then(|| layout::code_search_dir(name)),
+            defs: idx.iter().any(|&i| release_tags[i].is_some()),
             releases: idx.len(),
             files: idx.iter().map(|&i| releases[i].view.summary.count).sum(),
         })
@@ -1174,6 +1204,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     };
     let title = &opts.title;
     let trust_value = Value::from_serializable(&opts.trust);
+    // The code search's words, gathered from the file pages as they render.
+    let code_words: std::sync::Mutex<Vec<(usize, usize, crate::codesearch::FileWords)>> =
+        std::sync::Mutex::new(Vec::new());
     jobs.par_iter().try_for_each_init(
         || vec![0u8; 1 << 16],
         |buf, job| -> Result<(), SiteError> {
@@ -1233,6 +1266,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 Job::Search => {
                     let mut ctx = Context::new();
                     ctx.insert("projects", &search_projects);
+                    ctx.insert("code_postings", &crate::codesearch::MAX_POSTINGS);
+                    ctx.insert("defs_note", &defs_note);
                     let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
                     renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
                 }
@@ -1380,7 +1415,10 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let Some(tree) = r.source.as_ref() else {
                         return Ok(());
                     };
-                    let content = source::inspect(tree, e, buf);
+                    let mut content = source::inspect(tree, e, buf);
+                    if let Some(w) = content.words.take() {
+                        code_words.lock().unwrap_or_else(|p| p.into_inner()).push((i, f, w));
+                    }
                     let parent = e.path.parent();
                     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
                     let dir_href = dnode
@@ -1405,7 +1443,37 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                             })
                         }),
                         history: file_history(&releases, &ordered[project_of[i]].1, i, e.path.as_str()),
+                        symbols: Vec::new(),
+                        defs_note: None,
                     };
+                    let mut view = view;
+                    if view.content.state == "rendered" {
+                        match &release_tags[i] {
+                            Some(tags) => {
+                                view.symbols = tags
+                                    .get(e.path.as_str())
+                                    .map(|ts| {
+                                        ts.iter()
+                                            .map(|t| SymbolView {
+                                                name: clean(&t.name),
+                                                kind: clean(&t.kind),
+                                                scope: t.scope.as_deref().map(clean),
+                                                line: t.line,
+                                            })
+                                            .collect()
+                                    })
+                                    .unwrap_or_default();
+                            }
+                            None if crate::highlight::lang_of(e.path.file_name()).is_some() => {
+                                view.defs_note = Some(
+                                    defs_note
+                                        .clone()
+                                        .unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()),
+                                );
+                            }
+                            None => {}
+                        }
+                    }
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());
                     ctx.insert("file", &view);
@@ -1461,6 +1529,57 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let pages = jobs.len();
     files += pages;
     bytes += renderer.bytes.load(Ordering::Relaxed);
+
+    // The code search index, one set of shards per project with sources.
+    let mut code_words = code_words.into_inner().unwrap_or_else(|p| p.into_inner());
+    code_words.sort_unstable_by_key(|(i, f, _)| (*i, *f));
+    let mut by_release: HashMap<usize, Vec<(usize, crate::codesearch::FileWords)>> = HashMap::new();
+    for (i, f, w) in code_words {
+        by_release.entry(i).or_default().push((f, w));
+    }
+    let code_scripts: Vec<(String, Vec<(String, String)>)> = ordered
+        .iter()
+        .filter(|(_, idx, _)| idx.iter().any(|i| releases[*i].source.is_some()))
+        .map(|(name, idx, _)| {
+            let rels: Vec<crate::codesearch::ReleaseFiles> = idx
+                .iter()
+                .map(|&i| {
+                    let r = &releases[i];
+                    let files = by_release
+                        .remove(&i)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(f, w)| {
+                            let e = &r.bundle.manifest.source.files[f];
+                            let page = layout::file_page(&r.rdir, e.path.as_str());
+                            let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
+                            let tags = release_tags[i]
+                                .as_ref()
+                                .and_then(|t| t.get(e.path.as_str()))
+                                .map(Vec::as_slice)
+                                .unwrap_or_default();
+                            (clean(e.path.as_str()), rel, w, tags)
+                        })
+                        .collect();
+                    crate::codesearch::ReleaseFiles {
+                        version: &r.view.summary.version,
+                        base: &r.rdir,
+                        files,
+                    }
+                })
+                .collect();
+            (layout::code_search_dir(name), crate::codesearch::project_scripts(name, &rels))
+        })
+        .collect();
+    for (dir, scripts) in &code_scripts {
+        mkdir(out.join(dir))?;
+        for (name, js) in scripts {
+            let p = out.join(dir).join(name);
+            std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
+            files += 1;
+            bytes += js.len() as u64;
+        }
+    }
 
     // Into place.
     let tmp_path = tmp.keep();

@@ -62,6 +62,12 @@ pub struct Content {
     pub marks: usize,
     /// The language the code is highlighted as, if any.
     pub language: Option<&'static str>,
+    /// Whether the text is in the code search: `indexed`, or why not
+    /// (`minified`); empty when not rendered.
+    pub search: &'static str,
+    /// The words for the code search (taken out before rendering).
+    #[serde(skip)]
+    pub words: Option<crate::codesearch::FileWords>,
 }
 
 fn missing(detail: impl Into<String>) -> Content {
@@ -186,12 +192,33 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     let lang = crate::highlight::lang_of(entry.path.file_name());
     let code = code_view(text, lang);
     c.language = lang.map(|l| l.name);
+    match crate::codesearch::words(text) {
+        Ok(w) => {
+            c.words = Some(w);
+            c.search = "indexed";
+        }
+        Err(why) => c.search = why,
+    }
     c.state = "rendered";
     c.code_html = code.html;
     c.gutter_html = gutter_html(code.lines);
     c.lines = code.lines;
     c.marks = code.marks;
     c
+}
+
+/// Whether `entry` is a regular file in the source directory, with no
+/// missing or symlinked directory above it (checked before a tool such as
+/// ctags reads it by name).
+pub fn is_plain_file(tree: &SourceTree, entry: &Entry) -> bool {
+    let mut p = entry.path.parent();
+    while !p.is_empty() {
+        if tree.bad_dirs.contains(p) {
+            return false;
+        }
+        p = p.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
+    }
+    std::fs::symlink_metadata(tree.root.join(entry.path.to_path())).is_ok_and(|m| m.is_file())
 }
 
 /// Reads a regular file's text for a line diff: checked like [`inspect`]

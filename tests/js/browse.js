@@ -144,6 +144,26 @@ async function main() {
     bidi.xss = await page.evaluate(() => typeof window.__xss);
     await shot('file-bidi');
     report.steps.bidi = bidi;
+
+    // Issue 20: code search from file://, loading only the shards needed.
+    const code = {};
+    for (const q of ['greet', 'GRE*', '"demo::greet"', 'nosuchword', 'def:greet', 'def:shout']) {
+      const before = report.requests.length;
+      await page.goto(base + 'search.html?q=' + encodeURIComponent(q));
+      await page.waitForFunction(() => /line|No line/.test(document.getElementById('code-status').textContent));
+      code[q] = {
+        hits: await page.$$eval('#code-results li', (ls) => ls.map((l) => l.querySelector('a').textContent + ' ' + l.querySelector('.where').textContent.trim() + ' | ' + l.querySelector('code.line').textContent)),
+        hrefs: await page.$$eval('#code-results li a', (as) => as.map((a) => a.getAttribute('href'))),
+        loaded: report.requests.slice(before).filter((u) => u.indexOf('/search/code/') >= 0).map((u) => u.slice(u.indexOf('/search/code/') + 1)),
+      };
+    }
+    await page.goto(base + 'search.html?q=greet');
+    await page.waitForSelector('#code-results li');
+    await shot('search-code');
+    await Promise.all([page.waitForNavigation(), page.locator('#code-results li a').first().click()]);
+    code.opened = here();
+    code.target = await page.evaluate(() => (document.querySelector(':target') || {}).id || '');
+    report.steps.code = code;
   } finally {
     await ctx.close();
     fs.rmSync(userData, { recursive: true, force: true });

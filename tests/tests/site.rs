@@ -803,6 +803,7 @@ fn code_fixture(d: &Dir) {
     d.write("c2/src/lib.rs", lib1.replace("a + b", "a.wrapping_add(b)"));
     d.write(format!("c2/src/{EVIL}"), "MZ not really\n");
     d.write("c2/src/new.rs", "pub fn new() {}\n");
+    d.write("c2/static/min.js", format!("var a={};\n", "1,".repeat(1200)));
     manifest(d, "c1", "code", "1.0.0");
     manifest(d, "c2", "code", "1.1.0");
 }
@@ -956,4 +957,97 @@ fn issue_20_code_pages_are_valid_html() {
     let errors: Vec<_> = report["messages"].as_array().unwrap().iter().filter(|m| m["type"] != "info").collect();
     assert!(errors.is_empty(), "Nu HTML Checker errors: {errors:#?}");
     assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
+}
+
+#[test]
+fn issue_20_the_code_search_index_is_sharded_classic_scripts() {
+    let d = Dir::new();
+    let pages = code_site(&d);
+    let dir = d.join("site/search/code/code");
+    assert!(pages["search.html"].contains("data-code=\"search/code/code/\""), "{}", pages["search.html"]);
+    let files = std::fs::read_to_string(dir.join("files.js")).unwrap();
+    let json = files.split_once("window.VOUCH_CODE[\"code/files\"] = ").unwrap().1.trim_end().trim_end_matches(';');
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(v[0]["version"], "1.1.0", "newest first");
+    assert_eq!(v[0]["base"], "r/code/1.1.0/");
+    let f: Vec<String> = v[0]["files"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    let lib = f.iter().position(|p| p == "src/lib.rs").expect("lib.rs indexed");
+    assert_eq!(f[lib + 1], "file/src/lib.rs.html");
+    // Minified files are left out, and their page says so.
+    assert!(!f.contains(&"static/min.js".to_string()));
+    assert!(pages["r/code/1.1.0/file/static/min.js.html"].contains("Not in the code search: a line longer than 1,000 bytes"));
+    // The shard of `hi` holds `HiArgs` with its lines, in both releases.
+    let hi = std::fs::read_to_string(dir.join("hi.js")).unwrap();
+    let json = hi.split_once("window.VOUCH_CODE[\"code/hi\"] = ").unwrap().1.trim_end().trim_end_matches(';');
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let arr = v.as_array().unwrap();
+    let k = arr.iter().position(|w| w == "hiargs").expect("hiargs in its shard");
+    assert_eq!(arr[k + 1], 2);
+    let lines: Vec<&serde_json::Value> = arr[k + 2].as_array().unwrap().iter().collect();
+    assert!(lines.iter().all(|l| l[2] == 6 && l[3] == "pub struct HiArgs {"), "{lines:?}");
+    assert_eq!(lines.len(), 2);
+    // Every shard is named by two word characters and is a classic script
+    // that only assigns data.
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        let stem = name.strip_suffix(".js").unwrap();
+        let stem = stem.strip_prefix("def-").unwrap_or(stem);
+        assert!(stem == "files" || (stem.len() == 2 && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')), "{name}");
+        let js = std::fs::read_to_string(dir.join(&name)).unwrap();
+        assert!(js.starts_with("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[\""), "{name}");
+        assert!(!js.contains('<') && !js.contains('>'), "{name}: markup characters are \\u escapes");
+    }
+}
+
+#[test]
+fn issue_20_definitions_from_universal_ctags_on_file_pages_and_in_the_index() {
+    // Fails, never skips, without universal-ctags (scripts/setup-test-deps.sh installs it).
+    let ctags = peer_tool("ctags");
+    let v = TestCommand::new(&ctags, ["--version"]).run();
+    assert!(v.stdout.contains("Universal Ctags"), "{} is not universal-ctags: {}", ctags.display(), v.stdout);
+    let d = Dir::new();
+    let pages = code_site(&d);
+    let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
+    assert!(lib.contains("<summary>Definitions (3)</summary>"), "{lib}");
+    assert!(lib.contains("<a href=\"#L2\"><code>add</code></a> <span class=\"reason\">function, line 2</span>"), "{lib}");
+    assert!(lib.contains("<a href=\"#L6\"><code>HiArgs</code></a> <span class=\"reason\">struct, line 6</span>"), "{lib}");
+    assert!(lib.contains("<a href=\"#L7\"><code>n</code></a> <span class=\"reason\">field in <code>HiArgs</code>, line 7</span>"), "{lib}");
+    assert!(!pages["search.html"].contains("Definitions are not indexed"));
+    assert!(pages["search.html"].contains("data-defs=\"1\""));
+    let hi = std::fs::read_to_string(d.join("site/search/code/code/def-hi.js")).unwrap();
+    assert!(hi.contains("\"hiargs\",2,[[0,"), "{hi}");
+    assert!(hi.contains(",6,\"struct HiArgs\"]"), "{hi}");
+}
+
+#[test]
+fn issue_20_without_ctags_the_site_says_definitions_are_not_indexed() {
+    let d = Dir::new();
+    code_fixture(&d);
+    let empty = d.join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    TestCommand::vouch([
+        "site",
+        "build",
+        d.join("bundles").to_str().unwrap(),
+        "-o",
+        d.join("site").to_str().unwrap(),
+        "--source",
+        &format!("code@1.1.0={}", d.join("c2").display()),
+    ])
+    .env("PATH", &empty)
+    .run()
+    .ok();
+    let pages = pages(&d.join("site"));
+    let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
+    assert!(
+        lib.contains("<p class=\"note defs-note\">Definitions are not indexed: universal-ctags is not installed"),
+        "{lib}"
+    );
+    assert!(pages["search.html"].contains("Definitions are not indexed: universal-ctags is not installed"));
+    assert!(!pages["search.html"].contains("data-defs"));
+    assert!(!std::fs::read_dir(d.join("site/search/code/code")).unwrap().any(|e| {
+        e.unwrap().file_name().to_string_lossy().starts_with("def-")
+    }));
+    // The code search itself still works.
+    assert!(d.join("site/search/code/code/hi.js").is_file());
 }

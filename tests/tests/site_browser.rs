@@ -134,6 +134,8 @@ fn node_modules() -> PathBuf {
 #[test]
 fn a_reviewer_browses_searches_and_no_script_runs() {
     let node = peer_tool("node");
+    // Definitions need universal-ctags: missing, the test fails.
+    peer_tool("ctags");
     let modules = node_modules();
     assert!(
         std::path::Path::new("/usr/bin/chromium").is_file(),
@@ -284,8 +286,47 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert_eq!(bidi["code_raw"], false, "{bidi}");
     assert_eq!(bidi["xss"], "undefined");
 
+    // Code search: the definition and the uses of an identifier, any
+    // case, a prefix and a phrase; a result opens the file at the line.
+    let code = &steps["code"];
+    let greet = strs(&code["greet"]["hits"]);
+    assert!(
+        greet.contains(&"src/lib.rs:1 in demo 1.1.0 | pub fn greet(who: &str) -> String {".to_string())
+            && greet.contains(&"src/lib.rs:1 in demo 1.0.0 | pub fn greet(who: &str) -> String {".to_string())
+            && greet.contains(&"src/main.rs:6 in demo 1.1.0 | println!(\"{}\", demo::greet(&who));".to_string()),
+        "{greet:?}"
+    );
+    assert_eq!(greet.len(), 3, "{greet:?}");
+    let prefix = strs(&code["GRE*"]["hits"]);
+    assert!(greet.iter().all(|h| prefix.contains(h)), "the prefix finds every line of greet: {prefix:?}");
+    assert!(prefix.contains(&"src/main.rs:3 in demo 1.1.0 | /// Greets.".to_string()), "{prefix:?}");
+    assert_eq!(
+        strs(&code["\"demo::greet\""]["hits"]),
+        ["src/main.rs:6 in demo 1.1.0 | println!(\"{}\", demo::greet(&who));"]
+    );
+    assert!(strs(&code["nosuchword"]["hits"]).is_empty());
+    // def: finds the definition only (universal-ctags), in both releases.
+    assert_eq!(
+        strs(&code["def:greet"]["hits"]),
+        ["src/lib.rs:1 in demo 1.1.0 | function greet", "src/lib.rs:1 in demo 1.0.0 | function greet"]
+    );
+    assert_eq!(strs(&code["def:shout"]["hits"]), ["src/util.rs:1 in demo 1.1.0 | function shout"]);
+    assert_eq!(
+        strs(&code["def:greet"]["loaded"]),
+        ["search/code/demo/files.js", "search/code/demo/def-gr.js"]
+    );
+    // Only the shards a query needs: the files table and `gr`.
+    let loaded = strs(&code["greet"]["loaded"]);
+    assert_eq!(loaded, ["search/code/demo/files.js", "search/code/demo/gr.js"], "{loaded:?}");
+    let phrase_loaded = strs(&code["\"demo::greet\""]["loaded"]);
+    assert!(phrase_loaded.contains(&"search/code/demo/de.js".to_string()), "{phrase_loaded:?}");
+    assert!(strs(&code["greet"]["hrefs"]).iter().all(|h| h.contains("/file/src/") && h.contains(".rs.html#L")));
+    assert_eq!(code["opened"], "r/demo/1.1.0/file/src/lib.rs.html#L1", "{code}");
+    assert_eq!(code["target"], "L1");
+
     // Screenshots a person can look at.
     for name in [
+        "search-code",
         "file-range",
         "file-light",
         "file-dark",

@@ -1,0 +1,286 @@
+//! The code search index: the identifiers and words of every source file
+//! rendered with `--source`, as classic scripts that `static/search.js`
+//! loads by inserting `<script src>` elements (no `fetch` from `file://`),
+//! sharded by the first two characters of a word so that a query loads only
+//! the shards of its words.
+//!
+//! ```text
+//! search/code/<project>/files.js   the indexed files of every release
+//! search/code/<project>/<xy>.js    the words that start with `xy`
+//! search/code/<project>/def-<xy>.js  definitions (universal-ctags), by [`def_shard`]
+//! ```
+//!
+//! ```js
+//! window.VOUCH_CODE = window.VOUCH_CODE || {};
+//! window.VOUCH_CODE["hello/files"] = [{"version": "1.0.0", "base": "r/hello/1.0.0/",
+//!   "files": [path, href, ...]}, ...];
+//! window.VOUCH_CODE["hello/hi"] = ["hiargs", total, [[release, file, line, "text"], ...], ...];
+//! ```
+//!
+//! A word is `[A-Za-z_][A-Za-z0-9_]*`, two to 64 characters, keyed in
+//! lower case; `release` and `file` index the files table; `text` is the
+//! line, trimmed and cut at [`SNIPPET`] bytes. A word keeps its first
+//! [`MAX_POSTINGS`] lines per project (in release order, newest first) and
+//! its total count. Shards are arrays, not objects, so that no word (say
+//! `__proto__`) can become a property of anything. Files with a line over
+//! [`MAX_LINE`] bytes are taken for minified or generated and skipped; their
+//! page says so (as does the page of a file over 1 MiB, never rendered).
+
+use crate::search::js_string;
+use std::collections::HashMap;
+
+/// A line longer than this marks a file as minified or generated.
+pub const MAX_LINE: usize = 1000;
+/// Bytes of a line kept to show in a result.
+pub const SNIPPET: usize = 160;
+/// Lines kept per word and project.
+pub const MAX_POSTINGS: usize = 100;
+
+/// The words of one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileWords {
+    /// Line number and shown text of each line with a word.
+    pub lines: Vec<(u32, Box<str>)>,
+    /// A word in lower case and the index of its line in `lines` (each word
+    /// once per line).
+    pub words: Vec<(Box<str>, u32)>,
+}
+
+/// The words of `text`, or why it is not indexed (`minified`).
+pub fn words(text: &str) -> Result<FileWords, &'static str> {
+    let mut fw = FileWords::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for (n, line) in text.split('\n').enumerate() {
+        if line.len() > MAX_LINE {
+            return Err("minified");
+        }
+        let b = line.as_bytes();
+        let mut i = 0;
+        seen.clear();
+        let mut line_idx = None;
+        while i < b.len() {
+            let c = b[i];
+            if !(c.is_ascii_alphabetic() || c == b'_') {
+                // Skip a number or any other byte; never start a word
+                // inside one.
+                i += 1;
+                while i < b.len() && c.is_ascii_digit() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                continue;
+            }
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let w = &line[start..i];
+            if w.len() < 2 || w.len() > 64 || seen.iter().any(|s| s.eq_ignore_ascii_case(w)) {
+                continue;
+            }
+            seen.push(w);
+            let li = *line_idx.get_or_insert_with(|| {
+                let t = line.trim();
+                let mut end = t.len().min(SNIPPET);
+                while !t.is_char_boundary(end) {
+                    end -= 1;
+                }
+                fw.lines.push(((n + 1) as u32, t[..end].into()));
+                (fw.lines.len() - 1) as u32
+            });
+            fw.words.push((w.to_ascii_lowercase().into_boxed_str(), li));
+        }
+    }
+    Ok(fw)
+}
+
+/// One release's indexed files, in the order given.
+pub struct ReleaseFiles<'a> {
+    pub version: &'a str,
+    pub base: &'a str,
+    /// Path, page (relative to `base`), words and definitions of each file.
+    pub files: Vec<(String, String, FileWords, &'a [crate::tags::Tag])>,
+}
+
+/// The scripts of one project's code index: (file name under
+/// `search/code/<project>/`, content).
+pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(String, String)> {
+    let mut files = String::with_capacity(4096);
+    files.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
+    js_string(&format!("{project}/files"), &mut files);
+    files.push_str("] = [");
+    // word -> (total, postings)
+    type Posting<'a> = (u32, u32, u32, &'a str);
+    let mut index: HashMap<&str, (u64, Vec<Posting<'_>>)> = HashMap::new();
+    // definition name in lower case -> (total, [(release, file, line, "kind name")])
+    let mut defs: HashMap<String, (u64, Vec<(u32, u32, u32, String)>)> = HashMap::new();
+    for (r, rel) in releases.iter().enumerate() {
+        if r > 0 {
+            files.push(',');
+        }
+        files.push_str("\n{\"version\": ");
+        js_string(rel.version, &mut files);
+        files.push_str(", \"base\": ");
+        js_string(rel.base, &mut files);
+        files.push_str(", \"files\": [");
+        for (f, (path, href, fw, tags)) in rel.files.iter().enumerate() {
+            for t in tags.iter() {
+                let e = defs.entry(t.name.to_lowercase()).or_default();
+                e.0 += 1;
+                if e.1.len() < MAX_POSTINGS {
+                    let what = match &t.scope {
+                        Some(sc) => format!("{} {sc}::{}", t.kind, t.name),
+                        None => format!("{} {}", t.kind, t.name),
+                    };
+                    e.1.push((r as u32, f as u32, t.line, crate::source::clean(&what)));
+                }
+            }
+            if f > 0 {
+                files.push(',');
+            }
+            if f & 31 == 0 {
+                files.push('\n');
+            }
+            js_string(path, &mut files);
+            files.push(',');
+            js_string(href, &mut files);
+            for (w, li) in &fw.words {
+                let e = index.entry(w).or_default();
+                e.0 += 1;
+                if e.1.len() < MAX_POSTINGS {
+                    let (line, text) = &fw.lines[*li as usize];
+                    e.1.push((r as u32, f as u32, *line, text));
+                }
+            }
+        }
+        files.push_str("]}");
+    }
+    files.push_str("];\n");
+    let mut shards: HashMap<&str, Vec<&str>> = HashMap::new();
+    for w in index.keys() {
+        shards.entry(&w[..2]).or_default().push(w);
+    }
+    let mut out = vec![("files.js".to_string(), files)];
+    let mut names: Vec<&&str> = shards.keys().collect();
+    names.sort();
+    for shard in names {
+        let mut ws = shards[*shard].clone();
+        ws.sort_unstable();
+        let mut s = String::with_capacity(1024);
+        s.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
+        js_string(&format!("{project}/{shard}"), &mut s);
+        s.push_str("] = [");
+        for (k, w) in ws.iter().enumerate() {
+            let (total, postings) = &index[*w];
+            if k > 0 {
+                s.push(',');
+            }
+            s.push('\n');
+            js_string(w, &mut s);
+            s.push_str(&format!(",{total},["));
+            for (p, (r, f, line, text)) in postings.iter().enumerate() {
+                if p > 0 {
+                    s.push(',');
+                }
+                s.push_str(&format!("[{r},{f},{line},"));
+                js_string(text, &mut s);
+                s.push(']');
+            }
+            s.push(']');
+        }
+        s.push_str("];\n");
+        out.push((format!("{shard}.js"), s));
+    }
+    // Definitions: `def-<xy>.js`, shard by [`def_shard`].
+    let mut dshards: HashMap<String, Vec<&String>> = HashMap::new();
+    for name in defs.keys() {
+        dshards.entry(def_shard(name)).or_default().push(name);
+    }
+    let mut dnames: Vec<&String> = dshards.keys().collect();
+    dnames.sort();
+    for shard in dnames {
+        let mut ns = dshards[shard].clone();
+        ns.sort_unstable();
+        let mut s = String::with_capacity(1024);
+        s.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
+        js_string(&format!("{project}/def-{shard}"), &mut s);
+        s.push_str("] = [");
+        for (k, name) in ns.iter().enumerate() {
+            let (total, postings) = &defs[*name];
+            if k > 0 {
+                s.push(',');
+            }
+            s.push('\n');
+            js_string(name, &mut s);
+            s.push_str(&format!(",{total},["));
+            for (p, (r, f, line, what)) in postings.iter().enumerate() {
+                if p > 0 {
+                    s.push(',');
+                }
+                s.push_str(&format!("[{r},{f},{line},"));
+                js_string(what, &mut s);
+                s.push(']');
+            }
+            s.push(']');
+        }
+        s.push_str("];\n");
+        out.push((format!("def-{shard}.js"), s));
+    }
+    out
+}
+
+/// The shard of a definition name (in lower case): its first two
+/// characters, each kept when an ASCII letter, digit or `_` and `_`
+/// otherwise, padded with `_` (static/search.js computes the same).
+pub fn def_shard(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .take(2)
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    while s.len() < 2 {
+        s.push('_');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_shards() {
+        let fw = words("pub struct HiArgs {\n  n: u32, // 123abc x\n}\nlet hi = HiArgs::new(hiargs);\n").unwrap();
+        let ws: Vec<(&str, u32)> = fw.words.iter().map(|(w, l)| (&**w, fw.lines[*l as usize].0)).collect();
+        assert_eq!(
+            ws,
+            vec![
+                ("pub", 1),
+                ("struct", 1),
+                ("hiargs", 1),
+                ("u32", 2),
+                ("let", 4),
+                ("hi", 4),
+                ("hiargs", 4),
+                ("new", 4),
+            ]
+        );
+        assert_eq!(&*fw.lines[0].1, "pub struct HiArgs {");
+        assert_eq!(words(&"x".repeat(MAX_LINE + 1)).unwrap_err(), "minified");
+        let tags = [crate::tags::Tag { name: "HiArgs".into(), kind: "struct".into(), line: 1, scope: None }];
+        let rel = ReleaseFiles { version: "1.0.0", base: "r/p/1.0.0/", files: vec![("a.rs".into(), "file/a.rs.html".into(), fw, &tags[..])] };
+        let scripts = project_scripts("p", &[rel]);
+        let names: Vec<&str> = scripts.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["files.js", "hi.js", "le.js", "ne.js", "pu.js", "st.js", "u3.js", "def-hi.js"]);
+        assert!(scripts[7].1.contains("\n\"hiargs\",1,[[0,0,1,\"struct HiArgs\"]]];"), "{}", scripts[7].1);
+        assert_eq!(def_shard("operator+"), "op");
+        assert_eq!(def_shard("x"), "x_");
+        assert_eq!(def_shard("é"), "__");
+        let hi = &scripts[1].1;
+        let json = hi.split_once("window.VOUCH_CODE[\"p/hi\"] = ").unwrap().1.trim_end().trim_end_matches(';');
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v[0], "hi");
+        assert_eq!(v[3], "hiargs");
+        assert_eq!(v[4], 2);
+        assert_eq!(v[5][1], serde_json::json!([0, 0, 4, "let hi = HiArgs::new(hiargs);"]));
+    }
+}
