@@ -14,6 +14,7 @@
 //! window.VOUCH_CODE = window.VOUCH_CODE || {};
 //! window.VOUCH_CODE["hello/files"] = [{"version": "1.0.0", "base": "r/hello/1.0.0/",
 //!   "files": [path, href, ...]}, ...];
+//! window.VOUCH_CODE["hello/shards"] = ["hi", ..., "def-hi", ...];
 //! window.VOUCH_CODE["hello/hi"] = ["hiargs", total, [[release, file, line, "text"], ...], ...];
 //! ```
 //!
@@ -225,6 +226,23 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
         s.push_str("];\n");
         out.push((format!("def-{shard}.js"), s));
     }
+    // The files table also lists the shards, so that a query never asks
+    // for one that is not there.
+    let mut list = String::with_capacity(out.len() * 8 + 64);
+    list.push_str("window.VOUCH_CODE[");
+    js_string(&format!("{project}/shards"), &mut list);
+    list.push_str("] = [");
+    for (k, (name, _)) in out.iter().skip(1).enumerate() {
+        if k > 0 {
+            list.push(',');
+        }
+        if k & 31 == 0 {
+            list.push('\n');
+        }
+        js_string(name.strip_suffix(".js").unwrap_or(name), &mut list);
+    }
+    list.push_str("];\n");
+    out[0].1.push_str(&list);
     out
 }
 
@@ -272,6 +290,7 @@ mod tests {
         let names: Vec<&str> = scripts.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["files.js", "hi.js", "le.js", "ne.js", "pu.js", "st.js", "u3.js", "def-hi.js"]);
         assert!(scripts[7].1.contains("\n\"hiargs\",1,[[0,0,1,\"struct HiArgs\"]]];"), "{}", scripts[7].1);
+        assert!(scripts[0].1.ends_with("window.VOUCH_CODE[\"p/shards\"] = [\n\"hi\",\"le\",\"ne\",\"pu\",\"st\",\"u3\",\"def-hi\"];\n"), "{}", scripts[0].1);
         assert_eq!(def_shard("operator+"), "op");
         assert_eq!(def_shard("x"), "x_");
         assert_eq!(def_shard("é"), "__");

@@ -251,10 +251,12 @@
     }
     var ready = true;
     for (var i = 0; i < ps.length; i++) {
-      if (!need(ps[i].code + 'files.js', again)) { ready = false; }
+      /* The files table first: it lists the shards there are. */
+      if (!need(ps[i].code + 'files.js', again)) { ready = false; continue; }
+      var have = window.VOUCH_CODE[ps[i].name + '/shards'] || [];
       for (var k = 0; k < q.words.length; k++) {
         var sh = q.def !== undefined ? 'def-' + defShard(q.words[k]) : q.words[k].slice(0, 2);
-        if (!need(ps[i].code + sh + '.js', again)) { ready = false; }
+        if (have.indexOf(sh) >= 0 && !need(ps[i].code + sh + '.js', again)) { ready = false; }
       }
     }
     if (!ready) { codeStatus.textContent = 'Loading the code index…'; return; }
