@@ -60,7 +60,7 @@ fi
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$WORK/hyperfine.json" \
   "${SIDE[@]}" \
   -n fresh --prepare "rm -rf '$WORK/site'" "${BUILD[*]}" \
-  -n replace "${BUILD[*]}"
+  -n replace --prepare true "${BUILD[*]}"
 
 python3 - "$WORK/summary.json" "$WORK/hyperfine.json" "$WORK/site" <<'PY'
 import json, os, sys

@@ -37,20 +37,38 @@ pub const SNIPPET: usize = 160;
 /// Lines kept per word and project.
 pub const MAX_POSTINGS: usize = 100;
 
-/// The words of one file.
+/// The words of one file, in two buffers (few allocations per file).
 #[derive(Debug, Clone, Default)]
 pub struct FileWords {
-    /// Line number and shown text of each line with a word.
-    pub lines: Vec<(u32, Box<str>)>,
-    /// A word in lower case and the index of its line in `lines` (each word
-    /// once per line).
-    pub words: Vec<(Box<str>, u32)>,
+    /// The words in lower case, one after another.
+    text: String,
+    /// The shown text of each line with a word, one after another.
+    shown: String,
+    /// Line number and the range of its text in `shown`.
+    lines: Vec<(u32, u32, u32)>,
+    /// The range of a word in `text` and the index of its line in `lines`
+    /// (each word once per line).
+    words: Vec<(u32, u32, u32)>,
+}
+
+impl FileWords {
+    /// Each word (lower case) with its line number and shown text.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32, &str)> + '_ {
+        self.words.iter().map(|&(a, b, li)| {
+            let (n, s, e) = self.lines[li as usize];
+            (&self.text[a as usize..b as usize], n, &self.shown[s as usize..e as usize])
+        })
+    }
 }
 
 /// The words of `text`, or why it is not indexed (`minified`).
 pub fn words(text: &str) -> Result<FileWords, &'static str> {
-    let mut fw = FileWords::default();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut fw = FileWords {
+        text: String::with_capacity(text.len() / 4),
+        shown: String::with_capacity(text.len() / 4),
+        ..Default::default()
+    };
+    let mut seen: Vec<(u32, u32)> = Vec::new();
     for (n, line) in text.split('\n').enumerate() {
         if line.len() > MAX_LINE {
             return Err("minified");
@@ -74,25 +92,68 @@ pub fn words(text: &str) -> Result<FileWords, &'static str> {
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                 i += 1;
             }
-            let w = &line[start..i];
-            if w.len() < 2 || w.len() > 64 || seen.iter().any(|s| s.eq_ignore_ascii_case(w)) {
+            let w = &b[start..i];
+            if w.len() < 2 || w.len() > 64 {
                 continue;
             }
-            seen.push(w);
+            if seen.iter().any(|&(a, e)| fw.text.as_bytes()[a as usize..e as usize].eq_ignore_ascii_case(w)) {
+                continue;
+            }
             let li = *line_idx.get_or_insert_with(|| {
                 let t = line.trim();
                 let mut end = t.len().min(SNIPPET);
                 while !t.is_char_boundary(end) {
                     end -= 1;
                 }
-                fw.lines.push(((n + 1) as u32, t[..end].into()));
+                let s0 = fw.shown.len() as u32;
+                fw.shown.push_str(&t[..end]);
+                fw.lines.push(((n + 1) as u32, s0, fw.shown.len() as u32));
                 (fw.lines.len() - 1) as u32
             });
-            fw.words.push((w.to_ascii_lowercase().into_boxed_str(), li));
+            let a = fw.text.len() as u32;
+            for &x in w {
+                fw.text.push(x.to_ascii_lowercase() as char);
+            }
+            let e = fw.text.len() as u32;
+            seen.push((a, e));
+            fw.words.push((a, e, li));
         }
     }
+    // Held until the index is written: no spare capacity.
+    fw.text.shrink_to_fit();
+    fw.shown.shrink_to_fit();
+    fw.lines.shrink_to_fit();
+    fw.words.shrink_to_fit();
     Ok(fw)
 }
+
+/// A small, fast hash for the word maps (FxHash's mixing): the keys are
+/// the site's own words, not chosen to collide by anyone who could gain
+/// from it beyond a slower build.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &x in chunks.remainder() {
+            h = (h.rotate_left(5) ^ x as u64).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 
 /// One release's indexed files, in the order given.
 pub struct ReleaseFiles<'a> {
@@ -111,7 +172,7 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
     files.push_str("] = [");
     // word -> (total, postings)
     type Posting<'a> = (u32, u32, u32, &'a str);
-    let mut index: HashMap<&str, (u64, Vec<Posting<'_>>)> = HashMap::new();
+    let mut index: FxMap<&str, (u64, Vec<Posting<'_>>)> = FxMap::default();
     // definition name in lower case -> (total, [(release, file, line, "kind name")])
     let mut defs: HashMap<String, (u64, Vec<(u32, u32, u32, String)>)> = HashMap::new();
     for (r, rel) in releases.iter().enumerate() {
@@ -144,19 +205,18 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
             js_string(path, &mut files);
             files.push(',');
             js_string(href, &mut files);
-            for (w, li) in &fw.words {
+            for (w, line, text) in fw.iter() {
                 let e = index.entry(w).or_default();
                 e.0 += 1;
                 if e.1.len() < MAX_POSTINGS {
-                    let (line, text) = &fw.lines[*li as usize];
-                    e.1.push((r as u32, f as u32, *line, text));
+                    e.1.push((r as u32, f as u32, line, text));
                 }
             }
         }
         files.push_str("]}");
     }
     files.push_str("];\n");
-    let mut shards: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut shards: FxMap<&str, Vec<&str>> = FxMap::default();
     for w in index.keys() {
         shards.entry(&w[..2]).or_default().push(w);
     }
@@ -268,7 +328,7 @@ mod tests {
     #[test]
     fn words_and_shards() {
         let fw = words("pub struct HiArgs {\n  n: u32, // 123abc x\n}\nlet hi = HiArgs::new(hiargs);\n").unwrap();
-        let ws: Vec<(&str, u32)> = fw.words.iter().map(|(w, l)| (&**w, fw.lines[*l as usize].0)).collect();
+        let ws: Vec<(&str, u32)> = fw.iter().map(|(w, l, _)| (w, l)).collect();
         assert_eq!(
             ws,
             vec![
@@ -282,7 +342,7 @@ mod tests {
                 ("new", 4),
             ]
         );
-        assert_eq!(&*fw.lines[0].1, "pub struct HiArgs {");
+        assert_eq!(fw.iter().next().unwrap().2, "pub struct HiArgs {");
         assert_eq!(words(&"x".repeat(MAX_LINE + 1)).unwrap_err(), "minified");
         let tags = [crate::tags::Tag { name: "HiArgs".into(), kind: "struct".into(), line: 1, scope: None }];
         let rel = ReleaseFiles { version: "1.0.0", base: "r/p/1.0.0/", files: vec![("a.rs".into(), "file/a.rs.html".into(), fw, &tags[..])] };
