@@ -63,11 +63,7 @@ impl FileWords {
 
 /// The words of `text`, or why it is not indexed (`minified`).
 pub fn words(text: &str) -> Result<FileWords, &'static str> {
-    let mut fw = FileWords {
-        text: String::with_capacity(text.len() / 4),
-        shown: String::with_capacity(text.len() / 4),
-        ..Default::default()
-    };
+    let mut fw = FileWords::default();
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for (n, line) in text.split('\n').enumerate() {
         if line.len() > MAX_LINE {
@@ -119,11 +115,6 @@ pub fn words(text: &str) -> Result<FileWords, &'static str> {
             fw.words.push((a, e, li));
         }
     }
-    // Held until the index is written: no spare capacity.
-    fw.text.shrink_to_fit();
-    fw.shown.shrink_to_fit();
-    fw.lines.shrink_to_fit();
-    fw.words.shrink_to_fit();
     Ok(fw)
 }
 
@@ -171,8 +162,12 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
     js_string(&format!("{project}/files"), &mut files);
     files.push_str("] = [");
     // word -> (total, postings)
+    // Words get ids; postings go into one vector (no vector per word),
+    // grouped by word afterwards with a counting sort.
     type Posting<'a> = (u32, u32, u32, &'a str);
-    let mut index: FxMap<&str, (u64, Vec<Posting<'_>>)> = FxMap::default();
+    let mut ids: FxMap<&str, u32> = FxMap::default();
+    let mut by_id: Vec<(&str, u64)> = Vec::new(); // word, total
+    let mut flat: Vec<(u32, Posting<'_>)> = Vec::new();
     // definition name in lower case -> (total, [(release, file, line, "kind name")])
     let mut defs: HashMap<String, (u64, Vec<(u32, u32, u32, String)>)> = HashMap::new();
     for (r, rel) in releases.iter().enumerate() {
@@ -206,19 +201,39 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
             files.push(',');
             js_string(href, &mut files);
             for (w, line, text) in fw.iter() {
-                let e = index.entry(w).or_default();
-                e.0 += 1;
-                if e.1.len() < MAX_POSTINGS {
-                    e.1.push((r as u32, f as u32, line, text));
+                let id = *ids.entry(w).or_insert_with(|| {
+                    by_id.push((w, 0));
+                    (by_id.len() - 1) as u32
+                });
+                let e = &mut by_id[id as usize];
+                e.1 += 1;
+                if e.1 <= MAX_POSTINGS as u64 {
+                    flat.push((id, (r as u32, f as u32, line, text)));
                 }
             }
         }
         files.push_str("]}");
     }
     files.push_str("];\n");
-    let mut shards: FxMap<&str, Vec<&str>> = FxMap::default();
-    for w in index.keys() {
-        shards.entry(&w[..2]).or_default().push(w);
+    drop(ids);
+    // Counting sort of the postings by word id (stable: release, file and
+    // line order kept within a word).
+    let mut start = vec![0usize; by_id.len() + 1];
+    for (id, _) in &flat {
+        start[*id as usize + 1] += 1;
+    }
+    for k in 0..by_id.len() {
+        start[k + 1] += start[k];
+    }
+    let mut at = start.clone();
+    let mut sorted: Vec<Posting<'_>> = vec![(0, 0, 0, ""); flat.len()];
+    for (id, p) in flat {
+        sorted[at[id as usize]] = p;
+        at[id as usize] += 1;
+    }
+    let mut shards: FxMap<&str, Vec<(&str, u32)>> = FxMap::default();
+    for (id, (w, _)) in by_id.iter().enumerate() {
+        shards.entry(&w[..2]).or_default().push((w, id as u32));
     }
     let mut out = vec![("files.js".to_string(), files)];
     let mut names: Vec<&&str> = shards.keys().collect();
@@ -230,8 +245,9 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
         s.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
         js_string(&format!("{project}/{shard}"), &mut s);
         s.push_str("] = [");
-        for (k, w) in ws.iter().enumerate() {
-            let (total, postings) = &index[*w];
+        for (k, (w, id)) in ws.iter().enumerate() {
+            let total = by_id[*id as usize].1;
+            let postings = &sorted[start[*id as usize]..start[*id as usize + 1]];
             if k > 0 {
                 s.push(',');
             }

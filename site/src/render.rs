@@ -917,6 +917,29 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         })
         .collect();
     releases.sort_by(|a, b| a.bundle.name.cmp(&b.bundle.name));
+    let ctags = crate::tags::probe();
+    type TagRun = std::thread::JoinHandle<Result<HashMap<String, Vec<crate::tags::Tag>>, String>>;
+    let ctags_runs: Vec<Option<TagRun>> = releases
+        .iter()
+        .map(|r| {
+            let tree = r.source.as_ref()?;
+            ctags.as_ref().ok()?;
+            let paths: Vec<String> = r
+                .bundle
+                .manifest
+                .source
+                .files
+                .iter()
+                .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
+                .filter(|e| e.size <= source::MAX_RENDERED)
+                .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
+                .filter(|e| source::is_plain_file(tree, e))
+                .map(|e| e.path.as_str().to_string())
+                .collect();
+            let root = tree.root.clone();
+            Some(std::thread::spawn(move || crate::tags::run(&root, &paths)))
+        })
+        .collect();
 
     // Each project's releases, newest first; each release's previous one.
     let mut by_project: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -942,27 +965,11 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     }
 
     // Definitions: one universal-ctags run per release with sources, over
-    // the regular files of the languages it indexes.
-    let ctags = crate::tags::probe();
-    let release_tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>> = releases
-        .par_iter()
-        .map(|r| {
-            let tree = r.source.as_ref()?;
-            ctags.as_ref().ok()?;
-            let paths: Vec<String> = r
-                .bundle
-                .manifest
-                .source
-                .files
-                .iter()
-                .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
-                .filter(|e| e.size <= source::MAX_RENDERED)
-                .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
-                .filter(|e| source::is_plain_file(tree, e))
-                .map(|e| e.path.as_str().to_string())
-                .collect();
-            crate::tags::run(&tree.root, &paths).ok()
-        })
+    // the regular files of the languages it indexes, each in a thread of its
+    // own started here and joined before the pages render.
+    let release_tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>> = ctags_runs
+        .into_iter()
+        .map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok))
         .collect();
     let defs_note: Option<String> = ctags.as_ref().err().map(|why| format!("Definitions are not indexed: {why}."));
 

@@ -70,6 +70,7 @@ pub fn run(root: &Path, paths: &[String]) -> Result<HashMap<String, Vec<Tag>>, S
             "--options=NONE",
             "--output-format=json",
             "--fields=+nKZ",
+            "--sort=no",
             &format!("--languages={LANGUAGES}"),
             "-L",
             "-",
