@@ -966,8 +966,25 @@ fn issue_20_the_code_search_index_is_sharded_classic_scripts() {
     let dir = d.join("site/search/code/code");
     assert!(pages["search.html"].contains("data-code=\"search/code/code/\""), "{}", pages["search.html"]);
     let files = std::fs::read_to_string(dir.join("files.js")).unwrap();
-    let json = files.split_once("window.VOUCH_CODE[\"code/files\"] = ").unwrap().1.trim_end().trim_end_matches(';');
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let (table, shards) = files
+        .split_once("window.VOUCH_CODE[\"code/files\"] = ")
+        .unwrap()
+        .1
+        .split_once("window.VOUCH_CODE[\"code/shards\"] = ")
+        .expect("the files table lists the shards");
+    let v: serde_json::Value = serde_json::from_str(table.trim_end().trim_end_matches(';')).unwrap();
+    // The shards listed are the shard files there are.
+    let listed: Vec<String> = serde_json::from_str::<Vec<String>>(shards.trim_end().trim_end_matches(';')).unwrap();
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap().trim_end_matches(".js").to_string())
+        .filter(|n| n != "files")
+        .collect();
+    on_disk.sort();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(sorted, on_disk);
+    assert!(listed.contains(&"hi".to_string()));
     assert_eq!(v[0]["version"], "1.1.0", "newest first");
     assert_eq!(v[0]["base"], "r/code/1.1.0/");
     let f: Vec<String> = v[0]["files"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
