@@ -61,9 +61,33 @@ impl FileWords {
     }
 }
 
+thread_local! {
+    /// Per-thread scratch space: the words of a file are gathered here and
+    /// copied out once at their exact size, so that the index kept until
+    /// the end holds no spare capacity and growing vectors do not fragment
+    /// the heap.
+    static SCRATCH: std::cell::RefCell<FileWords> = std::cell::RefCell::new(FileWords::default());
+}
+
 /// The words of `text`, or why it is not indexed (`minified`).
 pub fn words(text: &str) -> Result<FileWords, &'static str> {
-    let mut fw = FileWords::default();
+    SCRATCH.with(|s| {
+        let mut fw = s.borrow_mut();
+        fw.text.clear();
+        fw.shown.clear();
+        fw.lines.clear();
+        fw.words.clear();
+        gather(text, &mut fw)?;
+        Ok(FileWords {
+            text: fw.text.as_str().to_owned(),
+            shown: fw.shown.as_str().to_owned(),
+            lines: fw.lines.as_slice().to_vec(),
+            words: fw.words.as_slice().to_vec(),
+        })
+    })
+}
+
+fn gather(text: &str, fw: &mut FileWords) -> Result<(), &'static str> {
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for (n, line) in text.split('\n').enumerate() {
         if line.len() > MAX_LINE {
@@ -115,7 +139,7 @@ pub fn words(text: &str) -> Result<FileWords, &'static str> {
             fw.words.push((a, e, li));
         }
     }
-    Ok(fw)
+    Ok(())
 }
 
 /// A small, fast hash for the word maps (FxHash's mixing): the keys are
