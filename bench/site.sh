@@ -4,6 +4,10 @@
 # hyperfine; prints pages and output size.
 #
 #   bash bench/site.sh [TREE]
+#   OLD_VOUCH=/path/to/old/vouch bash bench/site.sh [TREE]
+#
+# With OLD_VOUCH (e.g. built from main's HEAD into another target dir),
+# the old binary is timed in the same hyperfine run, side by side.
 #
 # TREE defaults to the directory under ~/.rustup/toolchains/* whose file
 # count is closest to 50,000. The bar: faster than Zola renders 50,000 pages
@@ -34,9 +38,20 @@ BUILD=("$V" site build "$WORK/bundles" -o "$WORK/site" --source "toolchain@1.0.0
 # "fresh": into an empty place (the previous site removed outside the timing);
 # "replace": over the previous site, which the build removes once the new
 # one is in place (what Zola's timing includes for its public/ folder).
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f "peak RSS: %M KiB (new)" "${BUILD[@]}" >/dev/null
+fi
+SIDE=()
+if [ -n "${OLD_VOUCH:-}" ]; then
+  OLD=("$OLD_VOUCH" "${BUILD[@]:1}")
+  "${OLD[@]}" >/dev/null
+  [ -x /usr/bin/time ] && /usr/bin/time -f "peak RSS: %M KiB (old)" "${OLD[@]}" >/dev/null
+  SIDE=(-n old-fresh --prepare "rm -rf '$WORK/site'" "${OLD[*]}")
+fi
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$WORK/hyperfine.json" \
+  "${SIDE[@]}" \
   -n fresh --prepare "rm -rf '$WORK/site'" "${BUILD[*]}" \
-  -n replace "${BUILD[*]}"
+  -n replace --prepare true "${BUILD[*]}"
 
 python3 - "$WORK/summary.json" "$WORK/hyperfine.json" "$WORK/site" <<'PY'
 import json, os, sys

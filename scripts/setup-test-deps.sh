@@ -15,6 +15,7 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v java >/dev/null || need_apt+=(default-jre-headless)
 command -v unshare >/dev/null || need_apt+=(util-linux)
 command -v diffoscope >/dev/null || need_apt+=(diffoscope-minimal)
+{ command -v ctags >/dev/null && ctags --version | grep -q 'Universal Ctags'; } || need_apt+=(universal-ctags)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 command -v npm >/dev/null || need_apt+=(npm)
 # Go and x/mod (sumdb/note, sumdb/tlog) for the release-log interop tests,

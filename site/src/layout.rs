@@ -10,6 +10,7 @@
 //! r/<name>/<version>/index.html           release
 //! search.html                             search (script), plain links without
 //! search/<name>.js                        a project's search index (classic script)
+//! search/code/<name>/*.js                 its code search index (with --source)
 //! r/<name>/<version>/components.html      SBOM components
 //! r/<name>/<version>/licenses.html        components by license
 //! r/<name>/<version>/changes.html         what changed since the previous release
@@ -104,6 +105,12 @@ pub const SEARCH_PAGE: &str = "search.html";
 /// A project's search index script.
 pub fn search_script(name: &str) -> String {
     format!("search/{}.js", segment(name, false))
+}
+
+/// A project's code search folder (`search/code/<project>/`, see
+/// [`crate::codesearch`]).
+pub fn code_search_dir(name: &str) -> String {
+    format!("search/code/{}/", segment(name, false))
 }
 
 /// The page of a source directory (`""` is the root).

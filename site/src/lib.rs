@@ -19,8 +19,10 @@
 
 pub mod bundle;
 pub mod changes;
+pub mod codesearch;
 mod error;
 pub mod layout;
+pub mod highlight;
 pub mod linediff;
 pub mod model;
 mod render;
@@ -28,6 +30,7 @@ pub mod search;
 pub mod sig;
 pub mod source;
 pub mod svg;
+pub mod tags;
 pub mod templates;
 pub mod trust;
 

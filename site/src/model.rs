@@ -421,6 +421,40 @@ pub struct FileView {
     /// How the file changed since the previous release (none if it did not,
     /// or for the oldest release).
     pub change: Option<FileChangeNote>,
+    /// Every release of the project that has this path, newest first.
+    pub history: Vec<FileHistoryView>,
+    /// The file's definitions (universal-ctags), by line.
+    pub symbols: Vec<SymbolView>,
+    /// Why definitions are not listed (no universal-ctags), for a file of a
+    /// language it would index.
+    pub defs_note: Option<String>,
+}
+
+/// One definition in a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct SymbolView {
+    pub name: String,
+    pub kind: String,
+    pub scope: Option<String>,
+    pub line: u32,
+}
+
+/// One release of a file's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileHistoryView {
+    pub version: String,
+    /// The file's page in that release (its directory page without source).
+    pub href: String,
+    /// The manifest digest (a submodule's commit).
+    pub digest: Option<String>,
+    /// `first` (the oldest release with this path), `added` (not in the
+    /// release before), `changed` (other bytes than in the release before)
+    /// or `unchanged`.
+    pub state: &'static str,
+    /// The line diff against the release before, when the site has one.
+    pub diff_href: Option<String>,
+    /// Whether this is the page's own release.
+    pub current: bool,
 }
 
 /// A file page's note on what changed since the previous release.
@@ -661,6 +695,11 @@ pub struct SearchProjectView {
     pub name: String,
     /// The index script, relative to the site root.
     pub src: String,
+    /// The code search's folder (`search/code/<project>/`), when a release
+    /// of the project has sources.
+    pub code: Option<String>,
+    /// Whether its definitions are indexed (universal-ctags ran).
+    pub defs: bool,
     pub releases: usize,
     pub files: u64,
 }

@@ -838,6 +838,56 @@ impl<W: std::io::Write> std::io::Write for Counter<W> {
     }
 }
 
+/// Every release in `idx` (one project's, newest first) that has `path`:
+/// its digest, whether the bytes changed since the release before that had
+/// it, and the line diff when the site has one.
+fn file_history(releases: &[Release], idx: &[usize], current: usize, path: &str) -> Vec<FileHistoryView> {
+    let found: Vec<(usize, &Entry)> = idx
+        .iter()
+        .filter_map(|&j| {
+            let files = &releases[j].bundle.manifest.source.files;
+            files
+                .binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes()))
+                .ok()
+                .map(|k| (j, &files[k]))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(found.len());
+    for (n, &(j, e)) in found.iter().enumerate() {
+        let r = &releases[j];
+        let digest = e.digest.map(|d| d.to_string()).or_else(|| e.commit.clone());
+        // The release just before `j` in the project's order, and the
+        // older release that had the path.
+        let pos = idx.iter().position(|&x| x == j).unwrap_or(0);
+        let before = idx.get(pos + 1).copied();
+        let older = found.get(n + 1);
+        let state = match older {
+            None => "first",
+            Some(&(o, _)) if Some(o) != before => "added",
+            Some(&(_, oe)) if oe.digest != e.digest || oe.commit != e.commit || oe.kind != e.kind => "changed",
+            Some(_) => "unchanged",
+        };
+        let href = if r.source.is_some() {
+            layout::file_page(&r.rdir, path)
+        } else {
+            layout::tree_page(&r.rdir, e.path.parent())
+        };
+        let diff_href = match r.file_changes.get(path) {
+            Some(("modified", d)) if state == "changed" => d.clone(),
+            _ => None,
+        };
+        out.push(FileHistoryView {
+            version: r.view.summary.version.clone(),
+            href,
+            digest,
+            state,
+            diff_href,
+            current: j == current,
+        });
+    }
+    out
+}
+
 fn entry_kind(e: &Entry) -> &'static str {
     e.kind.as_str()
 }
@@ -928,6 +978,29 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         })
         .collect();
     releases.sort_by(|a, b| a.bundle.name.cmp(&b.bundle.name));
+    let ctags = crate::tags::probe();
+    type TagRun = std::thread::JoinHandle<Result<HashMap<String, Vec<crate::tags::Tag>>, String>>;
+    let ctags_runs: Vec<Option<TagRun>> = releases
+        .iter()
+        .map(|r| {
+            let tree = r.source.as_ref()?;
+            ctags.as_ref().ok()?;
+            let paths: Vec<String> = r
+                .bundle
+                .manifest
+                .source
+                .files
+                .iter()
+                .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
+                .filter(|e| e.size <= source::MAX_RENDERED)
+                .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
+                .filter(|e| source::is_plain_file(tree, e))
+                .map(|e| e.path.as_str().to_string())
+                .collect();
+            let root = tree.root.clone();
+            Some(std::thread::spawn(move || crate::tags::run(&root, &paths)))
+        })
+        .collect();
 
     // Each project's releases, newest first; each release's previous one.
     let mut by_project: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -944,6 +1017,22 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         }
         ordered.push((name, idx, how));
     }
+    // Each release's project, as a position in `ordered` (for file histories).
+    let mut project_of = vec![0usize; releases.len()];
+    for (k, (_, idx, _)) in ordered.iter().enumerate() {
+        for &i in idx {
+            project_of[i] = k;
+        }
+    }
+
+    // Definitions: one universal-ctags run per release with sources, over
+    // the regular files of the languages it indexes, each in a thread of its
+    // own started here and joined before the pages render.
+    let release_tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>> = ctags_runs
+        .into_iter()
+        .map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok))
+        .collect();
+    let defs_note: Option<String> = ctags.as_ref().err().map(|why| format!("Definitions are not indexed: {why}."));
 
     // What changed since the previous release.
     let compared: Vec<Option<(ChangesView, Vec<crate::changes::DiffJob>)>> = releases
@@ -1048,6 +1137,11 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map(|(name, idx, _)| SearchProjectView {
             name: name.clone(),
             src: layout::search_script(name),
+            code: idx
+                .iter()
+                .any(|&i| releases[i].source.is_some())
+                .then(|| layout::code_search_dir(name)),
+            defs: idx.iter().any(|&i| release_tags[i].is_some()),
             releases: idx.len(),
             files: idx.iter().map(|&i| releases[i].view.summary.count).sum(),
         })
@@ -1198,6 +1292,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     };
     let title = &opts.title;
     let trust_value = Value::from_serializable(&opts.trust);
+    // The code search's words, gathered from the file pages as they render.
+    let code_words: std::sync::Mutex<Vec<(usize, usize, crate::codesearch::FileWords)>> =
+        std::sync::Mutex::new(Vec::new());
     jobs.par_iter().try_for_each_init(
         || vec![0u8; 1 << 16],
         |buf, job| -> Result<(), SiteError> {
@@ -1259,6 +1356,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 Job::Search => {
                     let mut ctx = Context::new();
                     ctx.insert("projects", &search_projects);
+                    ctx.insert("code_postings", &crate::codesearch::MAX_POSTINGS);
+                    ctx.insert("defs_note", &defs_note);
                     let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
                     renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
                 }
@@ -1406,7 +1505,10 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let Some(tree) = r.source.as_ref() else {
                         return Ok(());
                     };
-                    let content = source::inspect(tree, e, buf);
+                    let mut content = source::inspect(tree, e, buf);
+                    if let Some(w) = content.words.take() {
+                        code_words.lock().unwrap_or_else(|p| p.into_inner()).push((i, f, w));
+                    }
                     let parent = e.path.parent();
                     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
                     let dir_href = dnode
@@ -1430,7 +1532,38 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                                 changes_href: r.view.summary.changes_href.clone(),
                             })
                         }),
+                        history: file_history(&releases, &ordered[project_of[i]].1, i, e.path.as_str()),
+                        symbols: Vec::new(),
+                        defs_note: None,
                     };
+                    let mut view = view;
+                    if view.content.state == "rendered" {
+                        match &release_tags[i] {
+                            Some(tags) => {
+                                view.symbols = tags
+                                    .get(e.path.as_str())
+                                    .map(|ts| {
+                                        ts.iter()
+                                            .map(|t| SymbolView {
+                                                name: clean(&t.name),
+                                                kind: clean(&t.kind),
+                                                scope: t.scope.as_deref().map(clean),
+                                                line: t.line,
+                                            })
+                                            .collect()
+                                    })
+                                    .unwrap_or_default();
+                            }
+                            None if crate::highlight::lang_of(e.path.file_name()).is_some() => {
+                                view.defs_note = Some(
+                                    defs_note
+                                        .clone()
+                                        .unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()),
+                                );
+                            }
+                            None => {}
+                        }
+                    }
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());
                     ctx.insert("file", &view);
@@ -1492,6 +1625,57 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let pages = jobs.len();
     files += pages;
     bytes += renderer.bytes.load(Ordering::Relaxed);
+
+    // The code search index, one set of shards per project with sources.
+    let mut code_words = code_words.into_inner().unwrap_or_else(|p| p.into_inner());
+    code_words.sort_unstable_by_key(|(i, f, _)| (*i, *f));
+    let mut by_release: HashMap<usize, Vec<(usize, crate::codesearch::FileWords)>> = HashMap::new();
+    for (i, f, w) in code_words {
+        by_release.entry(i).or_default().push((f, w));
+    }
+    let code_scripts: Vec<(String, Vec<(String, String)>)> = ordered
+        .iter()
+        .filter(|(_, idx, _)| idx.iter().any(|i| releases[*i].source.is_some()))
+        .map(|(name, idx, _)| {
+            let rels: Vec<crate::codesearch::ReleaseFiles> = idx
+                .iter()
+                .map(|&i| {
+                    let r = &releases[i];
+                    let files = by_release
+                        .remove(&i)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(f, w)| {
+                            let e = &r.bundle.manifest.source.files[f];
+                            let page = layout::file_page(&r.rdir, e.path.as_str());
+                            let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
+                            let tags = release_tags[i]
+                                .as_ref()
+                                .and_then(|t| t.get(e.path.as_str()))
+                                .map(Vec::as_slice)
+                                .unwrap_or_default();
+                            (clean(e.path.as_str()), rel, w, tags)
+                        })
+                        .collect();
+                    crate::codesearch::ReleaseFiles {
+                        version: &r.view.summary.version,
+                        base: &r.rdir,
+                        files,
+                    }
+                })
+                .collect();
+            (layout::code_search_dir(name), crate::codesearch::project_scripts(name, &rels))
+        })
+        .collect();
+    for (dir, scripts) in &code_scripts {
+        mkdir(out.join(dir))?;
+        for (name, js) in scripts {
+            let p = out.join(dir).join(name);
+            std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
+            files += 1;
+            bytes += js.len() as u64;
+        }
+    }
 
     // Into place.
     let tmp_path = tmp.keep();

@@ -3,6 +3,7 @@
 //! manifest; text files up to [`MAX_RENDERED`] whose digest matches are
 //! rendered as escaped, line-numbered HTML.
 
+use crate::highlight::Lang;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Read;
@@ -54,6 +55,19 @@ pub struct Content {
     pub lines: usize,
     /// Escaped, line-numbered HTML of the text (`<pre class="code">`).
     pub code_html: String,
+    /// The line-number links beside the code (`<a href="#L<n>">`), one a line.
+    pub gutter_html: String,
+    /// How many bidirectional or invisible characters the text holds (each
+    /// shown as a visible mark).
+    pub marks: usize,
+    /// The language the code is highlighted as, if any.
+    pub language: Option<&'static str>,
+    /// Whether the text is in the code search: `indexed`, or why not
+    /// (`minified`); empty when not rendered.
+    pub search: &'static str,
+    /// The words for the code search (taken out before rendering).
+    #[serde(skip)]
+    pub words: Option<crate::codesearch::FileWords>,
 }
 
 fn missing(detail: impl Into<String>) -> Content {
@@ -175,11 +189,36 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
             return c;
         }
     };
-    let (html, lines) = code_html(text);
+    let lang = crate::highlight::lang_of(entry.path.file_name());
+    let code = code_view(text, lang);
+    c.language = lang.map(|l| l.name);
+    match crate::codesearch::words(text) {
+        Ok(w) => {
+            c.words = Some(w);
+            c.search = "indexed";
+        }
+        Err(why) => c.search = why,
+    }
     c.state = "rendered";
-    c.code_html = html;
-    c.lines = lines;
+    c.code_html = code.html;
+    c.gutter_html = gutter_html(code.lines);
+    c.lines = code.lines;
+    c.marks = code.marks;
     c
+}
+
+/// Whether `entry` is a regular file in the source directory, with no
+/// missing or symlinked directory above it (checked before a tool such as
+/// ctags reads it by name).
+pub fn is_plain_file(tree: &SourceTree, entry: &Entry) -> bool {
+    let mut p = entry.path.parent();
+    while !p.is_empty() {
+        if tree.bad_dirs.contains(p) {
+            return false;
+        }
+        p = p.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
+    }
+    std::fs::symlink_metadata(tree.root.join(entry.path.to_path())).is_ok_and(|m| m.is_file())
 }
 
 /// Reads a regular file's text for a line diff: checked like [`inspect`]
@@ -235,7 +274,8 @@ pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String,
 
 /// Bytes that need a look when escaping text: `&`, `<`, `>`, `\n`, C0
 /// controls other than tab, FF and CR, DEL, and the UTF-8 lead bytes of the
-/// characters HTML forbids (C1 controls: 0xC2; noncharacters: 0xEF, 0xF0-0xF4).
+/// characters HTML forbids (C1 controls: 0xC2; noncharacters: 0xEF, 0xF0-0xF4)
+/// or that are shown as marks (bidirectional and invisible: 0xE2, 0xEF).
 const SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
@@ -248,6 +288,7 @@ const SPECIAL: [bool; 256] = {
     t[b'>' as usize] = true;
     t[0x7f] = true;
     t[0xc2] = true;
+    t[0xe2] = true;
     t[0xef] = true;
     let mut l = 0xf0;
     while l <= 0xf4 {
@@ -262,22 +303,153 @@ const SPECIAL: [bool; 256] = {
 /// Characters HTML forbids (C0 controls but tab, LF, FF and CR; DEL; C1
 /// controls; noncharacters) are shown as visible symbols.
 pub fn code_html(text: &str) -> (String, usize) {
+    let c = code_view(text, None);
+    (c.html, c.lines)
+}
+
+/// A file's text as HTML ([`code_html`]) with its line count and the number
+/// of bidirectional and invisible characters shown as marks.
+pub struct Code {
+    pub html: String,
+    pub lines: usize,
+    pub marks: usize,
+}
+
+/// [`code_html`], also counting the marks, and highlighted when `lang` is
+/// given: each token a `<span class=k|c|n>` (keyword, comment, number;
+/// string literals are recognised but keep the text colour), closed and reopened at each line break so that a line is
+/// always one `<span id="L<n>">`.
+pub fn code_view(text: &str, lang: Option<&Lang>) -> Code {
     let body = text.strip_suffix('\n').unwrap_or(text);
-    let mut out = String::with_capacity(body.len() + body.len() / 4 + 64);
+    let mut out = String::with_capacity(body.len() + body.len() / 2 + 64);
     out.push_str("<pre class=\"code\"><code><span id=\"L1\">");
     let mut num = itoa_buf();
-    let n = escape_into(body, &mut out, |out, line| {
+    let mut marks = 0;
+    let mut line = 1usize;
+    let mut next_line = |out: &mut String, line: &mut usize| {
+        *line += 1;
         out.push_str("</span>\n<span id=\"L");
-        out.push_str(num.format(line));
+        out.push_str(num.format(*line));
         out.push_str("\">");
-    });
+    };
+    let mut pos = 0;
+    if let Some(lang) = lang {
+        for (a, e, class) in crate::highlight::tokens(body, lang) {
+            // String literals are found (so that nothing inside one is
+            // taken for a keyword or a comment) but keep the text colour.
+            if class == crate::highlight::Class::Str {
+                continue;
+            }
+            escape_into(&body[pos..a], &mut out, &mut marks, |out, _| next_line(out, &mut line));
+            out.push_str(class.open());
+            escape_into(&body[a..e], &mut out, &mut marks, |out, _| {
+                out.push_str("</span>");
+                next_line(out, &mut line);
+                out.push_str(class.open());
+            });
+            out.push_str("</span>");
+            pos = e;
+        }
+    }
+    escape_into(&body[pos..], &mut out, &mut marks, |out, _| next_line(out, &mut line));
     out.push_str("</span>\n</code></pre>");
-    (out, n)
+    Code { html: out, lines: line, marks }
+}
+
+/// The line numbers beside a file's `<pre>`: one `<a href="#L<n>">n</a>` a
+/// line, so every line links to itself without JavaScript (the code itself
+/// stays free of numbers, so copying it copies none).
+pub fn gutter_html(lines: usize) -> String {
+    let mut out = String::with_capacity(lines * 24 + 64);
+    out.push_str("<div class=\"gutter\">");
+    let mut num = itoa_buf();
+    for n in 1..=lines {
+        let s = num.format(n);
+        out.push_str("<a href=\"#L");
+        out.push_str(s);
+        out.push_str("\">");
+        out.push_str(s);
+        out.push_str("</a>\n");
+    }
+    out.push_str("</div>");
+    out
+}
+
+/// The name of a bidirectional control or invisible character that the site
+/// shows as a visible mark instead (U+202A-U+202E, U+2066-U+2069,
+/// U+200B-U+200F, U+2060-U+2064, U+FEFF), in the style of GitHub's
+/// hidden-Unicode warning: such characters can make text read otherwise
+/// than it is (`evil\u{202e}gnp.exe` displays as `evilexe.png`).
+pub fn mark_name(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{200b}' => "ZERO WIDTH SPACE",
+        '\u{200c}' => "ZERO WIDTH NON-JOINER",
+        '\u{200d}' => "ZERO WIDTH JOINER",
+        '\u{200e}' => "LEFT-TO-RIGHT MARK",
+        '\u{200f}' => "RIGHT-TO-LEFT MARK",
+        '\u{202a}' => "LEFT-TO-RIGHT EMBEDDING",
+        '\u{202b}' => "RIGHT-TO-LEFT EMBEDDING",
+        '\u{202c}' => "POP DIRECTIONAL FORMATTING",
+        '\u{202d}' => "LEFT-TO-RIGHT OVERRIDE",
+        '\u{202e}' => "RIGHT-TO-LEFT OVERRIDE",
+        '\u{2060}' => "WORD JOINER",
+        '\u{2061}' => "FUNCTION APPLICATION",
+        '\u{2062}' => "INVISIBLE TIMES",
+        '\u{2063}' => "INVISIBLE SEPARATOR",
+        '\u{2064}' => "INVISIBLE PLUS",
+        '\u{2066}' => "LEFT-TO-RIGHT ISOLATE",
+        '\u{2067}' => "RIGHT-TO-LEFT ISOLATE",
+        '\u{2068}' => "FIRST STRONG ISOLATE",
+        '\u{2069}' => "POP DIRECTIONAL ISOLATE",
+        '\u{feff}' => "ZERO WIDTH NO-BREAK SPACE",
+        _ => return None,
+    })
+}
+
+/// Appends the visible mark of `c` (named `name`): `<span class="bidi"
+/// title="U+202E RIGHT-TO-LEFT OVERRIDE">⟨U+202E⟩</span>`. `quote` is the
+/// attribute quote: `'` where the mark may land inside a double-quoted
+/// attribute value (there it stays inert text).
+fn push_mark(out: &mut String, c: char, name: &str, quote: char) {
+    let u = c as u32;
+    out.push_str("<span class=");
+    out.push(quote);
+    out.push_str("bidi");
+    out.push(quote);
+    out.push_str(" title=");
+    out.push(quote);
+    out.push_str(&format!("U+{u:04X} {name}"));
+    out.push(quote);
+    out.push_str(&format!(">\u{27e8}U+{u:04X}\u{27e9}</span>"));
+}
+
+/// `s` with every bidirectional or invisible character replaced by the text
+/// `⟨U+XXXX⟩`, for places where no markup can go (a page's `<title>`, an
+/// `aria-label`, SVG labels).
+pub fn plain_marks(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| mark_name(c).is_some()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if mark_name(c).is_some() {
+            out.push_str(&format!("\u{27e8}U+{:04X}\u{27e9}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Escapes `s` into `out`; each `\n` calls `newline(out, next_line_number)`.
+/// Bidirectional and invisible characters become marks, counted in `marks`.
 /// Returns the number of lines.
-fn escape_into(s: &str, out: &mut String, mut newline: impl FnMut(&mut String, usize)) -> usize {
+fn escape_into(
+    s: &str,
+    out: &mut String,
+    marks: &mut usize,
+    mut newline: impl FnMut(&mut String, usize),
+) -> usize {
     let bytes = s.as_bytes();
     let mut lines = 1usize;
     let mut start = 0;
@@ -319,7 +491,12 @@ fn escape_into(s: &str, out: &mut String, mut newline: impl FnMut(&mut String, u
             _ => {
                 let c = s[i..].chars().next().unwrap_or('\u{fffd}');
                 let len = c.len_utf8();
-                if forbidden(c) {
+                if let Some(name) = mark_name(c) {
+                    out.push_str(&s[start..i]);
+                    push_mark(out, c, name, '"');
+                    *marks += 1;
+                    start = i + len;
+                } else if forbidden(c) {
                     out.push_str(&s[start..i]);
                     out.push_str("<span class=\"ctl\">");
                     let u = c as u32;
@@ -391,14 +568,18 @@ fn forbidden(c: char) -> bool {
 /// Escapes text for an HTML text node (`&`, `<`, `>`), showing forbidden
 /// characters as symbols; newlines are kept.
 pub fn escape_text(s: &str, out: &mut String) {
-    escape_into(s, out, |out, _| out.push('\n'));
+    escape_into(s, out, &mut 0, |out, _| out.push('\n'));
 }
 
 /// Tera's escape function for every `{{ }}` in the templates: `&`, `<`, `>`,
 /// `"` and `'` as entities, written in runs rather than byte by byte.
+/// Bidirectional and invisible characters become visible marks (their
+/// markup quoted with `'`, so inside a template's double-quoted attribute
+/// value the mark is inert text; templates quote attributes with `"`).
 pub fn escape_html(input: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let bytes = input.as_bytes();
     let mut start = 0;
+    let mut mark = String::new();
     for (i, &b) in bytes.iter().enumerate() {
         let rep: &[u8] = match b {
             b'&' => b"&amp;",
@@ -406,6 +587,16 @@ pub fn escape_html(input: &str, w: &mut dyn std::io::Write) -> std::io::Result<(
             b'>' => b"&gt;",
             b'"' => b"&quot;",
             b'\'' => b"&#39;",
+            0xe2 | 0xef => {
+                let c = input[i..].chars().next().unwrap_or('\u{fffd}');
+                let Some(name) = mark_name(c) else { continue };
+                mark.clear();
+                push_mark(&mut mark, c, name, '\'');
+                w.write_all(&bytes[start..i])?;
+                w.write_all(mark.as_bytes())?;
+                start = i + c.len_utf8();
+                continue;
+            }
             _ => continue,
         };
         w.write_all(&bytes[start..i])?;
@@ -428,6 +619,37 @@ pub fn clean(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_characters_are_marks_and_code_is_highlighted() {
+        // Issue 20: bidi controls in code are marks, counted; tokens never
+        // cross a line's span.
+        let c = code_view("/* a\u{202e}\nb */ fn x() {}\n", Some(&crate::highlight::RUST));
+        assert_eq!(c.lines, 2);
+        assert_eq!(c.marks, 1);
+        assert_eq!(
+            c.html,
+            "<pre class=\"code\"><code><span id=\"L1\"><span class=c>/* a<span class=\"bidi\" title=\"U+202E RIGHT-TO-LEFT OVERRIDE\">\u{27e8}U+202E\u{27e9}</span></span></span>\n\
+             <span id=\"L2\"><span class=c>b */</span> <span class=k>fn</span> x() {}</span>\n</code></pre>"
+        );
+        // Without a language, the same text as code_html.
+        assert_eq!(code_view("a\nb", None).html, code_html("a\nb").0);
+        assert_eq!(plain_marks("a\u{2066}b"), "a\u{27e8}U+2066\u{27e9}b");
+        assert_eq!(plain_marks("ab"), "ab");
+        assert_eq!(
+            gutter_html(2),
+            "<div class=\"gutter\"><a href=\"#L1\">1</a>\n<a href=\"#L2\">2</a>\n</div>"
+        );
+        let mut t = String::new();
+        escape_text("x\u{200b}y", &mut t);
+        assert_eq!(t, "x<span class=\"bidi\" title=\"U+200B ZERO WIDTH SPACE\">\u{27e8}U+200B\u{27e9}</span>y");
+        for c in ['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200f}', '\u{2060}', '\u{2064}', '\u{feff}'] {
+            assert!(mark_name(c).is_some(), "{c:?}");
+        }
+        for c in ['\u{2029}', '\u{2065}', '\u{2014}', 'a'] {
+            assert!(mark_name(c).is_none(), "{c:?}");
+        }
+    }
 
     #[test]
     fn code_is_escaped_and_numbered() {
@@ -519,6 +741,19 @@ mod tests {
             escape_text(&t, &mut fast);
             assert_eq!(fast, slow, "{t:?}");
         }
+        let mut v = Vec::new();
+        escape_html("<a href=\"x\">'&'</a>", &mut v).unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        let mut v = Vec::new();
+        escape_html("evil\u{202e}gnp.exe—\u{feff}", &mut v).unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "evil<span class='bidi' title='U+202E RIGHT-TO-LEFT OVERRIDE'>\u{27e8}U+202E\u{27e9}</span>gnp.exe—\
+             <span class='bidi' title='U+FEFF ZERO WIDTH NO-BREAK SPACE'>\u{27e8}U+FEFF\u{27e9}</span>"
+        );
         let mut v = Vec::new();
         escape_html("<a href=\"x\">'&'</a>", &mut v).unwrap();
         assert_eq!(

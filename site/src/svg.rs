@@ -5,7 +5,7 @@
 //! (classes `bar`, `bar-add`, `bar-mod`, `bar-del`), so the charts follow
 //! the light and dark schemes.
 
-use crate::source::{clean, escape_text};
+use crate::source::{clean, escape_text, plain_marks};
 use std::fmt::Write as _;
 
 /// One row: a label, segments (value, CSS class) and the text after the bar.
@@ -25,7 +25,9 @@ const ROW_H: u32 = 26;
 const MAX_LABEL: usize = 30;
 
 fn text(s: &str, out: &mut String) {
-    escape_text(&clean(s), out);
+    // No `<span>` in SVG text (the HTML parser would leave the SVG):
+    // bidirectional and invisible characters as plain `⟨U+XXXX⟩`.
+    escape_text(&plain_marks(&clean(s)), out);
 }
 
 fn shorten(s: &str) -> String {

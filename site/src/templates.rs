@@ -42,6 +42,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub const STATIC: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../static/style.css")),
     ("search.js", include_bytes!("../static/search.js")),
+    ("lines.js", include_bytes!("../static/lines.js")),
 ];
 
 /// Templates and static files ready to render.
@@ -94,6 +95,11 @@ pub fn register(tera: &mut Tera) {
     });
     // `{{ s | shell_quote }}`: quoted for a POSIX shell.
     tera.register_filter("shell_quote", |s: &str, _: Kwargs, _: &State| shell_quote(s));
+    // `{{ s | plain }}`: bidirectional and invisible characters as the text
+    // `⟨U+XXXX⟩`, for a `<title>` or an attribute where no markup can go.
+    tera.register_filter("plain", |s: &str, _: Kwargs, _: &State| {
+        crate::source::plain_marks(s).into_owned()
+    });
 }
 
 fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, std::path::PathBuf)>) -> std::io::Result<()> {

@@ -106,6 +106,64 @@ async function main() {
       }
     }
     report.steps.hostile = hostile;
+
+    // Issue 20: every line addressable, a #L range marked, the file page
+    // in light and dark.
+    const filePage = base + 'r/' + project + '/' + newVersion + '/file/src/main.rs.html';
+    await page.goto(filePage + '#L2-L4');
+    await page.waitForTimeout(100);
+    report.steps.range = await page.$$eval('pre.code span.hl', (ls) => ls.map((l) => l.id));
+    await shot('file-range');
+    await page.click('.gutter a[href="#L5"]');
+    report.steps.line_link = here();
+    report.steps.line_target = await page.evaluate(() => (document.querySelector(':target') || {}).id || '');
+    report.steps.range_after = await page.$$eval('pre.code span.hl', (ls) => ls.map((l) => l.id));
+    await page.goto(filePage);
+    await shot('file-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('file-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Issue 20: bidirectional controls in names and code are shown as
+    // marks, in search results and on the pages they open.
+    await page.goto(base + 'search.html?q=' + encodeURIComponent('evil'));
+    await page.waitForFunction(() => /result|Nothing/.test(document.getElementById('search-status').textContent));
+    const bidi = {
+      hits: await page.$$eval('#search-results li a', (as) => as.map((a) => a.textContent)),
+      marks: await page.$$eval('#search-results .bidi', (ms) => ms.map((m) => m.textContent + ' ' + m.title)),
+    };
+    await shot('search-bidi');
+    await Promise.all([page.waitForNavigation(), page.locator('#search-results li.hit-file a').first().click()]);
+    bidi.opened = here();
+    bidi.h1 = await page.innerText('h1');
+    bidi.raw = await page.evaluate(() => /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/.test(document.body.innerText + document.title));
+    await page.goto(base + 'r/' + project + '/' + newVersion + '/file/src/trojan.rs.html');
+    bidi.warning = await page.locator('p.bidi-warning').count();
+    bidi.code_marks = await page.$$eval('pre.code .bidi', (ms) => ms.map((m) => m.textContent));
+    bidi.code_raw = await page.evaluate(() => /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/.test(document.querySelector('pre.code').innerText));
+    bidi.xss = await page.evaluate(() => typeof window.__xss);
+    await shot('file-bidi');
+    report.steps.bidi = bidi;
+
+    // Issue 20: code search from file://, loading only the shards needed.
+    const code = {};
+    for (const q of ['greet', 'GRE*', '"demo::greet"', 'nosuchword', 'def:greet', 'def:shout']) {
+      const before = report.requests.length;
+      await page.goto(base + 'search.html?q=' + encodeURIComponent(q));
+      await page.waitForFunction(() => /line|No line/.test(document.getElementById('code-status').textContent));
+      code[q] = {
+        hits: await page.$$eval('#code-results li', (ls) => ls.map((l) => l.querySelector('a').textContent + ' ' + l.querySelector('.where').textContent.trim() + ' | ' + l.querySelector('code.line').textContent)),
+        hrefs: await page.$$eval('#code-results li a', (as) => as.map((a) => a.getAttribute('href'))),
+        loaded: report.requests.slice(before).filter((u) => u.indexOf('/search/code/') >= 0).map((u) => u.slice(u.indexOf('/search/code/') + 1)),
+      };
+    }
+    await page.goto(base + 'search.html?q=greet');
+    await page.waitForSelector('#code-results li');
+    await shot('search-code');
+    await Promise.all([page.waitForNavigation(), page.locator('#code-results li a').first().click()]);
+    code.opened = here();
+    code.target = await page.evaluate(() => (document.querySelector(':target') || {}).id || '');
+    report.steps.code = code;
   } finally {
     await ctx.close();
     fs.rmSync(userData, { recursive: true, force: true });

@@ -764,3 +764,292 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     .code(2)
     .says("nothere-1.0");
 }
+
+/// Issue 20: the file names and code that hold bidirectional and invisible
+/// characters (a "Trojan Source" comment, a right-to-left override in a
+/// name that would display `evilexe.png`).
+const EVIL: &str = "evil\u{202e}gnp.exe";
+const TROJAN: &str = "fn check(role: &str) -> bool {\n    let admin = \"user\u{202e} \u{2066}// admin\u{2069}\u{2066}\";\n    role == admin\u{200b}\n}\n";
+const HIDDEN: [char; 20] = [
+    '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200b}',
+    '\u{200c}', '\u{200d}', '\u{200e}', '\u{200f}', '\u{2060}', '\u{2061}', '\u{2062}', '\u{2063}', '\u{2064}', '\u{feff}',
+];
+
+/// Two releases of `code` with sources: `src/lib.rs` modified, `README.md`
+/// unchanged, `src/trojan.rs` with bidi controls in both, `src/EVIL` and
+/// `src/new.rs` added in 1.1.0.
+fn code_fixture(d: &Dir) {
+    let lib1 = "/// Adds.\npub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub struct HiArgs {\n    pub n: u32,\n}\n";
+    for src in ["c1", "c2"] {
+        d.write(format!("{src}/README.md"), "# code\n\nA fixture.\n");
+        d.write(format!("{src}/src/trojan.rs"), TROJAN);
+    }
+    d.write("c1/src/lib.rs", lib1);
+    d.write("c2/src/lib.rs", lib1.replace("a + b", "a.wrapping_add(b)"));
+    d.write(format!("c2/src/{EVIL}"), "MZ not really\n");
+    d.write("c2/src/new.rs", "pub fn new() {}\n");
+    d.write("c2/static/min.js", format!("var a={};\n", "1,".repeat(1200)));
+    manifest(d, "c1", "code", "1.0.0");
+    manifest(d, "c2", "code", "1.1.0");
+}
+
+fn code_site(d: &Dir) -> BTreeMap<String, String> {
+    code_fixture(d);
+    TestCommand::vouch([
+        "site",
+        "build",
+        d.join("bundles").to_str().unwrap(),
+        "-o",
+        d.join("site").to_str().unwrap(),
+        "--source",
+        &format!("code@1.0.0={}", d.join("c1").display()),
+        "--source",
+        &format!("code@1.1.0={}", d.join("c2").display()),
+    ])
+    .run()
+    .ok();
+    pages(&d.join("site"))
+}
+
+#[test]
+fn issue_20_every_line_of_a_file_page_links_to_itself() {
+    let d = Dir::new();
+    let pages = code_site(&d);
+    let html = &pages["r/code/1.1.0/file/src/lib.rs.html"];
+    // The code stays in one <pre>, each line an anchor `L<n>`...
+    assert_eq!(html.matches("<pre").count(), 1, "{html}");
+    for n in 1..=8 {
+        assert!(html.contains(&format!("<span id=\"L{n}\">")), "no anchor L{n}");
+        // ...and a line-number link to itself, in the page without JavaScript.
+        assert!(html.contains(&format!("<a href=\"#L{n}\">{n}</a>")), "no link to L{n}");
+    }
+    assert!(!html.contains("id=\"L9\"") && !html.contains("href=\"#L9\""));
+    // The range script is the site's own classic script, on file pages only.
+    assert!(html.contains("<script src=\"../../../../../static/lines.js\"></script>"), "{html}");
+    assert!(!pages["r/code/1.1.0/index.html"].contains("lines.js"));
+    let js = std::fs::read_to_string(d.join("site/static/lines.js")).unwrap();
+    assert!(!js.contains("fetch(") && !js.contains("import ") && !js.contains("innerHTML"));
+}
+
+#[test]
+fn issue_20_bidi_and_invisible_characters_are_visible_marks_on_every_page() {
+    let d = Dir::new();
+    let pages = code_site(&d);
+    // No page holds any of them raw: they are never interpreted.
+    for (page, html) in &pages {
+        for c in HIDDEN {
+            assert!(!html.contains(c), "{page} holds U+{:04X} raw", c as u32);
+        }
+    }
+    let mark = "<span class='bidi' title='U+202E RIGHT-TO-LEFT OVERRIDE'>\u{27e8}U+202E\u{27e9}</span>";
+    let evil_page = "r/code/1.1.0/file/src/evil~E2~80~AEgnp.exe.html";
+    for page in ["r/code/1.1.0/tree/src/index.html", "r/code/1.1.0/changes.html", evil_page] {
+        let html = pages.get(page).unwrap_or_else(|| panic!("no page {page}: {:?}", pages.keys()));
+        assert!(html.contains(&format!("evil{mark}gnp.exe")), "{page} does not show the mark: {html}");
+        assert!(!html.contains("evilexe.png") && !html.contains("evilgnp.exe"), "{page}");
+    }
+    // Where no markup can go (the title, an aria-label) the mark is plain text.
+    let evil = &pages[evil_page];
+    assert!(evil.contains("<title>src/evil\u{27e8}U+202E\u{27e9}gnp.exe — code 1.1.0</title>"), "{evil}");
+    assert!(evil.contains("aria-label=\"Contents of evil\u{27e8}U+202E\u{27e9}gnp.exe\""), "{evil}");
+    // In code: every control a mark with its name, and a warning banner.
+    for page in ["r/code/1.0.0/file/src/trojan.rs.html", "r/code/1.1.0/file/src/trojan.rs.html"] {
+        let html = &pages[page];
+        assert!(html.contains("class=\"alert bidi-warning\""), "{page}: no warning");
+        assert!(html.contains("This file contains 5 bidirectional or invisible Unicode characters"), "{page}");
+        for (u, name) in [
+            ("202E", "RIGHT-TO-LEFT OVERRIDE"),
+            ("2066", "LEFT-TO-RIGHT ISOLATE"),
+            ("2069", "POP DIRECTIONAL ISOLATE"),
+            ("200B", "ZERO WIDTH SPACE"),
+        ] {
+            assert!(
+                html.contains(&format!("<span class=\"bidi\" title=\"U+{u} {name}\">\u{27e8}U+{u}\u{27e9}</span>")),
+                "{page}: no mark for U+{u}"
+            );
+        }
+        assert!(html.contains("<span class=k>let</span> admin = \"user<span class=\"bidi\""), "{html}");
+    }
+    assert!(!pages["r/code/1.1.0/file/src/lib.rs.html"].contains("bidi-warning"));
+    // The search index keeps the real name (as a \u escape or raw in a JS
+    // string, never HTML), for search.js to show with marks.
+    let js = std::fs::read_to_string(d.join("site/search/code.js")).unwrap();
+    assert!(js.contains("src/evil\u{202e}gnp.exe") || js.contains("src/evil\\u202egnp.exe"), "{js}");
+    let search_js = std::fs::read_to_string(d.join("site/static/search.js")).unwrap();
+    assert!(search_js.contains("className = 'bidi'"));
+}
+
+#[test]
+fn issue_20_a_file_page_lists_its_history_with_digests_and_line_diffs() {
+    let d = Dir::new();
+    let pages = code_site(&d);
+    let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
+    let old_lib = sha256_hex(std::fs::read(d.join("c1/src/lib.rs")).unwrap().as_slice());
+    let new_lib = sha256_hex(std::fs::read(d.join("c2/src/lib.rs")).unwrap().as_slice());
+    let history = &lib[lib.find("<h2 id=\"history\">History</h2>").expect("no history")..];
+    let row_new = history.find("1.1.0 (this page)").expect("no row for this release");
+    let row_old = history
+        .find("<a href=\"../../../../../r/code/1.0.0/file/src/lib.rs.html\">1.0.0</a>")
+        .unwrap_or_else(|| panic!("no link to 1.0.0's page: {history}"));
+    assert!(row_new < row_old, "newest first");
+    assert!(history[row_new..row_old].contains(&new_lib) && history[row_old..].contains(&old_lib));
+    assert!(
+        history[row_new..row_old].contains("changed — <a href=\"../../../../../r/code/1.1.0/diff/src/lib.rs.html\">line diff</a>"),
+        "{history}"
+    );
+    assert!(history[row_old..].contains("first release with this path"));
+    // The older release's page lists the newer release too.
+    let old = &pages["r/code/1.0.0/file/src/lib.rs.html"];
+    assert!(old.contains("<a href=\"../../../../../r/code/1.1.0/file/src/lib.rs.html\">1.1.0</a>"), "{old}");
+    // Unchanged bytes, and a path new in 1.1.0.
+    let readme = &pages["r/code/1.1.0/file/README.md.html"];
+    assert!(readme.contains("<td class=\"h-unchanged\">unchanged</td>"), "{readme}");
+    let new = &pages["r/code/1.1.0/file/src/new.rs.html"];
+    assert!(new.contains("first release with this path") && !new.contains("1.0.0</a>"), "{new}");
+    // Every link of the history resolves.
+    for (page, html) in [("r/code/1.1.0/file/src/lib.rs.html", lib), ("r/code/1.0.0/file/src/lib.rs.html", old)] {
+        let dir = Path::new(page).parent().unwrap();
+        for href in attrs(html, "href") {
+            let href = unescape_attr(href);
+            if href.starts_with('#') {
+                continue;
+            }
+            let target = href.split('#').next().unwrap();
+            let p = d.join("site").join(dir).join(percent_decode(target));
+            assert!(p.exists(), "{page}: {href} does not resolve");
+        }
+    }
+}
+
+#[test]
+fn issue_20_code_pages_are_valid_html() {
+    let d = Dir::new();
+    let pages = code_site(&d);
+    let site = d.join("site");
+    let java = peer_tool("java");
+    let jar = vnu_jar();
+    let mut args: Vec<String> = vec![
+        "-jar".into(),
+        jar.to_str().unwrap().into(),
+        "--errors-only".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pages.keys().map(|p| site.join(p).to_str().unwrap().to_string()));
+    let run = TestCommand::new(&java, &args).run();
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stderr).unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", run.stderr));
+    let errors: Vec<_> = report["messages"].as_array().unwrap().iter().filter(|m| m["type"] != "info").collect();
+    assert!(errors.is_empty(), "Nu HTML Checker errors: {errors:#?}");
+    assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
+}
+
+#[test]
+fn issue_20_the_code_search_index_is_sharded_classic_scripts() {
+    let d = Dir::new();
+    let pages = code_site(&d);
+    let dir = d.join("site/search/code/code");
+    assert!(pages["search.html"].contains("data-code=\"search/code/code/\""), "{}", pages["search.html"]);
+    let files = std::fs::read_to_string(dir.join("files.js")).unwrap();
+    let (table, shards) = files
+        .split_once("window.VOUCH_CODE[\"code/files\"] = ")
+        .unwrap()
+        .1
+        .split_once("window.VOUCH_CODE[\"code/shards\"] = ")
+        .expect("the files table lists the shards");
+    let v: serde_json::Value = serde_json::from_str(table.trim_end().trim_end_matches(';')).unwrap();
+    // The shards listed are the shard files there are.
+    let listed: Vec<String> = serde_json::from_str::<Vec<String>>(shards.trim_end().trim_end_matches(';')).unwrap();
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap().trim_end_matches(".js").to_string())
+        .filter(|n| n != "files")
+        .collect();
+    on_disk.sort();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(sorted, on_disk);
+    assert!(listed.contains(&"hi".to_string()));
+    assert_eq!(v[0]["version"], "1.1.0", "newest first");
+    assert_eq!(v[0]["base"], "r/code/1.1.0/");
+    let f: Vec<String> = v[0]["files"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    let lib = f.iter().position(|p| p == "src/lib.rs").expect("lib.rs indexed");
+    assert_eq!(f[lib + 1], "file/src/lib.rs.html");
+    // Minified files are left out, and their page says so.
+    assert!(!f.contains(&"static/min.js".to_string()));
+    assert!(pages["r/code/1.1.0/file/static/min.js.html"].contains("Not in the code search: a line longer than 1,000 bytes"));
+    // The shard of `hi` holds `HiArgs` with its lines, in both releases.
+    let hi = std::fs::read_to_string(dir.join("hi.js")).unwrap();
+    let json = hi.split_once("window.VOUCH_CODE[\"code/hi\"] = ").unwrap().1.trim_end().trim_end_matches(';');
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let arr = v.as_array().unwrap();
+    let k = arr.iter().position(|w| w == "hiargs").expect("hiargs in its shard");
+    assert_eq!(arr[k + 1], 2);
+    let lines: Vec<&serde_json::Value> = arr[k + 2].as_array().unwrap().iter().collect();
+    assert!(lines.iter().all(|l| l[2] == 6 && l[3] == "pub struct HiArgs {"), "{lines:?}");
+    assert_eq!(lines.len(), 2);
+    // Every shard is named by two word characters and is a classic script
+    // that only assigns data.
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        let stem = name.strip_suffix(".js").unwrap();
+        let stem = stem.strip_prefix("def-").unwrap_or(stem);
+        assert!(stem == "files" || (stem.len() == 2 && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')), "{name}");
+        let js = std::fs::read_to_string(dir.join(&name)).unwrap();
+        assert!(js.starts_with("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[\""), "{name}");
+        assert!(!js.contains('<') && !js.contains('>'), "{name}: markup characters are \\u escapes");
+    }
+}
+
+#[test]
+fn issue_20_definitions_from_universal_ctags_on_file_pages_and_in_the_index() {
+    // Fails, never skips, without universal-ctags (scripts/setup-test-deps.sh installs it).
+    let ctags = peer_tool("ctags");
+    let v = TestCommand::new(&ctags, ["--version"]).run();
+    assert!(v.stdout.contains("Universal Ctags"), "{} is not universal-ctags: {}", ctags.display(), v.stdout);
+    let d = Dir::new();
+    let pages = code_site(&d);
+    let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
+    assert!(lib.contains("<summary>Definitions (3)</summary>"), "{lib}");
+    assert!(lib.contains("<a href=\"#L2\"><code>add</code></a> <span class=\"reason\">function, line 2</span>"), "{lib}");
+    assert!(lib.contains("<a href=\"#L6\"><code>HiArgs</code></a> <span class=\"reason\">struct, line 6</span>"), "{lib}");
+    assert!(lib.contains("<a href=\"#L7\"><code>n</code></a> <span class=\"reason\">field in <code>HiArgs</code>, line 7</span>"), "{lib}");
+    assert!(!pages["search.html"].contains("Definitions are not indexed"));
+    assert!(pages["search.html"].contains("data-defs=\"1\""));
+    let hi = std::fs::read_to_string(d.join("site/search/code/code/def-hi.js")).unwrap();
+    assert!(hi.contains("\"hiargs\",2,[[0,"), "{hi}");
+    assert!(hi.contains(",6,\"struct HiArgs\"]"), "{hi}");
+}
+
+#[test]
+fn issue_20_without_ctags_the_site_says_definitions_are_not_indexed() {
+    let d = Dir::new();
+    code_fixture(&d);
+    let empty = d.join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    TestCommand::vouch([
+        "site",
+        "build",
+        d.join("bundles").to_str().unwrap(),
+        "-o",
+        d.join("site").to_str().unwrap(),
+        "--source",
+        &format!("code@1.1.0={}", d.join("c2").display()),
+    ])
+    .env("PATH", &empty)
+    .run()
+    .ok();
+    let pages = pages(&d.join("site"));
+    let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
+    assert!(
+        lib.contains("<p class=\"note defs-note\">Definitions are not indexed: universal-ctags is not installed"),
+        "{lib}"
+    );
+    assert!(pages["search.html"].contains("Definitions are not indexed: universal-ctags is not installed"));
+    assert!(!pages["search.html"].contains("data-defs"));
+    assert!(!std::fs::read_dir(d.join("site/search/code/code")).unwrap().any(|e| {
+        e.unwrap().file_name().to_string_lossy().starts_with("def-")
+    }));
+    // The code search itself still works.
+    assert!(d.join("site/search/code/code/hi.js").is_file());
+}

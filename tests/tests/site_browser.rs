@@ -79,6 +79,13 @@ fn fixture(d: &Dir) {
         d.write(format!("{src}/src/{BREAKOUT}"), "hostile path\n");
         d.write(format!("{src}/src/{IMG}"), "// <script>window.__xss=3</script>\n");
     }
+    // Issue 20: a right-to-left override in a name and "Trojan Source"
+    // bidi controls in code.
+    d.write("v2/src/evil\u{202e}gnp.exe", "not really a program\n");
+    d.write(
+        "v2/src/trojan.rs",
+        "fn is_admin(role: &str) -> bool {\n    role == \"user\u{202e} \u{2066}// admin\u{2069}\u{2066}\"\n}\n",
+    );
     d.write("v1/src/main.rs", main_v1);
     d.write("v1/docs/old.md", "to be removed\n");
     d.write(
@@ -127,6 +134,8 @@ fn node_modules() -> PathBuf {
 #[test]
 fn a_reviewer_browses_searches_and_no_script_runs() {
     let node = peer_tool("node");
+    // Definitions need universal-ctags: missing, the test fails.
+    peer_tool("ctags");
     let modules = node_modules();
     assert!(
         std::path::Path::new("/usr/bin/chromium").is_file(),
@@ -250,8 +259,79 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert!(step("nojs_note").contains("needs JavaScript"), "{}", step("nojs_note"));
     assert_eq!(step("nojs_browse"), "index.html#p-demo");
 
+    // Issue 20: a #L range is marked, a line number links to its line.
+    assert_eq!(steps["range"], serde_json::json!(["L2", "L3", "L4"]), "{steps}");
+    assert_eq!(step("line_link"), "r/demo/1.1.0/file/src/main.rs.html#L5");
+    assert_eq!(step("line_target"), "L5");
+    assert_eq!(steps["range_after"], serde_json::json!(["L5"]), "{steps}");
+    // Bidi controls: visible marks in results and pages, never interpreted.
+    let bidi = &steps["bidi"];
+    assert!(
+        strs(&bidi["hits"]).iter().any(|h| h == "src/evil\u{27e8}U+202E\u{27e9}gnp.exe"),
+        "{bidi}"
+    );
+    assert!(
+        strs(&bidi["marks"]).iter().any(|m| m == "\u{27e8}U+202E\u{27e9} U+202E RIGHT-TO-LEFT OVERRIDE"),
+        "{bidi}"
+    );
+    assert_eq!(bidi["opened"], "r/demo/1.1.0/file/src/evil~E2~80~AEgnp.exe.html", "{bidi}");
+    assert!(bidi["h1"].as_str().unwrap_or_default().contains("evil\u{27e8}U+202E\u{27e9}gnp.exe"), "{bidi}");
+    assert_eq!(bidi["raw"], false, "{bidi}");
+    assert_eq!(bidi["warning"], 1, "{bidi}");
+    assert_eq!(
+        bidi["code_marks"],
+        serde_json::json!(["\u{27e8}U+202E\u{27e9}", "\u{27e8}U+2066\u{27e9}", "\u{27e8}U+2069\u{27e9}", "\u{27e8}U+2066\u{27e9}"]),
+        "{bidi}"
+    );
+    assert_eq!(bidi["code_raw"], false, "{bidi}");
+    assert_eq!(bidi["xss"], "undefined");
+
+    // Code search: the definition and the uses of an identifier, any
+    // case, a prefix and a phrase; a result opens the file at the line.
+    let code = &steps["code"];
+    let greet = strs(&code["greet"]["hits"]);
+    assert!(
+        greet.contains(&"src/lib.rs:1 in demo 1.1.0 | pub fn greet(who: &str) -> String {".to_string())
+            && greet.contains(&"src/lib.rs:1 in demo 1.0.0 | pub fn greet(who: &str) -> String {".to_string())
+            && greet.contains(&"src/main.rs:6 in demo 1.1.0 | println!(\"{}\", demo::greet(&who));".to_string()),
+        "{greet:?}"
+    );
+    assert_eq!(greet.len(), 3, "{greet:?}");
+    let prefix = strs(&code["GRE*"]["hits"]);
+    assert!(greet.iter().all(|h| prefix.contains(h)), "the prefix finds every line of greet: {prefix:?}");
+    assert!(prefix.contains(&"src/main.rs:3 in demo 1.1.0 | /// Greets.".to_string()), "{prefix:?}");
+    assert_eq!(
+        strs(&code["\"demo::greet\""]["hits"]),
+        ["src/main.rs:6 in demo 1.1.0 | println!(\"{}\", demo::greet(&who));"]
+    );
+    assert!(strs(&code["nosuchword"]["hits"]).is_empty());
+    // def: finds the definition only (universal-ctags), in both releases.
+    assert_eq!(
+        strs(&code["def:greet"]["hits"]),
+        ["src/lib.rs:1 in demo 1.1.0 | function greet", "src/lib.rs:1 in demo 1.0.0 | function greet"]
+    );
+    assert_eq!(strs(&code["def:shout"]["hits"]), ["src/util.rs:1 in demo 1.1.0 | function shout"]);
+    assert_eq!(
+        strs(&code["def:greet"]["loaded"]),
+        ["search/code/demo/files.js", "search/code/demo/def-gr.js"]
+    );
+    // Only the shards a query needs: the files table and `gr`.
+    let loaded = strs(&code["greet"]["loaded"]);
+    assert_eq!(loaded, ["search/code/demo/files.js", "search/code/demo/gr.js"], "{loaded:?}");
+    let phrase_loaded = strs(&code["\"demo::greet\""]["loaded"]);
+    assert!(phrase_loaded.contains(&"search/code/demo/de.js".to_string()), "{phrase_loaded:?}");
+    assert!(strs(&code["greet"]["hrefs"]).iter().all(|h| h.contains("/file/src/") && h.contains(".rs.html#L")));
+    assert_eq!(code["opened"], "r/demo/1.1.0/file/src/lib.rs.html#L1", "{code}");
+    assert_eq!(code["target"], "L1");
+
     // Screenshots a person can look at.
     for name in [
+        "search-code",
+        "file-range",
+        "file-light",
+        "file-dark",
+        "search-bidi",
+        "file-bidi",
         "index",
         "release",
         "directory",

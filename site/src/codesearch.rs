@@ -1,0 +1,405 @@
+//! The code search index: the identifiers and words of every source file
+//! rendered with `--source`, as classic scripts that `static/search.js`
+//! loads by inserting `<script src>` elements (no `fetch` from `file://`),
+//! sharded by the first two characters of a word so that a query loads only
+//! the shards of its words.
+//!
+//! ```text
+//! search/code/<project>/files.js   the indexed files of every release
+//! search/code/<project>/<xy>.js    the words that start with `xy`
+//! search/code/<project>/def-<xy>.js  definitions (universal-ctags), by [`def_shard`]
+//! ```
+//!
+//! ```js
+//! window.VOUCH_CODE = window.VOUCH_CODE || {};
+//! window.VOUCH_CODE["hello/files"] = [{"version": "1.0.0", "base": "r/hello/1.0.0/",
+//!   "files": [path, href, ...]}, ...];
+//! window.VOUCH_CODE["hello/shards"] = ["hi", ..., "def-hi", ...];
+//! window.VOUCH_CODE["hello/hi"] = ["hiargs", total, [[release, file, line, "text"], ...], ...];
+//! ```
+//!
+//! A word is `[A-Za-z_][A-Za-z0-9_]*`, two to 64 characters, keyed in
+//! lower case; `release` and `file` index the files table; `text` is the
+//! line, trimmed and cut at [`SNIPPET`] bytes. A word keeps its first
+//! [`MAX_POSTINGS`] lines per project (in release order, newest first) and
+//! its total count. Shards are arrays, not objects, so that no word (say
+//! `__proto__`) can become a property of anything. Files with a line over
+//! [`MAX_LINE`] bytes are taken for minified or generated and skipped; their
+//! page says so (as does the page of a file over 1 MiB, never rendered).
+
+use crate::search::js_string;
+use std::collections::HashMap;
+
+/// A line longer than this marks a file as minified or generated.
+pub const MAX_LINE: usize = 1000;
+/// Bytes of a line kept to show in a result.
+pub const SNIPPET: usize = 160;
+/// Lines kept per word and project.
+pub const MAX_POSTINGS: usize = 100;
+
+/// The words of one file, in two buffers (few allocations per file).
+#[derive(Debug, Clone, Default)]
+pub struct FileWords {
+    /// The words in lower case, one after another.
+    text: String,
+    /// The shown text of each line with a word, one after another.
+    shown: String,
+    /// Line number and the range of its text in `shown`.
+    lines: Vec<(u32, u32, u32)>,
+    /// The range of a word in `text` and the index of its line in `lines`
+    /// (each word once per line).
+    words: Vec<(u32, u32, u32)>,
+}
+
+impl FileWords {
+    /// Each word (lower case) with its line number and shown text.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32, &str)> + '_ {
+        self.words.iter().map(|&(a, b, li)| {
+            let (n, s, e) = self.lines[li as usize];
+            (&self.text[a as usize..b as usize], n, &self.shown[s as usize..e as usize])
+        })
+    }
+}
+
+thread_local! {
+    /// Per-thread scratch space: the words of a file are gathered here and
+    /// copied out once at their exact size, so that the index kept until
+    /// the end holds no spare capacity and growing vectors do not fragment
+    /// the heap.
+    static SCRATCH: std::cell::RefCell<FileWords> = std::cell::RefCell::new(FileWords::default());
+}
+
+/// The words of `text`, or why it is not indexed (`minified`).
+pub fn words(text: &str) -> Result<FileWords, &'static str> {
+    SCRATCH.with(|s| {
+        let mut fw = s.borrow_mut();
+        fw.text.clear();
+        fw.shown.clear();
+        fw.lines.clear();
+        fw.words.clear();
+        gather(text, &mut fw)?;
+        Ok(FileWords {
+            text: fw.text.as_str().to_owned(),
+            shown: fw.shown.as_str().to_owned(),
+            lines: fw.lines.as_slice().to_vec(),
+            words: fw.words.as_slice().to_vec(),
+        })
+    })
+}
+
+fn gather(text: &str, fw: &mut FileWords) -> Result<(), &'static str> {
+    let mut seen: Vec<(u32, u32)> = Vec::new();
+    for (n, line) in text.split('\n').enumerate() {
+        if line.len() > MAX_LINE {
+            return Err("minified");
+        }
+        let b = line.as_bytes();
+        let mut i = 0;
+        seen.clear();
+        let mut line_idx = None;
+        while i < b.len() {
+            let c = b[i];
+            if !(c.is_ascii_alphabetic() || c == b'_') {
+                // Skip a number or any other byte; never start a word
+                // inside one.
+                i += 1;
+                while i < b.len() && c.is_ascii_digit() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                continue;
+            }
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let w = &b[start..i];
+            if w.len() < 2 || w.len() > 64 {
+                continue;
+            }
+            if seen.iter().any(|&(a, e)| fw.text.as_bytes()[a as usize..e as usize].eq_ignore_ascii_case(w)) {
+                continue;
+            }
+            let li = *line_idx.get_or_insert_with(|| {
+                let t = line.trim();
+                let mut end = t.len().min(SNIPPET);
+                while !t.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let s0 = fw.shown.len() as u32;
+                fw.shown.push_str(&t[..end]);
+                fw.lines.push(((n + 1) as u32, s0, fw.shown.len() as u32));
+                (fw.lines.len() - 1) as u32
+            });
+            let a = fw.text.len() as u32;
+            for &x in w {
+                fw.text.push(x.to_ascii_lowercase() as char);
+            }
+            let e = fw.text.len() as u32;
+            seen.push((a, e));
+            fw.words.push((a, e, li));
+        }
+    }
+    Ok(())
+}
+
+/// A small, fast hash for the word maps (FxHash's mixing): the keys are
+/// the site's own words, not chosen to collide by anyone who could gain
+/// from it beyond a slower build.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &x in chunks.remainder() {
+            h = (h.rotate_left(5) ^ x as u64).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+
+/// One release's indexed files, in the order given.
+pub struct ReleaseFiles<'a> {
+    pub version: &'a str,
+    pub base: &'a str,
+    /// Path, page (relative to `base`), words and definitions of each file.
+    pub files: Vec<(String, String, FileWords, &'a [crate::tags::Tag])>,
+}
+
+/// The scripts of one project's code index: (file name under
+/// `search/code/<project>/`, content).
+pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(String, String)> {
+    let mut files = String::with_capacity(4096);
+    files.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
+    js_string(&format!("{project}/files"), &mut files);
+    files.push_str("] = [");
+    // word -> (total, postings)
+    // Words get ids; postings go into one vector (no vector per word),
+    // grouped by word afterwards with a counting sort.
+    type Posting<'a> = (u32, u32, u32, &'a str);
+    let mut ids: FxMap<&str, u32> = FxMap::default();
+    let mut by_id: Vec<(&str, u64)> = Vec::new(); // word, total
+    let mut flat: Vec<(u32, Posting<'_>)> = Vec::new();
+    // definition name in lower case -> (total, [(release, file, line, "kind name")])
+    let mut defs: HashMap<String, (u64, Vec<(u32, u32, u32, String)>)> = HashMap::new();
+    for (r, rel) in releases.iter().enumerate() {
+        if r > 0 {
+            files.push(',');
+        }
+        files.push_str("\n{\"version\": ");
+        js_string(rel.version, &mut files);
+        files.push_str(", \"base\": ");
+        js_string(rel.base, &mut files);
+        files.push_str(", \"files\": [");
+        for (f, (path, href, fw, tags)) in rel.files.iter().enumerate() {
+            for t in tags.iter() {
+                let e = defs.entry(t.name.to_lowercase()).or_default();
+                e.0 += 1;
+                if e.1.len() < MAX_POSTINGS {
+                    let what = match &t.scope {
+                        Some(sc) => format!("{} {sc}::{}", t.kind, t.name),
+                        None => format!("{} {}", t.kind, t.name),
+                    };
+                    e.1.push((r as u32, f as u32, t.line, crate::source::clean(&what)));
+                }
+            }
+            if f > 0 {
+                files.push(',');
+            }
+            if f & 31 == 0 {
+                files.push('\n');
+            }
+            js_string(path, &mut files);
+            files.push(',');
+            js_string(href, &mut files);
+            for (w, line, text) in fw.iter() {
+                let id = *ids.entry(w).or_insert_with(|| {
+                    by_id.push((w, 0));
+                    (by_id.len() - 1) as u32
+                });
+                let e = &mut by_id[id as usize];
+                e.1 += 1;
+                if e.1 <= MAX_POSTINGS as u64 {
+                    flat.push((id, (r as u32, f as u32, line, text)));
+                }
+            }
+        }
+        files.push_str("]}");
+    }
+    files.push_str("];\n");
+    drop(ids);
+    // Counting sort of the postings by word id (stable: release, file and
+    // line order kept within a word).
+    let mut start = vec![0usize; by_id.len() + 1];
+    for (id, _) in &flat {
+        start[*id as usize + 1] += 1;
+    }
+    for k in 0..by_id.len() {
+        start[k + 1] += start[k];
+    }
+    let mut at = start.clone();
+    let mut sorted: Vec<Posting<'_>> = vec![(0, 0, 0, ""); flat.len()];
+    for (id, p) in flat {
+        sorted[at[id as usize]] = p;
+        at[id as usize] += 1;
+    }
+    let mut shards: FxMap<&str, Vec<(&str, u32)>> = FxMap::default();
+    for (id, (w, _)) in by_id.iter().enumerate() {
+        shards.entry(&w[..2]).or_default().push((w, id as u32));
+    }
+    let mut out = vec![("files.js".to_string(), files)];
+    let mut names: Vec<&&str> = shards.keys().collect();
+    names.sort();
+    for shard in names {
+        let mut ws = shards[*shard].clone();
+        ws.sort_unstable();
+        let mut s = String::with_capacity(1024);
+        s.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
+        js_string(&format!("{project}/{shard}"), &mut s);
+        s.push_str("] = [");
+        for (k, (w, id)) in ws.iter().enumerate() {
+            let total = by_id[*id as usize].1;
+            let postings = &sorted[start[*id as usize]..start[*id as usize + 1]];
+            if k > 0 {
+                s.push(',');
+            }
+            s.push('\n');
+            js_string(w, &mut s);
+            s.push_str(&format!(",{total},["));
+            for (p, (r, f, line, text)) in postings.iter().enumerate() {
+                if p > 0 {
+                    s.push(',');
+                }
+                s.push_str(&format!("[{r},{f},{line},"));
+                js_string(text, &mut s);
+                s.push(']');
+            }
+            s.push(']');
+        }
+        s.push_str("];\n");
+        out.push((format!("{shard}.js"), s));
+    }
+    // Definitions: `def-<xy>.js`, shard by [`def_shard`].
+    let mut dshards: HashMap<String, Vec<&String>> = HashMap::new();
+    for name in defs.keys() {
+        dshards.entry(def_shard(name)).or_default().push(name);
+    }
+    let mut dnames: Vec<&String> = dshards.keys().collect();
+    dnames.sort();
+    for shard in dnames {
+        let mut ns = dshards[shard].clone();
+        ns.sort_unstable();
+        let mut s = String::with_capacity(1024);
+        s.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
+        js_string(&format!("{project}/def-{shard}"), &mut s);
+        s.push_str("] = [");
+        for (k, name) in ns.iter().enumerate() {
+            let (total, postings) = &defs[*name];
+            if k > 0 {
+                s.push(',');
+            }
+            s.push('\n');
+            js_string(name, &mut s);
+            s.push_str(&format!(",{total},["));
+            for (p, (r, f, line, what)) in postings.iter().enumerate() {
+                if p > 0 {
+                    s.push(',');
+                }
+                s.push_str(&format!("[{r},{f},{line},"));
+                js_string(what, &mut s);
+                s.push(']');
+            }
+            s.push(']');
+        }
+        s.push_str("];\n");
+        out.push((format!("def-{shard}.js"), s));
+    }
+    // The files table also lists the shards, so that a query never asks
+    // for one that is not there.
+    let mut list = String::with_capacity(out.len() * 8 + 64);
+    list.push_str("window.VOUCH_CODE[");
+    js_string(&format!("{project}/shards"), &mut list);
+    list.push_str("] = [");
+    for (k, (name, _)) in out.iter().skip(1).enumerate() {
+        if k > 0 {
+            list.push(',');
+        }
+        if k & 31 == 0 {
+            list.push('\n');
+        }
+        js_string(name.strip_suffix(".js").unwrap_or(name), &mut list);
+    }
+    list.push_str("];\n");
+    out[0].1.push_str(&list);
+    out
+}
+
+/// The shard of a definition name (in lower case): its first two
+/// characters, each kept when an ASCII letter, digit or `_` and `_`
+/// otherwise, padded with `_` (static/search.js computes the same).
+pub fn def_shard(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .take(2)
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    while s.len() < 2 {
+        s.push('_');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_shards() {
+        let fw = words("pub struct HiArgs {\n  n: u32, // 123abc x\n}\nlet hi = HiArgs::new(hiargs);\n").unwrap();
+        let ws: Vec<(&str, u32)> = fw.iter().map(|(w, l, _)| (w, l)).collect();
+        assert_eq!(
+            ws,
+            vec![
+                ("pub", 1),
+                ("struct", 1),
+                ("hiargs", 1),
+                ("u32", 2),
+                ("let", 4),
+                ("hi", 4),
+                ("hiargs", 4),
+                ("new", 4),
+            ]
+        );
+        assert_eq!(fw.iter().next().unwrap().2, "pub struct HiArgs {");
+        assert_eq!(words(&"x".repeat(MAX_LINE + 1)).unwrap_err(), "minified");
+        let tags = [crate::tags::Tag { name: "HiArgs".into(), kind: "struct".into(), line: 1, scope: None }];
+        let rel = ReleaseFiles { version: "1.0.0", base: "r/p/1.0.0/", files: vec![("a.rs".into(), "file/a.rs.html".into(), fw, &tags[..])] };
+        let scripts = project_scripts("p", &[rel]);
+        let names: Vec<&str> = scripts.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["files.js", "hi.js", "le.js", "ne.js", "pu.js", "st.js", "u3.js", "def-hi.js"]);
+        assert!(scripts[7].1.contains("\n\"hiargs\",1,[[0,0,1,\"struct HiArgs\"]]];"), "{}", scripts[7].1);
+        assert!(scripts[0].1.ends_with("window.VOUCH_CODE[\"p/shards\"] = [\n\"hi\",\"le\",\"ne\",\"pu\",\"st\",\"u3\",\"def-hi\"];\n"), "{}", scripts[0].1);
+        assert_eq!(def_shard("operator+"), "op");
+        assert_eq!(def_shard("x"), "x_");
+        assert_eq!(def_shard("é"), "__");
+        let hi = &scripts[1].1;
+        let json = hi.split_once("window.VOUCH_CODE[\"p/hi\"] = ").unwrap().1.trim_end().trim_end_matches(';');
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v[0], "hi");
+        assert_eq!(v[3], "hiargs");
+        assert_eq!(v[4], 2);
+        assert_eq!(v[5][1], serde_json::json!([0, 0, 4, "let hi = HiArgs::new(hiargs);"]));
+    }
+}

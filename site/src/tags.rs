@@ -1,0 +1,113 @@
+//! Definitions, from universal-ctags (the tool OpenGrok uses): one `ctags`
+//! run per release with sources, over the files the code search covers,
+//! in their source directory. The run reads no option file of the tree
+//! (`--options=NONE`: a `.ctags.d/` in reviewed source is the vendor's,
+//! not ours), parses only the languages listed in [`LANGUAGES`], and is
+//! given only regular files (the list is checked before the run; each
+//! file's symbols are shown only on a page whose bytes matched the
+//! manifest). Without universal-ctags, the site says that definitions are
+//! not indexed.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The languages whose definitions are indexed.
+pub const LANGUAGES: &str = "Rust,C,C++,Go,Python,JavaScript,TypeScript,Java,Sh";
+
+/// One definition.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Tag {
+    pub name: String,
+    pub kind: String,
+    pub line: u32,
+    /// The enclosing definition, if any (`HiArgs` for a field of it).
+    pub scope: Option<String>,
+}
+
+/// Whether universal-ctags with JSON output can be run; the reason when not.
+pub fn probe() -> Result<(), String> {
+    let out = Command::new("ctags")
+        .args(["--options=NONE", "--version"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("universal-ctags is not installed (ctags: {e})"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !text.contains("Universal Ctags") {
+        return Err("the ctags found is not universal-ctags".into());
+    }
+    if !text.contains("+json") {
+        let f = Command::new("ctags").args(["--options=NONE", "--list-features"]).output();
+        if !f.is_ok_and(|f| String::from_utf8_lossy(&f.stdout).contains("json")) {
+            return Err("universal-ctags was built without JSON output".into());
+        }
+    }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct Line {
+    #[serde(rename = "_type")]
+    kind_of: String,
+    name: Option<String>,
+    path: Option<String>,
+    line: Option<u32>,
+    kind: Option<String>,
+    scope: Option<String>,
+}
+
+/// Runs ctags in `root` over `paths` (relative, checked to be regular
+/// files); returns each path's definitions, by line.
+pub fn run(root: &Path, paths: &[String]) -> Result<HashMap<String, Vec<Tag>>, String> {
+    let mut out: HashMap<String, Vec<Tag>> = HashMap::new();
+    if paths.is_empty() {
+        return Ok(out);
+    }
+    let mut child = Command::new("ctags")
+        .args([
+            "--options=NONE",
+            "--output-format=json",
+            "--fields=+nKZ",
+            "--sort=no",
+            &format!("--languages={LANGUAGES}"),
+            "-L",
+            "-",
+            "-f",
+            "-",
+        ])
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run ctags: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("ctags: no stdin")?;
+    let list: String = paths.iter().map(|p| format!("{p}\n")).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
+    let stdout = child.stdout.take().ok_or("ctags: no stdout")?;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("reading ctags output: {e}"))?;
+        let Ok(l) = serde_json::from_str::<Line>(&line) else { continue };
+        if l.kind_of != "tag" {
+            continue;
+        }
+        let (Some(name), Some(path), Some(n)) = (l.name, l.path, l.line) else { continue };
+        out.entry(path).or_default().push(Tag {
+            name,
+            kind: l.kind.unwrap_or_default(),
+            line: n,
+            scope: l.scope,
+        });
+    }
+    let _ = writer.join();
+    let status = child.wait().map_err(|e| format!("ctags: {e}"))?;
+    if !status.success() {
+        return Err(format!("ctags failed ({status})"));
+    }
+    for tags in out.values_mut() {
+        tags.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.name.cmp(&b.name)));
+    }
+    Ok(out)
+}
