@@ -49,7 +49,9 @@ fn walk_sorted(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf, bool)>)
     entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     for (name, path) in entries {
         let rel = format!("{prefix}/{name}");
-        let ft = std::fs::symlink_metadata(&path).map_err(|source| ArchiveError::Read { path: path.clone(), source })?.file_type();
+        let ft = std::fs::symlink_metadata(&path)
+            .map_err(|source| ArchiveError::Read { path: path.clone(), source })?
+            .file_type();
         if ft.is_dir() {
             out.push((rel.clone(), path.clone(), true));
             walk_sorted(&path, &rel, out)?;
@@ -88,7 +90,8 @@ pub fn write_bundle_tar(bundle_dir: &Path, top: &str, mtime: u64, out: &Path) ->
                 h.set_size(0);
                 b.append_data(&mut h, format!("{name}/"), std::io::empty()).map_err(werr)?;
             } else {
-                let f = std::fs::File::open(path).map_err(|source| ArchiveError::Read { path: path.clone(), source })?;
+                let f =
+                    std::fs::File::open(path).map_err(|source| ArchiveError::Read { path: path.clone(), source })?;
                 let meta = f.metadata().map_err(|source| ArchiveError::Read { path: path.clone(), source })?;
                 #[cfg(unix)]
                 let exec = {
@@ -138,7 +141,8 @@ fn header_size(field: &[u8]) -> Option<u64> {
         }
         return Some(v);
     }
-    let digits: Vec<u8> = field.iter().copied().skip_while(|b| *b == b' ').take_while(|b| (b'0'..=b'7').contains(b)).collect();
+    let digits: Vec<u8> =
+        field.iter().copied().skip_while(|b| *b == b' ').take_while(|b| (b'0'..=b'7').contains(b)).collect();
     if digits.is_empty() {
         return Some(0);
     }
@@ -153,9 +157,8 @@ fn check_headers(archive: &Path) -> Result<(), ArchiveError> {
     use std::io::{Seek, SeekFrom};
     let rd = |source| ArchiveError::Read { path: archive.to_path_buf(), source };
     let shape = |reason: String| ArchiveError::Shape { archive: archive.to_path_buf(), reason };
-    let mut f = std::io::BufReader::new(
-        crate::fsutil::open_regular(archive, crate::fsutil::Symlinks::FollowOnce).map_err(rd)?,
-    );
+    let mut f =
+        std::io::BufReader::new(crate::fsutil::open_regular(archive, crate::fsutil::Symlinks::FollowOnce).map_err(rd)?);
     let len = f.get_ref().metadata().map_err(rd)?.len();
     let mut pos = 0u64;
     let mut count = 0usize;
@@ -222,7 +225,10 @@ pub fn read_members(
         let mut entry = entry.map_err(rd)?;
         count += 1;
         if count > MAX_MEMBERS {
-            return Err(ArchiveError::Shape { archive: archive.to_path_buf(), reason: format!("more than {MAX_MEMBERS} members") });
+            return Err(ArchiveError::Shape {
+                archive: archive.to_path_buf(),
+                reason: format!("more than {MAX_MEMBERS} members"),
+            });
         }
         let raw = entry.path_bytes().into_owned();
         let name = String::from_utf8(raw).map_err(|_| ArchiveError::NonUtf8 { path: archive.to_path_buf() })?;
@@ -288,7 +294,9 @@ pub fn read_members(
         let mut limited = (&mut entry).take(MAX_MEMBER);
         visit(found_top.as_deref().unwrap_or_default(), &member, &mut limited)?;
     }
-    found_top.filter(|_| count > 0).ok_or_else(|| ArchiveError::Shape { archive: archive.to_path_buf(), reason: "it is empty".into() })
+    found_top
+        .filter(|_| count > 0)
+        .ok_or_else(|| ArchiveError::Shape { archive: archive.to_path_buf(), reason: "it is empty".into() })
 }
 
 /// Extracts a bundle archive into `into` (an empty private directory) after

@@ -70,7 +70,10 @@ pub enum BuildKind {
     Cargo,
     /// make, CMake, `./configure`, or a script in a tree that has one of
     /// their files: the C and C++ compilers get the prefix maps.
-    C { make: bool, cmake: bool },
+    C {
+        make: bool,
+        cmake: bool,
+    },
     Other,
 }
 
@@ -88,7 +91,9 @@ pub fn build_kind(command: &[String], source: &Path) -> BuildKind {
         || has("Makefile")
         || has("makefile")
         || has("GNUmakefile")
-        || words.split(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '/').any(|w| w == "make" || w.ends_with("/make"));
+        || words
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '/')
+            .any(|w| w == "make" || w.ends_with("/make"));
     let cmake = program == "cmake" || has("CMakeLists.txt") || words.contains("cmake ");
     let configure = program == "configure" || has("configure");
     if make || cmake || configure || program == "ninja" {
@@ -132,7 +137,9 @@ fn version_line_in(program: &str, args: &[&str], dir: Option<&Path>) -> Option<S
 pub fn toolchain_for(t: &Tools<'_>) -> (BTreeMap<String, String>, Option<String>) {
     let mut out = BTreeMap::new();
     let mut host = None;
-    let bin = |name: &str| t.sysroot.map(|s| s.join("bin").join(name).display().to_string()).unwrap_or_else(|| name.to_string());
+    let bin = |name: &str| {
+        t.sysroot.map(|s| s.join("bin").join(name).display().to_string()).unwrap_or_else(|| name.to_string())
+    };
     let mut rustc = Command::new(bin("rustc"));
     rustc.arg("-vV").stdin(Stdio::null()).stderr(Stdio::null());
     if let Some(d) = t.dir {
@@ -194,7 +201,9 @@ pub fn rustup_toolchains() -> Vec<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")));
     let mut v: Vec<PathBuf> = home
         .and_then(|h| std::fs::read_dir(h.join("toolchains")).ok())
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("bin").join("rustc").is_file()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("bin").join("rustc").is_file()).collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -304,7 +313,12 @@ pub enum Network {
     Offline,
 }
 
-pub fn cargo_env(recorded: &BTreeMap<String, String>, source: &Path, deps: &CargoDeps, network: Network) -> Result<CargoEnv, CargoHomeError> {
+pub fn cargo_env(
+    recorded: &BTreeMap<String, String>,
+    source: &Path,
+    deps: &CargoDeps,
+    network: Network,
+) -> Result<CargoEnv, CargoHomeError> {
     let mut env = CargoEnv::default();
     let mut remaps: Vec<(PathBuf, &str)> = Vec::new();
     env.remap.push(PathRemap { role: "source".into(), to: REMAP_SOURCE.into() });
@@ -544,7 +558,11 @@ pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
         std::thread::sleep(Duration::from_millis(50));
     };
     if !status.success() {
-        return Err(BuildError::Failed { status: status.to_string(), log: spec.log.clone(), tail: tail(&spec.log, 20) });
+        return Err(BuildError::Failed {
+            status: status.to_string(),
+            log: spec.log.clone(),
+            tail: tail(&spec.log, 20),
+        });
     }
     Ok(())
 }
@@ -565,7 +583,13 @@ pub fn which_in(program: &str, path: &str) -> Option<PathBuf> {
 fn kill_group(child: &mut std::process::Child) {
     let group = format!("-{}", child.id());
     let quiet = |args: &[&str]| {
-        Command::new("kill").args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+        Command::new("kill")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
     };
     #[cfg(unix)]
     {
@@ -584,17 +608,45 @@ fn kill_group(child: &mut std::process::Child) {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn allow_list() {
-        for ok in ["SOURCE_DATE_EPOCH", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_PROFILE_RELEASE_LTO", "CARGO_BUILD_TARGET", "TZ", "LANG", "LC_ALL", "CC", "CFLAGS", "GOARCH", "CGO_ENABLED"] {
+        for ok in [
+            "SOURCE_DATE_EPOCH",
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "CARGO_PROFILE_RELEASE_LTO",
+            "CARGO_BUILD_TARGET",
+            "TZ",
+            "LANG",
+            "LC_ALL",
+            "CC",
+            "CFLAGS",
+            "GOARCH",
+            "CGO_ENABLED",
+        ] {
             assert!(env_allowed(ok), "{ok}");
         }
-        for no in ["PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "AWS_SECRET_KEY", "RUSTC_WRAPPER", "CARGO_HOME", "GOPATH", "CARGO_BUILD_TOKEN", "CARGO_PROFILE_KEY", "AWS_SECRET", "CARGO_REGISTRY_TOKEN", "GITHUB_TOKEN", "CARGO_BUILD_PASSWORD", "CARGO_BUILD_CREDENTIALS"] {
+        for no in [
+            "PATH",
+            "HOME",
+            "LD_PRELOAD",
+            "LD_LIBRARY_PATH",
+            "AWS_SECRET_KEY",
+            "RUSTC_WRAPPER",
+            "CARGO_HOME",
+            "GOPATH",
+            "CARGO_BUILD_TOKEN",
+            "CARGO_PROFILE_KEY",
+            "AWS_SECRET",
+            "CARGO_REGISTRY_TOKEN",
+            "GITHUB_TOKEN",
+            "CARGO_BUILD_PASSWORD",
+            "CARGO_BUILD_CREDENTIALS",
+        ] {
             assert!(!env_allowed(no), "{no}");
         }
     }
@@ -642,5 +694,4 @@ mod tests {
         assert!(e.set["CARGO_ENCODED_RUSTFLAGS"].starts_with("-Cdebuginfo=2\u{1f}--remap"));
         assert!(!e.set.contains_key("CARGO_NET_OFFLINE"));
     }
-
 }

@@ -67,8 +67,9 @@ impl OpenBundle {
         if std::fs::symlink_metadata(&mpath).is_err() {
             return Err(BundleError::NotABundle { path: path.to_path_buf() });
         }
-        let bytes = crate::fsutil::read_bounded(&mpath, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::Refuse)
-            .map_err(|source| BundleError::Read { path: mpath.clone(), source })?;
+        let bytes =
+            crate::fsutil::read_bounded(&mpath, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::Refuse)
+                .map_err(|source| BundleError::Read { path: mpath.clone(), source })?;
         let shown = if tmp.is_some() { path.join("manifest.json") } else { mpath.clone() };
         let manifest = Manifest::from_slice(&bytes, &shown)?;
         let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();

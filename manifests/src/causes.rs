@@ -56,10 +56,20 @@ impl Cause {
             Side::Rebuilt => "the rebuild",
         };
         match self.kind {
-            CauseKind::ReleaseSourcePath => format!("{side} embeds the release's source path {:?}: map it (-ffile-prefix-map, --remap-path-prefix)", self.found),
-            CauseKind::WorkDirectory => format!("{side} embeds the rebuild's work directory in {:?}: a path is not remapped", self.found),
-            CauseKind::VcsCommit => format!("{side} embeds the VCS commit in {:?}: the build reads git metadata", self.found),
-            CauseKind::Timestamp => format!("{side} embeds a build time in {:?}: honour SOURCE_DATE_EPOCH (no __DATE__/__TIME__)", self.found),
+            CauseKind::ReleaseSourcePath => format!(
+                "{side} embeds the release's source path {:?}: map it (-ffile-prefix-map, --remap-path-prefix)",
+                self.found
+            ),
+            CauseKind::WorkDirectory => {
+                format!("{side} embeds the rebuild's work directory in {:?}: a path is not remapped", self.found)
+            }
+            CauseKind::VcsCommit => {
+                format!("{side} embeds the VCS commit in {:?}: the build reads git metadata", self.found)
+            }
+            CauseKind::Timestamp => format!(
+                "{side} embeds a build time in {:?}: honour SOURCE_DATE_EPOCH (no __DATE__/__TIME__)",
+                self.found
+            ),
             CauseKind::BuildHost => format!("{side} embeds the build host's name in {:?}", self.found),
         }
     }
@@ -200,12 +210,22 @@ fn looks_like_time(s: &str) -> bool {
     let b = s.as_bytes();
     let hms = (0..b.len().saturating_sub(7)).any(|i| {
         let w = &b[i..i + 8];
-        w[2] == b':' && w[5] == b':' && [0, 1, 3, 4, 6, 7].iter().all(|&k| w[k].is_ascii_digit()) && w[0] <= b'2' && w[3] <= b'5' && w[6] <= b'5'
+        w[2] == b':'
+            && w[5] == b':'
+            && [0, 1, 3, 4, 6, 7].iter().all(|&k| w[k].is_ascii_digit())
+            && w[0] <= b'2'
+            && w[3] <= b'5'
+            && w[6] <= b'5'
     });
     let date = MONTHS.iter().any(|m| {
         s.match_indices(m).any(|(i, _)| {
             let rest = &b[i + 3..];
-            rest.len() >= 8 && rest[0] == b' ' && (rest[1] == b' ' || rest[1].is_ascii_digit()) && rest[2].is_ascii_digit() && rest[3] == b' ' && rest[4..8].iter().all(u8::is_ascii_digit)
+            rest.len() >= 8
+                && rest[0] == b' '
+                && (rest[1] == b' ' || rest[1].is_ascii_digit())
+                && rest[2].is_ascii_digit()
+                && rest[3] == b' '
+                && rest[4..8].iter().all(u8::is_ascii_digit)
         })
     });
     hms || date
@@ -265,8 +285,11 @@ pub fn find(release: &[u8], rebuilt: &[u8], hints: &Hints) -> Vec<Cause> {
     }
     // The rebuild embeds its work directory, the release something else at
     // its place: the release's first absolute directory-like string.
-    if work_found && release_root.is_none()
-        && let Some(s) = only_a.iter().find(|s| s.starts_with('/') && !s.contains(char::is_whitespace) && s.matches('/').count() >= 2)
+    if work_found
+        && release_root.is_none()
+        && let Some(s) = only_a
+            .iter()
+            .find(|s| s.starts_with('/') && !s.contains(char::is_whitespace) && s.matches('/').count() >= 2)
     {
         add(CauseKind::ReleaseSourcePath, Side::Release, s);
     }
@@ -296,7 +319,13 @@ pub fn find(release: &[u8], rebuilt: &[u8], hints: &Hints) -> Vec<Cause> {
 /// This machine's offset from UTC at `t` (its `/etc/localtime`, which a
 /// confined build reads too), in seconds, from `date +%z`.
 fn local_offset(t: i64) -> Option<i64> {
-    let out = std::process::Command::new("date").arg("-d").arg(format!("@{t}")).arg("+%z").stdin(std::process::Stdio::null()).output().ok()?;
+    let out = std::process::Command::new("date")
+        .arg("-d")
+        .arg(format!("@{t}"))
+        .arg("+%z")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
     let z = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let (sign, digits) = match z.as_bytes().first()? {
         b'+' => (1, &z[1..]),

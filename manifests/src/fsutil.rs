@@ -41,10 +41,7 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], mode: Option<u32>, existing:
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".vouch-tmp-")
-        .tempfile_in(dir)
-        .map_err(err)?;
+    let mut tmp = tempfile::Builder::new().prefix(".vouch-tmp-").tempfile_in(dir).map_err(err)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -290,7 +287,8 @@ mod tests {
     }
 
     fn names(dir: &Path) -> Vec<String> {
-        let mut n: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut n: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         n.sort();
         n
     }

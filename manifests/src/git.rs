@@ -93,10 +93,7 @@ pub fn describe(repo: &git2::Repository) -> Result<Checkout, GitError> {
     // Tags pointing at HEAD (lightweight or annotated), first by name.
     let mut tags = Vec::new();
     repo.tag_foreach(|oid, name| {
-        let peeled = repo
-            .find_object(oid, None)
-            .and_then(|o| o.peel(git2::ObjectType::Commit))
-            .map(|o| o.id());
+        let peeled = repo.find_object(oid, None).and_then(|o| o.peel(git2::ObjectType::Commit)).map(|o| o.id());
         if peeled.ok() == Some(commit.id())
             && let Ok(n) = std::str::from_utf8(name)
         {
@@ -107,10 +104,7 @@ pub fn describe(repo: &git2::Repository) -> Result<Checkout, GitError> {
     .map_err(rd)?;
     tags.sort();
 
-    let remote = repo
-        .find_remote("origin")
-        .ok()
-        .and_then(|r| r.url().ok().map(strip_credentials));
+    let remote = repo.find_remote("origin").ok().and_then(|r| r.url().ok().map(strip_credentials));
 
     let mut opts = git2::StatusOptions::new();
     opts.include_untracked(false).include_ignored(false).include_unmodified(false).exclude_submodules(false);
@@ -154,7 +148,9 @@ fn walk_tree(
                 let sub = repo.find_tree(e.id())?;
                 walk_tree(repo, &sub, prefix, out)?;
             }
-            Some(git2::ObjectType::Commit) => out.push(Tracked { path: prefix.clone(), submodule: Some(e.id().to_string()) }),
+            Some(git2::ObjectType::Commit) => {
+                out.push(Tracked { path: prefix.clone(), submodule: Some(e.id().to_string()) })
+            }
             _ => out.push(Tracked { path: prefix.clone(), submodule: None }),
         }
         prefix.truncate(len);
@@ -169,10 +165,7 @@ pub fn index_paths(repo: &git2::Repository) -> Result<Vec<Tracked>, GitError> {
     let index = repo.index().map_err(|source| GitError::Read { path: workdir, source })?;
     Ok(index
         .iter()
-        .map(|e| Tracked {
-            path: e.path.clone(),
-            submodule: (e.mode == 0o160000).then(|| e.id.to_string()),
-        })
+        .map(|e| Tracked { path: e.path.clone(), submodule: (e.mode == 0o160000).then(|| e.id.to_string()) })
         .collect())
 }
 

@@ -123,9 +123,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Lockfile, LockfileError> {
     }
     for p in &raw_packages {
         if let Some(c) = &p.checksum
-            && (c.len() != 64 || !c.bytes().all(|b| b.is_ascii_hexdigit())) {
-                return Err(invalid(format!("package {} {} has checksum {c:?}, not 64 hex digits", p.name, p.version)));
-            }
+            && (c.len() != 64 || !c.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(invalid(format!("package {} {} has checksum {c:?}, not 64 hex digits", p.name, p.version)));
+        }
     }
     let mut packages: Vec<LockedPackage> = raw_packages
         .iter()

@@ -161,7 +161,8 @@ impl Entry {
             }
             EntryKind::Submodule => {
                 let ok = self.commit.as_deref().is_some_and(|c| {
-                    (c.len() == 40 || c.len() == 64) && c.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                    (c.len() == 40 || c.len() == 64)
+                        && c.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
                 });
                 if !ok || self.digest.is_some() || self.size != 0 {
                     return Err("a submodule entry has a hex commit id, size 0 and no digest".into());
@@ -216,7 +217,10 @@ impl Build {
             }
         }
         if self.workdir != "." && RelPath::new(self.workdir.as_str()).is_err() {
-            return Err(format!("build.workdir {:?} leaves the source root (it must be \".\" or a relative path without \"..\")", self.workdir));
+            return Err(format!(
+                "build.workdir {:?} leaves the source root (it must be \".\" or a relative path without \"..\")",
+                self.workdir
+            ));
         }
         Ok(())
     }
@@ -304,10 +308,8 @@ impl Manifest {
         // escaped, so `,"files":[]` can only be the key of `source.files`
         // (preceded by `"count":N`, as keys are sorted).
         const KEY: &[u8] = b",\"files\":[]";
-        let at = head
-            .windows(KEY.len())
-            .position(|w| w == KEY)
-            .expect("the canonical form of a manifest has source.files");
+        let at =
+            head.windows(KEY.len()).position(|w| w == KEY).expect("the canonical form of a manifest has source.files");
         let mut out = Vec::with_capacity(head.len() + self.source.files.len() * 160);
         out.extend_from_slice(&head[..at + KEY.len() - 1]);
         for (i, e) in self.source.files.iter().enumerate() {
@@ -340,16 +342,17 @@ impl Manifest {
 
     /// Parses and checks a manifest; `path` names it in errors.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Self, ManifestError> {
-        let m: Manifest =
-            serde_json::from_slice(bytes).map_err(|source| ManifestError::Parse { path: path.to_path_buf(), source })?;
+        let m: Manifest = serde_json::from_slice(bytes)
+            .map_err(|source| ManifestError::Parse { path: path.to_path_buf(), source })?;
         m.validate().map_err(|detail| ManifestError::Invalid { path: path.to_path_buf(), detail })?;
         Ok(m)
     }
 
     /// Reads and checks a manifest file.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
-        let bytes = crate::fsutil::read_bounded(path, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::FollowOnce)
-            .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let bytes =
+            crate::fsutil::read_bounded(path, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::FollowOnce)
+                .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
         Self::from_slice(&bytes, path)
     }
 
@@ -405,10 +408,7 @@ impl Manifest {
         }
         let root = crate::merkle::root_of_entries(files);
         if root != self.source.merkle_root {
-            return Err(format!(
-                "source.merkle_root is {} but the files give {}",
-                self.source.merkle_root, root
-            ));
+            return Err(format!("source.merkle_root is {} but the files give {}", self.source.merkle_root, root));
         }
         Ok(())
     }
@@ -435,7 +435,11 @@ mod tests {
             project: Project { name: "p".into(), version: "1".into() },
             created: None,
             source: Source { vcs: None, merkle_root: crate::merkle::root_of_entries(&files), count: 0, files },
-            build: Some(Build { command: vec!["cargo".into(), "build".into()], workdir: ".".into(), ..Build::default() }),
+            build: Some(Build {
+                command: vec!["cargo".into(), "build".into()],
+                workdir: ".".into(),
+                ..Build::default()
+            }),
             artifacts: None,
             sboms: None,
         };
@@ -473,7 +477,11 @@ mod tests {
             project: Project { name: "p".into(), version: "1".into() },
             created: None,
             source: Source { vcs: None, merkle_root: crate::merkle::root_of_entries(&files), count: 3, files },
-            build: Some(Build { command: vec!["echo".into(), ",\"files\":[]".into()], workdir: ".".into(), ..Build::default() }),
+            build: Some(Build {
+                command: vec!["echo".into(), ",\"files\":[]".into()],
+                workdir: ".".into(),
+                ..Build::default()
+            }),
             artifacts: None,
             sboms: None,
         };

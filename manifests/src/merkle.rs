@@ -126,15 +126,9 @@ mod tests {
 
     #[test]
     fn empty_and_single() {
-        assert_eq!(
-            root(&[]).to_string(),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(root(&[]).to_string(), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         // Leaf hash of the empty string, RFC 6962 test vector.
-        assert_eq!(
-            leaf_hash(b"").hex(),
-            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
-        );
+        assert_eq!(leaf_hash(b"").hex(), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
         let l = leaves(1);
         assert_eq!(root(&l), l[0]);
     }

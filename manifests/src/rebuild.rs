@@ -183,7 +183,9 @@ pub struct RebuildReport {
 pub enum RebuildError {
     #[error("the bundle's manifest has no build section: there is nothing to rebuild")]
     NoBuild,
-    #[error("the release was not built by vouch (its artifacts were recorded as built elsewhere): there is no command to rerun")]
+    #[error(
+        "the release was not built by vouch (its artifacts were recorded as built elsewhere): there is no command to rerun"
+    )]
     NoCommand,
     #[error("the reviewed source {source_dir} differs from the manifest: {summary}")]
     SourceMismatch { source_dir: PathBuf, summary: String, diff: Box<TreeDiff> },
@@ -227,7 +229,9 @@ pub enum RebuildError {
     Sandbox(#[from] crate::sandbox::SandboxError),
     #[error("dependency {name} {version} is not in the local cargo cache ({searched})")]
     MissingCrate { name: String, version: String, searched: PathBuf },
-    #[error("dependency {name} {version} comes from {source_id}, which a rebuild cannot take from the local cargo cache")]
+    #[error(
+        "dependency {name} {version} comes from {source_id}, which a rebuild cannot take from the local cargo cache"
+    )]
     NotFromCratesIo { name: String, version: String, source_id: String },
     #[error("{path} is not the locked crate: Cargo.lock has sha256 {expected}, the file has {actual}")]
     CrateChecksum { path: PathBuf, expected: String, actual: String },
@@ -245,7 +249,9 @@ pub fn choose_toolchain(recorded: &crate::manifest::Build, source: &Path) -> Res
     let Some(want) = recorded.toolchain.get("rustc") else {
         return Ok(build::toolchain_sysroot());
     };
-    if let Some(tc) = build::rustup_toolchains().into_iter().find(|t| build::rustc_line(t).as_deref() == Some(want.as_str())) {
+    if let Some(tc) =
+        build::rustup_toolchains().into_iter().find(|t| build::rustc_line(t).as_deref() == Some(want.as_str()))
+    {
         return Ok(Some(tc));
     }
     if let Some(s) = build::toolchain_sysroot()
@@ -253,14 +259,19 @@ pub fn choose_toolchain(recorded: &crate::manifest::Build, source: &Path) -> Res
     {
         return Ok(Some(s));
     }
-    let pinned = build::toolchain_file_channel(source).filter(|c| c.starts_with(|ch: char| ch.is_ascii_digit()) || c.contains("-20"));
+    let pinned = build::toolchain_file_channel(source)
+        .filter(|c| c.starts_with(|ch: char| ch.is_ascii_digit()) || c.contains("-20"));
     let install = pinned.or_else(|| build::install_name(want)).unwrap_or_else(|| want.clone());
     Err(RebuildError::ToolchainNotInstalled { recorded: want.clone(), install })
 }
 
 /// Compares the toolchain here (Rust from `sysroot` when given) with the
 /// recorded one; `Err` names what differs.
-pub fn compare_toolchain(recorded: &crate::manifest::Build, kind: build::BuildKind, sysroot: Option<&Path>) -> (BTreeMap<String, String>, Option<String>, Result<(), String>) {
+pub fn compare_toolchain(
+    recorded: &crate::manifest::Build,
+    kind: build::BuildKind,
+    sysroot: Option<&Path>,
+) -> (BTreeMap<String, String>, Option<String>, Result<(), String>) {
     let (now, host) = build::toolchain_for(&build::Tools { kind, dir: None, sysroot, env: &recorded.env });
     let mut diffs = Vec::new();
     for (tool, want) in &recorded.toolchain {
@@ -329,7 +340,11 @@ pub fn populate(manifest: &Manifest, source: &Path, work: &Path, copies: CopyChe
                 };
                 let d = Digest::of(&bytes);
                 if copies == CopyCheck::Verify && Some(d) != e.digest {
-                    return Err(RebuildError::CopyMismatch { path: e.path.to_string(), expected: e.digest.unwrap_or(d), actual: d });
+                    return Err(RebuildError::CopyMismatch {
+                        path: e.path.to_string(),
+                        expected: e.digest.unwrap_or(d),
+                        actual: d,
+                    });
                 }
                 std::fs::write(&dest, &bytes).map_err(werr)?;
                 #[cfg(unix)]
@@ -366,7 +381,8 @@ fn hex_window(bytes: &[u8], start: usize, len: usize) -> String {
 /// The first differing offset of two byte strings, with a hex window.
 pub fn first_difference(expected: &[u8], actual: &[u8]) -> Option<FirstDifference> {
     let n = expected.len().min(actual.len());
-    let off = (0..n).find(|&i| expected[i] != actual[i]).or(if expected.len() != actual.len() { Some(n) } else { None })?;
+    let off =
+        (0..n).find(|&i| expected[i] != actual[i]).or(if expected.len() != actual.len() { Some(n) } else { None })?;
     let start = off.saturating_sub(16);
     Some(FirstDifference {
         offset: off as u64,
@@ -377,13 +393,20 @@ pub fn first_difference(expected: &[u8], actual: &[u8]) -> Option<FirstDifferenc
 }
 
 /// Compares each recorded artifact with what the work directory holds.
-pub fn compare_artifacts(manifest: &Manifest, bundle: &Path, work: &Path, hints: &crate::causes::Hints) -> Result<Vec<ArtifactResult>, RebuildError> {
+pub fn compare_artifacts(
+    manifest: &Manifest,
+    bundle: &Path,
+    work: &Path,
+    hints: &crate::causes::Hints,
+) -> Result<Vec<ArtifactResult>, RebuildError> {
     let mut out = Vec::new();
     let mut buf = vec![0u8; crate::scan::BUFFER_SIZE];
     for a in manifest.artifacts.iter().flatten() {
         let built = work.join(a.path.to_path());
         let actual = match std::fs::File::open(&built) {
-            Ok(f) => Some(hash_reader(f, &mut buf).map_err(|source| RebuildError::Read { path: built.clone(), source })?),
+            Ok(f) => {
+                Some(hash_reader(f, &mut buf).map_err(|source| RebuildError::Read { path: built.clone(), source })?)
+            }
             Err(_) => None,
         };
         let identical = actual.as_ref().is_some_and(|(d, _)| *d == a.digest);
@@ -448,12 +471,20 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     let src_dir = spec.workdir.join("source");
     match &spec.git {
         GitMetadata::Clone { repo, commit, branch } if spec.copies == CopyCheck::Verify => {
-            std::fs::create_dir_all(&spec.workdir).map_err(|source| RebuildError::Workdir { path: spec.workdir.clone(), source })?;
-            clone_at(repo, commit, branch.as_deref(), m.source.vcs.as_ref().and_then(|v| v.remote.as_deref()), &src_dir)?;
+            std::fs::create_dir_all(&spec.workdir)
+                .map_err(|source| RebuildError::Workdir { path: spec.workdir.clone(), source })?;
+            clone_at(
+                repo,
+                commit,
+                branch.as_deref(),
+                m.source.vcs.as_ref().and_then(|v| v.remote.as_deref()),
+                &src_dir,
+            )?;
             check_clone(m, commit, &src_dir)?;
         }
         _ => {
-            std::fs::create_dir_all(&src_dir).map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
+            std::fs::create_dir_all(&src_dir)
+                .map_err(|source| RebuildError::Workdir { path: src_dir.clone(), source })?;
             populate(m, &spec.source, &src_dir, spec.copies)?;
         }
     }
@@ -464,8 +495,11 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     // files and PATH inside the work directory and the toolchain.
     let mut extra: BTreeMap<String, String> = record.env.clone();
     let mut remove: Vec<String> = Vec::new();
-    let workdir = spec.workdir.canonicalize().map_err(|source| RebuildError::Workdir { path: spec.workdir.clone(), source })?;
-    let wdir = |p: PathBuf| std::fs::create_dir_all(&p).map(|_| p.clone()).map_err(|source| RebuildError::Workdir { path: p, source });
+    let workdir =
+        spec.workdir.canonicalize().map_err(|source| RebuildError::Workdir { path: spec.workdir.clone(), source })?;
+    let wdir = |p: PathBuf| {
+        std::fs::create_dir_all(&p).map(|_| p.clone()).map_err(|source| RebuildError::Workdir { path: p, source })
+    };
     let tmp = wdir(workdir.join("tmp"))?;
     let home = wdir(workdir.join("home"))?;
     extra.insert("TMPDIR".into(), tmp.display().to_string());
@@ -500,7 +534,8 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
                     return Err(RebuildError::CopyMismatch { path: v.path.to_string(), expected: v.digest, actual });
                 }
                 let deps_root = spec.workdir.join("deps");
-                std::fs::create_dir_all(&deps_root).map_err(|source| RebuildError::Workdir { path: deps_root.clone(), source })?;
+                std::fs::create_dir_all(&deps_root)
+                    .map_err(|source| RebuildError::Workdir { path: deps_root.clone(), source })?;
                 let dir = crate::archive::extract_bundle(&tar, &deps_root)?;
                 build::CargoDeps::Vendored { dir, home: spec.workdir.join("cargo-home") }
             }
@@ -525,7 +560,9 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         log,
         timeout: spec.timeout,
         confine: match (&spec.launcher, network) {
-            (Some(launcher), Some(network)) => Some(build::Confine { launcher: launcher.clone(), writable, readable, network }),
+            (Some(launcher), Some(network)) => {
+                Some(build::Confine { launcher: launcher.clone(), writable, readable, network })
+            }
             _ => None,
         },
         cancel: spec.cancel.clone(),
@@ -560,7 +597,13 @@ fn unix_now() -> i64 {
 /// `git clone --local --no-hardlinks --no-checkout REPO DEST`, then a
 /// detached checkout of `commit` (or `branch` at it), with no hooks run and
 /// `origin` set to the recorded remote.
-fn clone_at(repo: &Path, commit: &str, branch: Option<&str>, remote: Option<&str>, dest: &Path) -> Result<(), RebuildError> {
+fn clone_at(
+    repo: &Path,
+    commit: &str,
+    branch: Option<&str>,
+    remote: Option<&str>,
+    dest: &Path,
+) -> Result<(), RebuildError> {
     let fail = |reason: String| RebuildError::Clone { repo: repo.to_path_buf(), commit: commit.to_string(), reason };
     let git = |args: &[&str], dir: Option<&Path>| -> Result<(), RebuildError> {
         let mut c = std::process::Command::new("git");
@@ -571,7 +614,11 @@ fn clone_at(repo: &Path, commit: &str, branch: Option<&str>, remote: Option<&str
         c.args(args).env("GIT_TERMINAL_PROMPT", "0").stdin(std::process::Stdio::null());
         let out = c.output().map_err(|e| fail(format!("cannot run git: {e}")))?;
         if !out.status.success() {
-            return Err(fail(format!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
+            return Err(fail(format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
         }
         Ok(())
     };
@@ -591,7 +638,11 @@ fn clone_at(repo: &Path, commit: &str, branch: Option<&str>, remote: Option<&str
 /// digest, symlink target); paths the manifest leaves out (`--exclude` at
 /// release time) are removed, so the build sees only reviewed bytes.
 fn check_clone(m: &Manifest, commit: &str, dir: &Path) -> Result<(), RebuildError> {
-    let bad = |path: &str, reason: String| RebuildError::CloneMismatch { commit: commit.to_string(), path: path.to_string(), reason };
+    let bad = |path: &str, reason: String| RebuildError::CloneMismatch {
+        commit: commit.to_string(),
+        path: path.to_string(),
+        reason,
+    };
     let mut listed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for e in &m.source.files {
         let p = dir.join(e.path.to_path());
@@ -605,26 +656,36 @@ fn check_clone(m: &Manifest, commit: &str, dir: &Path) -> Result<(), RebuildErro
                 let bytes = std::fs::read(&p).map_err(|source| RebuildError::Read { path: p.clone(), source })?;
                 let d = Digest::of(&bytes);
                 if Some(d) != e.digest {
-                    return Err(bad(e.path.as_str(), format!("has {d}, the manifest {}", e.digest.map(|d| d.to_string()).unwrap_or_default())));
+                    return Err(bad(
+                        e.path.as_str(),
+                        format!("has {d}, the manifest {}", e.digest.map(|d| d.to_string()).unwrap_or_default()),
+                    ));
                 }
             }
             EntryKind::Symlink => {
                 let t = std::fs::read_link(&p).map_err(|err| bad(e.path.as_str(), format!("not a symlink ({err})")))?;
                 if t.to_str() != e.target.as_deref() {
-                    return Err(bad(e.path.as_str(), format!("points to {}, the manifest to {:?}", t.display(), e.target)));
+                    return Err(bad(
+                        e.path.as_str(),
+                        format!("points to {}, the manifest to {:?}", t.display(), e.target),
+                    ));
                 }
             }
             EntryKind::Submodule => {}
         }
     }
     let mut extra = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).min_depth(1).into_iter().filter_entry(|e| e.depth() != 1 || e.file_name() != ".git") {
+    for entry in
+        walkdir::WalkDir::new(dir).min_depth(1).into_iter().filter_entry(|e| e.depth() != 1 || e.file_name() != ".git")
+    {
         let entry = entry.map_err(|e| RebuildError::Read { path: dir.to_path_buf(), source: e.into() })?;
         if entry.file_type().is_dir() {
             continue;
         }
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_path_buf();
-        if !listed.contains(&rel) && !m.source.files.iter().any(|f| f.kind == EntryKind::Submodule && rel.starts_with(f.path.to_path())) {
+        if !listed.contains(&rel)
+            && !m.source.files.iter().any(|f| f.kind == EntryKind::Submodule && rel.starts_with(f.path.to_path()))
+        {
             extra.push(entry.path().to_path_buf());
         }
     }
@@ -644,7 +705,11 @@ const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 /// `registry/src/<index>/<name>-<version>/`; a `config.toml` replaces
 /// crates.io with that directory, offline. The build's paths are then the
 /// release's, remapped as its cargo home was.
-pub fn private_cargo_home(record: &crate::manifest::Build, cache: Option<&Path>, home: &Path) -> Result<(), RebuildError> {
+pub fn private_cargo_home(
+    record: &crate::manifest::Build,
+    cache: Option<&Path>,
+    home: &Path,
+) -> Result<(), RebuildError> {
     let herr = |p: &Path| {
         let path = p.to_path_buf();
         move |source| RebuildError::Workdir { path, source }
@@ -659,12 +724,18 @@ pub fn private_cargo_home(record: &crate::manifest::Build, cache: Option<&Path>,
     for d in &record.dependencies {
         let src = d.source.as_deref().unwrap_or_default();
         if src != CRATES_IO {
-            return Err(RebuildError::NotFromCratesIo { name: d.name.clone(), version: d.version.clone(), source_id: src.to_string() });
+            return Err(RebuildError::NotFromCratesIo {
+                name: d.name.clone(),
+                version: d.version.clone(),
+                source_id: src.to_string(),
+            });
         }
     }
     let crate_file = |idx: &Path, d: &crate::manifest::Dependency| idx.join(format!("{}-{}.crate", d.name, d.version));
-    let best = indexes.iter().max_by_key(|idx| record.dependencies.iter().filter(|d| crate_file(idx, d).is_file()).count());
-    let index_name = best.and_then(|b| b.file_name()).map(|n| n.to_os_string()).unwrap_or_else(|| "index.crates.io".into());
+    let best =
+        indexes.iter().max_by_key(|idx| record.dependencies.iter().filter(|d| crate_file(idx, d).is_file()).count());
+    let index_name =
+        best.and_then(|b| b.file_name()).map(|n| n.to_os_string()).unwrap_or_else(|| "index.crates.io".into());
     let src_root = home.join("registry").join("src").join(&index_name);
     std::fs::create_dir_all(&src_root).map_err(herr(&src_root))?;
     let scratch = home.join("unpack");
@@ -690,7 +761,8 @@ pub fn private_cargo_home(record: &crate::manifest::Build, cache: Option<&Path>,
         std::fs::create_dir_all(&scratch).map_err(herr(&scratch))?;
         let tar = scratch.join("crate.tar");
         let mut out = std::fs::File::create(&tar).map_err(herr(&tar))?;
-        std::io::copy(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).map_err(|source| RebuildError::Read { path: file.clone(), source })?;
+        std::io::copy(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .map_err(|source| RebuildError::Read { path: file.clone(), source })?;
         drop(out);
         let unpacked = scratch.join("out");
         let dir = crate::archive::extract_bundle(&tar, &unpacked)?;

@@ -48,7 +48,12 @@ pub use crate::fsutil::Existing;
 /// Adds signatures (and anything else signed) to a finished bundle
 /// directory before it is moved into place.
 pub trait BundleSigner {
-    fn sign(&self, bundle_dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+    fn sign(
+        &self,
+        bundle_dir: &Path,
+        manifest: &Manifest,
+        manifest_bytes: &[u8],
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 }
 
 /// What was written.
@@ -132,13 +137,15 @@ fn artifact(source_canon: &Path, rel: &str) -> Result<(Artifact, PathBuf), Relea
     if !canon.starts_with(source_canon) {
         return Err(bad(&format!("resolves to {}, outside the source directory", canon.display())));
     }
-    let meta = std::fs::metadata(&canon).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
+    let meta =
+        std::fs::metadata(&canon).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
     if !meta.is_file() {
         return Err(bad("is not a regular file"));
     }
     let f = std::fs::File::open(&canon).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
     let mut buf = vec![0u8; scan::BUFFER_SIZE];
-    let (digest, size) = hash_reader(f, &mut buf).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
+    let (digest, size) =
+        hash_reader(f, &mut buf).map_err(|source| ReleaseError::ArtifactRead { path: canon.clone(), source })?;
     Ok((Artifact { path: rp, size, digest }, canon))
 }
 
@@ -148,11 +155,20 @@ pub const VENDOR_TAR: &str = "deps/vendor.tar";
 /// `cargo vendor` of the locked dependencies into `into`.
 fn vendor(source: &Path, into: &Path, log: &Path) -> Result<(), ReleaseError> {
     if !source.join("Cargo.lock").is_file() {
-        return Err(ReleaseError::Vendor { reason: format!("{} has no Cargo.lock", source.display()), log: log.to_path_buf() });
+        return Err(ReleaseError::Vendor {
+            reason: format!("{} has no Cargo.lock", source.display()),
+            log: log.to_path_buf(),
+        });
     }
     let spec = BuildSpec {
         source: source.to_path_buf(),
-        command: vec!["cargo".into(), "vendor".into(), "--locked".into(), "--versioned-dirs".into(), into.display().to_string()],
+        command: vec![
+            "cargo".into(),
+            "vendor".into(),
+            "--locked".into(),
+            "--versioned-dirs".into(),
+            into.display().to_string(),
+        ],
         workdir: ".".into(),
         extra_env: BTreeMap::new(),
         remove_env: Vec::new(),
@@ -172,7 +188,11 @@ fn vendor(source: &Path, into: &Path, log: &Path) -> Result<(), ReleaseError> {
 
 /// Runs the whole release. On error nothing is left in `spec.out` but the
 /// build log (whose path the error names).
-pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn(u64) + Sync)) -> Result<Released, ReleaseError> {
+pub fn release(
+    spec: &ReleaseSpec,
+    signer: &dyn BundleSigner,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Released, ReleaseError> {
     crate::name::check("project name", &spec.project.name)?;
     crate::name::check("version", &spec.project.version)?;
     let bundle_name = format!("{}-{}", spec.project.name, spec.project.version);
@@ -180,7 +200,8 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     let out = spec.out.canonicalize().map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;
     let final_dir = out.join(&bundle_name);
     let aside = out.join(format!(".vouch-swap-{bundle_name}"));
-    crate::fsutil::recover_dir(&final_dir, &aside).map_err(|source| ReleaseError::Recover { path: final_dir.clone(), source })?;
+    crate::fsutil::recover_dir(&final_dir, &aside)
+        .map_err(|source| ReleaseError::Recover { path: final_dir.clone(), source })?;
     let archive_path = out.join(format!("{bundle_name}.tar"));
     if spec.existing == Existing::Refuse {
         if final_dir.exists() {
@@ -215,7 +236,8 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     // honoured as the build's own cargo honours it.
     let kind = build::build_kind(&spec.command, &source_canon);
     let env = build::recorded_env(spec.env.clone());
-    let (toolchain, host) = build::toolchain_for(&build::Tools { kind, dir: Some(&source_canon), sysroot: None, env: &env });
+    let (toolchain, host) =
+        build::toolchain_for(&build::Tools { kind, dir: Some(&source_canon), sysroot: None, env: &env });
     let mut record = Build {
         command: spec.command.clone(),
         workdir: ".".into(),
@@ -229,7 +251,8 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     if lock.exists() {
         // Packages without a source are the project's own (workspace members,
         // path dependencies): they are in the source tree already.
-        record.dependencies = crate::lockfile::dependencies(&lock)?.into_iter().filter(|d| d.source.is_some()).collect();
+        record.dependencies =
+            crate::lockfile::dependencies(&lock)?.into_iter().filter(|d| d.source.is_some()).collect();
     }
     // 2b. Vendored dependency sources, built from and shipped in deps/.
     let work = tempfile::Builder::new()
@@ -305,14 +328,16 @@ pub fn release(spec: &ReleaseSpec, signer: &dyn BundleSigner, progress: &(dyn Fn
     }
     for s in &spec.sboms {
         let parsed = crate::sbom::read(s)?;
-        let name = s
-            .file_name()
-            .and_then(|n| n.to_str())
-            .filter(|n| n.ends_with(".json"))
-            .ok_or_else(|| ReleaseError::SbomName { path: s.clone(), reason: "its file name must be UTF-8 and end in .json".into() })?;
-        let rel = RelPath::new(format!("sbom/{name}")).map_err(|e| ReleaseError::SbomName { path: s.clone(), reason: e.to_string() })?;
+        let name = s.file_name().and_then(|n| n.to_str()).filter(|n| n.ends_with(".json")).ok_or_else(|| {
+            ReleaseError::SbomName { path: s.clone(), reason: "its file name must be UTF-8 and end in .json".into() }
+        })?;
+        let rel = RelPath::new(format!("sbom/{name}"))
+            .map_err(|e| ReleaseError::SbomName { path: s.clone(), reason: e.to_string() })?;
         if sboms.iter().any(|r: &SbomRef| r.path == rel) {
-            return Err(ReleaseError::SbomName { path: s.clone(), reason: format!("another SBOM is already named {name}") });
+            return Err(ReleaseError::SbomName {
+                path: s.clone(),
+                reason: format!("another SBOM is already named {name}"),
+            });
         }
         let bytes = std::fs::read(s).map_err(|source| ReleaseError::ArtifactRead { path: s.clone(), source })?;
         let dest = dir.join(rel.to_path());

@@ -79,7 +79,9 @@ pub enum SandboxError {
     },
     #[error("this kernel has no Landlock (ABI 3, Linux 6.2+): the build cannot be confined")]
     NoLandlock,
-    #[error("the build cannot be cut off the network: no user and network namespace ({namespace}) and no Landlock network rules (Linux 6.7+)")]
+    #[error(
+        "the build cannot be cut off the network: no user and network namespace ({namespace}) and no Landlock network rules (Linux 6.7+)"
+    )]
     NoNetworkCut { namespace: String },
 }
 
@@ -164,8 +166,8 @@ pub struct Confinement {
 #[cfg(target_os = "linux")]
 pub fn confine(c: &Confinement) -> Result<Enforcement, SandboxError> {
     use landlock::{
-        ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, PathBeneath, PathFd, Ruleset, RulesetAttr, RulesetCreatedAttr,
-        RulesetStatus, Scope,
+        ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, PathBeneath, PathFd, Ruleset, RulesetAttr,
+        RulesetCreatedAttr, RulesetStatus, Scope,
     };
     // V2 brings the Refer right: without it every rename into another
     // directory fails with EXDEV, which rustc and cargo do. V3 adds Truncate.
@@ -177,7 +179,10 @@ pub fn confine(c: &Confinement) -> Result<Enforcement, SandboxError> {
     // kernel can scope them (ABI 6); older kernels skip this.
     rs = rs.scope(Scope::from_all(ABI::V6)).map_err(ll)?;
     if c.landlock_network {
-        rs = rs.set_compatibility(CompatLevel::HardRequirement).handle_access(AccessNet::from_all(ABI::V4)).map_err(ll)?;
+        rs = rs
+            .set_compatibility(CompatLevel::HardRequirement)
+            .handle_access(AccessNet::from_all(ABI::V4))
+            .map_err(ll)?;
     }
     let mut rs = rs.create().map_err(ll)?;
     let read = AccessFs::from_read(abi);

@@ -234,7 +234,11 @@ fn excluded(globs: &globset::GlobSet, s: &str) -> bool {
 
 /// Walks the tree, sending each file and symlink to `out`; stops at the
 /// first problem (or when the receiver is gone).
-fn walk(root: &Path, excludes: &globset::GlobSet, out: &std::sync::mpsc::SyncSender<Candidate>) -> Result<(), ScanError> {
+fn walk(
+    root: &Path,
+    excludes: &globset::GlobSet,
+    out: &std::sync::mpsc::SyncSender<Candidate>,
+) -> Result<(), ScanError> {
     let mut it = walkdir::WalkDir::new(root).follow_links(false).min_depth(1).into_iter();
     loop {
         let entry = match it.next() {

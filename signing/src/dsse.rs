@@ -57,25 +57,13 @@ pub enum DsseError {
     #[error("envelope {what}: the signature by key {key_id} does not verify")]
     BadSignature { what: String, key_id: KeyId },
     #[error("envelope {what} has payload type {actual:?}, expected {expected:?}")]
-    PayloadType {
-        what: String,
-        expected: String,
-        actual: String,
-    },
+    PayloadType { what: String, expected: String, actual: String },
 }
 
 /// The DSSE v1 pre-authentication encoding.
 pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 + payload_type.len() + body.len());
-    out.extend_from_slice(
-        format!(
-            "DSSEv1 {} {} {} ",
-            payload_type.len(),
-            payload_type,
-            body.len()
-        )
-        .as_bytes(),
-    );
+    out.extend_from_slice(format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, body.len()).as_bytes());
     out.extend_from_slice(body);
     out
 }
@@ -83,11 +71,8 @@ pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
 impl Envelope {
     /// An envelope over `body`, signed by `key`.
     pub fn sign(payload_type: &str, body: &[u8], key: &SecretKey) -> Envelope {
-        let mut e = Envelope {
-            payload_type: payload_type.to_string(),
-            payload: B64.encode(body),
-            signatures: Vec::new(),
-        };
+        let mut e =
+            Envelope { payload_type: payload_type.to_string(), payload: B64.encode(body), signatures: Vec::new() };
         e.signatures.push(EnvelopeSignature {
             keyid: key.key_id().hex(),
             sig: B64.encode(key.sign_ed25519(&pae(payload_type, body))),
@@ -107,10 +92,7 @@ impl Envelope {
 
     /// Parses an envelope; `what` names it in errors.
     pub fn from_slice(bytes: &[u8], what: &str) -> Result<Envelope, DsseError> {
-        serde_json::from_slice(bytes).map_err(|source| DsseError::Parse {
-            what: what.into(),
-            source,
-        })
+        serde_json::from_slice(bytes).map_err(|source| DsseError::Parse { what: what.into(), source })
     }
 
     /// Pretty JSON with a final newline (deterministic for the same envelope).
@@ -122,8 +104,7 @@ impl Envelope {
 
     /// The decoded payload (not verified).
     pub fn payload_bytes(&self, what: &str) -> Result<Vec<u8>, DsseError> {
-        B64.decode(&self.payload)
-            .map_err(|_| DsseError::Payload { what: what.into() })
+        B64.decode(&self.payload).map_err(|_| DsseError::Payload { what: what.into() })
     }
 
     /// Verifies `key`'s signature and returns the payload. Signatures whose
@@ -149,25 +130,14 @@ impl Envelope {
             }
         }
         if found {
-            Err(DsseError::BadSignature {
-                what: what.into(),
-                key_id: key.key_id(),
-            })
+            Err(DsseError::BadSignature { what: what.into(), key_id: key.key_id() })
         } else {
-            Err(DsseError::NoSignature {
-                what: what.into(),
-                key_id: key.key_id(),
-            })
+            Err(DsseError::NoSignature { what: what.into(), key_id: key.key_id() })
         }
     }
 
     /// [`Envelope::verify`], also requiring the payload type.
-    pub fn verify_typed(
-        &self,
-        key: &PublicKey,
-        payload_type: &str,
-        what: &str,
-    ) -> Result<Vec<u8>, DsseError> {
+    pub fn verify_typed(&self, key: &PublicKey, payload_type: &str, what: &str) -> Result<Vec<u8>, DsseError> {
         if self.payload_type != payload_type {
             return Err(DsseError::PayloadType {
                 what: what.into(),
@@ -200,16 +170,10 @@ mod tests {
         assert_eq!(e.signatures[0].keyid, k.key_id().hex());
         let back = Envelope::from_slice(&e.to_json(), "e").unwrap();
         assert_eq!(back.verify(&k.public_key(), "e").unwrap(), b"{\"a\":1}");
-        assert!(matches!(
-            back.verify(&other.public_key(), "e"),
-            Err(DsseError::NoSignature { .. })
-        ));
+        assert!(matches!(back.verify(&other.public_key(), "e"), Err(DsseError::NoSignature { .. })));
         let mut t = back.clone();
         t.payload = B64.encode(b"{\"a\":2}");
-        assert!(matches!(
-            t.verify(&k.public_key(), "e"),
-            Err(DsseError::BadSignature { .. })
-        ));
+        assert!(matches!(t.verify(&k.public_key(), "e"), Err(DsseError::BadSignature { .. })));
         let mut t = back.clone();
         t.payload_type = "text/plain".into();
         assert!(t.verify(&k.public_key(), "e").is_err());

@@ -60,9 +60,7 @@ impl KeyId {
         if text.len() != 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        u64::from_str_radix(text, 16)
-            .ok()
-            .map(|n| KeyId(n.to_le_bytes()))
+        u64::from_str_radix(text, 16).ok().map(|n| KeyId(n.to_le_bytes()))
     }
 }
 
@@ -129,10 +127,7 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], KeyError> {
 /// Finds the base64 line of a key file: the bare line, or the line after an
 /// `untrusted comment:` line. Returns (comment, line).
 fn key_line(text: &str) -> Option<(Option<&str>, &str)> {
-    let mut lines = text
-        .lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| !l.trim().is_empty());
+    let mut lines = text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty());
     let first = lines.next()?;
     if let Some(c) = first.strip_prefix("untrusted comment: ") {
         let line = lines.next()?;
@@ -163,33 +158,19 @@ impl fmt::Debug for PublicKey {
 impl PublicKey {
     /// Parses the bare base64 line (`RWQ...`). `what` names the source in errors.
     pub fn from_base64(line: &str, what: &str) -> Result<PublicKey, KeyError> {
-        let bad = |detail: String| KeyError::BadPublic {
-            what: what.to_string(),
-            detail,
-        };
-        let bytes = B64
-            .decode(line.trim())
-            .map_err(|e| bad(format!("invalid base64 ({e})")))?;
+        let bad = |detail: String| KeyError::BadPublic { what: what.to_string(), detail };
+        let bytes = B64.decode(line.trim()).map_err(|e| bad(format!("invalid base64 ({e})")))?;
         if bytes.len() != PUBLIC_KEY_LEN {
-            return Err(bad(format!(
-                "{} bytes, expected {PUBLIC_KEY_LEN}",
-                bytes.len()
-            )));
+            return Err(bad(format!("{} bytes, expected {PUBLIC_KEY_LEN}", bytes.len())));
         }
         if bytes[0..2] != SIG_ALG {
-            return Err(bad(format!(
-                "unsupported algorithm {:?}",
-                String::from_utf8_lossy(&bytes[0..2])
-            )));
+            return Err(bad(format!("unsupported algorithm {:?}", String::from_utf8_lossy(&bytes[0..2]))));
         }
         let mut key_id = [0u8; 8];
         key_id.copy_from_slice(&bytes[2..10]);
         let mut key = [0u8; 32];
         key.copy_from_slice(&bytes[10..42]);
-        Ok(PublicKey {
-            key_id: KeyId(key_id),
-            key,
-        })
+        Ok(PublicKey { key_id: KeyId(key_id), key })
     }
 
     /// A public key from its parts (e.g. an Ed25519 key from another tool).
@@ -238,18 +219,13 @@ impl PublicKey {
 
     /// The `.pub` file text, as `minisign -G` writes it.
     pub fn to_file_text(&self) -> String {
-        format!(
-            "untrusted comment: minisign public key {}\n{}\n",
-            self.key_id,
-            self.to_base64()
-        )
+        format!("untrusted comment: minisign public key {}\n{}\n", self.key_id, self.to_base64())
     }
 
     /// Checks an Ed25519 signature over `message` (no prehashing).
     pub fn verify_ed25519(&self, message: &[u8], signature: &[u8; 64]) -> bool {
         let pk = ed25519_compact::PublicKey::new(self.key);
-        pk.verify(message, &ed25519_compact::Signature::new(*signature))
-            .is_ok()
+        pk.verify(message, &ed25519_compact::Signature::new(*signature)).is_ok()
     }
 }
 
@@ -259,10 +235,7 @@ fn read_text(path: &Path) -> Result<String, KeyError> {
         vouch_manifests::fsutil::MAX_SMALL_FILE_BYTES,
         vouch_manifests::fsutil::Symlinks::FollowOnce,
     )
-    .map_err(|source| KeyError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    .map_err(|source| KeyError::Read { path: path.to_path_buf(), source })?;
     String::from_utf8(bytes).map_err(|_| KeyError::Read {
         path: path.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
@@ -308,11 +281,7 @@ fn pick_params(opslimit: u64, memlimit: u64) -> ScryptParams {
     } else {
         let log_n = log_n_for(memlimit / (u64::from(r) * 128));
         let max_rp = ((opslimit / 4) >> log_n).min(0x3fff_ffff);
-        ScryptParams {
-            log_n,
-            r,
-            p: (max_rp as u32) / r,
-        }
+        ScryptParams { log_n, r, p: (max_rp as u32) / r }
     }
 }
 
@@ -333,20 +302,12 @@ impl fmt::Debug for SecretKeyFile {
 impl SecretKeyFile {
     /// Parses a secret key file's text; `what` names it in errors.
     pub fn parse(text: &str, what: &str) -> Result<SecretKeyFile, KeyError> {
-        let bad = |detail: &str| KeyError::BadSecret {
-            what: what.to_string(),
-            detail: detail.to_string(),
-        };
-        let (comment, line) = key_line(text)
-            .ok_or_else(|| bad("expected an `untrusted comment:` line and one base64 line"))?;
-        let bytes = B64
-            .decode(line)
-            .map_err(|e| bad(&format!("invalid base64 ({e})")))?;
+        let bad = |detail: &str| KeyError::BadSecret { what: what.to_string(), detail: detail.to_string() };
+        let (comment, line) =
+            key_line(text).ok_or_else(|| bad("expected an `untrusted comment:` line and one base64 line"))?;
+        let bytes = B64.decode(line).map_err(|e| bad(&format!("invalid base64 ({e})")))?;
         if bytes.len() != SECRET_KEY_LEN {
-            return Err(bad(&format!(
-                "{} bytes, expected {SECRET_KEY_LEN}",
-                bytes.len()
-            )));
+            return Err(bad(&format!("{} bytes, expected {SECRET_KEY_LEN}", bytes.len())));
         }
         let mut raw = [0u8; SECRET_KEY_LEN];
         raw.copy_from_slice(&bytes);
@@ -359,11 +320,7 @@ impl SecretKeyFile {
         if raw[4..6] != CHK_ALG {
             return Err(bad("unsupported checksum algorithm"));
         }
-        Ok(SecretKeyFile {
-            what: what.to_string(),
-            comment: comment.map(str::to_string),
-            raw,
-        })
+        Ok(SecretKeyFile { what: what.to_string(), comment: comment.map(str::to_string), raw })
     }
 
     /// Reads a secret key file.
@@ -374,11 +331,7 @@ impl SecretKeyFile {
 
     /// Whether a password is needed.
     pub fn protection(&self) -> Protection {
-        if self.raw[2..4] == KDF_SCRYPT {
-            Protection::Encrypted
-        } else {
-            Protection::Unencrypted
-        }
+        if self.raw[2..4] == KDF_SCRYPT { Protection::Encrypted } else { Protection::Unencrypted }
     }
 
     /// The untrusted comment line, if any.
@@ -402,8 +355,7 @@ impl SecretKeyFile {
 
     /// The key id, when it can be read without the password.
     pub fn key_id(&self) -> Option<KeyId> {
-        (self.protection() == Protection::Unencrypted)
-            .then(|| KeyId(self.raw[54..62].try_into().unwrap_or([0; 8])))
+        (self.protection() == Protection::Unencrypted).then(|| KeyId(self.raw[54..62].try_into().unwrap_or([0; 8])))
     }
 
     /// Decrypts (if encrypted) and checks the key. `password` is ignored for
@@ -421,17 +373,10 @@ impl SecretKeyFile {
             let (ops, mem) = self.limits();
             let p = pick_params(ops, mem);
             if mem > MEMLIMIT_MAX || p.log_n > N_LOG2_MAX || p.p > 16 {
-                return Err(KeyError::BadSecret {
-                    what: what(),
-                    detail: "scrypt parameters too high".into(),
-                });
+                return Err(KeyError::BadSecret { what: what(), detail: "scrypt parameters too high".into() });
             }
-            let stream = scrypt_stream(password, &self.raw[6..38], p).map_err(|detail| {
-                KeyError::BadSecret {
-                    what: what(),
-                    detail,
-                }
-            })?;
+            let stream = scrypt_stream(password, &self.raw[6..38], p)
+                .map_err(|detail| KeyError::BadSecret { what: what(), detail })?;
             for (b, s) in inner.iter_mut().zip(stream.iter()) {
                 *b ^= s;
             }
@@ -446,43 +391,25 @@ impl SecretKeyFile {
             }
         } else if chk != want && chk.iter().any(|&b| b != 0) {
             // minisign -W writes an all-zero checksum; anything else must match.
-            return Err(KeyError::Corrupted {
-                what: what(),
-                detail: "checksum mismatch".into(),
-            });
+            return Err(KeyError::Corrupted { what: what(), detail: "checksum mismatch".into() });
         }
-        let seed =
-            ed25519_compact::Seed::from_slice(&sk[..32]).map_err(|_| KeyError::Corrupted {
-                what: what(),
-                detail: "bad seed".into(),
-            })?;
-        let kp =
-            ed25519_compact::KeyPair::try_from_seed(seed).map_err(|_| KeyError::Corrupted {
-                what: what(),
-                detail: "all-zero seed".into(),
-            })?;
+        let seed = ed25519_compact::Seed::from_slice(&sk[..32])
+            .map_err(|_| KeyError::Corrupted { what: what(), detail: "bad seed".into() })?;
+        let kp = ed25519_compact::KeyPair::try_from_seed(seed)
+            .map_err(|_| KeyError::Corrupted { what: what(), detail: "all-zero seed".into() })?;
         if kp.pk.as_ref() != &sk[32..] {
-            return Err(KeyError::Corrupted {
-                what: what(),
-                detail: "its public half does not match its seed".into(),
-            });
+            return Err(KeyError::Corrupted { what: what(), detail: "its public half does not match its seed".into() });
         }
-        Ok(SecretKey {
-            key_id,
-            keypair: kp,
-            protection: self.protection(),
-        })
+        Ok(SecretKey { key_id, keypair: kp, protection: self.protection() })
     }
 }
 
 fn scrypt_stream(password: &[u8], salt: &[u8], p: ScryptParams) -> Result<[u8; 104], String> {
     // `len` is only checked by `Params::new` (10..=64); the output length is
     // the buffer's, as the minisign crate also relies on.
-    let params = scrypt::Params::new(p.log_n, p.r, p.p, 64)
-        .map_err(|e| format!("bad scrypt parameters ({e})"))?;
+    let params = scrypt::Params::new(p.log_n, p.r, p.p, 64).map_err(|e| format!("bad scrypt parameters ({e})"))?;
     let mut out = [0u8; 104];
-    scrypt::scrypt(password, salt, &params, &mut out)
-        .map_err(|e| format!("scrypt failed ({e})"))?;
+    scrypt::scrypt(password, salt, &params, &mut out).map_err(|e| format!("scrypt failed ({e})"))?;
     Ok(out)
 }
 
@@ -492,8 +419,7 @@ fn checksum(key_id: &KeyId, sk: &[u8; 64]) -> [u8; 32] {
     h.update(&key_id.0);
     h.update(sk);
     let mut out = [0u8; 32];
-    h.finalize_variable(&mut out)
-        .expect("output length matches");
+    h.finalize_variable(&mut out).expect("output length matches");
     out
 }
 
@@ -527,13 +453,8 @@ impl SecretKey {
     /// A new random key pair.
     pub fn generate() -> Result<SecretKey, KeyError> {
         let seed = ed25519_compact::Seed::new(random_bytes::<32>()?);
-        let keypair = ed25519_compact::KeyPair::try_from_seed(seed)
-            .map_err(|e| KeyError::Random(format!("{e}")))?;
-        Ok(SecretKey {
-            key_id: KeyId(random_bytes::<8>()?),
-            keypair,
-            protection: Protection::Unencrypted,
-        })
+        let keypair = ed25519_compact::KeyPair::try_from_seed(seed).map_err(|e| KeyError::Random(format!("{e}")))?;
+        Ok(SecretKey { key_id: KeyId(random_bytes::<8>()?), keypair, protection: Protection::Unencrypted })
     }
 
     /// Reads a secret key file and decrypts it with `password` if it is encrypted.
@@ -555,10 +476,7 @@ impl SecretKey {
     pub fn public_key(&self) -> PublicKey {
         let mut key = [0u8; 32];
         key.copy_from_slice(self.keypair.pk.as_ref());
-        PublicKey {
-            key_id: self.key_id,
-            key,
-        }
+        PublicKey { key_id: self.key_id, key }
     }
 
     /// An Ed25519 signature of `message` (deterministic, RFC 8032; no prehashing).
@@ -595,8 +513,7 @@ impl SecretKey {
                 raw.extend_from_slice(&MEMLIMIT.to_le_bytes());
                 let sk: [u8; 64] = self.keypair.sk.as_ref().try_into().unwrap_or([0; 64]);
                 inner.extend_from_slice(&checksum(&self.key_id, &sk));
-                let stream = scrypt_stream(pw, &salt, pick_params(OPSLIMIT, MEMLIMIT))
-                    .map_err(KeyError::Random)?;
+                let stream = scrypt_stream(pw, &salt, pick_params(OPSLIMIT, MEMLIMIT)).map_err(KeyError::Random)?;
                 for (b, s) in inner.iter_mut().zip(stream.iter()) {
                     *b ^= s;
                 }
@@ -604,10 +521,7 @@ impl SecretKey {
             }
         };
         raw.extend_from_slice(&inner);
-        Ok(format!(
-            "untrusted comment: {comment}\n{}\n",
-            B64.encode(&raw)
-        ))
+        Ok(format!("untrusted comment: {comment}\n{}\n", B64.encode(&raw)))
     }
 
     /// Writes `NAME.key` (mode 0600) and `NAME.pub` into `dir`, atomically.
@@ -620,10 +534,7 @@ impl SecretKey {
         overwrite: Overwrite,
     ) -> Result<KeyPairPaths, KeyError> {
         use vouch_manifests::fsutil::write_atomic_with;
-        let paths = KeyPairPaths {
-            public: dir.join(format!("{name}.pub")),
-            secret: dir.join(format!("{name}.key")),
-        };
+        let paths = KeyPairPaths { public: dir.join(format!("{name}.pub")), secret: dir.join(format!("{name}.key")) };
         if overwrite == Overwrite::Refuse {
             for p in [&paths.secret, &paths.public] {
                 if p.symlink_metadata().is_ok() {
@@ -634,12 +545,7 @@ impl SecretKey {
         let existing = overwrite;
         let secret = self.to_file_text(encryption)?;
         write_atomic_with(&paths.secret, secret.as_bytes(), Some(0o600), existing)?;
-        write_atomic_with(
-            &paths.public,
-            self.public_key().to_file_text().as_bytes(),
-            Some(0o644),
-            existing,
-        )?;
+        write_atomic_with(&paths.public, self.public_key().to_file_text().as_bytes(), Some(0o644), existing)?;
         Ok(paths)
     }
 }
@@ -681,53 +587,27 @@ mod tests {
     fn unencrypted_round_trip_and_corruption() {
         let key = SecretKey::generate().unwrap();
         let text = key.to_file_text(Encryption::None).unwrap();
-        let back = SecretKeyFile::parse(&text, "k")
-            .unwrap()
-            .decrypt(None)
-            .unwrap();
+        let back = SecretKeyFile::parse(&text, "k").unwrap().decrypt(None).unwrap();
         assert_eq!(back.public_key(), key.public_key());
         // Flip one byte of the seed: the public half no longer matches.
         let line = text.lines().nth(1).unwrap();
         let mut raw = B64.decode(line).unwrap();
         raw[62] ^= 1;
         let bad = format!("untrusted comment: x\n{}\n", B64.encode(&raw));
-        let err = SecretKeyFile::parse(&bad, "k")
-            .unwrap()
-            .decrypt(None)
-            .unwrap_err();
+        let err = SecretKeyFile::parse(&bad, "k").unwrap().decrypt(None).unwrap_err();
         assert!(matches!(err, KeyError::Corrupted { .. }), "{err}");
     }
 
     #[test]
     fn params_match_minisign() {
-        assert_eq!(
-            pick_params(OPSLIMIT, MEMLIMIT),
-            ScryptParams {
-                log_n: 20,
-                r: 8,
-                p: 1
-            }
-        );
+        assert_eq!(pick_params(OPSLIMIT, MEMLIMIT), ScryptParams { log_n: 20, r: 8, p: 1 });
         // The rust minisign crate's defaults.
-        assert_eq!(
-            pick_params(1_048_576, 33_554_432),
-            ScryptParams {
-                log_n: 15,
-                r: 8,
-                p: 1
-            }
-        );
+        assert_eq!(pick_params(1_048_576, 33_554_432), ScryptParams { log_n: 15, r: 8, p: 1 });
     }
 
     #[test]
     fn bad_inputs_name_the_file() {
-        for text in [
-            "",
-            "untrusted comment: x\n",
-            "untrusted comment: x\n!!!\n",
-            "RWQ=\n",
-            "a\nb\nc\n",
-        ] {
+        for text in ["", "untrusted comment: x\n", "untrusted comment: x\n!!!\n", "RWQ=\n", "a\nb\nc\n"] {
             let e = PublicKey::parse(text, "k.pub").unwrap_err().to_string();
             assert!(e.contains("k.pub"), "{e}");
             let e = SecretKeyFile::parse(text, "k.key").unwrap_err().to_string();

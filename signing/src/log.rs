@@ -33,45 +33,90 @@ pub enum LogOpError {
     #[error(transparent)]
     Store(#[from] LogError),
     #[error("cannot read {}", .path.display())]
-    Read { path: PathBuf, #[source] source: std::io::Error },
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write {}", .path.display())]
-    Write { path: PathBuf, #[source] source: fsutil::WriteError },
+    Write {
+        path: PathBuf,
+        #[source]
+        source: fsutil::WriteError,
+    },
     #[error("{} holds no valid log verifier key", .path.display())]
-    Vkey { path: PathBuf, #[source] source: NoteError },
+    Vkey {
+        path: PathBuf,
+        #[source]
+        source: NoteError,
+    },
     #[error("checkpoint {} is not a valid signed head of the log", .path.display())]
-    Checkpoint { path: PathBuf, #[source] source: NoteError },
+    Checkpoint {
+        path: PathBuf,
+        #[source]
+        source: NoteError,
+    },
     #[error("the secret key is not the log's key: it gives {given}, the log's is {log}")]
     WrongKey { given: String, log: String },
     #[error("{} is not a bundle: cannot read its manifest.json", .path.display())]
-    Bundle { path: PathBuf, #[source] source: vouch_manifests::manifest::ManifestError },
+    Bundle {
+        path: PathBuf,
+        #[source]
+        source: vouch_manifests::manifest::ManifestError,
+    },
     #[error("{name} {version} is already in the log at index {index} with manifest sha256:{logged}; {} has sha256:{given}", .bundle.display())]
     Conflict { name: String, version: String, index: u64, logged: String, given: String, bundle: PathBuf },
     #[error("{name} {version} (sha256:{digest}) of {} is not in the log", .bundle.display())]
     NotInLog { name: String, version: String, digest: String, bundle: PathBuf },
     #[error("the log's entries give root {entries}, its checkpoint (size {size}) says {signed}")]
     RootMismatch { size: u64, entries: String, signed: String },
-    #[error("the log holds {name} {version} twice with different manifests: index {first} sha256:{first_digest}, index {second} sha256:{second_digest}")]
+    #[error(
+        "the log holds {name} {version} twice with different manifests: index {first} sha256:{first_digest}, index {second} sha256:{second_digest}"
+    )]
     Duplicate { name: String, version: String, first: u64, first_digest: String, second: u64, second_digest: String },
     #[error("the log's key for {origin} changed: pinned {pinned}, the log now has {now}")]
     KeyChanged { origin: String, pinned: String, now: String },
     #[error("the log's head went back from size {old} to size {new}")]
     Rollback { old: u64, new: u64, evidence: Box<Evidence> },
     #[error("the log's head of size {new} is not consistent with the head of size {old} seen before")]
-    Inconsistent { old: u64, new: u64, #[source] source: ProofError, evidence: Box<Evidence> },
-    #[error("the proof's head (size {proof}) and the head seen before (size {seen}) differ in size: comparing them needs the log, for a consistency proof")]
+    Inconsistent {
+        old: u64,
+        new: u64,
+        #[source]
+        source: ProofError,
+        evidence: Box<Evidence>,
+    },
+    #[error(
+        "the proof's head (size {proof}) and the head seen before (size {seen}) differ in size: comparing them needs the log, for a consistency proof"
+    )]
     NeedLog { seen: u64, proof: u64 },
     #[error("split view: two validly signed heads of {origin} that are not consistent (sizes {} and {})", .evidence.a_size, .evidence.b_size)]
     SplitView { origin: String, evidence: Box<Evidence> },
     #[error("head {} of size {size} is beyond the log's size {log_size}: the log cannot prove it", .path.display())]
     Beyond { path: PathBuf, size: u64, log_size: u64 },
     #[error("malformed proof {}", .path.display())]
-    ProofFile { path: PathBuf, #[source] source: NoteError },
+    ProofFile {
+        path: PathBuf,
+        #[source]
+        source: NoteError,
+    },
     #[error("proof {} does not verify for {entry:?} at index {index} of size {size}", .path.display())]
-    Inclusion { path: PathBuf, entry: String, index: u64, size: u64, #[source] source: ProofError },
+    Inclusion {
+        path: PathBuf,
+        entry: String,
+        index: u64,
+        size: u64,
+        #[source]
+        source: ProofError,
+    },
     #[error("the head has {got} cosignature(s) from listed witnesses; {need} needed")]
     Witnesses { got: usize, need: u32 },
     #[error("state file {} is malformed", .path.display())]
-    State { path: PathBuf, #[source] source: serde_json::Error },
+    State {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("the head's origin {origin:?} is not the log's {want:?}")]
     Origin { origin: String, want: String },
     #[error(transparent)]
@@ -84,18 +129,40 @@ impl LogOpError {
     pub fn does_not_hold(&self) -> bool {
         use LogOpError::*;
         match self {
-            Store(e) => matches!(e, LogError::TileSize { .. } | LogError::Bundle { .. } | LogError::TileMismatch { .. }),
-            Checkpoint { .. } | WrongKey { .. } | Conflict { .. } | Duplicate { .. } | NotInLog { .. } | RootMismatch { .. } | KeyChanged { .. }
-            | Rollback { .. } | Inconsistent { .. } | SplitView { .. } | ProofFile { .. } | Inclusion { .. } | Witnesses { .. }
+            Store(e) => {
+                matches!(e, LogError::TileSize { .. } | LogError::Bundle { .. } | LogError::TileMismatch { .. })
+            }
+            Checkpoint { .. }
+            | WrongKey { .. }
+            | Conflict { .. }
+            | Duplicate { .. }
+            | NotInLog { .. }
+            | RootMismatch { .. }
+            | KeyChanged { .. }
+            | Rollback { .. }
+            | Inconsistent { .. }
+            | SplitView { .. }
+            | ProofFile { .. }
+            | Inclusion { .. }
+            | Witnesses { .. }
             | Origin { .. } => true,
-            Read { .. } | Write { .. } | Vkey { .. } | Bundle { .. } | Beyond { .. } | State { .. } | Note(_) | NeedLog { .. } => false,
+            Read { .. }
+            | Write { .. }
+            | Vkey { .. }
+            | Bundle { .. }
+            | Beyond { .. }
+            | State { .. }
+            | Note(_)
+            | NeedLog { .. } => false,
         }
     }
 
     /// The signed heads proving misbehaviour, when this error has them.
     pub fn evidence(&self) -> Option<&Evidence> {
         match self {
-            LogOpError::Rollback { evidence, .. } | LogOpError::Inconsistent { evidence, .. } | LogOpError::SplitView { evidence, .. } => Some(evidence),
+            LogOpError::Rollback { evidence, .. }
+            | LogOpError::Inconsistent { evidence, .. }
+            | LogOpError::SplitView { evidence, .. } => Some(evidence),
             _ => None,
         }
     }
@@ -113,13 +180,16 @@ pub struct Evidence {
 impl Evidence {
     /// Writes both heads into `dir` as `evidence-<size>-<root prefix>.checkpoint`.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, LogOpError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| LogOpError::Write { path: dir.to_path_buf(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
+        std::fs::create_dir_all(dir).map_err(|source| LogOpError::Write {
+            path: dir.to_path_buf(),
+            source: fsutil::WriteError { path: dir.to_path_buf(), source },
+        })?;
         let mut out = Vec::new();
         for (size, bytes) in [(self.a_size, &self.a), (self.b_size, &self.b)] {
             let tag = hex::encode(&Digest::of(bytes).0[..4]);
             let path = dir.join(format!("evidence-{size}-{tag}.checkpoint"));
-            fsutil::write_atomic(&path, bytes, None).map_err(|source| LogOpError::Write { path: path.clone(), source })?;
+            fsutil::write_atomic(&path, bytes, None)
+                .map_err(|source| LogOpError::Write { path: path.clone(), source })?;
             out.push(path);
         }
         Ok(out)
@@ -127,7 +197,8 @@ impl Evidence {
 }
 
 fn read_small(path: &Path, symlinks: Symlinks) -> Result<Vec<u8>, LogOpError> {
-    fsutil::read_bounded(path, note::MAX_NOTE_BYTES as u64, symlinks).map_err(|source| LogOpError::Read { path: path.to_path_buf(), source })
+    fsutil::read_bounded(path, note::MAX_NOTE_BYTES as u64, symlinks)
+        .map_err(|source| LogOpError::Read { path: path.to_path_buf(), source })
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), LogOpError> {
@@ -169,7 +240,8 @@ pub fn bundle_entry(bundle: &Path) -> Result<ReleaseEntry, LogOpError> {
     let path = bundle.join("manifest.json");
     let bytes = fsutil::read_bounded(&path, fsutil::MAX_DOCUMENT_BYTES, Symlinks::Refuse)
         .map_err(|source| LogOpError::Read { path: path.clone(), source })?;
-    let m = vouch_manifests::Manifest::from_slice(&bytes, &path).map_err(|source| LogOpError::Bundle { path: bundle.to_path_buf(), source })?;
+    let m = vouch_manifests::Manifest::from_slice(&bytes, &path)
+        .map_err(|source| LogOpError::Bundle { path: bundle.to_path_buf(), source })?;
     Ok(ReleaseEntry { name: m.project.name, version: m.project.version, digest: Digest::of(&bytes) })
 }
 
@@ -247,7 +319,8 @@ pub fn append(dir: &Path, key: &SecretKey, bundles: &[PathBuf]) -> Result<Append
         for (i, e) in new.iter().enumerate() {
             log.record_release(size + i as u64, e)?;
         }
-        let cp = Checkpoint { origin: vk.name.clone(), size: appended.new_size, root: appended.root, extensions: vec![] };
+        let cp =
+            Checkpoint { origin: vk.name.clone(), size: appended.new_size, root: appended.root, extensions: vec![] };
         let note = cp.sign(key)?;
         log.write_checkpoint(&note.to_bytes())?;
         signed = SignedCheckpoint { checkpoint: cp, note };
@@ -294,9 +367,23 @@ pub fn prove(dir: &Path, bundles: &[PathBuf]) -> Result<Vec<Logged>, LogOpError>
                 out.push(Logged { bundle: b.clone(), name: e.name, version: e.version, index, added: false });
             }
             Some((index, logged)) => {
-                return Err(LogOpError::Conflict { name: e.name, version: e.version, index, logged: logged.digest.hex(), given: e.digest.hex(), bundle: b.clone() });
+                return Err(LogOpError::Conflict {
+                    name: e.name,
+                    version: e.version,
+                    index,
+                    logged: logged.digest.hex(),
+                    given: e.digest.hex(),
+                    bundle: b.clone(),
+                });
             }
-            None => return Err(LogOpError::NotInLog { name: e.name, version: e.version, digest: e.digest.hex(), bundle: b.clone() }),
+            None => {
+                return Err(LogOpError::NotInLog {
+                    name: e.name,
+                    version: e.version,
+                    digest: e.digest.hex(),
+                    bundle: b.clone(),
+                });
+            }
         }
     }
     Ok(out)
@@ -340,10 +427,15 @@ impl HeadStateLock {
         name.push(".lock");
         let lock = PathBuf::from(name);
         if let Some(dir) = lock.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| LogOpError::Write { path: lock.clone(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
+            std::fs::create_dir_all(dir).map_err(|source| LogOpError::Write {
+                path: lock.clone(),
+                source: fsutil::WriteError { path: dir.to_path_buf(), source },
+            })?;
         }
-        let err = |source| LogOpError::Write { path: lock.clone(), source: fsutil::WriteError { path: lock.clone(), source } };
+        let err = |source| LogOpError::Write {
+            path: lock.clone(),
+            source: fsutil::WriteError { path: lock.clone(), source },
+        };
         let mut o = std::fs::OpenOptions::new();
         o.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -370,8 +462,10 @@ impl HeadState {
 
     pub fn write(&self, path: &Path) -> Result<(), LogOpError> {
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| LogOpError::Write { path: path.to_path_buf(), source: fsutil::WriteError { path: dir.to_path_buf(), source } })?;
+            std::fs::create_dir_all(dir).map_err(|source| LogOpError::Write {
+                path: path.to_path_buf(),
+                source: fsutil::WriteError { path: dir.to_path_buf(), source },
+            })?;
         }
         let mut bytes = serde_json::to_vec_pretty(self).expect("state serializes");
         bytes.push(b'\n');
@@ -394,12 +488,18 @@ pub struct Accepted {
 
 /// Checks `head` (of `log`, whose tree was recomputed from its entries) against
 /// the last head of its origin in `state`: never smaller, and consistent.
-fn check_against_seen(log: &Log, head: &SignedCheckpoint, seen: Option<&SeenLog>, pinned: &VerifierKey) -> Result<Option<u64>, LogOpError> {
+fn check_against_seen(
+    log: &Log,
+    head: &SignedCheckpoint,
+    seen: Option<&SeenLog>,
+    pinned: &VerifierKey,
+) -> Result<Option<u64>, LogOpError> {
     let Some(seen) = seen else { return Ok(None) };
     let old = SignedCheckpoint::verify(seen.checkpoint.as_bytes(), pinned)
         .map_err(|source| LogOpError::Checkpoint { path: PathBuf::from("(state)"), source })?;
     let (o, n) = (&old.checkpoint, &head.checkpoint);
-    let evidence = || Box::new(Evidence { a_size: o.size, a: old.note.to_bytes(), b_size: n.size, b: head.note.to_bytes() });
+    let evidence =
+        || Box::new(Evidence { a_size: o.size, a: old.note.to_bytes(), b_size: n.size, b: head.note.to_bytes() });
     if n.size < o.size {
         return Err(LogOpError::Rollback { old: o.size, new: n.size, evidence: evidence() });
     }
@@ -410,7 +510,11 @@ fn check_against_seen(log: &Log, head: &SignedCheckpoint, seen: Option<&SeenLog>
 
 /// Verifies the log's head with the pinned (or, on first use, the log's own)
 /// key, and recomputes the tree from the entries.
-fn verified_head(log: &Log, state: &HeadState, key: Option<&VerifierKey>) -> Result<(VerifierKey, SignedCheckpoint, bool), LogOpError> {
+fn verified_head(
+    log: &Log,
+    state: &HeadState,
+    key: Option<&VerifierKey>,
+) -> Result<(VerifierKey, SignedCheckpoint, bool), LogOpError> {
     let bytes = read_small(&log.checkpoint_path(), Symlinks::Refuse)?;
     let origin = note::Note::parse(&bytes)
         .and_then(|n| Checkpoint::parse(&n.text))
@@ -434,10 +538,15 @@ fn verified_head(log: &Log, state: &HeadState, key: Option<&VerifierKey>) -> Res
     if pinned.name != origin {
         return Err(LogOpError::Origin { origin, want: pinned.name.clone() });
     }
-    let head = SignedCheckpoint::verify(&bytes, &pinned).map_err(|source| LogOpError::Checkpoint { path: log.checkpoint_path(), source })?;
+    let head = SignedCheckpoint::verify(&bytes, &pinned)
+        .map_err(|source| LogOpError::Checkpoint { path: log.checkpoint_path(), source })?;
     let (root, entries) = log.audit_entries(head.checkpoint.size)?;
     if root != head.checkpoint.root {
-        return Err(LogOpError::RootMismatch { size: head.checkpoint.size, entries: b64(&root), signed: b64(&head.checkpoint.root) });
+        return Err(LogOpError::RootMismatch {
+            size: head.checkpoint.size,
+            entries: b64(&root),
+            signed: b64(&head.checkpoint.root),
+        });
     }
     check_no_swapped_release(&entries)?;
     Ok((pinned, head, first_use))
@@ -494,10 +603,20 @@ pub fn witness(dir: &Path, key: &SecretKey, name: &str, state_path: &Path, time:
     let mut note = head.note.clone();
     let wk = note.cosign(name, key, time)?;
     log.write_checkpoint(&note.to_bytes())?;
-    state.logs.insert(origin.clone(), SeenLog { key: pinned.to_string(), checkpoint: String::from_utf8_lossy(&note.to_bytes()).into_owned() });
+    state.logs.insert(
+        origin.clone(),
+        SeenLog { key: pinned.to_string(), checkpoint: String::from_utf8_lossy(&note.to_bytes()).into_owned() },
+    );
     state.write(state_path)?;
     Ok(Witnessed {
-        head: Accepted { origin, key: pinned.to_string(), first_use, size: head.checkpoint.size, root: b64(&head.checkpoint.root), previous },
+        head: Accepted {
+            origin,
+            key: pinned.to_string(),
+            first_use,
+            size: head.checkpoint.size,
+            root: b64(&head.checkpoint.root),
+            previous,
+        },
         witness_key: wk.to_string(),
         time,
     })
@@ -548,11 +667,24 @@ pub fn check(dir: &Path, policy: &LogPolicy, state_path: Option<&Path>) -> Resul
     let origin = head.checkpoint.origin.clone();
     let previous = check_against_seen(&log, &head, state.logs.get(&origin), &pinned)?;
     if let Some(p) = state_path {
-        state.logs.insert(origin.clone(), SeenLog { key: pinned.to_string(), checkpoint: String::from_utf8_lossy(&head.note.to_bytes()).into_owned() });
+        state.logs.insert(
+            origin.clone(),
+            SeenLog {
+                key: pinned.to_string(),
+                checkpoint: String::from_utf8_lossy(&head.note.to_bytes()).into_owned(),
+            },
+        );
         state.write(p)?;
     }
     Ok(Checked {
-        head: Accepted { origin, key: pinned.to_string(), first_use: state_path.is_some() && first_use, size: head.checkpoint.size, root: b64(&head.checkpoint.root), previous },
+        head: Accepted {
+            origin,
+            key: pinned.to_string(),
+            first_use: state_path.is_some() && first_use,
+            size: head.checkpoint.size,
+            root: b64(&head.checkpoint.root),
+            previous,
+        },
         cosigners: cos,
         witness_threshold: policy.witness_threshold,
     })
@@ -576,7 +708,11 @@ pub fn compare(heads: &[PathBuf], dir: &Path, key: &VerifierKey) -> Result<Vec<C
     let n = current.checkpoint.size;
     let tree_root = tree::tree_hash(&mut log.tree(n), n)?;
     if tree_root != current.checkpoint.root {
-        return Err(LogOpError::RootMismatch { size: n, entries: b64(&tree_root), signed: b64(&current.checkpoint.root) });
+        return Err(LogOpError::RootMismatch {
+            size: n,
+            entries: b64(&tree_root),
+            signed: b64(&current.checkpoint.root),
+        });
     }
     let mut read = Vec::new();
     for p in heads {
@@ -596,7 +732,9 @@ pub fn compare(heads: &[PathBuf], dir: &Path, key: &VerifierKey) -> Result<Vec<C
         if m > n {
             return Err(LogOpError::Beyond { path: path.clone(), size: m, log_size: n });
         }
-        if vouch_manifests::log::consistent(&mut log.tree(n), m, n, &h.checkpoint.root, &current.checkpoint.root)?.is_err() {
+        if vouch_manifests::log::consistent(&mut log.tree(n), m, n, &h.checkpoint.root, &current.checkpoint.root)?
+            .is_err()
+        {
             return Err(split(h, &current));
         }
         out.push(Compared { path: path.clone(), size: m, root: b64(&h.checkpoint.root) });
@@ -607,7 +745,12 @@ pub fn compare(heads: &[PathBuf], dir: &Path, key: &VerifierKey) -> Result<Vec<C
 fn split(a: &SignedCheckpoint, b: &SignedCheckpoint) -> LogOpError {
     LogOpError::SplitView {
         origin: a.checkpoint.origin.clone(),
-        evidence: Box::new(Evidence { a_size: a.checkpoint.size, a: a.note.to_bytes(), b_size: b.checkpoint.size, b: b.note.to_bytes() }),
+        evidence: Box::new(Evidence {
+            a_size: a.checkpoint.size,
+            a: a.note.to_bytes(),
+            b_size: b.checkpoint.size,
+            b: b.note.to_bytes(),
+        }),
     }
 }
 
@@ -635,16 +778,35 @@ pub fn verify_proof(bundle: &Path, policy: &LogPolicy) -> Result<ProofChecked, L
 }
 
 /// Verifies tlog-proof `bytes` (read from `path`) for `entry`.
-pub fn verify_proof_bytes(bytes: &[u8], path: &Path, entry: &ReleaseEntry, policy: &LogPolicy) -> Result<ProofChecked, LogOpError> {
+pub fn verify_proof_bytes(
+    bytes: &[u8],
+    path: &Path,
+    entry: &ReleaseEntry,
+    policy: &LogPolicy,
+) -> Result<ProofChecked, LogOpError> {
     let path = path.to_path_buf();
     let p = TlogProof::parse(bytes).map_err(|source| LogOpError::ProofFile { path: path.clone(), source })?;
-    let head = SignedCheckpoint::verify(&p.checkpoint, &policy.key).map_err(|source| LogOpError::Checkpoint { path: path.clone(), source })?;
+    let head = SignedCheckpoint::verify(&p.checkpoint, &policy.key)
+        .map_err(|source| LogOpError::Checkpoint { path: path.clone(), source })?;
     let cos = cosigners(&head, policy)?;
     let entry = entry.data();
     let size = head.checkpoint.size;
     tree::verify_inclusion(&tree::leaf_hash(entry.as_bytes()), p.index, size, &p.hashes, &head.checkpoint.root)
-        .map_err(|source| LogOpError::Inclusion { path: path.clone(), entry: entry.clone(), index: p.index, size, source })?;
-    Ok(ProofChecked { origin: head.checkpoint.origin.clone(), index: p.index, size, root: b64(&head.checkpoint.root), cosigners: cos, head: p.checkpoint })
+        .map_err(|source| LogOpError::Inclusion {
+            path: path.clone(),
+            entry: entry.clone(),
+            index: p.index,
+            size,
+            source,
+        })?;
+    Ok(ProofChecked {
+        origin: head.checkpoint.origin.clone(),
+        index: p.index,
+        size,
+        root: b64(&head.checkpoint.root),
+        cosigners: cos,
+        head: p.checkpoint,
+    })
 }
 
 /// What checking a proof's head against the heads seen before found.
@@ -661,12 +823,23 @@ pub struct HeadSeen {
 /// root; different sizes need a consistency proof, taken from the log in
 /// `log_dir` (the reviewer's copy of the vendor's log). Without a log, heads
 /// of different sizes cannot be compared, which is an error naming both.
-pub fn check_head_seen(head: &[u8], key: &VerifierKey, seen: Option<&SeenLog>, log_dir: Option<&Path>) -> Result<HeadSeen, LogOpError> {
-    let new = SignedCheckpoint::verify(head, key).map_err(|source| LogOpError::Checkpoint { path: PathBuf::from("(proof)"), source })?;
-    let keep_new = || SeenLog { key: key.to_string(), checkpoint: String::from_utf8_lossy(&new.note.to_bytes()).into_owned() };
+pub fn check_head_seen(
+    head: &[u8],
+    key: &VerifierKey,
+    seen: Option<&SeenLog>,
+    log_dir: Option<&Path>,
+) -> Result<HeadSeen, LogOpError> {
+    let new = SignedCheckpoint::verify(head, key)
+        .map_err(|source| LogOpError::Checkpoint { path: PathBuf::from("(proof)"), source })?;
+    let keep_new =
+        || SeenLog { key: key.to_string(), checkpoint: String::from_utf8_lossy(&new.note.to_bytes()).into_owned() };
     let Some(seen) = seen else { return Ok(HeadSeen { previous: None, keep: keep_new() }) };
     if seen.key != key.to_string() {
-        return Err(LogOpError::KeyChanged { origin: new.checkpoint.origin.clone(), pinned: seen.key.clone(), now: key.to_string() });
+        return Err(LogOpError::KeyChanged {
+            origin: new.checkpoint.origin.clone(),
+            pinned: seen.key.clone(),
+            now: key.to_string(),
+        });
     }
     let old = SignedCheckpoint::verify(seen.checkpoint.as_bytes(), key)
         .map_err(|source| LogOpError::Checkpoint { path: PathBuf::from("(state)"), source })?;
@@ -684,10 +857,15 @@ pub fn check_head_seen(head: &[u8], key: &VerifierKey, seen: Option<&SeenLog>, l
     let log = Log::open(dir);
     let current = read_head(&log.checkpoint_path(), key)?;
     if current.checkpoint.size < big.checkpoint.size {
-        return Err(LogOpError::Beyond { path: log.checkpoint_path(), size: big.checkpoint.size, log_size: current.checkpoint.size });
+        return Err(LogOpError::Beyond {
+            path: log.checkpoint_path(),
+            size: big.checkpoint.size,
+            log_size: current.checkpoint.size,
+        });
     }
     let (s, b) = (small.checkpoint.size, big.checkpoint.size);
-    if vouch_manifests::log::consistent(&mut log.tree(b), s, b, &small.checkpoint.root, &big.checkpoint.root)?.is_err() {
+    if vouch_manifests::log::consistent(&mut log.tree(b), s, b, &small.checkpoint.root, &big.checkpoint.root)?.is_err()
+    {
         return Err(split(small, big));
     }
     let keep = if n.size > o.size { keep_new() } else { seen.clone() };
@@ -701,7 +879,6 @@ pub fn describe(entry: &[u8]) -> String {
         None => String::from_utf8_lossy(entry).into_owned(),
     }
 }
-
 
 /// The log as a reviewer browses it: its verified head, the cosignatures
 /// that verify with the policy's witnesses, and every entry.
@@ -740,7 +917,11 @@ pub fn listing(dir: &Path, policy: Option<&LogPolicy>) -> Result<Listing, LogOpE
     let head = read_head(&log.checkpoint_path(), &key)?;
     let (root, entries) = log.audit_entries(head.checkpoint.size)?;
     if root != head.checkpoint.root {
-        return Err(LogOpError::RootMismatch { size: head.checkpoint.size, entries: b64(&root), signed: b64(&head.checkpoint.root) });
+        return Err(LogOpError::RootMismatch {
+            size: head.checkpoint.size,
+            entries: b64(&root),
+            signed: b64(&head.checkpoint.root),
+        });
     }
     let cosigners: Vec<Cosigner> = match policy {
         Some(p) => head

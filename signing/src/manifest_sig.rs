@@ -50,27 +50,11 @@ pub struct CommentError {
 #[derive(Debug, thiserror::Error)]
 pub enum BindingError {
     #[error("{manifest} has digest {actual}, but the signature's trusted comment says {signed}")]
-    Digest {
-        manifest: String,
-        signed: Digest,
-        actual: Digest,
-    },
-    #[error(
-        "{manifest} is project {actual:?}, but the signature's trusted comment says {signed:?}"
-    )]
-    Project {
-        manifest: String,
-        signed: String,
-        actual: String,
-    },
-    #[error(
-        "{manifest} is version {actual:?}, but the signature's trusted comment says {signed:?}"
-    )]
-    Version {
-        manifest: String,
-        signed: String,
-        actual: String,
-    },
+    Digest { manifest: String, signed: Digest, actual: Digest },
+    #[error("{manifest} is project {actual:?}, but the signature's trusted comment says {signed:?}")]
+    Project { manifest: String, signed: String, actual: String },
+    #[error("{manifest} is version {actual:?}, but the signature's trusted comment says {signed:?}")]
+    Version { manifest: String, signed: String, actual: String },
 }
 
 impl ManifestComment {
@@ -86,16 +70,11 @@ impl ManifestComment {
 
     /// Parses the pinned form: exactly these six fields, in order.
     pub fn parse(comment: &str) -> Result<Self, CommentError> {
-        let bad = |detail: &str| CommentError {
-            comment: comment.to_string(),
-            detail: detail.to_string(),
-        };
+        let bad = |detail: &str| CommentError { comment: comment.to_string(), detail: detail.to_string() };
         let fields = sig::TrustedComment::parse(comment).fields;
         let names = ["timestamp", "file", "vouch", "project", "version", "sha256"];
         if fields.len() != names.len() {
-            return Err(bad(
-                "expected 6 tab-separated fields: timestamp, file, vouch, project, version, sha256",
-            ));
+            return Err(bad("expected 6 tab-separated fields: timestamp, file, vouch, project, version, sha256"));
         }
         let mut values = Vec::with_capacity(6);
         for ((key, value), name) in fields.iter().zip(names) {
@@ -118,12 +97,7 @@ impl ManifestComment {
         vouch_manifests::name::check("project name", values[3]).map_err(|e| bad(&e.to_string()))?;
         vouch_manifests::name::check("version", values[4]).map_err(|e| bad(&e.to_string()))?;
         let sha256 = Digest::from_hex(values[5]).map_err(|e| bad(&e.to_string()))?;
-        Ok(ManifestComment {
-            timestamp,
-            project: values[3].to_string(),
-            version: values[4].to_string(),
-            sha256,
-        })
+        Ok(ManifestComment { timestamp, project: values[3].to_string(), version: values[4].to_string(), sha256 })
     }
 
     /// Whether a trusted comment claims to be a vouch manifest comment (it
@@ -134,19 +108,10 @@ impl ManifestComment {
 
     /// Checks that this comment describes `manifest_bytes`, whose parsed
     /// form is `manifest`; `what` names the manifest in errors.
-    pub fn check_binding(
-        &self,
-        manifest_bytes: &[u8],
-        manifest: &Manifest,
-        what: &str,
-    ) -> Result<(), BindingError> {
+    pub fn check_binding(&self, manifest_bytes: &[u8], manifest: &Manifest, what: &str) -> Result<(), BindingError> {
         let actual = Digest::of(manifest_bytes);
         if actual != self.sha256 {
-            return Err(BindingError::Digest {
-                manifest: what.into(),
-                signed: self.sha256,
-                actual,
-            });
+            return Err(BindingError::Digest { manifest: what.into(), signed: self.sha256, actual });
         }
         if manifest.project.name != self.project {
             return Err(BindingError::Project {
@@ -217,12 +182,8 @@ pub fn verify_manifest_bytes(
     manifest_what: &str,
 ) -> Result<ManifestComment, ManifestSigError> {
     let comment = || {
-        ManifestComment::parse(&signature.trusted_comment).map_err(|source| {
-            ManifestSigError::Comment {
-                what: what.into(),
-                source,
-            }
-        })
+        ManifestComment::parse(&signature.trusted_comment)
+            .map_err(|source| ManifestSigError::Comment { what: what.into(), source })
     };
     // The signed digest against the manifest's, naming both.
     let digest_matches = |c: &ManifestComment| -> Result<(), ManifestSigError> {
@@ -258,21 +219,15 @@ pub fn verify_manifest_signature(
 ) -> Result<(ManifestComment, Manifest), ManifestSigError> {
     let mwhat = manifest_what.display().to_string();
     let comment = verify_manifest_bytes(signature, key, manifest_bytes, legacy, what, &mwhat)?;
-    let manifest = Manifest::from_slice(manifest_bytes, manifest_what).map_err(|source| {
-        ManifestSigError::Manifest {
-            what: mwhat.clone(),
-            source,
-        }
-    })?;
+    let manifest = Manifest::from_slice(manifest_bytes, manifest_what)
+        .map_err(|source| ManifestSigError::Manifest { what: mwhat.clone(), source })?;
     comment.check_binding(manifest_bytes, &manifest, &mwhat)?;
     Ok((comment, manifest))
 }
 
 /// `signatures/<KEYID>.minisig` in `bundle`.
 pub fn signature_path(bundle: &Path, key_id: KeyId) -> PathBuf {
-    bundle
-        .join(SIGNATURES_DIR)
-        .join(format!("{}.minisig", key_id.hex()))
+    bundle.join(SIGNATURES_DIR).join(format!("{}.minisig", key_id.hex()))
 }
 
 /// Why a bundle could not be signed.
@@ -342,12 +297,7 @@ pub fn sign_manifest(
     key: &SecretKey,
     time: SigningTime,
 ) -> Result<(ManifestComment, Signature), sig::SignError> {
-    let comment = ManifestComment::new(
-        manifest_bytes,
-        &manifest.project.name,
-        &manifest.project.version,
-        time.unix(),
-    );
+    let comment = ManifestComment::new(manifest_bytes, &manifest.project.name, &manifest.project.version, time.unix());
     let signature = sig::sign(key, manifest_bytes, &comment.to_string(), None)?;
     Ok((comment, signature))
 }
@@ -355,40 +305,22 @@ pub fn sign_manifest(
 /// Signs `bundle/manifest.json` with `key`, writing
 /// `bundle/signatures/<KEYID>.minisig` atomically (replacing an earlier
 /// signature by the same key; other signers' files are left alone).
-pub fn sign_bundle(
-    bundle: &Path,
-    key: &SecretKey,
-    time: SigningTime,
-) -> Result<SignedBundle, BundleSignError> {
+pub fn sign_bundle(bundle: &Path, key: &SecretKey, time: SigningTime) -> Result<SignedBundle, BundleSignError> {
     let manifest_path = bundle.join(MANIFEST_FILE);
     let bytes = vouch_manifests::fsutil::read_bounded(
         &manifest_path,
         vouch_manifests::fsutil::MAX_MANIFEST_BYTES,
         vouch_manifests::fsutil::Symlinks::Refuse,
     )
-    .map_err(|source| BundleSignError::Read {
-        path: manifest_path.clone(),
-        source,
-    })?;
+    .map_err(|source| BundleSignError::Read { path: manifest_path.clone(), source })?;
     let manifest = Manifest::from_slice(&bytes, &manifest_path)?;
-    let (comment, signature) =
-        sign_manifest(&bytes, &manifest, key, time).map_err(|source| BundleSignError::Sign {
-            path: manifest_path.clone(),
-            source,
-        })?;
+    let (comment, signature) = sign_manifest(&bytes, &manifest, key, time)
+        .map_err(|source| BundleSignError::Sign { path: manifest_path.clone(), source })?;
     let dir = bundle.join(SIGNATURES_DIR);
-    std::fs::create_dir_all(&dir).map_err(|source| BundleSignError::Mkdir {
-        path: dir.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&dir).map_err(|source| BundleSignError::Mkdir { path: dir.clone(), source })?;
     let path = signature_path(bundle, key.key_id());
     vouch_manifests::fsutil::write_atomic(&path, signature.to_text().as_bytes(), None)?;
-    Ok(SignedBundle {
-        path,
-        key_id: key.key_id(),
-        comment,
-        signature,
-    })
+    Ok(SignedBundle { path, key_id: key.key_id(), comment, signature })
 }
 
 /// One file under a bundle's `signatures/`, parsed or not.
@@ -422,10 +354,7 @@ pub fn read_bundle_signatures(bundle: &Path) -> Result<Vec<BundleSignature>, Bun
     };
     let mut out = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|source| BundleSignError::Read {
-            path: dir.clone(),
-            source,
-        })?;
+        let entry = entry.map_err(|source| BundleSignError::Read { path: dir.clone(), source })?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let Some(stem) = name.strip_suffix(".minisig") else {
@@ -475,10 +404,7 @@ mod tests {
     #[test]
     fn comment_rejects_other_forms() {
         let good = ManifestComment::new(b"{}", "hello", "1.2.3", 1).to_string();
-        let swapped = good.replace(
-            "\tfile:manifest.json\tvouch:v1",
-            "\tvouch:v1\tfile:manifest.json",
-        );
+        let swapped = good.replace("\tfile:manifest.json\tvouch:v1", "\tvouch:v1\tfile:manifest.json");
         for bad in [
             "timestamp:1\tfile:x\thashed".to_string(),
             good.replace("timestamp:1", "timestamp:x"),

@@ -105,9 +105,7 @@ impl VerifierKey {
     }
 
     fn verify(&self, msg: &[u8], sig: &[u8; 64]) -> bool {
-        ed25519_compact::PublicKey::new(self.key)
-            .verify(msg, &ed25519_compact::Signature::new(*sig))
-            .is_ok()
+        ed25519_compact::PublicKey::new(self.key).verify(msg, &ed25519_compact::Signature::new(*sig)).is_ok()
     }
 }
 
@@ -203,7 +201,10 @@ impl Note {
     pub fn signed_by(&self, key: &VerifierKey) -> bool {
         key.alg == ALG_ED25519
             && self.sigs.iter().any(|s| {
-                s.name == key.name && s.id == key.id && s.sig.len() == 64 && key.verify(self.text.as_bytes(), s.sig[..].try_into().expect("64"))
+                s.name == key.name
+                    && s.id == key.id
+                    && s.sig.len() == 64
+                    && key.verify(self.text.as_bytes(), s.sig[..].try_into().expect("64"))
             })
     }
 
@@ -260,7 +261,11 @@ impl Checkpoint {
         }
         let size: u64 = size.parse().map_err(|_| bad("the size is too large"))?;
         let root = lines.next().ok_or_else(|| bad("no root hash line"))?;
-        let root = B64.decode(root).ok().and_then(|r| <[u8; 32]>::try_from(r).ok()).ok_or_else(|| bad("the root hash is not 32 bytes of base64"))?;
+        let root = B64
+            .decode(root)
+            .ok()
+            .and_then(|r| <[u8; 32]>::try_from(r).ok())
+            .ok_or_else(|| bad("the root hash is not 32 bytes of base64"))?;
         let extensions: Vec<String> = lines.map(str::to_string).collect();
         if extensions.iter().any(String::is_empty) {
             return Err(bad("an empty extension line"));
@@ -359,12 +364,18 @@ impl TlogProof {
             line = lines.next().ok_or_else(|| bad("no index line"))?;
         }
         let index = line.strip_prefix("index ").ok_or_else(|| bad("no index line"))?;
-        if index.is_empty() || !index.bytes().all(|c| c.is_ascii_digit()) || (index.len() > 1 && index.starts_with('0')) {
+        if index.is_empty() || !index.bytes().all(|c| c.is_ascii_digit()) || (index.len() > 1 && index.starts_with('0'))
+        {
             return Err(bad("the index is not a decimal number without leading zeros"));
         }
         let index = index.parse().map_err(|_| bad("the index is too large"))?;
         let hashes = lines
-            .map(|l| B64.decode(l).ok().and_then(|h| <[u8; 32]>::try_from(h).ok()).ok_or_else(|| bad("a proof line is not a base64 SHA-256 hash")))
+            .map(|l| {
+                B64.decode(l)
+                    .ok()
+                    .and_then(|h| <[u8; 32]>::try_from(h).ok())
+                    .ok_or_else(|| bad("a proof line is not a base64 SHA-256 hash"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if hashes.len() > 64 {
             return Err(bad("more than 64 proof hashes"));
@@ -397,7 +408,12 @@ mod tests {
         let cp = Checkpoint { origin: "example.com/log".into(), size: 3, root: [7; 32], extensions: vec![] };
         assert_eq!(Checkpoint::parse(&cp.text()).unwrap(), cp);
         assert!(Checkpoint::parse("o\n03\nAAAA\n").is_err());
-        let p = TlogProof { extra: None, index: 2, hashes: vec![[1; 32], [2; 32]], checkpoint: b"o\n3\nx\n\n\xe2\x80\x94 o AAAAAA==\n".to_vec() };
+        let p = TlogProof {
+            extra: None,
+            index: 2,
+            hashes: vec![[1; 32], [2; 32]],
+            checkpoint: b"o\n3\nx\n\n\xe2\x80\x94 o AAAAAA==\n".to_vec(),
+        };
         assert_eq!(TlogProof::parse(&p.to_bytes()).unwrap(), p);
     }
 }

@@ -207,16 +207,9 @@ pub enum PolicyError {
         source: toml::de::Error,
     },
     #[error("trust policy {path}: key {name}: {detail}")]
-    Key {
-        path: PathBuf,
-        name: String,
-        detail: String,
-    },
+    Key { path: PathBuf, name: String, detail: String },
     #[error("trust policy {path} has {} error(s): {}", findings.len(), findings.join("; "))]
-    Unusable {
-        path: PathBuf,
-        findings: Vec<String>,
-    },
+    Unusable { path: PathBuf, findings: Vec<String> },
 }
 
 /// A parsed trust policy.
@@ -242,16 +235,13 @@ fn to_unix(dt: &toml::value::Datetime) -> Result<i64, String> {
     match (dt.date, dt.time, dt.offset) {
         (Some(d), None, None) => {
             let month = time::Month::try_from(d.month).map_err(|e| e.to_string())?;
-            let date = time::Date::from_calendar_date(i32::from(d.year), month, d.day)
-                .map_err(|e| e.to_string())?;
+            let date = time::Date::from_calendar_date(i32::from(d.year), month, d.day).map_err(|e| e.to_string())?;
             Ok(date.midnight().assume_utc().unix_timestamp())
         }
         (Some(_), Some(_), Some(_)) => time::OffsetDateTime::parse(&dt.to_string(), &Rfc3339)
             .map(|t| t.unix_timestamp())
             .map_err(|e| format!("{dt}: {e}")),
-        _ => Err(format!(
-            "{dt} needs a time zone offset (e.g. 2026-01-01T00:00:00Z) or must be a bare date"
-        )),
+        _ => Err(format!("{dt} needs a time zone offset (e.g. 2026-01-01T00:00:00Z) or must be a bare date")),
     }
 }
 
@@ -301,22 +291,14 @@ fn lint_log(l: &RawLog, error: &mut impl FnMut(String)) -> Option<LogPolicy> {
         ));
     }
     let key = key?;
-    ok.then(|| LogPolicy {
-        origin: l.origin.clone(),
-        key,
-        witnesses,
-        witness_threshold: l.witness_threshold,
-    })
+    ok.then(|| LogPolicy { origin: l.origin.clone(), key, witnesses, witness_threshold: l.witness_threshold })
 }
 
 /// RFC 3339 UTC for messages.
 pub fn show_time(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_else(|| t.to_string())
 }
 
@@ -327,32 +309,16 @@ impl Policy {
             path: path.to_path_buf(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
         })?;
-        let raw: RawPolicy = toml::from_str(text).map_err(|source| PolicyError::Toml {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let raw: RawPolicy =
+            toml::from_str(text).map_err(|source| PolicyError::Toml { path: path.to_path_buf(), source })?;
         let mut findings = Vec::new();
-        let mut error = |message: String| {
-            findings.push(Finding {
-                severity: Severity::Error,
-                message,
-            })
-        };
+        let mut error = |message: String| findings.push(Finding { severity: Severity::Error, message });
         let mut keys = Vec::new();
         for (name, k) in &raw.keys {
-            let key_err = |detail: String| PolicyError::Key {
-                path: path.to_path_buf(),
-                name: name.clone(),
-                detail,
-            };
-            let public = PublicKey::from_base64(&k.public, "its `public` value")
-                .map_err(|e| key_err(e.to_string()))?;
-            let time = |v: &Option<toml::value::Datetime>,
-                        field: &str|
-             -> Result<Option<i64>, PolicyError> {
-                v.as_ref()
-                    .map(|d| to_unix(d).map_err(|e| key_err(format!("{field}: {e}"))))
-                    .transpose()
+            let key_err = |detail: String| PolicyError::Key { path: path.to_path_buf(), name: name.clone(), detail };
+            let public = PublicKey::from_base64(&k.public, "its `public` value").map_err(|e| key_err(e.to_string()))?;
+            let time = |v: &Option<toml::value::Datetime>, field: &str| -> Result<Option<i64>, PolicyError> {
+                v.as_ref().map(|d| to_unix(d).map_err(|e| key_err(format!("{field}: {e}")))).transpose()
             };
             let mut roles = BTreeSet::new();
             for r in &k.roles {
@@ -360,9 +326,7 @@ impl Policy {
                     Some(role) => {
                         roles.insert(role);
                     }
-                    None => error(format!(
-                        "key {name}: unknown role {r:?} (known: release, builder, reviewer)"
-                    )),
+                    None => error(format!("key {name}: unknown role {r:?} (known: release, builder, reviewer)")),
                 }
             }
             keys.push(PolicyKey {
@@ -381,9 +345,7 @@ impl Policy {
                 Some(role) => {
                     thresholds.insert(role, r.threshold);
                 }
-                None => error(format!(
-                    "[roles.{name}]: unknown role (known: release, builder, reviewer)"
-                )),
+                None => error(format!("[roles.{name}]: unknown role (known: release, builder, reviewer)")),
             }
         }
         let review = raw.review.as_ref().map(|r| {
@@ -433,11 +395,7 @@ impl Policy {
             findings: Vec::new(),
         };
         findings.extend(policy.lint_structure());
-        findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.message.cmp(&b.message))
-        });
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.message.cmp(&b.message)));
         policy.findings = findings;
         Ok(policy)
     }
@@ -449,10 +407,7 @@ impl Policy {
             vouch_manifests::fsutil::MAX_DOCUMENT_BYTES,
             vouch_manifests::fsutil::Symlinks::FollowOnce,
         )
-        .map_err(|source| PolicyError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        .map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
         Self::parse(&bytes, path)
     }
 
@@ -465,12 +420,7 @@ impl Policy {
 
     fn lint_structure(&self) -> Vec<Finding> {
         let mut out = Vec::new();
-        let mut error = |m: String| {
-            out.push(Finding {
-                severity: Severity::Error,
-                message: m,
-            })
-        };
+        let mut error = |m: String| out.push(Finding { severity: Severity::Error, message: m });
         for k in &self.keys {
             if let (Some(a), Some(b)) = (k.not_before, k.not_after)
                 && a > b
@@ -485,9 +435,7 @@ impl Policy {
         }
         for (i, a) in self.keys.iter().enumerate() {
             for b in &self.keys[i + 1..] {
-                if a.public.key_id() == b.public.key_id()
-                    || a.public.ed25519_bytes() == b.public.ed25519_bytes()
-                {
+                if a.public.key_id() == b.public.key_id() || a.public.ed25519_bytes() == b.public.ed25519_bytes() {
                     error(format!(
                         "keys {} and {} are the same key ({}): list each key once",
                         a.name,
@@ -515,18 +463,11 @@ impl Policy {
             }
         }
         match self.thresholds.get(&Role::Release) {
-            None => error(
-                "no [roles.release] table: a release threshold of at least 1 is needed".into(),
-            ),
+            None => error("no [roles.release] table: a release threshold of at least 1 is needed".into()),
             Some(0) => error("role release: threshold 0 would accept unsigned releases".into()),
             Some(_) => {}
         }
-        let mut warn = |m: String| {
-            out.push(Finding {
-                severity: Severity::Warning,
-                message: m,
-            })
-        };
+        let mut warn = |m: String| out.push(Finding { severity: Severity::Warning, message: m });
         if self.keys.is_empty() {
             warn("the policy lists no keys".into());
         }
@@ -543,29 +484,19 @@ impl Policy {
             if let (Some(r), Some(nb)) = (k.revoked, k.not_before)
                 && r < nb
             {
-                warn(format!(
-                    "key {}: revoked before its not-before, so it never counts",
-                    k.name
-                ));
+                warn(format!("key {}: revoked before its not-before, so it never counts", k.name));
             }
         }
         for role in Role::ALL {
             if !self.thresholds.contains_key(&role) && self.distinct_keys_with(role) > 0 {
-                warn(format!(
-                    "role {role} has keys but no [roles.{role}] table: its threshold is 0"
-                ));
+                warn(format!("role {role} has keys but no [roles.{role}] table: its threshold is 0"));
             }
         }
         out
     }
 
     fn distinct_keys_with(&self, role: Role) -> usize {
-        self.keys
-            .iter()
-            .filter(|k| k.roles.contains(&role))
-            .map(|k| k.public.key_id())
-            .collect::<BTreeSet<_>>()
-            .len()
+        self.keys.iter().filter(|k| k.roles.contains(&role)).map(|k| k.public.key_id()).collect::<BTreeSet<_>>().len()
     }
 
     /// The lint findings, errors first.
@@ -575,19 +506,12 @@ impl Policy {
 
     /// Fails when the lint found errors.
     pub fn check_usable(&self) -> Result<(), PolicyError> {
-        let errors: Vec<String> = self
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .map(|f| f.message.clone())
-            .collect();
+        let errors: Vec<String> =
+            self.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.message.clone()).collect();
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(PolicyError::Unusable {
-                path: self.path.clone(),
-                findings: errors,
-            })
+            Err(PolicyError::Unusable { path: self.path.clone(), findings: errors })
         }
     }
 
@@ -606,10 +530,7 @@ impl PolicyKey {
     /// Why a signature made at `timestamp` by this key does not count, if it does not.
     pub fn invalid_at(&self, timestamp: i64) -> Option<String> {
         if self.compromised {
-            return Some(format!(
-                "key {} is marked compromised: none of its signatures count",
-                self.name
-            ));
+            return Some(format!("key {} is marked compromised: none of its signatures count", self.name));
         }
         if let Some(nb) = self.not_before
             && timestamp < nb
@@ -753,58 +674,34 @@ impl Policy {
                         sig.key_id
                     ));
                 }
-                let key = self
-                    .key(sig.key_id)
-                    .ok_or_else(|| format!("key {} is not in the policy", sig.key_id))?;
+                let key = self.key(sig.key_id).ok_or_else(|| format!("key {} is not in the policy", sig.key_id))?;
                 check.key_name = Some(key.name.clone());
                 if key.compromised {
                     return Err(key.invalid_at(0).unwrap_or_default());
                 }
-                let comment = manifest_sig::verify_manifest_bytes(
-                    sig,
-                    &key.public,
-                    ev.manifest_bytes,
-                    ev.legacy,
-                    &file,
-                    &mwhat,
-                )
-                .map_err(|e| e.to_string())?;
+                let comment =
+                    manifest_sig::verify_manifest_bytes(sig, &key.public, ev.manifest_bytes, ev.legacy, &file, &mwhat)
+                        .map_err(|e| e.to_string())?;
                 check.trusted_comment = Some(sig.trusted_comment.clone());
                 check.timestamp = Some(comment.timestamp);
                 let m = manifest.as_ref().map_err(|e| format!("{e}"))?;
-                comment
-                    .check_binding(ev.manifest_bytes, m, &mwhat)
-                    .map_err(|e| e.to_string())?;
+                comment.check_binding(ev.manifest_bytes, m, &mwhat).map_err(|e| e.to_string())?;
                 if let Some(why) = key.invalid_at(comment.timestamp) {
                     return Err(why);
                 }
-                let roles: Vec<Role> = key
-                    .roles
-                    .iter()
-                    .copied()
-                    .filter(|r| matches!(r, Role::Release | Role::Reviewer))
-                    .collect();
+                let roles: Vec<Role> =
+                    key.roles.iter().copied().filter(|r| matches!(r, Role::Release | Role::Reviewer)).collect();
                 if roles.is_empty() {
                     return Err(format!("key {} has no release or reviewer role", key.name));
                 }
-                if roles
-                    .iter()
-                    .all(|r| counted.get(r).is_some_and(|m| m.contains_key(&sig.key_id)))
-                {
-                    return Err(format!(
-                        "key {} already counted (one key never counts twice)",
-                        key.name
-                    ));
+                if roles.iter().all(|r| counted.get(r).is_some_and(|m| m.contains_key(&sig.key_id))) {
+                    return Err(format!("key {} already counted (one key never counts twice)", key.name));
                 }
                 for r in &roles {
-                    counted
-                        .entry(*r)
-                        .or_default()
-                        .insert(sig.key_id, key.name.clone());
+                    counted.entry(*r).or_default().insert(sig.key_id, key.name.clone());
                 }
                 if roles.contains(&Role::Release) {
-                    signed_at =
-                        Some(signed_at.map_or(comment.timestamp, |t| t.min(comment.timestamp)));
+                    signed_at = Some(signed_at.map_or(comment.timestamp, |t| t.min(comment.timestamp)));
                 }
                 Ok(roles)
             })();
@@ -832,25 +729,14 @@ impl Policy {
             };
             let verdict = match key {
                 None => Err(format!("key {} is not in the policy", br.key_id)),
-                Some(k) if !k.roles.contains(&Role::Builder) => {
-                    Err(format!("key {} has no builder role", k.name))
-                }
+                Some(k) if !k.roles.contains(&Role::Builder) => Err(format!("key {} has no builder role", k.name)),
                 Some(k) => match k.invalid_at(br.timestamp) {
                     Some(why) => Err(why),
-                    None if counted
-                        .get(&Role::Builder)
-                        .is_some_and(|m| m.contains_key(&br.key_id)) =>
-                    {
-                        Err(format!(
-                            "key {} already counted (one key never counts twice)",
-                            k.name
-                        ))
+                    None if counted.get(&Role::Builder).is_some_and(|m| m.contains_key(&br.key_id)) => {
+                        Err(format!("key {} already counted (one key never counts twice)", k.name))
                     }
                     None => {
-                        counted
-                            .entry(Role::Builder)
-                            .or_default()
-                            .insert(br.key_id, k.name.clone());
+                        counted.entry(Role::Builder).or_default().insert(br.key_id, k.name.clone());
                         Ok(())
                     }
                 },
@@ -867,29 +753,16 @@ impl Policy {
         let mut roles = Vec::new();
         for role in Role::ALL {
             let threshold = self.threshold(role);
-            let keys: Vec<String> = counted
-                .get(&role)
-                .map(|m| m.values().cloned().collect())
-                .unwrap_or_default();
+            let keys: Vec<String> = counted.get(&role).map(|m| m.values().cloned().collect()).unwrap_or_default();
             let valid = keys.len() as u32;
             if threshold == 0 && valid == 0 && !self.thresholds.contains_key(&role) {
                 continue;
             }
-            roles.push(RoleCheck {
-                role,
-                threshold,
-                valid,
-                keys,
-                held: valid >= threshold,
-            });
+            roles.push(RoleCheck { role, threshold, valid, keys, held: valid >= threshold });
         }
-        let held =
-            roles.iter().all(|r| r.held) && self.threshold(Role::Release) >= 1 && manifest.is_ok();
+        let held = roles.iter().all(|r| r.held) && self.threshold(Role::Release) >= 1 && manifest.is_ok();
         let (project, version) = match &manifest {
-            Ok(m) => (
-                Some(m.project.name.clone()),
-                Some(m.project.version.clone()),
-            ),
+            Ok(m) => (Some(m.project.name.clone()), Some(m.project.version.clone())),
             Err(_) => (None, None),
         };
         Report {
@@ -921,10 +794,7 @@ pub fn evaluate_bundle(
         vouch_manifests::fsutil::MAX_MANIFEST_BYTES,
         vouch_manifests::fsutil::Symlinks::Refuse,
     )
-    .map_err(|source| manifest_sig::BundleSignError::Read {
-        path: mpath.clone(),
-        source,
-    })?;
+    .map_err(|source| manifest_sig::BundleSignError::Read { path: mpath.clone(), source })?;
     let sigs = manifest_sig::read_bundle_signatures(bundle)?;
     Ok(policy.evaluate(&Evidence {
         manifest_path: &mpath,
@@ -960,10 +830,7 @@ mod tests {
         fn new(n: usize) -> Fixture {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("manifest.json"), manifest("1.0.0")).unwrap();
-            Fixture {
-                dir,
-                keys: (0..n).map(|_| SecretKey::generate().unwrap()).collect(),
-            }
+            Fixture { dir, keys: (0..n).map(|_| SecretKey::generate().unwrap()).collect() }
         }
         fn sign(&self, i: usize, t: i64) {
             sign_bundle(self.dir.path(), &self.keys[i], SigningTime::At(t)).unwrap();
@@ -971,15 +838,9 @@ mod tests {
         fn policy(&self, body: &str) -> Policy {
             let mut text = String::new();
             for (i, k) in self.keys.iter().enumerate() {
-                text.push_str(&format!(
-                    "[keys.k{i}]\npublic = \"{}\"\n",
-                    k.public_key().to_base64()
-                ));
-                let extra = body
-                    .lines()
-                    .filter_map(|l| l.strip_prefix(&format!("k{i}: ")))
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                text.push_str(&format!("[keys.k{i}]\npublic = \"{}\"\n", k.public_key().to_base64()));
+                let extra =
+                    body.lines().filter_map(|l| l.strip_prefix(&format!("k{i}: "))).collect::<Vec<_>>().join("\n");
                 text.push_str(&extra);
                 text.push('\n');
             }
@@ -995,11 +856,7 @@ mod tests {
     }
 
     fn reasons(r: &Report) -> String {
-        r.signatures
-            .iter()
-            .filter_map(|s| s.reason.clone())
-            .collect::<Vec<_>>()
-            .join(" | ")
+        r.signatures.iter().filter_map(|s| s.reason.clone()).collect::<Vec<_>>().join(" | ")
     }
 
     #[test]
@@ -1050,21 +907,16 @@ mod tests {
     #[test]
     fn revoked_and_compromised() {
         let f = Fixture::new(1);
-        let revoked = f.policy("k0: roles = [\"release\"]\nk0: revoked = 2026-01-02T00:00:00Z\n[roles.release]\nthreshold = 1");
-        let compromised = f.policy(
-            "k0: roles = [\"release\"]\nk0: compromised = true\n[roles.release]\nthreshold = 1",
-        );
+        let revoked =
+            f.policy("k0: roles = [\"release\"]\nk0: revoked = 2026-01-02T00:00:00Z\n[roles.release]\nthreshold = 1");
+        let compromised = f.policy("k0: roles = [\"release\"]\nk0: compromised = true\n[roles.release]\nthreshold = 1");
         f.sign(0, T0);
         assert!(f.eval(&revoked).held);
         let r = f.eval(&compromised);
         assert!(!r.held && reasons(&r).contains("compromised"));
         f.sign(0, T0 + 2 * 86400);
         let r = f.eval(&revoked);
-        assert!(
-            !r.held && reasons(&r).contains("revoked"),
-            "{}",
-            reasons(&r)
-        );
+        assert!(!r.held && reasons(&r).contains("revoked"), "{}", reasons(&r));
     }
 
     #[test]
@@ -1073,7 +925,11 @@ mod tests {
         let p = f.policy("k0: roles = [\"release\"]\n[roles.release]\nthreshold = 1");
         f.sign(0, T0);
         let p1 = Policy::parse(
-            format!("[keys.a]\npublic = \"{}\"\nroles = [\"release\"]\n[roles.release]\nthreshold = 1\n", f.keys[1].public_key().to_base64()).as_bytes(),
+            format!(
+                "[keys.a]\npublic = \"{}\"\nroles = [\"release\"]\n[roles.release]\nthreshold = 1\n",
+                f.keys[1].public_key().to_base64()
+            )
+            .as_bytes(),
             Path::new("other.toml"),
         )
         .unwrap();
@@ -1082,14 +938,8 @@ mod tests {
         std::fs::write(f.dir.path().join("manifest.json"), manifest("1.0.1")).unwrap();
         let r = f.eval(&p);
         let why = reasons(&r);
-        assert!(
-            !r.held && why.contains(&Digest::of(&manifest("1.0.1")).to_string()),
-            "{why}"
-        );
-        assert!(
-            why.contains(&Digest::of(&manifest("1.0.0")).to_string()),
-            "{why}"
-        );
+        assert!(!r.held && why.contains(&Digest::of(&manifest("1.0.1")).to_string()), "{why}");
+        assert!(why.contains(&Digest::of(&manifest("1.0.0")).to_string()), "{why}");
     }
 
     #[test]
@@ -1112,40 +962,13 @@ mod tests {
             })
         };
         assert!(!ev(&[]).held);
-        let good = BuilderReport {
-            source: "reports/a.json".into(),
-            key_id: f.keys[1].key_id(),
-            timestamp: T0,
-        };
-        let wrong_role = BuilderReport {
-            source: "reports/b.json".into(),
-            key_id: f.keys[0].key_id(),
-            timestamp: T0,
-        };
+        let good = BuilderReport { source: "reports/a.json".into(), key_id: f.keys[1].key_id(), timestamp: T0 };
+        let wrong_role = BuilderReport { source: "reports/b.json".into(), key_id: f.keys[0].key_id(), timestamp: T0 };
         let r = ev(&[good.clone(), good.clone(), wrong_role]);
         assert!(r.held);
-        assert_eq!(
-            r.roles
-                .iter()
-                .find(|c| c.role == Role::Builder)
-                .unwrap()
-                .valid,
-            1
-        );
-        assert!(
-            r.builder_reports[1]
-                .reason
-                .as_deref()
-                .unwrap()
-                .contains("already counted")
-        );
-        assert!(
-            r.builder_reports[2]
-                .reason
-                .as_deref()
-                .unwrap()
-                .contains("no builder role")
-        );
+        assert_eq!(r.roles.iter().find(|c| c.role == Role::Builder).unwrap().valid, 1);
+        assert!(r.builder_reports[1].reason.as_deref().unwrap().contains("already counted"));
+        assert!(r.builder_reports[2].reason.as_deref().unwrap().contains("no builder role"));
     }
 
     #[test]

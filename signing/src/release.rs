@@ -34,7 +34,12 @@ pub struct ReleaseLog<'a> {
 }
 
 impl vouch_manifests::release::BundleSigner for ReleaseSigner<'_> {
-    fn sign(&self, dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    fn sign(
+        &self,
+        dir: &Path,
+        manifest: &Manifest,
+        manifest_bytes: &[u8],
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         sign_bundle(dir, self.key, self.time)?;
         let statement = provenance::statement(manifest, &Digest::of(manifest_bytes), &builder_id(self.key));
         let body = vouch_manifests::canonical::to_vec(&statement)?;

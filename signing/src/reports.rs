@@ -43,7 +43,10 @@ pub fn check_writable(bundle: &Path) -> Result<(), ReportError> {
     match std::fs::symlink_metadata(&probe_in) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
-            return Err(ReportError::NotWritable { path: probe_in, source: std::io::Error::other("it is not a folder") });
+            return Err(ReportError::NotWritable {
+                path: probe_in,
+                source: std::io::Error::other("it is not a folder"),
+            });
         }
         Err(source) => return Err(ReportError::NotWritable { path: probe_in, source }),
     }
@@ -63,14 +66,20 @@ pub struct SignedReport {
 
 /// Writes `report` into `bundle/reports/` signed by `key` (replacing this
 /// key's earlier report; other rebuilders' files are left alone).
-pub fn write_signed_report(bundle: &Path, report: &RebuildReport, key: &SecretKey, time: SigningTime) -> Result<SignedReport, ReportError> {
+pub fn write_signed_report(
+    bundle: &Path,
+    report: &RebuildReport,
+    key: &SecretKey,
+    time: SigningTime,
+) -> Result<SignedReport, ReportError> {
     let dir = bundle.join("reports");
     std::fs::create_dir_all(&dir).map_err(|source| ReportError::Mkdir { path: dir.clone(), source })?;
     let name = format!("{}.json", key.key_id());
     let path = dir.join(&name);
     let bytes = vouch_manifests::canonical::to_vec(report)?;
     let comment = sig::default_trusted_comment(time.unix(), &name);
-    let signature = sig::sign(key, &bytes, &comment, None).map_err(|source| ReportError::Sign { path: path.clone(), source })?;
+    let signature =
+        sig::sign(key, &bytes, &comment, None).map_err(|source| ReportError::Sign { path: path.clone(), source })?;
     let sig_path = dir.join(format!("{name}.minisig"));
     // The report, then its signature: in between, a stale signature beside
     // the new report fails to verify, so a half-written pair never counts.

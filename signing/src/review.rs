@@ -195,7 +195,8 @@ fn parse_time(s: &str) -> Option<i64> {
 /// never from the disk.
 pub fn select(manifest: &Manifest, selection: &Selection<'_>) -> Result<Vec<(String, Digest)>, ReviewError> {
     let release = manifest.bundle_name();
-    let files = manifest.source.files.iter().filter(|e| is_file(e.kind)).filter_map(|e| Some((e.path.as_str(), e.digest?)));
+    let files =
+        manifest.source.files.iter().filter(|e| is_file(e.kind)).filter_map(|e| Some((e.path.as_str(), e.digest?)));
     let out: Vec<(String, Digest)> = match selection {
         Selection::All => files.map(|(p, d)| (p.to_string(), d)).collect(),
         Selection::Globs(globs) => {
@@ -214,7 +215,10 @@ pub fn select(manifest: &Manifest, selection: &Selection<'_>) -> Result<Vec<(Str
                     return Err(ReviewError::NoMatch { release, pattern: (*g).clone() });
                 }
             }
-            all.into_iter().filter(|(p, _)| sets.iter().any(|(_, m)| m.is_match(p))).map(|(p, d)| (p.to_string(), d)).collect()
+            all.into_iter()
+                .filter(|(p, _)| sets.iter().any(|(_, m)| m.is_match(p)))
+                .map(|(p, d)| (p.to_string(), d))
+                .collect()
         }
         Selection::Paths(paths) => {
             let all: BTreeMap<&str, Digest> = files.collect();
@@ -301,12 +305,8 @@ pub fn sign(req: &SignRequest<'_>, key: &SecretKey) -> Result<SignedReview, Revi
     };
     let body = vouch_manifests::canonical::to_vec(&statement).map_err(ReviewError::Serialize)?;
     let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &body, key);
-    let file_name = format!(
-        "{}.{}.{}{SUFFIX}",
-        req.manifest.bundle_name(),
-        key.key_id().hex(),
-        &Digest::of(&body).hex()[..12]
-    );
+    let file_name =
+        format!("{}.{}.{}{SUFFIX}", req.manifest.bundle_name(), key.key_id().hex(), &Digest::of(&body).hex()[..12]);
     Ok(SignedReview { file_name, bytes: env.to_json(), subjects: subjects.len() })
 }
 
@@ -406,9 +406,12 @@ pub fn read_folder(dir: &Path) -> Result<ReviewFiles, ReviewError> {
     Ok(names
         .into_iter()
         .map(|(name, path)| {
-            let bytes =
-                vouch_manifests::fsutil::read_bounded(&path, MAX_REVIEW_BYTES, vouch_manifests::fsutil::Symlinks::Refuse)
-                    .map_err(|e| e.to_string());
+            let bytes = vouch_manifests::fsutil::read_bounded(
+                &path,
+                MAX_REVIEW_BYTES,
+                vouch_manifests::fsutil::Symlinks::Refuse,
+            )
+            .map_err(|e| e.to_string());
             (name, bytes)
         })
         .collect())
@@ -508,7 +511,11 @@ fn check_with(
             match here.0.get(path.as_str()) {
                 Some(Some(m)) if m == d => {}
                 Some(Some(m)) => {
-                    return Err(NotCounted::NotTheManifest { path: path.clone(), review: d.to_string(), manifest: m.to_string() });
+                    return Err(NotCounted::NotTheManifest {
+                        path: path.clone(),
+                        review: d.to_string(),
+                        manifest: m.to_string(),
+                    });
                 }
                 _ => {
                     return Err(NotCounted::NotTheManifest {
@@ -573,7 +580,12 @@ impl Coverage {
 /// Per-file status and coverage under `criteria`, a file being covered
 /// when at least `reviewers` distinct keys passed its bytes and none flagged
 /// them.
-pub fn coverage(manifest: &Manifest, reviews: &Reviews, criteria: &[String], reviewers: u32) -> (Coverage, Vec<FileStatus>) {
+pub fn coverage(
+    manifest: &Manifest,
+    reviews: &Reviews,
+    criteria: &[String],
+    reviewers: u32,
+) -> (Coverage, Vec<FileStatus>) {
     // (path, digest) → keys passing / flagging, and notes.
     type Keys<'r> = std::collections::HashMap<(&'r str, Digest), BTreeSet<&'r str>>;
     let mut pass: Keys<'_> = Keys::new();
@@ -607,8 +619,10 @@ pub fn coverage(manifest: &Manifest, reviews: &Reviews, criteria: &[String], rev
     for e in manifest.source.files.iter().filter(|e| is_file(e.kind)) {
         let Some(d) = e.digest else { continue };
         let path = e.path.as_str();
-        let passed: Vec<String> = pass.get(&(path, d)).map(|s| s.iter().map(|k| k.to_string()).collect()).unwrap_or_default();
-        let flagged: Vec<String> = flag.get(&(path, d)).map(|s| s.iter().map(|k| k.to_string()).collect()).unwrap_or_default();
+        let passed: Vec<String> =
+            pass.get(&(path, d)).map(|s| s.iter().map(|k| k.to_string()).collect()).unwrap_or_default();
+        let flagged: Vec<String> =
+            flag.get(&(path, d)).map(|s| s.iter().map(|k| k.to_string()).collect()).unwrap_or_default();
         let covered = flagged.is_empty() && passed.len() as u64 >= u64::from(reviewers.max(1));
         cov.files += 1;
         cov.bytes += e.size;
@@ -649,7 +663,11 @@ pub struct RequirementResult {
 }
 
 /// Evaluates `req` over `reviews` for `manifest`.
-pub fn evaluate(manifest: &Manifest, reviews: &Reviews, req: &ReviewRequirement) -> (RequirementResult, Vec<FileStatus>) {
+pub fn evaluate(
+    manifest: &Manifest,
+    reviews: &Reviews,
+    req: &ReviewRequirement,
+) -> (RequirementResult, Vec<FileStatus>) {
     let (cov, files) = coverage(manifest, reviews, &req.criteria, req.reviewers);
     let mut failures = Vec::new();
     let mut warnings = Vec::new();

@@ -93,24 +93,12 @@ pub enum SigParseError {
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     #[error("signature {what} was made by key {signed_by}, not by key {expected}")]
-    WrongKey {
-        what: String,
-        signed_by: KeyId,
-        expected: KeyId,
-    },
-    #[error(
-        "signature {what} is a legacy (non-prehashed) minisign signature: refused without --allow-legacy"
-    )]
+    WrongKey { what: String, signed_by: KeyId, expected: KeyId },
+    #[error("signature {what} is a legacy (non-prehashed) minisign signature: refused without --allow-legacy")]
     LegacyRefused { what: String },
     #[error("signature {what} by key {key_id} does not match {file}")]
-    BadSignature {
-        what: String,
-        key_id: KeyId,
-        file: String,
-    },
-    #[error(
-        "the trusted comment of signature {what} by key {key_id} was altered (global signature does not verify)"
-    )]
+    BadSignature { what: String, key_id: KeyId, file: String },
+    #[error("the trusted comment of signature {what} by key {key_id} was altered (global signature does not verify)")]
     BadGlobalSignature { what: String, key_id: KeyId },
     #[error("cannot read {path}")]
     Read {
@@ -198,9 +186,7 @@ pub enum TimestampError {
     Missing,
     #[error("timestamp {value:?} is not unix seconds")]
     NotSeconds { value: String },
-    #[error(
-        "timestamp {value} is not a plausible signing time (1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z)"
-    )]
+    #[error("timestamp {value} is not a plausible signing time (1970-01-01T00:00:01Z to 9999-12-31T23:59:59Z)")]
     Implausible { value: String },
 }
 
@@ -229,10 +215,7 @@ pub fn comment_timestamp(trusted_comment: &str) -> Option<i64> {
 
 /// The current time in unix seconds.
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 fn check_comment(c: &str, max: usize, too_long: fn(usize) -> SignError) -> Result<(), SignError> {
@@ -253,12 +236,8 @@ pub fn sign_prehashed(
     untrusted_comment: Option<&str>,
 ) -> Result<Signature, SignError> {
     let untrusted = untrusted_comment.unwrap_or(DEFAULT_UNTRUSTED_COMMENT);
-    check_comment(trusted_comment, TRUSTED_COMMENT_MAX, |len| {
-        SignError::TrustedCommentTooLong { len }
-    })?;
-    check_comment(untrusted, UNTRUSTED_COMMENT_MAX, |len| {
-        SignError::UntrustedCommentTooLong { len }
-    })?;
+    check_comment(trusted_comment, TRUSTED_COMMENT_MAX, |len| SignError::TrustedCommentTooLong { len })?;
+    check_comment(untrusted, UNTRUSTED_COMMENT_MAX, |len| SignError::UntrustedCommentTooLong { len })?;
     let signature = key.sign_ed25519(prehash);
     let mut global = Vec::with_capacity(64 + trusted_comment.len());
     global.extend_from_slice(&signature);
@@ -291,10 +270,7 @@ pub fn sign_file(
     trusted_comment: &str,
     untrusted_comment: Option<&str>,
 ) -> Result<Signature, SignError> {
-    let read_err = |source| SignError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
+    let read_err = |source| SignError::Read { path: path.to_path_buf(), source };
     let f = std::fs::File::open(path).map_err(read_err)?;
     let h = prehash_reader(f).map_err(read_err)?;
     sign_prehashed(key, &h, trusted_comment, untrusted_comment)
@@ -303,18 +279,11 @@ pub fn sign_file(
 impl Signature {
     /// Parses `.minisig` text; `what` names it in errors.
     pub fn parse(text: &str, what: &str) -> Result<Signature, SigParseError> {
-        let bad = |detail: String| SigParseError::Malformed {
-            what: what.to_string(),
-            detail,
-        };
+        let bad = |detail: String| SigParseError::Malformed { what: what.to_string(), detail };
         // Every trailing `\r` goes, as minisign's `trim()` removes them: a
         // comment line ending `\r\r\n` is the comment minisign verified.
         let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
-        let mut next = |n: &str| {
-            lines
-                .next()
-                .ok_or_else(|| bad(format!("truncated: no {n} line")))
-        };
+        let mut next = |n: &str| lines.next().ok_or_else(|| bad(format!("truncated: no {n} line")));
         let untrusted = next("untrusted comment")?
             .strip_prefix("untrusted comment: ")
             .ok_or_else(|| bad("the first line does not start with `untrusted comment: `".into()))?
@@ -326,23 +295,15 @@ impl Signature {
             )));
         }
         let sig_line = next("signature")?;
-        let sig = B64
-            .decode(sig_line.trim())
-            .map_err(|e| bad(format!("signature line: invalid base64 ({e})")))?;
+        let sig = B64.decode(sig_line.trim()).map_err(|e| bad(format!("signature line: invalid base64 ({e})")))?;
         if sig.len() != 74 {
-            return Err(bad(format!(
-                "signature line: {} bytes, expected 74",
-                sig.len()
-            )));
+            return Err(bad(format!("signature line: {} bytes, expected 74", sig.len())));
         }
         let algorithm = match &sig[0..2] {
             b"ED" => Algorithm::Prehashed,
             b"Ed" => Algorithm::Legacy,
             other => {
-                return Err(bad(format!(
-                    "unsupported signature algorithm {:?}",
-                    String::from_utf8_lossy(other)
-                )));
+                return Err(bad(format!("unsupported signature algorithm {:?}", String::from_utf8_lossy(other))));
             }
         };
         let trusted = next("trusted comment")?
@@ -356,14 +317,10 @@ impl Signature {
             )));
         }
         let global_line = next("global signature")?;
-        let global = B64
-            .decode(global_line.trim())
-            .map_err(|e| bad(format!("global signature line: invalid base64 ({e})")))?;
+        let global =
+            B64.decode(global_line.trim()).map_err(|e| bad(format!("global signature line: invalid base64 ({e})")))?;
         if global.len() != 64 {
-            return Err(bad(format!(
-                "global signature line: {} bytes, expected 64",
-                global.len()
-            )));
+            return Err(bad(format!("global signature line: {} bytes, expected 64", global.len())));
         }
         for rest in lines {
             if !rest.trim().is_empty() {
@@ -392,26 +349,16 @@ impl Signature {
     /// Reads and parses a `.minisig` file, treating a symlink per `symlinks`
     /// (a bundle's signatures: [`Symlinks::Refuse`](vouch_manifests::fsutil::Symlinks::Refuse)).
     pub fn read_with(path: &Path, symlinks: vouch_manifests::fsutil::Symlinks) -> Result<Signature, SigParseError> {
-        let read_err = |source| SigParseError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
+        let read_err = |source| SigParseError::Read { path: path.to_path_buf(), source };
         let f = vouch_manifests::fsutil::open_regular(path, symlinks).map_err(read_err)?;
         let mut bytes = Vec::new();
-        f.take(SIG_FILE_MAX + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_err)?;
+        f.take(SIG_FILE_MAX + 1).read_to_end(&mut bytes).map_err(read_err)?;
         let what = path.display().to_string();
         if bytes.len() as u64 > SIG_FILE_MAX {
-            return Err(SigParseError::Malformed {
-                what,
-                detail: format!("larger than {SIG_FILE_MAX} bytes"),
-            });
+            return Err(SigParseError::Malformed { what, detail: format!("larger than {SIG_FILE_MAX} bytes") });
         }
-        let text = String::from_utf8(bytes).map_err(|_| SigParseError::Malformed {
-            what: what.clone(),
-            detail: "not UTF-8 text".into(),
-        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| SigParseError::Malformed { what: what.clone(), detail: "not UTF-8 text".into() })?;
         Self::parse(&text, &what)
     }
 
@@ -442,11 +389,7 @@ impl Signature {
 
     fn check_key(&self, key: &PublicKey, what: &str, legacy: Legacy) -> Result<(), VerifyError> {
         if self.key_id != key.key_id() {
-            return Err(VerifyError::WrongKey {
-                what: what.into(),
-                signed_by: self.key_id,
-                expected: key.key_id(),
-            });
+            return Err(VerifyError::WrongKey { what: what.into(), signed_by: self.key_id, expected: key.key_id() });
         }
         if self.algorithm == Algorithm::Legacy && legacy == Legacy::Refuse {
             return Err(VerifyError::LegacyRefused { what: what.into() });
@@ -458,11 +401,7 @@ impl Signature {
     /// comment is authentic even when the file does not match).
     pub fn verify_trusted_comment(&self, key: &PublicKey, what: &str) -> Result<(), VerifyError> {
         if self.key_id != key.key_id() {
-            return Err(VerifyError::WrongKey {
-                what: what.into(),
-                signed_by: self.key_id,
-                expected: key.key_id(),
-            });
+            return Err(VerifyError::WrongKey { what: what.into(), signed_by: self.key_id, expected: key.key_id() });
         }
         self.check_global(key, what)
     }
@@ -472,10 +411,7 @@ impl Signature {
         global.extend_from_slice(&self.signature);
         global.extend_from_slice(self.trusted_comment.as_bytes());
         if !key.verify_ed25519(&global, &self.global_signature) {
-            return Err(VerifyError::BadGlobalSignature {
-                what: what.into(),
-                key_id: self.key_id,
-            });
+            return Err(VerifyError::BadGlobalSignature { what: what.into(), key_id: self.key_id });
         }
         Ok(())
     }
@@ -497,44 +433,25 @@ impl Signature {
             Algorithm::Legacy => key.verify_ed25519(data, &self.signature),
         };
         if !ok {
-            return Err(VerifyError::BadSignature {
-                what: what.into(),
-                key_id: self.key_id,
-                file: file.into(),
-            });
+            return Err(VerifyError::BadSignature { what: what.into(), key_id: self.key_id, file: file.into() });
         }
         self.check_global(key, what)
     }
 
     /// Like [`Signature::verify`] for a file on disk, streamed when prehashed.
-    pub fn verify_file(
-        &self,
-        key: &PublicKey,
-        path: &Path,
-        legacy: Legacy,
-        what: &str,
-    ) -> Result<(), VerifyError> {
+    pub fn verify_file(&self, key: &PublicKey, path: &Path, legacy: Legacy, what: &str) -> Result<(), VerifyError> {
         self.check_key(key, what, legacy)?;
-        let read_err = |source| VerifyError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
+        let read_err = |source| VerifyError::Read { path: path.to_path_buf(), source };
         let file = path.display().to_string();
         let ok = match self.algorithm {
             Algorithm::Prehashed => {
                 let f = std::fs::File::open(path).map_err(read_err)?;
                 key.verify_ed25519(&prehash_reader(f).map_err(read_err)?, &self.signature)
             }
-            Algorithm::Legacy => {
-                key.verify_ed25519(&std::fs::read(path).map_err(read_err)?, &self.signature)
-            }
+            Algorithm::Legacy => key.verify_ed25519(&std::fs::read(path).map_err(read_err)?, &self.signature),
         };
         if !ok {
-            return Err(VerifyError::BadSignature {
-                what: what.into(),
-                key_id: self.key_id,
-                file,
-            });
+            return Err(VerifyError::BadSignature { what: what.into(), key_id: self.key_id, file });
         }
         self.check_global(key, what)
     }
@@ -558,11 +475,8 @@ mod tests {
     fn verifies_minisign_signature() {
         let s = Signature::parse(SIG, "f.txt.minisig").unwrap();
         assert_eq!(s.timestamp(), Some(1795939979));
-        s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f.txt")
-            .unwrap();
-        let e = s
-            .verify(&pk(), b"hello!\n", Legacy::Refuse, "s", "f.txt")
-            .unwrap_err();
+        s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f.txt").unwrap();
+        let e = s.verify(&pk(), b"hello!\n", Legacy::Refuse, "s", "f.txt").unwrap_err();
         assert!(matches!(e, VerifyError::BadSignature { .. }));
         assert_eq!(s.to_text(), SIG);
     }
@@ -583,17 +497,8 @@ mod tests {
     #[test]
     fn same_bytes_as_minisign() {
         // Ed25519 is deterministic: vouch reproduces minisign's signature exactly.
-        let sk = crate::keys::SecretKeyFile::parse(SK, "w.key")
-            .unwrap()
-            .decrypt(None)
-            .unwrap();
-        let s = sign(
-            &sk,
-            b"hello\n",
-            "timestamp:1795939979\tfile:f.txt\thashed",
-            None,
-        )
-        .unwrap();
+        let sk = crate::keys::SecretKeyFile::parse(SK, "w.key").unwrap().decrypt(None).unwrap();
+        let s = sign(&sk, b"hello\n", "timestamp:1795939979\tfile:f.txt\thashed", None).unwrap();
         assert_eq!(s.to_text(), SIG);
     }
 
@@ -601,12 +506,10 @@ mod tests {
     fn legacy_only_when_allowed() {
         let s = Signature::parse(LEGACY, "l").unwrap();
         assert!(matches!(
-            s.verify(&pk(), b"hello\n", Legacy::Refuse, "l", "f")
-                .unwrap_err(),
+            s.verify(&pk(), b"hello\n", Legacy::Refuse, "l", "f").unwrap_err(),
             VerifyError::LegacyRefused { .. }
         ));
-        s.verify(&pk(), b"hello\n", Legacy::Allow, "l", "f")
-            .unwrap();
+        s.verify(&pk(), b"hello\n", Legacy::Allow, "l", "f").unwrap();
     }
 
     #[test]
@@ -614,8 +517,7 @@ mod tests {
         let t = SIG.replace("timestamp:1795939979", "timestamp:1795939978");
         let s = Signature::parse(&t, "s").unwrap();
         assert!(matches!(
-            s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f")
-                .unwrap_err(),
+            s.verify(&pk(), b"hello\n", Legacy::Refuse, "s", "f").unwrap_err(),
             VerifyError::BadGlobalSignature { .. }
         ));
     }
@@ -623,10 +525,7 @@ mod tests {
     #[test]
     fn malformed() {
         let long_u = format!("untrusted comment: {}\n", "x".repeat(1004));
-        let long_t = SIG.replace(
-            "trusted comment: ",
-            &format!("trusted comment: {}", "y".repeat(8174)),
-        );
+        let long_t = SIG.replace("trusted comment: ", &format!("trusted comment: {}", "y".repeat(8174)));
         let cases = [
             "",
             "hello",

@@ -67,11 +67,7 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        State {
-            schema: SCHEMA.into(),
-            projects: BTreeMap::new(),
-            logs: BTreeMap::new(),
-        }
+        State { schema: SCHEMA.into(), projects: BTreeMap::new(), logs: BTreeMap::new() }
     }
 }
 
@@ -126,9 +122,7 @@ pub enum StateError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "state file {path} is a dangling symlink (to {target}); refusing to start a new state through it"
-    )]
+    #[error("state file {path} is a dangling symlink (to {target}); refusing to start a new state through it")]
     Dangling { path: PathBuf, target: PathBuf },
     #[error("state file {path} is not a regular file")]
     NotRegular { path: PathBuf },
@@ -155,26 +149,12 @@ pub enum StateError {
     },
     #[error("state file {path} has schema {schema:?}, expected {SCHEMA:?}")]
     Schema { path: PathBuf, schema: String },
-    #[error(
-        "rollback: {project} {version} is older than {accepted}, already accepted in {path} (compared as {by})"
-    )]
-    Rollback {
-        path: PathBuf,
-        project: String,
-        version: String,
-        accepted: String,
-        by: String,
-    },
+    #[error("rollback: {project} {version} is older than {accepted}, already accepted in {path} (compared as {by})")]
+    Rollback { path: PathBuf, project: String, version: String, accepted: String, by: String },
     #[error(
         "{project} {version} has manifest digest {actual}, but {path} accepted {project} {version} with digest {accepted}"
     )]
-    DigestChanged {
-        path: PathBuf,
-        project: String,
-        version: String,
-        accepted: Digest,
-        actual: Digest,
-    },
+    DigestChanged { path: PathBuf, project: String, version: String, accepted: Digest, actual: Digest },
     #[error(
         "{project} {version} has manifest digest {actual}, but {path} accepted {project} {accepted_version}, of the same SemVer precedence (build metadata does not count), with digest {accepted}"
     )]
@@ -197,9 +177,7 @@ impl StateError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            StateError::Rollback { .. }
-                | StateError::DigestChanged { .. }
-                | StateError::SamePrecedence { .. }
+            StateError::Rollback { .. } | StateError::DigestChanged { .. } | StateError::SamePrecedence { .. }
         )
     }
 }
@@ -225,15 +203,10 @@ impl State {
 
     /// Parses a state file's bytes; `path` names it in errors.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<State, StateError> {
-        let s: State = serde_json::from_slice(bytes).map_err(|source| StateError::Parse {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let s: State =
+            serde_json::from_slice(bytes).map_err(|source| StateError::Parse { path: path.to_path_buf(), source })?;
         if s.schema != SCHEMA {
-            return Err(StateError::Schema {
-                path: path.to_path_buf(),
-                schema: s.schema,
-            });
+            return Err(StateError::Schema { path: path.to_path_buf(), schema: s.schema });
         }
         Ok(s)
     }
@@ -241,9 +214,7 @@ impl State {
     /// Checks a release; `path` names the state file in errors.
     pub fn check(&self, c: &Candidate<'_>, path: &Path) -> Result<Acceptance, StateError> {
         let Some(accepted) = self.projects.get(c.project).filter(|a| !a.is_empty()) else {
-            return Ok(Acceptance {
-                ordering: Ordering::First,
-            });
+            return Ok(Acceptance { ordering: Ordering::First });
         };
         if let Some(same) = accepted.iter().find(|a| a.version == c.version) {
             if same.manifest_sha256 != c.manifest_sha256 {
@@ -255,9 +226,7 @@ impl State {
                     actual: c.manifest_sha256,
                 });
             }
-            return Ok(Acceptance {
-                ordering: Ordering::AlreadyAccepted,
-            });
+            return Ok(Acceptance { ordering: Ordering::AlreadyAccepted });
         }
         let new = semver(c.version);
         let mut by_time: Option<String> = None;
@@ -287,22 +256,14 @@ impl State {
                     _ => {}
                 },
                 _ => {
-                    let not = if new.is_none() {
-                        c.version
-                    } else {
-                        a.version.as_str()
-                    };
+                    let not = if new.is_none() { c.version } else { a.version.as_str() };
                     let note = format!("{not:?} is not SemVer: ordered by signing time");
                     if c.signed_at < a.signed_at {
                         return Err(StateError::Rollback {
                             path: path.to_path_buf(),
                             project: c.project.into(),
                             version: c.version.into(),
-                            accepted: format!(
-                                "{} (signed at {})",
-                                a.version,
-                                crate::policy::show_time(a.signed_at)
-                            ),
+                            accepted: format!("{} (signed at {})", a.version, crate::policy::show_time(a.signed_at)),
                             by: format!("signing time, since {note}"),
                         });
                     }
@@ -310,9 +271,7 @@ impl State {
                 }
             }
         }
-        Ok(Acceptance {
-            ordering: by_time.map_or(Ordering::Semver, |note| Ordering::SigningTime { note }),
-        })
+        Ok(Acceptance { ordering: by_time.map_or(Ordering::Semver, |note| Ordering::SigningTime { note }) })
     }
 
     /// Records an accepted release (call after every check passed).
@@ -359,21 +318,11 @@ impl StateLock {
     pub fn acquire(path: &Path) -> Result<StateLock, StateError> {
         let (target, via_link) = resolve(path)?;
         let lock_path = lock_path(&target);
-        let lock_err = |source| StateError::Lock {
-            path: path.to_path_buf(),
-            lock: lock_path.clone(),
-            source,
-        };
+        let lock_err = |source| StateError::Lock { path: path.to_path_buf(), lock: lock_path.clone(), source };
         let lock = open_lock_file(&lock_path).map_err(lock_err)?;
         lock.lock().map_err(lock_err)?;
         let (state, mode) = read_locked(path, &target, via_link)?;
-        Ok(StateLock {
-            path: path.to_path_buf(),
-            target,
-            _lock: lock,
-            state,
-            mode,
-        })
+        Ok(StateLock { path: path.to_path_buf(), target, _lock: lock, state, mode })
     }
 
     /// The state as read under the lock.
@@ -385,11 +334,7 @@ impl StateLock {
     /// lock for [`Checked::record_and_save`]. A refusal releases it.
     pub fn check<'a>(self, candidate: Candidate<'a>) -> Result<Checked<'a>, StateError> {
         let acceptance = self.state.check(&candidate, &self.path)?;
-        Ok(Checked {
-            lock: self,
-            candidate,
-            acceptance,
-        })
+        Ok(Checked { lock: self, candidate, acceptance })
     }
 }
 
@@ -413,11 +358,7 @@ impl Checked<'_> {
     /// Records the release and rewrites the state file atomically (pretty
     /// JSON, a final newline, the existing file's mode), then releases the lock.
     pub fn record_and_save(self) -> Result<(), StateError> {
-        let Checked {
-            mut lock,
-            candidate,
-            ..
-        } = self;
+        let Checked { mut lock, candidate, .. } = self;
         lock.state.record(&candidate);
         let mut bytes = serde_json::to_vec_pretty(&lock.state).map_err(StateError::Serialize)?;
         bytes.push(b'\n');
@@ -434,10 +375,7 @@ impl Checked<'_> {
 
 /// `FILE.lock` beside the state file.
 fn lock_path(target: &Path) -> PathBuf {
-    let mut name = target
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+    let mut name = target.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".lock");
     target.with_file_name(name)
 }
@@ -445,10 +383,7 @@ fn lock_path(target: &Path) -> PathBuf {
 /// The file to lock, read and write, and whether `path` was a symlink to it.
 #[allow(clippy::result_large_err)]
 fn resolve(path: &Path) -> Result<(PathBuf, bool), StateError> {
-    let read_err = |source| StateError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
+    let read_err = |source| StateError::Read { path: path.to_path_buf(), source };
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((path.to_path_buf(), false)),
         Err(e) => Err(read_err(e)),
@@ -480,57 +415,34 @@ fn open_lock_file(lock: &Path) -> std::io::Result<File> {
 
 #[cfg(not(unix))]
 fn open_lock_file(lock: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(lock)
+    std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(lock)
 }
 
 /// Reads the state at `target` (the lock held): its contents and mode.
 #[allow(clippy::result_large_err)]
-fn read_locked(
-    path: &Path,
-    target: &Path,
-    via_link: bool,
-) -> Result<(State, Option<u32>), StateError> {
-    let read_err = |source| StateError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
+fn read_locked(path: &Path, target: &Path, via_link: bool) -> Result<(State, Option<u32>), StateError> {
+    let read_err = |source| StateError::Read { path: path.to_path_buf(), source };
     // No symlink is followed here (`target` is resolved) and a FIFO does not block.
     let file = match vouch_manifests::fsutil::open_nofollow(target) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && via_link => {
-            return Err(StateError::Dangling {
-                path: path.to_path_buf(),
-                target: target.to_path_buf(),
-            });
+            return Err(StateError::Dangling { path: path.to_path_buf(), target: target.to_path_buf() });
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), None)),
         Err(e) => return Err(read_err(e)),
     };
     let meta = file.metadata().map_err(read_err)?;
     if !meta.is_file() {
-        return Err(StateError::NotRegular {
-            path: path.to_path_buf(),
-        });
+        return Err(StateError::NotRegular { path: path.to_path_buf() });
     }
     check_writable(path, target, &meta)?;
     if meta.len() > MAX_STATE_BYTES {
-        return Err(StateError::TooLarge {
-            path: path.to_path_buf(),
-        });
+        return Err(StateError::TooLarge { path: path.to_path_buf() });
     }
     let mut bytes = Vec::new();
-    file.take(MAX_STATE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
+    file.take(MAX_STATE_BYTES + 1).read_to_end(&mut bytes).map_err(read_err)?;
     if bytes.len() as u64 > MAX_STATE_BYTES {
-        return Err(StateError::TooLarge {
-            path: path.to_path_buf(),
-        });
+        return Err(StateError::TooLarge { path: path.to_path_buf() });
     }
     #[cfg(unix)]
     let mode = {
@@ -547,24 +459,16 @@ fn read_locked(
 #[allow(clippy::result_large_err)]
 fn check_writable(path: &Path, target: &Path, meta: &std::fs::Metadata) -> Result<(), StateError> {
     if meta.permissions().readonly() {
-        return Err(StateError::NotWritable {
-            path: path.to_path_buf(),
-            source: None,
-        });
+        return Err(StateError::NotWritable { path: path.to_path_buf(), source: None });
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         // Opening for writing neither truncates nor changes anything.
-        if let Err(e) = std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(target)
+        if let Err(e) =
+            std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(target)
         {
-            return Err(StateError::NotWritable {
-                path: path.to_path_buf(),
-                source: Some(e),
-            });
+            return Err(StateError::NotWritable { path: path.to_path_buf(), source: Some(e) });
         }
     }
     #[cfg(not(unix))]
@@ -577,41 +481,21 @@ mod tests {
     use super::*;
 
     fn cand<'a>(v: &'a str, d: &[u8], t: i64) -> Candidate<'a> {
-        Candidate {
-            project: "hello",
-            version: v,
-            manifest_sha256: Digest::of(d),
-            signed_at: t,
-        }
+        Candidate { project: "hello", version: v, manifest_sha256: Digest::of(d), signed_at: t }
     }
 
     #[test]
     fn semver_rollback_and_same_version() {
         let p = Path::new("state.json");
         let mut s = State::default();
-        assert_eq!(
-            s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering,
-            Ordering::First
-        );
+        assert_eq!(s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering, Ordering::First);
         s.record(&cand("1.2.0", b"a", 10));
-        assert_eq!(
-            s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering,
-            Ordering::AlreadyAccepted
-        );
-        assert!(matches!(
-            s.check(&cand("1.2.0", b"b", 10), p),
-            Err(StateError::DigestChanged { .. })
-        ));
+        assert_eq!(s.check(&cand("1.2.0", b"a", 10), p).unwrap().ordering, Ordering::AlreadyAccepted);
+        assert!(matches!(s.check(&cand("1.2.0", b"b", 10), p), Err(StateError::DigestChanged { .. })));
         // 1.10.0 > 1.2.0 as SemVer even though it sorts lower as text and is signed earlier.
-        assert_eq!(
-            s.check(&cand("1.10.0", b"c", 5), p).unwrap().ordering,
-            Ordering::Semver
-        );
+        assert_eq!(s.check(&cand("1.10.0", b"c", 5), p).unwrap().ordering, Ordering::Semver);
         let e = s.check(&cand("1.1.9", b"d", 50), p).unwrap_err();
-        assert!(
-            e.is_refusal() && e.to_string().contains("older than 1.2.0"),
-            "{e}"
-        );
+        assert!(e.is_refusal() && e.to_string().contains("older than 1.2.0"), "{e}");
         // Pre-release is older than the release.
         assert!(s.check(&cand("1.2.0-rc.1", b"e", 50), p).is_err());
     }
@@ -633,31 +517,15 @@ mod tests {
         let mut s = State::default();
         s.record(&cand("1.0.1", b"a", 10));
         let e = s.check(&cand("1.0.1+evil", b"b", 20), p).unwrap_err();
-        assert!(
-            e.is_refusal() && matches!(e, StateError::SamePrecedence { .. }),
-            "{e}"
-        );
+        assert!(e.is_refusal() && matches!(e, StateError::SamePrecedence { .. }), "{e}");
         let msg = e.to_string();
-        assert!(
-            msg.contains(&Digest::of(b"a").to_string())
-                && msg.contains(&Digest::of(b"b").to_string()),
-            "{msg}"
-        );
+        assert!(msg.contains(&Digest::of(b"a").to_string()) && msg.contains(&Digest::of(b"b").to_string()), "{msg}");
         // Build metadata alone never makes a release newer, nor older.
         let mut s = State::default();
         s.record(&cand("1.0.1+build.2", b"a", 10));
-        assert!(matches!(
-            s.check(&cand("1.0.1", b"c", 20), p),
-            Err(StateError::SamePrecedence { .. })
-        ));
-        assert!(matches!(
-            s.check(&cand("1.0.1+build.1", b"c", 20), p),
-            Err(StateError::SamePrecedence { .. })
-        ));
-        assert_eq!(
-            s.check(&cand("1.0.2", b"d", 5), p).unwrap().ordering,
-            Ordering::Semver
-        );
+        assert!(matches!(s.check(&cand("1.0.1", b"c", 20), p), Err(StateError::SamePrecedence { .. })));
+        assert!(matches!(s.check(&cand("1.0.1+build.1", b"c", 20), p), Err(StateError::SamePrecedence { .. })));
+        assert_eq!(s.check(&cand("1.0.2", b"d", 5), p).unwrap().ordering, Ordering::Semver);
     }
 
     fn read(path: &Path) -> State {
@@ -676,22 +544,14 @@ mod tests {
         assert_eq!(read(&p), s);
         assert!(d.path().join("s.json.lock").is_file());
         std::fs::write(&p, "{").unwrap();
-        assert!(
-            StateLock::acquire(&p)
-                .unwrap_err()
-                .to_string()
-                .contains("s.json")
-        );
+        assert!(StateLock::acquire(&p).unwrap_err().to_string().contains("s.json"));
     }
 
     #[test]
     fn a_dropped_check_records_nothing_and_releases_the_lock() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("s.json");
-        let checked = StateLock::acquire(&p)
-            .unwrap()
-            .check(cand("1.0.0", b"a", 1))
-            .unwrap();
+        let checked = StateLock::acquire(&p).unwrap().check(cand("1.0.0", b"a", 1)).unwrap();
         assert_eq!(checked.acceptance().ordering, Ordering::First);
         drop(checked);
         assert!(!p.exists());
@@ -731,44 +591,23 @@ mod tests {
         let link = d.path().join("link.json");
         std::os::unix::fs::symlink("target.json", &link).unwrap();
         let e = StateLock::acquire(&link).unwrap_err();
-        assert!(
-            matches!(e, StateError::Dangling { .. }) && e.to_string().contains("link.json"),
-            "{e}"
-        );
+        assert!(matches!(e, StateError::Dangling { .. }) && e.to_string().contains("link.json"), "{e}");
         assert!(!target.exists());
-        std::fs::write(
-            &target,
-            "{\"schema\": \"vouch.state/v1\", \"projects\": {}}",
-        )
-        .unwrap();
+        std::fs::write(&target, "{\"schema\": \"vouch.state/v1\", \"projects\": {}}").unwrap();
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
         State::accept(&link, cand("1.0.0", b"a", 1)).unwrap();
-        assert!(
-            std::fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
-        assert_eq!(
-            std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777,
-            0o640
-        );
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777, 0o640);
         assert_eq!(read(&target).projects["hello"].len(), 1);
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o444)).unwrap();
         let e = StateLock::acquire(&link).unwrap_err();
-        assert!(
-            matches!(e, StateError::NotWritable { .. }) && e.to_string().contains("link.json"),
-            "{e}"
-        );
+        assert!(matches!(e, StateError::NotWritable { .. }) && e.to_string().contains("link.json"), "{e}");
         let dir = d.path().join("dir.json");
         std::fs::create_dir(&dir).unwrap();
         let e = StateLock::acquire(&dir).unwrap_err();
         assert!(matches!(e, StateError::NotRegular { .. }), "{e}");
         let big = d.path().join("big.json");
-        File::create(&big)
-            .unwrap()
-            .set_len(MAX_STATE_BYTES + 1)
-            .unwrap();
+        File::create(&big).unwrap().set_len(MAX_STATE_BYTES + 1).unwrap();
         let e = StateLock::acquire(&big).unwrap_err();
         assert!(e.to_string().contains("64 MiB"), "{e}");
     }

@@ -6,11 +6,11 @@
 
 use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
 use crate::manifest_sig::BundleSignature;
-use std::collections::BTreeMap;
 use crate::policy::{BuilderReport, Evidence, Policy, Report as PolicyReport, Role};
 use crate::release::PROVENANCE_FILE;
 use crate::sig::Legacy;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use vouch_manifests::Digest;
 use vouch_manifests::bundle::OpenBundle;
@@ -263,7 +263,9 @@ impl SignedFiles {
                 // Missing, or not a folder (the bundle's layout is the
                 // attacker's): nothing signed is read from it, and the
                 // signature checks fail on what is missing.
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => continue,
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                    continue;
+                }
                 Err(source) => return Err(VerifyError::Read { path: dir, source }),
             };
             for e in rd {
@@ -309,7 +311,10 @@ impl SignedFiles {
 /// Whether a rebuild report's artifacts are exactly the manifest's, each
 /// `identical` with the manifest's digest; `Err` says what is missing.
 /// A manifest without artifacts has nothing a rebuild can reproduce.
-pub fn report_reproduces(report: &vouch_manifests::rebuild::RebuildReport, artifacts: &[vouch_manifests::manifest::Artifact]) -> Result<(), String> {
+pub fn report_reproduces(
+    report: &vouch_manifests::rebuild::RebuildReport,
+    artifacts: &[vouch_manifests::manifest::Artifact],
+) -> Result<(), String> {
     if artifacts.is_empty() {
         return Err("the manifest lists no artifacts, so there is nothing a rebuild reproduces".into());
     }
@@ -362,8 +367,11 @@ pub fn builder_reports(
         let sig_rel = format!("{rel}.minisig");
         let result = (|| -> Result<BuilderReport, String> {
             let sig_bytes = files.files.get(&sig_rel).ok_or_else(|| format!("{sig_rel} is missing"))?;
-            let sig = crate::sig::Signature::parse(&String::from_utf8_lossy(sig_bytes), &sig_rel).map_err(|e| e.to_string())?;
-            let key = policy.key(sig.key_id).ok_or_else(|| format!("signed by key {}, which is not in the policy", sig.key_id))?;
+            let sig = crate::sig::Signature::parse(&String::from_utf8_lossy(sig_bytes), &sig_rel)
+                .map_err(|e| e.to_string())?;
+            let key = policy
+                .key(sig.key_id)
+                .ok_or_else(|| format!("signed by key {}, which is not in the policy", sig.key_id))?;
             if !key.roles.contains(&Role::Builder) {
                 return Err(format!("signed by {} ({}), which has no builder role", key.name, sig.key_id));
             }
@@ -372,13 +380,17 @@ pub fn builder_reports(
             let report: vouch_manifests::rebuild::RebuildReport =
                 serde_json::from_slice(bytes).map_err(|e| format!("not a rebuild report: {e}"))?;
             if report.manifest_digest != manifest_digest {
-                return Err(format!("reports on manifest {}, not this one ({manifest_digest})", report.manifest_digest));
+                return Err(format!(
+                    "reports on manifest {}, not this one ({manifest_digest})",
+                    report.manifest_digest
+                ));
             }
             if !report.reproduced {
                 return Err(format!("{} did not reproduce the release", key.name));
             }
             let artifacts = artifacts.ok_or_else(|| "the manifest's artifacts cannot be read".to_string())?;
-            report_reproduces(&report, artifacts).map_err(|why| format!("{} claims a reproduction, but {why}", key.name))?;
+            report_reproduces(&report, artifacts)
+                .map_err(|why| format!("{} claims a reproduction, but {why}", key.name))?;
             Ok(BuilderReport { source: rel.clone(), key_id: sig.key_id, timestamp: ts })
         })();
         match result {
@@ -404,7 +416,13 @@ pub fn evaluate(
     let sigs = files.signatures();
     let artifacts = manifest_artifacts(manifest_bytes);
     let reports = builder_reports(files, Digest::of(manifest_bytes), artifacts.as_deref(), policy, legacy, notes);
-    policy.evaluate(&Evidence { manifest_path: manifest_label, manifest_bytes, signatures: &sigs, builder_reports: &reports, legacy })
+    policy.evaluate(&Evidence {
+        manifest_path: manifest_label,
+        manifest_bytes,
+        signatures: &sigs,
+        builder_reports: &reports,
+        legacy,
+    })
 }
 
 /// Step 3: the provenance is signed by a counted release key and agrees
@@ -458,7 +476,12 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
 /// and its digest, recording each disagreement in `c`. Public for the fuzz
 /// targets, which feed it attacker-controlled payloads.
 #[doc(hidden)]
-pub fn check_statement(c: &mut Check, payload: &[u8], m: &vouch_manifests::manifest::Manifest, manifest_digest: &Digest) {
+pub fn check_statement(
+    c: &mut Check,
+    payload: &[u8],
+    m: &vouch_manifests::manifest::Manifest,
+    manifest_digest: &Digest,
+) {
     let st: serde_json::Value = match serde_json::from_slice(payload) {
         Ok(v) => v,
         Err(e) => {
@@ -466,7 +489,9 @@ pub fn check_statement(c: &mut Check, payload: &[u8], m: &vouch_manifests::manif
             return;
         }
     };
-    if st["_type"] != vouch_manifests::provenance::STATEMENT_TYPE || st["predicateType"] != vouch_manifests::provenance::PREDICATE_TYPE {
+    if st["_type"] != vouch_manifests::provenance::STATEMENT_TYPE
+        || st["predicateType"] != vouch_manifests::provenance::PREDICATE_TYPE
+    {
         c.fail(format!("{PROVENANCE_FILE}: not an in-toto v1 statement with SLSA provenance v1"));
         return;
     }
@@ -474,7 +499,12 @@ pub fn check_statement(c: &mut Check, payload: &[u8], m: &vouch_manifests::manif
         .as_array()
         .into_iter()
         .flatten()
-        .map(|s| (s["name"].as_str().unwrap_or_default().to_string(), s["digest"]["sha256"].as_str().unwrap_or_default().to_string()))
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default().to_string(),
+                s["digest"]["sha256"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
     subjects.sort();
     // One subject per artifact: a second one under the same name would be
@@ -482,7 +512,8 @@ pub fn check_statement(c: &mut Check, payload: &[u8], m: &vouch_manifests::manif
     for same in subjects.chunk_by(|a, b| a.0 == b.0).filter(|same| same.len() > 1) {
         c.fail(format!("subject {} appears {} times in {PROVENANCE_FILE}", same[0].0, same.len()));
     }
-    let mut want: Vec<(String, String)> = m.artifacts.iter().flatten().map(|a| (a.path.to_string(), a.digest.hex())).collect();
+    let mut want: Vec<(String, String)> =
+        m.artifacts.iter().flatten().map(|a| (a.path.to_string(), a.digest.hex())).collect();
     want.sort();
     if subjects == want {
         c.note(format!("subjects equal the manifest's {} artifacts", want.len()));
@@ -518,7 +549,10 @@ pub fn check_statement(c: &mut Check, payload: &[u8], m: &vouch_manifests::manif
 }
 
 /// The artifact whose path is closest to `file` by name.
-fn closest<'a>(file: &Path, arts: &'a [vouch_manifests::manifest::Artifact]) -> Option<&'a vouch_manifests::manifest::Artifact> {
+fn closest<'a>(
+    file: &Path,
+    arts: &'a [vouch_manifests::manifest::Artifact],
+) -> Option<&'a vouch_manifests::manifest::Artifact> {
     let name = file.file_name()?.to_str()?;
     let score = |a: &vouch_manifests::manifest::Artifact| {
         let an = a.path.file_name();
@@ -545,11 +579,20 @@ fn check_artifacts(b: &OpenBundle, files: &[PathBuf]) -> Result<(Check, Vec<Arti
         let shown = f.display().to_string();
         if let Some(a) = arts.iter().find(|a| a.digest == d) {
             c.note(format!("{shown} is artifact {} ({d})", a.path));
-            out.push(ArtifactMatch { file: shown, digest: Some(d), matches: Some(a.path.to_string()), closest: None, closest_digest: None, error: None });
+            out.push(ArtifactMatch {
+                file: shown,
+                digest: Some(d),
+                matches: Some(a.path.to_string()),
+                closest: None,
+                closest_digest: None,
+                error: None,
+            });
         } else {
             let near = closest(f, &arts);
             match near {
-                Some(a) => c.fail(format!("{shown} ({d}) matches no artifact; closest by name: {} ({})", a.path, a.digest)),
+                Some(a) => {
+                    c.fail(format!("{shown} ({d}) matches no artifact; closest by name: {} ({})", a.path, a.digest))
+                }
                 None => c.fail(format!("{shown} ({d}) matches no artifact: the release lists none")),
             }
             out.push(ArtifactMatch {
@@ -571,7 +614,11 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> (Check, Option<cr
     let mut c = check("log");
     let path = b.dir.join(crate::log::PROOF_FILE);
     let shown = b.origin.join(crate::log::PROOF_FILE);
-    let bytes = match vouch_manifests::fsutil::read_bounded(&path, crate::note::MAX_NOTE_BYTES as u64, vouch_manifests::fsutil::Symlinks::Refuse) {
+    let bytes = match vouch_manifests::fsutil::read_bounded(
+        &path,
+        crate::note::MAX_NOTE_BYTES as u64,
+        vouch_manifests::fsutil::Symlinks::Refuse,
+    ) {
         Ok(bytes) => bytes,
         Err(e) => {
             c.fail(format!("{}: the policy's [log] requires a release log proof: {e}", shown.display()));
@@ -647,7 +694,8 @@ pub fn verify(
         }
     }
     for r in &pr.roles {
-        let line = format!("role {}: {} of {} required keys ({})", r.role.as_str(), r.valid, r.threshold, r.keys.join(", "));
+        let line =
+            format!("role {}: {} of {} required keys ({})", r.role.as_str(), r.valid, r.threshold, r.keys.join(", "));
         if r.held {
             sc.note(line);
         } else {
@@ -662,7 +710,9 @@ pub fn verify(
         .iter()
         .chain(&pr.builder_reports)
         .filter(|s| s.counted)
-        .map(|s| format!("{} ({})", s.key_name.clone().unwrap_or_default(), s.key_id.map(|k| k.hex()).unwrap_or_default()))
+        .map(|s| {
+            format!("{} ({})", s.key_name.clone().unwrap_or_default(), s.key_id.map(|k| k.hex()).unwrap_or_default())
+        })
         .collect();
     checks.push(sc);
 
@@ -802,7 +852,11 @@ mod tests {
     use vouch_manifests::rebuild::{ArtifactResult, REPORT_SCHEMA, RebuildReport};
 
     fn artifact(path: &str, bytes: &[u8]) -> Artifact {
-        Artifact { path: vouch_manifests::RelPath::new(path).unwrap(), size: bytes.len() as u64, digest: Digest::of(bytes) }
+        Artifact {
+            path: vouch_manifests::RelPath::new(path).unwrap(),
+            size: bytes.len() as u64,
+            digest: Digest::of(bytes),
+        }
     }
 
     fn result(a: &Artifact, actual: Option<Digest>, identical: bool) -> ArtifactResult {
@@ -837,18 +891,38 @@ mod tests {
     fn a_report_reproduces_only_every_artifact_identically() {
         let (a, b) = (artifact("a", b"a"), artifact("b", b"b"));
         let both = [a.clone(), b.clone()];
-        assert!(report_reproduces(&report(vec![result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)]), &both).is_ok());
+        assert!(
+            report_reproduces(&report(vec![result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)]), &both)
+                .is_ok()
+        );
         // No artifacts at all, in the report or in the manifest.
         assert!(report_reproduces(&report(vec![]), &both).unwrap_err().contains("does not name artifact a"));
         assert!(report_reproduces(&report(vec![]), &[]).unwrap_err().contains("lists no artifacts"));
         // One missing, one differing, one claimed identical with another digest.
-        assert!(report_reproduces(&report(vec![result(&a, Some(a.digest), true)]), &both).unwrap_err().contains("artifact b"));
+        assert!(
+            report_reproduces(&report(vec![result(&a, Some(a.digest), true)]), &both)
+                .unwrap_err()
+                .contains("artifact b")
+        );
         let other = Some(Digest::of(b"x"));
-        assert!(report_reproduces(&report(vec![result(&a, other, false), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not identical"));
-        assert!(report_reproduces(&report(vec![result(&a, other, true), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not identical"));
-        assert!(report_reproduces(&report(vec![result(&a, None, true), result(&b, Some(b.digest), true)]), &both).unwrap_err().contains("not built"));
+        assert!(
+            report_reproduces(&report(vec![result(&a, other, false), result(&b, Some(b.digest), true)]), &both)
+                .unwrap_err()
+                .contains("not identical")
+        );
+        assert!(
+            report_reproduces(&report(vec![result(&a, other, true), result(&b, Some(b.digest), true)]), &both)
+                .unwrap_err()
+                .contains("not identical")
+        );
+        assert!(
+            report_reproduces(&report(vec![result(&a, None, true), result(&b, Some(b.digest), true)]), &both)
+                .unwrap_err()
+                .contains("not built")
+        );
         // Named twice, or an artifact the manifest does not list.
-        let twice = vec![result(&a, Some(a.digest), true), result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)];
+        let twice =
+            vec![result(&a, Some(a.digest), true), result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)];
         assert!(report_reproduces(&report(twice), &both).unwrap_err().contains("more than once"));
         let extra = vec![result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)];
         assert!(report_reproduces(&report(extra), &[a]).unwrap_err().contains("not an artifact of the manifest"));

@@ -84,18 +84,16 @@ pub fn read_all(dir: &Path, skipped: &mut Vec<PathBuf>) -> Result<Vec<Bundle>, S
 /// [`read_all`], also comparing each archive skipped for its directory with
 /// it: one release as two bundles with different manifests is named in
 /// `problems` (the site shows the directory).
-pub fn read_all_checked(dir: &Path, skipped: &mut Vec<PathBuf>, problems: &mut Vec<String>) -> Result<Vec<Bundle>, SiteError> {
+pub fn read_all_checked(
+    dir: &Path,
+    skipped: &mut Vec<PathBuf>,
+    problems: &mut Vec<String>,
+) -> Result<Vec<Bundle>, SiteError> {
     let mut shadowed: Vec<(PathBuf, String)> = Vec::new();
-    let rd = std::fs::read_dir(dir).map_err(|source| SiteError::BundlesDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let rd = std::fs::read_dir(dir).map_err(|source| SiteError::BundlesDir { path: dir.to_path_buf(), source })?;
     let mut names = Vec::new();
     for e in rd {
-        let e = e.map_err(|source| SiteError::BundlesDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        let e = e.map_err(|source| SiteError::BundlesDir { path: dir.to_path_buf(), source })?;
         names.push(e.file_name());
     }
     names.sort();
@@ -104,10 +102,7 @@ pub fn read_all_checked(dir: &Path, skipped: &mut Vec<PathBuf>, problems: &mut V
     for os in names {
         let path = dir.join(&os);
         let Some(name) = os.to_str() else {
-            return Err(SiteError::Bundle {
-                bundle: path,
-                detail: "the name is not UTF-8".into(),
-            });
+            return Err(SiteError::Bundle { bundle: path, detail: "the name is not UTF-8".into() });
         };
         if name.starts_with('.') || name.ends_with(".build.log") {
             continue;
@@ -118,10 +113,7 @@ pub fn read_all_checked(dir: &Path, skipped: &mut Vec<PathBuf>, problems: &mut V
             shadowed.push((path, name.to_string()));
             continue;
         }
-        let meta = std::fs::symlink_metadata(&path).map_err(|source| SiteError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let meta = std::fs::symlink_metadata(&path).map_err(|source| SiteError::Read { path: path.clone(), source })?;
         let bundle = if meta.is_dir() {
             if std::fs::symlink_metadata(path.join("manifest.json")).is_err() {
                 skipped.push(path);
@@ -138,11 +130,7 @@ pub fn read_all_checked(dir: &Path, skipped: &mut Vec<PathBuf>, problems: &mut V
             });
         };
         if let Some(first) = seen.get(&bundle.name) {
-            return Err(SiteError::Duplicate {
-                name: bundle.name.clone(),
-                first: first.clone(),
-                second: path,
-            });
+            return Err(SiteError::Duplicate { name: bundle.name.clone(), first: first.clone(), second: path });
         }
         seen.insert(bundle.name.clone(), path);
         out.push(bundle);
@@ -169,24 +157,15 @@ fn finish(
     origin: Origin,
     members: BTreeMap<String, Member>,
 ) -> Result<Bundle, SiteError> {
-    let bad = |detail: String| SiteError::Bundle {
-        bundle: location.to_path_buf(),
-        detail,
-    };
+    let bad = |detail: String| SiteError::Bundle { bundle: location.to_path_buf(), detail };
     let Some(m) = members.get("manifest.json") else {
         return Err(bad("no manifest.json".into()));
     };
     let bytes = m.bytes.as_deref().unwrap_or_default();
-    let manifest =
-        Manifest::from_slice(bytes, &location.join("manifest.json")).map_err(|source| SiteError::Manifest {
-            bundle: location.to_path_buf(),
-            source,
-        })?;
+    let manifest = Manifest::from_slice(bytes, &location.join("manifest.json"))
+        .map_err(|source| SiteError::Manifest { bundle: location.to_path_buf(), source })?;
     if manifest.bundle_name() != stem {
-        return Err(bad(format!(
-            "is named {stem:?} but its manifest is for {:?}",
-            manifest.bundle_name()
-        )));
+        return Err(bad(format!("is named {stem:?} but its manifest is for {:?}", manifest.bundle_name())));
     }
     let manifest_digest = Digest::of(bytes);
     Ok(Bundle {
@@ -213,28 +192,14 @@ fn read_member(r: impl Read, rel: &str, size: u64, buf: &mut [u8]) -> std::io::R
         let mut bytes = Vec::with_capacity(size.min(1 << 26) as usize);
         r.take(MAX_KEPT + 1).read_to_end(&mut bytes)?;
         if bytes.len() as u64 > MAX_KEPT {
-            return Err(std::io::Error::other(format!(
-                "{rel} is more than the {MAX_KEPT} bytes vouch reads"
-            )));
+            return Err(std::io::Error::other(format!("{rel} is more than the {MAX_KEPT} bytes vouch reads")));
         }
-        Ok(Member {
-            size: bytes.len() as u64,
-            digest: Some(Digest::of(&bytes)),
-            bytes: Some(bytes),
-        })
+        Ok(Member { size: bytes.len() as u64, digest: Some(Digest::of(&bytes)), bytes: Some(bytes) })
     } else if hash_content(rel) {
         let (digest, n) = vouch_manifests::digest::hash_reader(r, buf)?;
-        Ok(Member {
-            size: n,
-            digest: Some(digest),
-            bytes: None,
-        })
+        Ok(Member { size: n, digest: Some(digest), bytes: None })
     } else {
-        Ok(Member {
-            size,
-            digest: None,
-            bytes: None,
-        })
+        Ok(Member { size, digest: None, bytes: None })
     }
 }
 
@@ -243,15 +208,9 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
     let mut buf = vec![0u8; 1 << 16];
     let mut stack = vec![(path.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).map_err(|source| SiteError::Read {
-            path: dir.clone(),
-            source,
-        })?;
+        let rd = std::fs::read_dir(&dir).map_err(|source| SiteError::Read { path: dir.clone(), source })?;
         for e in rd {
-            let e = e.map_err(|source| SiteError::Read {
-                path: dir.clone(),
-                source,
-            })?;
+            let e = e.map_err(|source| SiteError::Read { path: dir.clone(), source })?;
             let p = e.path();
             let Some(fname) = e.file_name().to_str().map(str::to_string) else {
                 return Err(SiteError::Bundle {
@@ -260,32 +219,18 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
                 });
             };
             let rel = format!("{prefix}{fname}");
-            let meta = std::fs::symlink_metadata(&p).map_err(|source| SiteError::Read {
-                path: p.clone(),
-                source,
-            })?;
+            let meta = std::fs::symlink_metadata(&p).map_err(|source| SiteError::Read { path: p.clone(), source })?;
             if meta.is_dir() {
                 if rel != "deps" {
                     stack.push((p, format!("{rel}/")));
                 } else {
-                    members.insert(
-                        format!("{rel}/"),
-                        Member {
-                            size: 0,
-                            digest: None,
-                            bytes: None,
-                        },
-                    );
+                    members.insert(format!("{rel}/"), Member { size: 0, digest: None, bytes: None });
                 }
             } else if meta.is_file() {
-                let f = vouch_manifests::fsutil::open_regular(&p, vouch_manifests::fsutil::Symlinks::Refuse).map_err(|source| SiteError::Read {
-                    path: p.clone(),
-                    source,
-                })?;
-                let m = read_member(f, &rel, meta.len(), &mut buf).map_err(|source| SiteError::Read {
-                    path: p.clone(),
-                    source,
-                })?;
+                let f = vouch_manifests::fsutil::open_regular(&p, vouch_manifests::fsutil::Symlinks::Refuse)
+                    .map_err(|source| SiteError::Read { path: p.clone(), source })?;
+                let m = read_member(f, &rel, meta.len(), &mut buf)
+                    .map_err(|source| SiteError::Read { path: p.clone(), source })?;
                 members.insert(rel, m);
             } else {
                 return Err(SiteError::Bundle {

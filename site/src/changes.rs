@@ -41,11 +41,7 @@ fn parent(path: &str) -> &str {
 
 /// The file's page, or its directory's without the source.
 fn file_href(side: &Side, path: &str) -> String {
-    if side.source_given {
-        layout::file_page(side.rdir, path)
-    } else {
-        layout::tree_page(side.rdir, parent(path))
-    }
+    if side.source_given { layout::file_page(side.rdir, path) } else { layout::tree_page(side.rdir, parent(path)) }
 }
 
 /// The line diff page of `path` in release folder `rdir`.
@@ -56,10 +52,7 @@ pub fn diff_page(rdir: &str, path: &str) -> String {
 }
 
 fn direction(old: Option<&str>, new: Option<&str>) -> &'static str {
-    match (
-        old.and_then(|v| semver::Version::parse(v).ok()),
-        new.and_then(|v| semver::Version::parse(v).ok()),
-    ) {
+    match (old.and_then(|v| semver::Version::parse(v).ok()), new.and_then(|v| semver::Version::parse(v).ok())) {
         (Some(a), Some(b)) if b > a => "upgraded",
         (Some(a), Some(b)) if b < a => "downgraded",
         _ => "changed",
@@ -81,11 +74,7 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
     let mut bump = |path: &str, which: u8| {
         let top = top_of(path);
         let e = by_dir.entry(top.to_string()).or_insert_with(|| DirChangeView {
-            name: if top.is_empty() {
-                "files at the top level".into()
-            } else {
-                clean(top)
-            },
+            name: if top.is_empty() { "files at the top level".into() } else { clean(top) },
             added: 0,
             removed: 0,
             modified: 0,
@@ -156,11 +145,7 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
             && j < new.files.len())
         .then(|| {
             let page = diff_page(new.rdir, &c.path);
-            jobs.push(DiffJob {
-                page: page.clone(),
-                old: i,
-                new: j,
-            });
+            jobs.push(DiffJob { page: page.clone(), old: i, new: j });
             page
         });
         let id = |s: &str| (s != "-").then(|| s.to_string());
@@ -179,9 +164,7 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
     }
     let mut by_dir: Vec<DirChangeView> = by_dir.into_values().collect();
     by_dir.sort_by(|a, b| {
-        (b.added + b.removed + b.modified)
-            .cmp(&(a.added + a.removed + a.modified))
-            .then_with(|| a.name.cmp(&b.name))
+        (b.added + b.removed + b.modified).cmp(&(a.added + a.removed + a.modified)).then_with(|| a.name.cmp(&b.name))
     });
     let file_count = added.len() + removed.len() + modified.len();
     let chart_svg = (file_count > 0).then(|| {
@@ -190,11 +173,7 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
             .iter()
             .take(SHOWN)
             .map(|d| svg::Row {
-                label: if d.name == "files at the top level" {
-                    d.name.clone()
-                } else {
-                    format!("{}/", d.name)
-                },
+                label: if d.name == "files at the top level" { d.name.clone() } else { format!("{}/", d.name) },
                 segments: vec![
                     (d.added as u64, "bar-add"),
                     (d.modified as u64, "bar-mod"),
@@ -205,9 +184,7 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
             .collect();
         if by_dir.len() > SHOWN {
             let rest = &by_dir[SHOWN..];
-            let (a, m, r) = rest
-                .iter()
-                .fold((0, 0, 0), |t, d| (t.0 + d.added, t.1 + d.modified, t.2 + d.removed));
+            let (a, m, r) = rest.iter().fold((0, 0, 0), |t, d| (t.0 + d.added, t.1 + d.modified, t.2 + d.removed));
             rows.push(svg::Row {
                 label: format!("{} more directories", rest.len()),
                 segments: vec![(a as u64, "bar-add"), (m as u64, "bar-mod"), (r as u64, "bar-del")],
@@ -275,10 +252,9 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
                     })
                     .collect(),
                 note: match (o.is_some(), n.is_some()) {
-                    (false, _) => Some(format!(
-                        "{} has no readable SBOM: every component counts as added",
-                        old.version
-                    )),
+                    (false, _) => {
+                        Some(format!("{} has no readable SBOM: every component counts as added", old.version))
+                    }
                     (_, false) => Some("this release has no readable SBOM: every component counts as removed".into()),
                     _ => None,
                 },
@@ -287,12 +263,10 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
     };
     let build = build_changes(old.build, new.build);
     let total = file_count
-        + dependencies
+        + dependencies.as_ref().map_or(0, |d| d.added.len() + d.removed.len() + d.changed.len())
+        + components
             .as_ref()
-            .map_or(0, |d| d.added.len() + d.removed.len() + d.changed.len())
-        + components.as_ref().map_or(0, |c| {
-            c.added.len() + c.removed.len() + c.changed.len() + c.license_changed.len()
-        })
+            .map_or(0, |c| c.added.len() + c.removed.len() + c.changed.len() + c.license_changed.len())
         + build.len();
     (
         ChangesView {
@@ -428,12 +402,7 @@ fn build_changes(old: Option<&BuildView>, new: Option<&BuildView>) -> Vec<BuildC
             field(&format!("{prefix}.{k}"), am.get(k).copied(), bm.get(k).copied());
         }
     }
-    let remap = |v: &[Pair]| {
-        v.iter()
-            .map(|p| format!("{}={}", p.name, p.value))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let remap = |v: &[Pair]| v.iter().map(|p| format!("{}={}", p.name, p.value)).collect::<Vec<_>>().join(" ");
     let (orm, nrm) = (remap(&o.path_remap), remap(&n.path_remap));
     field("path_remap", Some(&orm), Some(&nrm));
     out
@@ -463,16 +432,10 @@ pub fn line_diff(
     };
     match linediff::diff(&a, &b) {
         Ok(d) => ("shown", None, Some(d)),
-        Err(linediff::TooBig::Lines) => (
-            "too_many",
-            Some(format!("more than {} lines", linediff::MAX_LINES)),
-            None,
-        ),
-        Err(linediff::TooBig::Edits) => (
-            "too_many",
-            Some(format!("more than {} lines differ", linediff::MAX_EDITS)),
-            None,
-        ),
+        Err(linediff::TooBig::Lines) => ("too_many", Some(format!("more than {} lines", linediff::MAX_LINES)), None),
+        Err(linediff::TooBig::Edits) => {
+            ("too_many", Some(format!("more than {} lines differ", linediff::MAX_EDITS)), None)
+        }
     }
 }
 
@@ -482,23 +445,14 @@ mod tests {
 
     #[test]
     fn dependencies_and_build_fields() {
-        let d = |n: &str, v: &str| Dependency {
-            name: n.into(),
-            version: v.into(),
-            source: None,
-            checksum: None,
-        };
+        let d = |n: &str, v: &str| Dependency { name: n.into(), version: v.into(), source: None, checksum: None };
         let c = dep_changes(
             &[d("a", "1.0.0"), d("b", "1.0.0"), d("c", "1.0.0"), d("c", "2.0.0")],
             &[d("a", "1.1.0"), d("c", "2.0.0"), d("c", "3.0.0"), d("z", "0.1.0")],
         );
         assert_eq!(c.changed.len(), 1);
         assert_eq!((c.changed[0].name.as_str(), c.changed[0].direction), ("a", "upgraded"));
-        let names = |v: &[DependencyView]| {
-            v.iter()
-                .map(|d| format!("{}@{}", d.name, d.version))
-                .collect::<Vec<_>>()
-        };
+        let names = |v: &[DependencyView]| v.iter().map(|d| format!("{}@{}", d.name, d.version)).collect::<Vec<_>>();
         assert_eq!(names(&c.removed), ["b@1.0.0", "c@1.0.0"]);
         assert_eq!(names(&c.added), ["c@3.0.0", "z@0.1.0"]);
         assert_eq!(diff_page("r/a/1/", "x.html/y z"), "r/a/1/diff/x~2Ehtml/y~20z.html");

@@ -385,12 +385,22 @@ mod tests {
         assert_eq!(fw.iter().next().unwrap().2, "pub struct HiArgs {");
         assert_eq!(words(&"x".repeat(MAX_LINE + 1)).unwrap_err(), "minified");
         let tags = [crate::tags::Tag { name: "HiArgs".into(), kind: "struct".into(), line: 1, scope: None }];
-        let rel = ReleaseFiles { version: "1.0.0", base: "r/p/1.0.0/", files: vec![("a.rs".into(), "file/a.rs.html".into(), fw, &tags[..])] };
+        let rel = ReleaseFiles {
+            version: "1.0.0",
+            base: "r/p/1.0.0/",
+            files: vec![("a.rs".into(), "file/a.rs.html".into(), fw, &tags[..])],
+        };
         let scripts = project_scripts("p", &[rel]);
         let names: Vec<&str> = scripts.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["files.js", "hi.js", "le.js", "ne.js", "pu.js", "st.js", "u3.js", "def-hi.js"]);
         assert!(scripts[7].1.contains("\n\"hiargs\",1,[[0,0,1,\"struct HiArgs\"]]];"), "{}", scripts[7].1);
-        assert!(scripts[0].1.ends_with("window.VOUCH_CODE[\"p/shards\"] = [\n\"hi\",\"le\",\"ne\",\"pu\",\"st\",\"u3\",\"def-hi\"];\n"), "{}", scripts[0].1);
+        assert!(
+            scripts[0].1.ends_with(
+                "window.VOUCH_CODE[\"p/shards\"] = [\n\"hi\",\"le\",\"ne\",\"pu\",\"st\",\"u3\",\"def-hi\"];\n"
+            ),
+            "{}",
+            scripts[0].1
+        );
         assert_eq!(def_shard("operator+"), "op");
         assert_eq!(def_shard("x"), "x_");
         assert_eq!(def_shard("é"), "__");

@@ -34,11 +34,7 @@ pub enum SiteError {
         source: std::io::Error,
     },
     #[error("two bundles are both {name}: {first} and {second}")]
-    Duplicate {
-        name: String,
-        first: PathBuf,
-        second: PathBuf,
-    },
+    Duplicate { name: String, first: PathBuf, second: PathBuf },
     #[error("--source {spec}: {detail}")]
     SourceSpec { spec: String, detail: String },
     #[error("cannot read templates directory {path}")]
@@ -50,11 +46,7 @@ pub enum SiteError {
     #[error("template {name}: {detail}")]
     Template { name: String, detail: String },
     #[error("cannot render {page} with template {template}: {detail}")]
-    Render {
-        page: String,
-        template: String,
-        detail: String,
-    },
+    Render { page: String, template: String, detail: String },
     #[error("refusing to replace {path}: {detail}")]
     Output { path: PathBuf, detail: String },
     #[error("cannot write {path}")]

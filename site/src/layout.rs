@@ -181,14 +181,8 @@ mod tests {
         assert_eq!(file_page("r/a/1/", "x.html/y"), "r/a/1/file/x~2Ehtml/y.html");
         assert_eq!(tree_page("r/a/1/", "index.HTML"), "r/a/1/tree/index~2EHTML/index.html");
         assert_eq!(root_of("r/a/1/index.html"), "../../../");
-        assert_eq!(
-            file_page_encoded("r/a/1/", &dir_path("x.html"), "y"),
-            file_page("r/a/1/", "x.html/y")
-        );
-        assert_eq!(
-            tree_page_encoded("r/a/1/", &dir_path("a/b")),
-            tree_page("r/a/1/", "a/b")
-        );
+        assert_eq!(file_page_encoded("r/a/1/", &dir_path("x.html"), "y"), file_page("r/a/1/", "x.html/y"));
+        assert_eq!(tree_page_encoded("r/a/1/", &dir_path("a/b")), tree_page("r/a/1/", "a/b"));
         assert_eq!(root_of("index.html"), "");
         let long = "a".repeat(300);
         assert!(segment(&long, false).len() < 64);

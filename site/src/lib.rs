@@ -21,8 +21,8 @@ pub mod bundle;
 pub mod changes;
 pub mod codesearch;
 mod error;
-pub mod layout;
 pub mod highlight;
+pub mod layout;
 pub mod linediff;
 pub mod model;
 mod render;
@@ -54,24 +54,15 @@ pub struct SourceSpec {
 impl std::str::FromStr for SourceSpec {
     type Err = SiteError;
     fn from_str(s: &str) -> Result<Self, SiteError> {
-        let err = |detail: &str| SiteError::SourceSpec {
-            spec: s.to_string(),
-            detail: detail.to_string(),
-        };
+        let err = |detail: &str| SiteError::SourceSpec { spec: s.to_string(), detail: detail.to_string() };
         let (release, dir) = s.split_once('=').ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
-        let (name, version) = release
-            .split_once('@')
-            .ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
+        let (name, version) = release.split_once('@').ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
         vouch_manifests::name::check("project name", name).map_err(|e| err(&e.to_string()))?;
         vouch_manifests::name::check("version", version).map_err(|e| err(&e.to_string()))?;
         if dir.is_empty() {
             return Err(err("DIR is empty"));
         }
-        Ok(SourceSpec {
-            name: name.to_string(),
-            version: version.to_string(),
-            dir: PathBuf::from(dir),
-        })
+        Ok(SourceSpec { name: name.to_string(), version: version.to_string(), dir: PathBuf::from(dir) })
     }
 }
 

@@ -64,12 +64,7 @@ fn split(s: &str) -> Vec<&str> {
 /// The edit script between `a` and `b` as a list of ops (Same, Del, Add).
 fn script(a: &[u32], b: &[u32]) -> Result<Vec<Op>, TooBig> {
     let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suf = a[pre..]
-        .iter()
-        .rev()
-        .zip(b[pre..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
+    let suf = a[pre..].iter().rev().zip(b[pre..].iter().rev()).take_while(|(x, y)| x == y).count();
     let (ma, mb) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
     let mut ops = vec![Op::Same; pre];
     ops.extend(myers(ma, mb)?);
@@ -93,11 +88,7 @@ fn myers(a: &[u32], b: &[u32]) -> Result<Vec<Op>, TooBig> {
     'outer: for d in 0..=max {
         for k in (-d..=d).step_by(2) {
             let down = k == -d || (k != d && v[(off + k - 1) as usize] < v[(off + k + 1) as usize]);
-            let mut x = if down {
-                v[(off + k + 1) as usize]
-            } else {
-                v[(off + k - 1) as usize] + 1
-            };
+            let mut x = if down { v[(off + k + 1) as usize] } else { v[(off + k - 1) as usize] + 1 };
             let mut y = x - k;
             while x < n && y < m && a[x as usize] == b[y as usize] {
                 x += 1;
@@ -284,11 +275,7 @@ mod tests {
         let mut dp = vec![vec![0usize; ib.len() + 1]; ia.len() + 1];
         for x in (0..ia.len()).rev() {
             for y in (0..ib.len()).rev() {
-                dp[x][y] = if ia[x] == ib[y] {
-                    dp[x + 1][y + 1] + 1
-                } else {
-                    dp[x + 1][y].max(dp[x][y + 1])
-                };
+                dp[x][y] = if ia[x] == ib[y] { dp[x + 1][y + 1] + 1 } else { dp[x + 1][y].max(dp[x][y + 1]) };
             }
         }
         let edits = ops.iter().filter(|o| **o != Op::Same).count();

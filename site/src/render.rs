@@ -106,14 +106,7 @@ fn sbom_doc(doc: &vouch_manifests::sbom::Sbom, anchor: &str) -> SbomDocView {
                 version: opt(&c.version),
                 purl: opt(&c.purl),
                 licenses: c.licenses.iter().map(|l| clean(l)).collect(),
-                hashes: c
-                    .hashes
-                    .iter()
-                    .map(|h| Pair {
-                        name: clean(&h.alg),
-                        value: clean(&h.value),
-                    })
-                    .collect(),
+                hashes: c.hashes.iter().map(|h| Pair { name: clean(&h.alg), value: clean(&h.value) }).collect(),
                 supplier: opt(&c.supplier),
                 scope: opt(&c.scope),
                 description: opt(&c.description),
@@ -124,11 +117,7 @@ fn sbom_doc(doc: &vouch_manifests::sbom::Sbom, anchor: &str) -> SbomDocView {
 }
 
 fn member_view(path: &str, m: &Member) -> BundleFileView {
-    BundleFileView {
-        path: clean(path),
-        size: Some(m.size),
-        digest: m.digest.map(|d| d.to_string()),
-    }
+    BundleFileView { path: clean(path), size: Some(m.size), digest: m.digest.map(|d| d.to_string()) }
 }
 
 fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
@@ -188,13 +177,7 @@ fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usi
     let names: Vec<String> = dirs.iter().map(|d| d.name.clone()).collect();
     for d in &mut dirs {
         d.subdirs.sort_by(|a, b| names[*a].as_bytes().cmp(names[*b].as_bytes()));
-        d.files.sort_by(|a, b| {
-            files[*a]
-                .path
-                .file_name()
-                .as_bytes()
-                .cmp(files[*b].path.file_name().as_bytes())
-        });
+        d.files.sort_by(|a, b| files[*a].path.file_name().as_bytes().cmp(files[*b].path.file_name().as_bytes()));
     }
     (dirs, index)
 }
@@ -220,11 +203,7 @@ fn release_view(
             continue;
         }
         let p = crate::sig::parse(member.bytes.as_deref().unwrap_or_default());
-        let time = p
-            .fields
-            .iter()
-            .find(|f| f.key == "timestamp")
-            .and_then(|f| time_of(&f.value));
+        let time = p.fields.iter().find(|f| f.key == "timestamp").and_then(|f| time_of(&f.value));
         let key_id = clean(key_id);
         signatures.push(SignatureView {
             file: clean(path),
@@ -236,10 +215,7 @@ fn release_view(
             fields: p
                 .fields
                 .into_iter()
-                .map(|f| crate::sig::Field {
-                    key: clean(&f.key),
-                    value: clean(&f.value),
-                })
+                .map(|f| crate::sig::Field { key: clean(&f.key), value: clean(&f.value) })
                 .collect(),
             time,
             problem: p.problem,
@@ -281,10 +257,9 @@ fn release_view(
             let digest_matches = member.map(|mb| mb.digest == Some(s.digest));
             let (document, problem) = match member {
                 None => (None, Some("not in the bundle".to_string())),
-                Some(_) if digest_matches != Some(true) => (
-                    None,
-                    Some("its digest differs from the manifest's, so it is not shown".to_string()),
-                ),
+                Some(_) if digest_matches != Some(true) => {
+                    (None, Some("its digest differs from the manifest's, so it is not shown".to_string()))
+                }
                 Some(mb) => match vouch_manifests::sbom::parse(
                     mb.bytes.as_deref().unwrap_or_default(),
                     Path::new(s.path.as_str()),
@@ -331,10 +306,7 @@ fn release_view(
                         serde_json::Value::Bool(b) => b.to_string(),
                         _ => continue,
                     };
-                    fields.push(Pair {
-                        name: clean(k),
-                        value: clean(&value),
-                    });
+                    fields.push(Pair { name: clean(k), value: clean(&value) });
                 }
             }
             Ok(_) => problem = Some("not a JSON object".to_string()),
@@ -355,42 +327,16 @@ fn release_view(
             Ok(v) => (v.get("payloadType").and_then(|p| p.as_str()).map(clean), None),
             Err(e) => (None, Some(format!("not JSON: {e}"))),
         };
-        ProvenanceView {
-            size: mb.size,
-            digest: mb.digest.map(|d| d.to_string()),
-            payload_type,
-            problem,
-        }
+        ProvenanceView { size: mb.size, digest: mb.digest.map(|d| d.to_string()), payload_type, problem }
     });
     let build = m.build.as_ref().map(|bd| BuildView {
         command: bd.command.iter().map(|s| clean(s)).collect(),
         command_line: clean(&bd.command.iter().map(|s| shell_quote(s)).collect::<Vec<_>>().join(" ")),
         workdir: clean(&bd.workdir),
-        env: bd
-            .env
-            .iter()
-            .map(|(k, v)| Pair {
-                name: clean(k),
-                value: clean(v),
-            })
-            .collect(),
-        toolchain: bd
-            .toolchain
-            .iter()
-            .map(|(k, v)| Pair {
-                name: clean(k),
-                value: clean(v),
-            })
-            .collect(),
+        env: bd.env.iter().map(|(k, v)| Pair { name: clean(k), value: clean(v) }).collect(),
+        toolchain: bd.toolchain.iter().map(|(k, v)| Pair { name: clean(k), value: clean(v) }).collect(),
         host: bd.host.as_deref().map(clean),
-        path_remap: bd
-            .path_remap
-            .iter()
-            .map(|p| Pair {
-                name: clean(&p.role),
-                value: clean(&p.to),
-            })
-            .collect(),
+        path_remap: bd.path_remap.iter().map(|p| Pair { name: clean(&p.role), value: clean(&p.to) }).collect(),
         dependencies: bd
             .dependencies
             .iter()
@@ -408,12 +354,8 @@ fn release_view(
             digest: Some(v.digest.to_string()),
         }),
     });
-    let valid_signatures = verdict.map(|_| {
-        signatures
-            .iter()
-            .filter(|s| s.status.as_ref().is_some_and(|st| st.state == Validity::Valid))
-            .count()
-    });
+    let valid_signatures = verdict
+        .map(|_| signatures.iter().filter(|s| s.status.as_ref().is_some_and(|st| st.state == Validity::Valid)).count());
     let summary = ReleaseSummary {
         name: name.to_string(),
         version: version.to_string(),
@@ -505,11 +447,7 @@ fn top_dirs(dirs: &[DirNode], files: &[Entry], name: &str, version: &str) -> (Ve
     let chart_rows: Vec<crate::svg::Row> = rows
         .iter()
         .map(|r| crate::svg::Row {
-            label: if r.root_files || r.href.is_none() {
-                r.name.clone()
-            } else {
-                format!("{}/", r.name)
-            },
+            label: if r.root_files || r.href.is_none() { r.name.clone() } else { format!("{}/", r.name) },
             segments: vec![(r.size, "bar")],
             value: format!(
                 "{}, {} file{}",
@@ -544,7 +482,10 @@ fn release_log_view(l: &vouch_signing::log::Listing, b: &Bundle) -> ReleaseLogVi
         Some((i, d)) if d == b.manifest_digest => (Some(i), None),
         Some((i, d)) => (
             None,
-            Some(format!("the log has another manifest for this release at index {i} ({d}); this bundle's is {}", b.manifest_digest)),
+            Some(format!(
+                "the log has another manifest for this release at index {i} ({d}); this bundle's is {}",
+                b.manifest_digest
+            )),
         ),
         None => (None, Some("not in the release log".to_string())),
     };
@@ -575,8 +516,13 @@ fn log_page_view(l: &vouch_signing::log::Listing, bundles: &[Bundle]) -> LogPage
             .iter()
             .map(|e| {
                 let (href, state) = match &e.release {
-                    Some(r) => match bundles.iter().find(|b| b.manifest.project.name == r.name && b.manifest.project.version == r.version) {
-                        Some(b) if b.manifest_digest == r.digest => (Some(layout::release_page(&r.name, &r.version)), "shown"),
+                    Some(r) => match bundles
+                        .iter()
+                        .find(|b| b.manifest.project.name == r.name && b.manifest.project.version == r.version)
+                    {
+                        Some(b) if b.manifest_digest == r.digest => {
+                            (Some(layout::release_page(&r.name, &r.version)), "shown")
+                        }
                         Some(_) => (None, "differs"),
                         None => (None, "absent"),
                     },
@@ -632,7 +578,10 @@ fn review_views(view: &mut ReleaseView, rr: &crate::ReleaseReviews, b: &Bundle) 
         .collect();
     view.review_chart = crate::svg::bars(
         "review-chart",
-        &format!("Review coverage of {} {} by top-level directory", b.manifest.project.name, b.manifest.project.version),
+        &format!(
+            "Review coverage of {} {} by top-level directory",
+            b.manifest.project.name, b.manifest.project.version
+        ),
         &format!("{} of {} files covered under {}.", cov.covered_files, cov.files, cov.criteria.join(", ")),
         &rows,
         &[("bar-add", "covered"), ("bar-del", "left to review or flagged")],
@@ -678,11 +627,7 @@ fn license_groups(sboms: &[SbomView]) -> Vec<LicenseGroupView> {
     let mut out = Vec::new();
     if !none.is_empty() {
         sort(&mut none);
-        out.push(LicenseGroupView {
-            expression: None,
-            anchor: "license-none".into(),
-            components: none,
-        });
+        out.push(LicenseGroupView { expression: None, anchor: "license-none".into(), components: none });
     }
     let mut groups: Vec<(&str, Vec<LicensedView>)> = by.into_iter().collect();
     groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
@@ -708,22 +653,14 @@ fn order_releases(rs: &[&ReleaseSummary]) -> (Vec<usize>, &'static str) {
             (idx, "semver")
         }
         None => {
-            idx.sort_by(|&a, &b| {
-                rs[b]
-                    .created
-                    .cmp(&rs[a].created)
-                    .then_with(|| rs[b].version.cmp(&rs[a].version))
-            });
+            idx.sort_by(|&a, &b| rs[b].created.cmp(&rs[a].created).then_with(|| rs[b].version.cmp(&rs[a].version)));
             (idx, "created")
         }
     }
 }
 
 fn crumb(title: &str, href: Option<String>) -> Crumb {
-    Crumb {
-        title: title.to_string(),
-        href,
-    }
+    Crumb { title: title.to_string(), href }
 }
 
 fn release_crumbs(s: &ReleaseSummary) -> Vec<Crumb> {
@@ -746,11 +683,7 @@ fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> {
     let last = chain.len() - 1;
     for (i, x) in chain.into_iter().enumerate() {
         let title = if x.path.is_empty() { "source" } else { x.name.as_str() };
-        let href = if current && i == last {
-            None
-        } else {
-            Some(x.href.clone())
-        };
+        let href = if current && i == last { None } else { Some(x.href.clone()) };
         c.push(crumb(title, href));
     }
     c
@@ -786,20 +719,13 @@ impl Renderer<'_> {
         // Rendered straight into the file (it is in the temporary folder,
         // which is dropped whole if anything fails).
         let path = self.out.join(page);
-        let file = std::fs::File::create(&path).map_err(|source| SiteError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        let mut w = Counter {
-            inner: std::io::BufWriter::with_capacity(64 * 1024, file),
-            n: 0,
-        };
+        let file = std::fs::File::create(&path).map_err(|source| SiteError::Write { path: path.clone(), source })?;
+        let mut w = Counter { inner: std::io::BufWriter::with_capacity(64 * 1024, file), n: 0 };
         self.theme.tera.render_to(template, &ctx, &mut w).map_err(|e| {
             match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
-                Some(io) => SiteError::Write {
-                    path: path.clone(),
-                    source: std::io::Error::new(io.kind(), io.to_string()),
-                },
+                Some(io) => {
+                    SiteError::Write { path: path.clone(), source: std::io::Error::new(io.kind(), io.to_string()) }
+                }
                 None => SiteError::Render {
                     page: page.to_string(),
                     template: template.to_string(),
@@ -807,10 +733,7 @@ impl Renderer<'_> {
                 },
             }
         })?;
-        std::io::Write::flush(&mut w).map_err(|source| SiteError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        std::io::Write::flush(&mut w).map_err(|source| SiteError::Write { path: path.clone(), source })?;
         self.bytes.fetch_add(w.n, Ordering::Relaxed);
         Ok(())
     }
@@ -846,10 +769,7 @@ fn file_history(releases: &[Release], idx: &[usize], current: usize, path: &str)
         .iter()
         .filter_map(|&j| {
             let files = &releases[j].bundle.manifest.source.files;
-            files
-                .binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes()))
-                .ok()
-                .map(|k| (j, &files[k]))
+            files.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes())).ok().map(|k| (j, &files[k]))
         })
         .collect();
     let mut out = Vec::with_capacity(found.len());
@@ -941,12 +861,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             let (mut view, sbom) = release_view(b, v.as_ref(), src.is_some());
             let rdir = layout::release_dir(&b.manifest.project.name, &b.manifest.project.version);
             let (dirs, dir_index) = build_dirs(&rdir, &b.manifest.source.files);
-            let (rows, chart) = top_dirs(
-                &dirs,
-                &b.manifest.source.files,
-                &b.manifest.project.name,
-                &b.manifest.project.version,
-            );
+            let (rows, chart) =
+                top_dirs(&dirs, &b.manifest.source.files, &b.manifest.project.name, &b.manifest.project.version);
             view.top_dirs = rows;
             view.size_chart = chart;
             if let Some(rr) = &reviews {
@@ -1028,10 +944,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     // Definitions: one universal-ctags run per release with sources, over
     // the regular files of the languages it indexes, each in a thread of its
     // own started here and joined before the pages render.
-    let release_tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>> = ctags_runs
-        .into_iter()
-        .map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok))
-        .collect();
+    let release_tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>> =
+        ctags_runs.into_iter().map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok)).collect();
     let defs_note: Option<String> = ctags.as_ref().err().map(|why| format!("Definitions are not indexed: {why}."));
 
     // What changed since the previous release.
@@ -1113,10 +1027,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         let path = clean(e.path.as_str());
                         // `""` when the page is `file/<path>.html` spelled as is
                         // (most paths): the index is then about half the size.
-                        let plain = rel
-                            .strip_prefix("file/")
-                            .and_then(|x| x.strip_suffix(".html"))
-                            .is_some_and(|x| x == path);
+                        let plain =
+                            rel.strip_prefix("file/").and_then(|x| x.strip_suffix(".html")).is_some_and(|x| x == path);
                         ix.item(&[&path, if plain { "" } else { rel }]);
                     }
                 }
@@ -1137,10 +1049,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map(|(name, idx, _)| SearchProjectView {
             name: name.clone(),
             src: layout::search_script(name),
-            code: idx
-                .iter()
-                .any(|&i| releases[i].source.is_some())
-                .then(|| layout::code_search_dir(name)),
+            code: idx.iter().any(|&i| releases[i].source.is_some()).then(|| layout::code_search_dir(name)),
             defs: idx.iter().any(|&i| release_tags[i].is_some()),
             releases: idx.len(),
             files: idx.iter().map(|&i| releases[i].view.summary.count).sum(),
@@ -1185,7 +1094,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             if let Some(r) = &e.release
                 && !bundles.iter().any(|b| b.manifest.project.name == r.name && b.manifest.project.version == r.version)
             {
-                problems.push(format!("{} {} (index {} of the log) is not among the bundles", r.name, r.version, e.index));
+                problems
+                    .push(format!("{} {} (index {} of the log) is not among the bundles", r.name, r.version, e.index));
             }
         }
     }
@@ -1220,17 +1130,11 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).map_err(|source| SiteError::Write {
-        path: parent.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&parent).map_err(|source| SiteError::Write { path: parent.clone(), source })?;
     let tmp = tempfile::Builder::new()
         .prefix(".vouch-site-")
         .tempdir_in(&parent)
-        .map_err(|source| SiteError::Write {
-            path: parent.clone(),
-            source,
-        })?;
+        .map_err(|source| SiteError::Write { path: parent.clone(), source })?;
     let out = tmp.path();
     let mkdir = |p: PathBuf| std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source });
     mkdir(out.join("static"))?;
@@ -1241,10 +1145,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         if let Some(d) = p.parent() {
             mkdir(d.to_path_buf())?;
         }
-        std::fs::write(&p, content).map_err(|source| SiteError::Write {
-            path: p.clone(),
-            source,
-        })?;
+        std::fs::write(&p, content).map_err(|source| SiteError::Write { path: p.clone(), source })?;
         files += 1;
         bytes += content.len() as u64;
     }
@@ -1253,43 +1154,26 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     }
     for (rel, js) in &search_scripts {
         let p = out.join(rel);
-        std::fs::write(&p, js).map_err(|source| SiteError::Write {
-            path: p.clone(),
-            source,
-        })?;
+        std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
         files += 1;
         bytes += js.len() as u64;
     }
-    std::fs::write(out.join(MARKER), b"vouch review site\n").map_err(|source| SiteError::Write {
-        path: out.join(MARKER),
-        source,
-    })?;
+    std::fs::write(out.join(MARKER), b"vouch review site\n")
+        .map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
     for r in &releases {
         for d in &r.dirs {
             mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
             if r.source.is_some() {
-                let fdir = if d.enc.is_empty() {
-                    format!("{}file", r.rdir)
-                } else {
-                    format!("{}file/{}", r.rdir, d.enc)
-                };
+                let fdir =
+                    if d.enc.is_empty() { format!("{}file", r.rdir) } else { format!("{}file/{}", r.rdir, d.enc) };
                 mkdir(out.join(fdir))?;
             }
         }
     }
 
     let mut theme = theme;
-    theme.tera.global_context().insert(
-        "site",
-        &SiteView {
-            title: opts.title.clone(),
-        },
-    );
-    let renderer = Renderer {
-        theme: &theme,
-        out,
-        bytes: AtomicU64::new(0),
-    };
+    theme.tera.global_context().insert("site", &SiteView { title: opts.title.clone() });
+    let renderer = Renderer { theme: &theme, out, bytes: AtomicU64::new(0) };
     let title = &opts.title;
     let trust_value = Value::from_serializable(&opts.trust);
     // The code search's words, gathered from the file pages as they render.
@@ -1305,23 +1189,13 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     ctx.insert("problems", &problems);
                     ctx.insert("log_page", &log_page.is_some());
                     ctx.insert_value("trust", trust_value.clone());
-                    renderer.page(
-                        "index.html",
-                        "index.html",
-                        "index",
-                        title,
-                        &[crumb("Releases", None)],
-                        ctx,
-                    )
+                    renderer.page("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
                 }
                 Job::Keys => {
                     let mut ctx = Context::new();
                     ctx.insert("signers", &signers);
                     ctx.insert_value("trust", trust_value.clone());
-                    let crumbs = [
-                        crumb("Releases", Some("index.html".into())),
-                        crumb("Keys and policy", None),
-                    ];
+                    let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Keys and policy", None)];
                     renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
                 }
                 Job::Release(i) => {
@@ -1344,14 +1218,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let mut crumbs = release_crumbs(&r.view.summary);
                     crumbs.push(crumb("components", None));
                     let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(
-                        &r.view.summary.components_href,
-                        "components.html",
-                        "components",
-                        &t,
-                        &crumbs,
-                        ctx,
-                    )
+                    renderer.page(&r.view.summary.components_href, "components.html", "components", &t, &crumbs, ctx)
                 }
                 Job::Search => {
                     let mut ctx = Context::new();
@@ -1370,14 +1237,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let mut crumbs = release_crumbs(&r.view.summary);
                     crumbs.push(crumb("licenses", None));
                     let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(
-                        &r.view.summary.licenses_href,
-                        "licenses.html",
-                        "licenses",
-                        &t,
-                        &crumbs,
-                        ctx,
-                    )
+                    renderer.page(&r.view.summary.licenses_href, "licenses.html", "licenses", &t, &crumbs, ctx)
                 }
                 Job::Changes(i) => {
                     let r = &releases[i];
@@ -1387,14 +1247,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let mut crumbs = release_crumbs(&r.view.summary);
                     crumbs.push(crumb("changes", None));
                     let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(
-                        &r.view.summary.changes_href,
-                        "changes.html",
-                        "changes",
-                        &t,
-                        &crumbs,
-                        ctx,
-                    )
+                    renderer.page(&r.view.summary.changes_href, "changes.html", "changes", &t, &crumbs, ctx)
                 }
                 Job::Diff(i, k) => {
                     let r = &releases[i];
@@ -1405,10 +1258,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         return Ok(());
                     };
                     let job = &r.diff_jobs[k];
-                    let (oe, ne) = (
-                        &p.bundle.manifest.source.files[job.old],
-                        &r.bundle.manifest.source.files[job.new],
-                    );
+                    let (oe, ne) = (&p.bundle.manifest.source.files[job.old], &r.bundle.manifest.source.files[job.new]);
                     let (state, detail, diff) = crate::changes::line_diff(old_tree, oe, new_tree, ne);
                     let path = ne.path.as_str();
                     let view = DiffView {
@@ -1430,10 +1280,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         hunks: diff.map(|d| d.hunks).unwrap_or_default(),
                     };
                     if let Some(dir) = Path::new(&job.page).parent() {
-                        std::fs::create_dir_all(out.join(dir)).map_err(|source| SiteError::Write {
-                            path: out.join(dir),
-                            source,
-                        })?;
+                        std::fs::create_dir_all(out.join(dir))
+                            .map_err(|source| SiteError::Write { path: out.join(dir), source })?;
                     }
                     let mut ctx = Context::new();
                     ctx.insert_value("release", r.summary_value.clone());
@@ -1511,9 +1359,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     }
                     let parent = e.path.parent();
                     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
-                    let dir_href = dnode
-                        .map(|d| d.href.clone())
-                        .unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
+                    let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
                     let view = FileView {
                         path: clean(e.path.as_str()),
                         name: clean(e.path.file_name()),
@@ -1657,11 +1503,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                             (clean(e.path.as_str()), rel, w, tags)
                         })
                         .collect();
-                    crate::codesearch::ReleaseFiles {
-                        version: &r.view.summary.version,
-                        base: &r.rdir,
-                        files,
-                    }
+                    crate::codesearch::ReleaseFiles { version: &r.view.summary.version, base: &r.rdir, files }
                 })
                 .collect();
             (layout::code_search_dir(name), crate::codesearch::project_scripts(name, &rels))
@@ -1683,34 +1525,20 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         let _ = std::fs::remove_dir_all(&tmp_path);
         return Err(e);
     }
-    Ok(Summary {
-        releases: releases.len(),
-        pages,
-        files,
-        bytes,
-        skipped,
-        problems,
-    })
+    Ok(Summary { releases: releases.len(), pages, files, bytes, skipped, problems })
 }
 
 /// Refuses an output folder that exists and is neither empty nor a vouch site.
 fn check_output(output: &Path) -> Result<(), SiteError> {
     match std::fs::symlink_metadata(output) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(SiteError::Read {
-            path: output.to_path_buf(),
-            source,
-        }),
-        Ok(m) if !m.is_dir() => Err(SiteError::Output {
-            path: output.to_path_buf(),
-            detail: "it is not a directory".into(),
-        }),
+        Err(source) => Err(SiteError::Read { path: output.to_path_buf(), source }),
+        Ok(m) if !m.is_dir() => {
+            Err(SiteError::Output { path: output.to_path_buf(), detail: "it is not a directory".into() })
+        }
         Ok(_) => {
             let empty = std::fs::read_dir(output)
-                .map_err(|source| SiteError::Read {
-                    path: output.to_path_buf(),
-                    source,
-                })?
+                .map_err(|source| SiteError::Read { path: output.to_path_buf(), source })?
                 .next()
                 .is_none();
             if empty || output.join(MARKER).is_file() {
@@ -1729,11 +1557,7 @@ fn check_output(output: &Path) -> Result<(), SiteError> {
 fn remove_all(p: &Path) -> std::io::Result<()> {
     let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(p)?.collect::<Result<_, _>>()?;
     entries.par_iter().try_for_each(|e| {
-        if e.file_type()?.is_dir() {
-            remove_all(&e.path())
-        } else {
-            std::fs::remove_file(e.path())
-        }
+        if e.file_type()?.is_dir() { remove_all(&e.path()) } else { std::fs::remove_file(e.path()) }
     })?;
     std::fs::remove_dir(p)
 }
@@ -1745,19 +1569,12 @@ fn swap_into_place(tmp: &Path, output: &Path, parent: &Path) -> Result<(), SiteE
         move |source| SiteError::Write { path, source }
     };
     if output.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".vouch-site-old-")
-            .tempdir_in(parent)
-            .map_err(werr(parent))?
-            .keep();
+        let old = tempfile::Builder::new().prefix(".vouch-site-old-").tempdir_in(parent).map_err(werr(parent))?.keep();
         std::fs::remove_dir(&old).map_err(werr(&old))?;
         std::fs::rename(output, &old).map_err(werr(output))?;
         if let Err(source) = std::fs::rename(tmp, output) {
             let _ = std::fs::rename(&old, output);
-            return Err(SiteError::Write {
-                path: output.to_path_buf(),
-                source,
-            });
+            return Err(SiteError::Write { path: output.to_path_buf(), source });
         }
         let _ = remove_all(&old);
     } else {
@@ -1785,11 +1602,7 @@ mod tests {
         fn check(&self, bundle: &Bundle) -> Verdict {
             let mut signatures = BTreeMap::new();
             for path in bundle.members.keys().filter(|p| p.starts_with("signatures/")) {
-                let state = if path.contains("AAAA") {
-                    Validity::Valid
-                } else {
-                    Validity::Untrusted
-                };
+                let state = if path.contains("AAAA") { Validity::Valid } else { Validity::Untrusted };
                 signatures.insert(
                     path.clone(),
                     SignatureStatus {
@@ -1805,11 +1618,7 @@ mod tests {
                 policy: PolicySummary {
                     held: true,
                     summary: "release: 1 of 1 required keys".into(),
-                    roles: vec![RoleCount {
-                        role: "release".into(),
-                        threshold: 1,
-                        found: 1,
-                    }],
+                    roles: vec![RoleCount { role: "release".into(), threshold: 1, found: 1 }],
                 },
             }
         }
@@ -1822,10 +1631,7 @@ mod tests {
         std::fs::create_dir_all(bdir.join("signatures")).unwrap();
         let m = Manifest {
             schema: vouch_manifests::manifest::SCHEMA.into(),
-            project: Project {
-                name: "app".into(),
-                version: "1.0.0".into(),
-            },
+            project: Project { name: "app".into(), version: "1.0.0".into() },
             created: None,
             source: Source {
                 vcs: None,
@@ -1838,16 +1644,8 @@ mod tests {
             sboms: None,
         };
         m.write(&bdir.join("manifest.json")).unwrap();
-        std::fs::write(
-            bdir.join("signatures/AAAAAAAAAAAAAAAA.minisig"),
-            "untrusted comment: x\n",
-        )
-        .unwrap();
-        std::fs::write(
-            bdir.join("signatures/BBBBBBBBBBBBBBBB.minisig"),
-            "untrusted comment: y\n",
-        )
-        .unwrap();
+        std::fs::write(bdir.join("signatures/AAAAAAAAAAAAAAAA.minisig"), "untrusted comment: x\n").unwrap();
+        std::fs::write(bdir.join("signatures/BBBBBBBBBBBBBBBB.minisig"), "untrusted comment: y\n").unwrap();
         let trust = TrustView {
             file_name: "trust.toml".into(),
             sha256: vouch_manifests::Digest::of(b"policy").to_string(),
@@ -1861,10 +1659,7 @@ mod tests {
                 revoked: None,
                 compromised: false,
             }],
-            roles: vec![RoleView {
-                name: "release".into(),
-                threshold: 1,
-            }],
+            roles: vec![RoleView { name: "release".into(), threshold: 1 }],
         };
         let out = tmp.path().join("site");
         let opts = Options {
@@ -1900,15 +1695,8 @@ mod tests {
 
         // Without a checker, nothing claims a status.
         let out2 = tmp.path().join("site2");
-        crate::build(&Options {
-            output: out2.clone(),
-            trust: None,
-            checker: None,
-            reviews: None,
-            log: None,
-            ..opts
-        })
-        .unwrap();
+        crate::build(&Options { output: out2.clone(), trust: None, checker: None, reviews: None, log: None, ..opts })
+            .unwrap();
         let release = std::fs::read_to_string(out2.join("r/app/1.0.0/index.html")).unwrap();
         assert!(
             release.contains("not checked")

@@ -63,12 +63,7 @@ impl ProjectIndex {
         out.push_str("window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};\nwindow.VOUCH_SEARCH[");
         js_string(project, &mut out);
         out.push_str("] = {\"releases\": [");
-        ProjectIndex {
-            out,
-            releases: 0,
-            in_list: false,
-            items: 0,
-        }
+        ProjectIndex { out, releases: 0, in_list: false, items: 0 }
     }
 
     fn close_list(&mut self) {
@@ -152,12 +147,7 @@ mod tests {
         p.release("0.9.0", "r/hello/0.9.0/", "index.html");
         p.list("files");
         let js = p.finish();
-        let json = js
-            .split_once("window.VOUCH_SEARCH[\"hello\"] = ")
-            .unwrap()
-            .1
-            .trim_end()
-            .trim_end_matches(';');
+        let json = js.split_once("window.VOUCH_SEARCH[\"hello\"] = ").unwrap().1.trim_end().trim_end_matches(';');
         let v: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(v["releases"][0]["files"][1], "file/a.rs.html");
         assert_eq!(v["releases"][0]["components"][0], "serde");

@@ -71,11 +71,7 @@ pub struct Content {
 }
 
 fn missing(detail: impl Into<String>) -> Content {
-    Content {
-        state: "missing",
-        detail: Some(detail.into()),
-        ..Default::default()
-    }
+    Content { state: "missing", detail: Some(detail.into()), ..Default::default() }
 }
 
 /// Reads and checks one manifest entry in the source tree.
@@ -85,9 +81,7 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
         let mut p = parent;
         loop {
             if tree.bad_dirs.contains(p) {
-                return missing(format!(
-                    "{p} is not a directory in the source directory (missing or a symlink)"
-                ));
+                return missing(format!("{p} is not a directory in the source directory (missing or a symlink)"));
             }
             match p.rsplit_once('/') {
                 Some((up, _)) => p = up,
@@ -98,10 +92,7 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     let path = tree.root.join(entry.path.to_path());
     match entry.kind {
         EntryKind::Submodule => {
-            return Content {
-                state: "submodule",
-                ..Default::default()
-            };
+            return Content { state: "submodule", ..Default::default() };
         }
         EntryKind::Symlink => {
             let meta = match std::fs::symlink_metadata(&path) {
@@ -112,16 +103,9 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
             if !meta.file_type().is_symlink() {
                 return missing("not a symlink in the source directory");
             }
-            let target = std::fs::read_link(&path)
-                .ok()
-                .and_then(|t| t.to_str().map(str::to_string));
+            let target = std::fs::read_link(&path).ok().and_then(|t| t.to_str().map(str::to_string));
             let matches = target.as_deref() == entry.target.as_deref();
-            return Content {
-                state: "symlink",
-                matches: Some(matches),
-                actual_target: target,
-                ..Default::default()
-            };
+            return Content { state: "symlink", matches: Some(matches), actual_target: target, ..Default::default() };
         }
         EntryKind::File | EntryKind::Exec => {}
     }
@@ -169,11 +153,7 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
         return missing(format!("cannot read it: {e}"));
     }
     let d = Digest::of(&bytes);
-    let mut c = Content {
-        matches: Some(d == want),
-        actual_digest: Some(d.to_string()),
-        ..Default::default()
-    };
+    let mut c = Content { matches: Some(d == want), actual_digest: Some(d.to_string()), ..Default::default() };
     if d != want {
         c.state = "mismatch";
         return c;
@@ -233,9 +213,7 @@ pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String,
     let mut p = entry.path.parent();
     while !p.is_empty() {
         if tree.bad_dirs.contains(p) {
-            return Err(c(
-                "a directory above it is missing or a symlink in the source directory",
-            ));
+            return Err(c("a directory above it is missing or a symlink in the source directory"));
         }
         p = p.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
     }
@@ -260,9 +238,7 @@ pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String,
         _ => return Err(c("not a regular file in the source directory")),
     }
     let mut bytes = Vec::with_capacity(entry.size as usize + 1);
-    f.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| c(&format!("cannot read it: {e}")))?;
+    f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| c(&format!("cannot read it: {e}")))?;
     if Digest::of(&bytes) != want {
         return Err(c("its SHA-256 differs from the manifest's"));
     }
@@ -444,12 +420,7 @@ pub fn plain_marks(s: &str) -> std::borrow::Cow<'_, str> {
 /// Escapes `s` into `out`; each `\n` calls `newline(out, next_line_number)`.
 /// Bidirectional and invisible characters become marks, counted in `marks`.
 /// Returns the number of lines.
-fn escape_into(
-    s: &str,
-    out: &mut String,
-    marks: &mut usize,
-    mut newline: impl FnMut(&mut String, usize),
-) -> usize {
+fn escape_into(s: &str, out: &mut String, marks: &mut usize, mut newline: impl FnMut(&mut String, usize)) -> usize {
     let bytes = s.as_bytes();
     let mut lines = 1usize;
     let mut start = 0;
@@ -636,14 +607,13 @@ mod tests {
         assert_eq!(code_view("a\nb", None).html, code_html("a\nb").0);
         assert_eq!(plain_marks("a\u{2066}b"), "a\u{27e8}U+2066\u{27e9}b");
         assert_eq!(plain_marks("ab"), "ab");
-        assert_eq!(
-            gutter_html(2),
-            "<div class=\"gutter\"><a href=\"#L1\">1</a>\n<a href=\"#L2\">2</a>\n</div>"
-        );
+        assert_eq!(gutter_html(2), "<div class=\"gutter\"><a href=\"#L1\">1</a>\n<a href=\"#L2\">2</a>\n</div>");
         let mut t = String::new();
         escape_text("x\u{200b}y", &mut t);
         assert_eq!(t, "x<span class=\"bidi\" title=\"U+200B ZERO WIDTH SPACE\">\u{27e8}U+200B\u{27e9}</span>y");
-        for c in ['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200f}', '\u{2060}', '\u{2064}', '\u{feff}'] {
+        for c in
+            ['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200f}', '\u{2060}', '\u{2064}', '\u{feff}']
+        {
             assert!(mark_name(c).is_some(), "{c:?}");
         }
         for c in ['\u{2029}', '\u{2065}', '\u{2014}', 'a'] {
@@ -743,10 +713,7 @@ mod tests {
         }
         let mut v = Vec::new();
         escape_html("<a href=\"x\">'&'</a>", &mut v).unwrap();
-        assert_eq!(
-            String::from_utf8(v).unwrap(),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
+        assert_eq!(String::from_utf8(v).unwrap(), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
         let mut v = Vec::new();
         escape_html("evil\u{202e}gnp.exe—\u{feff}", &mut v).unwrap();
         assert_eq!(
@@ -756,9 +723,6 @@ mod tests {
         );
         let mut v = Vec::new();
         escape_html("<a href=\"x\">'&'</a>", &mut v).unwrap();
-        assert_eq!(
-            String::from_utf8(v).unwrap(),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
+        assert_eq!(String::from_utf8(v).unwrap(), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     }
 }

@@ -43,12 +43,7 @@ fn shorten(s: &str) -> String {
 /// A bar chart. `id` must be unique on the page (it names the title and
 /// description for `aria-labelledby`).
 pub fn bars(id: &str, title: &str, desc: &str, rows: &[Row], legend: &[Legend]) -> String {
-    let max = rows
-        .iter()
-        .map(|r| r.segments.iter().map(|s| s.0).sum::<u64>())
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let max = rows.iter().map(|r| r.segments.iter().map(|s| s.0).sum::<u64>()).max().unwrap_or(0).max(1);
     let legend_h = if legend.is_empty() { 0 } else { ROW_H };
     let height = legend_h + ROW_H * rows.len() as u32 + 8;
     let mut out = String::with_capacity(512 + rows.len() * 320);
@@ -73,12 +68,7 @@ pub fn bars(id: &str, title: &str, desc: &str, rows: &[Row], legend: &[Legend]) 
     }
     for (i, r) in rows.iter().enumerate() {
         let y = legend_h + ROW_H * i as u32 + 4;
-        let _ = write!(
-            out,
-            "<g><text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">",
-            LABEL_W - 10,
-            y + 16
-        );
+        let _ = write!(out, "<g><text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">", LABEL_W - 10, y + 16);
         text(&shorten(&r.label), &mut out);
         out.push_str("</text>");
         let mut bx = LABEL_W as u64 * 1000;
@@ -117,16 +107,8 @@ mod tests {
     #[test]
     fn labels_are_escaped_and_bars_scale() {
         let rows = vec![
-            Row {
-                label: "<script>alert(1)</script>".into(),
-                segments: vec![(100, "bar")],
-                value: "100 B".into(),
-            },
-            Row {
-                label: "b\u{1}".into(),
-                segments: vec![(25, "bar-add"), (25, "bar-del")],
-                value: "50".into(),
-            },
+            Row { label: "<script>alert(1)</script>".into(), segments: vec![(100, "bar")], value: "100 B".into() },
+            Row { label: "b\u{1}".into(), segments: vec![(25, "bar-add"), (25, "bar-del")], value: "50".into() },
         ];
         let s = bars("c", "Sizes of <x>", "desc & more", &rows, &[("bar-add", "added")]);
         assert!(s.starts_with("<svg class=\"chart\" role=\"img\" aria-labelledby=\"c-title c-desc\""));

@@ -94,12 +94,7 @@ pub fn run(root: &Path, paths: &[String]) -> Result<HashMap<String, Vec<Tag>>, S
             continue;
         }
         let (Some(name), Some(path), Some(n)) = (l.name, l.path, l.line) else { continue };
-        out.entry(path).or_default().push(Tag {
-            name,
-            kind: l.kind.unwrap_or_default(),
-            line: n,
-            scope: l.scope,
-        });
+        out.entry(path).or_default().push(Tag { name, kind: l.kind.unwrap_or_default(), line: n, scope: l.scope });
     }
     let _ = writer.join();
     let status = child.wait().map_err(|e| format!("ctags: {e}"))?;

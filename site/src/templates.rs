@@ -27,14 +27,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("left.html", include_str!("../templates/left.html")),
     ("log.html", include_str!("../templates/log.html")),
     ("search.html", include_str!("../templates/search.html")),
-    (
-        "partials/breadcrumbs.html",
-        include_str!("../templates/partials/breadcrumbs.html"),
-    ),
-    (
-        "partials/signatures.html",
-        include_str!("../templates/partials/signatures.html"),
-    ),
+    ("partials/breadcrumbs.html", include_str!("../templates/partials/breadcrumbs.html")),
+    ("partials/signatures.html", include_str!("../templates/partials/signatures.html")),
     ("partials/ui.html", include_str!("../templates/partials/ui.html")),
 ];
 
@@ -69,10 +63,7 @@ pub fn filesize(n: u64) -> String {
 
 /// Quotes `s` for a POSIX shell when it needs it.
 pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-+/=:@,%".contains(&b))
-    {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-+/=:@,%".contains(&b)) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -85,9 +76,7 @@ pub fn register(tera: &mut Tera) {
     // `{{ n | filesize }}`: bytes as B / KiB / MiB...
     tera.register_filter("filesize", |n: u64, _: Kwargs, _: &State| filesize(n));
     // `{{ d | hex }}`: a `sha256:<hex>` digest without its prefix.
-    tera.register_filter("hex", |d: &str, _: Kwargs, _: &State| {
-        d.strip_prefix("sha256:").unwrap_or(d).to_string()
-    });
+    tera.register_filter("hex", |d: &str, _: Kwargs, _: &State| d.strip_prefix("sha256:").unwrap_or(d).to_string());
     // `{{ d | short }}`: the first 12 hex digits of a digest.
     tera.register_filter("short", |d: &str, _: Kwargs, _: &State| {
         let h = d.strip_prefix("sha256:").unwrap_or(d);
@@ -97,9 +86,7 @@ pub fn register(tera: &mut Tera) {
     tera.register_filter("shell_quote", |s: &str, _: Kwargs, _: &State| shell_quote(s));
     // `{{ s | plain }}`: bidirectional and invisible characters as the text
     // `⟨U+XXXX⟩`, for a `<title>` or an attribute where no markup can go.
-    tera.register_filter("plain", |s: &str, _: Kwargs, _: &State| {
-        crate::source::plain_marks(s).into_owned()
-    });
+    tera.register_filter("plain", |s: &str, _: Kwargs, _: &State| crate::source::plain_marks(s).into_owned());
 }
 
 fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, std::path::PathBuf)>) -> std::io::Result<()> {
@@ -128,15 +115,9 @@ pub fn load(overrides: Option<&Path>) -> Result<Theme, SiteError> {
     let mut statics: BTreeMap<String, Vec<u8>> = STATIC.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
     if let Some(dir) = overrides {
         let mut files = Vec::new();
-        walk(dir, "", &mut files).map_err(|source| SiteError::TemplatesDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        walk(dir, "", &mut files).map_err(|source| SiteError::TemplatesDir { path: dir.to_path_buf(), source })?;
         for (rel, path) in files {
-            let bytes = std::fs::read(&path).map_err(|source| SiteError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let bytes = std::fs::read(&path).map_err(|source| SiteError::Read { path: path.clone(), source })?;
             if let Some(s) = rel.strip_prefix("static/") {
                 statics.insert(s.to_string(), bytes);
             } else if rel.ends_with(".html") {
@@ -152,10 +133,7 @@ pub fn load(overrides: Option<&Path>) -> Result<Theme, SiteError> {
     tera.set_escape_fn(crate::source::escape_html);
     register(&mut tera);
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .map_err(|e| SiteError::Template {
-            name: "(templates)".into(),
-            detail: tera_detail(&e),
-        })?;
+        .map_err(|e| SiteError::Template { name: "(templates)".into(), detail: tera_detail(&e) })?;
     Ok(Theme { tera, statics })
 }
 

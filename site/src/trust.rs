@@ -48,18 +48,35 @@ impl SignatureCheck for PolicyCheck {
             };
             signatures.insert(
                 s.file.clone(),
-                SignatureStatus { state, reason, key_name: s.key_name.clone(), roles: s.roles.iter().map(|r| r.as_str().to_string()).collect() },
+                SignatureStatus {
+                    state,
+                    reason,
+                    key_name: s.key_name.clone(),
+                    roles: s.roles.iter().map(|r| r.as_str().to_string()).collect(),
+                },
             );
         }
         let roles: Vec<RoleCount> = r
             .roles
             .iter()
-            .map(|rc| RoleCount { role: rc.role.as_str().to_string(), threshold: u64::from(rc.threshold), found: u64::from(rc.valid) })
+            .map(|rc| RoleCount {
+                role: rc.role.as_str().to_string(),
+                threshold: u64::from(rc.threshold),
+                found: u64::from(rc.valid),
+            })
             .collect();
         let summary = if r.held {
-            format!("meets {} (sha256 {})", self.policy.path.file_name().and_then(|n| n.to_str()).unwrap_or("the policy"), r.policy_sha256)
+            format!(
+                "meets {} (sha256 {})",
+                self.policy.path.file_name().and_then(|n| n.to_str()).unwrap_or("the policy"),
+                r.policy_sha256
+            )
         } else {
-            let short: Vec<String> = roles.iter().filter(|rc| rc.found < rc.threshold).map(|rc| format!("{}: {} of {}", rc.role, rc.found, rc.threshold)).collect();
+            let short: Vec<String> = roles
+                .iter()
+                .filter(|rc| rc.found < rc.threshold)
+                .map(|rc| format!("{}: {} of {}", rc.role, rc.found, rc.threshold))
+                .collect();
             format!("does not meet the policy ({})", short.join("; "))
         };
         Verdict { signatures, policy: PolicySummary { held: r.held, summary, roles } }
@@ -85,7 +102,11 @@ pub fn trust_view(policy: &Policy) -> TrustView {
                 compromised: k.compromised,
             })
             .collect(),
-        roles: policy.thresholds.iter().map(|(r, t)| RoleView { name: r.as_str().to_string(), threshold: u64::from(*t) }).collect(),
+        roles: policy
+            .thresholds
+            .iter()
+            .map(|(r, t)| RoleView { name: r.as_str().to_string(), threshold: u64::from(*t) })
+            .collect(),
     }
 }
 

@@ -53,16 +53,21 @@ const WITNESS_VKEY: &str = "w.example+e869d12c+BPvSdQWZTaADGKBbYO8B/AAiM+AGjUbnM
 /// JSON) to one that parses the same.
 pub fn review(data: &[u8]) {
     use vouch_signing::review;
-    let manifest = vouch_manifests::Manifest::from_slice(REVIEW_MANIFEST.as_bytes(), Path::new(LABEL)).expect("the fixed manifest");
+    let manifest = vouch_manifests::Manifest::from_slice(REVIEW_MANIFEST.as_bytes(), Path::new(LABEL))
+        .expect("the fixed manifest");
     let digest = Digest::of(REVIEW_MANIFEST.as_bytes());
     let policy_text = format!(
         "[keys.rev]\npublic = \"{REVIEWER_PUBLIC}\"\nroles = [\"reviewer\"]\n\n[roles.release]\nthreshold = 1\n\n[review]\ncriteria = [\"safe-to-deploy\"]\n"
     );
-    let policy = vouch_signing::policy::Policy::parse(policy_text.as_bytes(), Path::new(LABEL)).expect("the fixed policy");
+    let policy =
+        vouch_signing::policy::Policy::parse(policy_text.as_bytes(), Path::new(LABEL)).expect("the fixed policy");
     if let Ok(c) = review::check_one(LABEL, data, &policy, &manifest, digest) {
         let reviews = review::Reviews { counted: vec![c], not_counted: Vec::new() };
         let (cov, files) = review::coverage(&manifest, &reviews, &["safe-to-deploy".to_string()], 1);
-        assert!(cov.covered_files <= cov.files && files.len() == cov.files, "coverage counts more files than the release has");
+        assert!(
+            cov.covered_files <= cov.files && files.len() == cov.files,
+            "coverage counts more files than the release has"
+        );
     }
     if let Ok(env) = vouch_signing::dsse::Envelope::from_slice(data, LABEL)
         && let Ok(body) = env.payload_bytes(LABEL)
@@ -85,7 +90,11 @@ pub fn checkpoint(data: &[u8]) {
     assert_eq!(again.text, n.text, "note text does not round-trip");
     assert_eq!(again.to_bytes(), bytes, "note bytes are not a fixed point");
     if let Ok(c) = Checkpoint::parse(&n.text) {
-        assert_eq!(Checkpoint::parse(&c.text()).expect("its text parses").text(), c.text(), "checkpoint text does not round-trip");
+        assert_eq!(
+            Checkpoint::parse(&c.text()).expect("its text parses").text(),
+            c.text(),
+            "checkpoint text does not round-trip"
+        );
     }
 }
 
@@ -115,7 +124,11 @@ pub fn tlog_proof(data: &[u8]) {
     let Ok(p) = TlogProof::parse(data) else { return };
     let bytes = p.to_bytes();
     let again = TlogProof::parse(&bytes).expect("a parsed proof's bytes parse");
-    assert_eq!((again.index, &again.hashes, &again.checkpoint), (p.index, &p.hashes, &p.checkpoint), "proof does not round-trip");
+    assert_eq!(
+        (again.index, &again.hashes, &again.checkpoint),
+        (p.index, &p.hashes, &p.checkpoint),
+        "proof does not round-trip"
+    );
     assert_eq!(again.to_bytes(), bytes, "proof bytes are not a fixed point");
 }
 
@@ -136,7 +149,8 @@ pub fn manifest(data: &[u8]) {
     use vouch_manifests::manifest::Manifest;
     let Ok(m) = Manifest::from_slice(data, Path::new(LABEL)) else { return };
     let canonical = m.to_canonical().expect("a parsed manifest has a canonical form");
-    let again = Manifest::from_slice(&canonical, Path::new(LABEL)).expect("the canonical form of a parsed manifest parses");
+    let again =
+        Manifest::from_slice(&canonical, Path::new(LABEL)).expect("the canonical form of a parsed manifest parses");
     assert_eq!(again, m, "canonical bytes parse to another manifest");
     assert_eq!(again.to_canonical().expect("canonical"), canonical, "canonical form is not a fixed point");
     let _ = m.bundle_name();
@@ -160,8 +174,8 @@ pub fn public_key(data: &[u8]) {
 /// not decrypted (scrypt with a file's work factors is the cost a real
 /// password prompt pays, not a parser's).
 pub fn secret_key(data: &[u8]) {
-    use vouch_signing::keys::{Encryption, Protection};
     use vouch_signing::SecretKeyFile;
+    use vouch_signing::keys::{Encryption, Protection};
     let Some(t) = text(data) else { return };
     let Ok(f) = SecretKeyFile::parse(t, LABEL) else { return };
     let _ = (f.comment(), f.scrypt_params(), f.key_id());
@@ -173,7 +187,8 @@ pub fn secret_key(data: &[u8]) {
             let Ok(k) = f.decrypt(None) else { return };
             assert_eq!(Some(k.key_id()), f.key_id());
             let out = k.to_file_text(Encryption::None).expect("an unencrypted key writes out");
-            let back = SecretKeyFile::parse(&out, LABEL).expect("own text parses").decrypt(None).expect("own key decrypts");
+            let back =
+                SecretKeyFile::parse(&out, LABEL).expect("own text parses").decrypt(None).expect("own key decrypts");
             assert_eq!(back.key_id(), k.key_id());
             assert_eq!(back.public_key(), k.public_key());
         }
@@ -387,9 +402,8 @@ pub fn archive(data: &[u8]) {
                 let mut n = 0u64;
                 let mut buf = [0u8; 8192];
                 loop {
-                    let got = contents.read(&mut buf).map_err(|source| vouch_manifests::archive::ArchiveError::Read {
-                        path: p.to_path_buf(),
-                        source,
+                    let got = contents.read(&mut buf).map_err(|source| {
+                        vouch_manifests::archive::ArchiveError::Read { path: p.to_path_buf(), source }
                     })?;
                     if got == 0 {
                         break;

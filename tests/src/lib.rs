@@ -8,8 +8,8 @@
 pub mod fuzz;
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
@@ -83,7 +83,10 @@ pub fn check_fresh(bin: &Path) -> Result<(), String> {
         None => Ok(()),
         Some((t, src)) => {
             let ago = |t: std::time::SystemTime| {
-                std::time::SystemTime::now().duration_since(t).map(|d| format!("{}s ago", d.as_secs())).unwrap_or_default()
+                std::time::SystemTime::now()
+                    .duration_since(t)
+                    .map(|d| format!("{}s ago", d.as_secs()))
+                    .unwrap_or_default()
             };
             Err(format!(
                 "{} is stale: built {}, but {} changed after that, {}: rebuild with `cargo build --workspace --bins` \
@@ -238,7 +241,8 @@ impl Run {
     /// Parses stdout as JSON into `T`.
     #[track_caller]
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{}: stdout is not the expected JSON: {e}\n{}", self.what, self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("{}: stdout is not the expected JSON: {e}\n{}", self.what, self.stdout))
     }
 }
 
@@ -450,7 +454,8 @@ pub struct KeyPair {
 
 /// `vouch key generate --out DIR --name NAME --unencrypted`.
 pub fn key_pair(dir: &Path, name: &str) -> KeyPair {
-    let r = TestCommand::vouch(["key", "generate", "--out", dir.to_str().unwrap(), "--name", name, "--unencrypted"]).run();
+    let r =
+        TestCommand::vouch(["key", "generate", "--out", dir.to_str().unwrap(), "--name", name, "--unencrypted"]).run();
     r.ok();
     let key_id = r.stderr.lines().find_map(|l| l.strip_prefix("key id: ")).expect("key id echoed").to_string();
     KeyPair { secret: dir.join(format!("{name}.key")), public: dir.join(format!("{name}.pub")), key_id }
@@ -580,7 +585,12 @@ mod tests {
         d.write("vouch.d", format!("{}: {}\n", bin.display(), src.display()));
         let e = check_fresh(&bin).unwrap_err();
         assert!(e.contains("is stale") && e.contains(&src.display().to_string()), "{e}");
-        std::fs::File::options().write(true).open(&src).unwrap().set_modified(old - std::time::Duration::from_secs(60)).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&src)
+            .unwrap()
+            .set_modified(old - std::time::Duration::from_secs(60))
+            .unwrap();
         assert_eq!(check_fresh(&bin), Ok(()));
     }
 }

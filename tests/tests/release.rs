@@ -57,7 +57,14 @@ fn release_with_a_real_build_checks_out_with_the_real_peers() {
     let sig = b.join(format!("signatures/{}.minisig", r.key_id));
     TestCommand::new(
         peer_tool("minisign"),
-        ["-Vm", b.join("manifest.json").to_str().unwrap(), "-x", sig.to_str().unwrap(), "-p", r.public.to_str().unwrap()],
+        [
+            "-Vm",
+            b.join("manifest.json").to_str().unwrap(),
+            "-x",
+            sig.to_str().unwrap(),
+            "-p",
+            r.public.to_str().unwrap(),
+        ],
     )
     .run()
     .ok()
@@ -145,7 +152,19 @@ fn a_failing_build_writes_no_bundle() {
 }
 
 fn release_args<'a>(r: &'a Release, src: &'a str, name: &'a str, version: &'a str, out: &'a str) -> Vec<&'a str> {
-    vec!["release", "--source", src, "--name", name, "--version", version, "--key", r.key.to_str().unwrap(), "--out", out]
+    vec![
+        "release",
+        "--source",
+        src,
+        "--name",
+        name,
+        "--version",
+        version,
+        "--key",
+        r.key.to_str().unwrap(),
+        "--out",
+        out,
+    ]
 }
 
 #[test]
@@ -161,7 +180,9 @@ fn bad_input_is_named_and_leaves_nothing() {
     let mut a = release_args(&r, src, "hello", "1", out);
     a.extend(["--no-git", "--exclude", "target", "--", "no-such-build-tool-xyz"]);
     t(a).code(2).says("no-such-build-tool-xyz").says("not found");
-    for (art, why) in [("target/nope", "does not exist"), ("src", "not a regular file"), ("../escape", "not a safe relative path")] {
+    for (art, why) in
+        [("target/nope", "does not exist"), ("src", "not a regular file"), ("../escape", "not a safe relative path")]
+    {
         let mut a = release_args(&r, src, "hello", "1", out);
         a.extend(["--no-git", "--exclude", "target", "--artifact", art]);
         t(a).code(2).says(art).says(why);
@@ -232,7 +253,8 @@ fn an_output_directory_inside_the_source_is_not_recorded() {
     b.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
     TestCommand::vouch(b).run().ok();
     let m = json(&out.join("hello-1.0.1/manifest.json"));
-    let paths: Vec<&str> = m["source"]["files"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> =
+        m["source"]["files"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["Cargo.lock", "Cargo.toml", "src/main.rs"]);
 }
 
@@ -246,7 +268,8 @@ fn quick_release(r: &Release, extra: &[&str]) -> vouch_tests::Run {
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     names
 }
@@ -263,7 +286,10 @@ fn force_replaces_bundle_and_archive_leaving_nothing_else() {
     quick_release(&r, &["--archive", "--force"]).ok();
     let new = std::fs::read(&manifest).unwrap();
     assert_ne!(new, old);
-    assert!(json(&manifest)["source"]["files"].as_array().unwrap().iter().any(|f| f["path"] == "README"), "the new source is recorded");
+    assert!(
+        json(&manifest)["source"]["files"].as_array().unwrap().iter().any(|f| f["path"] == "README"),
+        "the new source is recorded"
+    );
     let tar = r.bundles.join("hello-1.tar");
     let inner = TestCommand::new("tar", ["-xOf", tar.to_str().unwrap(), "hello-1/manifest.json"]).run();
     inner.ok();

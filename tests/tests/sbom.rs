@@ -853,7 +853,8 @@ fn downloaded_by_a_host_build(root: &Path) -> BTreeSet<(String, String)> {
     let nodes: BTreeMap<&str, &Value> =
         meta["resolve"]["nodes"].as_array().unwrap().iter().map(|n| (n["id"].as_str().unwrap(), n)).collect();
     let mut seen = BTreeSet::new();
-    let mut stack: Vec<&str> = meta["workspace_members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    let mut stack: Vec<&str> =
+        meta["workspace_members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
     while let Some(id) = stack.pop() {
         if !seen.insert(id) {
             continue;
@@ -971,10 +972,8 @@ fn the_same_sbom_from_a_full_and_a_host_only_cache() {
         .unwrap_or_else(|e| panic!("{}: {e}", cache.display()))
         .map(|e| e.unwrap().path())
         .collect();
-    let crates_dir = index_dirs
-        .iter()
-        .find(|dir| dir.join("anstyle-wincon-3.0.11.crate").is_file())
-        .unwrap_or_else(|| {
+    let crates_dir =
+        index_dirs.iter().find(|dir| dir.join("anstyle-wincon-3.0.11.crate").is_file()).unwrap_or_else(|| {
             panic!(
                 "{} lacks crates for other platforms: the test setup fetches every locked crate \
                  (`cargo fetch --locked` in scripts/setup-test-deps.sh)",
@@ -1012,7 +1011,12 @@ fn the_same_sbom_from_a_full_and_a_host_only_cache() {
         .run()
         .ok()
         .says("compiled for");
-        assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "{format}: {} and {} differ", a.display(), b.display());
+        assert!(
+            std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+            "{format}: {} and {} differ",
+            a.display(),
+            b.display()
+        );
     }
     // An empty cache: cargo tree cannot run; the document lists the whole
     // lock, says so, stays valid with its DESCRIBES relationships, and the

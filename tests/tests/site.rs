@@ -25,16 +25,10 @@ fn b64(bytes: &[u8]) -> String {
 /// names in files, artifacts, SBOM paths, build record and signatures) and
 /// 0.9.0 (a `.tar` archive); project `other` 2.0 (not SemVer).
 fn fixture(d: &Dir) {
-    d.write(
-        "src/main.rs",
-        "fn main() {\n    println!(\"<script>alert(1)</script>\");\n}\n",
-    );
+    d.write("src/main.rs", "fn main() {\n    println!(\"<script>alert(1)</script>\");\n}\n");
     d.write(format!("src/{SCRIPT}"), format!("// {IMG}\nfn x() {{}}\n"));
     d.write(format!("src/{IMG}"), "<img src=x onerror=alert(1)>\n");
-    d.write(
-        "src/docs/guide.md",
-        "# Guide\n\nSee `main.rs`.\n\tTabbed \u{1b}[0m line\n",
-    );
+    d.write("src/docs/guide.md", "# Guide\n\nSee `main.rs`.\n\tTabbed \u{1b}[0m line\n");
     d.write("src/docs/index", "a file named index\n");
     d.write("src/docs/index.html/inner.txt", "a directory named index.html\n");
     d.write("src/data/blob.bin", [0u8, 159, 146, 150, 1, 2, 3, 0, 255]);
@@ -108,32 +102,26 @@ fn fixture(d: &Dir) {
 
     // 0.9.0 as an archive.
     manifest(d, "src", "hello", "0.9.0");
-    TestCommand::new("tar", ["cf", "hello-0.9.0.tar", "hello-0.9.0"])
-        .current_dir(d.join("bundles"))
-        .run()
-        .ok();
+    TestCommand::new("tar", ["cf", "hello-0.9.0.tar", "hello-0.9.0"]).current_dir(d.join("bundles")).run().ok();
     std::fs::remove_dir_all(d.join("bundles/hello-0.9.0")).unwrap();
 
     // 1.1.0: a changed copy of the source (one file modified with hostile
     // text, one added, one removed, the symlink dropped), a newer toolchain,
     // an upgraded dependency and SBOM component.
     vouch_tests::copy_tree(&d.join("src"), &d.join("src2"));
-    d.write(
-        "src2/main.rs",
-        format!("fn main() {{\n    println!(\"<script>alert(1)</script>\");\n    // {IMG}\n}}\n"),
-    );
+    d.write("src2/main.rs", format!("fn main() {{\n    println!(\"<script>alert(1)</script>\");\n    // {IMG}\n}}\n"));
     d.write("src2/new/added.rs", "pub fn added() {}\n");
     std::fs::remove_file(d.join("src2/empty")).unwrap();
     let b2 = manifest(d, "src2", "hello", "1.1.0");
     let mpath = b2.join("manifest.json");
     let mut m2: serde_json::Value = serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
-    let sbom2 = sbom
-        .replace("1.0.200", "1.0.210")
-        .replace("\"components\": [", "\"components\":[")
-        .replace(
-            "\"components\":[",
-            &format!("\"components\":[{{\"type\":\"library\",\"bom-ref\":\"nolicense\",\"name\":\"{}\",\"version\":\"0.1.0\"}},", "un<b>licensed"),
-        );
+    let sbom2 = sbom.replace("1.0.200", "1.0.210").replace("\"components\": [", "\"components\":[").replace(
+        "\"components\":[",
+        &format!(
+            "\"components\":[{{\"type\":\"library\",\"bom-ref\":\"nolicense\",\"name\":\"{}\",\"version\":\"0.1.0\"}},",
+            "un<b>licensed"
+        ),
+    );
     assert!(sbom2.contains("un<b>licensed"), "{sbom2}");
     d.write(format!("bundles/hello-1.1.0/{sbom_path}"), &sbom2);
     m2["sboms"] = serde_json::json!([{ "path": sbom_path, "format": "cyclonedx", "digest": format!("sha256:{}", sha256_hex(sbom2.as_bytes())) }]);
@@ -204,11 +192,7 @@ fn pages(site: &Path) -> BTreeMap<String, String> {
 }
 
 fn unescape_attr(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 fn percent_decode(s: &str) -> String {
@@ -245,9 +229,8 @@ fn attrs<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
 }
 
 fn vnu_jar() -> PathBuf {
-    let node = std::env::var_os("VOUCH_TEST_NODE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/test-node"));
+    let node =
+        std::env::var_os("VOUCH_TEST_NODE").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/test-node"));
     let jar = node.join("node_modules/vnu-jar/build/dist/vnu.jar");
     assert!(
         jar.is_file(),
@@ -285,11 +268,7 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
         "r/hello/1.1.0/changes.html",
         "r/hello/1.1.0/diff/main.rs.html",
     ] {
-        assert!(
-            pages.contains_key(p),
-            "missing page {p}; pages: {:?}",
-            pages.keys().collect::<Vec<_>>()
-        );
+        assert!(pages.contains_key(p), "missing page {p}; pages: {:?}", pages.keys().collect::<Vec<_>>());
     }
     // No file pages without --source.
     assert!(!pages.keys().any(|p| p.starts_with("r/hello/0.9.0/file/")));
@@ -297,38 +276,18 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     // The Nu HTML Checker: no errors on any page (and the style sheet).
     let java = peer_tool("java");
     let jar = vnu_jar();
-    let mut args: Vec<String> = vec![
-        "-jar".into(),
-        jar.to_str().unwrap().into(),
-        "--errors-only".into(),
-        "--format".into(),
-        "json".into(),
-    ];
+    let mut args: Vec<String> =
+        vec!["-jar".into(), jar.to_str().unwrap().into(), "--errors-only".into(), "--format".into(), "json".into()];
     args.extend(pages.keys().map(|p| site.join(p).to_str().unwrap().to_string()));
     let run = TestCommand::new(&java, &args).run();
     let report: serde_json::Value =
         serde_json::from_str(&run.stderr).unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", run.stderr));
-    let errors: Vec<_> = report["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["type"] != "info")
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "vnu found errors:\n{}",
-        serde_json::to_string_pretty(&errors).unwrap()
-    );
+    let errors: Vec<_> = report["messages"].as_array().unwrap().iter().filter(|m| m["type"] != "info").collect();
+    assert!(errors.is_empty(), "vnu found errors:\n{}", serde_json::to_string_pretty(&errors).unwrap());
     assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
     let css = TestCommand::new(
         &java,
-        [
-            "-jar",
-            jar.to_str().unwrap(),
-            "--errors-only",
-            "--css",
-            site.join("static/style.css").to_str().unwrap(),
-        ],
+        ["-jar", jar.to_str().unwrap(), "--errors-only", "--css", site.join("static/style.css").to_str().unwrap()],
     )
     .run();
     assert_eq!(css.code, 0, "vnu on style.css: {}", css.stderr);
@@ -357,22 +316,13 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
                 let canon = joined
                     .canonicalize()
                     .unwrap_or_else(|_| panic!("{page}: link {link:?} does not resolve ({})", joined.display()));
-                assert!(
-                    canon.starts_with(site.canonicalize().unwrap()),
-                    "{page}: link {link:?} leaves the site"
-                );
+                assert!(canon.starts_with(site.canonicalize().unwrap()), "{page}: link {link:?} leaves the site");
                 assert!(canon.is_file(), "{page}: link {link:?} is not a file");
-                canon
-                    .strip_prefix(site.canonicalize().unwrap())
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_string()
+                canon.strip_prefix(site.canonicalize().unwrap()).unwrap().to_str().unwrap().to_string()
             };
             if let Some(f) = frag {
-                let body = pages
-                    .get(&target)
-                    .unwrap_or_else(|| panic!("{page}: {link:?} has a fragment but is not a page"));
+                let body =
+                    pages.get(&target).unwrap_or_else(|| panic!("{page}: {link:?} has a fragment but is not a page"));
                 assert!(
                     body.contains(&format!("id=\"{}\"", raw.split_once('#').unwrap().1)),
                     "{page}: {link:?}: no id {f:?} in {target}"
@@ -386,18 +336,12 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     }
     assert!(checked > 100, "only {checked} links checked");
     let css = String::from_utf8(std::fs::read(site.join("static/style.css")).unwrap()).unwrap();
-    assert!(
-        !css.contains("url(") && !css.contains("@import"),
-        "style.css loads something"
-    );
+    assert!(!css.contains("url(") && !css.contains("@import"), "style.css loads something");
 
     // Content checks: the file page shows numbered, escaped source; the
     // not-rendered states say why.
     let main = &pages["r/hello/1.0.0/file/main.rs.html"];
-    assert!(
-        main.contains("<span id=\"L2\">    println!(\"&lt;script&gt;alert(1)&lt;/script&gt;\");</span>"),
-        "{main}"
-    );
+    assert!(main.contains("<span id=\"L2\">    println!(\"&lt;script&gt;alert(1)&lt;/script&gt;\");</span>"), "{main}");
     assert!(main.contains("matches the manifest"));
     assert!(pages["r/hello/1.0.0/file/data/blob.bin.html"].contains("Not rendered: binary file"));
     assert!(pages["r/hello/1.0.0/file/data/big.txt.html"].contains("Not rendered: larger than 1 MiB"));
@@ -447,10 +391,7 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     }
     // Exactly the changes made: 1 modified, 1 added, 2 removed (empty, the
     // symlink copy_tree drops).
-    assert!(
-        changes.contains("4 source files (1 added, 1 modified, 2 removed)"),
-        "{changes}"
-    );
+    assert!(changes.contains("4 source files (1 added, 1 modified, 2 removed)"), "{changes}");
     // The line diff shows the added line, escaped, and numbers lines.
     let diff = &pages["r/hello/1.1.0/diff/main.rs.html"];
     assert!(
@@ -472,21 +413,12 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     // source as 0.9.0 and adds a build record.
     assert!(pages["r/hello/0.9.0/changes.html"].contains("oldest release"));
     let c100 = &pages["r/hello/1.0.0/changes.html"];
-    assert!(
-        c100.contains("No source file changed") && c100.contains("<code>build record</code>"),
-        "{c100}"
-    );
+    assert!(c100.contains("No source file changed") && c100.contains("<code>build record</code>"), "{c100}");
     // The index shows a change count for every release but the oldest.
-    assert!(
-        index.contains("href=\"r/hello/1.1.0/changes.html\" title=\"since 1.0.0\">"),
-        "{index}"
-    );
+    assert!(index.contains("href=\"r/hello/1.1.0/changes.html\" title=\"since 1.0.0\">"), "{index}");
     // Licenses: the unlicensed component first, then each expression.
     let lic = &pages["r/hello/1.1.0/licenses.html"];
-    let (none, mit) = (
-        lic.find("No license declared").unwrap(),
-        lic.find("<code>MIT OR Apache-2.0</code>").unwrap(),
-    );
+    let (none, mit) = (lic.find("No license declared").unwrap(), lic.find("<code>MIT OR Apache-2.0</code>").unwrap());
     assert!(none < mit, "unlicensed first");
     assert!(lic.contains("un&lt;b&gt;licensed"));
     // The release page's size chart, accessible and escaped.
@@ -500,10 +432,7 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     assert!(js.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e.rs"));
     // A plain path's page is implied (""); an encoded one is spelled out.
     assert!(js.contains("\"main.rs\",\"\""), "{js}");
-    assert!(
-        js.contains("\"file/~3Cscript~3Ealert~281~29~3C/script~3E.rs.html\""),
-        "{js}"
-    );
+    assert!(js.contains("\"file/~3Cscript~3Ealert~281~29~3C/script~3E.rs.html\""), "{js}");
 }
 
 #[test]
@@ -519,17 +448,13 @@ fn hostile_names_are_escaped_on_every_page_type() {
         while let Some(i) = rest.find("<script src=\"") {
             stripped.push_str(&rest[..i]);
             let tail = &rest[i + "<script src=\"".len()..];
-            let end = tail
-                .find("\"></script>")
-                .unwrap_or_else(|| panic!("{page}: a script tag with more than src"));
+            let end = tail.find("\"></script>").unwrap_or_else(|| panic!("{page}: a script tag with more than src"));
             let src = &tail[..end];
             let file = src.trim_start_matches("../");
             assert!(
                 file.starts_with("static/")
                     && file.ends_with(".js")
-                    && file[7..file.len() - 3]
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b == b'-'),
+                    && file[7..file.len() - 3].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
                 "{page}: script {src:?} is not one of the site's static scripts"
             );
             rest = &tail[end + "\"></script>".len()..];
@@ -552,10 +477,7 @@ fn hostile_names_are_escaped_on_every_page_type() {
         ("r/hello/1.0.0/index.html", &[script, img]),
         ("r/hello/1.0.0/components.html", &[img, script]),
         ("r/hello/1.0.0/tree/index.html", &[script, img]),
-        (
-            "r/hello/1.0.0/file/~22~3E~3Cimg~20src~3Dx~20onerror~3Dalert~281~29~3E.html",
-            &[img],
-        ),
+        ("r/hello/1.0.0/file/~22~3E~3Cimg~20src~3Dx~20onerror~3Dalert~281~29~3E.html", &[img]),
     ];
     for (page, needles) in kinds {
         let html = pages.get(page).unwrap_or_else(|| panic!("no page {page}"));
@@ -596,10 +518,7 @@ fn a_template_override_takes_effect() {
         "theme/page.html",
         "{% extends \"base.html\" %}{% block main %}<p id=\"custom\">CUSTOM {{ file.path }}</p>{{ file.content.code_html | safe }}{% endblock main %}",
     );
-    d.write(
-        "theme/partials/breadcrumbs.html",
-        "<nav aria-label=\"Breadcrumb\"><p>CRUMBS</p></nav>",
-    );
+    d.write("theme/partials/breadcrumbs.html", "<nav aria-label=\"Breadcrumb\"><p>CRUMBS</p></nav>");
     d.write("theme/static/style.css", "body { color: black; }\n");
     build(&d, "site", &["--templates", d.join("theme").to_str().unwrap()]).ok();
     let pages = pages(&d.join("site"));
@@ -607,23 +526,15 @@ fn a_template_override_takes_effect() {
     assert!(main.contains("<p id=\"custom\">CUSTOM main.rs</p>"), "{main}");
     assert!(main.contains("CRUMBS"));
     assert!(pages["index.html"].contains("CRUMBS"), "partials override everywhere");
-    assert!(
-        pages["r/hello/1.0.0/index.html"].contains("Build record"),
-        "other templates stay built-in"
-    );
-    assert_eq!(
-        std::fs::read_to_string(d.join("site/static/style.css")).unwrap(),
-        "body { color: black; }\n"
-    );
+    assert!(pages["r/hello/1.0.0/index.html"].contains("Build record"), "other templates stay built-in");
+    assert_eq!(std::fs::read_to_string(d.join("site/static/style.css")).unwrap(), "body { color: black; }\n");
 
     // A broken override is a clear error naming the template.
     d.write(
         "bad/page.html",
         "{% extends \"base.html\" %}{% block main %}{{ file.path | nosuchfilter }}{% endblock main %}",
     );
-    build(&d, "site2", &["--templates", d.join("bad").to_str().unwrap()])
-        .code(2)
-        .says("nosuchfilter");
+    build(&d, "site2", &["--templates", d.join("bad").to_str().unwrap()]).code(2).says("nosuchfilter");
     assert!(!d.join("site2").exists());
 }
 
@@ -635,14 +546,8 @@ fn a_source_file_that_differs_from_the_manifest_is_flagged() {
     build(&d, "site", &[]).ok();
     let html = std::fs::read_to_string(d.join("site/r/hello/1.0.0/file/main.rs.html")).unwrap();
     assert!(html.contains("does not match the manifest"), "{html}");
-    assert!(
-        html.contains(&sha256_hex(b"fn main() { evil() }\n")),
-        "names the digest on disk"
-    );
-    assert!(
-        !html.contains("evil()"),
-        "the modified text is not shown as the release's"
-    );
+    assert!(html.contains(&sha256_hex(b"fn main() { evil() }\n")), "names the digest on disk");
+    assert!(!html.contains("evil()"), "the modified text is not shown as the release's");
     std::fs::remove_file(d.join("src/empty")).unwrap();
     build(&d, "site", &[]).ok();
     let html = std::fs::read_to_string(d.join("site/r/hello/1.0.0/file/empty.html")).unwrap();
@@ -653,16 +558,10 @@ fn a_source_file_that_differs_from_the_manifest_is_flagged() {
 fn bad_input_fails_cleanly_with_no_partial_site() {
     let d = Dir::new();
     // A missing bundles directory.
-    TestCommand::vouch([
-        "site",
-        "build",
-        d.join("nope").to_str().unwrap(),
-        "-o",
-        d.join("site").to_str().unwrap(),
-    ])
-    .run()
-    .code(2)
-    .says("nope");
+    TestCommand::vouch(["site", "build", d.join("nope").to_str().unwrap(), "-o", d.join("site").to_str().unwrap()])
+        .run()
+        .code(2)
+        .says("nope");
     assert!(!d.join("site").exists());
 
     // A bundle with a malformed manifest: the error names it, exit 2, no site,
@@ -670,10 +569,7 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     fixture(&d);
     build(&d, "site", &[]).ok();
     let before = tree(&d.join("site"));
-    d.write(
-        "bundles/broken-1.0/manifest.json",
-        "{\"schema\": \"vouch.manifest/v1\", \"project\": ",
-    );
+    d.write("bundles/broken-1.0/manifest.json", "{\"schema\": \"vouch.manifest/v1\", \"project\": ");
     build(&d, "site", &[]).code(2).says("broken-1.0");
     assert_eq!(tree(&d.join("site")), before, "a failed build leaves the old site");
     build(&d, "fresh", &[]).code(2).says("broken-1.0");
@@ -695,18 +591,12 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     let py = peer_tool("python3");
     for (name, script) in [
         ("dotdot", "t.addfile(info('evil-1.0/../x'), io.BytesIO(b'x'))"),
-        (
-            "absolute",
-            "t.addfile(info('/evil-1.0/manifest.json'), io.BytesIO(b'x'))",
-        ),
+        ("absolute", "t.addfile(info('/evil-1.0/manifest.json'), io.BytesIO(b'x'))"),
         (
             "symlink",
             "i = info('evil-1.0/manifest.json'); i.type = tarfile.SYMTYPE; i.linkname = '/etc/passwd'; t.addfile(i)",
         ),
-        (
-            "device",
-            "i = info('evil-1.0/dev'); i.type = tarfile.CHRTYPE; t.addfile(i)",
-        ),
+        ("device", "i = info('evil-1.0/dev'); i.type = tarfile.CHRTYPE; t.addfile(i)"),
         (
             "duplicate",
             "t.addfile(info('evil-1.0/a'), io.BytesIO(b'x')); t.addfile(info('evil-1.0/a'), io.BytesIO(b'x'))",
@@ -745,10 +635,7 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     // An output folder that is not a vouch site is never replaced.
     d.write("precious/notes.txt", "keep me");
     build(&d, "precious", &[]).code(2).says("not a vouch site");
-    assert_eq!(
-        std::fs::read_to_string(d.join("precious/notes.txt")).unwrap(),
-        "keep me"
-    );
+    assert_eq!(std::fs::read_to_string(d.join("precious/notes.txt")).unwrap(), "keep me");
 
     // --source for a release that is not there.
     TestCommand::vouch([
@@ -771,15 +658,17 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
 const EVIL: &str = "evil\u{202e}gnp.exe";
 const TROJAN: &str = "fn check(role: &str) -> bool {\n    let admin = \"user\u{202e} \u{2066}// admin\u{2069}\u{2066}\";\n    role == admin\u{200b}\n}\n";
 const HIDDEN: [char; 20] = [
-    '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200b}',
-    '\u{200c}', '\u{200d}', '\u{200e}', '\u{200f}', '\u{2060}', '\u{2061}', '\u{2062}', '\u{2063}', '\u{2064}', '\u{feff}',
+    '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+    '\u{200b}', '\u{200c}', '\u{200d}', '\u{200e}', '\u{200f}', '\u{2060}', '\u{2061}', '\u{2062}', '\u{2063}',
+    '\u{2064}', '\u{feff}',
 ];
 
 /// Two releases of `code` with sources: `src/lib.rs` modified, `README.md`
 /// unchanged, `src/trojan.rs` with bidi controls in both, `src/EVIL` and
 /// `src/new.rs` added in 1.1.0.
 fn code_fixture(d: &Dir) {
-    let lib1 = "/// Adds.\npub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub struct HiArgs {\n    pub n: u32,\n}\n";
+    let lib1 =
+        "/// Adds.\npub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub struct HiArgs {\n    pub n: u32,\n}\n";
     for src in ["c1", "c2"] {
         d.write(format!("{src}/README.md"), "# code\n\nA fixture.\n");
         d.write(format!("{src}/src/trojan.rs"), TROJAN);
@@ -894,7 +783,8 @@ fn issue_20_a_file_page_lists_its_history_with_digests_and_line_diffs() {
     assert!(row_new < row_old, "newest first");
     assert!(history[row_new..row_old].contains(&new_lib) && history[row_old..].contains(&old_lib));
     assert!(
-        history[row_new..row_old].contains("changed — <a href=\"../../../../../r/code/1.1.0/diff/src/lib.rs.html\">line diff</a>"),
+        history[row_new..row_old]
+            .contains("changed — <a href=\"../../../../../r/code/1.1.0/diff/src/lib.rs.html\">line diff</a>"),
         "{history}"
     );
     assert!(history[row_old..].contains("first release with this path"));
@@ -928,13 +818,8 @@ fn issue_20_code_pages_are_valid_html() {
     let site = d.join("site");
     let java = peer_tool("java");
     let jar = vnu_jar();
-    let mut args: Vec<String> = vec![
-        "-jar".into(),
-        jar.to_str().unwrap().into(),
-        "--errors-only".into(),
-        "--format".into(),
-        "json".into(),
-    ];
+    let mut args: Vec<String> =
+        vec!["-jar".into(), jar.to_str().unwrap().into(), "--errors-only".into(), "--format".into(), "json".into()];
     args.extend(pages.keys().map(|p| site.join(p).to_str().unwrap().to_string()));
     let run = TestCommand::new(&java, &args).run();
     let report: serde_json::Value =
@@ -977,7 +862,10 @@ fn issue_20_the_code_search_index_is_sharded_classic_scripts() {
     assert_eq!(f[lib + 1], "file/src/lib.rs.html");
     // Minified files are left out, and their page says so.
     assert!(!f.contains(&"static/min.js".to_string()));
-    assert!(pages["r/code/1.1.0/file/static/min.js.html"].contains("Not in the code search: a line longer than 1,000 bytes"));
+    assert!(
+        pages["r/code/1.1.0/file/static/min.js.html"]
+            .contains("Not in the code search: a line longer than 1,000 bytes")
+    );
     // The shard of `hi` holds `HiArgs` with its lines, in both releases.
     let hi = std::fs::read_to_string(dir.join("hi.js")).unwrap();
     let json = hi.split_once("window.VOUCH_CODE[\"code/hi\"] = ").unwrap().1.trim_end().trim_end_matches(';');
@@ -994,7 +882,11 @@ fn issue_20_the_code_search_index_is_sharded_classic_scripts() {
         let name = e.unwrap().file_name().into_string().unwrap();
         let stem = name.strip_suffix(".js").unwrap();
         let stem = stem.strip_prefix("def-").unwrap_or(stem);
-        assert!(stem == "files" || (stem.len() == 2 && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')), "{name}");
+        assert!(
+            stem == "files"
+                || (stem.len() == 2 && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')),
+            "{name}"
+        );
         let js = std::fs::read_to_string(dir.join(&name)).unwrap();
         assert!(js.starts_with("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[\""), "{name}");
         assert!(!js.contains('<') && !js.contains('>'), "{name}: markup characters are \\u escapes");
@@ -1011,9 +903,20 @@ fn issue_20_definitions_from_universal_ctags_on_file_pages_and_in_the_index() {
     let pages = code_site(&d);
     let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
     assert!(lib.contains("<summary>Definitions (3)</summary>"), "{lib}");
-    assert!(lib.contains("<a href=\"#L2\"><code>add</code></a> <span class=\"reason\">function, line 2</span>"), "{lib}");
-    assert!(lib.contains("<a href=\"#L6\"><code>HiArgs</code></a> <span class=\"reason\">struct, line 6</span>"), "{lib}");
-    assert!(lib.contains("<a href=\"#L7\"><code>n</code></a> <span class=\"reason\">field in <code>HiArgs</code>, line 7</span>"), "{lib}");
+    assert!(
+        lib.contains("<a href=\"#L2\"><code>add</code></a> <span class=\"reason\">function, line 2</span>"),
+        "{lib}"
+    );
+    assert!(
+        lib.contains("<a href=\"#L6\"><code>HiArgs</code></a> <span class=\"reason\">struct, line 6</span>"),
+        "{lib}"
+    );
+    assert!(
+        lib.contains(
+            "<a href=\"#L7\"><code>n</code></a> <span class=\"reason\">field in <code>HiArgs</code>, line 7</span>"
+        ),
+        "{lib}"
+    );
     assert!(!pages["search.html"].contains("Definitions are not indexed"));
     assert!(pages["search.html"].contains("data-defs=\"1\""));
     let hi = std::fs::read_to_string(d.join("site/search/code/code/def-hi.js")).unwrap();
@@ -1047,9 +950,11 @@ fn issue_20_without_ctags_the_site_says_definitions_are_not_indexed() {
     );
     assert!(pages["search.html"].contains("Definitions are not indexed: universal-ctags is not installed"));
     assert!(!pages["search.html"].contains("data-defs"));
-    assert!(!std::fs::read_dir(d.join("site/search/code/code")).unwrap().any(|e| {
-        e.unwrap().file_name().to_string_lossy().starts_with("def-")
-    }));
+    assert!(
+        !std::fs::read_dir(d.join("site/search/code/code"))
+            .unwrap()
+            .any(|e| { e.unwrap().file_name().to_string_lossy().starts_with("def-") })
+    );
     // The code search itself still works.
     assert!(d.join("site/search/code/code/hi.js").is_file());
 }

@@ -63,18 +63,9 @@ fn record(bundle: &std::path::Path, serde: &str, rustc: &str, extra: &[(&str, &s
 fn fixture(d: &Dir) {
     let main_v1 = "use std::env;\n\n/// Greets.\nfn main() {\n    let who = env::args().nth(1).unwrap_or_else(|| \"world\".into());\n    println!(\"hello, {who}\");\n}\n";
     for src in ["v1", "v2"] {
-        d.write(
-            format!("{src}/README.md"),
-            "# demo\n\nA small program for the review site's browser test.\n",
-        );
-        d.write(
-            format!("{src}/Cargo.toml"),
-            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
-        );
-        d.write(
-            format!("{src}/src/lib.rs"),
-            "pub fn greet(who: &str) -> String {\n    format!(\"hello, {who}\")\n}\n",
-        );
+        d.write(format!("{src}/README.md"), "# demo\n\nA small program for the review site's browser test.\n");
+        d.write(format!("{src}/Cargo.toml"), "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n");
+        d.write(format!("{src}/src/lib.rs"), "pub fn greet(who: &str) -> String {\n    format!(\"hello, {who}\")\n}\n");
         d.write(format!("{src}/docs/guide.md"), "# Guide\n\nRun `demo NAME`.\n");
         d.write(format!("{src}/src/{BREAKOUT}"), "hostile path\n");
         d.write(format!("{src}/src/{IMG}"), "// <script>window.__xss=3</script>\n");
@@ -95,26 +86,15 @@ fn fixture(d: &Dir) {
             "println!(\"{}\", demo::greet(&who));\n    // </script><script>window.__xss=4</script>",
         ),
     );
-    d.write(
-        "v2/src/util.rs",
-        "pub fn shout(s: &str) -> String {\n    s.to_uppercase()\n}\n",
-    );
+    d.write("v2/src/util.rs", "pub fn shout(s: &str) -> String {\n    s.to_uppercase()\n}\n");
     let b1 = manifest(d, "v1", "1.0.0");
-    record(
-        &b1,
-        "1.0.200",
-        "rustc 1.94.0",
-        &[("itoa", "1.0.11", Some("MIT OR Apache-2.0"))],
-    );
+    record(&b1, "1.0.200", "rustc 1.94.0", &[("itoa", "1.0.11", Some("MIT OR Apache-2.0"))]);
     let b2 = manifest(d, "v2", "1.1.0");
     record(
         &b2,
         "1.0.210",
         "rustc 1.95.0",
-        &[
-            ("unlicensed-thing", "0.3.0", None),
-            ("<b>bold</b>", "1.0.0", Some("MIT")),
-        ],
+        &[("unlicensed-thing", "0.3.0", None), ("<b>bold</b>", "1.0.0", Some("MIT"))],
     );
 }
 
@@ -188,28 +168,15 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert!(requests.len() > 10, "only {} requests recorded", requests.len());
     let outside: Vec<_> = requests.iter().filter(|u| !u.starts_with("file://")).collect();
     assert!(outside.is_empty(), "requests outside file://: {outside:?}");
-    assert!(
-        strs(&report["failed"]).is_empty(),
-        "failed requests: {:?}",
-        report["failed"]
-    );
-    assert!(
-        strs(&report["errors"]).is_empty(),
-        "script errors: {:?}",
-        report["errors"]
-    );
+    assert!(strs(&report["failed"]).is_empty(), "failed requests: {:?}", report["failed"]);
+    assert!(strs(&report["errors"]).is_empty(), "script errors: {:?}", report["errors"]);
     // The search index script was loaded, and only on the search page.
     assert!(requests.iter().any(|u| u.ends_with("/search/demo.js")), "{requests:?}");
     assert!(requests.iter().any(|u| u.ends_with("/static/search.js")));
 
     // The walk went where a reviewer expects.
     let steps = &report["steps"];
-    let step = |k: &str| {
-        steps[k]
-            .as_str()
-            .unwrap_or_else(|| panic!("no step {k}: {steps}"))
-            .to_string()
-    };
+    let step = |k: &str| steps[k].as_str().unwrap_or_else(|| panic!("no step {k}: {steps}")).to_string();
     assert_eq!(step("index"), "index.html");
     assert_eq!(step("release"), "r/demo/1.1.0/index.html");
     assert_eq!(step("tree"), "r/demo/1.1.0/tree/index.html");
@@ -223,18 +190,11 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert_eq!(step("search"), "search.html?q=main.rs");
     let hits = strs(&steps["search_hits"]);
     assert!(
-        hits.iter()
-            .any(|h| h.contains("src/main.rs") && h.contains("demo 1.1.0"))
-            && hits
-                .iter()
-                .any(|h| h.contains("src/main.rs") && h.contains("demo 1.0.0")),
+        hits.iter().any(|h| h.contains("src/main.rs") && h.contains("demo 1.1.0"))
+            && hits.iter().any(|h| h.contains("src/main.rs") && h.contains("demo 1.0.0")),
         "{hits:?}"
     );
-    assert!(
-        step("search_result").ends_with("/file/src/main.rs.html"),
-        "{}",
-        step("search_result")
-    );
+    assert!(step("search_result").ends_with("/file/src/main.rs.html"), "{}", step("search_result"));
 
     // Hostile names: found as text, nothing injected, the canary unset.
     let hostile = &steps["hostile"];
@@ -249,11 +209,7 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     let xss_hits = strs(&hostile["__xss"]["hits"]);
     assert!(xss_hits.iter().any(|t| t == &format!("src/{BREAKOUT}")), "{xss_hits:?}");
     assert!(xss_hits.iter().any(|t| t == &format!("src/{IMG}")), "{xss_hits:?}");
-    assert!(
-        hostile["__xss"]["opened"]
-            .as_str()
-            .is_some_and(|p| p.contains("/file/src/"))
-    );
+    assert!(hostile["__xss"]["opened"].as_str().is_some_and(|p| p.contains("/file/src/")));
 
     // Without JavaScript the search page says why and links still lead on.
     assert!(step("nojs_note").contains("needs JavaScript"), "{}", step("nojs_note"));
@@ -266,21 +222,20 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert_eq!(steps["range_after"], serde_json::json!(["L5"]), "{steps}");
     // Bidi controls: visible marks in results and pages, never interpreted.
     let bidi = &steps["bidi"];
-    assert!(
-        strs(&bidi["hits"]).iter().any(|h| h == "src/evil\u{27e8}U+202E\u{27e9}gnp.exe"),
-        "{bidi}"
-    );
-    assert!(
-        strs(&bidi["marks"]).iter().any(|m| m == "\u{27e8}U+202E\u{27e9} U+202E RIGHT-TO-LEFT OVERRIDE"),
-        "{bidi}"
-    );
+    assert!(strs(&bidi["hits"]).iter().any(|h| h == "src/evil\u{27e8}U+202E\u{27e9}gnp.exe"), "{bidi}");
+    assert!(strs(&bidi["marks"]).iter().any(|m| m == "\u{27e8}U+202E\u{27e9} U+202E RIGHT-TO-LEFT OVERRIDE"), "{bidi}");
     assert_eq!(bidi["opened"], "r/demo/1.1.0/file/src/evil~E2~80~AEgnp.exe.html", "{bidi}");
     assert!(bidi["h1"].as_str().unwrap_or_default().contains("evil\u{27e8}U+202E\u{27e9}gnp.exe"), "{bidi}");
     assert_eq!(bidi["raw"], false, "{bidi}");
     assert_eq!(bidi["warning"], 1, "{bidi}");
     assert_eq!(
         bidi["code_marks"],
-        serde_json::json!(["\u{27e8}U+202E\u{27e9}", "\u{27e8}U+2066\u{27e9}", "\u{27e8}U+2069\u{27e9}", "\u{27e8}U+2066\u{27e9}"]),
+        serde_json::json!([
+            "\u{27e8}U+202E\u{27e9}",
+            "\u{27e8}U+2066\u{27e9}",
+            "\u{27e8}U+2069\u{27e9}",
+            "\u{27e8}U+2066\u{27e9}"
+        ]),
         "{bidi}"
     );
     assert_eq!(bidi["code_raw"], false, "{bidi}");
@@ -311,10 +266,7 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
         ["src/lib.rs:1 in demo 1.1.0 | function greet", "src/lib.rs:1 in demo 1.0.0 | function greet"]
     );
     assert_eq!(strs(&code["def:shout"]["hits"]), ["src/util.rs:1 in demo 1.1.0 | function shout"]);
-    assert_eq!(
-        strs(&code["def:greet"]["loaded"]),
-        ["search/code/demo/files.js", "search/code/demo/def-gr.js"]
-    );
+    assert_eq!(strs(&code["def:greet"]["loaded"]), ["search/code/demo/files.js", "search/code/demo/def-gr.js"]);
     // Only the shards a query needs: the files table and `gr`.
     let loaded = strs(&code["greet"]["loaded"]);
     assert_eq!(loaded, ["search/code/demo/files.js", "search/code/demo/gr.js"], "{loaded:?}");
@@ -346,10 +298,6 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     ] {
         let p = shots.join(format!("{name}.png"));
         let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("no screenshot {}: {e}", p.display()));
-        assert!(
-            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
-            "{} is not a real screenshot",
-            p.display()
-        );
+        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{} is not a real screenshot", p.display());
     }
 }

@@ -7,7 +7,8 @@ use vouch_signing::verify::VerifyReport;
 use vouch_tests::{Dir, Release, TestCommand, repo_root};
 
 fn verify(bundle: &Path, policy: &Path, extra: &[&str]) -> vouch_tests::Run {
-    let mut a = vec!["verify".to_string(), bundle.display().to_string(), "--trust".into(), policy.display().to_string()];
+    let mut a =
+        vec!["verify".to_string(), bundle.display().to_string(), "--trust".into(), policy.display().to_string()];
     a.extend(extra.iter().map(|s| s.to_string()));
     TestCommand::vouch(a).run()
 }
@@ -50,17 +51,34 @@ fn a_good_bundle_verifies_as_directory_and_archive_offline() {
     // The archive, read into a private temporary directory that is removed.
     let tmp = Dir::new();
     let tar = r.bundles.join("hello-0.1.0.tar");
-    TestCommand::vouch(["verify", tar.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--artifact", bin.to_str().unwrap()])
-        .env("TMPDIR", tmp.path())
-        .run()
-        .ok()
-        .says("VERIFIED");
+    TestCommand::vouch([
+        "verify",
+        tar.to_str().unwrap(),
+        "--trust",
+        policy.to_str().unwrap(),
+        "--artifact",
+        bin.to_str().unwrap(),
+    ])
+    .env("TMPDIR", tmp.path())
+    .run()
+    .ok()
+    .says("VERIFIED");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing left in TMPDIR");
 
     // Offline, proven: a network namespace with no interfaces.
     TestCommand::new(
         "unshare",
-        ["-n", "--", vouch_tests::vouch_bin().to_str().unwrap(), "verify", tar.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--artifact", bin.to_str().unwrap()],
+        [
+            "-n",
+            "--",
+            vouch_tests::vouch_bin().to_str().unwrap(),
+            "verify",
+            tar.to_str().unwrap(),
+            "--trust",
+            policy.to_str().unwrap(),
+            "--artifact",
+            bin.to_str().unwrap(),
+        ],
     )
     .run()
     .ok()
@@ -77,7 +95,12 @@ fn altered_or_missing_files_are_named() {
 
     std::fs::write(&sbom, [&good[..], b" "].concat()).unwrap();
     let bad = vouch_manifests::Digest::of(&std::fs::read(&sbom).unwrap()).to_string();
-    verify(&b, &policy, &[]).code(1).says("sbom/dropwizard.cdx.json was altered").says(&want).says(&bad).says("NOT VERIFIED");
+    verify(&b, &policy, &[])
+        .code(1)
+        .says("sbom/dropwizard.cdx.json was altered")
+        .says(&want)
+        .says(&bad)
+        .says("NOT VERIFIED");
     std::fs::remove_file(&sbom).unwrap();
     verify(&b, &policy, &[]).code(1).says("sbom/dropwizard.cdx.json is listed in the manifest but missing");
     std::fs::write(&sbom, &good).unwrap();
@@ -109,10 +132,21 @@ fn untrusted_keys_and_foreign_signatures_fail() {
     // another project (made with the reference minisign): the binding fails.
     let manifest = b.join("manifest.json");
     let hex = vouch_manifests::Digest::of(&std::fs::read(&manifest).unwrap()).hex();
-    let comment = format!("timestamp:1800000000\tfile:manifest.json\tvouch:v1\tproject:other\tversion:0.1.0\tsha256:{hex}");
+    let comment =
+        format!("timestamp:1800000000\tfile:manifest.json\tvouch:v1\tproject:other\tversion:0.1.0\tsha256:{hex}");
     TestCommand::new(
         vouch_tests::peer_tool("minisign"),
-        ["-S", "-s", r.key.to_str().unwrap(), "-m", manifest.to_str().unwrap(), "-x", b.join(&sig_name).to_str().unwrap(), "-t", &comment],
+        [
+            "-S",
+            "-s",
+            r.key.to_str().unwrap(),
+            "-m",
+            manifest.to_str().unwrap(),
+            "-x",
+            b.join(&sig_name).to_str().unwrap(),
+            "-t",
+            &comment,
+        ],
     )
     .run()
     .ok();
@@ -176,7 +210,9 @@ with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
     if kind == "absolute": add("/tmp/vouch-absolute")
     if kind == "duplicate": add("hello-0.1.0/manifest.json", b"{}")
 "#;
-    for (kind, says) in [("dotdot", "'..'"), ("symlink", "is a link"), ("absolute", "absolute"), ("duplicate", "appears twice")] {
+    for (kind, says) in
+        [("dotdot", "'..'"), ("symlink", "is a link"), ("absolute", "absolute"), ("duplicate", "appears twice")]
+    {
         let out = r.dir.join(format!("{kind}.tar"));
         TestCommand::new(vouch_tests::peer_tool("python3"), ["-c", script, kind, out.to_str().unwrap()]).run().ok();
         TestCommand::vouch(["verify", out.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
@@ -218,10 +254,21 @@ fn implausible_signing_times_are_malformed_signatures() {
     let sig = b.join(format!("signatures/{}.minisig", r.key_id));
     let hex = vouch_manifests::Digest::of(&std::fs::read(&manifest).unwrap()).hex();
     let resign = |timestamp: &str| {
-        let comment = format!("timestamp:{timestamp}\tfile:manifest.json\tvouch:v1\tproject:hello\tversion:0.1.0\tsha256:{hex}");
+        let comment =
+            format!("timestamp:{timestamp}\tfile:manifest.json\tvouch:v1\tproject:hello\tversion:0.1.0\tsha256:{hex}");
         TestCommand::new(
             vouch_tests::peer_tool("minisign"),
-            ["-S", "-s", r.key.to_str().unwrap(), "-m", manifest.to_str().unwrap(), "-x", sig.to_str().unwrap(), "-t", &comment],
+            [
+                "-S",
+                "-s",
+                r.key.to_str().unwrap(),
+                "-m",
+                manifest.to_str().unwrap(),
+                "-x",
+                sig.to_str().unwrap(),
+                "-t",
+                &comment,
+            ],
         )
         .run()
         .ok();

@@ -34,7 +34,9 @@ pub fn run(a: ConfineArgs) -> Result<Status> {
     let c = Confinement { writable: a.write.clone(), readable: a.read.clone(), landlock_network: a.landlock_network };
     let shown = a.write.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     match confine(&c)? {
-        Enforcement::Full => eprintln!("vouch: build confined: writes to {shown}; reads to the work directory, the toolchain and system directories"),
+        Enforcement::Full => eprintln!(
+            "vouch: build confined: writes to {shown}; reads to the work directory, the toolchain and system directories"
+        ),
         Enforcement::Partial => eprintln!("vouch: build partly confined (older Landlock): writes to {shown}"),
         Enforcement::None => anyhow::bail!("this kernel has no Landlock: the build cannot be confined"),
     }

@@ -32,7 +32,8 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         if ft.is_dir() {
             copy_tree(&e.path(), &to.join(e.file_name()))?;
         } else if ft.is_file() {
-            std::fs::copy(e.path(), to.join(e.file_name())).with_context(|| format!("cannot copy {}", e.path().display()))?;
+            std::fs::copy(e.path(), to.join(e.file_name()))
+                .with_context(|| format!("cannot copy {}", e.path().display()))?;
         }
     }
     Ok(())
@@ -57,18 +58,42 @@ pub fn run(a: DemoArgs) -> Result<Status> {
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let out = out.canonicalize()?;
     let s = |p: &Path| p.display().to_string();
-    let (keys, src, bundles, copy) = (out.join("keys"), out.join("vendor-src/hello"), out.join("bundles"), out.join("reviewer/hello"));
+    let (keys, src, bundles, copy) =
+        (out.join("keys"), out.join("vendor-src/hello"), out.join("bundles"), out.join("reviewer/hello"));
     copy_tree(&example, &src)?;
     copy_tree(&example, &copy)?;
     eprintln!("vouch demo: the example project {} (copied to {})", example.display(), src.display());
 
-    step("a throwaway release key (unencrypted, for the demo only)", &["key", "generate", "--out", &s(&keys), "--name", "demo-release", "--unencrypted"])?;
+    step(
+        "a throwaway release key (unencrypted, for the demo only)",
+        &["key", "generate", "--out", &s(&keys), "--name", "demo-release", "--unencrypted"],
+    )?;
     step(
         "release: build with cargo, record everything, sign",
         &[
-            "release", "--source", &s(&src), "--name", "hello", "--version", "0.1.0", "--key", &s(&keys.join("demo-release.key")),
-            "--out", &s(&bundles), "--no-git", "--exclude", "target", "--artifact", "target/release/hello", "--include-artifacts",
-            "--archive", "--", "cargo", "build", "--release", "--locked",
+            "release",
+            "--source",
+            &s(&src),
+            "--name",
+            "hello",
+            "--version",
+            "0.1.0",
+            "--key",
+            &s(&keys.join("demo-release.key")),
+            "--out",
+            &s(&bundles),
+            "--no-git",
+            "--exclude",
+            "target",
+            "--artifact",
+            "target/release/hello",
+            "--include-artifacts",
+            "--archive",
+            "--",
+            "cargo",
+            "build",
+            "--release",
+            "--locked",
         ],
     )?;
     let bundle = bundles.join("hello-0.1.0");
@@ -79,22 +104,44 @@ pub fn run(a: DemoArgs) -> Result<Status> {
     let public = std::fs::read_to_string(keys.join("demo-release.pub"))?;
     let line = public.lines().nth(1).context("malformed demo public key")?;
     let policy = out.join("trust.toml");
-    std::fs::write(&policy, format!("[keys.demo-release]\npublic = \"{line}\"\nroles = [\"release\"]\n\n[roles.release]\nthreshold = 1\n"))?;
+    std::fs::write(
+        &policy,
+        format!("[keys.demo-release]\npublic = \"{line}\"\nroles = [\"release\"]\n\n[roles.release]\nthreshold = 1\n"),
+    )?;
     let verified = step(
         "a reviewer verifies the bundle, the reviewed source and the deployed binary",
         &[
-            "verify", &s(&bundles.join("hello-0.1.0.tar")), "--trust", &s(&policy), "--source", &s(&copy), "--artifact",
+            "verify",
+            &s(&bundles.join("hello-0.1.0.tar")),
+            "--trust",
+            &s(&policy),
+            "--source",
+            &s(&copy),
+            "--artifact",
             &s(&src.join("target/release/hello")),
         ],
     )?;
-    let rebuilt = step("a reviewer rebuilds from the reviewed copy, in another directory", &["rebuild", &s(&bundle), "--source", &s(&copy), "--trust", &s(&policy)])?;
+    let rebuilt = step(
+        "a reviewer rebuilds from the reviewed copy, in another directory",
+        &["rebuild", &s(&bundle), "--source", &s(&copy), "--trust", &s(&policy)],
+    )?;
     if verified != Status::Held || rebuilt != Status::Held {
         bail!("the demo's verification or rebuild did not hold (see above)");
     }
     let site = out.join("site");
     step(
         "the review site, for reviewers to browse from file://",
-        &["site", "build", &s(&bundles), "-o", &s(&site), "--trust", &s(&policy), "--source", &format!("hello@0.1.0={}", s(&copy))],
+        &[
+            "site",
+            "build",
+            &s(&bundles),
+            "-o",
+            &s(&site),
+            "--trust",
+            &s(&policy),
+            "--source",
+            &format!("hello@0.1.0={}", s(&copy)),
+        ],
     )?;
     eprintln!("\nvouch demo: done; everything is under {}", out.display());
     eprintln!("open the review site:");

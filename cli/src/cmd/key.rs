@@ -82,28 +82,19 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         }
         Some(p)
     };
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let key = SecretKey::generate()?;
     let encryption = match &password {
         Some(p) => Encryption::Password(p),
         None => Encryption::None,
     };
-    let overwrite = if a.force {
-        Overwrite::Replace
-    } else {
-        Overwrite::Refuse
-    };
+    let overwrite = if a.force { Overwrite::Replace } else { Overwrite::Refuse };
     let paths = key.write_pair(&a.out, &a.name, encryption, overwrite)?;
     let pk = key.public_key();
     eprintln!(
         "secret key: {} ({})\npublic key: {}\nkey id: {}\n{}",
         paths.secret.display(),
-        if password.is_some() {
-            "encrypted"
-        } else {
-            "unencrypted"
-        },
+        if password.is_some() { "encrypted" } else { "unencrypted" },
         paths.public.display(),
         pk.key_id(),
         pk.to_base64()
@@ -149,9 +140,7 @@ fn show(a: ShowArgs) -> Result<Status> {
             })?;
             let key = match file.protection() {
                 Protection::Unencrypted => Some(file.decrypt(None)?),
-                Protection::Encrypted if a.password.given() => {
-                    Some(a.password.load_secret_key(&a.file)?)
-                }
+                Protection::Encrypted if a.password.given() => Some(a.password.load_secret_key(&a.file)?),
                 Protection::Encrypted => None,
             };
             KeyInfo {
@@ -176,20 +165,15 @@ fn show(a: ShowArgs) -> Result<Status> {
     writeln!(s, "algorithm   {}", info.algorithm)?;
     match &info.key_id {
         Some(id) => writeln!(s, "key id      {id}")?,
-        None => writeln!(
-            s,
-            "key id      (encrypted: give --password-file or --password-env to show it)"
-        )?,
+        None => writeln!(s, "key id      (encrypted: give --password-file or --password-env to show it)")?,
     }
     if let Some(p) = &info.public_key {
         writeln!(s, "public key  {p}")?;
     }
     match (info.protection, info.scrypt) {
-        (Some(Protection::Encrypted), Some(p)) => writeln!(
-            s,
-            "protection  encrypted (scrypt N=2^{}, r={}, p={})",
-            p.log_n, p.r, p.p
-        )?,
+        (Some(Protection::Encrypted), Some(p)) => {
+            writeln!(s, "protection  encrypted (scrypt N=2^{}, r={}, p={})", p.log_n, p.r, p.p)?
+        }
         (Some(Protection::Unencrypted), _) => writeln!(s, "protection  unencrypted")?,
         _ => {}
     }

@@ -199,9 +199,13 @@ pub fn log_policy(path: &Path) -> Result<LogPolicy> {
     match p.log {
         Some(l) => Ok(l),
         None => {
-            let problems: Vec<&str> = p.findings().iter().filter(|f| f.message.starts_with("[log]")).map(|f| f.message.as_str()).collect();
+            let problems: Vec<&str> =
+                p.findings().iter().filter(|f| f.message.starts_with("[log]")).map(|f| f.message.as_str()).collect();
             if problems.is_empty() {
-                Err(hint(anyhow::anyhow!("trust policy {} has no [log] table", path.display()), "add [log] with origin, key, witnesses and witness-threshold"))
+                Err(hint(
+                    anyhow::anyhow!("trust policy {} has no [log] table", path.display()),
+                    "add [log] with origin, key, witnesses and witness-threshold",
+                ))
             } else {
                 Err(anyhow::anyhow!("trust policy {}: {}", path.display(), problems.join("; ")))
             }
@@ -213,7 +217,12 @@ fn init(a: InitArgs) -> Result<Status> {
     let key = a.password.load_secret_key(&a.key)?;
     let vk = rlog::init(&a.log, &a.origin, &key).map_err(lift)?;
     print_text(&format!("{vk}\n"))?;
-    crate::output::eprint_line(&format!("created log {} (origin {}); its verifier key is in {}", a.log.display(), a.origin, a.log.join("vkey").display()));
+    crate::output::eprint_line(&format!(
+        "created log {} (origin {}); its verifier key is in {}",
+        a.log.display(),
+        a.origin,
+        a.log.join("vkey").display()
+    ));
     Ok(Status::Held)
 }
 
@@ -226,7 +235,14 @@ fn append(a: AppendArgs) -> Result<Status> {
         let mut s = String::new();
         for b in &r.bundles {
             let what = if b.added { "appended" } else { "already in the log" };
-            let _ = writeln!(s, "{} {}: {what} at index {} ({})", b.name, b.version, b.index, b.bundle.join(rlog::PROOF_FILE).display());
+            let _ = writeln!(
+                s,
+                "{} {}: {what} at index {} ({})",
+                b.name,
+                b.version,
+                b.index,
+                b.bundle.join(rlog::PROOF_FILE).display()
+            );
         }
         let _ = writeln!(s, "log {}: size {} -> {}, root {}", r.origin, r.old_size, r.size, r.root);
         print_text(&s)?;
@@ -241,7 +257,14 @@ fn prove(a: ProveArgs) -> Result<Status> {
     } else {
         let mut s = String::new();
         for b in &r {
-            let _ = writeln!(s, "{} {}: index {}, proof written to {}", b.name, b.version, b.index, b.bundle.join(rlog::PROOF_FILE).display());
+            let _ = writeln!(
+                s,
+                "{} {}: index {}, proof written to {}",
+                b.name,
+                b.version,
+                b.index,
+                b.bundle.join(rlog::PROOF_FILE).display()
+            );
         }
         print_text(&s)?;
     }
@@ -251,7 +274,10 @@ fn prove(a: ProveArgs) -> Result<Status> {
 fn now(v: &Option<String>) -> Result<u64> {
     match v {
         Some(v) => u64::try_from(crate::cmd::sign::parse_now(v)?).context("--now is before 1970"),
-        None => Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).context("the clock is before 1970")?.as_secs()),
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .context("the clock is before 1970")?
+            .as_secs()),
     }
 }
 
@@ -282,7 +308,11 @@ fn witness(a: WitnessArgs) -> Result<Status> {
     } else {
         let mut s = String::new();
         if w.head.first_use {
-            let _ = writeln!(s, "first use: pinned log {} with key {}\n  compare this key with the one the vendor gave you", w.head.origin, w.head.key);
+            let _ = writeln!(
+                s,
+                "first use: pinned log {} with key {}\n  compare this key with the one the vendor gave you",
+                w.head.origin, w.head.key
+            );
         }
         let since = w.head.previous.map(|p| format!(", consistent with size {p} seen before")).unwrap_or_default();
         let _ = writeln!(s, "cosigned {} at size {}, root {}{since}", w.head.origin, w.head.size, w.head.root);
@@ -294,13 +324,23 @@ fn witness(a: WitnessArgs) -> Result<Status> {
 
 fn check(a: CheckArgs) -> Result<Status> {
     let policy = log_policy(&a.trust)?;
-    let dir = a.state.as_ref().and_then(|s| s.parent()).filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let dir = a
+        .state
+        .as_ref()
+        .and_then(|s| s.parent())
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     let c = rlog::check(&a.log, &policy, a.state.as_deref()).map_err(|e| with_evidence(e, &dir))?;
     if a.format == Format::Json {
         print_json(&c)?;
     } else {
         let mut s = String::new();
-        let _ = writeln!(s, "log {}: size {}, root {}; signature, entries and tiles hold", c.head.origin, c.head.size, c.head.root);
+        let _ = writeln!(
+            s,
+            "log {}: size {}, root {}; signature, entries and tiles hold",
+            c.head.origin, c.head.size, c.head.root
+        );
         let _ = writeln!(s, "cosignatures: {} of {} needed", c.cosigners.len(), c.witness_threshold);
         for w in &c.cosigners {
             let _ = writeln!(s, "  {} at {}", w.name, vouch_signing::policy::show_time(w.time as i64));
@@ -325,7 +365,8 @@ fn compare(a: CompareArgs) -> Result<Status> {
             } else {
                 let mut s = String::new();
                 for h in &heads {
-                    let _ = writeln!(s, "{}: size {}, root {}: consistent with the log", h.path.display(), h.size, h.root);
+                    let _ =
+                        writeln!(s, "{}: size {}, root {}: consistent with the log", h.path.display(), h.size, h.root);
                 }
                 print_text(&s)?;
             }
@@ -359,7 +400,15 @@ fn verify(a: VerifyArgs) -> Result<Status> {
         let mut s = String::new();
         for (b, p) in a.bundles.iter().zip(&out) {
             let names: Vec<&str> = p.cosigners.iter().map(|c| c.name.as_str()).collect();
-            let _ = writeln!(s, "{}: included at index {} of {} size {}, cosigned by {}", b.display(), p.index, p.origin, p.size, if names.is_empty() { "none".to_string() } else { names.join(", ") });
+            let _ = writeln!(
+                s,
+                "{}: included at index {} of {} size {}, cosigned by {}",
+                b.display(),
+                p.index,
+                p.origin,
+                p.size,
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            );
         }
         print_text(&s)?;
     }

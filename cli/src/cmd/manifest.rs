@@ -245,7 +245,11 @@ pub fn render_diff(d: &TreeDiff, old_label: &str, new_label: &str) -> String {
             let _ = writeln!(s, "kind      {}  {} -> {}", c.path, c.old_kind, c.new_kind);
         }
         if c.old != c.new {
-            let _ = writeln!(s, "modified  {}\n          {old_label}: {} ({} bytes)\n          {new_label}: {} ({} bytes)", c.path, c.old, c.old_size, c.new, c.new_size);
+            let _ = writeln!(
+                s,
+                "modified  {}\n          {old_label}: {} ({} bytes)\n          {new_label}: {} ({} bytes)",
+                c.path, c.old, c.old_size, c.new, c.new_size
+            );
         }
     }
     let _ = writeln!(s, "{} added, {} removed, {} changed", d.added.len(), d.removed.len(), d.changed.len());
@@ -330,7 +334,12 @@ fn verify_proof(a: VerifyProofArgs) -> Result<Status> {
         Some(r) if r == trusted => {
             print_text(&format!(
                 "OK: {} ({} {}) is entry {} of {} under root {}\n",
-                proof.entry.path, proof.entry.kind, proof.entry.content_id(), proof.leaf_index, proof.tree_size, trusted
+                proof.entry.path,
+                proof.entry.kind,
+                proof.entry.content_id(),
+                proof.leaf_index,
+                proof.tree_size,
+                trusted
             ))?;
             Ok(Status::Held)
         }

@@ -36,15 +36,14 @@ impl PasswordArgs {
     /// The password from the file or variable, if one was given.
     pub fn password_from_source(&self) -> Result<Option<Vec<u8>>> {
         if let Some(p) = &self.password_file {
-            let bytes = std::fs::read(p)
-                .with_context(|| format!("cannot read password file {}", p.display()))?;
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read password file {}", p.display()))?;
             let line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             return Ok(Some(line.to_vec()));
         }
         if let Some(v) = &self.password_env {
-            let val = std::env::var_os(v)
-                .with_context(|| format!("environment variable {v} (--password-env) is not set"))?;
+            let val =
+                std::env::var_os(v).with_context(|| format!("environment variable {v} (--password-env) is not set"))?;
             return Ok(Some(val.into_encoded_bytes()));
         }
         Ok(None)
@@ -58,9 +57,7 @@ impl PasswordArgs {
         }
         if !std::io::stdin().is_terminal() {
             return Err(hint(
-                anyhow::anyhow!(
-                    "a password is needed for {what}, and stdin is not a terminal to ask for one"
-                ),
+                anyhow::anyhow!("a password is needed for {what}, and stdin is not a terminal to ask for one"),
                 "pass --password-file FILE or --password-env VAR",
             ));
         }
@@ -86,7 +83,11 @@ impl PasswordArgs {
         file.decrypt(password.as_deref()).map_err(|e| {
             let wrong = matches!(e, vouch_signing::keys::KeyError::WrongPassword { .. });
             let e = anyhow::Error::from(e);
-            if wrong { hint(e, "check --password-file / --password-env: the first line of the file is the password") } else { e }
+            if wrong {
+                hint(e, "check --password-file / --password-env: the first line of the file is the password")
+            } else {
+                e
+            }
         })
     }
 }

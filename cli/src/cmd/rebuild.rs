@@ -83,7 +83,8 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     let cancel = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal, while the first is being handled, exits at once.
-        signal_hook::flag::register_conditional_shutdown(sig, 2, Arc::clone(&cancel)).context("cannot install the signal handlers")?;
+        signal_hook::flag::register_conditional_shutdown(sig, 2, Arc::clone(&cancel))
+            .context("cannot install the signal handlers")?;
         signal_hook::flag::register(sig, Arc::clone(&cancel)).context("cannot install the signal handlers")?;
     }
     let policy = Policy::read_usable(&a.trust)?;
@@ -99,7 +100,12 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     })?;
     let m = &b.manifest;
     match &m.build {
-        None => return Err(hint(anyhow::Error::from(rebuild::RebuildError::NoBuild), "only bundles made by `vouch release` with a build command can be rebuilt")),
+        None => {
+            return Err(hint(
+                anyhow::Error::from(rebuild::RebuildError::NoBuild),
+                "only bundles made by `vouch release` with a build command can be rebuilt",
+            ));
+        }
         Some(r) if r.no_build || r.command.is_empty() => return Err(rebuild::RebuildError::NoCommand.into()),
         _ => {}
     }
@@ -108,7 +114,10 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     let key = match (&a.key, a.sign_report) {
         (Some(k), true) => {
             if b.dir != a.bundle {
-                anyhow::bail!("--sign-report writes into the bundle: give the bundle directory, not the archive {}", a.bundle.display());
+                anyhow::bail!(
+                    "--sign-report writes into the bundle: give the bundle directory, not the archive {}",
+                    a.bundle.display()
+                );
             }
             let key = a.password.load_secret_key(k)?;
             vouch_signing::reports::check_writable(&b.dir)?;
@@ -159,7 +168,10 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
             (d.clone(), None)
         }
         None => {
-            let t = tempfile::Builder::new().prefix("vouch-rebuild-").tempdir().context("cannot create a temporary work directory")?;
+            let t = tempfile::Builder::new()
+                .prefix("vouch-rebuild-")
+                .tempdir()
+                .context("cannot create a temporary work directory")?;
             if a.keep {
                 // --keep keeps it: the temporary directory outlives vouch.
                 (t.keep(), None)
@@ -177,7 +189,9 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         rebuild::git_metadata(m, &a.source)
     };
     match &git {
-        rebuild::GitMetadata::Clone { commit, .. } => eprintln!("git metadata: the build sees a clean clone at commit {commit}"),
+        rebuild::GitMetadata::Clone { commit, .. } => {
+            eprintln!("git metadata: the build sees a clean clone at commit {commit}")
+        }
         rebuild::GitMetadata::Absent { reason } => eprintln!(
             "warning: no git metadata for the build ({reason}): a build that reads git metadata (git rev-parse, git describe) will differ; rebuild from a git checkout at the recorded commit"
         ),
@@ -208,7 +222,9 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     // during the build.
     let result = match result {
         Ok(_) if cancel.load(Ordering::SeqCst) => {
-            Err(rebuild::RebuildError::Build(vouch_manifests::build::BuildError::Interrupted { log: work.join("build.log") }))
+            Err(rebuild::RebuildError::Build(vouch_manifests::build::BuildError::Interrupted {
+                log: work.join("build.log"),
+            }))
         }
         r => r,
     };
@@ -216,7 +232,8 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         Ok(r) => r,
         Err(e) => {
             cleanup(a.keep);
-            let interrupted = matches!(e, rebuild::RebuildError::Build(vouch_manifests::build::BuildError::Interrupted { .. }));
+            let interrupted =
+                matches!(e, rebuild::RebuildError::Build(vouch_manifests::build::BuildError::Interrupted { .. }));
             let e = anyhow::Error::from(e);
             let e = match () {
                 _ if interrupted => {
@@ -224,34 +241,60 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
                         eprintln!("work directory kept: {}", work.display());
                     }
                     let done = if a.keep { "the work directory is kept" } else { "the work directory was removed" };
-                    anyhow::anyhow!("rebuild of {} {} interrupted: the build was stopped and {done}", m.project.name, m.project.version)
+                    anyhow::anyhow!(
+                        "rebuild of {} {} interrupted: the build was stopped and {done}",
+                        m.project.name,
+                        m.project.version
+                    )
                 }
                 _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::Toolchain(_))) => {
                     hint(e, "install the recorded toolchain, or pass --allow-toolchain-mismatch")
                 }
-                _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::ToolchainNotInstalled { .. })) => {
+                _ if matches!(
+                    e.downcast_ref::<rebuild::RebuildError>(),
+                    Some(rebuild::RebuildError::ToolchainNotInstalled { .. })
+                ) =>
+                {
                     let install = match e.downcast_ref::<rebuild::RebuildError>() {
                         Some(rebuild::RebuildError::ToolchainNotInstalled { install, .. }) => install.clone(),
                         _ => String::new(),
                     };
-                    hint(e, format!("install it with: rustup toolchain install {install} (or pass --allow-toolchain-mismatch)"))
+                    hint(
+                        e,
+                        format!(
+                            "install it with: rustup toolchain install {install} (or pass --allow-toolchain-mismatch)"
+                        ),
+                    )
                 }
-                _ if matches!(e.downcast_ref::<rebuild::RebuildError>(), Some(rebuild::RebuildError::MissingCrate { .. } | rebuild::RebuildError::NotFromCratesIo { .. })) => {
-                    hint(e, "ask the vendor to release with --include-dependencies, so that the bundle carries deps/vendor.tar")
+                _ if matches!(
+                    e.downcast_ref::<rebuild::RebuildError>(),
+                    Some(rebuild::RebuildError::MissingCrate { .. } | rebuild::RebuildError::NotFromCratesIo { .. })
+                ) =>
+                {
+                    hint(
+                        e,
+                        "ask the vendor to release with --include-dependencies, so that the bundle carries deps/vendor.tar",
+                    )
                 }
                 _ if matches!(
                     e.downcast_ref::<rebuild::RebuildError>(),
                     Some(rebuild::RebuildError::Sandbox(vouch_manifests::sandbox::SandboxError::NoNetworkCut { .. }))
                 ) =>
                 {
-                    hint(e, "install util-linux's unshare and allow unprivileged user namespaces (e.g. sysctl kernel.unprivileged_userns_clone=1), or rebuild on Linux 6.7 or later")
+                    hint(
+                        e,
+                        "install util-linux's unshare and allow unprivileged user namespaces (e.g. sysctl kernel.unprivileged_userns_clone=1), or rebuild on Linux 6.7 or later",
+                    )
                 }
                 _ if matches!(
                     e.downcast_ref::<rebuild::RebuildError>(),
                     Some(rebuild::RebuildError::Sandbox(vouch_manifests::sandbox::SandboxError::NoLandlock))
                 ) =>
                 {
-                    hint(e, "rebuild on Linux 6.2 or later with Landlock enabled (lsm=...,landlock on the kernel command line)")
+                    hint(
+                        e,
+                        "rebuild on Linux 6.2 or later with Landlock enabled (lsm=...,landlock on the kernel command line)",
+                    )
                 }
                 _ => e,
             };
@@ -272,7 +315,11 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
     cleanup(a.keep);
     if cancel.load(Ordering::SeqCst) {
         let done = if a.keep { "the work directory is kept" } else { "the work directory was removed" };
-        anyhow::bail!("rebuild of {} {} interrupted: no report was written and {done}", m.project.name, m.project.version);
+        anyhow::bail!(
+            "rebuild of {} {} interrupted: no report was written and {done}",
+            m.project.name,
+            m.project.version
+        );
     }
     if let Some(key) = &key {
         let time = a.now.map(vouch_signing::manifest_sig::SigningTime::At).unwrap_or_default();
@@ -311,12 +358,14 @@ fn explain(r: &RebuildReport, b: &OpenBundle, work: &Path, timeout: u64, cancel:
                 continue;
             }
         };
-        match rebuild::diffoscope(&original, &rebuilt, &report, Duration::from_secs(timeout), Some(Arc::clone(cancel))) {
+        match rebuild::diffoscope(&original, &rebuilt, &report, Duration::from_secs(timeout), Some(Arc::clone(cancel)))
+        {
             rebuild::Explanation::Report(p) => {
                 let _ = writeln!(s, "diffoscope report for {}: {}", a.path, p.display());
             }
             rebuild::Explanation::TimedOut(p) => {
-                let _ = writeln!(s, "diffoscope on {} stopped after {timeout} s; partial report: {}", a.path, p.display());
+                let _ =
+                    writeln!(s, "diffoscope on {} stopped after {timeout} s; partial report: {}", a.path, p.display());
             }
             rebuild::Explanation::NotInstalled => {
                 let _ = writeln!(
@@ -354,7 +403,11 @@ fn render(r: &RebuildReport, b: &OpenBundle, work: &Path, keep: bool) -> String 
             let _ = writeln!(s, "           likely cause: {}", crate::output::clean(&c.describe()));
         }
         if let Some(d) = &a.first_difference {
-            let _ = writeln!(s, "           first difference at byte {} (0x{:x}); bytes from {}:", d.offset, d.offset, d.window_start);
+            let _ = writeln!(
+                s,
+                "           first difference at byte {} (0x{:x}); bytes from {}:",
+                d.offset, d.offset, d.window_start
+            );
             let _ = writeln!(s, "             release  {}", d.expected_hex);
             let _ = writeln!(s, "             rebuilt  {}", d.actual_hex);
         }
@@ -368,7 +421,10 @@ fn render(r: &RebuildReport, b: &OpenBundle, work: &Path, keep: bool) -> String 
                 if keep { "" } else { " (removed; rerun with --keep to keep it)" }
             );
         } else {
-            let _ = writeln!(s, "           the bundle holds no copy of the original (release with --include-artifacts for a byte-level diff)");
+            let _ = writeln!(
+                s,
+                "           the bundle holds no copy of the original (release with --include-artifacts for a byte-level diff)"
+            );
         }
     }
     let _ = writeln!(

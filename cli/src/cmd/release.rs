@@ -110,18 +110,23 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
         Some(p) => Some(a.password.load_secret_key(p)?),
         None => None,
     };
-    let log = a.log.as_deref().map(|dir| vouch_signing::release::ReleaseLog { dir, key: log_key.as_ref().unwrap_or(&key) });
+    let log =
+        a.log.as_deref().map(|dir| vouch_signing::release::ReleaseLog { dir, key: log_key.as_ref().unwrap_or(&key) });
     let signer = ReleaseSigner { key: &key, time: a.now.map(SigningTime::At).unwrap_or(SigningTime::Now), log };
     let bar = crate::progress::Bytes::new("hashing");
     let result = release::release(&spec, &signer, &|n| bar.add(n));
     bar.finish();
     let r = result.map_err(|e| {
         let hint_text = match &e {
-            release::ReleaseError::Exists { .. } | release::ReleaseError::ArchiveExists { .. } => Some("pass --force to replace it"),
+            release::ReleaseError::Exists { .. } | release::ReleaseError::ArchiveExists { .. } => {
+                Some("pass --force to replace it")
+            }
             release::ReleaseError::Scan(vouch_manifests::scan::ScanError::Dirty { .. }) => {
                 Some("commit or stash the changes, or pass --allow-dirty to record them as dirty")
             }
-            release::ReleaseError::Build(vouch_manifests::build::BuildError::NotFound { .. }) => Some("check the command after --, and that it is on PATH"),
+            release::ReleaseError::Build(vouch_manifests::build::BuildError::NotFound { .. }) => {
+                Some("check the command after --, and that it is on PATH")
+            }
             _ => None,
         };
         // A release the log refuses (another manifest for a logged version)

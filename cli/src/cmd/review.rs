@@ -311,7 +311,8 @@ fn render(r: &StatusReport<'_>, req: Option<&review::RequirementResult>) -> Stri
             for f in &q.failures {
                 let _ = writeln!(s, "FAIL: {f}");
             }
-            let _ = writeln!(s, "{}", if q.held { "REVIEW REQUIREMENT HOLDS" } else { "REVIEW REQUIREMENT DOES NOT HOLD" });
+            let _ =
+                writeln!(s, "{}", if q.held { "REVIEW REQUIREMENT HOLDS" } else { "REVIEW REQUIREMENT DOES NOT HOLD" });
         }
         None => {
             let _ = writeln!(s, "the policy has no [review] requirement");

@@ -254,7 +254,12 @@ fn render_lock_check(s: &mut String, c: &LockCheck, lock_label: &str) {
     if let Some(t) = &c.target
         && !c.not_for_target.is_empty()
     {
-        let _ = writeln!(s, "  {} locked packages not compiled for {t}: {}", c.not_for_target.len(), c.not_for_target.join(", "));
+        let _ = writeln!(
+            s,
+            "  {} locked packages not compiled for {t}: {}",
+            c.not_for_target.len(),
+            c.not_for_target.join(", ")
+        );
     }
     let _ = writeln!(
         s,

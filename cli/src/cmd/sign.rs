@@ -52,8 +52,7 @@ pub fn signing_time(now: &Option<String>) -> Result<SigningTime> {
 
 pub fn run(a: SignArgs) -> Result<Status> {
     let time = signing_time(&a.now)?;
-    let meta =
-        std::fs::metadata(&a.path).with_context(|| format!("cannot read {}", a.path.display()))?;
+    let meta = std::fs::metadata(&a.path).with_context(|| format!("cannot read {}", a.path.display()))?;
     let key = a.password.load_secret_key(&a.key)?;
     if meta.is_dir() {
         if a.sig.is_some() {
@@ -62,11 +61,7 @@ pub fn run(a: SignArgs) -> Result<Status> {
         let m = a.path.join(manifest_sig::MANIFEST_FILE);
         if !m.is_file() {
             return Err(hint(
-                anyhow::anyhow!(
-                    "{} is a folder without {}",
-                    a.path.display(),
-                    manifest_sig::MANIFEST_FILE
-                ),
+                anyhow::anyhow!("{} is a folder without {}", a.path.display(), manifest_sig::MANIFEST_FILE),
                 "give a bundle folder (made by `vouch release`) or a file",
             ));
         }
@@ -89,21 +84,12 @@ pub fn run(a: SignArgs) -> Result<Status> {
         PathBuf::from(p)
     });
     vouch_manifests::fsutil::write_atomic(&out, signature.to_text().as_bytes(), None)?;
-    print_text(&format!(
-        "signed {} with key {}: {}\n",
-        a.path.display(),
-        key.key_id(),
-        out.display()
-    ))?;
+    print_text(&format!("signed {} with key {}: {}\n", a.path.display(), key.key_id(), out.display()))?;
     Ok(Status::Held)
 }
 
 fn file_name(p: &Path) -> Result<String> {
-    let n = p
-        .file_name()
-        .with_context(|| format!("{} has no file name", p.display()))?;
-    let n = n
-        .to_str()
-        .with_context(|| format!("{} has a file name that is not UTF-8", p.display()))?;
+    let n = p.file_name().with_context(|| format!("{} has no file name", p.display()))?;
+    let n = n.to_str().with_context(|| format!("{} has a file name that is not UTF-8", p.display()))?;
     Ok(n.to_string())
 }

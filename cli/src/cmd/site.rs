@@ -81,11 +81,7 @@ fn build(a: BuildArgs) -> Result<Status> {
         .map(|dir| vouch_signing::log::listing(dir, policy.as_ref().and_then(|p| p.log.as_ref())))
         .transpose()?;
     let checker = policy.map(|policy| vouch_site::trust::PolicyCheck { policy });
-    let sources = a
-        .source
-        .iter()
-        .map(|s| s.parse::<SourceSpec>())
-        .collect::<Result<Vec<_>, _>>()?;
+    let sources = a.source.iter().map(|s| s.parse::<SourceSpec>()).collect::<Result<Vec<_>, _>>()?;
     let opts = Options {
         bundles: a.bundles,
         output: a.output.clone(),

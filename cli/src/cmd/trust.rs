@@ -69,12 +69,7 @@ fn check(a: CheckArgs) -> Result<Status> {
         .map(|role| RoleSummary {
             role,
             threshold: p.threshold(role),
-            keys: p
-                .keys
-                .iter()
-                .filter(|k| k.roles.contains(&role))
-                .map(|k| k.name.clone())
-                .collect(),
+            keys: p.keys.iter().filter(|k| k.roles.contains(&role)).map(|k| k.name.clone()).collect(),
         })
         .collect();
     let out = CheckOutput {
@@ -103,15 +98,18 @@ fn check(a: CheckArgs) -> Result<Status> {
                     "role {:<9} threshold {}, keys: {}",
                     r.role.as_str(),
                     r.threshold,
-                    if r.keys.is_empty() {
-                        "none".to_string()
-                    } else {
-                        r.keys.join(", ")
-                    }
+                    if r.keys.is_empty() { "none".to_string() } else { r.keys.join(", ") }
                 )?;
             }
             if let Some(l) = &out.log {
-                writeln!(s, "log {} ({}), {} of {} witnesses needed", l.origin, l.key, l.witness_threshold, l.witnesses.len())?;
+                writeln!(
+                    s,
+                    "log {} ({}), {} of {} witnesses needed",
+                    l.origin,
+                    l.key,
+                    l.witness_threshold,
+                    l.witnesses.len()
+                )?;
                 for w in &l.witnesses {
                     writeln!(s, "  witness {w}")?;
                 }
@@ -127,9 +125,5 @@ fn check(a: CheckArgs) -> Result<Status> {
             print_text(&s)?;
         }
     }
-    Ok(if out.usable {
-        Status::Held
-    } else {
-        Status::DoesNotHold
-    })
+    Ok(if out.usable { Status::Held } else { Status::DoesNotHold })
 }

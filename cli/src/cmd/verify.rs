@@ -101,12 +101,6 @@ pub(crate) fn render(r: &VerifyReport) -> String {
     if !r.counted_keys.is_empty() {
         let _ = writeln!(s, "counted  {}", r.counted_keys.join(", "));
     }
-    let _ = writeln!(
-        s,
-        "{}: {} {}",
-        if r.held { "VERIFIED" } else { "NOT VERIFIED" },
-        r.project,
-        r.version
-    );
+    let _ = writeln!(s, "{}: {} {}", if r.held { "VERIFIED" } else { "NOT VERIFIED" }, r.project, r.version);
     s
 }

@@ -87,10 +87,8 @@ fn read_public_key(arg: &str) -> Result<PublicKey> {
         return Ok(PublicKey::read(p)?);
     }
     // Not a file: a bare public key line (`RW...`, base64 characters only).
-    let base64ish = arg.starts_with("RW")
-        && arg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    let base64ish =
+        arg.starts_with("RW") && arg.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
     if base64ish {
         return Ok(PublicKey::from_base64(arg, "--key")?);
     }
@@ -113,28 +111,17 @@ fn read_sig(path: &Path) -> Result<Signature> {
 }
 
 pub fn run(a: VerifySignatureArgs) -> Result<Status> {
-    let legacy = if a.allow_legacy {
-        Legacy::Allow
-    } else {
-        Legacy::Refuse
-    };
-    let meta =
-        std::fs::metadata(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let legacy = if a.allow_legacy { Legacy::Allow } else { Legacy::Refuse };
+    let meta = std::fs::metadata(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
     let mut bundle = meta.is_dir().then(|| a.file.clone());
     // `bundle/manifest.json` without its own .minisig: the bundle's signatures.
     if bundle.is_none()
         && a.sig.is_none()
-        && a.file
-            .file_name()
-            .is_some_and(|n| n == manifest_sig::MANIFEST_FILE)
+        && a.file.file_name().is_some_and(|n| n == manifest_sig::MANIFEST_FILE)
         && !default_sig(&a.file).exists()
         && let Some(parent) = a.file.parent()
     {
-        let parent = if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        };
+        let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
         if parent.join(manifest_sig::SIGNATURES_DIR).is_dir() {
             bundle = Some(parent.to_path_buf());
         }
@@ -146,16 +133,13 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
     // Streamed (a fixed buffer): a signed file may be large. The bytes are
     // read whole only for a manifest, whose binding needs them.
     let sha256 = {
-        let f = std::fs::File::open(&data_path)
-            .with_context(|| format!("cannot read {}", data_path.display()))?;
+        let f = std::fs::File::open(&data_path).with_context(|| format!("cannot read {}", data_path.display()))?;
         let mut buf = vec![0u8; 256 * 1024];
         vouch_manifests::digest::hash_reader(f, &mut buf)
             .with_context(|| format!("cannot read {}", data_path.display()))?
             .0
     };
-    let read_data = || {
-        std::fs::read(&data_path).with_context(|| format!("cannot read {}", data_path.display()))
-    };
+    let read_data = || std::fs::read(&data_path).with_context(|| format!("cannot read {}", data_path.display()));
     let mut out = Output {
         file: data_path.display().to_string(),
         sha256,
@@ -183,12 +167,8 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         }
     } else {
         let policy_path = a.trust.as_ref().context("--key or --trust is required")?;
-        let policy = Policy::read_usable(policy_path).map_err(|e| {
-            hint(
-                e.into(),
-                format!("run `vouch trust check {}`", policy_path.display()),
-            )
-        })?;
+        let policy = Policy::read_usable(policy_path)
+            .map_err(|e| hint(e.into(), format!("run `vouch trust check {}`", policy_path.display())))?;
         let sigs = match (&a.sig, &bundle) {
             (Some(s), _) => vec![one_sig(s)?],
             (None, Some(b)) => manifest_sig::read_bundle_signatures(b)?,
@@ -213,17 +193,9 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
         && let Some(state_path) = &a.state
     {
         let Some((project, version, signed_at)) = &release else {
-            bail!(
-                "--state needs a vouch manifest signature; {} is not one",
-                out.file
-            );
+            bail!("--state needs a vouch manifest signature; {} is not one", out.file);
         };
-        let c = Candidate {
-            project,
-            version,
-            manifest_sha256: out.sha256,
-            signed_at: *signed_at,
-        };
+        let c = Candidate { project, version, manifest_sha256: out.sha256, signed_at: *signed_at };
         let acceptance = match State::accept(state_path, c) {
             Ok(acc) => acc,
             Err(e) if e.is_refusal() && a.format == Format::Json => {
@@ -235,21 +207,13 @@ pub fn run(a: VerifySignatureArgs) -> Result<Status> {
             Err(e) if e.is_refusal() => return Err(failed(e.into())),
             Err(e) => return Err(e.into()),
         };
-        out.state = Some(StateResult {
-            file: state_path.display().to_string(),
-            acceptance,
-            recorded: true,
-        });
+        out.state = Some(StateResult { file: state_path.display().to_string(), acceptance, recorded: true });
     }
     match a.format {
         Format::Json => print_json(&out)?,
         Format::Human => print_text(&human(&out))?,
     }
-    Ok(if out.held {
-        Status::Held
-    } else {
-        Status::DoesNotHold
-    })
+    Ok(if out.held { Status::Held } else { Status::DoesNotHold })
 }
 
 /// `--key`: the signature, and for a manifest its binding. Returns the
@@ -286,8 +250,7 @@ fn verify_with_key(
         let (c, _) = manifest_sig::verify_manifest_signature(
             &sig,
             &pk,
-            &std::fs::read(data_path)
-                .with_context(|| format!("cannot read {}", data_path.display()))?,
+            &std::fs::read(data_path).with_context(|| format!("cannot read {}", data_path.display()))?,
             legacy,
             &what,
             data_path,
@@ -295,25 +258,18 @@ fn verify_with_key(
         .map_err(|e| failed(e.into()))?;
         Some(c)
     } else {
-        sig.verify_file(&pk, data_path, legacy, &what)
-            .map_err(|e| {
-                use vouch_signing::sig::VerifyError;
-                if matches!(e, VerifyError::Read { .. }) {
-                    return e.into();
-                }
-                let legacy_refused = matches!(e, VerifyError::LegacyRefused { .. });
-                let e = failed(e.into());
-                if legacy_refused {
-                    hint(e, "pass --allow-legacy to accept it")
-                } else {
-                    e
-                }
-            })?;
+        sig.verify_file(&pk, data_path, legacy, &what).map_err(|e| {
+            use vouch_signing::sig::VerifyError;
+            if matches!(e, VerifyError::Read { .. }) {
+                return e.into();
+            }
+            let legacy_refused = matches!(e, VerifyError::LegacyRefused { .. });
+            let e = failed(e.into());
+            if legacy_refused { hint(e, "pass --allow-legacy to accept it") } else { e }
+        })?;
         None
     };
-    let release = comment
-        .as_ref()
-        .map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
+    let release = comment.as_ref().map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
     Ok((
         KeyResult {
             key_id: sig.key_id.hex(),
@@ -331,22 +287,13 @@ fn one_sig(path: &Path) -> Result<BundleSignature> {
     if let Err(e @ SigParseError::Read { .. }) = signature {
         return Err(e.into());
     }
-    Ok(BundleSignature {
-        path: path.to_path_buf(),
-        named_key_id: None,
-        signature,
-    })
+    Ok(BundleSignature { path: path.to_path_buf(), named_key_id: None, signature })
 }
 
 fn human(o: &Output) -> String {
     let mut s = String::new();
     if let Some(k) = &o.key {
-        let _ = writeln!(
-            s,
-            "signature ok: {} by key {}",
-            clean(&k.signature),
-            k.key_id
-        );
+        let _ = writeln!(s, "signature ok: {} by key {}", clean(&k.signature), k.key_id);
         let _ = writeln!(s, "file          {} ({})", clean(&o.file), o.sha256);
         let _ = writeln!(s, "trusted       {}", clean(&k.trusted_comment));
         if let Some(m) = &k.manifest {
@@ -360,18 +307,8 @@ fn human(o: &Output) -> String {
         }
     }
     if let Some(r) = &o.policy {
-        let _ = writeln!(
-            s,
-            "policy        {} ({})",
-            clean(&r.policy),
-            r.policy_sha256
-        );
-        let _ = writeln!(
-            s,
-            "manifest      {} ({})",
-            clean(&r.manifest),
-            r.manifest_sha256
-        );
+        let _ = writeln!(s, "policy        {} ({})", clean(&r.policy), r.policy_sha256);
+        let _ = writeln!(s, "manifest      {} ({})", clean(&r.manifest), r.manifest_sha256);
         if let (Some(p), Some(v)) = (&r.project, &r.version) {
             let _ = writeln!(s, "release       {p} {v}");
         }
@@ -384,12 +321,7 @@ fn human(o: &Output) -> String {
             if c.counted {
                 let roles: Vec<&str> = c.roles.iter().map(|r| r.as_str()).collect();
                 let when = c.timestamp.map(policy::show_time).unwrap_or_default();
-                let _ = writeln!(
-                    s,
-                    "  counted     {key} for {} (signed {when}): {}",
-                    roles.join(", "),
-                    clean(&c.file)
-                );
+                let _ = writeln!(s, "  counted     {key} for {} (signed {when}): {}", roles.join(", "), clean(&c.file));
             } else {
                 let _ = writeln!(
                     s,
@@ -406,27 +338,14 @@ fn human(o: &Output) -> String {
                 r.role.as_str(),
                 r.valid,
                 r.threshold,
-                if r.keys.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", r.keys.join(", "))
-                },
+                if r.keys.is_empty() { String::new() } else { format!(" ({})", r.keys.join(", ")) },
                 if r.held { "held" } else { "NOT held" }
             );
         }
     }
     if let Some(st) = &o.state {
-        let _ = writeln!(
-            s,
-            "state         {}: {}; recorded",
-            clean(&st.file),
-            st.acceptance.ordering
-        );
+        let _ = writeln!(s, "state         {}: {}; recorded", clean(&st.file), st.acceptance.ordering);
     }
-    let _ = writeln!(
-        s,
-        "result        {}",
-        if o.held { "held" } else { "does NOT hold" }
-    );
+    let _ = writeln!(s, "result        {}", if o.held { "held" } else { "does NOT hold" });
     s
 }

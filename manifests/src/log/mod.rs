@@ -18,9 +18,9 @@
 pub mod tree;
 
 use crate::fsutil::{self, WriteError};
-pub use tree::{Hash, ProofError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+pub use tree::{Hash, ProofError};
 
 /// Hashes in a full tile.
 pub const TILE_WIDTH: u64 = 256;
@@ -67,9 +67,17 @@ impl ReleaseEntry {
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
     #[error("cannot read {}", .path.display())]
-    Read { path: PathBuf, #[source] source: std::io::Error },
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write {}", .path.display())]
-    Write { path: PathBuf, #[source] source: std::io::Error },
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     WriteAtomic(#[from] WriteError),
     #[error("{} already holds a log (it has a checkpoint)", .path.display())]
@@ -282,7 +290,8 @@ impl Log {
         }
         // Entry bundles: the old partial bundle's entries, then the new ones.
         let first_bundle = size / TILE_WIDTH;
-        let mut tail: Vec<Vec<u8>> = if !size.is_multiple_of(TILE_WIDTH) { self.read_bundle(first_bundle, size)? } else { Vec::new() };
+        let mut tail: Vec<Vec<u8>> =
+            if !size.is_multiple_of(TILE_WIDTH) { self.read_bundle(first_bundle, size)? } else { Vec::new() };
         tail.extend(entries.iter().cloned());
         for (i, chunk) in tail.chunks(TILE_WIDTH as usize).enumerate() {
             let mut bytes = Vec::new();
@@ -310,7 +319,11 @@ impl Log {
         while !new_hashes.is_empty() {
             let old_count = hashes_at(level, size);
             let first_tile = old_count / TILE_WIDTH;
-            let mut tail = if !old_count.is_multiple_of(TILE_WIDTH) { self.read_tile(level, first_tile, size)? } else { Vec::new() };
+            let mut tail = if !old_count.is_multiple_of(TILE_WIDTH) {
+                self.read_tile(level, first_tile, size)?
+            } else {
+                Vec::new()
+            };
             tail.extend(new_hashes);
             let mut up = Vec::new();
             for (i, chunk) in tail.chunks(TILE_WIDTH as usize).enumerate() {
@@ -388,14 +401,23 @@ impl Log {
 
     /// Records where a release's entry is (before the checkpoint is written).
     pub fn record_release(&self, index: u64, entry: &ReleaseEntry) -> Result<(), LogError> {
-        self.write_new(&Self::index_rel(&entry.name, &entry.version), format!("{index} sha256:{}\n", entry.digest.hex()).as_bytes())
+        self.write_new(
+            &Self::index_rel(&entry.name, &entry.version),
+            format!("{index} sha256:{}\n", entry.digest.hex()).as_bytes(),
+        )
     }
 }
 
 /// Whether the tree of `old` leaves with `old_root` is a prefix of the tree
 /// of `new` leaves with `new_root`, by an RFC 9162 consistency proof from
 /// `src` (the empty tree, whose root is SHA-256(""), is a prefix of any).
-pub fn consistent<N: tree::Nodes>(src: &mut N, old: u64, new: u64, old_root: &Hash, new_root: &Hash) -> Result<Result<(), ProofError>, N::Error> {
+pub fn consistent<N: tree::Nodes>(
+    src: &mut N,
+    old: u64,
+    new: u64,
+    old_root: &Hash,
+    new_root: &Hash,
+) -> Result<Result<(), ProofError>, N::Error> {
     if old == 0 && new >= old {
         return Ok(if *old_root == tree::empty_root() { Ok(()) } else { Err(ProofError::RootMismatch) });
     }

@@ -123,14 +123,7 @@ pub fn consistency_proof<N: Nodes>(src: &mut N, old: u64, new: u64) -> Result<Ve
     Ok(out)
 }
 
-fn subproof<N: Nodes>(
-    src: &mut N,
-    m: u64,
-    lo: u64,
-    hi: u64,
-    whole: bool,
-    out: &mut Vec<Hash>,
-) -> Result<(), N::Error> {
+fn subproof<N: Nodes>(src: &mut N, m: u64, lo: u64, hi: u64, whole: bool, out: &mut Vec<Hash>) -> Result<(), N::Error> {
     let n = hi - lo;
     if m == n {
         if !whole {

@@ -203,7 +203,15 @@ pub(crate) fn convert(raw: RawBom, version: &str, path: &Path) -> Result<Sbom, S
             }
         }
     }
-    Ok(Sbom { format: SbomFormat::CycloneDx, spec_version: version.to_string(), name, components, dependencies, target, not_compiled })
+    Ok(Sbom {
+        format: SbomFormat::CycloneDx,
+        spec_version: version.to_string(),
+        name,
+        components,
+        dependencies,
+        target,
+        not_compiled,
+    })
 }
 
 /// Tracks component references: explicit `bom-ref`s must be unique;

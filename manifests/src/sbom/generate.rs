@@ -238,9 +238,7 @@ fn load(opts: &GenerateOptions) -> Result<Graph, GenerateError> {
         })
         .collect();
     match run_tree(opts).and_then(|(target, text)| parse_tree(&text, &all).map(|t| (target, t))) {
-        Ok((target, tree)) => {
-            Ok(from_tree(all, tree, &local, &registry, MetadataSource::CargoTree { target }))
-        }
+        Ok((target, tree)) => Ok(from_tree(all, tree, &local, &registry, MetadataSource::CargoTree { target })),
         Err(reason) => Ok(from_lock(all, &local, &registry, MetadataSource::Lock { reason })),
     }
 }
@@ -439,7 +437,12 @@ fn from_tree(
 }
 
 /// Every package of the lock, edges without kinds, licenses where known.
-fn from_lock(mut packages: Vec<Pkg>, local: &LocalManifests, registry: &RegistryCache, metadata: MetadataSource) -> Graph {
+fn from_lock(
+    mut packages: Vec<Pkg>,
+    local: &LocalManifests,
+    registry: &RegistryCache,
+    metadata: MetadataSource,
+) -> Graph {
     let mut roots = Vec::new();
     for (i, p) in packages.iter_mut().enumerate() {
         p.edges = p.lock.dependencies.iter().map(|&j| (j, EdgeKind::Normal)).collect();
@@ -548,7 +551,9 @@ impl LocalManifests {
         let exclude = globs(ws.map(|w| w.exclude.as_slice()).unwrap_or_default());
         let mut out = BTreeMap::new();
         let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| {
-            e.depth() == 0 || !(e.file_type().is_dir() && (e.file_name() == "target" || e.file_name().to_string_lossy().starts_with('.')))
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && (e.file_name() == "target" || e.file_name().to_string_lossy().starts_with('.')))
         });
         for e in walk.filter_map(Result::ok) {
             if e.file_name() != "Cargo.toml" || !e.file_type().is_file() {
@@ -785,7 +790,10 @@ fn cdx_properties(graph: &Graph) -> Vec<cdx::Property> {
 fn spdx_comment(graph: &Graph) -> String {
     let mut out = graph.method();
     if let MetadataSource::CargoTree { target } = &graph.metadata {
-        out.push_str(&format!("\nvouch:cargo:target={target}\nvouch:cargo:not-compiled={}", graph.not_compiled.join(" ")));
+        out.push_str(&format!(
+            "\nvouch:cargo:target={target}\nvouch:cargo:not-compiled={}",
+            graph.not_compiled.join(" ")
+        ));
     }
     out
 }

@@ -208,7 +208,15 @@ pub(crate) fn convert2(raw: RawDoc, version: &str, path: &Path) -> Result<Sbom, 
     }
     let (target, not_compiled) =
         raw.creation_info.and_then(|c| c.comment).as_deref().map(super::model::target_of_comment).unwrap_or_default();
-    Ok(Sbom { format: SbomFormat::Spdx, spec_version: v.to_string(), name: raw.name, components, dependencies, target, not_compiled })
+    Ok(Sbom {
+        format: SbomFormat::Spdx,
+        spec_version: v.to_string(),
+        name: raw.name,
+        components,
+        dependencies,
+        target,
+        not_compiled,
+    })
 }
 
 fn invalid(source: serde_json::Error, path: &Path) -> SbomError {
@@ -379,5 +387,13 @@ pub(crate) fn convert3(raw: RawGraph, version: &str, path: &Path) -> Result<Sbom
             _ => {}
         }
     }
-    Ok(Sbom { format: SbomFormat::Spdx, spec_version, name: doc_name, components, dependencies, target: None, not_compiled: Vec::new() })
+    Ok(Sbom {
+        format: SbomFormat::Spdx,
+        spec_version,
+        name: doc_name,
+        components,
+        dependencies,
+        target: None,
+        not_compiled: Vec::new(),
+    })
 }
