@@ -193,7 +193,8 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
     let mut by_id: Vec<(&str, u64)> = Vec::new(); // word, total
     let mut flat: Vec<(u32, Posting<'_>)> = Vec::new();
     // definition name in lower case -> (total, [(release, file, line, "kind name")])
-    let mut defs: HashMap<String, (u64, Vec<(u32, u32, u32, String)>)> = HashMap::new();
+    type Definitions = HashMap<String, (u64, Vec<(u32, u32, u32, String)>)>;
+    let mut defs: Definitions = HashMap::new();
     for (r, rel) in releases.iter().enumerate() {
         if r > 0 {
             files.push(',');

@@ -78,7 +78,9 @@ fn build(a: BuildArgs) -> Result<Status> {
     let listing = a
         .log
         .as_deref()
-        .map(|dir| vouch_signing::log::listing(dir, policy.as_ref().and_then(|p| p.log.as_ref())))
+        .map(|dir| {
+            vouch_signing::log::listing(dir, policy.as_ref().and_then(|p| p.log.as_ref())).map_err(anyhow::Error::from)
+        })
         .transpose()?;
     let checker = policy.map(|policy| vouch_site::trust::PolicyCheck { policy });
     let sources = a.source.iter().map(|s| s.parse::<SourceSpec>()).collect::<Result<Vec<_>, _>>()?;
