@@ -205,6 +205,18 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), LogOpError> {
     fsutil::write_atomic(path, bytes, None).map_err(|source| LogOpError::Write { path: path.to_path_buf(), source })
 }
 
+/// A bundle whose release (name and version) the log holds with another manifest.
+fn conflict(e: ReleaseEntry, index: u64, logged: &ReleaseEntry, bundle: &Path) -> LogOpError {
+    LogOpError::Conflict {
+        name: e.name,
+        version: e.version,
+        index,
+        logged: logged.digest.hex(),
+        given: e.digest.hex(),
+        bundle: bundle.to_path_buf(),
+    }
+}
+
 /// The log's verifier key from `LOG/vkey`.
 pub fn read_vkey(log: &Log) -> Result<VerifierKey, LogOpError> {
     let path = log.vkey_path();
@@ -296,14 +308,7 @@ pub fn append(dir: &Path, key: &SecretKey, bundles: &[PathBuf]) -> Result<Append
         match found {
             Some((index, logged)) if logged.digest == e.digest => placed.push((b.clone(), e, index, false)),
             Some((index, logged)) => {
-                return Err(LogOpError::Conflict {
-                    name: e.name,
-                    version: e.version,
-                    index,
-                    logged: logged.digest.hex(),
-                    given: e.digest.hex(),
-                    bundle: b.clone(),
-                });
+                return Err(conflict(e, index, &logged, b));
             }
             None => {
                 let index = size + new.len() as u64;
@@ -367,14 +372,7 @@ pub fn prove(dir: &Path, bundles: &[PathBuf]) -> Result<Vec<Logged>, LogOpError>
                 out.push(Logged { bundle: b.clone(), name: e.name, version: e.version, index, added: false });
             }
             Some((index, logged)) => {
-                return Err(LogOpError::Conflict {
-                    name: e.name,
-                    version: e.version,
-                    index,
-                    logged: logged.digest.hex(),
-                    given: e.digest.hex(),
-                    bundle: b.clone(),
-                });
+                return Err(conflict(e, index, &logged, b));
             }
             None => {
                 return Err(LogOpError::NotInLog {
