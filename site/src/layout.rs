@@ -74,6 +74,11 @@ pub fn dir_path(dir: &str) -> String {
 }
 
 /// A release's folder: `r/<name>/<version>/`.
+/// A project's folder, above its releases' (`r/<name>/`).
+pub fn project_dir(name: &str) -> String {
+    format!("r/{name}/")
+}
+
 pub fn release_dir(name: &str, version: &str) -> String {
     format!("r/{name}/{version}/")
 }

@@ -22,10 +22,12 @@ pub mod changes;
 pub mod codesearch;
 mod error;
 pub mod highlight;
+mod history;
 pub mod layout;
 pub mod linediff;
 pub mod model;
 mod render;
+mod reuse;
 pub mod search;
 pub mod sig;
 pub mod source;
@@ -129,6 +131,9 @@ pub struct Options<'a> {
 pub struct Summary {
     pub releases: usize,
     pub pages: usize,
+    /// File pages hard-linked from the previous build in the output folder
+    /// instead of rendered again.
+    pub reused: usize,
     /// Files written (pages and static files).
     pub files: usize,
     /// Bytes written.

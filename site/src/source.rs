@@ -70,12 +70,49 @@ pub struct Content {
     pub words: Option<crate::codesearch::FileWords>,
 }
 
-fn missing(detail: impl Into<String>) -> Content {
-    Content { state: "missing", detail: Some(detail.into()), ..Default::default() }
+fn missing(detail: impl Into<String>) -> Checked {
+    Content { state: "missing", detail: Some(detail.into()), ..Default::default() }.into()
 }
 
-/// Reads and checks one manifest entry in the source tree.
+/// A manifest entry read from the source tree and checked against the
+/// manifest, before it is rendered: what the page says of the copy, and
+/// the bytes of a matching file small enough to render.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub content: Content,
+    bytes: Option<Vec<u8>>,
+}
+
+impl Checked {
+    /// The text to render and index: the bytes of a matching, non-empty
+    /// file when they are UTF-8 without NUL.
+    pub fn text(&self) -> Option<&str> {
+        let b = self.bytes.as_deref()?;
+        if memchr::memchr(0, b).is_some() {
+            return None;
+        }
+        std::str::from_utf8(b).ok()
+    }
+
+    /// The code search's words of the text, or why it is not indexed.
+    pub fn words(&self) -> Option<Result<crate::codesearch::FileWords, &'static str>> {
+        self.text().map(crate::codesearch::words)
+    }
+}
+
+impl From<Content> for Checked {
+    fn from(content: Content) -> Checked {
+        Checked { content, bytes: None }
+    }
+}
+
+/// Reads and checks one manifest entry in the source tree, and renders it.
 pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
+    render(check(tree, entry, buf), entry)
+}
+
+/// Reads and checks one manifest entry in the source tree (see [`Checked`]).
+pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Checked {
     let parent = entry.path.parent();
     if !parent.is_empty() {
         let mut p = parent;
@@ -92,7 +129,7 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     let path = tree.root.join(entry.path.to_path());
     match entry.kind {
         EntryKind::Submodule => {
-            return Content { state: "submodule", ..Default::default() };
+            return Content { state: "submodule", ..Default::default() }.into();
         }
         EntryKind::Symlink => {
             let meta = match std::fs::symlink_metadata(&path) {
@@ -105,7 +142,8 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
             }
             let target = std::fs::read_link(&path).ok().and_then(|t| t.to_str().map(str::to_string));
             let matches = target.as_deref() == entry.target.as_deref();
-            return Content { state: "symlink", matches: Some(matches), actual_target: target, ..Default::default() };
+            return Content { state: "symlink", matches: Some(matches), actual_target: target, ..Default::default() }
+                .into();
         }
         EntryKind::File | EntryKind::Exec => {}
     }
@@ -144,7 +182,8 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
                 matches: Some(d == want),
                 actual_digest: Some(d.to_string()),
                 ..Default::default()
-            },
+            }
+            .into(),
             Err(e) => missing(format!("cannot read it: {e}")),
         };
     }
@@ -156,23 +195,33 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     let mut c = Content { matches: Some(d == want), actual_digest: Some(d.to_string()), ..Default::default() };
     if d != want {
         c.state = "mismatch";
-        return c;
+        return c.into();
     }
     if bytes.is_empty() {
         c.state = "empty";
-        return c;
+        return c.into();
     }
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) if memchr::memchr(0, &bytes).is_none() => t,
-        _ => {
-            c.state = "binary";
-            return c;
-        }
+    Checked { content: c, bytes: Some(bytes) }
+}
+
+/// Renders a checked entry: a matching text file as highlighted,
+/// line-numbered HTML with its words for the code search; anything else
+/// as it was checked.
+pub fn render(checked: Checked, entry: &Entry) -> Content {
+    if checked.bytes.is_none() {
+        return checked.content;
+    }
+    let Some(text) = checked.text() else {
+        let mut c = checked.content;
+        c.state = "binary";
+        return c;
     };
     let lang = crate::highlight::lang_of(entry.path.file_name());
     let code = code_view(text, lang);
+    let words = crate::codesearch::words(text);
+    let mut c = checked.content;
     c.language = lang.map(|l| l.name);
-    match crate::codesearch::words(text) {
+    match words {
         Ok(w) => {
             c.words = Some(w);
             c.search = "indexed";

@@ -106,11 +106,16 @@ fn build(a: BuildArgs) -> Result<Status> {
     match a.format {
         Format::Json => print_json(&Report { summary, index })?,
         Format::Human => print_text(&format!(
-            "wrote {} pages for {} release{} ({:.1} MiB) to {}\nopen {}\n",
+            "wrote {} pages for {} release{} ({:.1} MiB{}) to {}\nopen {}\n",
             summary.pages,
             summary.releases,
             if summary.releases == 1 { "" } else { "s" },
             summary.bytes as f64 / (1024.0 * 1024.0),
+            if summary.reused > 0 {
+                format!("; {} file pages kept from the previous build", summary.reused)
+            } else {
+                String::new()
+            },
             a.output.display(),
             index.display()
         ))?,
