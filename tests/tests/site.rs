@@ -1044,3 +1044,71 @@ fn issue_20_without_ctags_the_site_says_definitions_are_not_indexed() {
     // The code search itself still works.
     assert!(d.join("site/search/code/code/hi.js").is_file());
 }
+
+/// Builds the code fixture's site from `bundles` into `out` with the given
+/// `--source` specs (as `version=dir`); returns the JSON summary.
+fn code_build(d: &Dir, bundles: &str, out: &str, sources: &[(&str, &str)], extra: &[&str]) -> serde_json::Value {
+    let mut args: Vec<String> = vec!["site".into(), "build".into(), d.join(bundles).to_str().unwrap().into()];
+    args.extend(["-o".into(), d.join(out).to_str().unwrap().into(), "--format".into(), "json".into()]);
+    for (v, dir) in sources {
+        args.extend(["--source".into(), format!("code@{v}={}", d.join(dir).display())]);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let run = TestCommand::vouch(&args).run();
+    let run = run.ok();
+    serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
+}
+
+#[cfg(unix)]
+fn inode(p: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(p).unwrap();
+    (m.dev(), m.ino())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
+    let d = Dir::new();
+    code_fixture(&d);
+    // The first release alone, then both (bundles moved to another folder
+    // and --source given in the other order): the second build keeps what
+    // the first rendered.
+    vouch_tests::copy_tree(&d.join("bundles/code-1.0.0"), &d.join("first/code-1.0.0"));
+    let first = code_build(&d, "first", "grown", &[("1.0.0", "c1")], &[]);
+    assert_eq!(first["reused"], 0, "{first}");
+    let grown = code_build(&d, "bundles", "grown", &[("1.1.0", "c2"), ("1.0.0", "c1")], &[]);
+    let scratch = code_build(&d, "bundles", "scratch", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
+    assert_eq!(scratch["reused"], 0, "{scratch}");
+    // 1.0.0's five file pages came from the first build.
+    assert_eq!(grown["reused"], 5, "{grown}");
+    assert_eq!(grown["pages"], scratch["pages"]);
+    let (g, s) = (tree(&d.join("grown")), tree(&d.join("scratch")));
+    assert_eq!(g.keys().collect::<Vec<_>>(), s.keys().collect::<Vec<_>>());
+    for (p, bytes) in &g {
+        assert!(bytes == &s[p], "{p} differs between the grown and the scratch site");
+    }
+    // Unchanged bytes are one file in both releases; changed bytes are not.
+    for site in ["grown", "scratch"] {
+        let page = |v: &str, f: &str| d.join(format!("{site}/r/code/{v}/file/{f}.html"));
+        assert_eq!(inode(&page("1.0.0", "README.md")), inode(&page("1.1.0", "README.md")), "{site}");
+        assert_eq!(inode(&page("1.0.0", "src/trojan.rs")), inode(&page("1.1.0", "src/trojan.rs")), "{site}");
+        assert_ne!(inode(&page("1.0.0", "src/lib.rs")), inode(&page("1.1.0", "src/lib.rs")), "{site}");
+    }
+    // Building again over a grown site changes nothing and renders no file page.
+    let again = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
+    assert_eq!(again["reused"], 9, "{again}");
+    assert!(tree(&d.join("grown")) == s);
+    // Another option renders everything again.
+    let titled = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
+    assert_eq!(titled["reused"], 0, "{titled}");
+    // A source copy edited since the last build is checked again: its page
+    // is not reused, and says it does not match.
+    d.write("c1/README.md", "# edited\n");
+    let edited = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
+    assert_eq!(edited["reused"], 8, "{edited}");
+    let readme = std::fs::read_to_string(d.join("grown/r/code/1.0.0/file/README.md.html")).unwrap();
+    assert!(readme.contains("does not match the manifest"), "{readme}");
+    let other = std::fs::read_to_string(d.join("grown/r/code/1.1.0/file/README.md.html")).unwrap();
+    assert!(other.contains("matches the manifest") && !other.contains("does not match"), "{other}");
+}
