@@ -611,6 +611,10 @@ pub struct ChangesView {
     pub added: Vec<FileChangeView>,
     pub removed: Vec<FileChangeView>,
     pub modified: Vec<FileChangeView>,
+    /// The lengths of the whole lists (a part of the page holds some rows).
+    pub added_count: usize,
+    pub removed_count: usize,
+    pub modified_count: usize,
     /// Changed files per top-level directory, most first.
     pub by_dir: Vec<DirChangeView>,
     /// The per-directory chart (inline SVG, escaped; none without changes).
@@ -624,6 +628,50 @@ pub struct ChangesView {
     pub file_count: usize,
     /// Every change counted: files, dependencies, components, build fields.
     pub total: usize,
+}
+
+/// The parts of a long page (see `PAGE_ROWS`).
+#[derive(Debug, Clone, Serialize)]
+pub struct PagerView {
+    /// What the rows are (`files`, `entries`).
+    pub what: &'static str,
+    pub rows: usize,
+    /// This part, from 1.
+    pub current: usize,
+    pub parts: Vec<PartView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PartView {
+    pub n: usize,
+    /// The first and last rows of the part, from 1.
+    pub first: usize,
+    pub last: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+impl ChangesView {
+    /// Everything but the three lists of files (which a part of the page
+    /// cuts), with their lengths kept in the counts.
+    pub fn clone_without_files(&self) -> ChangesView {
+        ChangesView {
+            previous: self.previous.clone(),
+            added: Vec::new(),
+            removed: Vec::new(),
+            modified: Vec::new(),
+            added_count: self.added.len(),
+            removed_count: self.removed.len(),
+            modified_count: self.modified.len(),
+            by_dir: self.by_dir.clone(),
+            chart_svg: self.chart_svg.clone(),
+            dependencies: self.dependencies.clone(),
+            components: self.components.clone(),
+            build: self.build.clone(),
+            file_count: self.file_count,
+            total: self.total,
+        }
+    }
 }
 
 /// A line diff page (`diff`).

@@ -63,10 +63,12 @@ enum Job {
     Release(usize),
     Components(usize),
     Licenses(usize),
-    Changes(usize),
+    /// A release's changes page, one part of [`PAGE_ROWS`] files.
+    Changes(usize, usize),
     Diff(usize, usize),
     Search,
-    Dir(usize, usize),
+    /// A directory page, one part of [`PAGE_ROWS`] entries.
+    Dir(usize, usize, usize),
     Left(usize),
     Log,
 }
@@ -803,6 +805,34 @@ fn history_rows(releases: &[Release], idx: &[usize], path: &str, project_dir: &s
     out
 }
 
+/// Rows on one part of a long page (a directory's entries, a release's
+/// changed files); the rest are on further parts, each linked from all.
+pub const PAGE_ROWS: usize = 2000;
+
+/// How many parts `rows` rows take (one at least).
+fn parts(rows: usize) -> usize {
+    rows.div_ceil(PAGE_ROWS).max(1)
+}
+
+/// The links between the parts of a page (`None` for a page of one part).
+fn pager(page: &str, part: usize, rows: usize, what: &'static str) -> Option<PagerView> {
+    let n = parts(rows);
+    (n > 1).then(|| PagerView {
+        what,
+        rows,
+        current: part + 1,
+        parts: (0..n)
+            .map(|k| PartView {
+                n: k + 1,
+                first: k * PAGE_ROWS + 1,
+                last: ((k + 1) * PAGE_ROWS).min(rows),
+                href: layout::part_page(page, k),
+                current: k == part,
+            })
+            .collect(),
+    })
+}
+
 /// What the file pages share.
 struct FilePages<'a> {
     releases: &'a [Release<'a>],
@@ -1278,12 +1308,17 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         jobs.push(Job::Release(i));
         jobs.push(Job::Components(i));
         jobs.push(Job::Licenses(i));
-        jobs.push(Job::Changes(i));
+        let c = &r.changes;
+        for part in 0..parts(c.added.len() + c.modified.len() + c.removed.len()) {
+            jobs.push(Job::Changes(i, part));
+        }
         for k in 0..r.diff_jobs.len() {
             jobs.push(Job::Diff(i, k));
         }
-        for d in 0..r.dirs.len() {
-            jobs.push(Job::Dir(i, d));
+        for (d, node) in r.dirs.iter().enumerate() {
+            for part in 0..parts(node.subdirs.len() + node.files.len()) {
+                jobs.push(Job::Dir(i, d, part));
+            }
         }
         if r.reviews.is_some() {
             jobs.push(Job::Left(i));
@@ -1407,15 +1442,34 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
                 renderer.page(&r.view.summary.licenses_href, "licenses.html", "licenses", &t, &crumbs, ctx)
             }
-            Job::Changes(i) => {
+            Job::Changes(i, part) => {
                 let r = &releases[i];
+                let c = &r.changes;
+                let rows = c.modified.len() + c.added.len() + c.removed.len();
+                let range = part * PAGE_ROWS..((part + 1) * PAGE_ROWS).min(rows);
+                // The lists in their order (modified, added, removed), cut to this part.
+                let mut at = 0;
+                let mut cut = |list: &Vec<FileChangeView>| {
+                    let (a, b) =
+                        (range.start.saturating_sub(at).min(list.len()), range.end.saturating_sub(at).min(list.len()));
+                    at += list.len();
+                    list[a..b].to_vec()
+                };
+                let view = ChangesView {
+                    modified: cut(&c.modified),
+                    added: cut(&c.added),
+                    removed: cut(&c.removed),
+                    ..c.clone_without_files()
+                };
+                let page = layout::part_page(&r.view.summary.changes_href, part);
                 let mut ctx = Context::new();
                 ctx.insert_value("release", r.summary_value.clone());
-                ctx.insert("changes", &r.changes);
+                ctx.insert("changes", &view);
+                ctx.insert("pager", &pager(&r.view.summary.changes_href, part, rows, "files"));
                 let mut crumbs = release_crumbs(&r.view.summary);
                 crumbs.push(crumb("changes", None));
                 let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&r.view.summary.changes_href, "changes.html", "changes", &t, &crumbs, ctx)
+                renderer.page(&page, "changes.html", "changes", &t, &crumbs, ctx)
             }
             Job::Diff(i, k) => {
                 let r = &releases[i];
@@ -1463,12 +1517,17 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 );
                 renderer.page(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
             }
-            Job::Dir(i, d) => {
+            Job::Dir(i, d, part) => {
                 let r = &releases[i];
                 let node = &r.dirs[d];
                 let files = &r.bundle.manifest.source.files;
-                let mut entries = Vec::with_capacity(node.subdirs.len() + node.files.len());
-                for &s in &node.subdirs {
+                let rows = node.subdirs.len() + node.files.len();
+                let range = part * PAGE_ROWS..((part + 1) * PAGE_ROWS).min(rows);
+                let subdirs = &node.subdirs[range.start.min(node.subdirs.len())..range.end.min(node.subdirs.len())];
+                let in_files =
+                    range.start.saturating_sub(node.subdirs.len())..range.end.saturating_sub(node.subdirs.len());
+                let mut entries = Vec::with_capacity(range.len());
+                for &s in subdirs {
                     let sd = &r.dirs[s];
                     entries.push(DirEntryView {
                         name: clean(&sd.name),
@@ -1481,7 +1540,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                         href: Some(sd.href.clone()),
                     });
                 }
-                for &f in &node.files {
+                for &f in &node.files[in_files] {
                     let e = &files[f];
                     entries.push(DirEntryView {
                         name: clean(e.path.file_name()),
@@ -1507,13 +1566,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 let mut ctx = Context::new();
                 ctx.insert_value("release", r.summary_value.clone());
                 ctx.insert("dir", &view);
+                ctx.insert("pager", &pager(&node.href, part, rows, "entries"));
                 let crumbs = dir_crumbs(r, node, true);
                 let t = if node.path.is_empty() {
                     format!("Source of {} {}", r.view.summary.name, r.view.summary.version)
                 } else {
                     format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
                 };
-                renderer.page(&node.href, "section.html", "section", &t, &crumbs, ctx)
+                renderer.page(&layout::part_page(&node.href, part), "section.html", "section", &t, &crumbs, ctx)
             }
             Job::Log => {
                 let mut ctx = Context::new();

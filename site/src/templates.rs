@@ -28,6 +28,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("log.html", include_str!("../templates/log.html")),
     ("search.html", include_str!("../templates/search.html")),
     ("partials/breadcrumbs.html", include_str!("../templates/partials/breadcrumbs.html")),
+    ("partials/pager.html", include_str!("../templates/partials/pager.html")),
     ("partials/signatures.html", include_str!("../templates/partials/signatures.html")),
     ("partials/ui.html", include_str!("../templates/partials/ui.html")),
 ];

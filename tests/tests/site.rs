@@ -1112,3 +1112,38 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     let other = std::fs::read_to_string(d.join("grown/r/code/1.1.0/file/README.md.html")).unwrap();
     assert!(other.contains("matches the manifest") && !other.contains("does not match"), "{other}");
 }
+
+#[test]
+fn long_directory_and_changes_pages_are_split_into_linked_parts() {
+    let d = Dir::new();
+    for (src, body) in [("m1", "one"), ("m2", "two")] {
+        for k in 0..2001 {
+            d.write(format!("{src}/many/f{k:04}.txt"), body);
+        }
+    }
+    manifest(&d, "m1", "big", "1.0.0");
+    manifest(&d, "m2", "big", "1.1.0");
+    let (bundles, site) = (d.join("bundles"), d.join("site"));
+    TestCommand::vouch(["site", "build", bundles.to_str().unwrap(), "-o", site.to_str().unwrap()]).run().ok();
+    let pages = pages(&d.join("site"));
+    for (first, second, row) in [
+        ("r/big/1.1.0/tree/many/index.html", "r/big/1.1.0/tree/many/index~2.html", "<tr class=\"k-file\">"),
+        ("r/big/1.1.0/changes.html", "r/big/1.1.0/changes~2.html", "<tr class=\"c-modified\">"),
+    ] {
+        let (a, b) = (&pages[first], &pages[second]);
+        assert!(!pages.contains_key(&first.replace(".html", "~3.html")), "{first}: a third part");
+        assert_eq!((a.matches(row).count(), b.matches(row).count()), (2000, 1), "{first}");
+        // Each part links to the other, and says which it is.
+        assert!(a.contains("in 2 parts; this is part 1.") && b.contains("in 2 parts; this is part 2."), "{first}");
+        let name = |p: &str| Path::new(p).file_name().unwrap().to_str().unwrap().to_string();
+        assert!(a.contains(&format!("{}\">2001–2001</a>", name(second))), "{a}");
+        assert!(b.contains(&format!("{}\">1–2000</a>", name(first))), "{b}");
+    }
+    // Every file is listed on exactly one part, in order.
+    let both = format!("{}{}", pages["r/big/1.1.0/tree/many/index.html"], pages["r/big/1.1.0/tree/many/index~2.html"]);
+    for k in [0, 1999, 2000] {
+        assert_eq!(both.matches(&format!(">f{k:04}.txt<")).count(), 1, "f{k:04}.txt");
+    }
+    // The counts on a part are the whole list's.
+    assert!(pages["r/big/1.1.0/changes~2.html"].contains("Modified (1 of 2001)"));
+}
