@@ -29,6 +29,7 @@ pub mod model;
 mod render;
 mod reuse;
 pub mod search;
+mod seen;
 pub mod sig;
 pub mod source;
 pub mod svg;

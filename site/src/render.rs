@@ -840,6 +840,7 @@ struct FilePages<'a> {
     defs_note: &'a Option<String>,
     renderer: &'a Renderer<'a>,
     previous: &'a crate::reuse::Previous,
+    seen: &'a crate::seen::Seen,
     claims: crate::reuse::Claims,
     shared: [u8; 32],
 }
@@ -894,7 +895,7 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
         path: PathBuf::from(&r.rdir),
         detail: "a file page of a release without --source".into(),
     })?;
-    let checked = source::check(tree, e, buf);
+    let checked = source::check(tree, e, buf, Some(fp.seen));
     let parent = e.path.parent();
     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
     let page = match dnode {
@@ -920,8 +921,9 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
         symbols: Vec::new(),
         defs_note: None,
     };
-    // Symbols and the note on them, for a file that will render.
-    if checked.text().is_some() {
+    // Symbols and the note on them, for a file that may render (cleared
+    // below if it turns out binary).
+    if checked.has_bytes() {
         match &fp.tags[i] {
             Some(tags) => {
                 view.symbols = tags
@@ -953,17 +955,25 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
     h.json(&checked.content).json(&view).json(&reviews).json(&crumbs);
     let key = h.finish();
 
+    let words = |mut c: source::Checked| {
+        if let Some(d) = e.digest {
+            c.load(d);
+        }
+        c.words().and_then(Result::ok)
+    };
     if let Some(old) = fp.previous.page(&key)
         && std::fs::hard_link(&old, fp.renderer.out.join(&page)).is_ok()
     {
-        let words = checked.words().and_then(Result::ok);
-        return Ok(FileDone { key, page, how: Made::Reused, words });
+        return Ok(FileDone { key, page, how: Made::Reused, words: words(checked) });
     }
     if let Some(first) = fp.claims.claim(key, &page) {
-        let words = checked.words().and_then(Result::ok);
-        return Ok(FileDone { key, page, how: Made::SameAs(first), words });
+        return Ok(FileDone { key, page, how: Made::SameAs(first), words: words(checked) });
     }
     view.content = source::render(checked, e);
+    if view.content.state != "rendered" {
+        view.symbols.clear();
+        view.defs_note = None;
+    }
     let words = view.content.words.take();
     let mut ctx = Context::new();
     ctx.insert("project", project);
@@ -1019,6 +1029,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     }
     check_output(&opts.output)?;
     let previous = crate::reuse::Previous::load(&opts.output);
+    let seen = crate::seen::Seen::load(&opts.output);
 
     let verdicts: Vec<Option<Verdict>> = bundles.par_iter().map(|b| opts.checker.map(|c| c.check(b))).collect();
     let review_results: Vec<Option<crate::ReleaseReviews>> =
@@ -1358,14 +1369,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         files += 1;
         bytes += js.len() as u64;
     }
+    let mut shared_files = crate::reuse::Dedup::new(out);
     for (rel, js) in &history_scripts {
-        let p = out.join(rel);
-        if let Some(d) = p.parent() {
-            mkdir(d.to_path_buf())?;
-        }
-        std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
-        files += 1;
-        bytes += js.len() as u64;
+        shared_files.write(rel, js.as_bytes()).map_err(|source| SiteError::Write { path: out.join(rel), source })?;
     }
     for r in &releases {
         for d in &r.dirs {
@@ -1619,6 +1625,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         defs_note: &defs_note,
         renderer: &renderer,
         previous: &previous,
+        seen: &seen,
         claims: crate::reuse::Claims::default(),
         shared: crate::reuse::shared(&theme.digest, &opts.title),
     };
@@ -1651,6 +1658,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         }
         keyed.push((d.key, d.page));
     }
+    drop(fp);
     let marker = crate::reuse::marker(&keyed);
     std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
     let pages = jobs.len() + keyed.len();
@@ -1694,14 +1702,15 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         })
         .collect();
     for (dir, scripts) in &code_scripts {
-        mkdir(out.join(dir))?;
         for (name, js) in scripts {
-            let p = out.join(dir).join(name);
-            std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
-            files += 1;
-            bytes += js.len() as u64;
+            let rel = format!("{dir}{name}");
+            shared_files
+                .write(&rel, js.as_bytes())
+                .map_err(|source| SiteError::Write { path: out.join(&rel), source })?;
         }
     }
+    files += shared_files.files;
+    bytes += shared_files.bytes;
 
     // Into place.
     let tmp_path = tmp.keep();
@@ -1709,6 +1718,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         let _ = std::fs::remove_dir_all(&tmp_path);
         return Err(e);
     }
+    seen.save();
     Ok(Summary { releases: releases.len(), pages, reused, files, bytes, skipped, problems })
 }
 

@@ -179,6 +179,43 @@ impl Claims {
     }
 }
 
+/// Writes files of a build, each distinct content once: a file whose bytes
+/// were already written is a hard link to the first (a copy where links
+/// fail). For the search and history scripts, whose parts are often the
+/// same in two releases.
+pub struct Dedup<'a> {
+    out: &'a Path,
+    seen: HashMap<[u8; 32], PathBuf>,
+    /// Bytes written, not counting links.
+    pub bytes: u64,
+    pub files: usize,
+}
+
+impl<'a> Dedup<'a> {
+    pub fn new(out: &'a Path) -> Dedup<'a> {
+        Dedup { out, seen: HashMap::new(), bytes: 0, files: 0 }
+    }
+
+    /// Writes `content` at `rel` below the output, creating its folder.
+    pub fn write(&mut self, rel: &str, content: &[u8]) -> std::io::Result<()> {
+        let p = self.out.join(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        self.files += 1;
+        let h: [u8; 32] = Sha256::digest(content).into();
+        if let Some(first) = self.seen.get(&h)
+            && std::fs::hard_link(first, &p).is_ok()
+        {
+            return Ok(());
+        }
+        std::fs::write(&p, content)?;
+        self.bytes += content.len() as u64;
+        self.seen.entry(h).or_insert(p);
+        Ok(())
+    }
+}
+
 /// The marker's text for this build's keyed pages: for each key its first
 /// page in byte order, sorted by page.
 pub fn marker(pages: &[(Key, String)]) -> String {

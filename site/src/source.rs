@@ -81,6 +81,9 @@ fn missing(detail: impl Into<String>) -> Checked {
 pub struct Checked {
     pub content: Content,
     bytes: Option<Vec<u8>>,
+    /// A file known unchanged since the previous build (see `seen`), not
+    /// read yet: its path, read by [`Checked::load`] when needed.
+    unread: Option<PathBuf>,
 }
 
 impl Checked {
@@ -100,19 +103,55 @@ impl Checked {
     }
 }
 
+impl Checked {
+    /// Whether it is a file to render (text, or binary once read).
+    pub fn has_bytes(&self) -> bool {
+        self.bytes.is_some() || self.unread.is_some()
+    }
+
+    /// Reads a file that was known unchanged, checking its digest again
+    /// (it may have changed since); a no-op for anything else.
+    pub fn load(&mut self, want: Digest) {
+        let Some(path) = self.unread.take() else { return };
+        let read = vouch_manifests::fsutil::open_nofollow(&path).and_then(|f| {
+            if !f.metadata()?.is_file() {
+                return Err(std::io::Error::other("not a regular file in the source directory"));
+            }
+            let mut bytes = Vec::new();
+            f.take(MAX_RENDERED + 1).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        });
+        match read {
+            Ok(bytes) if Digest::of(&bytes) == want => self.bytes = Some(bytes),
+            Ok(bytes) => {
+                let d = Digest::of(&bytes);
+                self.content = Content {
+                    state: "mismatch",
+                    matches: Some(false),
+                    actual_digest: Some(d.to_string()),
+                    ..Default::default()
+                };
+            }
+            Err(e) => self.content = missing(format!("cannot read it: {e}")).content,
+        }
+    }
+}
+
 impl From<Content> for Checked {
     fn from(content: Content) -> Checked {
-        Checked { content, bytes: None }
+        Checked { content, bytes: None, unread: None }
     }
 }
 
 /// Reads and checks one manifest entry in the source tree, and renders it.
 pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
-    render(check(tree, entry, buf), entry)
+    render(check(tree, entry, buf, None), entry)
 }
 
-/// Reads and checks one manifest entry in the source tree (see [`Checked`]).
-pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Checked {
+/// Reads and checks one manifest entry in the source tree (see
+/// [`Checked`]); with `seen`, a file unchanged on disk since the previous
+/// build is not read again, and what is read is recorded.
+pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&crate::seen::Seen>) -> Checked {
     let parent = entry.path.parent();
     if !parent.is_empty() {
         let mut p = parent;
@@ -151,12 +190,22 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Checked {
         return missing("the manifest has no digest for it");
     };
     // Never open anything but a regular file (a device's driver would run).
-    match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.is_file() => {}
+    let before = match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => m,
         Ok(m) if m.file_type().is_symlink() => return missing("a symlink in the source directory, not a file"),
         Ok(_) => return missing("not a regular file in the source directory"),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
         Err(e) => return missing(format!("cannot read it: {e}")),
+    };
+    if let Some(d) = seen.and_then(|s| s.known(&before)).map(Digest)
+        && d == want
+    {
+        let c = Content { matches: Some(true), actual_digest: Some(d.to_string()), ..Default::default() };
+        return match before.len() {
+            0 => Content { state: "empty", ..c }.into(),
+            n if n > MAX_RENDERED || entry.size > MAX_RENDERED => Content { state: "large", ..c }.into(),
+            _ => Checked { content: c, bytes: None, unread: Some(path) },
+        };
     }
     // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
     // FIFO (O_NONBLOCK); the kind is then checked on the open file.
@@ -177,13 +226,18 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Checked {
     }
     if meta.len() > MAX_RENDERED || entry.size > MAX_RENDERED {
         return match vouch_manifests::digest::hash_reader(f, buf) {
-            Ok((d, _)) => Content {
-                state: if d == want { "large" } else { "mismatch" },
-                matches: Some(d == want),
-                actual_digest: Some(d.to_string()),
-                ..Default::default()
+            Ok((d, _)) => {
+                if let Some(s) = seen {
+                    s.remember(&before, d.0);
+                }
+                Content {
+                    state: if d == want { "large" } else { "mismatch" },
+                    matches: Some(d == want),
+                    actual_digest: Some(d.to_string()),
+                    ..Default::default()
+                }
+                .into()
             }
-            .into(),
             Err(e) => missing(format!("cannot read it: {e}")),
         };
     }
@@ -192,6 +246,9 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Checked {
         return missing(format!("cannot read it: {e}"));
     }
     let d = Digest::of(&bytes);
+    if let Some(s) = seen {
+        s.remember(&before, d.0);
+    }
     let mut c = Content { matches: Some(d == want), actual_digest: Some(d.to_string()), ..Default::default() };
     if d != want {
         c.state = "mismatch";
@@ -201,13 +258,16 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Checked {
         c.state = "empty";
         return c.into();
     }
-    Checked { content: c, bytes: Some(bytes) }
+    Checked { content: c, bytes: Some(bytes), unread: None }
 }
 
 /// Renders a checked entry: a matching text file as highlighted,
 /// line-numbered HTML with its words for the code search; anything else
 /// as it was checked.
-pub fn render(checked: Checked, entry: &Entry) -> Content {
+pub fn render(mut checked: Checked, entry: &Entry) -> Content {
+    if let Some(want) = entry.digest {
+        checked.load(want);
+    }
     if checked.bytes.is_none() {
         return checked.content;
     }

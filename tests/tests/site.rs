@@ -1054,7 +1054,7 @@ fn code_build(d: &Dir, bundles: &str, out: &str, sources: &[(&str, &str)], extra
         args.extend(["--source".into(), format!("code@{v}={}", d.join(dir).display())]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
-    let run = TestCommand::vouch(&args).run();
+    let run = TestCommand::vouch(&args).env("XDG_CACHE_HOME", d.join("cache")).run();
     let run = run.ok();
     serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
 }
@@ -1071,6 +1071,9 @@ fn inode(p: &Path) -> (u64, u64) {
 fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     let d = Dir::new();
     code_fixture(&d);
+    // Files changed in the second before a build are always read again;
+    // older ones are recorded, and not read again while unchanged.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     // The first release alone, then both (bundles moved to another folder
     // and --source given in the other order): the second build keeps what
     // the first rendered.
@@ -1083,7 +1086,19 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     // 1.0.0's five file pages came from the first build.
     assert_eq!(grown["reused"], 5, "{grown}");
     assert_eq!(grown["pages"], scratch["pages"]);
-    let (g, s) = (tree(&d.join("grown")), tree(&d.join("scratch")));
+    let pages_of = |site: &str| tree(&d.join(site));
+    // What each build found the source files to be, kept in the user's
+    // cache (not in the site): the nine files of c1 and c2, once each, for
+    // each of the two sites.
+    let cached: Vec<String> = std::fs::read_dir(d.join("cache/vouch/site"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(cached.len(), 2);
+    for c in &cached {
+        assert!(c.starts_with("vouch source check 1\n") && c.lines().count() == 1 + 9, "{c}");
+    }
+    let (g, s) = (pages_of("grown"), pages_of("scratch"));
     assert_eq!(g.keys().collect::<Vec<_>>(), s.keys().collect::<Vec<_>>());
     for (p, bytes) in &g {
         assert!(bytes == &s[p], "{p} differs between the grown and the scratch site");
@@ -1098,7 +1113,7 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     // Building again over a grown site changes nothing and renders no file page.
     let again = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
     assert_eq!(again["reused"], 9, "{again}");
-    assert!(tree(&d.join("grown")) == s);
+    assert!(pages_of("grown") == s);
     // Another option renders everything again.
     let titled = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
     assert_eq!(titled["reused"], 0, "{titled}");

@@ -1,0 +1,221 @@
+//! What the previous build found each source file to be, so that the next
+//! build reads only the files that changed on disk, as git's index does.
+//!
+//! The records live outside the site, in the user's cache
+//! (`$XDG_CACHE_HOME/vouch/site/`, else `~/.cache/vouch/site/`), one file
+//! per output folder named by the SHA-256 of its absolute path, so the site
+//! itself stays a function of its inputs. A file holds one line per regular
+//! file that a build read and hashed:
+//!
+//! ```text
+//! vouch source check 1
+//! <device> <inode> <size> <mtime ns> <ctime ns> <sha-256 hex>
+//! ```
+//!
+//! A file whose device, inode, size, modification and change times are all
+//! the same as recorded has the recorded digest; anything else is read and
+//! hashed again. The change time is set by the kernel on every write,
+//! rename or `chmod` and cannot be set back by a user, so an edit in place
+//! is always seen. A file changed in the second before the build started
+//! is not recorded (the kernel's clock ticks coarser than nanoseconds), so
+//! the next build reads it again. Deleting the cache costs only time; it is
+//! read bounded, never through a symlink, and a line that does not parse
+//! voids the whole file. It is written atomically (a temporary file renamed
+//! into place), so concurrent builds never leave a torn one.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+const HEAD: &str = "vouch source check 1";
+const MAX_FILE: u64 = 256 << 20;
+
+/// A file's identity on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Id {
+    dev: u64,
+    ino: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    size: u64,
+    mtime: i128,
+    ctime: i128,
+}
+
+/// The previous build's records, and this build's.
+pub struct Seen {
+    /// Where the records are kept (none when there is no cache folder).
+    file: Option<std::path::PathBuf>,
+    old: HashMap<Id, (Stamp, [u8; 32])>,
+    new: Mutex<Vec<(Id, Stamp, [u8; 32])>>,
+    /// Files changed at or after this time (ns since the epoch) are not recorded.
+    fresh_after: i128,
+}
+
+#[cfg(unix)]
+fn id_stamp(m: &std::fs::Metadata) -> (Id, Stamp) {
+    use std::os::unix::fs::MetadataExt;
+    let ns = |s: i64, n: i64| s as i128 * 1_000_000_000 + n as i128;
+    (
+        Id { dev: m.dev(), ino: m.ino() },
+        Stamp { size: m.size(), mtime: ns(m.mtime(), m.mtime_nsec()), ctime: ns(m.ctime(), m.ctime_nsec()) },
+    )
+}
+
+impl Seen {
+    /// Reads the records kept for the site in `output`, if any.
+    pub fn load(output: &Path) -> Seen {
+        Self::load_from(cache_file(output))
+    }
+
+    fn load_from(file: Option<std::path::PathBuf>) -> Seen {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0);
+        let old = file.as_deref().and_then(Self::read).unwrap_or_default();
+        Seen { file, old, new: Mutex::new(Vec::new()), fresh_after: now - 1_000_000_000 }
+    }
+
+    fn read(path: &Path) -> Option<HashMap<Id, (Stamp, [u8; 32])>> {
+        let bytes =
+            vouch_manifests::fsutil::read_bounded(path, MAX_FILE, vouch_manifests::fsutil::Symlinks::Refuse).ok()?;
+        let text = std::str::from_utf8(&bytes).ok()?;
+        let mut lines = text.lines();
+        if lines.next()? != HEAD {
+            return None;
+        }
+        let mut out = HashMap::new();
+        for line in lines {
+            let f: Vec<&str> = line.split(' ').collect();
+            let [dev, ino, size, mtime, ctime, digest] = f[..] else { return None };
+            let mut d = [0u8; 32];
+            hex::decode_to_slice(digest, &mut d).ok()?;
+            let id = Id { dev: dev.parse().ok()?, ino: ino.parse().ok()? };
+            let stamp = Stamp { size: size.parse().ok()?, mtime: mtime.parse().ok()?, ctime: ctime.parse().ok()? };
+            out.insert(id, (stamp, d));
+        }
+        Some(out)
+    }
+
+    /// The digest the previous build found for the file `m` describes, if
+    /// the file is unchanged since.
+    #[cfg(unix)]
+    pub fn known(&self, m: &std::fs::Metadata) -> Option<[u8; 32]> {
+        let (id, stamp) = id_stamp(m);
+        let (s, d) = self.old.get(&id)?;
+        if *s != stamp {
+            return None;
+        }
+        self.remember_stamp(id, stamp, *d);
+        Some(*d)
+    }
+
+    #[cfg(not(unix))]
+    pub fn known(&self, _: &std::fs::Metadata) -> Option<[u8; 32]> {
+        None
+    }
+
+    /// Records what a file described by `m` (taken before it was read)
+    /// hashed to.
+    #[cfg(unix)]
+    pub fn remember(&self, m: &std::fs::Metadata, digest: [u8; 32]) {
+        let (id, stamp) = id_stamp(m);
+        self.remember_stamp(id, stamp, digest);
+    }
+
+    #[cfg(not(unix))]
+    pub fn remember(&self, _: &std::fs::Metadata, _: [u8; 32]) {}
+
+    #[cfg_attr(not(unix), allow(dead_code))]
+    fn remember_stamp(&self, id: Id, stamp: Stamp, digest: [u8; 32]) {
+        if stamp.mtime >= self.fresh_after || stamp.ctime >= self.fresh_after {
+            return;
+        }
+        self.new.lock().unwrap_or_else(|p| p.into_inner()).push((id, stamp, digest));
+    }
+
+    /// Keeps this build's records for the next (a cache: failing to write
+    /// them only costs the next build time).
+    pub fn save(self) {
+        let Some(file) = self.file.clone() else { return };
+        let Some(dir) = file.parent() else { return };
+        let text = self.text();
+        let _ = std::fs::create_dir_all(dir).and_then(|_| {
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+            tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
+        });
+    }
+
+    /// The text of this build's records.
+    fn text(self) -> String {
+        let mut rows = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
+        rows.sort_unstable_by_key(|(id, _, _)| (id.dev, id.ino));
+        rows.dedup_by_key(|(id, _, _)| *id);
+        let mut out = String::with_capacity(HEAD.len() + 1 + rows.len() * 110);
+        out.push_str(HEAD);
+        out.push('\n');
+        for (id, s, d) in rows {
+            use std::fmt::Write;
+            let _ = writeln!(out, "{} {} {} {} {} {}", id.dev, id.ino, s.size, s.mtime, s.ctime, hex::encode(d));
+        }
+        out
+    }
+}
+
+/// The cache file of the site in `output`.
+fn cache_file(output: &Path) -> Option<std::path::PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => std::path::PathBuf::from(x),
+        None => std::path::PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+    };
+    let abs = std::path::absolute(output).ok()?;
+    let h = <sha2::Sha256 as sha2::Digest>::digest(abs.as_os_str().as_encoded_bytes());
+    Some(base.join("vouch/site").join(format!("{}.checked", hex::encode(&h[..16]))))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unchanged_file_is_known_and_an_edited_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.txt");
+        std::fs::write(&f, "one").unwrap();
+        let cache = Some(dir.path().join("cache/site.checked"));
+        let m = std::fs::symlink_metadata(&f).unwrap();
+        // As if the file had been written well before the build.
+        let mut seen = Seen::load_from(cache.clone());
+        seen.fresh_after = i128::MAX;
+        seen.remember(&m, [7; 32]);
+        seen.save();
+        let again = Seen::load_from(cache);
+        assert_eq!(again.known(&std::fs::symlink_metadata(&f).unwrap()), Some([7; 32]));
+        // Same size, new bytes: the change time moved.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&f, "two").unwrap();
+        assert_eq!(again.known(&std::fs::symlink_metadata(&f).unwrap()), None);
+    }
+
+    #[test]
+    fn a_file_changed_just_before_the_build_is_not_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.txt");
+        std::fs::write(&f, "one").unwrap();
+        let seen = Seen::load_from(None);
+        seen.remember(&std::fs::symlink_metadata(&f).unwrap(), [7; 32]);
+        assert_eq!(seen.text(), format!("{HEAD}\n"));
+    }
+
+    #[test]
+    fn a_malformed_record_voids_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c");
+        std::fs::write(&f, format!("{HEAD}\n1 2 3 4 5 zz\n")).unwrap();
+        assert!(Seen::load_from(Some(f)).old.is_empty());
+    }
+}
