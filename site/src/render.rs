@@ -1718,7 +1718,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         let _ = std::fs::remove_dir_all(&tmp_path);
         return Err(e);
     }
-    seen.save();
+    seen.save(marker.as_bytes());
     Ok(Summary { releases: releases.len(), pages, reused, files, bytes, skipped, problems })
 }
 

@@ -3,8 +3,10 @@
 //!
 //! The records live outside the site, in the user's cache
 //! (`$XDG_CACHE_HOME/vouch/site/`, else `~/.cache/vouch/site/`), one file
-//! per output folder named by the SHA-256 of its absolute path, so the site
-//! itself stays a function of its inputs. A file holds one line per regular
+//! per site named by the SHA-256 of its marker (`.vouch-site`, which lists
+//! every file page's key), so the site itself stays a function of its
+//! inputs, and a site moved or copied keeps its records. Each build
+//! replaces the file it read with its own. A file holds one line per regular
 //! file that a build read and hashed:
 //!
 //! ```text
@@ -46,7 +48,9 @@ struct Stamp {
 
 /// The previous build's records, and this build's.
 pub struct Seen {
-    /// Where the records are kept (none when there is no cache folder).
+    /// The cache folder (none when the user has none).
+    base: Option<std::path::PathBuf>,
+    /// The records read (none when there is no cache folder or no site).
     file: Option<std::path::PathBuf>,
     old: HashMap<Id, (Stamp, [u8; 32])>,
     new: Mutex<Vec<(Id, Stamp, [u8; 32])>>,
@@ -67,16 +71,22 @@ fn id_stamp(m: &std::fs::Metadata) -> (Id, Stamp) {
 impl Seen {
     /// Reads the records kept for the site in `output`, if any.
     pub fn load(output: &Path) -> Seen {
-        Self::load_from(cache_file(output))
+        let marker = vouch_manifests::fsutil::read_bounded(
+            &output.join(crate::render::MARKER),
+            MAX_FILE,
+            vouch_manifests::fsutil::Symlinks::Refuse,
+        );
+        Self::load_in(cache_base(), marker.ok().as_deref())
     }
 
-    fn load_from(file: Option<std::path::PathBuf>) -> Seen {
+    fn load_in(base: Option<std::path::PathBuf>, marker: Option<&[u8]>) -> Seen {
+        let file = base.as_deref().zip(marker).map(|(b, m)| cache_file(b, m));
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as i128)
             .unwrap_or(0);
         let old = file.as_deref().and_then(Self::read).unwrap_or_default();
-        Seen { file, old, new: Mutex::new(Vec::new()), fresh_after: now - 1_000_000_000 }
+        Seen { base, file, old, new: Mutex::new(Vec::new()), fresh_after: now - 1_000_000_000 }
     }
 
     fn read(path: &Path) -> Option<HashMap<Id, (Stamp, [u8; 32])>> {
@@ -137,17 +147,25 @@ impl Seen {
         self.new.lock().unwrap_or_else(|p| p.into_inner()).push((id, stamp, digest));
     }
 
-    /// Keeps this build's records for the next (a cache: failing to write
-    /// them only costs the next build time).
-    pub fn save(self) {
-        let Some(file) = self.file.clone() else { return };
+    /// Keeps this build's records for the next build of the site whose
+    /// marker is `marker`, in place of those read (a cache: failing to
+    /// write them only costs the next build time).
+    pub fn save(self, marker: &[u8]) {
+        let Some(file) = self.base.as_deref().map(|b| cache_file(b, marker)) else { return };
         let Some(dir) = file.parent() else { return };
+        let old = self.file.clone();
         let text = self.text();
-        let _ = std::fs::create_dir_all(dir).and_then(|_| {
+        let saved = std::fs::create_dir_all(dir).and_then(|_| {
             let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
             std::io::Write::write_all(&mut tmp, text.as_bytes())?;
             tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
         });
+        if let Some(old) = old
+            && saved.is_ok()
+            && old != file
+        {
+            let _ = std::fs::remove_file(old);
+        }
     }
 
     /// The text of this build's records.
@@ -166,15 +184,19 @@ impl Seen {
     }
 }
 
-/// The cache file of the site in `output`.
-fn cache_file(output: &Path) -> Option<std::path::PathBuf> {
+/// The user's cache folder for these records.
+fn cache_base() -> Option<std::path::PathBuf> {
     let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         Some(x) => std::path::PathBuf::from(x),
         None => std::path::PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
     };
-    let abs = std::path::absolute(output).ok()?;
-    let h = <sha2::Sha256 as sha2::Digest>::digest(abs.as_os_str().as_encoded_bytes());
-    Some(base.join("vouch/site").join(format!("{}.checked", hex::encode(&h[..16]))))
+    Some(base.join("vouch/site"))
+}
+
+/// The records of the site whose marker is `marker`.
+fn cache_file(base: &Path, marker: &[u8]) -> std::path::PathBuf {
+    let h = <sha2::Sha256 as sha2::Digest>::digest(marker);
+    base.join(format!("{}.checked", hex::encode(&h[..16])))
 }
 
 #[cfg(all(test, unix))]
@@ -186,14 +208,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.txt");
         std::fs::write(&f, "one").unwrap();
-        let cache = Some(dir.path().join("cache/site.checked"));
+        let base = Some(dir.path().join("cache"));
         let m = std::fs::symlink_metadata(&f).unwrap();
         // As if the file had been written well before the build.
-        let mut seen = Seen::load_from(cache.clone());
+        let mut seen = Seen::load_in(base.clone(), None);
         seen.fresh_after = i128::MAX;
         seen.remember(&m, [7; 32]);
-        seen.save();
-        let again = Seen::load_from(cache);
+        seen.save(b"marker");
+        let again = Seen::load_in(base, Some(b"marker"));
         assert_eq!(again.known(&std::fs::symlink_metadata(&f).unwrap()), Some([7; 32]));
         // Same size, new bytes: the change time moved.
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -206,7 +228,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.txt");
         std::fs::write(&f, "one").unwrap();
-        let seen = Seen::load_from(None);
+        let seen = Seen::load_in(None, None);
         seen.remember(&std::fs::symlink_metadata(&f).unwrap(), [7; 32]);
         assert_eq!(seen.text(), format!("{HEAD}\n"));
     }
@@ -214,8 +236,7 @@ mod tests {
     #[test]
     fn a_malformed_record_voids_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("c");
-        std::fs::write(&f, format!("{HEAD}\n1 2 3 4 5 zz\n")).unwrap();
-        assert!(Seen::load_from(Some(f)).old.is_empty());
+        std::fs::write(cache_file(dir.path(), b"m"), format!("{HEAD}\n1 2 3 4 5 zz\n")).unwrap();
+        assert!(Seen::load_in(Some(dir.path().to_path_buf()), Some(b"m")).old.is_empty());
     }
 }
