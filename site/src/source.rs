@@ -76,98 +76,13 @@ fn missing(detail: impl Into<String>) -> Content {
 
 /// Reads and checks one manifest entry in the source tree.
 pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
-    let parent = entry.path.parent();
-    if !parent.is_empty() {
-        let mut p = parent;
-        loop {
-            if tree.bad_dirs.contains(p) {
-                return missing(format!("{p} is not a directory in the source directory (missing or a symlink)"));
-            }
-            match p.rsplit_once('/') {
-                Some((up, _)) => p = up,
-                None => break,
-            }
-        }
-    }
-    let path = tree.root.join(entry.path.to_path());
-    match entry.kind {
-        EntryKind::Submodule => {
-            return Content { state: "submodule", ..Default::default() };
-        }
-        EntryKind::Symlink => {
-            let meta = match std::fs::symlink_metadata(&path) {
-                Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
-                Err(e) => return missing(format!("cannot read it: {e}")),
-            };
-            if !meta.file_type().is_symlink() {
-                return missing("not a symlink in the source directory");
-            }
-            let target = std::fs::read_link(&path).ok().and_then(|t| t.to_str().map(str::to_string));
-            let matches = target.as_deref() == entry.target.as_deref();
-            return Content { state: "symlink", matches: Some(matches), actual_target: target, ..Default::default() };
-        }
-        EntryKind::File | EntryKind::Exec => {}
-    }
-    let Some(want) = entry.digest else {
-        return missing("the manifest has no digest for it");
+    let (bytes, mut c) = match read_checked(tree, entry, buf) {
+        Ok(x) => x,
+        Err(c) => return *c,
     };
-    // Never open anything but a regular file (a device's driver would run).
-    match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.is_file() => {}
-        Ok(m) if m.file_type().is_symlink() => return missing("a symlink in the source directory, not a file"),
-        Ok(_) => return missing("not a regular file in the source directory"),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
-        Err(e) => return missing(format!("cannot read it: {e}")),
-    }
-    // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
-    // FIFO (O_NONBLOCK); the kind is then checked on the open file.
-    let mut f = match vouch_manifests::fsutil::open_nofollow(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
-        Err(e) if vouch_manifests::fsutil::is_symlink_error(&e) => {
-            return missing("a symlink in the source directory, not a file");
-        }
-        Err(e) => return missing(format!("cannot open it: {e}")),
-    };
-    let meta = match f.metadata() {
-        Ok(m) => m,
-        Err(e) => return missing(format!("cannot read it: {e}")),
-    };
-    if !meta.is_file() {
-        return missing("not a regular file in the source directory");
-    }
-    if meta.len() > MAX_RENDERED || entry.size > MAX_RENDERED {
-        return match vouch_manifests::digest::hash_reader(f, buf) {
-            Ok((d, _)) => Content {
-                state: if d == want { "large" } else { "mismatch" },
-                matches: Some(d == want),
-                actual_digest: Some(d.to_string()),
-                ..Default::default()
-            },
-            Err(e) => missing(format!("cannot read it: {e}")),
-        };
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    if let Err(e) = (&mut f).take(MAX_RENDERED + 1).read_to_end(&mut bytes) {
-        return missing(format!("cannot read it: {e}"));
-    }
-    let d = Digest::of(&bytes);
-    let mut c = Content { matches: Some(d == want), actual_digest: Some(d.to_string()), ..Default::default() };
-    if d != want {
-        c.state = "mismatch";
+    let Some(text) = as_text(&bytes) else {
+        c.state = if bytes.is_empty() { "empty" } else { "binary" };
         return c;
-    }
-    if bytes.is_empty() {
-        c.state = "empty";
-        return c;
-    }
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) if memchr::memchr(0, &bytes).is_none() => t,
-        _ => {
-            c.state = "binary";
-            return c;
-        }
     };
     let lang = crate::highlight::lang_of(entry.path.file_name());
     let code = code_view(text, lang);
@@ -185,6 +100,123 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     c.lines = code.lines;
     c.marks = code.marks;
     c
+}
+
+/// The bytes of a regular file of at most [`MAX_RENDERED`] bytes whose
+/// digest is the manifest's, read once and bounded, never through a
+/// symlink, with what is known of it so far; otherwise what its page shows
+/// instead (missing, a symlink, a submodule, large, a mismatch).
+pub(crate) fn read_checked(
+    tree: &SourceTree,
+    entry: &Entry,
+    buf: &mut [u8],
+) -> Result<(Vec<u8>, Content), Box<Content>> {
+    let parent = entry.path.parent();
+    if !parent.is_empty() {
+        let mut p = parent;
+        loop {
+            if tree.bad_dirs.contains(p) {
+                return Err(Box::new(missing(format!(
+                    "{p} is not a directory in the source directory (missing or a symlink)"
+                ))));
+            }
+            match p.rsplit_once('/') {
+                Some((up, _)) => p = up,
+                None => break,
+            }
+        }
+    }
+    let path = tree.root.join(entry.path.to_path());
+    match entry.kind {
+        EntryKind::Submodule => {
+            return Err(Box::new(Content { state: "submodule", ..Default::default() }));
+        }
+        EntryKind::Symlink => {
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Box::new(missing("not in the source directory")));
+                }
+                Err(e) => return Err(Box::new(missing(format!("cannot read it: {e}")))),
+            };
+            if !meta.file_type().is_symlink() {
+                return Err(Box::new(missing("not a symlink in the source directory")));
+            }
+            let target = std::fs::read_link(&path).ok().and_then(|t| t.to_str().map(str::to_string));
+            let matches = target.as_deref() == entry.target.as_deref();
+            return Err(Box::new(Content {
+                state: "symlink",
+                matches: Some(matches),
+                actual_target: target,
+                ..Default::default()
+            }));
+        }
+        EntryKind::File | EntryKind::Exec => {}
+    }
+    let Some(want) = entry.digest else {
+        return Err(Box::new(missing("the manifest has no digest for it")));
+    };
+    // Never open anything but a regular file (a device's driver would run).
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Box::new(missing("a symlink in the source directory, not a file")));
+        }
+        Ok(_) => return Err(Box::new(missing("not a regular file in the source directory"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Box::new(missing("not in the source directory")));
+        }
+        Err(e) => return Err(Box::new(missing(format!("cannot read it: {e}")))),
+    }
+    // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
+    // FIFO (O_NONBLOCK); the kind is then checked on the open file.
+    let mut f = match vouch_manifests::fsutil::open_nofollow(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Box::new(missing("not in the source directory")));
+        }
+        Err(e) if vouch_manifests::fsutil::is_symlink_error(&e) => {
+            return Err(Box::new(missing("a symlink in the source directory, not a file")));
+        }
+        Err(e) => return Err(Box::new(missing(format!("cannot open it: {e}")))),
+    };
+    let meta = match f.metadata() {
+        Ok(m) => m,
+        Err(e) => return Err(Box::new(missing(format!("cannot read it: {e}")))),
+    };
+    if !meta.is_file() {
+        return Err(Box::new(missing("not a regular file in the source directory")));
+    }
+    if meta.len() > MAX_RENDERED || entry.size > MAX_RENDERED {
+        return Err(Box::new(match vouch_manifests::digest::hash_reader(f, buf) {
+            Ok((d, _)) => Content {
+                state: if d == want { "large" } else { "mismatch" },
+                matches: Some(d == want),
+                actual_digest: Some(d.to_string()),
+                ..Default::default()
+            },
+            Err(e) => missing(format!("cannot read it: {e}")),
+        }));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    if let Err(e) = (&mut f).take(MAX_RENDERED + 1).read_to_end(&mut bytes) {
+        return Err(Box::new(missing(format!("cannot read it: {e}"))));
+    }
+    let d = Digest::of(&bytes);
+    let mut c = Content { matches: Some(d == want), actual_digest: Some(d.to_string()), ..Default::default() };
+    if d != want {
+        c.state = "mismatch";
+        return Err(Box::new(c));
+    }
+    Ok((bytes, c))
+}
+
+/// The text of checked bytes: UTF-8 without NUL, not empty.
+pub(crate) fn as_text(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_empty() || memchr::memchr(0, bytes).is_some() {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// Whether `entry` is a regular file in the source directory, with no
