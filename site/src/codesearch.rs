@@ -9,6 +9,7 @@
 //! search/code/<project>/<version>/files.js    the release's indexed files and shards
 //! search/code/<project>/<version>/<xy>.js     the words that start with `xy`
 //! search/code/<project>/<version>/def-<xy>.js definitions (universal-ctags), by [`def_shard`]
+//! search/code/<project>/<version>/lines-<k>.js the text of the lines kept, of whole files
 //! ```
 //!
 //! A release's scripts depend on that release alone (its files, their
@@ -19,13 +20,19 @@
 //! ```js
 //! (window.VOUCH_CODE = window.VOUCH_CODE || []).push([document.currentScript, DATA]);
 //! // _releases.js: [[version, dir, base, defs], ...]     (defs: 1 or 0)
-//! // files.js:     [[path, href, ...], ["hi", ..., "def-hi", ...]]
-//! // hi.js:        ["hiargs", total, [[file, line, "text"], ...], ...]
+//! // files.js:     [[path, href, ...], ["hi", ..., "def-hi", ...], [first file of each chunk, ...]]
+//! // hi.js:        ["hiargs", total, [file, line, file, line, ...], ...]
+//! // def-hi.js:    ["hiargs", total, [[file, line, "kind name"], ...], ...]
+//! // lines-0.js:   [file, [line, "text", line, "text", ...], ...]
 //! ```
 //!
 //! so identical shards of two releases are identical files. `href` is
 //! relative to the release's folder, `""` for `file/<path>.html` spelled
-//! as is; `file` indexes the files table. A word is
+//! as is; `file` indexes the files table. The text of a line is stored
+//! once, however many words of it are kept, in the chunk of lines
+//! (about [`LINES_CHUNK`] bytes of whole files) that holds its file; the
+//! page loads only the chunks of the lines it shows (of every candidate
+//! line for a phrase, which is checked against the text). A word is
 //! `[A-Za-z_][A-Za-z0-9_]*`, two to 64 characters, keyed in lower case;
 //! `text` is the line, trimmed and cut at [`SNIPPET`] bytes. A word keeps
 //! its first [`MAX_POSTINGS`] lines per release (in file order) and its
@@ -38,6 +45,7 @@
 
 use crate::search::js_string;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 /// A line longer than this marks a file as minified or generated.
 pub const MAX_LINE: usize = 1000;
@@ -45,6 +53,9 @@ pub const MAX_LINE: usize = 1000;
 pub const SNIPPET: usize = 160;
 /// Lines kept per word and release.
 pub const MAX_POSTINGS: usize = 100;
+/// Bytes of line text per `lines-<k>.js` chunk, about (a chunk holds
+/// whole files, so one file over this is a chunk of its own).
+pub const LINES_CHUNK: usize = 32 * 1024;
 
 /// The words of one file, in two buffers (few allocations per file).
 #[derive(Debug, Clone, Default)]
@@ -283,6 +294,43 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
     }
     files.push_str("],\n[");
     drop(ids);
+    // The text of each line kept, once, in chunks of whole files.
+    let mut kept: Vec<Posting<'_>> = flat.iter().map(|(_, p)| *p).collect();
+    kept.sort_unstable_by_key(|&(f, line, _)| (f, line));
+    kept.dedup_by_key(|&mut (f, line, _)| (f, line));
+    let mut chunks: Vec<(u32, String)> = Vec::new(); // first file, script
+    let mut last_file = u32::MAX;
+    for &(f, line, text) in &kept {
+        if f != last_file {
+            if chunks.last().is_none_or(|(_, c)| c.len() >= LINES_CHUNK) {
+                if let Some((_, c)) = chunks.last_mut() {
+                    c.push_str("]]");
+                    c.push_str(END);
+                }
+                let mut c = script(LINES_CHUNK + 256);
+                c.push('[');
+                chunks.push((f, c));
+            } else if let Some((_, c)) = chunks.last_mut() {
+                c.push(']');
+            }
+            let c = &mut chunks.last_mut().expect("a chunk").1;
+            if !c.ends_with('[') {
+                c.push(',');
+            }
+            let _ = write!(c, "\n{f},[");
+            last_file = f;
+        } else {
+            chunks.last_mut().expect("a chunk").1.push(',');
+        }
+        let c = &mut chunks.last_mut().expect("a chunk").1;
+        let _ = write!(c, "{line},");
+        js_string(text, c);
+    }
+    if let Some((_, c)) = chunks.last_mut() {
+        c.push_str("]]");
+        c.push_str(END);
+    }
+    drop(kept);
     // Counting sort of the postings by word id (stable: file and line
     // order kept within a word).
     let mut start = vec![0usize; by_id.len() + 1];
@@ -318,14 +366,12 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
             }
             s.push('\n');
             js_string(w, &mut s);
-            s.push_str(&format!(",{total},["));
-            for (p, (f, line, text)) in postings.iter().enumerate() {
+            let _ = write!(s, ",{total},[");
+            for (p, (f, line, _)) in postings.iter().enumerate() {
                 if p > 0 {
                     s.push(',');
                 }
-                s.push_str(&format!("[{f},{line},"));
-                js_string(text, &mut s);
-                s.push(']');
+                let _ = write!(s, "{f},{line}");
             }
             s.push(']');
         }
@@ -352,12 +398,12 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
             }
             s.push('\n');
             js_string(name, &mut s);
-            s.push_str(&format!(",{total},["));
+            let _ = write!(s, ",{total},[");
             for (p, (f, line, what)) in postings.iter().enumerate() {
                 if p > 0 {
                     s.push(',');
                 }
-                s.push_str(&format!("[{f},{line},"));
+                let _ = write!(s, "[{f},{line},");
                 js_string(what, &mut s);
                 s.push(']');
             }
@@ -379,9 +425,17 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
         }
         js_string(name.strip_suffix(".js").unwrap_or(name), &mut list);
     }
+    list.push_str("],\n[");
+    for (k, (first, _)) in chunks.iter().enumerate() {
+        if k > 0 {
+            list.push(',');
+        }
+        let _ = write!(list, "{first}");
+    }
     list.push_str("]]");
     list.push_str(END);
     out[0].1.push_str(&list);
+    out.extend(chunks.into_iter().enumerate().map(|(k, (_, c))| (format!("lines-{k}.js"), c)));
     out
 }
 
@@ -442,7 +496,10 @@ mod tests {
         };
         let scripts = release_scripts(&rel);
         let names: Vec<&str> = scripts.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["files.js", "hi.js", "le.js", "ne.js", "pu.js", "st.js", "th.js", "u3.js", "def-hi.js"]);
+        assert_eq!(
+            names,
+            ["files.js", "hi.js", "le.js", "ne.js", "pu.js", "st.js", "th.js", "u3.js", "def-hi.js", "lines-0.js"]
+        );
         let data = |js: &str| -> serde_json::Value {
             let rest = js.strip_prefix(PUSH).unwrap().strip_suffix(END).unwrap();
             serde_json::from_str(rest).unwrap()
@@ -452,6 +509,17 @@ mod tests {
         let files = data(&scripts[0].1);
         assert_eq!(files[0], serde_json::json!(["a.rs", "", "b c", "file/b~20c.html"]));
         assert_eq!(files[1], serde_json::json!(["hi", "le", "ne", "pu", "st", "th", "u3", "def-hi"]));
+        // One chunk of lines, from file 0: each line's text once.
+        assert_eq!(files[2], serde_json::json!([0]));
+        assert_eq!(
+            data(&scripts[9].1),
+            serde_json::json!([
+                0,
+                [1, "pub struct HiArgs {", 2, "n: u32, // 123abc x", 4, "let hi = HiArgs::new(hiargs);"],
+                1,
+                [1, "hi there"]
+            ])
+        );
         let list = releases_script(&[
             ReleaseEntry { version: "1.1.0", dir: "search/code/p/1.1.0/", base: "r/p/1.1.0/", defs: true },
             ReleaseEntry { version: "1.0.0", dir: "search/code/p/1.0.0/", base: "r/p/1.0.0/", defs: false },
@@ -464,8 +532,19 @@ mod tests {
         assert_eq!(v[0], "hi");
         assert_eq!(v[3], "hiargs");
         assert_eq!(v[4], 2);
-        assert_eq!(v[2], serde_json::json!([[0, 4, "let hi = HiArgs::new(hiargs);"], [1, 1, "hi there"]]));
-        assert_eq!(v[5][1], serde_json::json!([0, 4, "let hi = HiArgs::new(hiargs);"]));
+        // Lines are chunked by whole files.
+        let many: Vec<(String, String, FileWords, &[crate::tags::Tag])> = (0..3)
+            .map(|k| {
+                // Lines of about 150 bytes, each kept (a word of its own).
+                let text: String = (0..100 * (k + 1)).map(|n| format!("w{k}_{n} {}\n", "ab ".repeat(48))).collect();
+                (format!("f{k}"), format!("file/f{k}.html"), words(&text).unwrap(), &[][..])
+            })
+            .collect();
+        let scripts = release_scripts(&ReleaseFiles { files: many });
+        assert_eq!(data(&scripts[0].1)[2], serde_json::json!([0, 2]));
+        assert!(scripts.iter().any(|(n, _)| n == "lines-1.js"));
+        assert_eq!(v[2], serde_json::json!([0, 4, 1, 1]));
+        assert_eq!(v[5], serde_json::json!([0, 1, 0, 4]));
     }
 
     #[test]

@@ -229,8 +229,11 @@
    * Each script pushes [document.currentScript, data] onto
    * window.VOUCH_CODE; data is kept under the address the script was asked
    * for, so that no script names itself. Shards are arrays: [word, total,
-   * [[file, line, text], ...], ...]. The code of the newest release of each
-   * project is searched, or of the release chosen, or of all. */
+   * [file, line, file, line, ...], ...] (definitions: [name, total,
+   * [[file, line, "kind name"], ...], ...]); the text of a line is in one
+   * chunk, lines-<k>.js, loaded only for the lines shown. The code of the
+   * newest release of each project is searched, or of the release chosen,
+   * or of all. */
   var codeSection = document.getElementById('code-search');
   var codeList = document.getElementById('code-results');
   var codeStatus = document.getElementById('code-status');
@@ -241,6 +244,7 @@
   var scripts = Object.create(null); /* src -> "loading" | "ready" | "failed" */
   var got = Object.create(null); /* src -> data */
   var shardMaps = Object.create(null); /* src -> word -> [total, postings] */
+  var lineMaps = Object.create(null); /* src -> "file,line" -> text */
   var wantedRelease = null; /* from ?r=, until the choices are known */
   var choices = ''; /* the projects whose releases the selector lists */
 
@@ -312,6 +316,33 @@
     var map = Object.create(null);
     for (var i = 0; i + 2 < data.length; i += 3) { map[data[i]] = [data[i + 1], data[i + 2]]; }
     shardMaps[src] = map;
+    return map;
+  }
+
+  /* The chunk of lines that holds a hit's line: files.js lists the first
+   * file of each chunk. */
+  function chunkOf(hit) {
+    var starts = (got[hit.rel.dir + 'files.js'] || [])[2] || [];
+    var lo = 0;
+    var hi = starts.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= hit.f) { lo = mid; } else { hi = mid - 1; }
+    }
+    return hit.rel.dir + 'lines-' + lo + '.js';
+  }
+
+  /* A chunk's lines: "file,line" -> text. */
+  function lines(src) {
+    if (lineMaps[src]) { return lineMaps[src]; }
+    var data = got[src] || [];
+    var map = Object.create(null);
+    for (var i = 0; i + 1 < data.length; i += 2) {
+      var ls = data[i + 1];
+      if (!Array.isArray(ls)) { continue; }
+      for (var k = 0; k + 1 < ls.length; k += 2) { map[data[i] + ',' + ls[k]] = ls[k + 1]; }
+    }
+    lineMaps[src] = map;
     return map;
   }
 
@@ -422,10 +453,15 @@
           lists.push(map[w]);
         }
         for (var l = 0; l < lists.length; l++) {
-          if (lists[l][0] > lists[l][1].length) { capped = true; }
-          for (var j = 0; j < lists[l][1].length; j++) {
-            var x = lists[l][1][j];
-            set[x[0] + ',' + x[1]] = x;
+          var ps2 = lists[l][1];
+          if (q.def !== undefined) {
+            /* Definitions: [[file, line, "kind name"], ...]. */
+            if (lists[l][0] > ps2.length) { capped = true; }
+            for (var j = 0; j < ps2.length; j++) { set[ps2[j][0] + ',' + ps2[j][1]] = [ps2[j][0], ps2[j][1], ps2[j][2]]; }
+          } else {
+            /* Words: [file, line, file, line, ...]; the text is in lines-<k>.js. */
+            if (lists[l][0] > ps2.length / 2) { capped = true; }
+            for (var j2 = 0; j2 + 1 < ps2.length; j2 += 2) { set[ps2[j2] + ',' + ps2[j2 + 1]] = [ps2[j2], ps2[j2 + 1], null]; }
           }
         }
         sets.push(set);
@@ -434,8 +470,7 @@
         var all = true;
         for (var s2 = 1; s2 < sets.length; s2++) { if (!(id in sets[s2])) { all = false; break; } }
         var hit = sets[0][id];
-        if (!all || (q.phrase !== null && hit[2].toLowerCase().indexOf(q.phrase) < 0)) { continue; }
-        if (2 * hit[0] + 1 >= files.length) { continue; }
+        if (!all || 2 * hit[0] + 1 >= files.length) { continue; }
         hits.push({ rel: rel, f: hit[0], line: hit[1], text: hit[2],
           path: files[2 * hit[0]], href: files[2 * hit[0] + 1] || 'file/' + files[2 * hit[0]] + '.html' });
       }
@@ -444,8 +479,26 @@
       return a.rel.project < b.rel.project ? -1 : a.rel.project > b.rel.project ? 1 :
         (a.rel.order - b.rel.order) || (a.f - b.f) || (a.line - b.line);
     });
+    /* The text of the lines shown (of every candidate for a phrase, which
+     * is checked against it), from the chunks that hold them. */
+    var from = pageStart(cpage, hits.length);
+    var upto = q.phrase !== null ? hits.length : Math.min(hits.length, from + PAGE);
+    var texts = true;
+    for (var c = q.phrase !== null ? 0 : from; c < upto; c++) {
+      if (hits[c].text === null && !need(chunkOf(hits[c]), again)) { texts = false; }
+    }
+    if (!texts) { codeStatus.textContent = 'Loading the code index…'; return; }
+    for (var c2 = q.phrase !== null ? 0 : from; c2 < upto; c2++) {
+      if (hits[c2].text === null) {
+        var t2 = lines(chunkOf(hits[c2]))[hits[c2].f + ',' + hits[c2].line];
+        hits[c2].text = typeof t2 === 'string' ? t2 : '';
+      }
+    }
+    if (q.phrase !== null) {
+      hits = hits.filter(function (x) { return x.text.toLowerCase().indexOf(q.phrase) >= 0; });
+      from = pageStart(cpage, hits.length);
+    }
     var total = hits.length;
-    var from = pageStart(cpage, total);
     for (var h = from; h < total && h < from + PAGE; h++) {
       var it = hits[h];
       var li = document.createElement('li');
