@@ -1,41 +1,61 @@
 //! The code search index: the identifiers and words of every source file
-//! rendered with `--source`, as classic scripts that `static/search.js`
-//! loads by inserting `<script src>` elements (no `fetch` from `file://`),
-//! sharded by the first two characters of a word so that a query loads only
-//! the shards of its words.
+//! rendered with `--source`, one index per release, as classic scripts
+//! that `static/search.js` loads by inserting `<script src>` elements (no
+//! `fetch` from `file://`), sharded by the first two characters of a word
+//! so that a query loads only the shards of its words.
 //!
 //! ```text
-//! search/code/<project>/files.js   the indexed files of every release
-//! search/code/<project>/<xy>.js    the words that start with `xy`
-//! search/code/<project>/def-<xy>.js  definitions (universal-ctags), by [`def_shard`]
+//! search/code/<project>/_releases.js          its releases with an index, newest first
+//! search/code/<project>/<version>/files.js    the release's indexed files and shards
+//! search/code/<project>/<version>/<xy>.js     the words that start with `xy`
+//! search/code/<project>/<version>/def-<xy>.js definitions (universal-ctags), by [`def_shard`]
+//! search/code/<project>/<version>/lines-<k>.js the text of the lines kept, of whole files
 //! ```
+//!
+//! A release's scripts depend on that release alone (its files, their
+//! bytes, the definitions found in them): adding a release to the site
+//! changes none of them, only `_releases.js`. No script names itself or
+//! its release: each hands its data to the page that asked for it,
 //!
 //! ```js
-//! window.VOUCH_CODE = window.VOUCH_CODE || {};
-//! window.VOUCH_CODE["hello/files"] = [{"version": "1.0.0", "base": "r/hello/1.0.0/",
-//!   "files": [path, href, ...]}, ...];
-//! window.VOUCH_CODE["hello/shards"] = ["hi", ..., "def-hi", ...];
-//! window.VOUCH_CODE["hello/hi"] = ["hiargs", total, [[release, file, line, "text"], ...], ...];
+//! (window.VOUCH_CODE = window.VOUCH_CODE || []).push([document.currentScript, DATA]);
+//! // _releases.js: [[version, dir, base, defs], ...]     (defs: 1 or 0)
+//! // files.js:     [[path, href, ...], ["hi", ..., "def-hi", ...], [first file of each chunk, ...]]
+//! // hi.js:        ["hiargs", total, [file, line, file, line, ...], ...]
+//! // def-hi.js:    ["hiargs", total, [[file, line, "kind name"], ...], ...]
+//! // lines-0.js:   [file, [line, "text", line, "text", ...], ...]
 //! ```
 //!
-//! A word is `[A-Za-z_][A-Za-z0-9_]*`, two to 64 characters, keyed in
-//! lower case; `release` and `file` index the files table; `text` is the
-//! line, trimmed and cut at [`SNIPPET`] bytes. A word keeps its first
-//! [`MAX_POSTINGS`] lines per project (in release order, newest first) and
-//! its total count. Shards are arrays, not objects, so that no word (say
+//! so identical shards of two releases are identical files. `href` is
+//! relative to the release's folder, `""` for `file/<path>.html` spelled
+//! as is; `file` indexes the files table. The text of a line is stored
+//! once, however many words of it are kept, in the chunk of lines
+//! (about [`LINES_CHUNK`] bytes of whole files) that holds its file; the
+//! page loads only the chunks of the lines it shows (of every candidate
+//! line for a phrase, which is checked against the text). A word is
+//! `[A-Za-z_][A-Za-z0-9_]*`, two to 64 characters, keyed in lower case;
+//! `text` is the line, trimmed and cut at [`SNIPPET`] bytes. A word keeps
+//! its first [`MAX_POSTINGS`] lines per release (in file order) and its
+//! total count. Shards are arrays, not objects, so that no word (say
 //! `__proto__`) can become a property of anything. Files with a line over
-//! [`MAX_LINE`] bytes are taken for minified or generated and skipped; their
-//! page says so (as does the page of a file over 1 MiB, never rendered).
+//! [`MAX_LINE`] bytes are taken for minified or generated and skipped;
+//! their page says so (as does the page of a file over 1 MiB, never
+//! rendered). [`words_of`] gives the words of a file whose page is not
+//! rendered in the build, read and checked as the page would be.
 
 use crate::search::js_string;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 /// A line longer than this marks a file as minified or generated.
 pub const MAX_LINE: usize = 1000;
 /// Bytes of a line kept to show in a result.
 pub const SNIPPET: usize = 160;
-/// Lines kept per word and project.
+/// Lines kept per word and release.
 pub const MAX_POSTINGS: usize = 100;
+/// Bytes of line text per `lines-<k>.js` chunk, about (a chunk holds
+/// whole files, so one file over this is a chunk of its own).
+pub const LINES_CHUNK: usize = 32 * 1024;
 
 /// The words of one file, in two buffers (few allocations per file).
 #[derive(Debug, Clone, Default)]
@@ -172,77 +192,147 @@ type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 
 /// One release's indexed files, in the order given.
 pub struct ReleaseFiles<'a> {
-    pub version: &'a str,
-    pub base: &'a str,
-    /// Path, page (relative to `base`), words and definitions of each file.
+    /// Path, page (relative to the release's folder), words and
+    /// definitions of each file.
     pub files: Vec<(String, String, FileWords, &'a [crate::tags::Tag])>,
 }
 
-/// The scripts of one project's code index: (file name under
-/// `search/code/<project>/`, content).
-pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(String, String)> {
-    let mut files = String::with_capacity(4096);
-    files.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
-    js_string(&format!("{project}/files"), &mut files);
-    files.push_str("] = [");
-    // word -> (total, postings)
+/// The first line of every script of the index: the script hands its data
+/// to `static/search.js`, which knows which script it asked for.
+const PUSH: &str = "(window.VOUCH_CODE = window.VOUCH_CODE || []).push([document.currentScript, ";
+const END: &str = "]);\n";
+
+/// One script: `data` (a JSON array) handed over by [`PUSH`].
+fn script(capacity: usize) -> String {
+    let mut s = String::with_capacity(capacity + PUSH.len() + END.len());
+    s.push_str(PUSH);
+    s
+}
+
+/// Where a release's code index is listed for the search page.
+pub struct ReleaseEntry<'a> {
+    pub version: &'a str,
+    /// Its code index folder (`search/code/<project>/<version>/`).
+    pub dir: &'a str,
+    /// Its folder (`r/<project>/<version>/`), which file pages are under.
+    pub base: &'a str,
+    /// Whether its definitions are indexed (universal-ctags ran).
+    pub defs: bool,
+}
+
+/// `releases.js` of a project: its releases with a code index, newest
+/// first, as `[[version, dir, base, defs], ...]` (`defs` is 1 or 0).
+pub fn releases_script(releases: &[ReleaseEntry<'_>]) -> String {
+    let mut s = script(64 * releases.len() + 4);
+    s.push('[');
+    for (k, r) in releases.iter().enumerate() {
+        if k > 0 {
+            s.push(',');
+        }
+        s.push_str("\n[");
+        js_string(r.version, &mut s);
+        s.push(',');
+        js_string(r.dir, &mut s);
+        s.push(',');
+        js_string(r.base, &mut s);
+        s.push_str(if r.defs { ",1]" } else { ",0]" });
+    }
+    s.push(']');
+    s.push_str(END);
+    s
+}
+
+/// The scripts of one release's code index: (file name in its folder,
+/// content). They depend on the release's files alone, so adding another
+/// release to the site changes none of them.
+pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
+    let mut files = script(64 * rel.files.len());
+    files.push_str("[[");
     // Words get ids; postings go into one vector (no vector per word),
     // grouped by word afterwards with a counting sort.
-    type Posting<'a> = (u32, u32, u32, &'a str);
+    type Posting<'a> = (u32, u32, &'a str);
     let mut ids: FxMap<&str, u32> = FxMap::default();
     let mut by_id: Vec<(&str, u64)> = Vec::new(); // word, total
     let mut flat: Vec<(u32, Posting<'_>)> = Vec::new();
-    // definition name in lower case -> (total, [(release, file, line, "kind name")])
-    type Definitions = HashMap<String, (u64, Vec<(u32, u32, u32, String)>)>;
+    // definition name in lower case -> (total, [(file, line, "kind name")])
+    type Definitions = HashMap<String, (u64, Vec<(u32, u32, String)>)>;
     let mut defs: Definitions = HashMap::new();
-    for (r, rel) in releases.iter().enumerate() {
-        if r > 0 {
-            files.push(',');
-        }
-        files.push_str("\n{\"version\": ");
-        js_string(rel.version, &mut files);
-        files.push_str(", \"base\": ");
-        js_string(rel.base, &mut files);
-        files.push_str(", \"files\": [");
-        for (f, (path, href, fw, tags)) in rel.files.iter().enumerate() {
-            for t in tags.iter() {
-                let e = defs.entry(t.name.to_lowercase()).or_default();
-                e.0 += 1;
-                if e.1.len() < MAX_POSTINGS {
-                    let what = match &t.scope {
-                        Some(sc) => format!("{} {sc}::{}", t.kind, t.name),
-                        None => format!("{} {}", t.kind, t.name),
-                    };
-                    e.1.push((r as u32, f as u32, t.line, crate::source::clean(&what)));
-                }
-            }
-            if f > 0 {
-                files.push(',');
-            }
-            if f & 31 == 0 {
-                files.push('\n');
-            }
-            js_string(path, &mut files);
-            files.push(',');
-            js_string(href, &mut files);
-            for (w, line, text) in fw.iter() {
-                let id = *ids.entry(w).or_insert_with(|| {
-                    by_id.push((w, 0));
-                    (by_id.len() - 1) as u32
-                });
-                let e = &mut by_id[id as usize];
-                e.1 += 1;
-                if e.1 <= MAX_POSTINGS as u64 {
-                    flat.push((id, (r as u32, f as u32, line, text)));
-                }
+    for (f, (path, href, fw, tags)) in rel.files.iter().enumerate() {
+        for t in tags.iter() {
+            let e = defs.entry(t.name.to_lowercase()).or_default();
+            e.0 += 1;
+            if e.1.len() < MAX_POSTINGS {
+                let what = match &t.scope {
+                    Some(sc) => format!("{} {sc}::{}", t.kind, t.name),
+                    None => format!("{} {}", t.kind, t.name),
+                };
+                e.1.push((f as u32, t.line, crate::source::clean(&what)));
             }
         }
-        files.push_str("]}");
+        if f > 0 {
+            files.push(',');
+        }
+        if f & 31 == 0 {
+            files.push('\n');
+        }
+        js_string(path, &mut files);
+        files.push(',');
+        // `""` when the page is `file/<path>.html` spelled as is (most).
+        let plain = href.strip_prefix("file/").and_then(|x| x.strip_suffix(".html")).is_some_and(|x| x == path);
+        js_string(if plain { "" } else { href }, &mut files);
+        for (w, line, text) in fw.iter() {
+            let id = *ids.entry(w).or_insert_with(|| {
+                by_id.push((w, 0));
+                (by_id.len() - 1) as u32
+            });
+            let e = &mut by_id[id as usize];
+            e.1 += 1;
+            if e.1 <= MAX_POSTINGS as u64 {
+                flat.push((id, (f as u32, line, text)));
+            }
+        }
     }
-    files.push_str("];\n");
+    files.push_str("],\n[");
     drop(ids);
-    // Counting sort of the postings by word id (stable: release, file and
-    // line order kept within a word).
+    // The text of each line kept, once, in chunks of whole files.
+    let mut kept: Vec<Posting<'_>> = flat.iter().map(|(_, p)| *p).collect();
+    kept.sort_unstable_by_key(|&(f, line, _)| (f, line));
+    kept.dedup_by_key(|&mut (f, line, _)| (f, line));
+    let mut chunks: Vec<(u32, String)> = Vec::new(); // first file, script
+    let mut last_file = u32::MAX;
+    for &(f, line, text) in &kept {
+        if f != last_file {
+            if chunks.last().is_none_or(|(_, c)| c.len() >= LINES_CHUNK) {
+                if let Some((_, c)) = chunks.last_mut() {
+                    c.push_str("]]");
+                    c.push_str(END);
+                }
+                let mut c = script(LINES_CHUNK + 256);
+                c.push('[');
+                chunks.push((f, c));
+            } else if let Some((_, c)) = chunks.last_mut() {
+                c.push(']');
+            }
+            let c = &mut chunks.last_mut().expect("a chunk").1;
+            if !c.ends_with('[') {
+                c.push(',');
+            }
+            let _ = write!(c, "\n{f},[");
+            last_file = f;
+        } else {
+            chunks.last_mut().expect("a chunk").1.push(',');
+        }
+        let c = &mut chunks.last_mut().expect("a chunk").1;
+        let _ = write!(c, "{line},");
+        js_string(text, c);
+    }
+    if let Some((_, c)) = chunks.last_mut() {
+        c.push_str("]]");
+        c.push_str(END);
+    }
+    drop(kept);
+    // Counting sort of the postings by word id (stable: file and line
+    // order kept within a word).
     let mut start = vec![0usize; by_id.len() + 1];
     for (id, _) in &flat {
         start[*id as usize + 1] += 1;
@@ -251,7 +341,7 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
         start[k + 1] += start[k];
     }
     let mut at = start.clone();
-    let mut sorted: Vec<Posting<'_>> = vec![(0, 0, 0, ""); flat.len()];
+    let mut sorted: Vec<Posting<'_>> = vec![(0, 0, ""); flat.len()];
     for (id, p) in flat {
         sorted[at[id as usize]] = p;
         at[id as usize] += 1;
@@ -266,10 +356,8 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
     for shard in names {
         let mut ws = shards[*shard].clone();
         ws.sort_unstable();
-        let mut s = String::with_capacity(1024);
-        s.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
-        js_string(&format!("{project}/{shard}"), &mut s);
-        s.push_str("] = [");
+        let mut s = script(1024);
+        s.push('[');
         for (k, (w, id)) in ws.iter().enumerate() {
             let total = by_id[*id as usize].1;
             let postings = &sorted[start[*id as usize]..start[*id as usize + 1]];
@@ -278,18 +366,17 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
             }
             s.push('\n');
             js_string(w, &mut s);
-            s.push_str(&format!(",{total},["));
-            for (p, (r, f, line, text)) in postings.iter().enumerate() {
+            let _ = write!(s, ",{total},[");
+            for (p, (f, line, _)) in postings.iter().enumerate() {
                 if p > 0 {
                     s.push(',');
                 }
-                s.push_str(&format!("[{r},{f},{line},"));
-                js_string(text, &mut s);
-                s.push(']');
+                let _ = write!(s, "{f},{line}");
             }
             s.push(']');
         }
-        s.push_str("];\n");
+        s.push(']');
+        s.push_str(END);
         out.push((format!("{shard}.js"), s));
     }
     // Definitions: `def-<xy>.js`, shard by [`def_shard`].
@@ -302,10 +389,8 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
     for shard in dnames {
         let mut ns = dshards[shard].clone();
         ns.sort_unstable();
-        let mut s = String::with_capacity(1024);
-        s.push_str("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[");
-        js_string(&format!("{project}/def-{shard}"), &mut s);
-        s.push_str("] = [");
+        let mut s = script(1024);
+        s.push('[');
         for (k, name) in ns.iter().enumerate() {
             let (total, postings) = &defs[*name];
             if k > 0 {
@@ -313,26 +398,24 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
             }
             s.push('\n');
             js_string(name, &mut s);
-            s.push_str(&format!(",{total},["));
-            for (p, (r, f, line, what)) in postings.iter().enumerate() {
+            let _ = write!(s, ",{total},[");
+            for (p, (f, line, what)) in postings.iter().enumerate() {
                 if p > 0 {
                     s.push(',');
                 }
-                s.push_str(&format!("[{r},{f},{line},"));
+                let _ = write!(s, "[{f},{line},");
                 js_string(what, &mut s);
                 s.push(']');
             }
             s.push(']');
         }
-        s.push_str("];\n");
+        s.push(']');
+        s.push_str(END);
         out.push((format!("def-{shard}.js"), s));
     }
     // The files table also lists the shards, so that a query never asks
     // for one that is not there.
     let mut list = String::with_capacity(out.len() * 8 + 64);
-    list.push_str("window.VOUCH_CODE[");
-    js_string(&format!("{project}/shards"), &mut list);
-    list.push_str("] = [");
     for (k, (name, _)) in out.iter().skip(1).enumerate() {
         if k > 0 {
             list.push(',');
@@ -342,9 +425,31 @@ pub fn project_scripts(project: &str, releases: &[ReleaseFiles<'_>]) -> Vec<(Str
         }
         js_string(name.strip_suffix(".js").unwrap_or(name), &mut list);
     }
-    list.push_str("];\n");
+    list.push_str("],\n[");
+    for (k, (first, _)) in chunks.iter().enumerate() {
+        if k > 0 {
+            list.push(',');
+        }
+        let _ = write!(list, "{first}");
+    }
+    list.push_str("]]");
+    list.push_str(END);
     out[0].1.push_str(&list);
+    out.extend(chunks.into_iter().enumerate().map(|(k, (_, c))| (format!("lines-{k}.js"), c)));
     out
+}
+
+/// The code search's words of one manifest entry, read and checked as the
+/// file page does ([`crate::source::inspect`]: bounded, a regular file
+/// never reached through a symlink, its digest the manifest's), for a file
+/// whose page is not rendered in this build; `None` when its page would
+/// say it is not indexed.
+pub fn words_of(tree: &crate::source::SourceTree, entry: &vouch_manifests::Entry, buf: &mut [u8]) -> Option<FileWords> {
+    let mut c = crate::source::check(tree, entry, buf, None);
+    if let Some(d) = entry.digest {
+        c.load(d);
+    }
+    c.words()?.ok()
 }
 
 /// The shard of a definition name (in lower case): its first two
@@ -387,30 +492,91 @@ mod tests {
         assert_eq!(words(&"x".repeat(MAX_LINE + 1)).unwrap_err(), "minified");
         let tags = [crate::tags::Tag { name: "HiArgs".into(), kind: "struct".into(), line: 1, scope: None }];
         let rel = ReleaseFiles {
-            version: "1.0.0",
-            base: "r/p/1.0.0/",
-            files: vec![("a.rs".into(), "file/a.rs.html".into(), fw, &tags[..])],
+            files: vec![
+                ("a.rs".into(), "file/a.rs.html".into(), fw, &tags[..]),
+                ("b c".into(), "file/b~20c.html".into(), words("hi there\n").unwrap(), &[]),
+            ],
         };
-        let scripts = project_scripts("p", &[rel]);
+        let scripts = release_scripts(&rel);
         let names: Vec<&str> = scripts.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["files.js", "hi.js", "le.js", "ne.js", "pu.js", "st.js", "u3.js", "def-hi.js"]);
-        assert!(scripts[7].1.contains("\n\"hiargs\",1,[[0,0,1,\"struct HiArgs\"]]];"), "{}", scripts[7].1);
-        assert!(
-            scripts[0].1.ends_with(
-                "window.VOUCH_CODE[\"p/shards\"] = [\n\"hi\",\"le\",\"ne\",\"pu\",\"st\",\"u3\",\"def-hi\"];\n"
-            ),
-            "{}",
-            scripts[0].1
+        assert_eq!(
+            names,
+            ["files.js", "hi.js", "le.js", "ne.js", "pu.js", "st.js", "th.js", "u3.js", "def-hi.js", "lines-0.js"]
         );
+        let data = |js: &str| -> serde_json::Value {
+            let rest = js.strip_prefix(PUSH).unwrap().strip_suffix(END).unwrap();
+            serde_json::from_str(rest).unwrap()
+        };
+        assert_eq!(data(&scripts[8].1), serde_json::json!(["hiargs", 1, [[0, 1, "struct HiArgs"]]]));
+        // The files table: a page spelled as its path is `""`; the shards there are.
+        let files = data(&scripts[0].1);
+        assert_eq!(files[0], serde_json::json!(["a.rs", "", "b c", "file/b~20c.html"]));
+        assert_eq!(files[1], serde_json::json!(["hi", "le", "ne", "pu", "st", "th", "u3", "def-hi"]));
+        // One chunk of lines, from file 0: each line's text once.
+        assert_eq!(files[2], serde_json::json!([0]));
+        assert_eq!(
+            data(&scripts[9].1),
+            serde_json::json!([
+                0,
+                [1, "pub struct HiArgs {", 2, "n: u32, // 123abc x", 4, "let hi = HiArgs::new(hiargs);"],
+                1,
+                [1, "hi there"]
+            ])
+        );
+        let list = releases_script(&[
+            ReleaseEntry { version: "1.1.0", dir: "search/code/p/1.1.0/", base: "r/p/1.1.0/", defs: true },
+            ReleaseEntry { version: "1.0.0", dir: "search/code/p/1.0.0/", base: "r/p/1.0.0/", defs: false },
+        ]);
+        assert_eq!(data(&list)[1], serde_json::json!(["1.0.0", "search/code/p/1.0.0/", "r/p/1.0.0/", 0]));
         assert_eq!(def_shard("operator+"), "op");
         assert_eq!(def_shard("x"), "x_");
         assert_eq!(def_shard("é"), "__");
-        let hi = &scripts[1].1;
-        let json = hi.split_once("window.VOUCH_CODE[\"p/hi\"] = ").unwrap().1.trim_end().trim_end_matches(';');
-        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let v = &data(&scripts[1].1);
         assert_eq!(v[0], "hi");
         assert_eq!(v[3], "hiargs");
         assert_eq!(v[4], 2);
-        assert_eq!(v[5][1], serde_json::json!([0, 0, 4, "let hi = HiArgs::new(hiargs);"]));
+        // Lines are chunked by whole files.
+        let many: Vec<(String, String, FileWords, &[crate::tags::Tag])> = (0..3)
+            .map(|k| {
+                // Lines of about 150 bytes, each kept (a word of its own).
+                let text: String = (0..100 * (k + 1)).map(|n| format!("w{k}_{n} {}\n", "ab ".repeat(48))).collect();
+                (format!("f{k}"), format!("file/f{k}.html"), words(&text).unwrap(), &[][..])
+            })
+            .collect();
+        let scripts = release_scripts(&ReleaseFiles { files: many });
+        assert_eq!(data(&scripts[0].1)[2], serde_json::json!([0, 2]));
+        assert!(scripts.iter().any(|(n, _)| n == "lines-1.js"));
+        assert_eq!(v[2], serde_json::json!([0, 4, 1, 1]));
+        assert_eq!(v[5], serde_json::json!([0, 1, 0, 4]));
+    }
+
+    #[test]
+    fn words_of_reads_only_what_matches_the_manifest() {
+        use vouch_manifests::{Digest, Entry, EntryKind, path::RelPath};
+        let d = tempfile::tempdir().unwrap();
+        let text = b"fn hello_world() {}\n";
+        std::fs::create_dir_all(d.path().join("src")).unwrap();
+        std::fs::write(d.path().join("src/a.rs"), text).unwrap();
+        std::fs::write(d.path().join("bin"), b"\0\x01hello").unwrap();
+        std::os::unix::fs::symlink(d.path().join("src/a.rs"), d.path().join("link.rs")).unwrap();
+        let tree = crate::source::SourceTree::new(d.path().to_path_buf(), &["src"]);
+        let entry = |path: &str, bytes: &[u8]| Entry {
+            path: RelPath::new(path).unwrap(),
+            kind: EntryKind::File,
+            size: bytes.len() as u64,
+            digest: Some(Digest::of(bytes)),
+            target: None,
+            commit: None,
+        };
+        let mut buf = vec![0u8; 4096];
+        let w = words_of(&tree, &entry("src/a.rs", text), &mut buf).expect("indexed");
+        let ws: Vec<&str> = w.iter().map(|(w, _, _)| w).collect();
+        assert_eq!(ws, ["fn", "hello_world"]);
+        // The bytes on disk differ from the manifest's: not indexed.
+        assert!(words_of(&tree, &entry("src/a.rs", b"fn other() {}\n"), &mut buf).is_none());
+        // Never through a symlink, never a binary file, never a missing one.
+        assert!(words_of(&tree, &entry("link.rs", text), &mut buf).is_none());
+        assert!(words_of(&tree, &entry("bin", b"\0\x01hello"), &mut buf).is_none());
+        assert!(words_of(&tree, &entry("src/none.rs", text), &mut buf).is_none());
     }
 }

@@ -10,7 +10,8 @@
 //! r/<name>/<version>/index.html           release
 //! search.html                             search (script), plain links without
 //! search/<name>.js                        a project's search index (classic script)
-//! search/code/<name>/*.js                 its code search index (with --source)
+//! search/code/<name>/_releases.js         its releases with a code index (with --source)
+//! search/code/<name>/<version>/*.js       a release's code search index
 //! r/<name>/<version>/components.html      SBOM components
 //! r/<name>/<version>/licenses.html        components by license
 //! r/<name>/<version>/changes.html         what changed since the previous release
@@ -126,6 +127,19 @@ pub fn search_script(name: &str) -> String {
 /// [`crate::codesearch`]).
 pub fn code_search_dir(name: &str) -> String {
     format!("search/code/{}/", segment(name, false))
+}
+
+/// A project's list of releases with a code index (`_releases.js` in its
+/// code search folder: no version starts with `_`, so no release folder
+/// has this name).
+pub fn code_releases_script(name: &str) -> String {
+    format!("{}_releases.js", code_search_dir(name))
+}
+
+/// A release's code search folder (`search/code/<project>/<version>/`):
+/// its index depends on that release alone.
+pub fn code_release_dir(name: &str, version: &str) -> String {
+    format!("{}{}/", code_search_dir(name), segment(version, true))
 }
 
 /// The page of a source directory (`""` is the root).

@@ -1640,7 +1640,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map_init(|| vec![0u8; 1 << 16], |buf, &(i, f)| file_page(&fp, i, f, buf))
         .collect::<Result<_, _>>()?;
     let mut keyed = Vec::with_capacity(done.len());
-    let mut code_words: Vec<(usize, usize, crate::codesearch::FileWords)> = Vec::new();
+    // The code search's words of every file (`None`: not indexed).
+    let mut code_words: Vec<(usize, usize, Option<crate::codesearch::FileWords>)> = Vec::new();
     let mut reused = 0usize;
     for (d, &(i, f)) in done.into_iter().zip(&file_jobs) {
         match &d.how {
@@ -1653,9 +1654,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 }
             }
         }
-        if let Some(w) = d.words {
-            code_words.push((i, f, w));
-        }
+        code_words.push((i, f, d.words));
         keyed.push((d.key, d.page));
     }
     drop(fp);
@@ -1665,42 +1664,89 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     files += pages;
     bytes += renderer.bytes.load(Ordering::Relaxed);
 
-    // The code search index, one set of shards per project with sources.
+    // The code search index: one folder per release with sources, from
+    // the words of each of its files (gathered as the file pages rendered,
+    // or read from the source for a page not rendered in this build), and
+    // each project's list of those releases.
     code_words.sort_unstable_by_key(|(i, f, _)| (*i, *f));
-    let mut by_release: HashMap<usize, Vec<(usize, crate::codesearch::FileWords)>> = HashMap::new();
+    let mut by_release: Vec<Vec<(usize, Option<crate::codesearch::FileWords>)>> =
+        (0..releases.len()).map(|_| Vec::new()).collect();
     for (i, f, w) in code_words {
-        by_release.entry(i).or_default().push((f, w));
+        by_release[i].push((f, w));
     }
-    let code_scripts: Vec<(String, Vec<(String, String)>)> = ordered
-        .iter()
-        .filter(|(_, idx, _)| idx.iter().any(|i| releases[*i].source.is_some()))
-        .map(|(name, idx, _)| {
-            let rels: Vec<crate::codesearch::ReleaseFiles> = idx
-                .iter()
-                .map(|&i| {
-                    let r = &releases[i];
-                    let files = by_release
-                        .remove(&i)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(f, w)| {
-                            let e = &r.bundle.manifest.source.files[f];
-                            let page = layout::file_page(&r.rdir, e.path.as_str());
-                            let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
-                            let tags = release_tags[i]
-                                .as_ref()
-                                .and_then(|t| t.get(e.path.as_str()))
-                                .map(Vec::as_slice)
-                                .unwrap_or_default();
-                            (clean(e.path.as_str()), rel, w, tags)
-                        })
-                        .collect();
-                    crate::codesearch::ReleaseFiles { version: &r.view.summary.version, base: &r.rdir, files }
+    let mut code_scripts: Vec<(String, Vec<(String, String)>)> = by_release
+        .into_par_iter()
+        .enumerate()
+        .filter_map(|(i, got)| {
+            let r = &releases[i];
+            let tree = r.source.as_ref()?;
+            let entries = &r.bundle.manifest.source.files;
+            let mut words: Vec<Option<crate::codesearch::FileWords>> = Vec::with_capacity(entries.len());
+            words.resize_with(entries.len(), || None);
+            let mut seen = vec![false; entries.len()];
+            for (f, w) in got {
+                seen[f] = true;
+                words[f] = w;
+            }
+            let unseen: Vec<usize> = (0..entries.len())
+                .filter(|&f| {
+                    !seen[f]
+                        && matches!(
+                            entries[f].kind,
+                            vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec
+                        )
                 })
                 .collect();
-            (layout::code_search_dir(name), crate::codesearch::project_scripts(name, &rels))
+            let read: Vec<(usize, Option<crate::codesearch::FileWords>)> = unseen
+                .into_par_iter()
+                .map_init(|| vec![0u8; 1 << 16], |buf, f| (f, crate::codesearch::words_of(tree, &entries[f], buf)))
+                .collect();
+            for (f, w) in read {
+                words[f] = w;
+            }
+            let files = words
+                .into_iter()
+                .enumerate()
+                .filter_map(|(f, w)| {
+                    let w = w?;
+                    let e = &entries[f];
+                    let page = layout::file_page(&r.rdir, e.path.as_str());
+                    let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
+                    let tags = release_tags[i]
+                        .as_ref()
+                        .and_then(|t| t.get(e.path.as_str()))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    Some((clean(e.path.as_str()), rel, w, tags))
+                })
+                .collect();
+            let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
+            Some((dir, crate::codesearch::release_scripts(&crate::codesearch::ReleaseFiles { files })))
         })
         .collect();
+    for (name, idx, _) in &ordered {
+        let dirs: Vec<(usize, String)> = idx
+            .iter()
+            .filter(|&&i| releases[i].source.is_some())
+            .map(|&i| (i, layout::code_release_dir(name, &releases[i].view.summary.version)))
+            .collect();
+        if dirs.is_empty() {
+            continue;
+        }
+        let list: Vec<crate::codesearch::ReleaseEntry> = dirs
+            .iter()
+            .map(|(i, dir)| crate::codesearch::ReleaseEntry {
+                version: &releases[*i].view.summary.version,
+                dir,
+                base: &releases[*i].rdir,
+                defs: release_tags[*i].is_some(),
+            })
+            .collect();
+        let script = crate::codesearch::releases_script(&list);
+        let path = layout::code_releases_script(name);
+        let (dir, file) = path.rsplit_once('/').unwrap_or(("", &path));
+        code_scripts.push((format!("{dir}/"), vec![(file.to_string(), script)]));
+    }
     for (dir, scripts) in &code_scripts {
         for (name, js) in scripts {
             let rel = format!("{dir}{name}");

@@ -1,12 +1,13 @@
 //! Definitions, from universal-ctags (the tool OpenGrok uses): one `ctags`
 //! run per release with sources, over the files the code search covers,
-//! in their source directory. The run reads no option file of the tree
+//! in their source directory, asking only for the fields shown. The run
+//! reads no option file of the tree
 //! (`--options=NONE`: a `.ctags.d/` in reviewed source is the vendor's,
 //! not ours), parses only the languages listed in [`LANGUAGES`], and is
-//! given only regular files (the list is checked before the run; each
-//! file's symbols are shown only on a page whose bytes matched the
-//! manifest). Without universal-ctags, the site says that definitions are
-//! not indexed.
+//! given only regular files of those languages (the list is checked
+//! before the run; each file's symbols are shown only on a page whose
+//! bytes matched the manifest). Without universal-ctags, the site says
+//! that definitions are not indexed.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -15,6 +16,14 @@ use std::process::{Command, Stdio};
 
 /// The languages whose definitions are indexed.
 pub const LANGUAGES: &str = "Rust,C,C++,Go,Python,JavaScript,TypeScript,Java,Sh";
+
+/// Whether ctags is given a file: one the site highlights as a language of
+/// [`LANGUAGES`] (not TOML, YAML or JSON, which ctags would open and skip).
+fn has_definitions(path: &str) -> bool {
+    let name = path.rsplit_once('/').map_or(path, |(_, n)| n);
+    crate::highlight::lang_of(name)
+        .is_some_and(|l| matches!(l.name, "rust" | "c" | "go" | "python" | "javascript" | "java" | "shell"))
+}
 
 /// One definition.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,14 +71,20 @@ struct Line {
 /// files); returns each path's definitions, by line.
 pub fn run(root: &Path, paths: &[String]) -> Result<HashMap<String, Vec<Tag>>, String> {
     let mut out: HashMap<String, Vec<Tag>> = HashMap::new();
-    if paths.is_empty() {
+    let list: String = paths.iter().filter(|p| has_definitions(p)).map(|p| format!("{p}\n")).collect();
+    if list.is_empty() {
         return Ok(out);
     }
     let mut child = Command::new("ctags")
         .args([
             "--options=NONE",
             "--output-format=json",
-            "--fields=+nKZ",
+            // Only what is shown: name, file, line, long kind and scope
+            // (no search pattern, no file-scope flag, no type); line
+            // numbers rather than patterns; no pseudo-tags.
+            "--fields=NFnKs",
+            "--extras=-p",
+            "-n",
             "--sort=no",
             &format!("--languages={LANGUAGES}"),
             "-L",
@@ -84,7 +99,6 @@ pub fn run(root: &Path, paths: &[String]) -> Result<HashMap<String, Vec<Tag>>, S
         .spawn()
         .map_err(|e| format!("cannot run ctags: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("ctags: no stdin")?;
-    let list: String = paths.iter().map(|p| format!("{p}\n")).collect();
     let writer = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
     let stdout = child.stdout.take().ok_or("ctags: no stdout")?;
     for line in std::io::BufReader::new(stdout).lines() {

@@ -3,6 +3,8 @@
  * search/<project>.js, loaded on first use by inserting a <script src>
  * element; it assigns window.VOUCH_SEARCH[<project>]. Results are built
  * with DOM nodes and textContent only: no data ever goes through innerHTML.
+ * A result list longer than PAGE rows is split into pages, each a link
+ * (?page=N for paths, ?cpage=N for code).
  * Without JavaScript the page shows its <noscript> note and plain links. */
 (function () {
   'use strict';
@@ -13,7 +15,10 @@
   var status = document.getElementById('search-status');
   var list = document.getElementById('search-results');
   var root = form.getAttribute('data-root') || '';
-  var LIMIT = 200;
+  var PAGE = 2000;
+  var page = 1; /* the page of path results shown */
+  var cpage = 1; /* the page of code results shown */
+  var pagesNav = document.getElementById('search-pages');
   var state = {}; /* project -> "loading" | "ready" | "failed" */
   var prepared = {}; /* project -> [{kind, text, lower, where, href}] */
   var timer = null;
@@ -109,6 +114,8 @@
     var q = input.value.trim().toLowerCase();
     var terms = q.split(/\s+/).filter(function (t) { return t.length > 0; });
     clear(list);
+    clear(pagesNav);
+    pagesNav.hidden = true;
     runCode(input.value);
     if (terms.length === 0) { say('Type part of a file path, a component name or a version.'); return; }
     var ps = projects();
@@ -118,7 +125,6 @@
     }
     if (pending > 0) { say('Loading the search index…'); return; }
     var hits = [];
-    var total = 0;
     var failed = [];
     for (var n = 0; n < ps.length; n++) {
       if (state[ps[n].name] === 'failed') { failed.push(ps[n].name); continue; }
@@ -129,13 +135,12 @@
         for (var t = 0; t < terms.length; t++) {
           if (it.lower.indexOf(terms[t]) < 0) { ok = false; break; }
         }
-        if (ok) {
-          total++;
-          if (hits.length < LIMIT) { hits.push(it); }
-        }
+        if (ok) { hits.push(it); }
       }
     }
-    for (var h = 0; h < hits.length; h++) {
+    var total = hits.length;
+    var from = pageStart(page, total);
+    for (var h = from; h < total && h < from + PAGE; h++) {
       var li = document.createElement('li');
       li.className = 'hit hit-' + hits[h].kind;
       var kind = document.createElement('span');
@@ -158,30 +163,114 @@
       list.appendChild(li);
     }
     var msg = total === 0 ? 'Nothing found.' :
-      total + ' result' + (total === 1 ? '' : 's') + (total > hits.length ? ', the first ' + hits.length + ' shown.' : '.');
+      total + ' result' + (total === 1 ? '' : 's') + shown(from, total) + '.';
     if (failed.length > 0) { msg += ' Could not load the index of: ' + failed.join(', ') + '.'; }
     say(msg);
+    pageLinks(pagesNav, 'page', from, total);
   }
 
-  /* Code search: search/code/<project>/files.js and one shard per first
-   * two letters of a word (see site/src/codesearch.rs), each loaded once,
-   * only when a query needs it. Shards are arrays: [word, total,
-   * [[release, file, line, text], ...], ...]. */
+  /* Paging: the first row of page n (1 when n is past the end). */
+  function pageStart(n, total) {
+    var from = (n - 1) * PAGE;
+    return from < total ? from : 0;
+  }
+
+  function shown(from, total) {
+    if (total <= PAGE) { return ''; }
+    return ', ' + (from + 1) + '\u2013' + Math.min(from + PAGE, total) + ' shown';
+  }
+
+  /* This page's address with `key` set to page n (the other parameters
+   * kept, as the form would send them). */
+  function pageHref(key, n) {
+    var parts = ['q=' + encodeURIComponent(input.value)];
+    if (select.value) { parts.push('p=' + encodeURIComponent(select.value)); }
+    if (releaseSelect.value) { parts.push('r=' + encodeURIComponent(releaseSelect.value)); }
+    if (key === 'page' && n > 1) { parts.push('page=' + n); }
+    if (key === 'cpage' && n > 1) { parts.push('cpage=' + n); }
+    if (key === 'page' && cpage > 1) { parts.push('cpage=' + cpage); }
+    if (key === 'cpage' && page > 1) { parts.push('page=' + page); }
+    return '?' + parts.join('&');
+  }
+
+  /* Links to every page near the current one, the first and the last. */
+  function pageLinks(nav, key, from, total) {
+    clear(nav);
+    var count = Math.ceil(total / PAGE);
+    nav.hidden = count <= 1;
+    if (count <= 1) { return; }
+    var cur = Math.floor(from / PAGE) + 1;
+    nav.appendChild(document.createTextNode('Pages: '));
+    var last = 0;
+    for (var n = 1; n <= count; n++) {
+      if (n !== 1 && n !== count && Math.abs(n - cur) > 3) { continue; }
+      if (last && n > last + 1) { nav.appendChild(document.createTextNode(' \u2026')); }
+      nav.appendChild(document.createTextNode(' '));
+      if (n === cur) {
+        var b = document.createElement('strong');
+        b.setAttribute('aria-current', 'page');
+        b.textContent = String(n);
+        nav.appendChild(b);
+      } else {
+        var a = document.createElement('a');
+        a.setAttribute('href', pageHref(key, n));
+        a.textContent = String(n);
+        nav.appendChild(a);
+      }
+      last = n;
+    }
+  }
+
+  /* Code search: one index per release, under search/code/<project>/
+   * <version>/ (see site/src/codesearch.rs): files.js (the files and the
+   * shards there are) and one shard per first two letters of a word, each
+   * loaded once, only when a query needs it; search/code/<project>/
+   * _releases.js lists a project's releases with an index, newest first.
+   * Each script pushes [document.currentScript, data] onto
+   * window.VOUCH_CODE; data is kept under the address the script was asked
+   * for, so that no script names itself. Shards are arrays: [word, total,
+   * [file, line, file, line, ...], ...] (definitions: [name, total,
+   * [[file, line, "kind name"], ...], ...]); the text of a line is in one
+   * chunk, lines-<k>.js, loaded only for the lines shown. The code of the
+   * newest release of each project is searched, or of the release chosen,
+   * or of all. */
   var codeSection = document.getElementById('code-search');
   var codeList = document.getElementById('code-results');
   var codeStatus = document.getElementById('code-status');
-  window.VOUCH_CODE = window.VOUCH_CODE || {};
-  var scripts = {}; /* src -> "loading" | "ready" | "failed" */
-  var shardMaps = {}; /* "<project>/<xy>" -> word -> [total, postings] */
-  var CODE_LIMIT = 200;
+  var codePages = document.getElementById('code-pages');
+  var releaseSelect = document.getElementById('search-release');
+  var releaseLabel = document.getElementById('search-release-label');
+  window.VOUCH_CODE = window.VOUCH_CODE || [];
+  var scripts = Object.create(null); /* src -> "loading" | "ready" | "failed" */
+  var got = Object.create(null); /* src -> data */
+  var shardMaps = Object.create(null); /* src -> word -> [total, postings] */
+  var lineMaps = Object.create(null); /* src -> "file,line" -> text */
+  var wantedRelease = null; /* from ?r=, until the choices are known */
+  var choices = ''; /* the projects whose releases the selector lists */
+
+  function take() {
+    var q = window.VOUCH_CODE;
+    if (!q || typeof q.length !== 'number') { return; }
+    for (var i = 0; i < q.length; i++) {
+      var el = q[i] && q[i][0];
+      var key = el && el.getAttribute ? el.getAttribute('data-key') : null;
+      if (key !== null && key !== undefined && scripts[key] === 'loading') { got[key] = q[i][1]; }
+    }
+    q.length = 0;
+  }
 
   function need(src, done) {
     if (scripts[src] === 'ready' || scripts[src] === 'failed') { return true; }
     if (scripts[src] !== 'loading') {
       scripts[src] = 'loading';
       var s = document.createElement('script');
+      s.setAttribute('data-key', src);
       s.src = root + src;
-      s.onload = function () { scripts[src] = 'ready'; done(); };
+      s.onload = function () {
+        take();
+        scripts[src] = Array.isArray(got[src]) ? 'ready' : 'failed';
+        done();
+      };
       s.onerror = function () { scripts[src] = 'failed'; done(); };
       document.head.appendChild(s);
     }
@@ -221,55 +310,141 @@
     return { phrase: null, words: words(q.replace(/\*$/, '')), prefix: prefix };
   }
 
-  function shard(project, name) {
-    var key = project + '/' + name;
-    if (shardMaps[key]) { return shardMaps[key]; }
-    var data = window.VOUCH_CODE[key] || [];
+  function shard(src) {
+    if (shardMaps[src]) { return shardMaps[src]; }
+    var data = got[src] || [];
     var map = Object.create(null);
     for (var i = 0; i + 2 < data.length; i += 3) { map[data[i]] = [data[i + 1], data[i + 2]]; }
-    shardMaps[key] = map;
+    shardMaps[src] = map;
     return map;
+  }
+
+  /* The chunk of lines that holds a hit's line: files.js lists the first
+   * file of each chunk. */
+  function chunkOf(hit) {
+    var starts = (got[hit.rel.dir + 'files.js'] || [])[2] || [];
+    var lo = 0;
+    var hi = starts.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= hit.f) { lo = mid; } else { hi = mid - 1; }
+    }
+    return hit.rel.dir + 'lines-' + lo + '.js';
+  }
+
+  /* A chunk's lines: "file,line" -> text. */
+  function lines(src) {
+    if (lineMaps[src]) { return lineMaps[src]; }
+    var data = got[src] || [];
+    var map = Object.create(null);
+    for (var i = 0; i + 1 < data.length; i += 2) {
+      var ls = data[i + 1];
+      if (!Array.isArray(ls)) { continue; }
+      for (var k = 0; k + 1 < ls.length; k += 2) { map[data[i] + ',' + ls[k]] = ls[k + 1]; }
+    }
+    lineMaps[src] = map;
+    return map;
+  }
+
+  /* A project's releases with a code index: [{version, dir, base, defs}],
+   * newest first. */
+  function releasesOf(p) {
+    var data = got[p.code + '_releases.js'] || [];
+    var out = [];
+    for (var i = 0; i < data.length; i++) {
+      var r = data[i];
+      if (Array.isArray(r) && r.length >= 4) {
+        out.push({ project: p.name, version: String(r[0]), dir: String(r[1]), base: String(r[2]), defs: r[3] === 1, order: i });
+      }
+    }
+    return out;
+  }
+
+  /* The release selector: the newest of each project, all, or one. */
+  function fillReleases(ps) {
+    var key = ps.map(function (p) { return p.name; }).join('\n');
+    if (key === choices) { return; }
+    choices = key;
+    var keep = wantedRelease !== null ? wantedRelease : releaseSelect.value;
+    wantedRelease = null;
+    while (releaseSelect.options.length > 2) { releaseSelect.remove(2); }
+    for (var i = 0; i < ps.length; i++) {
+      var rs = releasesOf(ps[i]);
+      for (var k = 0; k < rs.length; k++) {
+        var o = document.createElement('option');
+        o.value = rs[k].project + '/' + rs[k].version;
+        o.textContent = rs[k].project + ' ' + rs[k].version;
+        releaseSelect.appendChild(o);
+      }
+    }
+    releaseSelect.value = '';
+    for (var n = 0; n < releaseSelect.options.length; n++) {
+      if (releaseSelect.options[n].value === keep) { releaseSelect.value = keep; }
+    }
+    releaseSelect.hidden = false;
+    releaseLabel.hidden = false;
+  }
+
+  /* The releases searched, as chosen on the page. */
+  function chosen(ps) {
+    var v = releaseSelect.value;
+    var out = [];
+    for (var i = 0; i < ps.length; i++) {
+      var rs = releasesOf(ps[i]);
+      for (var k = 0; k < rs.length; k++) {
+        if (v === 'all' || (v === '' && k === 0) || v === rs[k].project + '/' + rs[k].version) { out.push(rs[k]); }
+      }
+    }
+    return out;
   }
 
   function runCode(raw) {
     clear(codeList);
+    clear(codePages);
     var ps = projects().filter(function (p) { return p.code; });
     if (ps.length === 0) { return; }
     codeSection.hidden = false;
+    var again = function () { runCode(input.value); };
+    var listed = true;
+    for (var i = 0; i < ps.length; i++) {
+      if (!need(ps[i].code + '_releases.js', again)) { listed = false; }
+    }
+    if (!listed) { codeStatus.textContent = 'Loading the code index…'; return; }
+    fillReleases(ps);
     var q = parseCode(raw);
     if (q.words.length === 0) {
       codeStatus.textContent = raw.trim() === '' ? '' : 'Code search needs a word of two letters or more.';
       return;
     }
-    var again = function () { runCode(input.value); };
+    var rels = chosen(ps);
     if (q.def !== undefined) {
-      ps = ps.filter(function (p) { return p.defs; });
-      if (ps.length === 0) {
+      rels = rels.filter(function (r) { return r.defs; });
+      if (rels.length === 0) {
         codeStatus.textContent = 'Definitions are not indexed (universal-ctags was not installed when the site was built).';
         return;
       }
     }
     var ready = true;
-    for (var i = 0; i < ps.length; i++) {
+    for (var n = 0; n < rels.length; n++) {
       /* The files table first: it lists the shards there are. */
-      if (!need(ps[i].code + 'files.js', again)) { ready = false; continue; }
-      var have = window.VOUCH_CODE[ps[i].name + '/shards'] || [];
+      if (!need(rels[n].dir + 'files.js', again)) { ready = false; continue; }
+      var have = (got[rels[n].dir + 'files.js'] || [])[1] || [];
       for (var k = 0; k < q.words.length; k++) {
         var sh = q.def !== undefined ? 'def-' + defShard(q.words[k]) : q.words[k].slice(0, 2);
-        if (have.indexOf(sh) >= 0 && !need(ps[i].code + sh + '.js', again)) { ready = false; }
+        if (have.indexOf(sh) >= 0 && !need(rels[n].dir + sh + '.js', again)) { ready = false; }
       }
     }
     if (!ready) { codeStatus.textContent = 'Loading the code index…'; return; }
     var hits = [];
     var capped = false;
-    for (var n = 0; n < ps.length; n++) {
-      var p = ps[n];
-      var files = window.VOUCH_CODE[p.name + '/files'];
+    for (var m = 0; m < rels.length; m++) {
+      var rel = rels[m];
+      var files = (got[rel.dir + 'files.js'] || [])[0];
       if (!files) { continue; }
       var sets = [];
       for (var t = 0; t < q.words.length; t++) {
         var w = q.words[t];
-        var map = shard(p.name, q.def !== undefined ? 'def-' + defShard(w) : w.slice(0, 2));
+        var map = shard(rel.dir + (q.def !== undefined ? 'def-' + defShard(w) : w.slice(0, 2)) + '.js');
         var set = Object.create(null);
         var lists = [];
         if (q.prefix && t === q.words.length - 1) {
@@ -278,10 +453,15 @@
           lists.push(map[w]);
         }
         for (var l = 0; l < lists.length; l++) {
-          if (lists[l][0] > lists[l][1].length) { capped = true; }
-          for (var j = 0; j < lists[l][1].length; j++) {
-            var x = lists[l][1][j];
-            set[x[0] + ',' + x[1] + ',' + x[2]] = x;
+          var ps2 = lists[l][1];
+          if (q.def !== undefined) {
+            /* Definitions: [[file, line, "kind name"], ...]. */
+            if (lists[l][0] > ps2.length) { capped = true; }
+            for (var j = 0; j < ps2.length; j++) { set[ps2[j][0] + ',' + ps2[j][1]] = [ps2[j][0], ps2[j][1], ps2[j][2]]; }
+          } else {
+            /* Words: [file, line, file, line, ...]; the text is in lines-<k>.js. */
+            if (lists[l][0] > ps2.length / 2) { capped = true; }
+            for (var j2 = 0; j2 + 1 < ps2.length; j2 += 2) { set[ps2[j2] + ',' + ps2[j2 + 1]] = [ps2[j2], ps2[j2 + 1], null]; }
           }
         }
         sets.push(set);
@@ -290,29 +470,48 @@
         var all = true;
         for (var s2 = 1; s2 < sets.length; s2++) { if (!(id in sets[s2])) { all = false; break; } }
         var hit = sets[0][id];
-        if (!all || (q.phrase !== null && hit[3].toLowerCase().indexOf(q.phrase) < 0)) { continue; }
-        var rel = files[hit[0]];
-        if (!rel) { continue; }
-        hits.push({ project: p.name, rel: rel, r: hit[0], f: hit[1], line: hit[2], text: hit[3] });
+        if (!all || 2 * hit[0] + 1 >= files.length) { continue; }
+        hits.push({ rel: rel, f: hit[0], line: hit[1], text: hit[2],
+          path: files[2 * hit[0]], href: files[2 * hit[0] + 1] || 'file/' + files[2 * hit[0]] + '.html' });
       }
     }
     hits.sort(function (a, b) {
-      return a.project < b.project ? -1 : a.project > b.project ? 1 : (a.r - b.r) || (a.f - b.f) || (a.line - b.line);
+      return a.rel.project < b.rel.project ? -1 : a.rel.project > b.rel.project ? 1 :
+        (a.rel.order - b.rel.order) || (a.f - b.f) || (a.line - b.line);
     });
-    for (var h = 0; h < hits.length && h < CODE_LIMIT; h++) {
+    /* The text of the lines shown (of every candidate for a phrase, which
+     * is checked against it), from the chunks that hold them. */
+    var from = pageStart(cpage, hits.length);
+    var upto = q.phrase !== null ? hits.length : Math.min(hits.length, from + PAGE);
+    var texts = true;
+    for (var c = q.phrase !== null ? 0 : from; c < upto; c++) {
+      if (hits[c].text === null && !need(chunkOf(hits[c]), again)) { texts = false; }
+    }
+    if (!texts) { codeStatus.textContent = 'Loading the code index…'; return; }
+    for (var c2 = q.phrase !== null ? 0 : from; c2 < upto; c2++) {
+      if (hits[c2].text === null) {
+        var t2 = lines(chunkOf(hits[c2]))[hits[c2].f + ',' + hits[c2].line];
+        hits[c2].text = typeof t2 === 'string' ? t2 : '';
+      }
+    }
+    if (q.phrase !== null) {
+      hits = hits.filter(function (x) { return x.text.toLowerCase().indexOf(q.phrase) >= 0; });
+      from = pageStart(cpage, hits.length);
+    }
+    var total = hits.length;
+    for (var h = from; h < total && h < from + PAGE; h++) {
       var it = hits[h];
-      var path = it.rel.files[2 * it.f];
       var li = document.createElement('li');
       li.className = q.def !== undefined ? 'hit hit-code hit-def' : 'hit hit-code';
       var a = document.createElement('a');
-      a.setAttribute('href', root + it.rel.base + it.rel.files[2 * it.f + 1] + '#L' + it.line);
+      a.setAttribute('href', root + it.rel.base + it.href + '#L' + it.line);
       var code = document.createElement('code');
-      show(code, path + ':' + it.line);
+      show(code, it.path + ':' + it.line);
       a.appendChild(code);
       li.appendChild(a);
       var where = document.createElement('span');
       where.className = 'where';
-      show(where, ' in ' + it.project + ' ' + it.rel.version);
+      show(where, ' in ' + it.rel.project + ' ' + it.rel.version);
       li.appendChild(where);
       var line = document.createElement('code');
       line.className = 'line';
@@ -321,10 +520,11 @@
       li.appendChild(line);
       codeList.appendChild(li);
     }
-    var msg = hits.length === 0 ? 'No line found.' :
-      hits.length + ' line' + (hits.length === 1 ? '' : 's') + (hits.length > CODE_LIMIT ? ', the first ' + CODE_LIMIT + ' shown.' : '.');
+    var msg = total === 0 ? 'No line found.' :
+      total + ' line' + (total === 1 ? '' : 's') + shown(from, total) + '.';
     if (capped) { msg += ' A word occurs in more lines than the index keeps; only the first lines of each word are searched.'; }
     codeStatus.textContent = msg;
+    pageLinks(codePages, 'cpage', from, total);
   }
 
   function param(name) {
@@ -338,16 +538,21 @@
     return '';
   }
 
-  form.addEventListener('submit', function (e) { e.preventDefault(); run(); });
+  function first() { page = 1; cpage = 1; run(); }
+  form.addEventListener('submit', function (e) { e.preventDefault(); first(); });
   input.addEventListener('input', function () {
     if (timer) { clearTimeout(timer); }
-    timer = setTimeout(run, 150);
+    timer = setTimeout(first, 150);
   });
-  select.addEventListener('change', run);
+  select.addEventListener('change', first);
+  releaseSelect.addEventListener('change', first);
   var p = param('p');
   for (var i = 0; i < select.options.length; i++) {
     if (select.options[i].value === p) { select.value = p; }
   }
+  wantedRelease = param('r');
+  page = Math.max(1, parseInt(param('page'), 10) || 1);
+  cpage = Math.max(1, parseInt(param('cpage'), 10) || 1);
   input.value = param('q');
   run();
   input.focus();

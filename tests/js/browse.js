@@ -16,10 +16,11 @@ const { chromium } = require('playwright-core');
 const [siteDir, shotDir, project, newVersion, oldVersion] = process.argv.slice(2);
 const base = 'file://' + path.resolve(siteDir) + '/';
 
+const report = { requests: [], failed: [], errors: [], steps: {}, screenshots: [] };
+
 async function main() {
   fs.mkdirSync(shotDir, { recursive: true });
   const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'vouch-chromium-'));
-  const report = { requests: [], failed: [], errors: [], steps: {}, screenshots: [] };
   const ctx = await chromium.launchPersistentContext(userData, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -163,7 +164,54 @@ async function main() {
     await Promise.all([page.waitForNavigation(), page.locator('#code-results li a').first().click()]);
     code.opened = here();
     code.target = await page.evaluate(() => (document.querySelector(':target') || {}).id || '');
+    const codeHits = () => page.$$eval('#code-results li', (ls) => ls.map((l) => l.querySelector('a').textContent + ' ' + l.querySelector('.where').textContent.trim() + ' | ' + l.querySelector('code.line').textContent));
+    const codeDone = () => page.waitForFunction(() => /line|No line/.test(document.getElementById('code-status').textContent));
+    // Another release chosen on the page (the form sends it), then all.
+    await page.goto(base + 'search.html?q=greet');
+    await codeDone();
+    code.releases = await page.$$eval('#search-release option', (os) => os.map((o) => o.textContent));
+    let before = report.requests.length;
+    await page.selectOption('#search-release', project + '/' + oldVersion);
+    await codeDone();
+    code.older = { hits: await codeHits() };
+    code.older.loaded = report.requests.slice(before).filter((u) => u.indexOf('/search/code/') >= 0).map((u) => u.slice(u.indexOf('/search/code/') + 1));
+    // The same from the address, as the form without the script sends it.
+    await page.goto(base + 'search.html?q=greet&r=' + encodeURIComponent(project + '/' + oldVersion));
+    await codeDone();
+    code.older.from_url = await codeHits();
+    code.older.selected = await page.$eval('#search-release', (s) => s.value);
+    await page.goto(base + 'search.html?r=all&q=greet');
+    await codeDone();
+    code.all = { hits: await codeHits() };
+    await page.goto(base + 'search.html?r=all&q=def:greet');
+    await codeDone();
+    code.all.def = await codeHits();
+    // A long list in pages.
+    await page.goto(base + 'search.html?q=' + encodeURIComponent('item_*'));
+    await codeDone();
+    const paged = {
+      rows: await page.locator('#code-results li').count(),
+      status: await page.textContent('#code-status'),
+      links: await page.$$eval('#code-pages a', (as) => as.map((a) => a.textContent)),
+    };
+    await Promise.all([page.waitForNavigation(), page.locator('#code-pages a').first().click()]);
+    await codeDone();
+    paged.page2_rows = await page.locator('#code-results li').count();
+    paged.page2_first = await page.locator('#code-results li a').first().textContent();
+    paged.page2_links = await page.$$eval('#code-pages a', (as) => as.map((a) => a.textContent));
+    code.paged = paged;
     report.steps.code = code;
+    await page.goto(base + 'search.html?q=' + encodeURIComponent('gen/f'));
+    await page.waitForFunction(() => /result|Nothing/.test(document.getElementById('search-status').textContent));
+    const files = {
+      rows: await page.locator('#search-results li').count(),
+      status: await page.textContent('#search-status'),
+    };
+    await Promise.all([page.waitForNavigation(), page.locator('#search-pages a').first().click()]);
+    await page.waitForFunction(() => /result|Nothing/.test(document.getElementById('search-status').textContent));
+    files.page2_rows = await page.locator('#search-results li').count();
+    files.page2_first = await page.locator('#search-results li a').first().textContent();
+    report.steps.paged_files = files;
   } finally {
     await ctx.close();
     fs.rmSync(userData, { recursive: true, force: true });
@@ -196,5 +244,7 @@ async function main() {
 
 main().catch((e) => {
   process.stderr.write('browse.js: ' + (e && e.stack ? e.stack : String(e)) + '\n');
+  process.stderr.write('steps done: ' + Object.keys(report.steps).join(', ') + '\n');
+  process.stderr.write('script errors: ' + JSON.stringify(report.errors) + '\n');
   process.exit(1);
 });

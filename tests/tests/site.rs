@@ -915,68 +915,136 @@ fn issue_20_code_pages_are_valid_html() {
     assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
 }
 
+/// The data a code index script hands to the search page.
+fn code_data(path: &std::path::Path) -> serde_json::Value {
+    let js = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let data = js
+        .strip_prefix("(window.VOUCH_CODE = window.VOUCH_CODE || []).push([document.currentScript, ")
+        .and_then(|r| r.strip_suffix("]);\n"))
+        .unwrap_or_else(|| panic!("{} is not a code index script: {js}", path.display()));
+    serde_json::from_str(data).unwrap_or_else(|e| panic!("{}: {e}: {data}", path.display()))
+}
+
 #[test]
 fn issue_20_the_code_search_index_is_sharded_classic_scripts() {
     let d = Dir::new();
     let pages = code_site(&d);
-    let dir = d.join("site/search/code/code");
+    let project = d.join("site/search/code/code");
     assert!(pages["search.html"].contains("data-code=\"search/code/code/\""), "{}", pages["search.html"]);
-    let files = std::fs::read_to_string(dir.join("files.js")).unwrap();
-    let (table, shards) = files
-        .split_once("window.VOUCH_CODE[\"code/files\"] = ")
-        .unwrap()
-        .1
-        .split_once("window.VOUCH_CODE[\"code/shards\"] = ")
-        .expect("the files table lists the shards");
-    let v: serde_json::Value = serde_json::from_str(table.trim_end().trim_end_matches(';')).unwrap();
+    // The project lists its releases with an index, newest first.
+    let releases = code_data(&project.join("_releases.js"));
+    assert_eq!(
+        releases,
+        serde_json::json!([
+            ["1.1.0", "search/code/code/1.1.0/", "r/code/1.1.0/", 1],
+            ["1.0.0", "search/code/code/1.0.0/", "r/code/1.0.0/", 1]
+        ])
+    );
+    let dir = project.join("1.1.0");
+    let files = code_data(&dir.join("files.js"));
     // The shards listed are the shard files there are.
-    let listed: Vec<String> = serde_json::from_str::<Vec<String>>(shards.trim_end().trim_end_matches(';')).unwrap();
+    let listed: Vec<String> = serde_json::from_value(files[1].clone()).unwrap();
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap().trim_end_matches(".js").to_string())
-        .filter(|n| n != "files")
+        .filter(|n| n != "files" && !n.starts_with("lines-"))
         .collect();
     on_disk.sort();
     let mut sorted = listed.clone();
     sorted.sort();
     assert_eq!(sorted, on_disk);
     assert!(listed.contains(&"hi".to_string()));
-    assert_eq!(v[0]["version"], "1.1.0", "newest first");
-    assert_eq!(v[0]["base"], "r/code/1.1.0/");
-    let f: Vec<String> = v[0]["files"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    let f: Vec<String> = serde_json::from_value(files[0].clone()).unwrap();
     let lib = f.iter().position(|p| p == "src/lib.rs").expect("lib.rs indexed");
-    assert_eq!(f[lib + 1], "file/src/lib.rs.html");
+    assert_eq!(f[lib + 1], "", "a page spelled as its path is left out");
+    let evil = f.iter().position(|p| p.starts_with("src/evil")).expect("the hostile name is indexed");
+    assert_eq!(f[evil + 1], "file/src/evil~E2~80~AEgnp.exe.html");
     // Minified files are left out, and their page says so.
     assert!(!f.contains(&"static/min.js".to_string()));
     assert!(
         pages["r/code/1.1.0/file/static/min.js.html"]
             .contains("Not in the code search: a line longer than 1,000 bytes")
     );
-    // The shard of `hi` holds `HiArgs` with its lines, in both releases.
-    let hi = std::fs::read_to_string(dir.join("hi.js")).unwrap();
-    let json = hi.split_once("window.VOUCH_CODE[\"code/hi\"] = ").unwrap().1.trim_end().trim_end_matches(';');
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    let arr = v.as_array().unwrap();
+    // The shard of `hi` holds `HiArgs` with its line, in this release only.
+    let arr = code_data(&dir.join("hi.js"));
+    let arr = arr.as_array().unwrap();
     let k = arr.iter().position(|w| w == "hiargs").expect("hiargs in its shard");
-    assert_eq!(arr[k + 1], 2);
-    let lines: Vec<&serde_json::Value> = arr[k + 2].as_array().unwrap().iter().collect();
-    assert!(lines.iter().all(|l| l[2] == 6 && l[3] == "pub struct HiArgs {"), "{lines:?}");
-    assert_eq!(lines.len(), 2);
+    assert_eq!(arr[k + 1], 1);
+    assert_eq!(arr[k + 2], serde_json::json!([lib / 2, 6]));
+    // Its text is in the chunk of lines that holds the file.
+    let starts: Vec<usize> = serde_json::from_value(files[2].clone()).unwrap();
+    let chunk = starts.iter().rposition(|&s| s <= lib / 2).unwrap();
+    let lines = code_data(&dir.join(format!("lines-{chunk}.js")));
+    let at = lines.as_array().unwrap().iter().step_by(2).position(|f| f == lib / 2).unwrap();
+    let l = lines[2 * at + 1].as_array().unwrap();
+    assert_eq!(l[l.iter().position(|n| n == 6).unwrap() + 1], "pub struct HiArgs {");
     // Every shard is named by two word characters and is a classic script
-    // that only assigns data.
-    for e in std::fs::read_dir(&dir).unwrap() {
-        let name = e.unwrap().file_name().into_string().unwrap();
-        let stem = name.strip_suffix(".js").unwrap();
-        let stem = stem.strip_prefix("def-").unwrap_or(stem);
-        assert!(
-            stem == "files"
-                || (stem.len() == 2 && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')),
-            "{name}"
-        );
-        let js = std::fs::read_to_string(dir.join(&name)).unwrap();
-        assert!(js.starts_with("window.VOUCH_CODE = window.VOUCH_CODE || {};\nwindow.VOUCH_CODE[\""), "{name}");
-        assert!(!js.contains('<') && !js.contains('>'), "{name}: markup characters are \\u escapes");
+    // that only hands over data.
+    for rel in ["1.0.0", "1.1.0"] {
+        for e in std::fs::read_dir(project.join(rel)).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            let stem = name.strip_suffix(".js").unwrap();
+            let stem = stem.strip_prefix("def-").unwrap_or(stem);
+            assert!(
+                stem == "files"
+                    || stem.strip_prefix("lines-").is_some_and(|k| k.parse::<usize>().is_ok())
+                    || (stem.len() == 2
+                        && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')),
+                "{name}"
+            );
+            code_data(&project.join(rel).join(&name));
+            let js = std::fs::read_to_string(project.join(rel).join(&name)).unwrap();
+            assert!(!js.contains('<') && !js.contains('>'), "{name}: markup characters are \\u escapes");
+        }
     }
+}
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn tree_bytes(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(p) = todo.pop() {
+        for e in std::fs::read_dir(&p).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                todo.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_release_code_index_does_not_change_when_a_release_is_added() {
+    let d = Dir::new();
+    code_fixture(&d);
+    let build = |out: &str, sources: &[(&str, &str)]| {
+        let mut args = vec![
+            "site".to_string(),
+            "build".into(),
+            d.join("bundles").to_str().unwrap().into(),
+            "-o".into(),
+            d.join(out).to_str().unwrap().into(),
+        ];
+        for (v, dir) in sources {
+            args.push("--source".into());
+            args.push(format!("code@{v}={}", d.join(dir).display()));
+        }
+        TestCommand::vouch(args).run().ok();
+    };
+    build("one", &[("1.0.0", "c1")]);
+    build("both", &[("1.1.0", "c2"), ("1.0.0", "c1")]);
+    let one = tree_bytes(&d.join("one/search/code/code/1.0.0"));
+    assert!(one.contains_key("files.js") && one.contains_key("hi.js"), "{:?}", one.keys());
+    assert_eq!(one, tree_bytes(&d.join("both/search/code/code/1.0.0")), "the 1.0.0 index changed");
+    assert!(!d.join("one/search/code/code/1.1.0").exists());
+    assert_ne!(
+        std::fs::read(d.join("one/search/code/code/_releases.js")).unwrap(),
+        std::fs::read(d.join("both/search/code/code/_releases.js")).unwrap()
+    );
 }
 
 #[test]
@@ -1005,9 +1073,13 @@ fn issue_20_definitions_from_universal_ctags_on_file_pages_and_in_the_index() {
     );
     assert!(!pages["search.html"].contains("Definitions are not indexed"));
     assert!(pages["search.html"].contains("data-defs=\"1\""));
-    let hi = std::fs::read_to_string(d.join("site/search/code/code/def-hi.js")).unwrap();
-    assert!(hi.contains("\"hiargs\",2,[[0,"), "{hi}");
-    assert!(hi.contains(",6,\"struct HiArgs\"]"), "{hi}");
+    for rel in ["1.0.0", "1.1.0"] {
+        let hi = code_data(&d.join("site/search/code/code").join(rel).join("def-hi.js"));
+        let k = hi.as_array().unwrap().iter().position(|w| w == "hiargs").expect("hiargs defined");
+        assert_eq!(hi[k + 1], 1, "{hi}");
+        assert_eq!(hi[k + 2][0][1], 6, "{hi}");
+        assert_eq!(hi[k + 2][0][2], "struct HiArgs", "{hi}");
+    }
 }
 
 #[test]
@@ -1037,12 +1109,13 @@ fn issue_20_without_ctags_the_site_says_definitions_are_not_indexed() {
     assert!(pages["search.html"].contains("Definitions are not indexed: universal-ctags is not installed"));
     assert!(!pages["search.html"].contains("data-defs"));
     assert!(
-        !std::fs::read_dir(d.join("site/search/code/code"))
+        !std::fs::read_dir(d.join("site/search/code/code/1.1.0"))
             .unwrap()
             .any(|e| { e.unwrap().file_name().to_string_lossy().starts_with("def-") })
     );
     // The code search itself still works.
-    assert!(d.join("site/search/code/code/hi.js").is_file());
+    assert!(d.join("site/search/code/code/1.1.0/hi.js").is_file());
+    assert_eq!(code_data(&d.join("site/search/code/code/_releases.js"))[0][3], 0, "definitions not indexed");
 }
 
 /// Builds the code fixture's site from `bundles` into `out` with the given

@@ -87,6 +87,13 @@ fn fixture(d: &Dir) {
         ),
     );
     d.write("v2/src/util.rs", "pub fn shout(s: &str) -> String {\n    s.to_uppercase()\n}\n");
+    // Result lists longer than a page: 2,100 lines of words with one
+    // prefix, 2,001 file names with one part.
+    let items: String = (0..2100).map(|n| format!("pub const ITEM_{n:04}: u32 = {n};\n")).collect();
+    d.write("v2/src/items.rs", items);
+    for n in 0..2001 {
+        d.write(format!("v2/gen/f{n:04}.txt"), "generated\n");
+    }
     let b1 = manifest(d, "v1", "1.0.0");
     record(&b1, "1.0.200", "rustc 1.94.0", &[("itoa", "1.0.11", Some("MIT OR Apache-2.0"))]);
     let b2 = manifest(d, "v2", "1.1.0");
@@ -242,16 +249,18 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert_eq!(bidi["xss"], "undefined");
 
     // Code search: the definition and the uses of an identifier, any
-    // case, a prefix and a phrase; a result opens the file at the line.
+    // case, a prefix and a phrase, in the newest release by default; a
+    // result opens the file at the line.
     let code = &steps["code"];
     let greet = strs(&code["greet"]["hits"]);
-    assert!(
-        greet.contains(&"src/lib.rs:1 in demo 1.1.0 | pub fn greet(who: &str) -> String {".to_string())
-            && greet.contains(&"src/lib.rs:1 in demo 1.0.0 | pub fn greet(who: &str) -> String {".to_string())
-            && greet.contains(&"src/main.rs:6 in demo 1.1.0 | println!(\"{}\", demo::greet(&who));".to_string()),
+    assert_eq!(
+        greet,
+        [
+            "src/lib.rs:1 in demo 1.1.0 | pub fn greet(who: &str) -> String {",
+            "src/main.rs:6 in demo 1.1.0 | println!(\"{}\", demo::greet(&who));"
+        ],
         "{greet:?}"
     );
-    assert_eq!(greet.len(), 3, "{greet:?}");
     let prefix = strs(&code["GRE*"]["hits"]);
     assert!(greet.iter().all(|h| prefix.contains(h)), "the prefix finds every line of greet: {prefix:?}");
     assert!(prefix.contains(&"src/main.rs:3 in demo 1.1.0 | /// Greets.".to_string()), "{prefix:?}");
@@ -260,21 +269,59 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
         ["src/main.rs:6 in demo 1.1.0 | println!(\"{}\", demo::greet(&who));"]
     );
     assert!(strs(&code["nosuchword"]["hits"]).is_empty());
-    // def: finds the definition only (universal-ctags), in both releases.
-    assert_eq!(
-        strs(&code["def:greet"]["hits"]),
-        ["src/lib.rs:1 in demo 1.1.0 | function greet", "src/lib.rs:1 in demo 1.0.0 | function greet"]
-    );
+    // def: finds the definition only (universal-ctags).
+    assert_eq!(strs(&code["def:greet"]["hits"]), ["src/lib.rs:1 in demo 1.1.0 | function greet"]);
     assert_eq!(strs(&code["def:shout"]["hits"]), ["src/util.rs:1 in demo 1.1.0 | function shout"]);
-    assert_eq!(strs(&code["def:greet"]["loaded"]), ["search/code/demo/files.js", "search/code/demo/def-gr.js"]);
-    // Only the shards a query needs: the files table and `gr`.
+    assert_eq!(
+        strs(&code["def:greet"]["loaded"]),
+        ["search/code/demo/_releases.js", "search/code/demo/1.1.0/files.js", "search/code/demo/1.1.0/def-gr.js"]
+    );
+    // Only the scripts a query needs: the releases, the files table and `gr`
+    // of the newest release, and the chunks of lines shown.
     let loaded = strs(&code["greet"]["loaded"]);
-    assert_eq!(loaded, ["search/code/demo/files.js", "search/code/demo/gr.js"], "{loaded:?}");
+    assert_eq!(
+        loaded[..3],
+        ["search/code/demo/_releases.js", "search/code/demo/1.1.0/files.js", "search/code/demo/1.1.0/gr.js"],
+        "{loaded:?}"
+    );
+    assert!(
+        !loaded[3..].is_empty() && loaded[3..].iter().all(|u| u.starts_with("search/code/demo/1.1.0/lines-")),
+        "{loaded:?}"
+    );
     let phrase_loaded = strs(&code["\"demo::greet\""]["loaded"]);
-    assert!(phrase_loaded.contains(&"search/code/demo/de.js".to_string()), "{phrase_loaded:?}");
+    assert!(phrase_loaded.contains(&"search/code/demo/1.1.0/de.js".to_string()), "{phrase_loaded:?}");
     assert!(strs(&code["greet"]["hrefs"]).iter().all(|h| h.contains("/file/src/") && h.contains(".rs.html#L")));
     assert_eq!(code["opened"], "r/demo/1.1.0/file/src/lib.rs.html#L1", "{code}");
     assert_eq!(code["target"], "L1");
+    // Another release chosen on the page, or all of them (each release's
+    // shards loaded).
+    assert_eq!(strs(&code["releases"]), ["the newest release", "all releases", "demo 1.1.0", "demo 1.0.0"], "{code}");
+    assert_eq!(strs(&code["older"]["hits"]), ["src/lib.rs:1 in demo 1.0.0 | pub fn greet(who: &str) -> String {"]);
+    let older = strs(&code["older"]["loaded"]);
+    assert_eq!(older[..2], ["search/code/demo/1.0.0/files.js", "search/code/demo/1.0.0/gr.js"], "{code}");
+    assert!(older[2..].iter().all(|u| u.starts_with("search/code/demo/1.0.0/lines-")), "{code}");
+    assert_eq!(code["older"]["from_url"], code["older"]["hits"], "{code}");
+    assert_eq!(code["older"]["selected"], "demo/1.0.0", "{code}");
+    let all = strs(&code["all"]["hits"]);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all.contains(&"src/lib.rs:1 in demo 1.0.0 | pub fn greet(who: &str) -> String {".to_string()), "{all:?}");
+    assert_eq!(
+        strs(&code["all"]["def"]),
+        ["src/lib.rs:1 in demo 1.1.0 | function greet", "src/lib.rs:1 in demo 1.0.0 | function greet"]
+    );
+    // A long result list is split into pages, each linked.
+    let paged = &code["paged"];
+    assert_eq!(paged["rows"], 2000, "{paged}");
+    assert!(paged["status"].as_str().unwrap_or_default().starts_with("2100 lines, 1\u{2013}2000 shown"), "{paged}");
+    assert_eq!(paged["links"], serde_json::json!(["2"]), "{paged}");
+    assert_eq!(paged["page2_rows"], 100, "{paged}");
+    assert_eq!(paged["page2_first"], "src/items.rs:2001", "{paged}");
+    assert_eq!(paged["page2_links"], serde_json::json!(["1"]), "{paged}");
+    let files = &steps["paged_files"];
+    assert_eq!(files["rows"], 2000, "{files}");
+    assert!(files["status"].as_str().unwrap_or_default().starts_with("2001 results, 1\u{2013}2000 shown"), "{files}");
+    assert_eq!(files["page2_rows"], 1, "{files}");
+    assert_eq!(files["page2_first"], "gen/f2000.txt", "{files}");
 
     // Screenshots a person can look at.
     for name in [
