@@ -135,6 +135,8 @@ pub struct Summary {
     /// File pages hard-linked from the previous build in the output folder
     /// instead of rendered again.
     pub reused: usize,
+    /// Releases whose code search index was kept from the previous build.
+    pub kept_indexes: usize,
     /// Files written (pages and static files).
     pub files: usize,
     /// Bytes written.

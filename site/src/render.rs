@@ -841,6 +841,8 @@ struct FilePages<'a> {
     renderer: &'a Renderer<'a>,
     previous: &'a crate::reuse::Previous,
     seen: &'a crate::seen::Seen,
+    /// Per release: whether its code index must be built (its words gathered).
+    need_words: &'a [bool],
     claims: crate::reuse::Claims,
     shared: [u8; 32],
 }
@@ -858,7 +860,9 @@ struct FileDone {
     key: crate::reuse::Key,
     page: String,
     how: Made,
-    words: Option<crate::codesearch::FileWords>,
+    /// The code search's words (`Some(None)`: not indexed), gathered only
+    /// where the release's index is not expected to be kept.
+    words: Option<Option<crate::codesearch::FileWords>>,
 }
 
 /// A file page's breadcrumbs, relative to its release folder (the page is
@@ -956,10 +960,13 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
     let key = h.finish();
 
     let words = |mut c: source::Checked| {
+        if !fp.need_words[i] {
+            return None;
+        }
         if let Some(d) = e.digest {
             c.load(d);
         }
-        c.words().and_then(Result::ok)
+        Some(c.words().and_then(Result::ok))
     };
     if let Some(old) = fp.previous.page(&key)
         && std::fs::hard_link(&old, fp.renderer.out.join(&page)).is_ok()
@@ -974,7 +981,7 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
         view.symbols.clear();
         view.defs_note = None;
     }
-    let words = view.content.words.take();
+    let words = Some(view.content.words.take());
     let mut ctx = Context::new();
     ctx.insert("project", project);
     ctx.insert("rroot", &"../".repeat(depth - 1));
@@ -1618,6 +1625,20 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         }
     })?;
 
+    // The code index of a release whose inputs are those of the previous
+    // build is kept: expected from the bundle and ctags (`index_pre`), and
+    // confirmed by every file page's key once they are known.
+    let shared = crate::reuse::shared(&theme.digest, &opts.title);
+    let index_pre: Vec<crate::reuse::Key> = releases
+        .iter()
+        .map(|r| {
+            let mut h = crate::reuse::KeyHasher::new(&shared);
+            h.bytes(b"code index").bytes(r.rdir.as_bytes()).bytes(&r.bundle.manifest_digest.0);
+            h.json(&ctags);
+            h.finish()
+        })
+        .collect();
+    let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
     // The file pages, each key rendered once (see `reuse`).
     let fp = FilePages {
         releases: &releases,
@@ -1626,8 +1647,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         renderer: &renderer,
         previous: &previous,
         seen: &seen,
+        need_words: &need_words,
         claims: crate::reuse::Claims::default(),
-        shared: crate::reuse::shared(&theme.digest, &opts.title),
+        shared,
     };
     let file_jobs: Vec<(usize, usize)> = releases
         .iter()
@@ -1640,8 +1662,17 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map_init(|| vec![0u8; 1 << 16], |buf, &(i, f)| file_page(&fp, i, f, buf))
         .collect::<Result<_, _>>()?;
     let mut keyed = Vec::with_capacity(done.len());
-    // The code search's words of every file (`None`: not indexed).
-    let mut code_words: Vec<(usize, usize, Option<crate::codesearch::FileWords>)> = Vec::new();
+    // The code search's words of every file (see `FileDone::words`), and
+    // each release's index key over its file pages' keys.
+    let mut code_words: Vec<(usize, usize, Option<Option<crate::codesearch::FileWords>>)> = Vec::new();
+    let mut index_full: Vec<crate::reuse::KeyHasher> = index_pre
+        .iter()
+        .map(|k| {
+            let mut h = crate::reuse::KeyHasher::new(&shared);
+            h.bytes(&k.0);
+            h
+        })
+        .collect();
     let mut reused = 0usize;
     for (d, &(i, f)) in done.into_iter().zip(&file_jobs) {
         match &d.how {
@@ -1655,9 +1686,16 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             }
         }
         code_words.push((i, f, d.words));
+        index_full[i].bytes(&d.key.0);
         keyed.push((d.key, d.page));
     }
     drop(fp);
+    let index_full: Vec<crate::reuse::Key> = index_full.into_iter().map(crate::reuse::KeyHasher::finish).collect();
+    for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
+        let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
+        keyed.push((index_pre[i], dir.clone()));
+        keyed.push((index_full[i], dir));
+    }
     let marker = crate::reuse::marker(&keyed);
     std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
     let pages = jobs.len() + keyed.len();
@@ -1669,7 +1707,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     // or read from the source for a page not rendered in this build), and
     // each project's list of those releases.
     code_words.sort_unstable_by_key(|(i, f, _)| (*i, *f));
-    let mut by_release: Vec<Vec<(usize, Option<crate::codesearch::FileWords>)>> =
+    let mut kept_indexes: Vec<(String, PathBuf)> = Vec::new();
+    let mut by_release: Vec<Vec<(usize, Option<Option<crate::codesearch::FileWords>>)>> =
         (0..releases.len()).map(|_| Vec::new()).collect();
     for (i, f, w) in code_words {
         by_release[i].push((f, w));
@@ -1680,13 +1719,19 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .filter_map(|(i, got)| {
             let r = &releases[i];
             let tree = r.source.as_ref()?;
+            let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
+            if let Some(old) = previous.dir(&index_full[i]) {
+                return Some(Err((dir, old)));
+            }
             let entries = &r.bundle.manifest.source.files;
             let mut words: Vec<Option<crate::codesearch::FileWords>> = Vec::with_capacity(entries.len());
             words.resize_with(entries.len(), || None);
             let mut seen = vec![false; entries.len()];
             for (f, w) in got {
-                seen[f] = true;
-                words[f] = w;
+                if let Some(w) = w {
+                    seen[f] = true;
+                    words[f] = w;
+                }
             }
             let unseen: Vec<usize> = (0..entries.len())
                 .filter(|&f| {
@@ -1720,8 +1765,16 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     Some((clean(e.path.as_str()), rel, w, tags))
                 })
                 .collect();
-            let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
-            Some((dir, crate::codesearch::release_scripts(&crate::codesearch::ReleaseFiles { files })))
+            Some(Ok((dir, crate::codesearch::release_scripts(&crate::codesearch::ReleaseFiles { files }))))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter_map(|x| match x {
+            Ok(made) => Some(made),
+            Err((dir, old)) => {
+                kept_indexes.push((dir, old));
+                None
+            }
         })
         .collect();
     for (name, idx, _) in &ordered {
@@ -1755,6 +1808,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 .map_err(|source| SiteError::Write { path: out.join(&rel), source })?;
         }
     }
+    for (dir, old) in &kept_indexes {
+        shared_files.link_dir(dir, old).map_err(|source| SiteError::Write { path: out.join(dir), source })?;
+    }
     files += shared_files.files;
     bytes += shared_files.bytes;
 
@@ -1765,7 +1821,16 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         return Err(e);
     }
     seen.save(marker.as_bytes());
-    Ok(Summary { releases: releases.len(), pages, reused, files, bytes, skipped, problems })
+    Ok(Summary {
+        releases: releases.len(),
+        pages,
+        reused,
+        kept_indexes: kept_indexes.len(),
+        files,
+        bytes,
+        skipped,
+        problems,
+    })
 }
 
 /// Refuses an output folder that exists and is neither empty nor a vouch site.

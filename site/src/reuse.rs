@@ -138,6 +138,13 @@ impl Previous {
         Previous { dir: output.to_path_buf(), pages }
     }
 
+    /// The previous site's folder for `key` (a release's code index), if it
+    /// is still a folder.
+    pub fn dir(&self, key: &Key) -> Option<PathBuf> {
+        let p = self.dir.join(self.pages.get(key)?);
+        std::fs::symlink_metadata(&p).ok().filter(|m| m.is_dir()).map(|_| p)
+    }
+
     /// The previous site's page for `key`, if it is still a regular file.
     pub fn page(&self, key: &Key) -> Option<PathBuf> {
         let p = self.dir.join(self.pages.get(key)?);
@@ -212,6 +219,27 @@ impl<'a> Dedup<'a> {
         std::fs::write(&p, content)?;
         self.bytes += content.len() as u64;
         self.seen.entry(h).or_insert(p);
+        Ok(())
+    }
+}
+
+impl Dedup<'_> {
+    /// Hard-links every regular file of `from` (a folder of the previous
+    /// site) into `rel`, copying where links fail.
+    pub fn link_dir(&mut self, rel: &str, from: &Path) -> std::io::Result<()> {
+        let to = self.out.join(rel);
+        std::fs::create_dir_all(&to)?;
+        for e in std::fs::read_dir(from)? {
+            let e = e?;
+            if !e.file_type()?.is_file() {
+                continue;
+            }
+            let dest = to.join(e.file_name());
+            if std::fs::hard_link(e.path(), &dest).is_err() {
+                self.bytes += std::fs::copy(e.path(), &dest)?;
+            }
+            self.files += 1;
+        }
         Ok(())
     }
 }

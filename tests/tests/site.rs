@@ -1158,6 +1158,8 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     assert_eq!(scratch["reused"], 0, "{scratch}");
     // 1.0.0's five file pages came from the first build.
     assert_eq!(grown["reused"], 5, "{grown}");
+    // ...and so did 1.0.0's code search index.
+    assert_eq!((first["kept_indexes"].as_u64(), grown["kept_indexes"].as_u64()), (Some(0), Some(1)), "{grown}");
     assert_eq!(grown["pages"], scratch["pages"]);
     let pages_of = |site: &str| tree(&d.join(site));
     // What each build found the source files to be, kept in the user's
@@ -1185,20 +1187,24 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     }
     // Building again over a grown site changes nothing and renders no file page.
     let again = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
-    assert_eq!(again["reused"], 9, "{again}");
+    assert_eq!((again["reused"].as_u64(), again["kept_indexes"].as_u64()), (Some(9), Some(2)), "{again}");
     assert!(pages_of("grown") == s);
     // Another option renders everything again.
     let titled = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
-    assert_eq!(titled["reused"], 0, "{titled}");
+    assert_eq!((titled["reused"].as_u64(), titled["kept_indexes"].as_u64()), (Some(0), Some(0)), "{titled}");
     // A source copy edited since the last build is checked again: its page
     // is not reused, and says it does not match.
     d.write("c1/README.md", "# edited\n");
     let edited = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
-    assert_eq!(edited["reused"], 8, "{edited}");
+    // 1.0.0's index is built again (its README is not indexed now), 1.1.0's kept.
+    assert_eq!((edited["reused"].as_u64(), edited["kept_indexes"].as_u64()), (Some(8), Some(1)), "{edited}");
     let readme = std::fs::read_to_string(d.join("grown/r/code/1.0.0/file/README.md.html")).unwrap();
     assert!(readme.contains("does not match the manifest"), "{readme}");
     let other = std::fs::read_to_string(d.join("grown/r/code/1.1.0/file/README.md.html")).unwrap();
     assert!(other.contains("matches the manifest") && !other.contains("does not match"), "{other}");
+    // And that site too is the one built from scratch.
+    code_build(&d, "bundles", "scratch2", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
+    assert!(pages_of("grown") == pages_of("scratch2"), "grown and scratch differ after an edit");
 }
 
 #[test]
