@@ -5,8 +5,8 @@
 //! (`$XDG_CACHE_HOME/vouch/site/`, else `~/.cache/vouch/site/`), one file
 //! per site named by the SHA-256 of its marker (`.vouch-site`, which lists
 //! every file page's key), so the site itself stays a function of its
-//! inputs, and a site moved or copied keeps its records. Each build
-//! replaces the file it read with its own. A file holds one line per regular
+//! inputs, and a site moved or copied keeps its records. The folder keeps
+//! the records of the last [`KEEP`] builds. A file holds one line per regular
 //! file that a build read and hashed:
 //!
 //! ```text
@@ -31,6 +31,8 @@ use std::sync::Mutex;
 
 const HEAD: &str = "vouch source check 1";
 const MAX_FILE: u64 = 256 << 20;
+/// How many builds' records the cache folder keeps (the newest).
+pub const KEEP: usize = 8;
 
 /// A file's identity on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,8 +52,6 @@ struct Stamp {
 pub struct Seen {
     /// The cache folder (none when the user has none).
     base: Option<std::path::PathBuf>,
-    /// The records read (none when there is no cache folder or no site).
-    file: Option<std::path::PathBuf>,
     old: HashMap<Id, (Stamp, [u8; 32])>,
     new: Mutex<Vec<(Id, Stamp, [u8; 32])>>,
     /// Files changed at or after this time (ns since the epoch) are not recorded.
@@ -86,7 +86,7 @@ impl Seen {
             .map(|d| d.as_nanos() as i128)
             .unwrap_or(0);
         let old = file.as_deref().and_then(Self::read).unwrap_or_default();
-        Seen { base, file, old, new: Mutex::new(Vec::new()), fresh_after: now - 1_000_000_000 }
+        Seen { base, old, new: Mutex::new(Vec::new()), fresh_after: now - 1_000_000_000 }
     }
 
     fn read(path: &Path) -> Option<HashMap<Id, (Stamp, [u8; 32])>> {
@@ -148,23 +148,29 @@ impl Seen {
     }
 
     /// Keeps this build's records for the next build of the site whose
-    /// marker is `marker`, in place of those read (a cache: failing to
-    /// write them only costs the next build time).
+    /// marker is `marker`, and the newest [`KEEP`] of the folder (a cache:
+    /// failing to write them only costs the next build time).
     pub fn save(self, marker: &[u8]) {
-        let Some(file) = self.base.as_deref().map(|b| cache_file(b, marker)) else { return };
-        let Some(dir) = file.parent() else { return };
-        let old = self.file.clone();
+        let Some(base) = self.base.clone() else { return };
+        let file = cache_file(&base, marker);
         let text = self.text();
-        let saved = std::fs::create_dir_all(dir).and_then(|_| {
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let saved = std::fs::create_dir_all(&base).and_then(|_| {
+            let mut tmp = tempfile::NamedTempFile::new_in(&base)?;
             std::io::Write::write_all(&mut tmp, text.as_bytes())?;
             tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
         });
-        if let Some(old) = old
-            && saved.is_ok()
-            && old != file
+        if saved.is_ok()
+            && let Ok(dir) = std::fs::read_dir(&base)
         {
-            let _ = std::fs::remove_file(old);
+            let mut kept: Vec<(std::time::SystemTime, std::path::PathBuf)> = dir
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_str().is_some_and(|n| n.ends_with(".checked")))
+                .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+                .collect();
+            kept.sort_by(|a, b| b.cmp(a));
+            for (_, old) in kept.into_iter().skip(KEEP) {
+                let _ = std::fs::remove_file(old);
+            }
         }
     }
 
