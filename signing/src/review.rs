@@ -29,6 +29,8 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use vouch_manifests::fsutil::{self, Symlinks};
 use vouch_manifests::manifest::{Entry, EntryKind, Manifest};
 use vouch_manifests::{Digest, provenance::STATEMENT_TYPE};
 
@@ -703,14 +705,47 @@ fn conclude(
     })
 }
 
-/// One review file: its bytes (or why they could not be read), their
-/// SHA-256 and the envelope verified, each computed at most once.
+/// One review file. Its bytes are read when they are needed: with a cache,
+/// the file is first only hashed (streamed, not kept), and read whole only
+/// when no cache entry holds for that digest.
 #[derive(Debug)]
 struct ReviewFile {
     name: String,
-    bytes: Result<Vec<u8>, String>,
-    sha256: std::sync::OnceLock<Digest>,
-    verified: std::sync::OnceLock<Result<Verified, NotCounted>>,
+    /// Where to read it (`None`: given as bytes).
+    path: Option<PathBuf>,
+    /// The bytes, or why they could not be read.
+    bytes: OnceLock<Result<Vec<u8>, String>>,
+    /// The SHA-256 of the file as hashed for the cache lookup.
+    sha256: OnceLock<Result<Digest, String>>,
+    /// The envelope verified (from `bytes`).
+    verified: OnceLock<Result<Verified, NotCounted>>,
+}
+
+impl ReviewFile {
+    fn bytes(&self) -> Result<&[u8], NotCounted> {
+        let read = || match &self.path {
+            Some(p) => fsutil::read_bounded(p, MAX_REVIEW_BYTES, Symlinks::Refuse).map_err(|e| e.to_string()),
+            None => Ok(Vec::new()),
+        };
+        match self.bytes.get_or_init(read) {
+            Ok(b) => Ok(b),
+            Err(detail) => Err(NotCounted::Malformed { detail: detail.clone() }),
+        }
+    }
+
+    fn sha256(&self) -> Result<Digest, NotCounted> {
+        let hash = || match (&self.path, self.bytes.get()) {
+            (_, Some(Ok(b))) => Ok(Digest::of(b)),
+            (Some(p), _) => fsutil::hash_bounded(p, MAX_REVIEW_BYTES, Symlinks::Refuse, &mut vec![0; 1 << 20])
+                .map(|(d, _)| d)
+                .map_err(|e| e.to_string()),
+            (None, _) => self.bytes().map(Digest::of).map_err(|e| e.to_string()),
+        };
+        match self.sha256.get_or_init(hash) {
+            Ok(d) => Ok(*d),
+            Err(detail) => Err(NotCounted::Malformed { detail: detail.clone() }),
+        }
+    }
 }
 
 /// The review files of a folder under one policy, read once and checked
@@ -724,8 +759,9 @@ pub struct ReviewSet {
 }
 
 impl ReviewSet {
-    /// Reads `*.review.dsse.json` in `dir`, sorted by name: regular files
-    /// only, never through a symlink, each within [`MAX_REVIEW_BYTES`].
+    /// The `*.review.dsse.json` files in `dir`, sorted by name; each is read
+    /// (regular files only, never through a symlink, each within
+    /// [`MAX_REVIEW_BYTES`]) when a release is checked.
     pub fn read(dir: &Path, policy: Policy, cache: Option<Cache>) -> Result<ReviewSet, ReviewError> {
         let folder = |source| ReviewError::Folder { path: dir.to_path_buf(), source };
         let mut names: Vec<(String, PathBuf)> = Vec::new();
@@ -738,32 +774,13 @@ impl ReviewSet {
             }
         }
         names.sort();
-        let files = names
-            .into_par_iter()
-            .map(|(name, path)| {
-                let bytes = vouch_manifests::fsutil::read_bounded(
-                    &path,
-                    MAX_REVIEW_BYTES,
-                    vouch_manifests::fsutil::Symlinks::Refuse,
-                )
-                .map_err(|e| e.to_string());
-                (name, bytes)
-            })
-            .collect();
-        Ok(ReviewSet::from_files(files, policy, cache))
+        let files = names.into_iter().map(|(name, path)| ReviewFile::new(name, Some(path), OnceLock::new())).collect();
+        Ok(ReviewSet { policy, files, cache })
     }
 
     /// Review files already read: (file name, bytes or why they could not be read).
     pub fn from_files(files: Vec<(String, Result<Vec<u8>, String>)>, policy: Policy, cache: Option<Cache>) -> Self {
-        let files = files
-            .into_iter()
-            .map(|(name, bytes)| ReviewFile {
-                name,
-                bytes,
-                sha256: std::sync::OnceLock::new(),
-                verified: std::sync::OnceLock::new(),
-            })
-            .collect();
+        let files = files.into_iter().map(|(name, bytes)| ReviewFile::new(name, None, OnceLock::from(bytes))).collect();
         ReviewSet { policy, files, cache }
     }
 
@@ -788,19 +805,18 @@ impl ReviewSet {
     }
 
     fn check_file(&self, f: &ReviewFile, release: &ReleaseIndex<'_>, body: &mut Vec<u8>) -> Result<Counted, NotCounted> {
-        let bytes = f.bytes.as_ref().map_err(|detail| NotCounted::Malformed { detail: detail.clone() })?;
-        let envelope = self.cache.as_ref().map(|c| (c, *f.sha256.get_or_init(|| Digest::of(bytes))));
         // A result of this machine's own earlier check of these exact bytes
         // for this release, if the policy maps the envelope to the key that
         // verified it then; the policy's checks are made again.
-        if let Some((cache, sha)) = envelope
-            && let Some(hit) = cache.get(sha, release.digest, release.manifest.source.files.len())
+        if let Some(cache) = &self.cache
+            && let Some(hit) = cache.get(f.sha256()?, release.digest, release.manifest.source.files.len())
             && let Some(key) = policy_key(&self.policy, &hit.key_ids)
             && key.public.to_base64() == hit.public_key
         {
             admit(key, &hit.predicate, release.manifest)?;
             return conclude(&f.name, key, &hit.predicate, hit.matching(), release);
         }
+        let bytes = f.bytes()?;
         let v = f
             .verified
             .get_or_init(|| verify_envelope(&f.name, bytes, &self.policy, body))
@@ -813,10 +829,18 @@ impl ReviewSet {
             return Err(NotCounted::Malformed { detail });
         }
         let m = match_subjects(&v.subjects, release);
-        if let Some((cache, sha)) = envelope {
+        if let Some(cache) = &self.cache {
+            // Keyed by the bytes verified (the file may have changed since it was hashed).
+            let sha = Digest::of(bytes);
             cache.put(&CacheEntry::new(sha, release.digest, &v.key_ids, &v.public, &v.predicate, &m));
         }
         conclude(&f.name, key, &v.predicate, m, release)
+    }
+}
+
+impl ReviewFile {
+    fn new(name: String, path: Option<PathBuf>, bytes: OnceLock<Result<Vec<u8>, String>>) -> Self {
+        ReviewFile { name, path, bytes, sha256: OnceLock::new(), verified: OnceLock::new() }
     }
 }
 
