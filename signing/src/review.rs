@@ -1058,3 +1058,81 @@ pub fn evaluate(
     }
     (RequirementResult { held: failures.is_empty(), coverage: cov, failures, warnings }, files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = "{\"created\":\"2026-01-01T00:00:00Z\",\"project\":{\"name\":\"app\",\"version\":\"1.0.0\"},\"schema\":\"vouch.manifest/v1\",\"source\":{\"count\":2,\"files\":[{\"digest\":\"sha256:98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\",\"kind\":\"file\",\"path\":\"a.txt\",\"size\":3},{\"digest\":\"sha256:ebe95d10cc11e27bd8d4d1ce91bc725665ddbaa6ca2498ef38a88a58ad48cdb4\",\"kind\":\"file\",\"path\":\"b.rs\",\"size\":3}],\"merkle_root\":\"sha256:7230434367837b8ced4be5b549ee616130b5ae66430863ca9033361bb04ed5b0\"}}";
+    const A: &str = "98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4";
+    const B: &str = "ebe95d10cc11e27bd8d4d1ce91bc725665ddbaa6ca2498ef38a88a58ad48cdb4";
+
+    /// Signs a review whose `subject` is `subjects` (raw JSON) and checks it.
+    fn check(subjects: &str, claims_this_release: bool) -> Result<Counted, NotCounted> {
+        let key = SecretKey::generate().unwrap();
+        let manifest = Manifest::from_slice(MANIFEST.as_bytes(), Path::new("manifest.json")).unwrap();
+        let digest = Digest::of(MANIFEST.as_bytes());
+        let read = if claims_this_release { digest } else { Digest::of(b"an older release") };
+        let policy = Policy::parse(
+            format!("[keys.rev]\npublic = \"{}\"\nroles = [\"reviewer\"]\n", key.public_key().to_base64()).as_bytes(),
+            Path::new("trust.toml"),
+        )
+        .unwrap();
+        let statement = format!(
+            "{{\"_type\":\"{STATEMENT_TYPE}\",\"subject\":{subjects},\"predicateType\":\"{PREDICATE_TYPE}\",\"predicate\":{{\"project\":{{\"name\":\"app\",\"version\":\"0.9.0\"}},\"manifest_digest\":\"{read}\",\"criteria\":\"c\",\"verdict\":\"pass\",\"reviewer\":\"r\",\"time\":\"2026-06-01T00:00:00Z\"}}}}"
+        );
+        let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, statement.as_bytes(), &key);
+        check_one("r.review.dsse.json", &env.to_json(), &policy, &manifest, digest)
+    }
+
+    fn subject(name: &str, hex: &str) -> String {
+        format!("{{\"name\":\"{name}\",\"digest\":{{\"sha256\":\"{hex}\"}}}}")
+    }
+
+    #[test]
+    fn subjects_in_any_order_and_escaped_names_match_the_manifest() {
+        let c = check(&format!("[{},{}]", subject("a.txt", A), subject("b.rs", B)), true).unwrap();
+        assert_eq!((c.subjects, c.matched.as_slice()), (2, &[0, 1][..]));
+        let c = check(&format!("[{},{}]", subject("b.rs", B), subject("a\\u002etxt", A)), true).unwrap();
+        assert_eq!((c.subjects, c.matched.as_slice()), (2, &[0, 1][..]));
+        // Other bytes of a file, or a file the release does not have, in a
+        // review of an older release: counted, matching only what is the same.
+        let other = "11".repeat(32);
+        let c = check(&format!("[{},{},{}]", subject("a.txt", &other), subject("b.rs", B), subject("c", A)), false)
+            .unwrap();
+        assert_eq!((c.subjects, c.matched.as_slice()), (3, &[1][..]));
+        assert!(c.names(1) && !c.names(0));
+    }
+
+    #[test]
+    fn a_review_of_this_release_naming_other_bytes_names_the_first_by_path() {
+        let other = "11".repeat(32);
+        let r = check(&format!("[{},{}]", subject("b.rs", &other), subject("a.txt", &other)), true);
+        match r {
+            Err(NotCounted::NotTheManifest { path, .. }) => assert_eq!(path, "a.txt"),
+            r => panic!("{r:?}"),
+        }
+        let r = check(&format!("[{},{}]", subject("a.txt", A), subject("zz", A)), true);
+        assert!(
+            matches!(&r, Err(NotCounted::NotTheManifest { path, manifest, .. }) if path == "zz" && manifest == "no such file"),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn repeated_or_digestless_subjects_are_not_a_review() {
+        let malformed = |r: Result<Counted, NotCounted>| match r {
+            Err(NotCounted::Malformed { detail }) => detail,
+            r => panic!("{r:?}"),
+        };
+        let twice = format!("[{},{},{}]", subject("b.rs", B), subject("a.txt", A), subject("b.rs", B));
+        assert_eq!(malformed(check(&twice, true)), "subject b.rs appears twice");
+        let sorted_twice = format!("[{},{}]", subject("a.txt", A), subject("a.txt", A));
+        assert_eq!(malformed(check(&sorted_twice, true)), "subject a.txt appears twice");
+        let none = format!("[{},{{\"name\":\"b.rs\",\"digest\":{{\"sha512\":\"{B}\"}}}}]", subject("a.txt", A));
+        assert_eq!(malformed(check(&none, true)), "subject b.rs has no sha256 digest");
+        let upper = format!("[{}]", subject("a.txt", &A.to_uppercase()));
+        assert_eq!(malformed(check(&upper, true)), "subject a.txt has no sha256 digest");
+        assert!(malformed(check("[{\"name\":\"a.txt\",\"digest\":{},\"extra\":1}]", true)).starts_with("the statement"));
+    }
+}
