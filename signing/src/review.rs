@@ -736,7 +736,7 @@ impl ReviewFile {
     fn sha256(&self) -> Result<Digest, NotCounted> {
         let hash = || match (&self.path, self.bytes.get()) {
             (_, Some(Ok(b))) => Ok(Digest::of(b)),
-            (Some(p), _) => fsutil::hash_bounded(p, MAX_REVIEW_BYTES, Symlinks::Refuse, &mut vec![0; 1 << 20])
+            (Some(p), _) => fsutil::hash_bounded(p, MAX_REVIEW_BYTES, Symlinks::Refuse, &mut [0; 64 << 10])
                 .map(|(d, _)| d)
                 .map_err(|e| e.to_string()),
             (None, _) => self.bytes().map(Digest::of).map_err(|e| e.to_string()),

@@ -136,34 +136,32 @@ impl crate::ReviewCheck for PolicyReviews {
             }
         };
         let criteria = &coverage.criteria;
-        let mut files: std::collections::BTreeMap<String, (Vec<crate::model::FileReviewView>, Vec<review::Note>)> =
-            std::collections::BTreeMap::new();
-        for r in reviews.counted.iter().filter(|r| criteria.contains(&r.criteria)) {
-            let view = crate::model::FileReviewView {
-                key: crate::source::clean(&r.key),
-                reviewer: crate::source::clean(&r.reviewer),
-                criteria: crate::source::clean(&r.criteria),
-                verdict: r.verdict.as_str(),
-                time: crate::source::clean(&r.time),
-                release: crate::source::clean(&r.release),
-            };
-            for &i in &r.matched {
-                let Some(e) = manifest.source.files.get(i as usize) else { continue };
-                let path = e.path.as_str();
-                let slot = match files.get_mut(path) {
-                    Some(s) => s,
-                    None => files.entry(path.to_string()).or_default(),
+        let counted = reviews.counted.len();
+        let not_counted = reviews.not_counted.iter().map(|(f, w)| (f.clone(), w.to_string())).collect();
+        let per_review = reviews
+            .counted
+            .into_iter()
+            .filter(|r| criteria.contains(&r.criteria))
+            .map(|r| {
+                let view = crate::model::FileReviewView {
+                    key: crate::source::clean(&r.key),
+                    reviewer: crate::source::clean(&r.reviewer),
+                    criteria: crate::source::clean(&r.criteria),
+                    verdict: r.verdict.as_str(),
+                    time: crate::source::clean(&r.time),
+                    release: crate::source::clean(&r.release),
                 };
-                slot.0.push(view.clone());
-                slot.1.extend(r.notes.iter().filter(|n| n.path == path).cloned());
-            }
-        }
+                (view, r.notes, r.matched)
+            })
+            .collect();
+        let paths = manifest.source.files.iter().map(|e| e.path.as_str().to_string()).collect();
+        let files = crate::FileReviews::new(paths, per_review);
         crate::ReleaseReviews {
             coverage: Some(coverage),
             requirement,
             files,
-            counted: reviews.counted.len(),
-            not_counted: reviews.not_counted.iter().map(|(f, w)| (f.clone(), w.to_string())).collect(),
+            counted,
+            not_counted,
         }
     }
 }
