@@ -20,11 +20,11 @@
 //! named with its reason; the others are still evaluated.
 
 use crate::dsse::{Envelope, EnvelopeRef, IN_TOTO_PAYLOAD_TYPE};
+use crate::keys::{KeyId, SecretKey};
+use crate::policy::{Policy, ReviewRequirement, Role};
 pub use crate::review_cache::Cache;
 use crate::review_cache::CacheEntry;
 use rayon::prelude::*;
-use crate::keys::{KeyId, SecretKey};
-use crate::policy::{Policy, ReviewRequirement, Role};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -664,11 +664,7 @@ fn match_subjects(subjects: &Subjects, release: &ReleaseIndex<'_>) -> Matching {
     if !subjects.ascending {
         matched.sort_unstable();
     }
-    Matching {
-        subjects: subjects.items.len(),
-        matched,
-        unmatched: unmatched.map(|(n, d)| (n.to_string(), d)),
-    }
+    Matching { subjects: subjects.items.len(), matched, unmatched: unmatched.map(|(n, d)| (n.to_string(), d)) }
 }
 
 /// A review admitted by the policy, matched against the release: it counts
@@ -804,7 +800,12 @@ impl ReviewSet {
         out
     }
 
-    fn check_file(&self, f: &ReviewFile, release: &ReleaseIndex<'_>, body: &mut Vec<u8>) -> Result<Counted, NotCounted> {
+    fn check_file(
+        &self,
+        f: &ReviewFile,
+        release: &ReleaseIndex<'_>,
+        body: &mut Vec<u8>,
+    ) -> Result<Counted, NotCounted> {
         // A result of this machine's own earlier check of these exact bytes
         // for this release, if the policy maps the envelope to the key that
         // verified it then; the policy's checks are made again.
@@ -1133,6 +1134,8 @@ mod tests {
         assert_eq!(malformed(check(&none, true)), "subject b.rs has no sha256 digest");
         let upper = format!("[{}]", subject("a.txt", &A.to_uppercase()));
         assert_eq!(malformed(check(&upper, true)), "subject a.txt has no sha256 digest");
-        assert!(malformed(check("[{\"name\":\"a.txt\",\"digest\":{},\"extra\":1}]", true)).starts_with("the statement"));
+        assert!(
+            malformed(check("[{\"name\":\"a.txt\",\"digest\":{},\"extra\":1}]", true)).starts_with("the statement")
+        );
     }
 }
