@@ -10,7 +10,8 @@
 #   * both with the reviews and `--no-cache` (every envelope decoded and its
 #     signature verified on every run: the cost of a first run).
 #
-# Prints the ratios to the runs without reviews.
+# Prints the median wall-clock and mean CPU (user+sys) times and their ratios to
+# the runs without reviews.
 #
 #   bash bench/reviews.sh [TREE]
 #   BENCH_WORK=/dev/shm/dir bash bench/reviews.sh [TREE]   # keep and reuse the set-up
@@ -79,29 +80,37 @@ files=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['source'
 echo "tree: $TREE ($files files)"
 echo "review files: $(ls "$WORK/reviews" | wc -l), $(du -sh "$WORK/reviews" | cut -f1)"
 
-# The cache of verified reviews, filled by hyperfine's warm-up runs.
+# The cache of verified reviews, filled by hyperfine's warm-up runs. On a
+# shared machine the load drifts, so the six commands are timed in several
+# rounds (each one hyperfine run of all of them) and the runs pooled.
 C="--cache $WORK/cache"
 rm -rf "$WORK/cache"
 S="$V review status $B --trust $WORK/trust.toml --format json"
 SITE="$V site build $WORK/bundles --trust $WORK/trust.toml"
-hyperfine --warmup 2 --runs "${BENCH_RUNS:-10}" -N --ignore-failure --export-json "$WORK/times.json" \
-  --prepare true --prepare true --prepare true \
-  --prepare "rm -rf $WORK/site" --prepare "rm -rf $WORK/site" --prepare "rm -rf $WORK/site" \
-  -n "status, no reviews" "$S --reviews $WORK/none $C" \
-  -n "status, 20 reviews" "$S --reviews $WORK/reviews $C" \
-  -n "status, 20 reviews, --no-cache" "$S --reviews $WORK/reviews --no-cache" \
-  -n "site, no reviews" "$SITE -o $WORK/site" \
-  -n "site, 20 reviews" "$SITE -o $WORK/site --reviews $WORK/reviews $C" \
-  -n "site, 20 reviews, --no-cache" "$SITE -o $WORK/site --reviews $WORK/reviews --no-cache"
-python3 - "$WORK/times.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-def show(base, other):
-    b, o = r[base], r[other]
-    print(f"{other:32} {o['mean']:.3f} s ± {o['stddev']:.3f}  vs {base:20} {b['mean']:.3f} s ± {b['stddev']:.3f}"
-          f"  ratio {o['mean'] / b['mean']:.3f} (median {o['median'] / b['median']:.3f})")
-show("status, no reviews", "status, 20 reviews")
-show("status, no reviews", "status, 20 reviews, --no-cache")
-show("site, no reviews", "site, 20 reviews")
-show("site, no reviews", "site, 20 reviews, --no-cache")
+for round in $(seq "${BENCH_ROUNDS:-3}"); do
+  hyperfine --warmup 2 --runs "${BENCH_RUNS:-5}" -N --ignore-failure --export-json "$WORK/times-$round.json" \
+    --prepare true --prepare true --prepare true \
+    --prepare "rm -rf $WORK/site" --prepare "rm -rf $WORK/site" --prepare "rm -rf $WORK/site" \
+    -n "status, no reviews" "$S --reviews $WORK/none $C" \
+    -n "status, 20 reviews" "$S --reviews $WORK/reviews $C" \
+    -n "status, 20 reviews, --no-cache" "$S --reviews $WORK/reviews --no-cache" \
+    -n "site, no reviews" "$SITE -o $WORK/site" \
+    -n "site, 20 reviews" "$SITE -o $WORK/site --reviews $WORK/reviews $C" \
+    -n "site, 20 reviews, --no-cache" "$SITE -o $WORK/site --reviews $WORK/reviews --no-cache"
+done
+python3 - "$WORK"/times-*.json <<'PY'
+import json, statistics, sys
+runs, cpu = {}, {}
+for f in sys.argv[1:]:
+    for x in json.load(open(f))["results"]:
+        runs.setdefault(x["command"], []).extend(x["times"])
+        # hyperfine gives user and system time as a mean per command.
+        cpu.setdefault(x["command"], []).append((x["user"] + x["system"], len(x["times"])))
+med = {k: statistics.median(v) for k, v in runs.items()}
+cmed = {k: sum(c * n for c, n in v) / sum(n for _, n in v) for k, v in cpu.items()}
+print(f"{'':32} {'wall, median':>12} {'ratio':>6}   {'user+sys, mean':>14} {'ratio':>6}   runs")
+for base, others in [("status, no reviews", ["status, 20 reviews", "status, 20 reviews, --no-cache"]),
+                     ("site, no reviews", ["site, 20 reviews", "site, 20 reviews, --no-cache"])]:
+    for k in [base] + others:
+        print(f"{k:32} {med[k]:10.3f} s {med[k] / med[base]:6.3f}   {cmed[k]:12.3f} s {cmed[k] / cmed[base]:6.3f}   {len(runs[k])}")
 PY

@@ -784,6 +784,20 @@ impl ReviewSet {
         &self.policy
     }
 
+    /// Does ahead what checking a release needs of every file, in parallel:
+    /// with a cache, hashing it; without, reading and verifying it. For a
+    /// caller to run beside other work (reading the bundle); a check made
+    /// meanwhile waits for the file it needs.
+    pub fn prepare(&self) {
+        self.files.par_iter().for_each_init(Vec::new, |body, f| {
+            if self.cache.is_some() {
+                let _ = f.sha256();
+            } else if let Ok(bytes) = f.bytes() {
+                f.verified.get_or_init(|| verify_envelope(&f.name, bytes, &self.policy, body));
+            }
+        });
+    }
+
     /// Checks every file for release `manifest` (see the module docs for
     /// when a review counts), the files in parallel.
     pub fn check(&self, manifest: &Manifest, manifest_digest: Digest) -> Reviews {

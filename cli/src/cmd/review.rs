@@ -224,11 +224,16 @@ struct NotCountedView<'a> {
 
 fn status(a: StatusArgs) -> Result<Status> {
     let policy = Policy::read_usable(&a.trust)?;
-    let b = OpenBundle::open(&a.bundle)?;
-    let prev = a.previous.as_deref().map(OpenBundle::open).transpose()?;
-    let cache = a.cache.open()?;
-    let reviews = review::load(&a.reviews, &policy, &b.manifest, b.manifest_digest, cache)
+    let set = review::ReviewSet::read(&a.reviews, policy.clone(), a.cache.open()?)
         .map_err(|e| hint(anyhow::Error::from(e), "--reviews names the folder holding *.review.dsse.json files"))?;
+    // The review files are hashed (or verified) while the bundles are read.
+    let (b, prev) = std::thread::scope(|s| {
+        s.spawn(|| set.prepare());
+        let b = OpenBundle::open(&a.bundle)?;
+        let prev = a.previous.as_deref().map(OpenBundle::open).transpose()?;
+        anyhow::Ok((b, prev))
+    })?;
+    let reviews = set.check(&b.manifest, b.manifest_digest);
     let mut names: Vec<String> = reviews.counted.iter().map(|r| r.criteria.clone()).collect();
     names.sort();
     names.dedup();

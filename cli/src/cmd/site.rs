@@ -96,7 +96,13 @@ fn build(a: BuildArgs) -> Result<Status> {
         reviews: reviews.as_ref().map(|r| r as &dyn vouch_site::ReviewCheck),
         log: listing.as_ref(),
     };
-    let summary = vouch_site::build(&opts)?;
+    // The review files are hashed (or verified) while the bundles are read.
+    let summary = std::thread::scope(|s| {
+        if let Some(r) = &reviews {
+            s.spawn(|| r.set.prepare());
+        }
+        vouch_site::build(&opts)
+    })?;
     for p in &summary.problems {
         crate::output::eprint_line(&format!("warning: {p}"));
     }
