@@ -18,6 +18,16 @@
 //! `reviewer` role, valid at the review's time, its project is R's, and that
 //! key does not also hold the `release` role. A review that does not count is
 //! named with its reason; the others are still evaluated.
+//!
+//! Reviews name every file they cover, so a folder of them can hold several
+//! times a large manifest's bytes. [`ReviewSet`] reads a folder once and
+//! verifies each envelope at most once, in parallel, whatever the number of
+//! releases checked: the payload is decoded from the envelope in place into a
+//! reused buffer, the signature is checked over the PAE without copying it,
+//! and the subjects are read straight into one compact list and matched
+//! against the manifest's sorted entries (a review keeps the indices of the
+//! entries it names). With a [`Cache`] (see [`crate::review_cache`]) an
+//! envelope already verified on this machine is only hashed.
 
 use crate::dsse::{Envelope, EnvelopeRef, IN_TOTO_PAYLOAD_TYPE};
 use crate::keys::{KeyId, SecretKey};
