@@ -220,3 +220,51 @@ impl CacheEntry {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::{ProjectRef, Verdict};
+
+    fn entry(matched: Vec<u32>) -> CacheEntry {
+        let predicate = Predicate {
+            project: ProjectRef { name: "app".into(), version: "1.0.0".into() },
+            manifest_digest: Digest::of(b"m"),
+            criteria: "c".into(),
+            verdict: Verdict::Pass,
+            reviewer: "r".into(),
+            time: "2026-06-01T00:00:00Z".into(),
+            notes: Vec::new(),
+        };
+        let m = Matching { subjects: 5, matched, unmatched: Some(("z".into(), Digest::of(b"z"))) };
+        CacheEntry::new(Digest::of(b"e"), Digest::of(b"m"), &["AB".into()], "pk", &predicate, &m)
+    }
+
+    #[test]
+    fn entries_round_trip_only_for_their_bytes_release_and_cache_key() {
+        let d = tempfile::tempdir().unwrap();
+        let c = Cache::open(&d.path().join("c")).unwrap();
+        let e = entry(vec![0, 1, 2, 4]);
+        assert_eq!(e.matched, vec![[0, 3], [4, 5]]);
+        c.put(&e);
+        let back = c.get(Digest::of(b"e"), Digest::of(b"m"), 5).expect("the entry just written");
+        assert_eq!(back, e);
+        assert_eq!(back.matching().matched, vec![0, 1, 2, 4]);
+        // Another release's entry count that the ranges exceed, other bytes, another release.
+        assert!(c.get(Digest::of(b"e"), Digest::of(b"m"), 4).is_none());
+        assert!(c.get(Digest::of(b"other"), Digest::of(b"m"), 5).is_none());
+        assert!(c.get(Digest::of(b"e"), Digest::of(b"other"), 5).is_none());
+        // The same folder opened again keeps its key; another cache's key does not verify.
+        assert!(Cache::open(&d.path().join("c")).unwrap().get(Digest::of(b"e"), Digest::of(b"m"), 5).is_some());
+        let mut other = c.clone();
+        other.key = [7; 32];
+        assert!(other.get(Digest::of(b"e"), Digest::of(b"m"), 5).is_none());
+        // A truncated entry, and a key file that is not a key.
+        let path = c.path(Digest::of(b"e"), Digest::of(b"m"));
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(c.get(Digest::of(b"e"), Digest::of(b"m"), 5).is_none());
+        std::fs::write(d.path().join("c/key"), "nope\n").unwrap();
+        assert!(matches!(Cache::open(&d.path().join("c")), Err(CacheError::Key { .. })));
+    }
+}
