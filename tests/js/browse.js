@@ -69,6 +69,24 @@ async function main() {
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot('changes-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+
+    // A file page is shared by the releases with its bytes: release.js
+    // names the release from the address, lists the path's history and
+    // what changed since the release before.
+    await page.goto(base + 'r/' + project + '/' + newVersion + '/file/src/main.rs.html');
+    await page.waitForSelector('table.history');
+    const versions = () => page.$$eval('[data-vouch-version]', (s) => s.map((x) => x.textContent));
+    report.steps.history = {
+      title: await page.title(),
+      versions: await versions(),
+      rows: await page.$$eval('table.history tbody tr', (rs) => rs.map((r) => r.innerText.replace(/\s+/g, ' ').trim())),
+      since: await page.evaluate(() => {
+        const dt = Array.from(document.querySelectorAll('#facts dt')).find((d) => d.textContent.indexOf('Since') === 0);
+        return dt ? dt.textContent + ': ' + dt.nextElementSibling.textContent : '';
+      }),
+    };
+    await follow(page.locator('table.history').getByRole('link', { name: oldVersion, exact: true }), 'history_old');
+    report.steps.history_old_versions = await versions();
     await follow(page.getByRole('link', { name: 'line diff' }), 'diff');
     await shot('diff');
     await page.goto(base + 'r/' + project + '/' + newVersion + '/index.html');

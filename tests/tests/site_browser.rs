@@ -223,6 +223,20 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert_eq!(step("nojs_browse"), "index.html#p-demo");
 
     // Issue 20: a #L range is marked, a line number links to its line.
+    // The shared file page, filled in by release.js for the release whose
+    // address it is opened at.
+    let h = &steps["history"];
+    assert_eq!(h["title"], "src/main.rs — demo 1.1.0", "{h}");
+    assert_eq!(h["versions"], serde_json::json!(["1.1.0", "1.1.0"]), "{h}");
+    let rows = strs(&h["rows"]);
+    assert!(
+        rows.len() == 2 && rows[0].starts_with("1.1.0 (this page)") && rows[0].ends_with("changed — line diff"),
+        "{rows:?}"
+    );
+    assert!(rows[1].starts_with("1.0.0 ") && rows[1].ends_with("first release with this path"), "{rows:?}");
+    assert_eq!(h["since"], "Since 1.0.0: modified — line diff (all changes)", "{h}");
+    assert_eq!(step("history_old"), "r/demo/1.0.0/file/src/main.rs.html");
+    assert_eq!(steps["history_old_versions"], serde_json::json!(["1.0.0", "1.0.0"]), "{steps}");
     assert_eq!(steps["range"], serde_json::json!(["L2", "L3", "L4"]), "{steps}");
     assert_eq!(step("line_link"), "r/demo/1.1.0/file/src/main.rs.html#L5");
     assert_eq!(step("line_target"), "L5");
