@@ -7,8 +7,10 @@
 # rebuild and bare build alternating, RUNS times each, for the overhead.
 #
 # Prints a table: project, reproduced or not, the named cause when not,
-# release time, rebuild time and bare build time (medians of the runs), the
-# rebuild's overhead over the bare build (the ratio of the medians) and the
+# release time, rebuild time and bare build time (wall clock, medians of the
+# runs), the rebuild's overhead over the bare build as the ratio of the median
+# wall-clock times and of the median CPU times (user + system of every process
+# below, which other load on a shared machine moves much less), and the
 # number of runs. Not a timed test, not in CI.
 #
 # usage: bench/rebuilds.sh [PROJECT...]   (default: all of the corpus below)
@@ -35,8 +37,8 @@ mkdir -p "$OUT"
 # git metadata does then (and the cause vouch names); it has no bare build
 # and is run only when named.
 CORPUS=(
-  "zlib|madler+zlib|v1.3.1|1.3.1|build/libz.a|-O2 -g|5|sh -c 'cmake -S . -B build && cmake --build build --target zlibstatic'"
-  "json-c|json-c+json-c|json-c-0.18-20240915|0.18|build/libjson-c.so.5.4.0|-O2 -g|5|sh -c 'cmake -S . -B build -DBUILD_STATIC_LIBS=OFF && cmake --build build'"
+  "zlib|madler+zlib|v1.3.1|1.3.1|build/libz.a|-O2 -g|3|sh -c 'cmake -S . -B build && cmake --build build --target zlibstatic'"
+  "json-c|json-c+json-c|json-c-0.18-20240915|0.18|build/libjson-c.so.5.4.0|-O2 -g|3|sh -c 'cmake -S . -B build -DBUILD_STATIC_LIBS=OFF -DBUILD_TESTING=OFF && cmake --build build'"
   "ripgrep|BurntSushi+ripgrep|15.2.0|15.2.0|target/release/rg|-|1|cargo build --release --locked"
   "fd|sharkdp+fd|v10.4.2|10.4.2|target/release/fd|-|1|cargo build --release --locked"
   "hyperfine|sharkdp+hyperfine|v1.20.0|1.20.0|target/release/hyperfine|-|1|cargo build --release --locked"
@@ -56,6 +58,18 @@ VENDOR_CARGO_HOME="$BENCH_DIR/cargo-home"
 mkdir -p "$VENDOR_CARGO_HOME"
 
 now() { date +%s.%N; }
+# timed FILE COMMAND...: runs COMMAND (its redirections are the caller's) and
+# writes to FILE its wall-clock seconds and the CPU seconds (user + system)
+# of every process it waited for, itself and all below.
+timed() {
+  python3 -c '
+import resource, subprocess, sys, time
+t = time.monotonic()
+rc = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(f"{time.monotonic() - t} {r.ru_utime + r.ru_stime}\n")
+sys.exit(rc)' "$@"
+}
 median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 fmt() { python3 -c "print(f'{$1:.1f}')"; }
 
@@ -104,29 +118,27 @@ for entry in "${CORPUS[@]}"; do
   mkdir -p "$dir/empty-cargo-home"
 
   # 3. Rebuild, then bare build, alternating.
-  rebuilds=() bares=() codes=()
+  rebuilds=() bares=() rebuild_cpu=() bare_cpu=() codes=()
   for i in $(seq "$runs"); do
-    t2=$(now)
     set +e
-    env -u SOURCE_DATE_EPOCH CARGO_HOME="$dir/empty-cargo-home" unshare -rn -- "$VOUCH" rebuild "$dir/bundles/$name-$version" \
-      --source "$src" --trust "$BENCH_DIR/trust.toml" --workdir "$dir/work" --format json \
+    timed "$dir/t" env -u SOURCE_DATE_EPOCH CARGO_HOME="$dir/empty-cargo-home" unshare -rn -- "$VOUCH" rebuild \
+      "$dir/bundles/$name-$version" --source "$src" --trust "$BENCH_DIR/trust.toml" --workdir "$dir/work" --format json \
       > "$dir/rebuild.$i.json" 2> "$dir/rebuild.$i.err"
     rc=$?
     set -e
-    t3=$(now)
+    read -r w c < "$dir/t"
     rm -rf "$dir/work"
-    rebuilds+=("$(python3 -c "print($t3 - $t2)")") codes+=("$rc")
+    rebuilds+=("$w") rebuild_cpu+=("$c") codes+=("$rc")
     [ "$rc" = 0 ] || first_bad=${first_bad:-$i}
     if [[ $name != *-copy ]]; then
       clone "$dir/bare/$name"
-      t4=$(now)
-      (cd "$dir/bare/$name" && "${envs[@]}" "${cmd[@]}" > "$dir/bare.out" 2>&1) \
+      (cd "$dir/bare/$name" && timed "$dir/t" "${envs[@]}" "${cmd[@]}" > "$dir/bare.out" 2>&1) \
         || { echo "bare build of $name failed: $dir/bare.out" >&2; exit 1; }
-      t5=$(now)
+      read -r w c < "$dir/t"
       rm -rf "$dir/bare"
-      bares+=("$(python3 -c "print($t5 - $t4)")")
+      bares+=("$w") bare_cpu+=("$c")
     fi
-    echo "   run $i: rebuild exit $rc, $(fmt "${rebuilds[-1]}") s; bare $( [ ${#bares[@]} -gt 0 ] && fmt "${bares[-1]}" || echo -) s" >&2
+    echo "   run $i: rebuild exit $rc, $(fmt "${rebuilds[-1]}") s (CPU $(fmt "${rebuild_cpu[-1]}") s); bare $( [ ${#bares[@]} -gt 0 ] && echo "$(fmt "${bares[-1]}") s (CPU $(fmt "${bare_cpu[-1]}") s)" || echo -)" >&2
   done
   rm -rf "$dir/reviewer"
 
@@ -148,20 +160,21 @@ print(('; '.join(c) if c else 'none named').replace('|', '/'))" 2>/dev/null || e
   fi
   unset first_bad
   rel=$(fmt "$t1 - $t0"); reb=$(median "${rebuilds[@]}")
-  if [ ${#bares[@]} = 0 ]; then bare="-"; over="-"; else
+  if [ ${#bares[@]} = 0 ]; then bare="-"; over="-"; cpu_over="-"; else
     bare=$(median "${bares[@]}")
     over=$(python3 -c "print(f'{$reb / $bare * 100 - 100:+.0f}%')")
+    cpu_over=$(python3 -c "print(f'{$(median "${rebuild_cpu[@]}") / $(median "${bare_cpu[@]}") * 100 - 100:+.0f}%')")
     bare=$(fmt "$bare")
   fi
-  ROWS+=("| $name $version | $result | $cause | $rel | $(fmt "$reb") | $bare | $over | $runs |")
+  ROWS+=("| $name $version | $result | $cause | $rel | $(fmt "$reb") | $bare | $over | $cpu_over | $runs |")
   echo "${ROWS[-1]}" >&2
 done
 
 {
   echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the end; vouch: $VOUCH"
   echo
-  echo "| project | reproduced | named cause | release s | rebuild s | bare build s | rebuild overhead | runs |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| project | reproduced | named cause | release s | rebuild s | bare build s | rebuild overhead (wall) | rebuild overhead (CPU) | runs |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$OUT/rebuilds.md"
 [ "${KEEP:-0}" = 1 ] || rm -rf "$BENCH_DIR"
