@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what vouch's test suite drives as real peers: the reference
-# minisign CLI, Go with golang.org/x/mod (the release log's sumdb interop), diffoscope (rebuild's explained differences), SBOM validators and securesystemslib (in a Python venv),
+# minisign CLI, Go with golang.org/x/mod (the release log's sumdb interop), diffoscope (rebuild's explained differences), make, CMake and g++ (C and C++ rebuilds), SBOM validators and securesystemslib (in a Python venv),
 # the Nu HTML Checker and headless Chromium. Idempotent; needs root (or sudo)
 # for apt.
 set -euo pipefail
@@ -15,6 +15,10 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v java >/dev/null || need_apt+=(default-jre-headless)
 command -v unshare >/dev/null || need_apt+=(util-linux)
 command -v diffoscope >/dev/null || need_apt+=(diffoscope-minimal)
+# C and C++ rebuilds: make, CMake and the compilers.
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v make >/dev/null || need_apt+=(make)
+command -v c++ >/dev/null || need_apt+=(g++)
 { command -v ctags >/dev/null && ctags --version | grep -q 'Universal Ctags'; } || need_apt+=(universal-ctags)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 command -v npm >/dev/null || need_apt+=(npm)

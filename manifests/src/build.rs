@@ -68,39 +68,53 @@ pub fn toolchain() -> (BTreeMap<String, String>, Option<String>) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuildKind {
     Cargo,
-    /// make, CMake, `./configure`, or a script in a tree that has one of
-    /// their files: the C and C++ compilers get the prefix maps.
-    C {
-        make: bool,
-        cmake: bool,
-    },
+    /// make, CMake, ninja, `./configure`, or a script in a tree that has one
+    /// of their files: the C and C++ compilers get the prefix maps, and the
+    /// build tools it uses are recorded.
+    C(CTools),
     Other,
 }
 
+/// The build tools a C or C++ build runs (beyond the compilers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CTools {
+    pub make: bool,
+    pub cmake: bool,
+    pub ninja: bool,
+}
+
 /// The kind of build `command` is in `source`: Cargo when the program is
-/// `cargo`; C when the program is make, cmake, ninja or a configure script,
-/// or the tree has a Makefile, CMakeLists.txt or configure script.
+/// `cargo`; C when the command names make, cmake, ninja or a configure
+/// script (as its program or a word of a shell script), or, when it names
+/// none of them, when the tree has a Makefile, CMakeLists.txt or configure
+/// script. A configure script and CMake (whose default generator writes
+/// Makefiles; `-G Ninja` picks ninja) run make.
 pub fn build_kind(command: &[String], source: &Path) -> BuildKind {
     if is_cargo(command) {
         return BuildKind::Cargo;
     }
-    let program = command.first().and_then(|p| Path::new(p).file_name()).and_then(|n| n.to_str()).unwrap_or("");
-    let words = command.join(" ");
-    let has = |f: &str| source.join(f).is_file();
-    let make = matches!(program, "make" | "gmake")
-        || has("Makefile")
-        || has("makefile")
-        || has("GNUmakefile")
-        || words
-            .split(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '/')
-            .any(|w| w == "make" || w.ends_with("/make"));
-    let cmake = program == "cmake" || has("CMakeLists.txt") || words.contains("cmake ");
-    let configure = program == "configure" || has("configure");
-    if make || cmake || configure || program == "ninja" {
-        BuildKind::C { make: make || configure, cmake }
-    } else {
-        BuildKind::Other
+    let line = command.join(" ");
+    let words: Vec<&str> =
+        line.split(|c: char| !c.is_ascii_alphanumeric() && !matches!(c, '.' | '/' | '_' | '-')).collect();
+    let named = |tool: &str| words.iter().any(|w| *w == tool || w.ends_with(&format!("/{tool}")));
+    let ninja_generator = line.contains("-G Ninja") || line.contains("-GNinja") || line.contains("-G \"Ninja");
+    let mut t = CTools {
+        make: named("make") || named("gmake"),
+        cmake: named("cmake"),
+        ninja: named("ninja") || ninja_generator,
+    };
+    let mut configure = named("configure");
+    if t == CTools::default() && !configure {
+        let has = |f: &str| source.join(f).is_file();
+        t.make = has("Makefile") || has("makefile") || has("GNUmakefile");
+        t.cmake = has("CMakeLists.txt");
+        configure = has("configure");
     }
+    if !(t.make || t.cmake || t.ninja || configure) {
+        return BuildKind::Other;
+    }
+    t.make |= configure || (t.cmake && !ninja_generator);
+    BuildKind::C(t)
 }
 
 /// Which tools to measure, where.
@@ -132,8 +146,9 @@ fn version_line_in(program: &str, args: &[&str], dir: Option<&Path>) -> Option<S
 
 /// Toolchain identity for a build of `t.kind`: `rustc -vV` (first line),
 /// `cargo -V`, `cc --version` (of `CC` when set) always; for C builds also
-/// `c++ --version` (of `CXX`), `make --version` and `cmake --version` (first
-/// lines) where the build uses them; and the host triple from `rustc -vV`.
+/// `c++ --version` (of `CXX`), `make --version`, `cmake --version` and
+/// `ninja --version` (first lines) where the build uses them; and the host
+/// triple from `rustc -vV`.
 pub fn toolchain_for(t: &Tools<'_>) -> (BTreeMap<String, String>, Option<String>) {
     let mut out = BTreeMap::new();
     let mut host = None;
@@ -161,16 +176,15 @@ pub fn toolchain_for(t: &Tools<'_>) -> (BTreeMap<String, String>, Option<String>
     if let Some(v) = version_line_in(cc, &["--version"], t.dir) {
         out.insert("cc".into(), v);
     }
-    if let BuildKind::C { make, cmake } = t.kind {
+    if let BuildKind::C(tools) = t.kind {
         let cxx = t.env.get("CXX").map(String::as_str).filter(|c| !c.is_empty()).unwrap_or("c++");
         if let Some(v) = version_line_in(cxx, &["--version"], t.dir) {
             out.insert("c++".into(), v);
         }
-        if make && let Some(v) = version_line_in("make", &["--version"], t.dir) {
-            out.insert("make".into(), v);
-        }
-        if cmake && let Some(v) = version_line_in("cmake", &["--version"], t.dir) {
-            out.insert("cmake".into(), v);
+        for (used, tool) in [(tools.make, "make"), (tools.cmake, "cmake"), (tools.ninja, "ninja")] {
+            if used && let Some(v) = version_line_in(tool, &["--version"], t.dir) {
+                out.insert(tool.into(), v);
+            }
         }
     }
     (out, host)
@@ -657,6 +671,26 @@ mod tests {
         assert_eq!(install_name("rustc 1.97.0-nightly (e50aa6fba 2026-05-19)").as_deref(), Some("nightly-2026-05-19"));
         assert_eq!(install_name("rustc 1.96.0-beta.3 (0123456ab 2026-05-01)").as_deref(), Some("beta-2026-05-01"));
         assert_eq!(install_name("gcc"), None);
+    }
+
+    #[test]
+    fn build_kinds_name_the_tools_the_command_runs() {
+        let tree = tempfile::tempdir().unwrap();
+        let kind = |cmd: &[&str]| build_kind(&cmd.iter().map(|s| s.to_string()).collect::<Vec<_>>(), tree.path());
+        let c = |make, cmake, ninja| BuildKind::C(CTools { make, cmake, ninja });
+        assert_eq!(kind(&["cargo", "build"]), BuildKind::Cargo);
+        assert_eq!(kind(&["make", "-j2"]), c(true, false, false));
+        assert_eq!(kind(&["sh", "-c", "./configure --static && make"]), c(true, false, false));
+        assert_eq!(kind(&["sh", "-c", "cmake -S . -B build && cmake --build build"]), c(true, true, false));
+        assert_eq!(kind(&["sh", "-c", "cmake -G Ninja -B out && ninja -C out"]), c(false, true, true));
+        assert_eq!(kind(&["/usr/bin/ninja"]), c(false, false, true));
+        assert_eq!(kind(&["sh", "-c", "cc -DCMAKE_LIKE=1 -o x x.c"]), BuildKind::Other);
+        assert_eq!(kind(&["./build.sh"]), BuildKind::Other);
+        // A script naming no tool: the tree's files say which.
+        std::fs::write(tree.path().join("CMakeLists.txt"), "").unwrap();
+        assert_eq!(kind(&["./build.sh"]), c(true, true, false));
+        // The tree's files do not add tools to a command that names its own.
+        assert_eq!(kind(&["sh", "-c", "./configure && make"]), c(true, false, false));
     }
 
     #[test]

@@ -272,6 +272,17 @@ pub fn compare_toolchain(
     kind: build::BuildKind,
     sysroot: Option<&Path>,
 ) -> (BTreeMap<String, String>, Option<String>, Result<(), String>) {
+    // Every recorded build tool is measured, whatever the command names.
+    let kind = match kind {
+        build::BuildKind::C(mut t) => {
+            let has = |tool: &str| recorded.toolchain.contains_key(tool);
+            t.make |= has("make");
+            t.cmake |= has("cmake");
+            t.ninja |= has("ninja");
+            build::BuildKind::C(t)
+        }
+        k => k,
+    };
     let (now, host) = build::toolchain_for(&build::Tools { kind, dir: None, sysroot, env: &recorded.env });
     let mut diffs = Vec::new();
     for (tool, want) in &recorded.toolchain {
@@ -516,7 +527,7 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     let writable = vec![workdir.clone(), PathBuf::from("/dev/null")];
     let mut readable: Vec<PathBuf> = sysroot.into_iter().collect();
     readable.extend(crate::sandbox::system_readable());
-    if let build::BuildKind::C { .. } = kind
+    if let build::BuildKind::C(_) = kind
         && record.path_remap.iter().any(|r| r.role == "source")
     {
         // The compilers' prefix maps, as the release applied them.

@@ -275,7 +275,7 @@ pub fn release(
             };
             cargo = build::cargo_env(&record.env, &source_canon, &deps, build::Network::Allowed)?;
             record.path_remap = cargo.remap.clone();
-        } else if let build::BuildKind::C { .. } = kind {
+        } else if let build::BuildKind::C(_) = kind {
             // The compilers' prefix maps through CFLAGS and CXXFLAGS; the
             // recorded flags stay the vendor's own.
             let (set, remap) = build::c_env(&record.env, &source_canon);

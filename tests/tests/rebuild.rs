@@ -1269,3 +1269,125 @@ fn issue_15_a_difference_names_its_cause_the_build_host() {
     let c = causes(&run);
     assert!(c.contains(&("build_host".into(), "rebuilt".into(), "on rebuildhost".into())), "{c:?}");
 }
+
+/// The files of a CMake project in C and C++: a static library of a C and a
+/// C++ file, a header in its own directory and a C++ program linking it.
+const CMAKE_PROJECT: &[(&str, &str)] = &[
+    (
+        "CMakeLists.txt",
+        "cmake_minimum_required(VERSION 3.13)\nproject(chello C CXX)\nadd_library(greet STATIC src/greet.c src/answer.cpp)\ntarget_include_directories(greet PUBLIC include)\nadd_executable(hello src/main.cpp)\ntarget_link_libraries(hello greet)\n",
+    ),
+    (
+        "include/greet.h",
+        "#ifndef GREET_H\n#define GREET_H\n#ifdef __cplusplus\nextern \"C\" {\n#endif\nconst char *greeting(void);\nint answer(void);\n#ifdef __cplusplus\n}\n#endif\n#endif\n",
+    ),
+    ("src/greet.c", "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n"),
+    (
+        "src/answer.cpp",
+        "#include <string>\n#include \"greet.h\"\nint answer(void) { return static_cast<int>(std::string(__FILE__).size() > 0) * 42; }\n",
+    ),
+    (
+        "src/main.cpp",
+        "#include <cstdio>\n#include \"greet.h\"\nint main() { std::printf(\"%s %d\\n\", greeting(), answer()); return 0; }\n",
+    ),
+];
+
+/// Writes the CMake project at `dir`.
+fn cmake_project(dir: &Path) {
+    for (path, text) in CMAKE_PROJECT {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// Releases the CMake project at `<r.dir>/cmake-src`, built in `build/`
+/// inside it with CFLAGS and CXXFLAGS "-O2 -g"; returns the source and the bundle.
+fn release_cmake(
+    r: &Release,
+    with: impl FnOnce(TestCommand) -> TestCommand,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let src = r.dir.join("cmake-src");
+    cmake_project(&src);
+    let cmd = TestCommand::vouch([
+        "release",
+        "--source",
+        src.to_str().unwrap(),
+        "--name",
+        "cmhello",
+        "--version",
+        "1.0.0",
+        "--key",
+        r.key.to_str().unwrap(),
+        "--out",
+        r.bundles.to_str().unwrap(),
+        "--no-git",
+        "--artifact",
+        "build/hello",
+        "--include-artifacts",
+        "--",
+        "sh",
+        "-c",
+        "cmake -S . -B build && cmake --build build",
+    ])
+    .env("CFLAGS", "-O2 -g")
+    .env("CXXFLAGS", "-O2 -g")
+    .env_remove("CC")
+    .env_remove("CXX")
+    .env_remove("CMAKE_GENERATOR");
+    with(cmd).run().ok();
+    (src, r.bundles.join("cmhello-1.0.0"))
+}
+
+/// A copy of the CMake project's sources (no build directory) at a deeper path.
+fn cmake_copy(r: &Release) -> std::path::PathBuf {
+    let copy = r.dir.join("reviewer/a/b/cmake-src");
+    cmake_project(&copy);
+    copy
+}
+
+#[test]
+fn a_cmake_project_in_c_and_cxx_with_debug_info_reproduces_bit_for_bit_in_another_directory() {
+    vouch_tests::peer_tool("cmake");
+    let r = Release::new();
+    let (src, b) = release_cmake(&r, |c| c);
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let build = &m["build"];
+    assert_eq!(build["env"]["CFLAGS"], "-O2 -g", "the vendor's flags, recorded as given");
+    assert_eq!(build["env"]["CXXFLAGS"], "-O2 -g");
+    assert_eq!(build["path_remap"], serde_json::json!([{"role": "source", "to": "/vouch/source"}]));
+    for tool in ["cc", "c++", "cmake", "make"] {
+        assert!(build["toolchain"][tool].as_str().is_some_and(|v| !v.is_empty()), "{tool} recorded: {build}");
+    }
+    assert!(build["toolchain"]["cmake"].as_str().unwrap().starts_with("cmake version "), "{build}");
+    // CMake compiles by absolute path from its build directory: both are
+    // mapped, in __FILE__ and in the debug info.
+    let bin = String::from_utf8_lossy(&std::fs::read(src.join("build/hello")).unwrap()).into_owned();
+    let canon = src.canonicalize().unwrap();
+    assert!(!bin.contains(canon.to_str().unwrap()), "the source path is mapped away");
+    assert!(bin.contains("/vouch/source/src/greet.c"), "__FILE__ on the fixed name");
+    assert!(bin.contains("/vouch/source/build"), "the build directory (DW_AT_comp_dir) on the fixed name");
+    let copy = cmake_copy(&r);
+    rebuild_cmd(&b, &copy, &trust(&r), &[]).run().ok().says("identical  build/hello").says("REPRODUCED");
+
+    // The recorded cmake is checked: released with another cmake (one that
+    // only says so and leaves a program behind), the rebuild is refused
+    // before it runs.
+    let r2 = Release::new();
+    let fake = r2.dir.mkdir("vendor-bin");
+    std::fs::write(
+        fake.join("cmake"),
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'cmake version 9.9.9'; else mkdir -p build && : > build/hello; fi\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod").args(["+x", fake.join("cmake").to_str().unwrap()]).status().unwrap();
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    let (_, b2) = release_cmake(&r2, |c| c.env("PATH", &path));
+    let work = r2.dir.mkdir("work");
+    rebuild_cmd(&b2, &cmake_copy(&r2), &trust(&r2), &["--workdir", work.to_str().unwrap()])
+        .run()
+        .code(2)
+        .says("cmake: recorded \"cmake version 9.9.9\"")
+        .says("--allow-toolchain-mismatch");
+    assert!(is_empty(&work), "nothing was built");
+}
