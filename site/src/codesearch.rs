@@ -453,6 +453,10 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
 /// whose page is not rendered in this build; `None` when its page would
 /// say it is not indexed.
 pub fn words_of(tree: &crate::source::SourceTree, entry: &vouch_manifests::Entry, buf: &mut [u8]) -> Option<FileWords> {
+    if entry.size > crate::source::MAX_RENDERED {
+        // Never indexed: not read (its page, when rendered, hashes it).
+        return None;
+    }
     let (bytes, _) = crate::source::read_checked(tree, entry, buf).ok()?;
     words(crate::source::as_text(&bytes)?).ok()
 }
