@@ -1,6 +1,7 @@
-//! Definitions, from universal-ctags (the tool OpenGrok uses): one `ctags`
-//! run per release with sources, over the files the code search covers,
-//! in their source directory, asking only for the fields shown. The run
+//! Definitions, from universal-ctags (the tool OpenGrok uses): one [`run`]
+//! per release with sources, over the files the code search covers, in
+//! their source directory (shared out between one `ctags` process per
+//! core), asking only for the fields shown. The run
 //! reads no option file of the tree
 //! (`--options=NONE`: a `.ctags.d/` in reviewed source is the vendor's,
 //! not ours), parses only the languages listed in [`LANGUAGES`], and is
