@@ -26,12 +26,23 @@ impl Digest {
     }
     /// Parses bare hex (64 lowercase digits).
     pub fn from_hex(text: &str) -> Result<Self, DigestParseError> {
+        // One pass, no allocation: manifests and reviews hold one per file.
+        fn nibble(b: u8) -> Option<u8> {
+            match b {
+                b'0'..=b'9' => Some(b - b'0'),
+                b'a'..=b'f' => Some(b - b'a' + 10),
+                _ => None,
+            }
+        }
         let err = || DigestParseError { text: text.to_string() };
-        if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        let bytes = text.as_bytes();
+        if bytes.len() != 64 {
             return Err(err());
         }
         let mut out = [0u8; 32];
-        hex::decode_to_slice(text, &mut out).map_err(|_| err())?;
+        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            *o = (nibble(pair[0]).ok_or_else(err)? << 4) | nibble(pair[1]).ok_or_else(err)?;
+        }
         Ok(Digest(out))
     }
 }

@@ -160,6 +160,23 @@ pub fn read_bounded(path: &Path, limit: u64, symlinks: Symlinks) -> std::io::Res
     Ok(out)
 }
 
+/// [`read_bounded`] without keeping the bytes: the SHA-256 of the file and
+/// its size, read through `buf`.
+pub fn hash_bounded(
+    path: &Path,
+    limit: u64,
+    symlinks: Symlinks,
+    buf: &mut [u8],
+) -> std::io::Result<(crate::Digest, u64)> {
+    use std::io::Read;
+    let f = open_regular(path, symlinks)?;
+    let (d, n) = crate::digest::hash_reader(f.take(limit.saturating_add(1)), buf)?;
+    if n > limit {
+        return Err(invalid(format!("it is larger than the limit of {limit} bytes")));
+    }
+    Ok((d, n))
+}
+
 /// A file type in words, for errors.
 pub fn kind_of(ft: std::fs::FileType) -> &'static str {
     #[cfg(unix)]

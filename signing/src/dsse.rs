@@ -15,6 +15,7 @@ use crate::keys::{KeyId, PublicKey, SecretKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The in-toto Statement payload type.
 pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
@@ -63,9 +64,87 @@ pub enum DsseError {
 /// The DSSE v1 pre-authentication encoding.
 pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 + payload_type.len() + body.len());
-    out.extend_from_slice(format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, body.len()).as_bytes());
+    out.extend_from_slice(pae_prefix(payload_type, body.len()).as_bytes());
     out.extend_from_slice(body);
     out
+}
+
+/// The pre-authentication encoding up to the body.
+fn pae_prefix(payload_type: &str, body_len: usize) -> String {
+    format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, body_len)
+}
+
+/// Checks the signatures `(keyid, base64 sig)` of a payload: `key` must have
+/// made one of them (a signature whose keyid is empty is tried too, as the
+/// DSSE spec allows). The PAE is hashed in place, never copied.
+fn verify_signatures<'s>(
+    payload_type: &str,
+    body: &[u8],
+    signatures: impl Iterator<Item = (&'s str, &'s str)>,
+    key: &PublicKey,
+    what: &str,
+) -> Result<(), DsseError> {
+    let prefix = pae_prefix(payload_type, body.len());
+    let id = key.key_id_hex();
+    let mut found = false;
+    for (keyid, sig) in signatures {
+        if !(keyid.eq_ignore_ascii_case(&id) || keyid.is_empty()) {
+            continue;
+        }
+        found |= !keyid.is_empty();
+        let Ok(raw) = B64.decode(sig) else {
+            continue;
+        };
+        let Ok(raw) = <[u8; 64]>::try_from(raw.as_slice()) else {
+            continue;
+        };
+        if key.verify_ed25519_parts(&[prefix.as_bytes(), body], &raw) {
+            return Ok(());
+        }
+    }
+    if found {
+        Err(DsseError::BadSignature { what: what.into(), key_id: key.key_id() })
+    } else {
+        Err(DsseError::NoSignature { what: what.into(), key_id: key.key_id() })
+    }
+}
+
+/// A DSSE envelope parsed without copying its payload (for large ones,
+/// such as reviews naming every file of a release).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct EnvelopeRef<'a> {
+    #[serde(rename = "payloadType", borrow)]
+    pub payload_type: Cow<'a, str>,
+    #[serde(borrow)]
+    pub payload: Cow<'a, str>,
+    #[serde(borrow)]
+    pub signatures: Vec<EnvelopeSignatureRef<'a>>,
+}
+
+/// One signature in an [`EnvelopeRef`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct EnvelopeSignatureRef<'a> {
+    #[serde(default, borrow)]
+    pub keyid: Cow<'a, str>,
+    #[serde(borrow)]
+    pub sig: Cow<'a, str>,
+}
+
+impl<'a> EnvelopeRef<'a> {
+    /// Parses an envelope (as [`Envelope::from_slice`]); `what` names it in errors.
+    pub fn from_slice(bytes: &'a [u8], what: &str) -> Result<EnvelopeRef<'a>, DsseError> {
+        serde_json::from_slice(bytes).map_err(|source| DsseError::Parse { what: what.into(), source })
+    }
+
+    /// [`Envelope::verify`], decoding the payload into `body` (cleared
+    /// first, so one buffer serves many envelopes). On error `body` holds
+    /// bytes that must not be used.
+    pub fn verify_into(&self, key: &PublicKey, what: &str, body: &mut Vec<u8>) -> Result<(), DsseError> {
+        body.clear();
+        B64.decode_vec(self.payload.as_bytes(), body).map_err(|_| DsseError::Payload { what: what.into() })?;
+        let sigs = self.signatures.iter().map(|s| (&*s.keyid, &*s.sig));
+        verify_signatures(&self.payload_type, body, sigs, key, what)
+    }
 }
 
 impl Envelope {
@@ -111,29 +190,9 @@ impl Envelope {
     /// keyid is empty are tried too, as the DSSE spec allows.
     pub fn verify(&self, key: &PublicKey, what: &str) -> Result<Vec<u8>, DsseError> {
         let body = self.payload_bytes(what)?;
-        let msg = pae(&self.payload_type, &body);
-        let id = key.key_id_hex();
-        let mut found = false;
-        for s in &self.signatures {
-            if !(s.keyid.eq_ignore_ascii_case(&id) || s.keyid.is_empty()) {
-                continue;
-            }
-            found |= !s.keyid.is_empty();
-            let Ok(raw) = B64.decode(&s.sig) else {
-                continue;
-            };
-            let Ok(raw) = <[u8; 64]>::try_from(raw.as_slice()) else {
-                continue;
-            };
-            if key.verify_ed25519(&msg, &raw) {
-                return Ok(body);
-            }
-        }
-        if found {
-            Err(DsseError::BadSignature { what: what.into(), key_id: key.key_id() })
-        } else {
-            Err(DsseError::NoSignature { what: what.into(), key_id: key.key_id() })
-        }
+        let sigs = self.signatures.iter().map(|s| (s.keyid.as_str(), s.sig.as_str()));
+        verify_signatures(&self.payload_type, &body, sigs, key, what)?;
+        Ok(body)
     }
 
     /// [`Envelope::verify`], also requiring the payload type.
@@ -181,5 +240,27 @@ mod tests {
         two.add_signature(&other, "e").unwrap();
         two.verify(&other.public_key(), "e").unwrap();
         two.verify(&k.public_key(), "e").unwrap();
+    }
+
+    #[test]
+    fn the_borrowed_envelope_verifies_as_the_owned_one() {
+        let k = SecretKey::generate().unwrap();
+        let other = SecretKey::generate().unwrap();
+        let mut e = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, b"{\"a\":1}", &k);
+        e.add_signature(&other, "e").unwrap();
+        let json = e.to_json();
+        let r = EnvelopeRef::from_slice(&json, "e").unwrap();
+        let mut body = b"stale".to_vec();
+        r.verify_into(&k.public_key(), "e", &mut body).unwrap();
+        assert_eq!(body, b"{\"a\":1}");
+        r.verify_into(&other.public_key(), "e", &mut body).unwrap();
+        let mut t = e.clone();
+        t.payload = B64.encode(b"{\"a\":2}");
+        let json = t.to_json();
+        let r = EnvelopeRef::from_slice(&json, "e").unwrap();
+        assert!(matches!(r.verify_into(&k.public_key(), "e", &mut body), Err(DsseError::BadSignature { .. })));
+        let third = SecretKey::generate().unwrap();
+        assert!(matches!(r.verify_into(&third.public_key(), "e", &mut body), Err(DsseError::NoSignature { .. })));
+        assert!(EnvelopeRef::from_slice(b"{}", "e").is_err());
     }
 }

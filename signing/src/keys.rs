@@ -224,8 +224,20 @@ impl PublicKey {
 
     /// Checks an Ed25519 signature over `message` (no prehashing).
     pub fn verify_ed25519(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        self.verify_ed25519_parts(&[message], signature)
+    }
+
+    /// [`PublicKey::verify_ed25519`] over the concatenation of `parts`
+    /// (hashed in turn, never copied into one message).
+    pub fn verify_ed25519_parts(&self, parts: &[&[u8]], signature: &[u8; 64]) -> bool {
         let pk = ed25519_compact::PublicKey::new(self.key);
-        pk.verify(message, &ed25519_compact::Signature::new(*signature)).is_ok()
+        let Ok(mut st) = pk.verify_incremental(&ed25519_compact::Signature::new(*signature)) else {
+            return false;
+        };
+        for p in parts {
+            st.absorb(p);
+        }
+        st.verify().is_ok()
     }
 }
 

@@ -11,6 +11,8 @@
 //! * [`dsse`]: DSSE envelopes signed with a minisign key's Ed25519 key.
 //! * [`policy`]: `trust.toml`, its lint, and evaluation of a bundle's signatures.
 //! * [`state`]: rollback protection for a reviewer's accepted releases.
+//! * [`review`]: reviewers' signed reviews and coverage; [`review_cache`]: the
+//!   verified-review cache.
 //!
 //! Nothing here prints or exits: every operation returns a typed error naming
 //! the file or key it is about.
@@ -24,6 +26,7 @@ pub mod policy;
 pub mod release;
 pub mod reports;
 pub mod review;
+pub mod review_cache;
 pub mod sig;
 pub mod state;
 pub mod verify;

@@ -18,14 +18,30 @@
 //! `reviewer` role, valid at the review's time, its project is R's, and that
 //! key does not also hold the `release` role. A review that does not count is
 //! named with its reason; the others are still evaluated.
+//!
+//! Reviews name every file they cover, so a folder of them can hold several
+//! times a large manifest's bytes. [`ReviewSet`] reads a folder once and
+//! verifies each envelope at most once, in parallel, whatever the number of
+//! releases checked: the payload is decoded from the envelope in place into a
+//! reused buffer, the signature is checked over the PAE without copying it,
+//! and the subjects are read straight into one compact list and matched
+//! against the manifest's sorted entries (a review keeps the indices of the
+//! entries it names). With a [`Cache`] (see [`crate::review_cache`]) an
+//! envelope already verified on this machine is only hashed.
 
-use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use crate::dsse::{Envelope, EnvelopeRef, IN_TOTO_PAYLOAD_TYPE};
 use crate::keys::{KeyId, SecretKey};
 use crate::policy::{Policy, ReviewRequirement, Role};
+pub use crate::review_cache::Cache;
+use crate::review_cache::CacheEntry;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use vouch_manifests::manifest::{EntryKind, Manifest};
+use std::sync::OnceLock;
+use vouch_manifests::fsutil::{self, Symlinks};
+use vouch_manifests::manifest::{Entry, EntryKind, Manifest};
 use vouch_manifests::{Digest, provenance::STATEMENT_TYPE};
 
 /// The predicate type of a review.
@@ -366,11 +382,23 @@ pub struct Counted {
     pub time: String,
     /// The release it was made on.
     pub release: String,
-    /// path → digest.
+    /// How many files the review names.
     #[serde(skip)]
-    pub subjects: BTreeMap<String, Digest>,
+    pub subjects: usize,
+    /// The entries of the release checked (indices into its `source.files`,
+    /// ascending) whose path and digest the review names.
+    #[serde(skip)]
+    pub matched: Vec<u32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+}
+
+impl Counted {
+    /// Whether the review names entry `index` of the release checked with
+    /// the digest the release records.
+    pub fn names(&self, index: u32) -> bool {
+        self.matched.binary_search(&index).is_ok()
+    }
 }
 
 /// Every review file of a folder, each counted or not (with its reason).
@@ -380,67 +408,478 @@ pub struct Reviews {
     pub not_counted: Vec<(String, NotCounted)>,
 }
 
-/// Reads `*.review.dsse.json` in `dir` (sorted by name; regular files only,
-/// never through a symlink, each within [`MAX_REVIEW_BYTES`]) and checks each
-/// against `policy` for release `manifest`.
-pub fn load(dir: &Path, policy: &Policy, manifest: &Manifest, manifest_digest: Digest) -> Result<Reviews, ReviewError> {
-    Ok(check_all(&read_folder(dir)?, policy, manifest, manifest_digest))
+/// A release as reviews are checked against it: its manifest and the
+/// SHA-256 of its `manifest.json` bytes. Entries are found by path with a
+/// binary search of the manifest's entries (sorted by path bytes without
+/// duplicates, as the manifest parser checks), so nothing is built per
+/// release; every lookup of a reviewed path goes through [`ReleaseIndex::find`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReleaseIndex<'m> {
+    pub manifest: &'m Manifest,
+    pub digest: Digest,
 }
 
-/// The review files of a folder: (file name, bytes or why they could not be read).
-pub type ReviewFiles = Vec<(String, Result<Vec<u8>, String>)>;
-
-/// Reads `*.review.dsse.json` in `dir`, sorted by name (see [`load`]).
-pub fn read_folder(dir: &Path) -> Result<ReviewFiles, ReviewError> {
-    let folder = |source| ReviewError::Folder { path: dir.to_path_buf(), source };
-    let mut names: Vec<(String, PathBuf)> = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(folder)? {
-        let e = e.map_err(folder)?;
-        if let Ok(n) = e.file_name().into_string()
-            && n.ends_with(SUFFIX)
-        {
-            names.push((n, e.path()));
-        }
+impl<'m> ReleaseIndex<'m> {
+    pub fn new(manifest: &'m Manifest, digest: Digest) -> Self {
+        ReleaseIndex { manifest, digest }
     }
-    names.sort();
-    Ok(names
-        .into_iter()
-        .map(|(name, path)| {
-            let bytes = vouch_manifests::fsutil::read_bounded(
-                &path,
-                MAX_REVIEW_BYTES,
-                vouch_manifests::fsutil::Symlinks::Refuse,
-            )
-            .map_err(|e| e.to_string());
-            (name, bytes)
+
+    /// The index and entry of `path`.
+    pub fn find(&self, path: &str) -> Option<(u32, &'m Entry)> {
+        find_entry(self.manifest, path)
+    }
+
+    /// [`ReleaseIndex::find`] for paths given in ascending order, `from` the
+    /// position after the previous one: the next few entries are looked at
+    /// first (consecutive subjects are mostly consecutive entries), then the
+    /// rest is searched. `Err` is where the path would be.
+    fn find_from(&self, from: usize, path: &str) -> Result<usize, usize> {
+        let files = &self.manifest.source.files;
+        let p = path.as_bytes();
+        let near = (from + 4).min(files.len());
+        for (i, e) in files.iter().enumerate().take(near).skip(from) {
+            match e.path.as_str().as_bytes().cmp(p) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => return Ok(i),
+                std::cmp::Ordering::Greater => return Err(i),
+            }
+        }
+        files[near..].binary_search_by(|e| e.path.as_str().as_bytes().cmp(p)).map(|i| i + near).map_err(|i| i + near)
+    }
+}
+
+/// The index and entry of `path` in `manifest` (a binary search: the
+/// manifest parser checks that entries are sorted by path bytes).
+pub fn find_entry<'m>(manifest: &'m Manifest, path: &str) -> Option<(u32, &'m Entry)> {
+    let files = &manifest.source.files;
+    let i = files.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes())).ok()?;
+    Some((i as u32, &files[i]))
+}
+
+/// The subjects of a verified review, without an allocation per subject:
+/// every name in one string, each subject the end of its name there and
+/// its digest (`None`: no valid `sha256`).
+#[derive(Debug, Clone, Default)]
+struct Subjects {
+    names: String,
+    items: Vec<(usize, Option<Digest>)>,
+    /// Names strictly ascending by bytes (as the format writes them; then
+    /// no name appears twice).
+    ascending: bool,
+}
+
+impl Subjects {
+    fn iter(&self) -> impl Iterator<Item = (&str, Option<Digest>)> {
+        let mut start = 0;
+        self.items.iter().map(move |&(end, d)| {
+            let name = &self.names[start..end];
+            start = end;
+            (name, d)
         })
-        .collect())
+    }
+
+    /// Why the subjects are not a review's: the first subject, in order,
+    /// without a sha256 digest or appearing twice.
+    fn problem(&self) -> Option<String> {
+        let mut seen = (!self.ascending).then(std::collections::HashSet::new);
+        for (name, d) in self.iter() {
+            if d.is_none() {
+                return Some(format!("subject {name} has no sha256 digest"));
+            }
+            if let Some(seen) = seen.as_mut()
+                && !seen.insert(name)
+            {
+                return Some(format!("subject {name} appears twice"));
+            }
+        }
+        None
+    }
 }
 
-/// Checks every file of [`read_folder`] for release `manifest`.
-pub fn check_all(files: &ReviewFiles, policy: &Policy, manifest: &Manifest, manifest_digest: Digest) -> Reviews {
-    let mut out = Reviews::default();
-    let here = Index::of(manifest);
-    for (name, bytes) in files {
-        let r = match bytes {
-            Ok(b) => check_with(name, b, policy, manifest, manifest_digest, &here),
-            Err(detail) => Err(NotCounted::Malformed { detail: detail.clone() }),
+/// The `subject` list read straight into [`Subjects`].
+struct SubjectsIn(Subjects);
+
+impl<'de> Deserialize<'de> for SubjectsIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SubjectsIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of subjects")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<SubjectsIn, A::Error> {
+                let mut s = Subjects { ascending: true, ..Subjects::default() };
+                let mut last = 0;
+                while let Some(sub) = seq.next_element::<SubjectIn<'de>>()? {
+                    let start = s.names.len();
+                    if !s.items.is_empty() && s.names.as_bytes()[last..] >= *sub.name.as_bytes() {
+                        s.ascending = false;
+                    }
+                    s.names.push_str(&sub.name);
+                    s.items.push((s.names.len(), sub.digest.0));
+                    last = start;
+                }
+                Ok(SubjectsIn(s))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// One subject as read: its name borrowed from the payload when it has no
+/// escapes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectIn<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    digest: DigestSetIn,
+}
+
+/// A subject's `digest` map (algorithm → hex), keeping only a valid `sha256`.
+struct DigestSetIn(Option<Digest>);
+
+impl<'de> Deserialize<'de> for DigestSetIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DigestSetIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of digest algorithm to hex")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DigestSetIn, A::Error> {
+                // As a map: the last value of a repeated key is the one kept.
+                let mut sha256 = None;
+                while let Some((k, v)) = map.next_entry::<Cow<'de, str>, Cow<'de, str>>()? {
+                    if k == "sha256" {
+                        sha256 = Some(Digest::from_hex(&v).ok());
+                    }
+                }
+                Ok(DigestSetIn(sha256.flatten()))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The review Statement as the verifier reads it (the same shape as
+/// [`Statement`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatementIn<'a> {
+    #[serde(rename = "_type", borrow)]
+    statement_type: Cow<'a, str>,
+    subject: SubjectsIn,
+    #[serde(rename = "predicateType", borrow)]
+    predicate_type: Cow<'a, str>,
+    predicate: Predicate,
+}
+
+/// A review envelope whose signature verified with a key of the policy,
+/// with its statement. Nothing of a review file is read before that.
+#[derive(Debug, Clone)]
+struct Verified {
+    /// The key ids of the envelope's signatures, in order.
+    key_ids: Vec<String>,
+    /// The policy key that verified it, as minisign's base64 public key.
+    public: String,
+    predicate: Predicate,
+    subjects: Subjects,
+}
+
+/// What a verified review names of one release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Matching {
+    /// How many files the review names.
+    pub subjects: usize,
+    /// Indices into the release's `source.files`, ascending, of the entries
+    /// named with the digest the release records.
+    pub matched: Vec<u32>,
+    /// The subject first by path bytes that the release does not have with
+    /// that digest: (path, the review's digest).
+    pub unmatched: Option<(String, Digest)>,
+}
+
+/// The first signature's key id that is a key of the policy.
+fn policy_key<'p>(policy: &'p Policy, key_ids: &[String]) -> Option<&'p crate::policy::PolicyKey> {
+    key_ids.iter().filter_map(|id| KeyId::from_hex(id)).find_map(|id| policy.key(id))
+}
+
+/// Parses the envelope, verifies its signature with the policy key it
+/// names (decoding the payload into `body`), then reads the statement.
+fn verify_envelope(name: &str, bytes: &[u8], policy: &Policy, body: &mut Vec<u8>) -> Result<Verified, NotCounted> {
+    let malformed = |detail: String| NotCounted::Malformed { detail };
+    let env = EnvelopeRef::from_slice(bytes, name).map_err(|e| malformed(e.to_string()))?;
+    if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return Err(malformed(format!("payload type {:?}", env.payload_type)));
+    }
+    // The key: the first signature whose key id is in the policy.
+    let key_ids: Vec<String> = env.signatures.iter().map(|s| s.keyid.to_string()).collect();
+    let key = policy_key(policy, &key_ids).ok_or_else(|| NotCounted::UnknownKey { key_ids: key_ids.clone() })?;
+    env.verify_into(&key.public, name, body).map_err(|_| NotCounted::BadSignature { key: key.name.clone() })?;
+    let st: StatementIn<'_> = serde_json::from_slice(body).map_err(|e| malformed(format!("the statement: {e}")))?;
+    if st.statement_type != STATEMENT_TYPE || st.predicate_type != PREDICATE_TYPE {
+        return Err(malformed(format!("statement {} with predicate {}", st.statement_type, st.predicate_type)));
+    }
+    Ok(Verified { key_ids, public: key.public.to_base64(), predicate: st.predicate, subjects: st.subject.0 })
+}
+
+/// The policy's checks of a verified review and that it is about this
+/// project: the key's roles, its validity at the review's time.
+fn admit(key: &crate::policy::PolicyKey, p: &Predicate, manifest: &Manifest) -> Result<(), NotCounted> {
+    if !key.roles.contains(&Role::Reviewer) {
+        return Err(NotCounted::NotReviewer { key: key.name.clone() });
+    }
+    if key.roles.contains(&Role::Release) {
+        return Err(NotCounted::SelfReview { key: key.name.clone() });
+    }
+    let t = parse_time(&p.time)
+        .ok_or_else(|| NotCounted::Malformed { detail: format!("time {:?} is not RFC 3339", p.time) })?;
+    if let Some(detail) = key.invalid_at(t) {
+        return Err(NotCounted::KeyInvalid { key: key.name.clone(), detail });
+    }
+    if p.project.name != manifest.project.name {
+        return Err(NotCounted::OtherProject { project: p.project.name.clone() });
+    }
+    Ok(())
+}
+
+/// Matches well-formed subjects against the release.
+fn match_subjects(subjects: &Subjects, release: &ReleaseIndex<'_>) -> Matching {
+    let files = &release.manifest.source.files;
+    let mut matched = Vec::new();
+    let mut unmatched: Option<(&str, Digest)> = None;
+    let mut from = 0;
+    for (name, d) in subjects.iter() {
+        let Some(d) = d else { continue };
+        let at = if subjects.ascending {
+            let r = release.find_from(from, name);
+            from = match r {
+                Ok(i) => i + 1,
+                Err(i) => i,
+            };
+            r.ok()
+        } else {
+            release.find(name).map(|(i, _)| i as usize)
         };
-        match r {
-            Ok(c) => out.counted.push(c),
-            Err(why) => out.not_counted.push((name.clone(), why)),
+        match at {
+            Some(i) if files[i].digest == Some(d) => matched.push(i as u32),
+            _ => {
+                if unmatched.is_none_or(|(u, _)| name.as_bytes() < u.as_bytes()) {
+                    unmatched = Some((name, d));
+                }
+            }
         }
     }
-    out
+    if !subjects.ascending {
+        matched.sort_unstable();
+    }
+    Matching { subjects: subjects.items.len(), matched, unmatched: unmatched.map(|(n, d)| (n.to_string(), d)) }
 }
 
-/// The manifest's entries by path.
-struct Index<'m>(std::collections::HashMap<&'m str, Option<Digest>>);
-
-impl<'m> Index<'m> {
-    fn of(manifest: &'m Manifest) -> Self {
-        Index(manifest.source.files.iter().map(|e| (e.path.as_str(), e.digest)).collect())
+/// A review admitted by the policy, matched against the release: it counts
+/// unless it says it read this very release and names bytes the manifest
+/// does not have.
+fn conclude(
+    file: &str,
+    key: &crate::policy::PolicyKey,
+    p: &Predicate,
+    m: Matching,
+    release: &ReleaseIndex<'_>,
+) -> Result<Counted, NotCounted> {
+    if p.manifest_digest == release.digest
+        && let Some((path, d)) = &m.unmatched
+    {
+        let manifest = match release.find(path) {
+            Some((_, e)) => e.digest.map_or_else(|| "no such file".into(), |m| m.to_string()),
+            None => "no such file".into(),
+        };
+        return Err(NotCounted::NotTheManifest { path: path.clone(), review: d.to_string(), manifest });
     }
+    Ok(Counted {
+        file: file.to_string(),
+        key: key.name.clone(),
+        key_id: key.public.key_id_hex(),
+        reviewer: p.reviewer.clone(),
+        criteria: p.criteria.clone(),
+        verdict: p.verdict,
+        time: p.time.clone(),
+        release: format!("{}-{}", p.project.name, p.project.version),
+        subjects: m.subjects,
+        matched: m.matched,
+        notes: p.notes.clone(),
+    })
+}
+
+/// One review file. Its bytes are read when they are needed: with a cache,
+/// the file is first only hashed (streamed, not kept), and read whole only
+/// when no cache entry holds for that digest.
+#[derive(Debug)]
+struct ReviewFile {
+    name: String,
+    /// Where to read it (`None`: given as bytes).
+    path: Option<PathBuf>,
+    /// The bytes, or why they could not be read.
+    bytes: OnceLock<Result<Vec<u8>, String>>,
+    /// The SHA-256 of the file as hashed for the cache lookup.
+    sha256: OnceLock<Result<Digest, String>>,
+    /// The envelope verified (from `bytes`).
+    verified: OnceLock<Result<Verified, NotCounted>>,
+}
+
+impl ReviewFile {
+    fn bytes(&self) -> Result<&[u8], NotCounted> {
+        let read = || match &self.path {
+            Some(p) => fsutil::read_bounded(p, MAX_REVIEW_BYTES, Symlinks::Refuse).map_err(|e| e.to_string()),
+            None => Ok(Vec::new()),
+        };
+        match self.bytes.get_or_init(read) {
+            Ok(b) => Ok(b),
+            Err(detail) => Err(NotCounted::Malformed { detail: detail.clone() }),
+        }
+    }
+
+    fn sha256(&self) -> Result<Digest, NotCounted> {
+        let hash = || match (&self.path, self.bytes.get()) {
+            (_, Some(Ok(b))) => Ok(Digest::of(b)),
+            (Some(p), _) => fsutil::hash_bounded(p, MAX_REVIEW_BYTES, Symlinks::Refuse, &mut [0; 64 << 10])
+                .map(|(d, _)| d)
+                .map_err(|e| e.to_string()),
+            (None, _) => self.bytes().map(Digest::of).map_err(|e| e.to_string()),
+        };
+        match self.sha256.get_or_init(hash) {
+            Ok(d) => Ok(*d),
+            Err(detail) => Err(NotCounted::Malformed { detail: detail.clone() }),
+        }
+    }
+}
+
+/// The review files of a folder under one policy, read once and checked
+/// against any number of releases: each envelope is verified at most once,
+/// and with a [`Cache`] not at all when it was verified before.
+#[derive(Debug)]
+pub struct ReviewSet {
+    policy: Policy,
+    files: Vec<ReviewFile>,
+    cache: Option<Cache>,
+}
+
+impl ReviewSet {
+    /// The `*.review.dsse.json` files in `dir`, sorted by name; each is read
+    /// (regular files only, never through a symlink, each within
+    /// [`MAX_REVIEW_BYTES`]) when a release is checked.
+    pub fn read(dir: &Path, policy: Policy, cache: Option<Cache>) -> Result<ReviewSet, ReviewError> {
+        let folder = |source| ReviewError::Folder { path: dir.to_path_buf(), source };
+        let mut names: Vec<(String, PathBuf)> = Vec::new();
+        for e in std::fs::read_dir(dir).map_err(folder)? {
+            let e = e.map_err(folder)?;
+            if let Ok(n) = e.file_name().into_string()
+                && n.ends_with(SUFFIX)
+            {
+                names.push((n, e.path()));
+            }
+        }
+        names.sort();
+        let files = names.into_iter().map(|(name, path)| ReviewFile::new(name, Some(path), OnceLock::new())).collect();
+        Ok(ReviewSet { policy, files, cache })
+    }
+
+    /// Review files already read: (file name, bytes or why they could not be read).
+    pub fn from_files(files: Vec<(String, Result<Vec<u8>, String>)>, policy: Policy, cache: Option<Cache>) -> Self {
+        let files = files.into_iter().map(|(name, bytes)| ReviewFile::new(name, None, OnceLock::from(bytes))).collect();
+        ReviewSet { policy, files, cache }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Does ahead what checking a release needs of every file, in parallel:
+    /// with a cache, hashing it; without, reading and verifying it. For a
+    /// caller to run beside other work (reading the bundle); a check made
+    /// meanwhile waits for the file it needs.
+    pub fn prepare(&self) {
+        self.files.par_iter().for_each_init(Vec::new, |body, f| {
+            if self.cache.is_some() {
+                let _ = f.sha256();
+            } else if let Ok(bytes) = f.bytes() {
+                f.verified.get_or_init(|| verify_envelope(&f.name, bytes, &self.policy, body));
+            }
+        });
+    }
+
+    /// Checks every file for release `manifest` (see the module docs for
+    /// when a review counts), the files in parallel.
+    pub fn check(&self, manifest: &Manifest, manifest_digest: Digest) -> Reviews {
+        let release = ReleaseIndex::new(manifest, manifest_digest);
+        let results: Vec<Result<Counted, NotCounted>> =
+            self.files.par_iter().map_init(Vec::new, |body, f| self.check_file(f, &release, body)).collect();
+        let mut out = Reviews::default();
+        for (f, r) in self.files.iter().zip(results) {
+            match r {
+                Ok(c) => out.counted.push(c),
+                Err(why) => out.not_counted.push((f.name.clone(), why)),
+            }
+        }
+        out
+    }
+
+    fn check_file(
+        &self,
+        f: &ReviewFile,
+        release: &ReleaseIndex<'_>,
+        body: &mut Vec<u8>,
+    ) -> Result<Counted, NotCounted> {
+        // A result of this machine's own earlier check of these exact bytes
+        // for this release, if the policy maps the envelope to the key that
+        // verified it then; the policy's checks are made again.
+        if let Some(cache) = &self.cache
+            && let Some(hit) = cache.get(f.sha256()?, release.digest, release.manifest.source.files.len())
+            && let Some(key) = policy_key(&self.policy, &hit.key_ids)
+            && key.public.to_base64() == hit.public_key
+        {
+            admit(key, &hit.predicate, release.manifest)?;
+            return conclude(&f.name, key, &hit.predicate, hit.matching(), release);
+        }
+        let bytes = f.bytes()?;
+        let v = f
+            .verified
+            .get_or_init(|| verify_envelope(&f.name, bytes, &self.policy, body))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let key = policy_key(&self.policy, &v.key_ids)
+            .ok_or_else(|| NotCounted::UnknownKey { key_ids: v.key_ids.clone() })?;
+        admit(key, &v.predicate, release.manifest)?;
+        if let Some(detail) = v.subjects.problem() {
+            return Err(NotCounted::Malformed { detail });
+        }
+        let m = match_subjects(&v.subjects, release);
+        if let Some(cache) = &self.cache {
+            // Keyed by the bytes verified (the file may have changed since it was hashed).
+            let sha = Digest::of(bytes);
+            cache.put(&CacheEntry::new(sha, release.digest, &v.key_ids, &v.public, &v.predicate, &m));
+        }
+        conclude(&f.name, key, &v.predicate, m, release)
+    }
+}
+
+impl ReviewFile {
+    fn new(name: String, path: Option<PathBuf>, bytes: OnceLock<Result<Vec<u8>, String>>) -> Self {
+        ReviewFile { name, path, bytes, sha256: OnceLock::new(), verified: OnceLock::new() }
+    }
+}
+
+/// Reads `*.review.dsse.json` in `dir` (see [`ReviewSet::read`]) and checks
+/// each against `policy` for release `manifest`, with the verified-review
+/// cache if one is given.
+pub fn load(
+    dir: &Path,
+    policy: &Policy,
+    manifest: &Manifest,
+    manifest_digest: Digest,
+    cache: Option<Cache>,
+) -> Result<Reviews, ReviewError> {
+    Ok(ReviewSet::read(dir, policy.clone(), cache)?.check(manifest, manifest_digest))
 }
 
 /// Checks one review envelope (see the module docs for when it counts).
@@ -451,97 +890,12 @@ pub fn check_one(
     manifest: &Manifest,
     manifest_digest: Digest,
 ) -> Result<Counted, NotCounted> {
-    check_with(name, bytes, policy, manifest, manifest_digest, &Index::of(manifest))
+    let set = ReviewSet::from_files(vec![(name.to_string(), Ok(bytes.to_vec()))], policy.clone(), None);
+    let release = ReleaseIndex::new(manifest, manifest_digest);
+    set.check_file(&set.files[0], &release, &mut Vec::new())
 }
 
-fn check_with(
-    name: &str,
-    bytes: &[u8],
-    policy: &Policy,
-    manifest: &Manifest,
-    manifest_digest: Digest,
-    here: &Index<'_>,
-) -> Result<Counted, NotCounted> {
-    let malformed = |detail: String| NotCounted::Malformed { detail };
-    let env = Envelope::from_slice(bytes, name).map_err(|e| malformed(e.to_string()))?;
-    if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
-        return Err(malformed(format!("payload type {:?}", env.payload_type)));
-    }
-    // The key: the first signature whose key id is in the policy.
-    let ids: Vec<String> = env.signatures.iter().map(|s| s.keyid.clone()).collect();
-    let key = env
-        .signatures
-        .iter()
-        .filter_map(|s| KeyId::from_hex(&s.keyid))
-        .find_map(|id| policy.key(id))
-        .ok_or(NotCounted::UnknownKey { key_ids: ids })?;
-    let body = env.verify(&key.public, name).map_err(|_| NotCounted::BadSignature { key: key.name.clone() })?;
-    let st: Statement = serde_json::from_slice(&body).map_err(|e| malformed(format!("the statement: {e}")))?;
-    if st.statement_type != STATEMENT_TYPE || st.predicate_type != PREDICATE_TYPE {
-        return Err(malformed(format!("statement {} with predicate {}", st.statement_type, st.predicate_type)));
-    }
-    if !key.roles.contains(&Role::Reviewer) {
-        return Err(NotCounted::NotReviewer { key: key.name.clone() });
-    }
-    if key.roles.contains(&Role::Release) {
-        return Err(NotCounted::SelfReview { key: key.name.clone() });
-    }
-    let p = &st.predicate;
-    let t = parse_time(&p.time).ok_or_else(|| malformed(format!("time {:?} is not RFC 3339", p.time)))?;
-    if let Some(detail) = key.invalid_at(t) {
-        return Err(NotCounted::KeyInvalid { key: key.name.clone(), detail });
-    }
-    if p.project.name != manifest.project.name {
-        return Err(NotCounted::OtherProject { project: p.project.name.clone() });
-    }
-    let mut subjects = BTreeMap::new();
-    for s in &st.subject {
-        let d = s
-            .digest
-            .get("sha256")
-            .and_then(|h| Digest::from_hex(h).ok())
-            .ok_or_else(|| malformed(format!("subject {} has no sha256 digest", s.name)))?;
-        if subjects.insert(s.name.clone(), d).is_some() {
-            return Err(malformed(format!("subject {} appears twice", s.name)));
-        }
-    }
-    // A review that says it read this very release must name its bytes.
-    if p.manifest_digest == manifest_digest {
-        for (path, d) in &subjects {
-            match here.0.get(path.as_str()) {
-                Some(Some(m)) if m == d => {}
-                Some(Some(m)) => {
-                    return Err(NotCounted::NotTheManifest {
-                        path: path.clone(),
-                        review: d.to_string(),
-                        manifest: m.to_string(),
-                    });
-                }
-                _ => {
-                    return Err(NotCounted::NotTheManifest {
-                        path: path.clone(),
-                        review: d.to_string(),
-                        manifest: "no such file".into(),
-                    });
-                }
-            }
-        }
-    }
-    Ok(Counted {
-        file: name.to_string(),
-        key: key.name.clone(),
-        key_id: key.public.key_id_hex(),
-        reviewer: p.reviewer.clone(),
-        criteria: p.criteria.clone(),
-        verdict: p.verdict,
-        time: p.time.clone(),
-        release: format!("{}-{}", p.project.name, p.project.version),
-        subjects,
-        notes: p.notes.clone(),
-    })
-}
-
-/// One file of the release as the reviews see it.
+/// One flagged file of the release as the reviews see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileStatus {
     pub path: String,
@@ -577,31 +931,71 @@ impl Coverage {
     }
 }
 
-/// Per-file status and coverage under `criteria`, a file being covered
-/// when at least `reviewers` distinct keys passed its bytes and none flagged
-/// them.
+/// Per-entry sets of reviewer keys, as bits (one word per 64 keys).
+struct KeySets {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl KeySets {
+    fn new(entries: usize, keys: usize) -> Self {
+        let words = keys.div_ceil(64);
+        KeySets { words, bits: vec![0; entries * words] }
+    }
+    fn insert(&mut self, entry: usize, key: usize) {
+        if let Some(w) = self.bits.get_mut(entry * self.words + key / 64) {
+            *w |= 1 << (key % 64);
+        }
+    }
+    fn of(&self, entry: usize) -> &[u64] {
+        self.bits.get(entry * self.words..(entry + 1) * self.words).unwrap_or(&[])
+    }
+    fn len(&self, entry: usize) -> u32 {
+        self.of(entry).iter().map(|w| w.count_ones()).sum()
+    }
+    fn names(&self, entry: usize, keys: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (wi, w) in self.of(entry).iter().enumerate() {
+            for b in 0..64 {
+                if w & (1 << b) != 0 {
+                    out.push(keys[wi * 64 + b].to_string());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Coverage under `criteria`, a file being covered when at least
+/// `reviewers` distinct keys passed its bytes and none flagged them, and
+/// the status of each flagged file. `reviews` must have been checked
+/// against this `manifest` (their matches are its entries).
 pub fn coverage(
     manifest: &Manifest,
     reviews: &Reviews,
     criteria: &[String],
     reviewers: u32,
 ) -> (Coverage, Vec<FileStatus>) {
-    // (path, digest) → keys passing / flagging, and notes.
-    type Keys<'r> = std::collections::HashMap<(&'r str, Digest), BTreeSet<&'r str>>;
-    let mut pass: Keys<'_> = Keys::new();
-    let mut flag: Keys<'_> = Keys::new();
-    let mut notes: std::collections::HashMap<&str, Vec<Note>> = std::collections::HashMap::new();
-    let here = Index::of(manifest);
-    for r in reviews.counted.iter().filter(|r| criteria.contains(&r.criteria)) {
+    let entries = &manifest.source.files;
+    let counted: Vec<&Counted> = reviews.counted.iter().filter(|r| criteria.contains(&r.criteria)).collect();
+    // Distinct keys, sorted: bit k of an entry's set is keys[k].
+    let mut keys: Vec<&str> = counted.iter().map(|r| r.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut pass = KeySets::new(entries.len(), keys.len());
+    let mut flag = KeySets::new(entries.len(), keys.len());
+    let mut notes: std::collections::HashMap<u32, Vec<Note>> = std::collections::HashMap::new();
+    for r in &counted {
+        let k = keys.binary_search(&r.key.as_str()).unwrap_or(0);
         let target = if r.verdict == Verdict::Pass { &mut pass } else { &mut flag };
-        for (p, d) in &r.subjects {
-            target.entry((p.as_str(), *d)).or_default().insert(r.key.as_str());
+        for &i in &r.matched {
+            target.insert(i as usize, k);
         }
         for n in &r.notes {
-            if let Some(d) = r.subjects.get(&n.path)
-                && here.0.get(n.path.as_str()) == Some(&Some(*d))
+            if let Some((i, _)) = find_entry(manifest, &n.path)
+                && r.names(i)
             {
-                notes.entry(n.path.as_str()).or_default().push(n.clone());
+                notes.entry(i).or_default().push(n.clone());
             }
         }
     }
@@ -616,18 +1010,18 @@ pub fn coverage(
         left: Vec::new(),
     };
     let mut files = Vec::new();
-    for e in manifest.source.files.iter().filter(|e| is_file(e.kind)) {
+    for (i, e) in entries.iter().enumerate().filter(|(_, e)| is_file(e.kind)) {
         let Some(d) = e.digest else { continue };
         let path = e.path.as_str();
-        let passed: Vec<String> =
-            pass.get(&(path, d)).map(|s| s.iter().map(|k| k.to_string()).collect()).unwrap_or_default();
-        let flagged: Vec<String> =
-            flag.get(&(path, d)).map(|s| s.iter().map(|k| k.to_string()).collect()).unwrap_or_default();
-        let covered = flagged.is_empty() && passed.len() as u64 >= u64::from(reviewers.max(1));
+        let flagged = flag.len(i) > 0;
+        let covered = !flagged && pass.len(i) >= reviewers.max(1);
         cov.files += 1;
         cov.bytes += e.size;
-        let folder = path.split_once('/').map_or(".", |(f, _)| f).to_string();
-        let slot = cov.by_folder.entry(folder).or_insert((0, 0));
+        let folder = path.split_once('/').map_or(".", |(f, _)| f);
+        let slot = match cov.by_folder.get_mut(folder) {
+            Some(s) => s,
+            None => cov.by_folder.entry(folder.to_string()).or_insert((0, 0)),
+        };
         slot.0 += 1;
         if covered {
             cov.covered_files += 1;
@@ -636,17 +1030,17 @@ pub fn coverage(
         } else {
             cov.left.push(path.to_string());
         }
-        if !flagged.is_empty() {
+        if flagged {
             cov.flagged.push(path.to_string());
+            files.push(FileStatus {
+                path: path.to_string(),
+                size: e.size,
+                digest: d,
+                passed_by: pass.names(i, &keys),
+                flagged_by: flag.names(i, &keys),
+                notes: notes.get(&(i as u32)).cloned().unwrap_or_default(),
+            });
         }
-        files.push(FileStatus {
-            path: path.to_string(),
-            size: e.size,
-            digest: d,
-            passed_by: passed,
-            flagged_by: flagged,
-            notes: notes.get(path).cloned().unwrap_or_default(),
-        });
     }
     (cov, files)
 }
@@ -688,4 +1082,84 @@ pub fn evaluate(
         if req.flagged_fails { failures.push(line) } else { warnings.push(line) }
     }
     (RequirementResult { held: failures.is_empty(), coverage: cov, failures, warnings }, files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = "{\"created\":\"2026-01-01T00:00:00Z\",\"project\":{\"name\":\"app\",\"version\":\"1.0.0\"},\"schema\":\"vouch.manifest/v1\",\"source\":{\"count\":2,\"files\":[{\"digest\":\"sha256:98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\",\"kind\":\"file\",\"path\":\"a.txt\",\"size\":3},{\"digest\":\"sha256:ebe95d10cc11e27bd8d4d1ce91bc725665ddbaa6ca2498ef38a88a58ad48cdb4\",\"kind\":\"file\",\"path\":\"b.rs\",\"size\":3}],\"merkle_root\":\"sha256:7230434367837b8ced4be5b549ee616130b5ae66430863ca9033361bb04ed5b0\"}}";
+    const A: &str = "98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4";
+    const B: &str = "ebe95d10cc11e27bd8d4d1ce91bc725665ddbaa6ca2498ef38a88a58ad48cdb4";
+
+    /// Signs a review whose `subject` is `subjects` (raw JSON) and checks it.
+    fn check(subjects: &str, claims_this_release: bool) -> Result<Counted, NotCounted> {
+        let key = SecretKey::generate().unwrap();
+        let manifest = Manifest::from_slice(MANIFEST.as_bytes(), Path::new("manifest.json")).unwrap();
+        let digest = Digest::of(MANIFEST.as_bytes());
+        let read = if claims_this_release { digest } else { Digest::of(b"an older release") };
+        let policy = Policy::parse(
+            format!("[keys.rev]\npublic = \"{}\"\nroles = [\"reviewer\"]\n", key.public_key().to_base64()).as_bytes(),
+            Path::new("trust.toml"),
+        )
+        .unwrap();
+        let statement = format!(
+            "{{\"_type\":\"{STATEMENT_TYPE}\",\"subject\":{subjects},\"predicateType\":\"{PREDICATE_TYPE}\",\"predicate\":{{\"project\":{{\"name\":\"app\",\"version\":\"0.9.0\"}},\"manifest_digest\":\"{read}\",\"criteria\":\"c\",\"verdict\":\"pass\",\"reviewer\":\"r\",\"time\":\"2026-06-01T00:00:00Z\"}}}}"
+        );
+        let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, statement.as_bytes(), &key);
+        check_one("r.review.dsse.json", &env.to_json(), &policy, &manifest, digest)
+    }
+
+    fn subject(name: &str, hex: &str) -> String {
+        format!("{{\"name\":\"{name}\",\"digest\":{{\"sha256\":\"{hex}\"}}}}")
+    }
+
+    #[test]
+    fn subjects_in_any_order_and_escaped_names_match_the_manifest() {
+        let c = check(&format!("[{},{}]", subject("a.txt", A), subject("b.rs", B)), true).unwrap();
+        assert_eq!((c.subjects, c.matched.as_slice()), (2, &[0, 1][..]));
+        let c = check(&format!("[{},{}]", subject("b.rs", B), subject("a\\u002etxt", A)), true).unwrap();
+        assert_eq!((c.subjects, c.matched.as_slice()), (2, &[0, 1][..]));
+        // Other bytes of a file, or a file the release does not have, in a
+        // review of an older release: counted, matching only what is the same.
+        let other = "11".repeat(32);
+        let c = check(&format!("[{},{},{}]", subject("a.txt", &other), subject("b.rs", B), subject("c", A)), false)
+            .unwrap();
+        assert_eq!((c.subjects, c.matched.as_slice()), (3, &[1][..]));
+        assert!(c.names(1) && !c.names(0));
+    }
+
+    #[test]
+    fn a_review_of_this_release_naming_other_bytes_names_the_first_by_path() {
+        let other = "11".repeat(32);
+        let r = check(&format!("[{},{}]", subject("b.rs", &other), subject("a.txt", &other)), true);
+        match r {
+            Err(NotCounted::NotTheManifest { path, .. }) => assert_eq!(path, "a.txt"),
+            r => panic!("{r:?}"),
+        }
+        let r = check(&format!("[{},{}]", subject("a.txt", A), subject("zz", A)), true);
+        assert!(
+            matches!(&r, Err(NotCounted::NotTheManifest { path, manifest, .. }) if path == "zz" && manifest == "no such file"),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn repeated_or_digestless_subjects_are_not_a_review() {
+        let malformed = |r: Result<Counted, NotCounted>| match r {
+            Err(NotCounted::Malformed { detail }) => detail,
+            r => panic!("{r:?}"),
+        };
+        let twice = format!("[{},{},{}]", subject("b.rs", B), subject("a.txt", A), subject("b.rs", B));
+        assert_eq!(malformed(check(&twice, true)), "subject b.rs appears twice");
+        let sorted_twice = format!("[{},{}]", subject("a.txt", A), subject("a.txt", A));
+        assert_eq!(malformed(check(&sorted_twice, true)), "subject a.txt appears twice");
+        let none = format!("[{},{{\"name\":\"b.rs\",\"digest\":{{\"sha512\":\"{B}\"}}}}]", subject("a.txt", A));
+        assert_eq!(malformed(check(&none, true)), "subject b.rs has no sha256 digest");
+        let upper = format!("[{}]", subject("a.txt", &A.to_uppercase()));
+        assert_eq!(malformed(check(&upper, true)), "subject a.txt has no sha256 digest");
+        assert!(
+            malformed(check("[{\"name\":\"a.txt\",\"digest\":{},\"extra\":1}]", true)).starts_with("the statement")
+        );
+    }
 }

@@ -30,6 +30,8 @@ pub struct VerifyOptions {
     pub artifacts: Vec<PathBuf>,
     /// The reviewers' folder of `*.review.dsse.json`, for the policy's `[review]`.
     pub reviews: Option<PathBuf>,
+    /// The verified-review cache for `reviews` (see [`crate::review_cache`]).
+    pub review_cache: Option<crate::review_cache::Cache>,
     /// The reviewer's copy of the vendor's release log, for consistency
     /// proofs between a bundle proof's head and the heads seen before.
     pub log: Option<PathBuf>,
@@ -162,6 +164,7 @@ fn check_reviews(
     policy: &Policy,
     req: &crate::policy::ReviewRequirement,
     dir: Option<&Path>,
+    cache: Option<&crate::review_cache::Cache>,
 ) -> Result<Check, VerifyError> {
     let mut c = check("reviews");
     let Some(dir) = dir else {
@@ -172,7 +175,7 @@ fn check_reviews(
         ));
         return Ok(c);
     };
-    let reviews = crate::review::load(dir, policy, &b.manifest, b.manifest_digest).map_err(Box::new)?;
+    let reviews = crate::review::load(dir, policy, &b.manifest, b.manifest_digest, cache.cloned()).map_err(Box::new)?;
     for (file, why) in &reviews.not_counted {
         c.note(format!("not counted: {file}: {why}"));
     }
@@ -815,7 +818,7 @@ pub fn verify(
     }
 
     if let Some(req) = &policy.review {
-        checks.push(check_reviews(b, policy, req, opts.reviews.as_deref())?);
+        checks.push(check_reviews(b, policy, req, opts.reviews.as_deref(), opts.review_cache.as_ref())?);
     }
 
     let held = checks.iter().all(|c| c.held);

@@ -457,8 +457,11 @@ pub fn words_of(tree: &crate::source::SourceTree, entry: &vouch_manifests::Entry
         // Never indexed: not read (its page, when rendered, hashes it).
         return None;
     }
-    let (bytes, _) = crate::source::read_checked(tree, entry, buf).ok()?;
-    words(crate::source::as_text(&bytes)?).ok()
+    let mut c = crate::source::check(tree, entry, buf, None);
+    if let Some(d) = entry.digest {
+        c.load(d);
+    }
+    c.words()?.ok()
 }
 
 /// The shard of a definition name (in lower case): its first two

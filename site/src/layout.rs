@@ -75,6 +75,21 @@ pub fn dir_path(dir: &str) -> String {
 }
 
 /// A release's folder: `r/<name>/<version>/`.
+/// Part `k` (from 0) of a long page: the page itself, then `x~2.html`,
+/// `x~3.html`... (`~` is escaped in every name from a manifest, so no
+/// source path can take these names).
+pub fn part_page(page: &str, k: usize) -> String {
+    match (k, page.strip_suffix(".html")) {
+        (0, _) | (_, None) => page.to_string(),
+        (k, Some(stem)) => format!("{stem}~{}.html", k + 1),
+    }
+}
+
+/// A project's folder, above its releases' (`r/<name>/`).
+pub fn project_dir(name: &str) -> String {
+    format!("r/{name}/")
+}
+
 pub fn release_dir(name: &str, version: &str) -> String {
     format!("r/{name}/{version}/")
 }

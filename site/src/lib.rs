@@ -22,11 +22,14 @@ pub mod changes;
 pub mod codesearch;
 mod error;
 pub mod highlight;
+mod history;
 pub mod layout;
 pub mod linediff;
 pub mod model;
 mod render;
+mod reuse;
 pub mod search;
+mod seen;
 pub mod sig;
 pub mod source;
 pub mod svg;
@@ -91,10 +94,44 @@ pub struct ReleaseReviews {
     /// The `[review]` verdict, when the policy has one.
     pub requirement: Option<vouch_signing::review::RequirementResult>,
     /// Per file path: the counted reviews of its exact bytes and their notes.
-    pub files: BTreeMap<String, (Vec<model::FileReviewView>, Vec<vouch_signing::review::Note>)>,
+    pub files: FileReviews,
     pub counted: usize,
     /// (file, reason) of each review that does not count.
     pub not_counted: Vec<(String, String)>,
+}
+
+/// Who reviewed each file's exact bytes, looked up when a file page is
+/// rendered (rather than a list per file built for every file).
+#[derive(Debug, Clone, Default)]
+pub struct FileReviews {
+    /// The release's entry paths, in manifest order (sorted by path bytes).
+    paths: Vec<String>,
+    /// Per counted review under the coverage's criteria: its view, its
+    /// notes, and the entries (indices into `paths`, ascending) whose bytes it names.
+    reviews: Vec<(model::FileReviewView, Vec<vouch_signing::review::Note>, Vec<u32>)>,
+}
+
+impl FileReviews {
+    pub fn new(
+        paths: Vec<String>,
+        reviews: Vec<(model::FileReviewView, Vec<vouch_signing::review::Note>, Vec<u32>)>,
+    ) -> Self {
+        FileReviews { paths, reviews }
+    }
+
+    /// The reviews of `path`'s bytes and their notes on it (`None`: none).
+    pub fn get(&self, path: &str) -> Option<(Vec<model::FileReviewView>, Vec<vouch_signing::review::Note>)> {
+        let i = self.paths.binary_search_by(|p| p.as_bytes().cmp(path.as_bytes())).ok()? as u32;
+        let mut views = Vec::new();
+        let mut notes = Vec::new();
+        for (view, n, matched) in &self.reviews {
+            if matched.binary_search(&i).is_ok() {
+                views.push(view.clone());
+                notes.extend(n.iter().filter(|n| n.path == path).cloned());
+            }
+        }
+        (!views.is_empty()).then_some((views, notes))
+    }
 }
 
 /// Counts the reviewers' reviews of a release under a trust policy;
@@ -129,6 +166,11 @@ pub struct Options<'a> {
 pub struct Summary {
     pub releases: usize,
     pub pages: usize,
+    /// File pages hard-linked from the previous build in the output folder
+    /// instead of rendered again.
+    pub reused: usize,
+    /// Releases whose code search index was kept from the previous build.
+    pub kept_indexes: usize,
     /// Files written (pages and static files).
     pub files: usize,
     /// Bytes written.

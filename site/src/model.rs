@@ -11,6 +11,12 @@ use serde::Serialize;
 pub struct Crumb {
     pub title: String,
     pub href: Option<String>,
+    /// `href` is relative to the page's release folder (`rroot`), not to
+    /// the site (`root`): on pages that several releases share.
+    pub rel: bool,
+    /// The title is the release's version, filled in on view (on pages that
+    /// several releases share).
+    pub version: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -415,14 +421,13 @@ pub struct FileView {
     pub digest: Option<String>,
     pub target: Option<String>,
     pub commit: Option<String>,
-    /// The directory page holding this file.
+    /// The directory page holding this file, relative to the release folder.
     pub dir_href: String,
     pub content: crate::source::Content,
-    /// How the file changed since the previous release (none if it did not,
-    /// or for the oldest release).
-    pub change: Option<FileChangeNote>,
-    /// Every release of the project that has this path, newest first.
-    pub history: Vec<FileHistoryView>,
+    /// The history script of its path (`r/<project>/history/<shard>.js`).
+    pub shard: String,
+    /// How many folders below the release folder the page is, plus one.
+    pub depth: usize,
     /// The file's definitions (universal-ctags), by line.
     pub symbols: Vec<SymbolView>,
     /// Why definitions are not listed (no universal-ctags), for a file of a
@@ -437,36 +442,6 @@ pub struct SymbolView {
     pub kind: String,
     pub scope: Option<String>,
     pub line: u32,
-}
-
-/// One release of a file's history.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileHistoryView {
-    pub version: String,
-    /// The file's page in that release (its directory page without source).
-    pub href: String,
-    /// The manifest digest (a submodule's commit).
-    pub digest: Option<String>,
-    /// `first` (the oldest release with this path), `added` (not in the
-    /// release before), `changed` (other bytes than in the release before)
-    /// or `unchanged`.
-    pub state: &'static str,
-    /// The line diff against the release before, when the site has one.
-    pub diff_href: Option<String>,
-    /// Whether this is the page's own release.
-    pub current: bool,
-}
-
-/// A file page's note on what changed since the previous release.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileChangeNote {
-    /// `added` or `modified`.
-    pub state: &'static str,
-    /// The previous release's version.
-    pub since: String,
-    /// The line diff page, when there is one.
-    pub diff_href: Option<String>,
-    pub changes_href: String,
 }
 
 /// A key the policy names.
@@ -636,6 +611,10 @@ pub struct ChangesView {
     pub added: Vec<FileChangeView>,
     pub removed: Vec<FileChangeView>,
     pub modified: Vec<FileChangeView>,
+    /// The lengths of the whole lists (a part of the page holds some rows).
+    pub added_count: usize,
+    pub removed_count: usize,
+    pub modified_count: usize,
     /// Changed files per top-level directory, most first.
     pub by_dir: Vec<DirChangeView>,
     /// The per-directory chart (inline SVG, escaped; none without changes).
@@ -649,6 +628,50 @@ pub struct ChangesView {
     pub file_count: usize,
     /// Every change counted: files, dependencies, components, build fields.
     pub total: usize,
+}
+
+/// The parts of a long page (see `PAGE_ROWS`).
+#[derive(Debug, Clone, Serialize)]
+pub struct PagerView {
+    /// What the rows are (`files`, `entries`).
+    pub what: &'static str,
+    pub rows: usize,
+    /// This part, from 1.
+    pub current: usize,
+    pub parts: Vec<PartView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PartView {
+    pub n: usize,
+    /// The first and last rows of the part, from 1.
+    pub first: usize,
+    pub last: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+impl ChangesView {
+    /// Everything but the three lists of files (which a part of the page
+    /// cuts), with their lengths kept in the counts.
+    pub fn clone_without_files(&self) -> ChangesView {
+        ChangesView {
+            previous: self.previous.clone(),
+            added: Vec::new(),
+            removed: Vec::new(),
+            modified: Vec::new(),
+            added_count: self.added.len(),
+            removed_count: self.removed.len(),
+            modified_count: self.modified.len(),
+            by_dir: self.by_dir.clone(),
+            chart_svg: self.chart_svg.clone(),
+            dependencies: self.dependencies.clone(),
+            components: self.components.clone(),
+            build: self.build.clone(),
+            file_count: self.file_count,
+            total: self.total,
+        }
+    }
 }
 
 /// A line diff page (`diff`).

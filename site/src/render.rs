@@ -63,11 +63,12 @@ enum Job {
     Release(usize),
     Components(usize),
     Licenses(usize),
-    Changes(usize),
+    /// A release's changes page, one part of [`PAGE_ROWS`] files.
+    Changes(usize, usize),
     Diff(usize, usize),
     Search,
-    Dir(usize, usize),
-    File(usize, usize),
+    /// A directory page, one part of [`PAGE_ROWS`] entries.
+    Dir(usize, usize, usize),
     Left(usize),
     Log,
 }
@@ -660,7 +661,7 @@ fn order_releases(rs: &[&ReleaseSummary]) -> (Vec<usize>, &'static str) {
 }
 
 fn crumb(title: &str, href: Option<String>) -> Crumb {
-    Crumb { title: title.to_string(), href }
+    Crumb { title: title.to_string(), href, rel: false, version: false }
 }
 
 fn release_crumbs(s: &ReleaseSummary) -> Vec<Crumb> {
@@ -763,49 +764,235 @@ impl<W: std::io::Write> std::io::Write for Counter<W> {
 
 /// Every release in `idx` (one project's, newest first) that has `path`:
 /// its digest, whether the bytes changed since the release before that had
-/// it, and the line diff when the site has one.
-fn file_history(releases: &[Release], idx: &[usize], current: usize, path: &str) -> Vec<FileHistoryView> {
-    let found: Vec<(usize, &Entry)> = idx
+/// it, and the line diff when the site has one; pages relative to the
+/// project's folder.
+fn history_rows(releases: &[Release], idx: &[usize], path: &str, project_dir: &str) -> Vec<crate::history::Row> {
+    let found: Vec<(usize, usize, &Entry)> = idx
         .iter()
-        .filter_map(|&j| {
+        .enumerate()
+        .filter_map(|(pos, &j)| {
             let files = &releases[j].bundle.manifest.source.files;
-            files.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes())).ok().map(|k| (j, &files[k]))
+            files
+                .binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes()))
+                .ok()
+                .map(|k| (pos, j, &files[k]))
         })
         .collect();
+    let rel = |h: String| h.strip_prefix(project_dir).map(str::to_string).unwrap_or(h);
     let mut out = Vec::with_capacity(found.len());
-    for (n, &(j, e)) in found.iter().enumerate() {
+    for (n, &(pos, j, e)) in found.iter().enumerate() {
         let r = &releases[j];
         let digest = e.digest.map(|d| d.to_string()).or_else(|| e.commit.clone());
-        // The release just before `j` in the project's order, and the
-        // older release that had the path.
-        let pos = idx.iter().position(|&x| x == j).unwrap_or(0);
-        let before = idx.get(pos + 1).copied();
-        let older = found.get(n + 1);
-        let state = match older {
+        // The older release that had the path, and whether it is the one
+        // just before `j` in the project's order.
+        let state = match found.get(n + 1) {
             None => "first",
-            Some(&(o, _)) if Some(o) != before => "added",
-            Some(&(_, oe)) if oe.digest != e.digest || oe.commit != e.commit || oe.kind != e.kind => "changed",
+            Some(&(opos, _, _)) if opos != pos + 1 => "added",
+            Some(&(_, _, oe)) if oe.digest != e.digest || oe.commit != e.commit || oe.kind != e.kind => "changed",
             Some(_) => "unchanged",
         };
-        let href = if r.source.is_some() {
+        let page = if r.source.is_some() {
             layout::file_page(&r.rdir, path)
         } else {
             layout::tree_page(&r.rdir, e.path.parent())
         };
-        let diff_href = match r.file_changes.get(path) {
-            Some(("modified", d)) if state == "changed" => d.clone(),
+        let diff = match r.file_changes.get(path) {
+            Some(("modified", d)) if state == "changed" => d.clone().map(rel),
             _ => None,
         };
-        out.push(FileHistoryView {
-            version: r.view.summary.version.clone(),
-            href,
-            digest,
-            state,
-            diff_href,
-            current: j == current,
-        });
+        out.push(crate::history::Row { release: pos, digest, state, page: rel(page), diff });
     }
     out
+}
+
+/// Rows on one part of a long page (a directory's entries, a release's
+/// changed files); the rest are on further parts, each linked from all.
+pub const PAGE_ROWS: usize = 2000;
+
+/// How many parts `rows` rows take (one at least).
+fn parts(rows: usize) -> usize {
+    rows.div_ceil(PAGE_ROWS).max(1)
+}
+
+/// The links between the parts of a page (`None` for a page of one part).
+fn pager(page: &str, part: usize, rows: usize, what: &'static str) -> Option<PagerView> {
+    let n = parts(rows);
+    (n > 1).then(|| PagerView {
+        what,
+        rows,
+        current: part + 1,
+        parts: (0..n)
+            .map(|k| PartView {
+                n: k + 1,
+                first: k * PAGE_ROWS + 1,
+                last: ((k + 1) * PAGE_ROWS).min(rows),
+                href: layout::part_page(page, k),
+                current: k == part,
+            })
+            .collect(),
+    })
+}
+
+/// What the file pages share.
+struct FilePages<'a> {
+    releases: &'a [Release<'a>],
+    tags: &'a [Option<HashMap<String, Vec<crate::tags::Tag>>>],
+    defs_note: &'a Option<String>,
+    renderer: &'a Renderer<'a>,
+    previous: &'a crate::reuse::Previous,
+    seen: &'a crate::seen::Seen,
+    /// Per release: whether its code index must be built (its words gathered).
+    need_words: &'a [bool],
+    claims: crate::reuse::Claims,
+    shared: [u8; 32],
+}
+
+/// How a file page came to be.
+enum Made {
+    Rendered,
+    /// Hard-linked from the previous build.
+    Reused,
+    /// The same key as this page of this build (linked once it is written).
+    SameAs(String),
+}
+
+struct FileDone {
+    key: crate::reuse::Key,
+    page: String,
+    how: Made,
+    /// The code search's words (`Some(None)`: not indexed), gathered only
+    /// where the release's index is not expected to be kept.
+    words: Option<Option<crate::codesearch::FileWords>>,
+}
+
+/// A file page's breadcrumbs, relative to its release folder (the page is
+/// shared by every release with the same bytes).
+fn file_crumbs(r: &Release, d: Option<&DirNode>, name: &str) -> Vec<Crumb> {
+    let s = &r.view.summary;
+    let rel = |h: &str| h.strip_prefix(r.rdir.as_str()).unwrap_or(h).to_string();
+    let mut c = vec![
+        crumb("Releases", Some("index.html".into())),
+        crumb(&s.name, Some(format!("index.html#p-{}", s.name))),
+        Crumb { title: "release".into(), href: Some(rel(&s.href)), rel: true, version: true },
+    ];
+    let mut chain = Vec::new();
+    let mut cur = d;
+    while let Some(x) = cur {
+        chain.push(x);
+        cur = x.parent.map(|p| &r.dirs[p]);
+    }
+    for x in chain.into_iter().rev() {
+        let title = if x.path.is_empty() { "source" } else { x.name.as_str() };
+        c.push(Crumb { title: title.into(), href: Some(rel(&x.href)), rel: true, version: false });
+    }
+    c.push(crumb(name, None));
+    c
+}
+
+/// Checks one file of a release's source and makes its page: hard-linked
+/// from the previous build when its key is there, left to link to the page
+/// of this build that has its key, or rendered.
+fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileDone, SiteError> {
+    let r = &fp.releases[i];
+    let e = &r.bundle.manifest.source.files[f];
+    let tree = r.source.as_ref().ok_or_else(|| SiteError::Output {
+        path: PathBuf::from(&r.rdir),
+        detail: "a file page of a release without --source".into(),
+    })?;
+    let checked = source::check(tree, e, buf, Some(fp.seen));
+    let parent = e.path.parent();
+    let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
+    let page = match dnode {
+        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path.file_name()),
+        None => layout::file_page(&r.rdir, e.path.as_str()),
+    };
+    let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
+    let depth = rel.matches('/').count() + 1;
+    let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
+    let project = &r.view.summary.name;
+    let mut view = FileView {
+        path: clean(e.path.as_str()),
+        name: clean(e.path.file_name()),
+        kind: entry_kind(e),
+        size: e.size,
+        digest: e.digest.map(|d| d.to_string()),
+        target: e.target.as_deref().map(clean),
+        commit: e.commit.clone(),
+        dir_href: dir_href.strip_prefix(r.rdir.as_str()).unwrap_or(&dir_href).to_string(),
+        content: Default::default(),
+        shard: crate::history::shard(e.path.as_str()),
+        depth,
+        symbols: Vec::new(),
+        defs_note: None,
+    };
+    // Symbols and the note on them, for a file that may render (cleared
+    // below if it turns out binary).
+    if checked.has_bytes() {
+        match &fp.tags[i] {
+            Some(tags) => {
+                view.symbols = tags
+                    .get(e.path.as_str())
+                    .map(|ts| {
+                        ts.iter()
+                            .map(|t| SymbolView {
+                                name: clean(&t.name),
+                                kind: clean(&t.kind),
+                                scope: t.scope.as_deref().map(clean),
+                                line: t.line,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+            None if crate::highlight::lang_of(e.path.file_name()).is_some() => {
+                view.defs_note =
+                    Some(fp.defs_note.clone().unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()));
+            }
+            None => {}
+        }
+    }
+    let reviews = r.reviews.as_ref().map(|rr| file_reviews(rr, e.path.as_str()));
+    let crumbs = file_crumbs(r, dnode, &view.name);
+    let title = format!("{} — {}", view.path, project);
+    let mut h = crate::reuse::KeyHasher::new(&fp.shared);
+    h.bytes(rel.as_bytes()).bytes(project.as_bytes()).bytes(title.as_bytes());
+    h.json(&checked.content).json(&view).json(&reviews).json(&crumbs);
+    let key = h.finish();
+
+    let words = |mut c: source::Checked| {
+        if !fp.need_words[i] {
+            return None;
+        }
+        if let Some(d) = e.digest {
+            c.load(d);
+        }
+        Some(c.words().and_then(Result::ok))
+    };
+    if let Some(old) = fp.previous.page(&key)
+        && std::fs::hard_link(&old, fp.renderer.out.join(&page)).is_ok()
+    {
+        return Ok(FileDone { key, page, how: Made::Reused, words: words(checked) });
+    }
+    if let Some(first) = fp.claims.claim(key, &page) {
+        return Ok(FileDone { key, page, how: Made::SameAs(first), words: words(checked) });
+    }
+    view.content = source::render(checked, e);
+    if view.content.state != "rendered" {
+        view.symbols.clear();
+        view.defs_note = None;
+    }
+    let words = Some(view.content.words.take());
+    let mut ctx = Context::new();
+    ctx.insert("project", project);
+    ctx.insert("rroot", &"../".repeat(depth - 1));
+    ctx.insert("file", &view);
+    if let Some((reviews, notes)) = &reviews {
+        ctx.insert("reviews", reviews);
+        ctx.insert("notes", notes);
+        ctx.insert("reviewed", &true);
+    }
+    fp.renderer.page(&page, "page.html", "page", &title, &crumbs, ctx)?;
+    Ok(FileDone { key, page, how: Made::Rendered, words })
 }
 
 fn entry_kind(e: &Entry) -> &'static str {
@@ -848,6 +1035,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         }
     }
     check_output(&opts.output)?;
+    let previous = crate::reuse::Previous::load(&opts.output);
+    let seen = crate::seen::Seen::load(&opts.output);
 
     let verdicts: Vec<Option<Verdict>> = bundles.par_iter().map(|b| opts.checker.map(|c| c.check(b))).collect();
     let review_results: Vec<Option<crate::ReleaseReviews>> =
@@ -1056,6 +1245,35 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         })
         .collect();
 
+    // Each path's history, for the file pages (see `history`).
+    let history_scripts: Vec<(String, String)> = ordered
+        .par_iter()
+        .filter(|(_, idx, _)| idx.iter().any(|&i| releases[i].source.is_some()))
+        .flat_map(|(name, idx, _)| {
+            let pdir = layout::project_dir(name);
+            let mut paths: BTreeMap<String, (String, Vec<crate::history::Row>)> = BTreeMap::new();
+            for &i in idx.iter().filter(|&&i| releases[i].source.is_some()) {
+                for e in &releases[i].bundle.manifest.source.files {
+                    let p = e.path.as_str();
+                    if !paths.contains_key(p) {
+                        paths.insert(p.to_string(), (clean(p), history_rows(&releases, idx, p, &pdir)));
+                    }
+                }
+            }
+            let rels: Vec<(String, String)> = idx
+                .iter()
+                .map(|&i| {
+                    let s = &releases[i].view.summary;
+                    (s.version.clone(), s.changes_href.strip_prefix(pdir.as_str()).unwrap_or(&s.changes_href).into())
+                })
+                .collect();
+            crate::history::scripts(name, &rels, &paths)
+                .into_iter()
+                .map(|(f, js)| (format!("{pdir}history/{f}"), js))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+
     // The keys page: every key id seen, with what it signed.
     let mut signers: BTreeMap<String, SignerView> = BTreeMap::new();
     for r in &releases {
@@ -1108,16 +1326,16 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         jobs.push(Job::Release(i));
         jobs.push(Job::Components(i));
         jobs.push(Job::Licenses(i));
-        jobs.push(Job::Changes(i));
+        let c = &r.changes;
+        for part in 0..parts(c.added.len() + c.modified.len() + c.removed.len()) {
+            jobs.push(Job::Changes(i, part));
+        }
         for k in 0..r.diff_jobs.len() {
             jobs.push(Job::Diff(i, k));
         }
-        for d in 0..r.dirs.len() {
-            jobs.push(Job::Dir(i, d));
-        }
-        if r.source.is_some() {
-            for f in 0..r.bundle.manifest.source.files.len() {
-                jobs.push(Job::File(i, f));
+        for (d, node) in r.dirs.iter().enumerate() {
+            for part in 0..parts(node.subdirs.len() + node.files.len()) {
+                jobs.push(Job::Dir(i, d, part));
             }
         }
         if r.reviews.is_some() {
@@ -1158,8 +1376,10 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         files += 1;
         bytes += js.len() as u64;
     }
-    std::fs::write(out.join(MARKER), b"vouch review site\n")
-        .map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
+    let mut shared_files = crate::reuse::Dedup::new(out);
+    for (rel, js) in &history_scripts {
+        shared_files.write(rel, js.as_bytes()).map_err(|source| SiteError::Write { path: out.join(rel), source })?;
+    }
     for r in &releases {
         for d in &r.dirs {
             mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
@@ -1177,298 +1397,308 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let title = &opts.title;
     let trust_value = Value::from_serializable(&opts.trust);
     // The code search's words, gathered from the file pages as they render.
-    // (`None`: inspected, not indexed.)
-    let code_words: std::sync::Mutex<Vec<(usize, usize, Option<crate::codesearch::FileWords>)>> =
-        std::sync::Mutex::new(Vec::new());
-    jobs.par_iter().try_for_each_init(
-        || vec![0u8; 1 << 16],
-        |buf, job| -> Result<(), SiteError> {
-            match *job {
-                Job::Index => {
-                    let mut ctx = Context::new();
-                    ctx.insert("projects", &projects);
-                    ctx.insert("problems", &problems);
-                    ctx.insert("log_page", &log_page.is_some());
-                    ctx.insert_value("trust", trust_value.clone());
-                    renderer.page("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
+    jobs.par_iter().try_for_each(|job| -> Result<(), SiteError> {
+        match *job {
+            Job::Index => {
+                let mut ctx = Context::new();
+                ctx.insert("projects", &projects);
+                ctx.insert("problems", &problems);
+                ctx.insert("log_page", &log_page.is_some());
+                ctx.insert_value("trust", trust_value.clone());
+                renderer.page("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
+            }
+            Job::Keys => {
+                let mut ctx = Context::new();
+                ctx.insert("signers", &signers);
+                ctx.insert_value("trust", trust_value.clone());
+                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Keys and policy", None)];
+                renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
+            }
+            Job::Release(i) => {
+                let r = &releases[i];
+                let mut ctx = Context::new();
+                ctx.insert("release", &r.view);
+                ctx.insert_value("trust", trust_value.clone());
+                let mut crumbs = release_crumbs(&r.view.summary);
+                if let Some(c) = crumbs.last_mut() {
+                    c.href = None;
                 }
-                Job::Keys => {
-                    let mut ctx = Context::new();
-                    ctx.insert("signers", &signers);
-                    ctx.insert_value("trust", trust_value.clone());
-                    let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Keys and policy", None)];
-                    renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
+                let t = format!("{} {}", r.view.summary.name, r.view.summary.version);
+                renderer.page(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
+            }
+            Job::Components(i) => {
+                let r = &releases[i];
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("sboms", &r.view.sboms);
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("components", None));
+                let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
+                renderer.page(&r.view.summary.components_href, "components.html", "components", &t, &crumbs, ctx)
+            }
+            Job::Search => {
+                let mut ctx = Context::new();
+                ctx.insert("projects", &search_projects);
+                ctx.insert("code_postings", &crate::codesearch::MAX_POSTINGS);
+                ctx.insert("defs_note", &defs_note);
+                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
+                renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
+            }
+            Job::Licenses(i) => {
+                let r = &releases[i];
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("sboms", &r.view.sboms);
+                ctx.insert("groups", &license_groups(&r.view.sboms));
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("licenses", None));
+                let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
+                renderer.page(&r.view.summary.licenses_href, "licenses.html", "licenses", &t, &crumbs, ctx)
+            }
+            Job::Changes(i, part) => {
+                let r = &releases[i];
+                let c = &r.changes;
+                let rows = c.modified.len() + c.added.len() + c.removed.len();
+                let range = part * PAGE_ROWS..((part + 1) * PAGE_ROWS).min(rows);
+                // The lists in their order (modified, added, removed), cut to this part.
+                let mut at = 0;
+                let mut cut = |list: &Vec<FileChangeView>| {
+                    let (a, b) =
+                        (range.start.saturating_sub(at).min(list.len()), range.end.saturating_sub(at).min(list.len()));
+                    at += list.len();
+                    list[a..b].to_vec()
+                };
+                let view = ChangesView {
+                    modified: cut(&c.modified),
+                    added: cut(&c.added),
+                    removed: cut(&c.removed),
+                    ..c.clone_without_files()
+                };
+                let page = layout::part_page(&r.view.summary.changes_href, part);
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("changes", &view);
+                ctx.insert("pager", &pager(&r.view.summary.changes_href, part, rows, "files"));
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("changes", None));
+                let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
+                renderer.page(&page, "changes.html", "changes", &t, &crumbs, ctx)
+            }
+            Job::Diff(i, k) => {
+                let r = &releases[i];
+                let Some(p) = r.previous.map(|p| &releases[p]) else {
+                    return Ok(());
+                };
+                let (Some(old_tree), Some(new_tree)) = (p.source.as_ref(), r.source.as_ref()) else {
+                    return Ok(());
+                };
+                let job = &r.diff_jobs[k];
+                let (oe, ne) = (&p.bundle.manifest.source.files[job.old], &r.bundle.manifest.source.files[job.new]);
+                let (state, detail, diff) = crate::changes::line_diff(old_tree, oe, new_tree, ne);
+                let path = ne.path.as_str();
+                let view = DiffView {
+                    path: clean(path),
+                    previous: PreviousView {
+                        version: p.view.summary.version.clone(),
+                        href: p.view.summary.href.clone(),
+                        tree_href: p.view.summary.tree_href.clone(),
+                        source_given: true,
+                    },
+                    old_href: layout::file_page(&p.rdir, path),
+                    new_href: layout::file_page(&r.rdir, path),
+                    old_digest: oe.digest.map(|d| d.to_string()),
+                    new_digest: ne.digest.map(|d| d.to_string()),
+                    state,
+                    detail,
+                    added: diff.as_ref().map_or(0, |d| d.added),
+                    removed: diff.as_ref().map_or(0, |d| d.removed),
+                    hunks: diff.map(|d| d.hunks).unwrap_or_default(),
+                };
+                if let Some(dir) = Path::new(&job.page).parent() {
+                    std::fs::create_dir_all(out.join(dir))
+                        .map_err(|source| SiteError::Write { path: out.join(dir), source })?;
                 }
-                Job::Release(i) => {
-                    let r = &releases[i];
-                    let mut ctx = Context::new();
-                    ctx.insert("release", &r.view);
-                    ctx.insert_value("trust", trust_value.clone());
-                    let mut crumbs = release_crumbs(&r.view.summary);
-                    if let Some(c) = crumbs.last_mut() {
-                        c.href = None;
-                    }
-                    let t = format!("{} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("diff", &view);
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("changes", Some(r.view.summary.changes_href.clone())));
+                crumbs.push(crumb(&view.path, None));
+                let t = format!(
+                    "{} — changes since {} — {} {}",
+                    view.path, p.view.summary.version, r.view.summary.name, r.view.summary.version
+                );
+                renderer.page(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
+            }
+            Job::Dir(i, d, part) => {
+                let r = &releases[i];
+                let node = &r.dirs[d];
+                let files = &r.bundle.manifest.source.files;
+                let rows = node.subdirs.len() + node.files.len();
+                let range = part * PAGE_ROWS..((part + 1) * PAGE_ROWS).min(rows);
+                let subdirs = &node.subdirs[range.start.min(node.subdirs.len())..range.end.min(node.subdirs.len())];
+                let in_files =
+                    range.start.saturating_sub(node.subdirs.len())..range.end.saturating_sub(node.subdirs.len());
+                let mut entries = Vec::with_capacity(range.len());
+                for &s in subdirs {
+                    let sd = &r.dirs[s];
+                    entries.push(DirEntryView {
+                        name: clean(&sd.name),
+                        kind: "dir",
+                        size: sd.total_size,
+                        digest: None,
+                        target: None,
+                        commit: None,
+                        files: Some(sd.file_count),
+                        href: Some(sd.href.clone()),
+                    });
                 }
-                Job::Components(i) => {
-                    let r = &releases[i];
-                    let mut ctx = Context::new();
-                    ctx.insert_value("release", r.summary_value.clone());
-                    ctx.insert("sboms", &r.view.sboms);
-                    let mut crumbs = release_crumbs(&r.view.summary);
-                    crumbs.push(crumb("components", None));
-                    let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(&r.view.summary.components_href, "components.html", "components", &t, &crumbs, ctx)
-                }
-                Job::Search => {
-                    let mut ctx = Context::new();
-                    ctx.insert("projects", &search_projects);
-                    ctx.insert("code_postings", &crate::codesearch::MAX_POSTINGS);
-                    ctx.insert("defs_note", &defs_note);
-                    let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
-                    renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
-                }
-                Job::Licenses(i) => {
-                    let r = &releases[i];
-                    let mut ctx = Context::new();
-                    ctx.insert_value("release", r.summary_value.clone());
-                    ctx.insert("sboms", &r.view.sboms);
-                    ctx.insert("groups", &license_groups(&r.view.sboms));
-                    let mut crumbs = release_crumbs(&r.view.summary);
-                    crumbs.push(crumb("licenses", None));
-                    let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(&r.view.summary.licenses_href, "licenses.html", "licenses", &t, &crumbs, ctx)
-                }
-                Job::Changes(i) => {
-                    let r = &releases[i];
-                    let mut ctx = Context::new();
-                    ctx.insert_value("release", r.summary_value.clone());
-                    ctx.insert("changes", &r.changes);
-                    let mut crumbs = release_crumbs(&r.view.summary);
-                    crumbs.push(crumb("changes", None));
-                    let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
-                    renderer.page(&r.view.summary.changes_href, "changes.html", "changes", &t, &crumbs, ctx)
-                }
-                Job::Diff(i, k) => {
-                    let r = &releases[i];
-                    let Some(p) = r.previous.map(|p| &releases[p]) else {
-                        return Ok(());
-                    };
-                    let (Some(old_tree), Some(new_tree)) = (p.source.as_ref(), r.source.as_ref()) else {
-                        return Ok(());
-                    };
-                    let job = &r.diff_jobs[k];
-                    let (oe, ne) = (&p.bundle.manifest.source.files[job.old], &r.bundle.manifest.source.files[job.new]);
-                    let (state, detail, diff) = crate::changes::line_diff(old_tree, oe, new_tree, ne);
-                    let path = ne.path.as_str();
-                    let view = DiffView {
-                        path: clean(path),
-                        previous: PreviousView {
-                            version: p.view.summary.version.clone(),
-                            href: p.view.summary.href.clone(),
-                            tree_href: p.view.summary.tree_href.clone(),
-                            source_given: true,
-                        },
-                        old_href: layout::file_page(&p.rdir, path),
-                        new_href: layout::file_page(&r.rdir, path),
-                        old_digest: oe.digest.map(|d| d.to_string()),
-                        new_digest: ne.digest.map(|d| d.to_string()),
-                        state,
-                        detail,
-                        added: diff.as_ref().map_or(0, |d| d.added),
-                        removed: diff.as_ref().map_or(0, |d| d.removed),
-                        hunks: diff.map(|d| d.hunks).unwrap_or_default(),
-                    };
-                    if let Some(dir) = Path::new(&job.page).parent() {
-                        std::fs::create_dir_all(out.join(dir))
-                            .map_err(|source| SiteError::Write { path: out.join(dir), source })?;
-                    }
-                    let mut ctx = Context::new();
-                    ctx.insert_value("release", r.summary_value.clone());
-                    ctx.insert("diff", &view);
-                    let mut crumbs = release_crumbs(&r.view.summary);
-                    crumbs.push(crumb("changes", Some(r.view.summary.changes_href.clone())));
-                    crumbs.push(crumb(&view.path, None));
-                    let t = format!(
-                        "{} — changes since {} — {} {}",
-                        view.path, p.view.summary.version, r.view.summary.name, r.view.summary.version
-                    );
-                    renderer.page(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
-                }
-                Job::Dir(i, d) => {
-                    let r = &releases[i];
-                    let node = &r.dirs[d];
-                    let files = &r.bundle.manifest.source.files;
-                    let mut entries = Vec::with_capacity(node.subdirs.len() + node.files.len());
-                    for &s in &node.subdirs {
-                        let sd = &r.dirs[s];
-                        entries.push(DirEntryView {
-                            name: clean(&sd.name),
-                            kind: "dir",
-                            size: sd.total_size,
-                            digest: None,
-                            target: None,
-                            commit: None,
-                            files: Some(sd.file_count),
-                            href: Some(sd.href.clone()),
-                        });
-                    }
-                    for &f in &node.files {
-                        let e = &files[f];
-                        entries.push(DirEntryView {
-                            name: clean(e.path.file_name()),
-                            kind: entry_kind(e),
-                            size: e.size,
-                            digest: e.digest.map(|d| d.to_string()),
-                            target: e.target.as_deref().map(clean),
-                            commit: e.commit.clone(),
-                            files: None,
-                            href: r
-                                .source
-                                .as_ref()
-                                .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
-                        });
-                    }
-                    let view = DirView {
-                        path: clean(&node.path),
-                        name: clean(&node.name),
-                        file_count: node.file_count,
-                        total_size: node.total_size,
-                        entries,
-                    };
-                    let mut ctx = Context::new();
-                    ctx.insert_value("release", r.summary_value.clone());
-                    ctx.insert("dir", &view);
-                    let crumbs = dir_crumbs(r, node, true);
-                    let t = if node.path.is_empty() {
-                        format!("Source of {} {}", r.view.summary.name, r.view.summary.version)
-                    } else {
-                        format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
-                    };
-                    renderer.page(&node.href, "section.html", "section", &t, &crumbs, ctx)
-                }
-                Job::File(i, f) => {
-                    let r = &releases[i];
-                    let e = &r.bundle.manifest.source.files[f];
-                    let Some(tree) = r.source.as_ref() else {
-                        return Ok(());
-                    };
-                    let mut content = source::inspect(tree, e, buf);
-                    let w = content.words.take();
-                    code_words.lock().unwrap_or_else(|p| p.into_inner()).push((i, f, w));
-                    let parent = e.path.parent();
-                    let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
-                    let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
-                    let view = FileView {
-                        path: clean(e.path.as_str()),
+                for &f in &node.files[in_files] {
+                    let e = &files[f];
+                    entries.push(DirEntryView {
                         name: clean(e.path.file_name()),
                         kind: entry_kind(e),
                         size: e.size,
                         digest: e.digest.map(|d| d.to_string()),
                         target: e.target.as_deref().map(clean),
                         commit: e.commit.clone(),
-                        dir_href,
-                        content,
-                        change: r.file_changes.get(e.path.as_str()).and_then(|(state, diff)| {
-                            Some(FileChangeNote {
-                                state,
-                                since: r.view.summary.previous_version.clone()?,
-                                diff_href: diff.clone(),
-                                changes_href: r.view.summary.changes_href.clone(),
-                            })
-                        }),
-                        history: file_history(&releases, &ordered[project_of[i]].1, i, e.path.as_str()),
-                        symbols: Vec::new(),
-                        defs_note: None,
-                    };
-                    let mut view = view;
-                    if view.content.state == "rendered" {
-                        match &release_tags[i] {
-                            Some(tags) => {
-                                view.symbols = tags
-                                    .get(e.path.as_str())
-                                    .map(|ts| {
-                                        ts.iter()
-                                            .map(|t| SymbolView {
-                                                name: clean(&t.name),
-                                                kind: clean(&t.kind),
-                                                scope: t.scope.as_deref().map(clean),
-                                                line: t.line,
-                                            })
-                                            .collect()
-                                    })
-                                    .unwrap_or_default();
-                            }
-                            None if crate::highlight::lang_of(e.path.file_name()).is_some() => {
-                                view.defs_note = Some(
-                                    defs_note
-                                        .clone()
-                                        .unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()),
-                                );
-                            }
-                            None => {}
-                        }
-                    }
-                    let mut ctx = Context::new();
-                    ctx.insert_value("release", r.summary_value.clone());
-                    ctx.insert("file", &view);
-                    if let Some(rr) = &r.reviews {
-                        let (reviews, notes) = file_reviews(rr, e.path.as_str());
-                        ctx.insert("reviews", &reviews);
-                        ctx.insert("notes", &notes);
-                        ctx.insert("reviewed", &true);
-                    }
-                    let mut crumbs = match dnode {
-                        Some(d) => dir_crumbs(r, d, false),
-                        None => release_crumbs(&r.view.summary),
-                    };
-                    crumbs.push(crumb(&view.name, None));
-                    let t = format!("{} — {} {}", view.path, r.view.summary.name, r.view.summary.version);
-                    let page = match dnode {
-                        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path.file_name()),
-                        None => layout::file_page(&r.rdir, e.path.as_str()),
-                    };
-                    renderer.page(&page, "page.html", "page", &t, &crumbs, ctx)
+                        files: None,
+                        href: r
+                            .source
+                            .as_ref()
+                            .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
+                    });
                 }
-                Job::Log => {
-                    let mut ctx = Context::new();
-                    ctx.insert("log", &log_page);
-                    let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Release log", None)];
-                    renderer.page("log.html", "log.html", "log", "Release log", &crumbs, ctx)
-                }
-                Job::Left(i) => {
-                    let r = &releases[i];
-                    let Some(cov) = r.reviews.as_ref().and_then(|rr| rr.coverage.as_ref()) else {
-                        return Ok(());
-                    };
-                    let flagged: std::collections::HashSet<&str> = cov.flagged.iter().map(String::as_str).collect();
-                    let sizes: HashMap<&str, u64> =
-                        r.bundle.manifest.source.files.iter().map(|e| (e.path.as_str(), e.size)).collect();
-                    let view = |p: &String| LeftFileView {
-                        path: clean(p),
-                        href: r.source.as_ref().map(|_| layout::file_page(&r.rdir, p)),
-                        size: sizes.get(p.as_str()).copied().unwrap_or(0),
-                        changed: r.file_changes.contains_key(p.as_str()),
-                        flagged: flagged.contains(p.as_str()),
-                    };
-                    // Changed since the previous release first, then the rest, each in manifest order.
-                    let mut files: Vec<LeftFileView> =
-                        cov.left.iter().filter(|p| r.file_changes.contains_key(p.as_str())).map(view).collect();
-                    files.extend(cov.left.iter().filter(|p| !r.file_changes.contains_key(p.as_str())).map(view));
-                    let mut ctx = Context::new();
-                    ctx.insert_value("release", r.summary_value.clone());
-                    ctx.insert("files", &files);
-                    let mut crumbs = release_crumbs(&r.view.summary);
-                    crumbs.push(crumb("left to review", None));
-                    let t = format!("Left to review in {} {}", r.view.summary.name, r.view.summary.version);
-                    let href = layout::left_page(&r.view.summary.name, &r.view.summary.version);
-                    renderer.page(&href, "left.html", "left", &t, &crumbs, ctx)
+                let view = DirView {
+                    path: clean(&node.path),
+                    name: clean(&node.name),
+                    file_count: node.file_count,
+                    total_size: node.total_size,
+                    entries,
+                };
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("dir", &view);
+                ctx.insert("pager", &pager(&node.href, part, rows, "entries"));
+                let crumbs = dir_crumbs(r, node, true);
+                let t = if node.path.is_empty() {
+                    format!("Source of {} {}", r.view.summary.name, r.view.summary.version)
+                } else {
+                    format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
+                };
+                renderer.page(&layout::part_page(&node.href, part), "section.html", "section", &t, &crumbs, ctx)
+            }
+            Job::Log => {
+                let mut ctx = Context::new();
+                ctx.insert("log", &log_page);
+                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Release log", None)];
+                renderer.page("log.html", "log.html", "log", "Release log", &crumbs, ctx)
+            }
+            Job::Left(i) => {
+                let r = &releases[i];
+                let Some(cov) = r.reviews.as_ref().and_then(|rr| rr.coverage.as_ref()) else {
+                    return Ok(());
+                };
+                let flagged: std::collections::HashSet<&str> = cov.flagged.iter().map(String::as_str).collect();
+                let sizes: HashMap<&str, u64> =
+                    r.bundle.manifest.source.files.iter().map(|e| (e.path.as_str(), e.size)).collect();
+                let view = |p: &String| LeftFileView {
+                    path: clean(p),
+                    href: r.source.as_ref().map(|_| layout::file_page(&r.rdir, p)),
+                    size: sizes.get(p.as_str()).copied().unwrap_or(0),
+                    changed: r.file_changes.contains_key(p.as_str()),
+                    flagged: flagged.contains(p.as_str()),
+                };
+                // Changed since the previous release first, then the rest, each in manifest order.
+                let mut files: Vec<LeftFileView> =
+                    cov.left.iter().filter(|p| r.file_changes.contains_key(p.as_str())).map(view).collect();
+                files.extend(cov.left.iter().filter(|p| !r.file_changes.contains_key(p.as_str())).map(view));
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("files", &files);
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("left to review", None));
+                let t = format!("Left to review in {} {}", r.view.summary.name, r.view.summary.version);
+                let href = layout::left_page(&r.view.summary.name, &r.view.summary.version);
+                renderer.page(&href, "left.html", "left", &t, &crumbs, ctx)
+            }
+        }
+    })?;
+
+    // The code index of a release whose inputs are those of the previous
+    // build is kept: expected from the bundle and ctags (`index_pre`), and
+    // confirmed by every file page's key once they are known.
+    let shared = crate::reuse::shared(&theme.digest, &opts.title);
+    let index_pre: Vec<crate::reuse::Key> = releases
+        .iter()
+        .map(|r| {
+            let mut h = crate::reuse::KeyHasher::new(&shared);
+            h.bytes(b"code index").bytes(r.rdir.as_bytes()).bytes(&r.bundle.manifest_digest.0);
+            h.json(&ctags);
+            h.finish()
+        })
+        .collect();
+    let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
+    // The file pages, each key rendered once (see `reuse`).
+    let fp = FilePages {
+        releases: &releases,
+        tags: &release_tags,
+        defs_note: &defs_note,
+        renderer: &renderer,
+        previous: &previous,
+        seen: &seen,
+        need_words: &need_words,
+        claims: crate::reuse::Claims::default(),
+        shared,
+    };
+    let file_jobs: Vec<(usize, usize)> = releases
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.source.is_some())
+        .flat_map(|(i, r)| (0..r.bundle.manifest.source.files.len()).map(move |f| (i, f)))
+        .collect();
+    let done: Vec<FileDone> = file_jobs
+        .par_iter()
+        .map_init(|| vec![0u8; 1 << 16], |buf, &(i, f)| file_page(&fp, i, f, buf))
+        .collect::<Result<_, _>>()?;
+    let mut keyed = Vec::with_capacity(done.len());
+    // The code search's words of every file (see `FileDone::words`), and
+    // each release's index key over its file pages' keys.
+    let mut code_words: Vec<(usize, usize, Option<Option<crate::codesearch::FileWords>>)> = Vec::new();
+    let mut index_full: Vec<crate::reuse::KeyHasher> = index_pre
+        .iter()
+        .map(|k| {
+            let mut h = crate::reuse::KeyHasher::new(&shared);
+            h.bytes(&k.0);
+            h
+        })
+        .collect();
+    let mut reused = 0usize;
+    for (d, &(i, f)) in done.into_iter().zip(&file_jobs) {
+        match &d.how {
+            Made::Reused => reused += 1,
+            Made::Rendered => {}
+            Made::SameAs(first) => {
+                let (from, to) = (out.join(first), out.join(&d.page));
+                if std::fs::hard_link(&from, &to).is_err() {
+                    std::fs::copy(&from, &to).map_err(|source| SiteError::Write { path: to.clone(), source })?;
                 }
             }
-        },
-    )?;
-    let pages = jobs.len();
+        }
+        code_words.push((i, f, d.words));
+        index_full[i].bytes(&d.key.0);
+        keyed.push((d.key, d.page));
+    }
+    drop(fp);
+    let index_full: Vec<crate::reuse::Key> = index_full.into_iter().map(crate::reuse::KeyHasher::finish).collect();
+    for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
+        let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
+        keyed.push((index_pre[i], dir.clone()));
+        keyed.push((index_full[i], dir));
+    }
+    let marker = crate::reuse::marker(&keyed);
+    std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
+    let pages = jobs.len() + keyed.len();
     files += pages;
     bytes += renderer.bytes.load(Ordering::Relaxed);
 
@@ -1476,9 +1706,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     // the words of each of its files (gathered as the file pages rendered,
     // or read from the source for a page not rendered in this build), and
     // each project's list of those releases.
-    let mut code_words = code_words.into_inner().unwrap_or_else(|p| p.into_inner());
     code_words.sort_unstable_by_key(|(i, f, _)| (*i, *f));
-    let mut by_release: Vec<Vec<(usize, Option<crate::codesearch::FileWords>)>> =
+    let mut kept_indexes: Vec<(String, PathBuf)> = Vec::new();
+    let mut by_release: Vec<Vec<(usize, Option<Option<crate::codesearch::FileWords>>)>> =
         (0..releases.len()).map(|_| Vec::new()).collect();
     for (i, f, w) in code_words {
         by_release[i].push((f, w));
@@ -1489,13 +1719,19 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .filter_map(|(i, got)| {
             let r = &releases[i];
             let tree = r.source.as_ref()?;
+            let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
+            if let Some(old) = previous.dir(&index_full[i]) {
+                return Some(Err((dir, old)));
+            }
             let entries = &r.bundle.manifest.source.files;
             let mut words: Vec<Option<crate::codesearch::FileWords>> = Vec::with_capacity(entries.len());
             words.resize_with(entries.len(), || None);
             let mut seen = vec![false; entries.len()];
             for (f, w) in got {
-                seen[f] = true;
-                words[f] = w;
+                if let Some(w) = w {
+                    seen[f] = true;
+                    words[f] = w;
+                }
             }
             let unseen: Vec<usize> = (0..entries.len())
                 .filter(|&f| {
@@ -1529,8 +1765,16 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     Some((clean(e.path.as_str()), rel, w, tags))
                 })
                 .collect();
-            let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
-            Some((dir, crate::codesearch::release_scripts(&crate::codesearch::ReleaseFiles { files })))
+            Some(Ok((dir, crate::codesearch::release_scripts(&crate::codesearch::ReleaseFiles { files }))))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter_map(|x| match x {
+            Ok(made) => Some(made),
+            Err((dir, old)) => {
+                kept_indexes.push((dir, old));
+                None
+            }
         })
         .collect();
     for (name, idx, _) in &ordered {
@@ -1557,14 +1801,18 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         code_scripts.push((format!("{dir}/"), vec![(file.to_string(), script)]));
     }
     for (dir, scripts) in &code_scripts {
-        mkdir(out.join(dir))?;
         for (name, js) in scripts {
-            let p = out.join(dir).join(name);
-            std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
-            files += 1;
-            bytes += js.len() as u64;
+            let rel = format!("{dir}{name}");
+            shared_files
+                .write(&rel, js.as_bytes())
+                .map_err(|source| SiteError::Write { path: out.join(&rel), source })?;
         }
     }
+    for (dir, old) in &kept_indexes {
+        shared_files.link_dir(dir, old).map_err(|source| SiteError::Write { path: out.join(dir), source })?;
+    }
+    files += shared_files.files;
+    bytes += shared_files.bytes;
 
     // Into place.
     let tmp_path = tmp.keep();
@@ -1572,7 +1820,17 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         let _ = std::fs::remove_dir_all(&tmp_path);
         return Err(e);
     }
-    Ok(Summary { releases: releases.len(), pages, files, bytes, skipped, problems })
+    seen.save(marker.as_bytes());
+    Ok(Summary {
+        releases: releases.len(),
+        pages,
+        reused,
+        kept_indexes: kept_indexes.len(),
+        files,
+        bytes,
+        skipped,
+        problems,
+    })
 }
 
 /// Refuses an output folder that exists and is neither empty nor a vouch site.

@@ -70,24 +70,218 @@ pub struct Content {
     pub words: Option<crate::codesearch::FileWords>,
 }
 
-fn missing(detail: impl Into<String>) -> Content {
-    Content { state: "missing", detail: Some(detail.into()), ..Default::default() }
+fn missing(detail: impl Into<String>) -> Checked {
+    Content { state: "missing", detail: Some(detail.into()), ..Default::default() }.into()
 }
 
-/// Reads and checks one manifest entry in the source tree.
+/// A manifest entry read from the source tree and checked against the
+/// manifest, before it is rendered: what the page says of the copy, and
+/// the bytes of a matching file small enough to render.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub content: Content,
+    bytes: Option<Vec<u8>>,
+    /// A file known unchanged since the previous build (see `seen`), not
+    /// read yet: its path, read by [`Checked::load`] when needed.
+    unread: Option<PathBuf>,
+}
+
+impl Checked {
+    /// The text to render and index: the bytes of a matching, non-empty
+    /// file when they are UTF-8 without NUL.
+    pub fn text(&self) -> Option<&str> {
+        let b = self.bytes.as_deref()?;
+        if memchr::memchr(0, b).is_some() {
+            return None;
+        }
+        std::str::from_utf8(b).ok()
+    }
+
+    /// The code search's words of the text, or why it is not indexed.
+    pub fn words(&self) -> Option<Result<crate::codesearch::FileWords, &'static str>> {
+        self.text().map(crate::codesearch::words)
+    }
+}
+
+impl Checked {
+    /// Whether it is a file to render (text, or binary once read).
+    pub fn has_bytes(&self) -> bool {
+        self.bytes.is_some() || self.unread.is_some()
+    }
+
+    /// Reads a file that was known unchanged, checking its digest again
+    /// (it may have changed since); a no-op for anything else.
+    pub fn load(&mut self, want: Digest) {
+        let Some(path) = self.unread.take() else { return };
+        let read = vouch_manifests::fsutil::open_nofollow(&path).and_then(|f| {
+            if !f.metadata()?.is_file() {
+                return Err(std::io::Error::other("not a regular file in the source directory"));
+            }
+            let mut bytes = Vec::new();
+            f.take(MAX_RENDERED + 1).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        });
+        match read {
+            Ok(bytes) if Digest::of(&bytes) == want => self.bytes = Some(bytes),
+            Ok(bytes) => {
+                let d = Digest::of(&bytes);
+                self.content = Content {
+                    state: "mismatch",
+                    matches: Some(false),
+                    actual_digest: Some(d.to_string()),
+                    ..Default::default()
+                };
+            }
+            Err(e) => self.content = missing(format!("cannot read it: {e}")).content,
+        }
+    }
+}
+
+impl From<Content> for Checked {
+    fn from(content: Content) -> Checked {
+        Checked { content, bytes: None, unread: None }
+    }
+}
+
+/// Reads and checks one manifest entry in the source tree, and renders it.
 pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
-    let (bytes, mut c) = match read_checked(tree, entry, buf) {
-        Ok(x) => x,
-        Err(c) => return *c,
+    render(check(tree, entry, buf, None), entry)
+}
+
+/// Reads and checks one manifest entry in the source tree (see
+/// [`Checked`]); with `seen`, a file unchanged on disk since the previous
+/// build is not read again, and what is read is recorded.
+pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&crate::seen::Seen>) -> Checked {
+    let parent = entry.path.parent();
+    if !parent.is_empty() {
+        let mut p = parent;
+        loop {
+            if tree.bad_dirs.contains(p) {
+                return missing(format!("{p} is not a directory in the source directory (missing or a symlink)"));
+            }
+            match p.rsplit_once('/') {
+                Some((up, _)) => p = up,
+                None => break,
+            }
+        }
+    }
+    let path = tree.root.join(entry.path.to_path());
+    match entry.kind {
+        EntryKind::Submodule => {
+            return Content { state: "submodule", ..Default::default() }.into();
+        }
+        EntryKind::Symlink => {
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+                Err(e) => return missing(format!("cannot read it: {e}")),
+            };
+            if !meta.file_type().is_symlink() {
+                return missing("not a symlink in the source directory");
+            }
+            let target = std::fs::read_link(&path).ok().and_then(|t| t.to_str().map(str::to_string));
+            let matches = target.as_deref() == entry.target.as_deref();
+            return Content { state: "symlink", matches: Some(matches), actual_target: target, ..Default::default() }
+                .into();
+        }
+        EntryKind::File | EntryKind::Exec => {}
+    }
+    let Some(want) = entry.digest else {
+        return missing("the manifest has no digest for it");
     };
-    let Some(text) = as_text(&bytes) else {
-        c.state = if bytes.is_empty() { "empty" } else { "binary" };
+    // Never open anything but a regular file (a device's driver would run).
+    let before = match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => m,
+        Ok(m) if m.file_type().is_symlink() => return missing("a symlink in the source directory, not a file"),
+        Ok(_) => return missing("not a regular file in the source directory"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+        Err(e) => return missing(format!("cannot read it: {e}")),
+    };
+    if let Some(d) = seen.and_then(|s| s.known(&before)).map(Digest)
+        && d == want
+    {
+        let c = Content { matches: Some(true), actual_digest: Some(d.to_string()), ..Default::default() };
+        return match before.len() {
+            0 => Content { state: "empty", ..c }.into(),
+            n if n > MAX_RENDERED || entry.size > MAX_RENDERED => Content { state: "large", ..c }.into(),
+            _ => Checked { content: c, bytes: None, unread: Some(path) },
+        };
+    }
+    // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
+    // FIFO (O_NONBLOCK); the kind is then checked on the open file.
+    let mut f = match vouch_manifests::fsutil::open_nofollow(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
+        Err(e) if vouch_manifests::fsutil::is_symlink_error(&e) => {
+            return missing("a symlink in the source directory, not a file");
+        }
+        Err(e) => return missing(format!("cannot open it: {e}")),
+    };
+    let meta = match f.metadata() {
+        Ok(m) => m,
+        Err(e) => return missing(format!("cannot read it: {e}")),
+    };
+    if !meta.is_file() {
+        return missing("not a regular file in the source directory");
+    }
+    if meta.len() > MAX_RENDERED || entry.size > MAX_RENDERED {
+        return match vouch_manifests::digest::hash_reader(f, buf) {
+            Ok((d, _)) => {
+                if let Some(s) = seen {
+                    s.remember(&before, d.0);
+                }
+                Content {
+                    state: if d == want { "large" } else { "mismatch" },
+                    matches: Some(d == want),
+                    actual_digest: Some(d.to_string()),
+                    ..Default::default()
+                }
+                .into()
+            }
+            Err(e) => missing(format!("cannot read it: {e}")),
+        };
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    if let Err(e) = (&mut f).take(MAX_RENDERED + 1).read_to_end(&mut bytes) {
+        return missing(format!("cannot read it: {e}"));
+    }
+    let d = Digest::of(&bytes);
+    if let Some(s) = seen {
+        s.remember(&before, d.0);
+    }
+    let mut c = Content { matches: Some(d == want), actual_digest: Some(d.to_string()), ..Default::default() };
+    if d != want {
+        c.state = "mismatch";
+        return c.into();
+    }
+    if bytes.is_empty() {
+        c.state = "empty";
+        return c.into();
+    }
+    Checked { content: c, bytes: Some(bytes), unread: None }
+}
+
+/// Renders a checked entry: a matching text file as highlighted,
+/// line-numbered HTML with its words for the code search; anything else
+/// as it was checked.
+pub fn render(mut checked: Checked, entry: &Entry) -> Content {
+    if let Some(want) = entry.digest {
+        checked.load(want);
+    }
+    if checked.bytes.is_none() {
+        return checked.content;
+    }
+    let Some(text) = checked.text() else {
+        let mut c = checked.content;
+        c.state = "binary";
         return c;
     };
     let lang = crate::highlight::lang_of(entry.path.file_name());
     let code = code_view(text, lang);
+    let words = crate::codesearch::words(text);
+    let mut c = checked.content;
     c.language = lang.map(|l| l.name);
-    match crate::codesearch::words(text) {
+    match words {
         Ok(w) => {
             c.words = Some(w);
             c.search = "indexed";
@@ -100,123 +294,6 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
     c.lines = code.lines;
     c.marks = code.marks;
     c
-}
-
-/// The bytes of a regular file of at most [`MAX_RENDERED`] bytes whose
-/// digest is the manifest's, read once and bounded, never through a
-/// symlink, with what is known of it so far; otherwise what its page shows
-/// instead (missing, a symlink, a submodule, large, a mismatch).
-pub(crate) fn read_checked(
-    tree: &SourceTree,
-    entry: &Entry,
-    buf: &mut [u8],
-) -> Result<(Vec<u8>, Content), Box<Content>> {
-    let parent = entry.path.parent();
-    if !parent.is_empty() {
-        let mut p = parent;
-        loop {
-            if tree.bad_dirs.contains(p) {
-                return Err(Box::new(missing(format!(
-                    "{p} is not a directory in the source directory (missing or a symlink)"
-                ))));
-            }
-            match p.rsplit_once('/') {
-                Some((up, _)) => p = up,
-                None => break,
-            }
-        }
-    }
-    let path = tree.root.join(entry.path.to_path());
-    match entry.kind {
-        EntryKind::Submodule => {
-            return Err(Box::new(Content { state: "submodule", ..Default::default() }));
-        }
-        EntryKind::Symlink => {
-            let meta = match std::fs::symlink_metadata(&path) {
-                Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(Box::new(missing("not in the source directory")));
-                }
-                Err(e) => return Err(Box::new(missing(format!("cannot read it: {e}")))),
-            };
-            if !meta.file_type().is_symlink() {
-                return Err(Box::new(missing("not a symlink in the source directory")));
-            }
-            let target = std::fs::read_link(&path).ok().and_then(|t| t.to_str().map(str::to_string));
-            let matches = target.as_deref() == entry.target.as_deref();
-            return Err(Box::new(Content {
-                state: "symlink",
-                matches: Some(matches),
-                actual_target: target,
-                ..Default::default()
-            }));
-        }
-        EntryKind::File | EntryKind::Exec => {}
-    }
-    let Some(want) = entry.digest else {
-        return Err(Box::new(missing("the manifest has no digest for it")));
-    };
-    // Never open anything but a regular file (a device's driver would run).
-    match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.is_file() => {}
-        Ok(m) if m.file_type().is_symlink() => {
-            return Err(Box::new(missing("a symlink in the source directory, not a file")));
-        }
-        Ok(_) => return Err(Box::new(missing("not a regular file in the source directory"))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Box::new(missing("not in the source directory")));
-        }
-        Err(e) => return Err(Box::new(missing(format!("cannot read it: {e}")))),
-    }
-    // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
-    // FIFO (O_NONBLOCK); the kind is then checked on the open file.
-    let mut f = match vouch_manifests::fsutil::open_nofollow(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Box::new(missing("not in the source directory")));
-        }
-        Err(e) if vouch_manifests::fsutil::is_symlink_error(&e) => {
-            return Err(Box::new(missing("a symlink in the source directory, not a file")));
-        }
-        Err(e) => return Err(Box::new(missing(format!("cannot open it: {e}")))),
-    };
-    let meta = match f.metadata() {
-        Ok(m) => m,
-        Err(e) => return Err(Box::new(missing(format!("cannot read it: {e}")))),
-    };
-    if !meta.is_file() {
-        return Err(Box::new(missing("not a regular file in the source directory")));
-    }
-    if meta.len() > MAX_RENDERED || entry.size > MAX_RENDERED {
-        return Err(Box::new(match vouch_manifests::digest::hash_reader(f, buf) {
-            Ok((d, _)) => Content {
-                state: if d == want { "large" } else { "mismatch" },
-                matches: Some(d == want),
-                actual_digest: Some(d.to_string()),
-                ..Default::default()
-            },
-            Err(e) => missing(format!("cannot read it: {e}")),
-        }));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    if let Err(e) = (&mut f).take(MAX_RENDERED + 1).read_to_end(&mut bytes) {
-        return Err(Box::new(missing(format!("cannot read it: {e}"))));
-    }
-    let d = Digest::of(&bytes);
-    let mut c = Content { matches: Some(d == want), actual_digest: Some(d.to_string()), ..Default::default() };
-    if d != want {
-        c.state = "mismatch";
-        return Err(Box::new(c));
-    }
-    Ok((bytes, c))
-}
-
-/// The text of checked bytes: UTF-8 without NUL, not empty.
-pub(crate) fn as_text(bytes: &[u8]) -> Option<&str> {
-    if bytes.is_empty() || memchr::memchr(0, bytes).is_some() {
-        return None;
-    }
-    std::str::from_utf8(bytes).ok()
 }
 
 /// Whether `entry` is a regular file in the source directory, with no

@@ -36,8 +36,9 @@ pub struct Tag {
     pub scope: Option<String>,
 }
 
-/// Whether universal-ctags with JSON output can be run; the reason when not.
-pub fn probe() -> Result<(), String> {
+/// Whether universal-ctags with JSON output can be run: its version line,
+/// or the reason when not.
+pub fn probe() -> Result<String, String> {
     let out = Command::new("ctags")
         .args(["--options=NONE", "--version"])
         .stdin(Stdio::null())
@@ -54,7 +55,7 @@ pub fn probe() -> Result<(), String> {
             return Err("universal-ctags was built without JSON output".into());
         }
     }
-    Ok(())
+    Ok(text.lines().next().unwrap_or_default().to_string())
 }
 
 #[derive(serde::Deserialize)]

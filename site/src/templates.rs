@@ -28,6 +28,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("log.html", include_str!("../templates/log.html")),
     ("search.html", include_str!("../templates/search.html")),
     ("partials/breadcrumbs.html", include_str!("../templates/partials/breadcrumbs.html")),
+    ("partials/pager.html", include_str!("../templates/partials/pager.html")),
     ("partials/signatures.html", include_str!("../templates/partials/signatures.html")),
     ("partials/ui.html", include_str!("../templates/partials/ui.html")),
 ];
@@ -37,6 +38,7 @@ pub const STATIC: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../static/style.css")),
     ("search.js", include_bytes!("../static/search.js")),
     ("lines.js", include_bytes!("../static/lines.js")),
+    ("release.js", include_bytes!("../static/release.js")),
 ];
 
 /// Templates and static files ready to render.
@@ -44,6 +46,9 @@ pub struct Theme {
     pub tera: Tera,
     /// Static files by path under `static/`, sorted.
     pub statics: BTreeMap<String, Vec<u8>>,
+    /// SHA-256 over every template and static file, by name: what a page's
+    /// key holds of the theme (see `reuse`).
+    pub digest: [u8; 32],
 }
 
 /// Human-readable size: `532 B`, `1.2 KiB`, `3.4 MiB`.
@@ -129,12 +134,29 @@ pub fn load(overrides: Option<&Path>) -> Result<Theme, SiteError> {
             }
         }
     }
+    let digest = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for (n, t) in &templates {
+            h.update((n.len() as u64).to_le_bytes());
+            h.update(n.as_bytes());
+            h.update((t.len() as u64).to_le_bytes());
+            h.update(t.as_bytes());
+        }
+        for (n, b) in &statics {
+            h.update((n.len() as u64).to_le_bytes());
+            h.update(n.as_bytes());
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        }
+        h.finalize().into()
+    };
     let mut tera = Tera::default();
     tera.set_escape_fn(crate::source::escape_html);
     register(&mut tera);
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| SiteError::Template { name: "(templates)".into(), detail: tera_detail(&e) })?;
-    Ok(Theme { tera, statics })
+    Ok(Theme { tera, statics, digest })
 }
 
 #[cfg(test)]

@@ -111,18 +111,19 @@ pub fn trust_view(policy: &Policy) -> TrustView {
 }
 
 /// The reviewers' folder, read once, counted for each release under the
-/// policy exactly as `vouch review status` and `vouch verify --reviews` do.
+/// policy exactly as `vouch review status` and `vouch verify --reviews` do
+/// (each envelope verified at most once for all releases).
 pub struct PolicyReviews {
-    pub policy: Policy,
-    pub files: vouch_signing::review::ReviewFiles,
+    pub set: vouch_signing::review::ReviewSet,
 }
 
 impl crate::ReviewCheck for PolicyReviews {
     fn check(&self, bundle: &Bundle) -> crate::ReleaseReviews {
         use vouch_signing::review;
         let manifest = &bundle.manifest;
-        let reviews = review::check_all(&self.files, &self.policy, manifest, bundle.manifest_digest);
-        let (coverage, requirement) = match &self.policy.review {
+        let policy = self.set.policy();
+        let reviews = self.set.check(manifest, bundle.manifest_digest);
+        let (coverage, requirement) = match &policy.review {
             Some(req) => {
                 let (r, _) = review::evaluate(manifest, &reviews, req);
                 (r.coverage.clone(), Some(r))
@@ -135,33 +136,26 @@ impl crate::ReviewCheck for PolicyReviews {
             }
         };
         let criteria = &coverage.criteria;
-        let mut files: std::collections::BTreeMap<String, (Vec<crate::model::FileReviewView>, Vec<review::Note>)> =
-            std::collections::BTreeMap::new();
-        let here: std::collections::BTreeMap<&str, Option<vouch_manifests::Digest>> =
-            manifest.source.files.iter().map(|e| (e.path.as_str(), e.digest)).collect();
-        for r in reviews.counted.iter().filter(|r| criteria.contains(&r.criteria)) {
-            for (path, d) in &r.subjects {
-                if here.get(path.as_str()) != Some(&Some(*d)) {
-                    continue;
-                }
-                let slot = files.entry(path.clone()).or_default();
-                slot.0.push(crate::model::FileReviewView {
+        let counted = reviews.counted.len();
+        let not_counted = reviews.not_counted.iter().map(|(f, w)| (f.clone(), w.to_string())).collect();
+        let per_review = reviews
+            .counted
+            .into_iter()
+            .filter(|r| criteria.contains(&r.criteria))
+            .map(|r| {
+                let view = crate::model::FileReviewView {
                     key: crate::source::clean(&r.key),
                     reviewer: crate::source::clean(&r.reviewer),
                     criteria: crate::source::clean(&r.criteria),
                     verdict: r.verdict.as_str(),
                     time: crate::source::clean(&r.time),
                     release: crate::source::clean(&r.release),
-                });
-                slot.1.extend(r.notes.iter().filter(|n| n.path == *path).cloned());
-            }
-        }
-        crate::ReleaseReviews {
-            coverage: Some(coverage),
-            requirement,
-            files,
-            counted: reviews.counted.len(),
-            not_counted: reviews.not_counted.iter().map(|(f, w)| (f.clone(), w.to_string())).collect(),
-        }
+                };
+                (view, r.notes, r.matched)
+            })
+            .collect();
+        let paths = manifest.source.files.iter().map(|e| e.path.as_str().to_string()).collect();
+        let files = crate::FileReviews::new(paths, per_review);
+        crate::ReleaseReviews { coverage: Some(coverage), requirement, files, counted, not_counted }
     }
 }

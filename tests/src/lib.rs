@@ -254,7 +254,9 @@ pub struct TestCommand {
 }
 
 impl TestCommand {
-    /// `vouch ARGS...`, with SOURCE_DATE_EPOCH and CI-specific variables removed.
+    /// `vouch ARGS...`, with SOURCE_DATE_EPOCH and CI-specific variables
+    /// removed, and the default caches under `target/test-cache` rather
+    /// than the user's home.
     pub fn vouch<I, S>(args: I) -> TestCommand
     where
         I: IntoIterator<Item = S>,
@@ -262,6 +264,7 @@ impl TestCommand {
     {
         let mut t = TestCommand::new(vouch_bin(), args);
         t.cmd.env_remove("SOURCE_DATE_EPOCH");
+        t.cmd.env("XDG_CACHE_HOME", repo_root().join("target/test-cache"));
         t
     }
     pub fn new<I, S>(program: impl AsRef<OsStr>, args: I) -> TestCommand

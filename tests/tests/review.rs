@@ -550,3 +550,71 @@ fn the_site_shows_coverage_reviewers_notes_and_what_is_left() {
     let run = TestCommand::new(&java, &args).run();
     assert_eq!(run.code, 0, "vnu: {}", run.stderr);
 }
+
+/// The verified-review cache: a second run uses the entry the first wrote;
+/// an edited entry, an entry moved to other bytes' name, or entries under
+/// another cache key are never trusted; a review file changed in place is
+/// verified again.
+#[test]
+fn the_review_cache_trusts_only_its_own_entries_for_the_same_bytes() {
+    use vouch_manifests::Digest;
+    let w = World::new();
+    let policy = w.policy("trust.toml", "\n[review]\ncriteria = [\"safe-to-deploy\"]\ncoverage = 100\n");
+    write_src(&w, "v1", V1);
+    let r1 = w.release("v1", "1.0.0");
+    w.review(&r1, "agency-a", "reviews", &["--criteria", "safe-to-deploy", "--verdict", "pass", "--all"]).ok();
+    let cache = w.d.join("cache");
+    let with_cache = ["--cache", cache.to_str().unwrap()];
+    let status = |dir: &str| w.status(&r1, dir, &policy, &with_cache);
+    let first = status("reviews");
+    first.ok().says("100.0% (5 of 5 files");
+    let manifest_sha = Digest::of(&std::fs::read(r1.join("manifest.json")).unwrap()).hex();
+    let review = files_in(&w.d.join("reviews")).pop().unwrap();
+    let review_sha = Digest::of(&std::fs::read(&review).unwrap()).hex();
+    let entry = cache.join(format!("{review_sha}.{manifest_sha}.json"));
+    let genuine = std::fs::read(&entry).expect("the first run wrote a cache entry");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(cache.join("key")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // A second run reads the entry and gives the same report.
+    let again = status("reviews");
+    again.ok();
+    assert_eq!(again.stdout, first.stdout);
+    assert_eq!(std::fs::read(&entry).unwrap(), genuine);
+
+    // A forged review: agency A's envelope with its payload edited, so its
+    // signature does not verify.
+    let mut env: Value = serde_json::from_slice(&std::fs::read(&review).unwrap()).unwrap();
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let payload = String::from_utf8(b64.decode(env["payload"].as_str().unwrap()).unwrap()).unwrap();
+    env["payload"] = b64.encode(payload.replace("agency-a reviewers", "agency-b reviewers")).into();
+    let forged = serde_json::to_vec(&env).unwrap();
+    let forged_sha = Digest::of(&forged).hex();
+    w.d.write("forged/app-1.0.0.forged.review.dsse.json", &forged);
+    let forged_entry = cache.join(format!("{forged_sha}.{manifest_sha}.json"));
+    // 1. The genuine entry under the forged bytes' name (its MAC holds, but
+    //    it is about other bytes).
+    std::fs::write(&forged_entry, &genuine).unwrap();
+    status("forged").code(1).says("does not verify").says("0 of 5 files");
+    // 2. The entry edited to name the forged bytes (its MAC no longer holds).
+    let text = String::from_utf8(genuine.clone()).unwrap();
+    std::fs::write(&forged_entry, text.replace(&review_sha, &forged_sha)).unwrap();
+    status("forged").code(1).says("does not verify").says("0 of 5 files");
+    // 3. A run without the cache agrees.
+    w.status(&r1, "forged", &policy, &["--no-cache"]).code(1).says("does not verify");
+
+    // Entries made under another cache key are ignored and rewritten.
+    std::fs::write(&entry, text.replace("\"verdict\":\"pass\"", "\"verdict\":\"fail\"")).unwrap();
+    status("reviews").ok().says("100.0% (5 of 5 files");
+    assert_eq!(std::fs::read(&entry).unwrap(), genuine, "the edited entry is replaced by a verified one");
+    std::fs::remove_file(cache.join("key")).unwrap();
+    status("reviews").ok().says("100.0% (5 of 5 files");
+    assert_ne!(std::fs::read(&entry).unwrap(), genuine, "an entry under the old key is not used but rewritten");
+
+    // The review file changed in place: its new bytes are verified again.
+    std::fs::write(&review, &forged).unwrap();
+    status("reviews").code(1).says("does not verify");
+}

@@ -191,6 +191,77 @@ fn pages(site: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// One release of a file page's path, from the history script the page
+/// loads: version, digest, state, the release's page and its line diff
+/// (both relative to the site, `None` when there is none).
+#[derive(Debug)]
+struct HistoryRow {
+    version: String,
+    digest: String,
+    state: String,
+    page: String,
+    diff: Option<String>,
+}
+
+/// The history rows of the file page `page` (relative to `site`), read from
+/// the `history/<shard>.js` it loads; each page and diff named is checked
+/// to exist.
+fn history(site: &Path, page: &str, html: &str) -> Vec<HistoryRow> {
+    let src = attrs(html, "src")
+        .into_iter()
+        .find(|s| s.contains("/history/"))
+        .unwrap_or_else(|| panic!("{page}: no history script"));
+    let dir = Path::new(page).parent().unwrap();
+    let script_rel = normalize(&dir.join(unescape_attr(src)));
+    let js = std::fs::read_to_string(site.join(&script_rel)).unwrap_or_else(|e| panic!("{script_rel}: {e}"));
+    let json =
+        js.strip_prefix("window.VOUCH_HISTORY=").and_then(|j| j.strip_suffix(";\n")).expect("history script shape");
+    let h: serde_json::Value = serde_json::from_str(json).unwrap();
+    let project_dir = Path::new(&script_rel).parent().unwrap().parent().unwrap().to_path_buf();
+    let path = attrs(html, "data-vouch-path").first().map(|p| unescape_attr(p)).expect("no data-vouch-path");
+    let releases = h["releases"].as_array().unwrap();
+    let rows = h["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == path.as_str())
+        .unwrap_or_else(|| panic!("{path} not in {script_rel}"));
+    rows[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let at = |s: &str| {
+                let p = normalize(&project_dir.join(s));
+                assert!(site.join(&p).is_file(), "{page}: history names {p}, which is not in the site");
+                p
+            };
+            HistoryRow {
+                version: releases[r[0].as_u64().unwrap() as usize][0].as_str().unwrap().to_string(),
+                digest: r[1].as_str().unwrap().to_string(),
+                state: r[2].as_str().unwrap().to_string(),
+                page: at(r[3].as_str().unwrap()),
+                diff: r[4].as_str().filter(|d| !d.is_empty()).map(at),
+            }
+        })
+        .collect()
+}
+
+/// `a/b/../c` as `a/c`, with `/` separators.
+fn normalize(p: &Path) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::Normal(n) => out.push(n.to_str().unwrap().to_string()),
+            _ => {}
+        }
+    }
+    out.join("/")
+}
+
 fn unescape_attr(s: &str) -> String {
     s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
@@ -399,16 +470,20 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
         "{diff}"
     );
     assert!(diff.contains("1 line added, 0 removed"), "{diff}");
-    // The file page says it changed and links to its line diff.
-    let main11 = &pages["r/hello/1.1.0/file/main.rs.html"];
-    assert!(
-        main11.contains(
-            "<dt>Since 1.0.0</dt><dd>modified — <a href=\"../../../../r/hello/1.1.0/diff/main.rs.html\">line diff</a>"
-        ),
-        "{main11}"
+    // The file page's history says it changed and links to its line diff.
+    let site_dir = site.as_path();
+    let main11 = history(site_dir, "r/hello/1.1.0/file/main.rs.html", &pages["r/hello/1.1.0/file/main.rs.html"]);
+    assert_eq!(
+        (main11[0].version.as_str(), main11[0].state.as_str(), main11[0].diff.as_deref()),
+        ("1.1.0", "changed", Some("r/hello/1.1.0/diff/main.rs.html")),
+        "{main11:?}"
     );
-    assert!(pages["r/hello/1.1.0/file/new/added.rs.html"].contains("<dt>Since 1.0.0</dt><dd>added ("));
-    assert!(!pages["r/hello/1.1.0/file/docs/guide.md.html"].contains("<dt>Since"));
+    let added =
+        history(site_dir, "r/hello/1.1.0/file/new/added.rs.html", &pages["r/hello/1.1.0/file/new/added.rs.html"]);
+    assert_eq!((added.len(), added[0].state.as_str()), (1, "first"), "{added:?}");
+    let guide =
+        history(site_dir, "r/hello/1.1.0/file/docs/guide.md.html", &pages["r/hello/1.1.0/file/docs/guide.md.html"]);
+    assert_eq!(guide[0].state, "unchanged", "{guide:?}");
     // The oldest release has nothing to compare with; 1.0.0 has the same
     // source as 0.9.0 and adds a build record.
     assert!(pages["r/hello/0.9.0/changes.html"].contains("oldest release"));
@@ -451,11 +526,15 @@ fn hostile_names_are_escaped_on_every_page_type() {
             let end = tail.find("\"></script>").unwrap_or_else(|| panic!("{page}: a script tag with more than src"));
             let src = &tail[..end];
             let file = src.trim_start_matches("../");
+            let name = |dir: &str, ok: fn(u8) -> bool| {
+                file.strip_prefix(dir)
+                    .and_then(|f| f.strip_suffix(".js"))
+                    .is_some_and(|f| !f.is_empty() && f.bytes().all(ok))
+            };
             assert!(
-                file.starts_with("static/")
-                    && file.ends_with(".js")
-                    && file[7..file.len() - 3].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
-                "{page}: script {src:?} is not one of the site's static scripts"
+                name("static/", |b| b.is_ascii_lowercase() || b == b'-')
+                    || (name("history/", |b| b.is_ascii_hexdigit()) && file.len() == "history/xx.js".len()),
+                "{page}: script {src:?} is not one of the site's own scripts"
             );
             rest = &tail[end + "\"></script>".len()..];
         }
@@ -739,7 +818,7 @@ fn issue_20_bidi_and_invisible_characters_are_visible_marks_on_every_page() {
     }
     // Where no markup can go (the title, an aria-label) the mark is plain text.
     let evil = &pages[evil_page];
-    assert!(evil.contains("<title>src/evil\u{27e8}U+202E\u{27e9}gnp.exe — code 1.1.0</title>"), "{evil}");
+    assert!(evil.contains("<title>src/evil\u{27e8}U+202E\u{27e9}gnp.exe — code</title>"), "{evil}");
     assert!(evil.contains("aria-label=\"Contents of evil\u{27e8}U+202E\u{27e9}gnp.exe\""), "{evil}");
     // In code: every control a mark with its name, and a warning banner.
     for page in ["r/code/1.0.0/file/src/trojan.rs.html", "r/code/1.1.0/file/src/trojan.rs.html"] {
@@ -775,37 +854,44 @@ fn issue_20_a_file_page_lists_its_history_with_digests_and_line_diffs() {
     let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
     let old_lib = sha256_hex(std::fs::read(d.join("c1/src/lib.rs")).unwrap().as_slice());
     let new_lib = sha256_hex(std::fs::read(d.join("c2/src/lib.rs")).unwrap().as_slice());
-    let history = &lib[lib.find("<h2 id=\"history\">History</h2>").expect("no history")..];
-    let row_new = history.find("1.1.0 (this page)").expect("no row for this release");
-    let row_old = history
-        .find("<a href=\"../../../../../r/code/1.0.0/file/src/lib.rs.html\">1.0.0</a>")
-        .unwrap_or_else(|| panic!("no link to 1.0.0's page: {history}"));
-    assert!(row_new < row_old, "newest first");
-    assert!(history[row_new..row_old].contains(&new_lib) && history[row_old..].contains(&old_lib));
-    assert!(
-        history[row_new..row_old]
-            .contains("changed — <a href=\"../../../../../r/code/1.1.0/diff/src/lib.rs.html\">line diff</a>"),
-        "{history}"
+    let site = d.join("site");
+    let rows = history(&site, "r/code/1.1.0/file/src/lib.rs.html", lib);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    // Newest first: 1.1.0 changed (with its line diff), then 1.0.0, the first.
+    assert_eq!(
+        (rows[0].version.as_str(), rows[0].digest.as_str(), rows[0].state.as_str()),
+        ("1.1.0", new_lib.as_str(), "changed")
     );
-    assert!(history[row_old..].contains("first release with this path"));
+    assert_eq!(rows[0].page, "r/code/1.1.0/file/src/lib.rs.html");
+    assert_eq!(rows[0].diff.as_deref(), Some("r/code/1.1.0/diff/src/lib.rs.html"));
+    assert_eq!(
+        (rows[1].version.as_str(), rows[1].digest.as_str(), rows[1].state.as_str()),
+        ("1.0.0", old_lib.as_str(), "first")
+    );
+    assert_eq!((rows[1].page.as_str(), rows[1].diff.as_deref()), ("r/code/1.0.0/file/src/lib.rs.html", None));
     // The older release's page lists the newer release too.
     let old = &pages["r/code/1.0.0/file/src/lib.rs.html"];
-    assert!(old.contains("<a href=\"../../../../../r/code/1.1.0/file/src/lib.rs.html\">1.1.0</a>"), "{old}");
+    let old_rows = history(&site, "r/code/1.0.0/file/src/lib.rs.html", old);
+    assert_eq!(old_rows.iter().map(|r| r.version.as_str()).collect::<Vec<_>>(), ["1.1.0", "1.0.0"]);
     // Unchanged bytes, and a path new in 1.1.0.
-    let readme = &pages["r/code/1.1.0/file/README.md.html"];
-    assert!(readme.contains("<td class=\"h-unchanged\">unchanged</td>"), "{readme}");
-    let new = &pages["r/code/1.1.0/file/src/new.rs.html"];
-    assert!(new.contains("first release with this path") && !new.contains("1.0.0</a>"), "{new}");
-    // Every link of the history resolves.
+    let readme = history(&site, "r/code/1.1.0/file/README.md.html", &pages["r/code/1.1.0/file/README.md.html"]);
+    assert_eq!(readme[0].state, "unchanged", "{readme:?}");
+    let new = history(&site, "r/code/1.1.0/file/src/new.rs.html", &pages["r/code/1.1.0/file/src/new.rs.html"]);
+    assert_eq!((new.len(), new[0].state.as_str()), (1, "first"), "{new:?}");
+    // Without JavaScript the page says where the history is, and names no
+    // release it would be wrong in: its bytes serve both releases.
+    assert!(lib.contains("<noscript><p class=\"note\">The releases of code with this path"), "{lib}");
+    assert!(!lib.contains("1.1.0") && !lib.contains("1.0.0"), "{lib}");
+    // Every link of the page resolves.
     for (page, html) in [("r/code/1.1.0/file/src/lib.rs.html", lib), ("r/code/1.0.0/file/src/lib.rs.html", old)] {
         let dir = Path::new(page).parent().unwrap();
-        for href in attrs(html, "href") {
+        for href in attrs(html, "href").into_iter().chain(attrs(html, "src")) {
             let href = unescape_attr(href);
             if href.starts_with('#') {
                 continue;
             }
             let target = href.split('#').next().unwrap();
-            let p = d.join("site").join(dir).join(percent_decode(target));
+            let p = site.join(dir).join(percent_decode(target));
             assert!(p.exists(), "{page}: {href} does not resolve");
         }
     }
@@ -1030,4 +1116,129 @@ fn issue_20_without_ctags_the_site_says_definitions_are_not_indexed() {
     // The code search itself still works.
     assert!(d.join("site/search/code/code/1.1.0/hi.js").is_file());
     assert_eq!(code_data(&d.join("site/search/code/code/_releases.js"))[0][3], 0, "definitions not indexed");
+}
+
+/// Builds the code fixture's site from `bundles` into `out` with the given
+/// `--source` specs (as `version=dir`); returns the JSON summary.
+fn code_build(d: &Dir, bundles: &str, out: &str, sources: &[(&str, &str)], extra: &[&str]) -> serde_json::Value {
+    let mut args: Vec<String> = vec!["site".into(), "build".into(), d.join(bundles).to_str().unwrap().into()];
+    args.extend(["-o".into(), d.join(out).to_str().unwrap().into(), "--format".into(), "json".into()]);
+    for (v, dir) in sources {
+        args.extend(["--source".into(), format!("code@{v}={}", d.join(dir).display())]);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let run = TestCommand::vouch(&args).env("XDG_CACHE_HOME", d.join("cache")).run();
+    let run = run.ok();
+    serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
+}
+
+#[cfg(unix)]
+fn inode(p: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(p).unwrap();
+    (m.dev(), m.ino())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
+    let d = Dir::new();
+    code_fixture(&d);
+    // Files changed in the second before a build are always read again;
+    // older ones are recorded, and not read again while unchanged.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // The first release alone, then both (bundles moved to another folder
+    // and --source given in the other order): the second build keeps what
+    // the first rendered.
+    vouch_tests::copy_tree(&d.join("bundles/code-1.0.0"), &d.join("first/code-1.0.0"));
+    let first = code_build(&d, "first", "grown", &[("1.0.0", "c1")], &[]);
+    assert_eq!(first["reused"], 0, "{first}");
+    let grown = code_build(&d, "bundles", "grown", &[("1.1.0", "c2"), ("1.0.0", "c1")], &[]);
+    let scratch = code_build(&d, "bundles", "scratch", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
+    assert_eq!(scratch["reused"], 0, "{scratch}");
+    // 1.0.0's five file pages came from the first build.
+    assert_eq!(grown["reused"], 5, "{grown}");
+    // ...and so did 1.0.0's code search index.
+    assert_eq!((first["kept_indexes"].as_u64(), grown["kept_indexes"].as_u64()), (Some(0), Some(1)), "{grown}");
+    assert_eq!(grown["pages"], scratch["pages"]);
+    let pages_of = |site: &str| tree(&d.join(site));
+    // What each build found the source files to be, kept in the user's
+    // cache (not in the site), by the site's marker: the three files of c1
+    // for the site of 1.0.0 alone, and the nine of c1 and c2 for the site of
+    // both (grown and scratch are the same site).
+    let mut cached: Vec<usize> = std::fs::read_dir(d.join("cache/vouch/site"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .inspect(|c| assert!(c.starts_with("vouch source check 1\n"), "{c}"))
+        .map(|c| c.lines().count() - 1)
+        .collect();
+    cached.sort();
+    assert_eq!(cached, [3, 9]);
+    let (g, s) = (pages_of("grown"), pages_of("scratch"));
+    assert_eq!(g.keys().collect::<Vec<_>>(), s.keys().collect::<Vec<_>>());
+    for (p, bytes) in &g {
+        assert!(bytes == &s[p], "{p} differs between the grown and the scratch site");
+    }
+    // Unchanged bytes are one file in both releases; changed bytes are not.
+    for site in ["grown", "scratch"] {
+        let page = |v: &str, f: &str| d.join(format!("{site}/r/code/{v}/file/{f}.html"));
+        assert_eq!(inode(&page("1.0.0", "README.md")), inode(&page("1.1.0", "README.md")), "{site}");
+        assert_eq!(inode(&page("1.0.0", "src/trojan.rs")), inode(&page("1.1.0", "src/trojan.rs")), "{site}");
+        assert_ne!(inode(&page("1.0.0", "src/lib.rs")), inode(&page("1.1.0", "src/lib.rs")), "{site}");
+    }
+    // Building again over a grown site changes nothing and renders no file page.
+    let again = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
+    assert_eq!((again["reused"].as_u64(), again["kept_indexes"].as_u64()), (Some(9), Some(2)), "{again}");
+    assert!(pages_of("grown") == s);
+    // Another option renders everything again.
+    let titled = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
+    assert_eq!((titled["reused"].as_u64(), titled["kept_indexes"].as_u64()), (Some(0), Some(0)), "{titled}");
+    // A source copy edited since the last build is checked again: its page
+    // is not reused, and says it does not match.
+    d.write("c1/README.md", "# edited\n");
+    let edited = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
+    // 1.0.0's index is built again (its README is not indexed now), 1.1.0's kept.
+    assert_eq!((edited["reused"].as_u64(), edited["kept_indexes"].as_u64()), (Some(8), Some(1)), "{edited}");
+    let readme = std::fs::read_to_string(d.join("grown/r/code/1.0.0/file/README.md.html")).unwrap();
+    assert!(readme.contains("does not match the manifest"), "{readme}");
+    let other = std::fs::read_to_string(d.join("grown/r/code/1.1.0/file/README.md.html")).unwrap();
+    assert!(other.contains("matches the manifest") && !other.contains("does not match"), "{other}");
+    // And that site too is the one built from scratch.
+    code_build(&d, "bundles", "scratch2", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
+    assert!(pages_of("grown") == pages_of("scratch2"), "grown and scratch differ after an edit");
+}
+
+#[test]
+fn long_directory_and_changes_pages_are_split_into_linked_parts() {
+    let d = Dir::new();
+    for (src, body) in [("m1", "one"), ("m2", "two")] {
+        for k in 0..2001 {
+            d.write(format!("{src}/many/f{k:04}.txt"), body);
+        }
+    }
+    manifest(&d, "m1", "big", "1.0.0");
+    manifest(&d, "m2", "big", "1.1.0");
+    let (bundles, site) = (d.join("bundles"), d.join("site"));
+    TestCommand::vouch(["site", "build", bundles.to_str().unwrap(), "-o", site.to_str().unwrap()]).run().ok();
+    let pages = pages(&d.join("site"));
+    for (first, second, row) in [
+        ("r/big/1.1.0/tree/many/index.html", "r/big/1.1.0/tree/many/index~2.html", "<tr class=\"k-file\">"),
+        ("r/big/1.1.0/changes.html", "r/big/1.1.0/changes~2.html", "<tr class=\"c-modified\">"),
+    ] {
+        let (a, b) = (&pages[first], &pages[second]);
+        assert!(!pages.contains_key(&first.replace(".html", "~3.html")), "{first}: a third part");
+        assert_eq!((a.matches(row).count(), b.matches(row).count()), (2000, 1), "{first}");
+        // Each part links to the other, and says which it is.
+        assert!(a.contains("in 2 parts; this is part 1.") && b.contains("in 2 parts; this is part 2."), "{first}");
+        let name = |p: &str| Path::new(p).file_name().unwrap().to_str().unwrap().to_string();
+        assert!(a.contains(&format!("{}\">2001–2001</a>", name(second))), "{a}");
+        assert!(b.contains(&format!("{}\">1–2000</a>", name(first))), "{b}");
+    }
+    // Every file is listed on exactly one part, in order.
+    let both = format!("{}{}", pages["r/big/1.1.0/tree/many/index.html"], pages["r/big/1.1.0/tree/many/index~2.html"]);
+    for k in [0, 1999, 2000] {
+        assert_eq!(both.matches(&format!(">f{k:04}.txt<")).count(), 1, "f{k:04}.txt");
+    }
+    // The counts on a part are the whole list's.
+    assert!(pages["r/big/1.1.0/changes~2.html"].contains("Modified (1 of 2001)"));
 }

@@ -34,6 +34,8 @@ pub struct RebuildArgs {
     /// (the bundle is verified as `vouch verify --reviews` does).
     #[arg(long, value_name = "DIR")]
     pub reviews: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: crate::cmd::review::CacheArgs,
     /// Leave out source paths matching this glob when checking the source
     /// (repeatable), e.g. `target` of a copy that was built in place.
     #[arg(long, value_name = "GLOB")]
@@ -139,6 +141,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         }),
         artifacts: Vec::new(),
         reviews: a.reviews.clone(),
+        review_cache: if a.reviews.is_some() { a.cache.open()? } else { None },
         log: None,
         legacy: Legacy::Refuse,
     };

@@ -91,8 +91,38 @@ pub struct StatusArgs {
     /// The release reviewed before: files changed since it come first.
     #[arg(long, value_name = "OLD_BUNDLE")]
     pub previous: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+/// Where results of verified reviews are kept between runs.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CacheArgs {
+    /// The verified-review cache folder (default: $XDG_CACHE_HOME/vouch/reviews,
+    /// else ~/.cache/vouch/reviews). An entry is used only for the exact bytes
+    /// of a review file and the key that verified it; the policy is applied
+    /// again on every run.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
+    /// Verify every review envelope, using and writing no cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl CacheArgs {
+    /// The cache to use: `--cache DIR` (an error when it cannot be used),
+    /// else the default folder when it can be used, else none.
+    pub fn open(&self) -> Result<Option<review::Cache>> {
+        if self.no_cache {
+            return Ok(None);
+        }
+        match &self.cache {
+            Some(dir) => Ok(Some(review::Cache::open(dir)?)),
+            None => Ok(review::Cache::default_dir().and_then(|d| review::Cache::open(&d).ok())),
+        }
+    }
 }
 
 pub fn run(c: ReviewCommand) -> Result<Status> {
@@ -194,10 +224,16 @@ struct NotCountedView<'a> {
 
 fn status(a: StatusArgs) -> Result<Status> {
     let policy = Policy::read_usable(&a.trust)?;
-    let b = OpenBundle::open(&a.bundle)?;
-    let prev = a.previous.as_deref().map(OpenBundle::open).transpose()?;
-    let reviews = review::load(&a.reviews, &policy, &b.manifest, b.manifest_digest)
+    let set = review::ReviewSet::read(&a.reviews, policy.clone(), a.cache.open()?)
         .map_err(|e| hint(anyhow::Error::from(e), "--reviews names the folder holding *.review.dsse.json files"))?;
+    // The review files are hashed (or verified) while the bundles are read.
+    let (b, prev) = std::thread::scope(|s| {
+        s.spawn(|| set.prepare());
+        let b = OpenBundle::open(&a.bundle)?;
+        let prev = a.previous.as_deref().map(OpenBundle::open).transpose()?;
+        anyhow::Ok((b, prev))
+    })?;
+    let reviews = set.check(&b.manifest, b.manifest_digest);
     let mut names: Vec<String> = reviews.counted.iter().map(|r| r.criteria.clone()).collect();
     names.sort();
     names.dedup();
@@ -297,7 +333,7 @@ fn render(r: &StatusReport<'_>, req: Option<&review::RequirementResult>) -> Stri
             c.criteria,
             c.verdict.as_str(),
             c.release,
-            c.subjects.len()
+            c.subjects
         );
     }
     for n in &r.not_counted {

@@ -40,6 +40,8 @@ pub struct BuildArgs {
     /// release and file page, counted under --trust (required with it).
     #[arg(long, value_name = "DIR", requires = "trust")]
     pub reviews: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: crate::cmd::review::CacheArgs,
     /// The reviewed source of one release, for file pages (repeatable).
     #[arg(long, value_name = "NAME@VERSION=DIR")]
     pub source: Vec<String>,
@@ -70,8 +72,7 @@ fn build(a: BuildArgs) -> Result<Status> {
     let policy = a.trust.as_deref().map(vouch_signing::policy::Policy::read_usable).transpose()?;
     let reviews = match (&a.reviews, &policy) {
         (Some(dir), Some(p)) => Some(vouch_site::trust::PolicyReviews {
-            policy: p.clone(),
-            files: vouch_signing::review::read_folder(dir)?,
+            set: vouch_signing::review::ReviewSet::read(dir, p.clone(), a.cache.open()?)?,
         }),
         _ => None,
     };
@@ -95,7 +96,13 @@ fn build(a: BuildArgs) -> Result<Status> {
         reviews: reviews.as_ref().map(|r| r as &dyn vouch_site::ReviewCheck),
         log: listing.as_ref(),
     };
-    let summary = vouch_site::build(&opts)?;
+    // The review files are hashed (or verified) while the bundles are read.
+    let summary = std::thread::scope(|s| {
+        if let Some(r) = &reviews {
+            s.spawn(|| r.set.prepare());
+        }
+        vouch_site::build(&opts)
+    })?;
     for p in &summary.problems {
         crate::output::eprint_line(&format!("warning: {p}"));
     }
@@ -106,11 +113,16 @@ fn build(a: BuildArgs) -> Result<Status> {
     match a.format {
         Format::Json => print_json(&Report { summary, index })?,
         Format::Human => print_text(&format!(
-            "wrote {} pages for {} release{} ({:.1} MiB) to {}\nopen {}\n",
+            "wrote {} pages for {} release{} ({:.1} MiB{}) to {}\nopen {}\n",
             summary.pages,
             summary.releases,
             if summary.releases == 1 { "" } else { "s" },
             summary.bytes as f64 / (1024.0 * 1024.0),
+            if summary.reused > 0 {
+                format!("; {} file pages kept from the previous build", summary.reused)
+            } else {
+                String::new()
+            },
             a.output.display(),
             index.display()
         ))?,

@@ -37,6 +37,8 @@ pub struct VerifyArgs {
     /// [review] requirement (which fails without it).
     #[arg(long, value_name = "DIR")]
     pub reviews: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: crate::cmd::review::CacheArgs,
     /// With --state and a policy [log]: the reviewer's copy of the vendor's
     /// release log, to prove the bundle proof's head consistent with the
     /// largest head seen before (which is then recorded).
@@ -62,6 +64,7 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
         }),
         artifacts: a.artifact.clone(),
         reviews: a.reviews.clone(),
+        review_cache: if a.reviews.is_some() { a.cache.open()? } else { None },
         log: a.log.clone(),
         legacy: if a.allow_legacy { Legacy::Allow } else { Legacy::Refuse },
     };

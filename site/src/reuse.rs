@@ -1,0 +1,316 @@
+//! Work a site keeps from one build to the next, and pages that releases
+//! share.
+//!
+//! A file page is a function of its *key*: a SHA-256 over the vouch binary,
+//! the theme (every template and static file), the site's title, and the
+//! page's own view: project, path, manifest entry, what the check of the
+//! source copy found (the copy's digest), its definitions, the reviews of
+//! those bytes. The page names no release (its version and history are
+//! filled in by `static/release.js`), so the pages of a file whose bytes did
+//! not change between two releases have one key. A build renders each key
+//! once and hard-links it at every other place with that key; the marker
+//! records one page per key:
+//!
+//! ```text
+//! vouch review site
+//! <32 hex digits of the key> <page, relative to the site>
+//! ...
+//! ```
+//!
+//! sorted by page, and written from this build's pages only, so a site grown
+//! release by release is byte for byte the site built from scratch. The
+//! next build into the same folder hard-links the previous site's page for a
+//! key it finds there instead of rendering it again. Nothing a bundle says
+//! is trusted by this: keys are computed from checked inputs, and only the
+//! site's own output folder is read (bounded, regular files only).
+
+use sha2::{Digest as _, Sha256};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+/// The first line of the marker file.
+pub const MARKER_HEAD: &str = "vouch review site";
+/// The marker is a cache: one larger than this is ignored.
+const MAX_MARKER: u64 = 256 << 20;
+
+/// What a page's bytes depend on (128 bits of a SHA-256).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(pub [u8; 16]);
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// Builds a [`Key`]: fields are written with their length, so no two
+/// sequences of fields hash alike.
+pub struct KeyHasher(Sha256);
+
+impl KeyHasher {
+    /// A hasher already holding what every page of one build shares.
+    pub fn new(shared: &[u8; 32]) -> KeyHasher {
+        let mut h = Sha256::new();
+        h.update(shared);
+        KeyHasher(h)
+    }
+
+    pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
+        self.0.update((b.len() as u64).to_le_bytes());
+        self.0.update(b);
+        self
+    }
+
+    /// A value, as its JSON.
+    pub fn json<T: serde::Serialize + ?Sized>(&mut self, v: &T) -> &mut Self {
+        let s = serde_json::to_vec(v).unwrap_or_default();
+        self.bytes(&s)
+    }
+
+    pub fn finish(self) -> Key {
+        let d = self.0.finalize();
+        let mut k = [0u8; 16];
+        k.copy_from_slice(&d[..16]);
+        Key(k)
+    }
+}
+
+/// What every key of one build starts with: the binary that renders, the
+/// theme and the title.
+pub fn shared(theme: &[u8; 32], title: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"vouch site page key 1\0");
+    h.update(binary());
+    h.update(theme);
+    h.update((title.len() as u64).to_le_bytes());
+    h.update(title.as_bytes());
+    h.finalize().into()
+}
+
+/// The SHA-256 of the running executable (a different vouch renders
+/// every page again), or of the crate's version when it cannot be read.
+fn binary() -> [u8; 32] {
+    static ONCE: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    *ONCE.get_or_init(|| {
+        let read = std::env::current_exe().ok().and_then(|p| {
+            let f = vouch_manifests::fsutil::open_nofollow(&p).ok()?;
+            vouch_manifests::digest::hash_reader(f, &mut vec![0u8; 1 << 16]).ok()
+        });
+        match read {
+            Some((d, _)) => d.0,
+            None => Sha256::digest(concat!("vouch-site ", env!("CARGO_PKG_VERSION")).as_bytes()).into(),
+        }
+    })
+}
+
+/// The pages of the previous build in the output folder, by key.
+#[derive(Default)]
+pub struct Previous {
+    dir: PathBuf,
+    pages: HashMap<Key, String>,
+}
+
+impl Previous {
+    /// Reads the marker of the site in `output`; an absent, unreadable or
+    /// malformed marker gives nothing to reuse (every page renders).
+    pub fn load(output: &Path) -> Previous {
+        let marker = output.join(crate::render::MARKER);
+        let Ok(bytes) =
+            vouch_manifests::fsutil::read_bounded(&marker, MAX_MARKER, vouch_manifests::fsutil::Symlinks::Refuse)
+        else {
+            return Previous::default();
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else { return Previous::default() };
+        let mut lines = text.lines();
+        if lines.next() != Some(MARKER_HEAD) {
+            return Previous::default();
+        }
+        let mut pages = HashMap::new();
+        for line in lines {
+            let Some((k, page)) = line.split_once(' ') else { return Previous::default() };
+            let mut key = [0u8; 16];
+            if hex::decode_to_slice(k, &mut key).is_err() || !safe_relative(page) {
+                return Previous::default();
+            }
+            pages.insert(Key(key), page.to_string());
+        }
+        Previous { dir: output.to_path_buf(), pages }
+    }
+
+    /// The previous site's folder for `key` (a release's code index), if it
+    /// is still a folder.
+    pub fn dir(&self, key: &Key) -> Option<PathBuf> {
+        let p = self.dir.join(self.pages.get(key)?);
+        std::fs::symlink_metadata(&p).ok().filter(|m| m.is_dir()).map(|_| p)
+    }
+
+    /// The previous site's page for `key`, if it is still a regular file.
+    pub fn page(&self, key: &Key) -> Option<PathBuf> {
+        let p = self.dir.join(self.pages.get(key)?);
+        std::fs::symlink_metadata(&p).ok().filter(|m| m.is_file()).map(|_| p)
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+}
+
+/// A path of plain names below the site (no `..`, no root).
+fn safe_relative(p: &str) -> bool {
+    !p.is_empty() && !p.contains('\\') && Path::new(p).components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// The keys of this build: which page renders each key.
+#[derive(Default)]
+pub struct Claims(Mutex<HashMap<Key, String>>);
+
+impl Claims {
+    /// `None` when `page` is the first with `key` (it renders); otherwise
+    /// the page that renders it.
+    pub fn claim(&self, key: Key, page: &str) -> Option<String> {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get(&key) {
+            Some(first) => Some(first.clone()),
+            None => {
+                m.insert(key, page.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// Writes files of a build, each distinct content once: a file whose bytes
+/// were already written is a hard link to the first (a copy where links
+/// fail). For the search and history scripts, whose parts are often the
+/// same in two releases.
+pub struct Dedup<'a> {
+    out: &'a Path,
+    seen: HashMap<[u8; 32], PathBuf>,
+    /// Bytes written, not counting links.
+    pub bytes: u64,
+    pub files: usize,
+}
+
+impl<'a> Dedup<'a> {
+    pub fn new(out: &'a Path) -> Dedup<'a> {
+        Dedup { out, seen: HashMap::new(), bytes: 0, files: 0 }
+    }
+
+    /// Writes `content` at `rel` below the output, creating its folder.
+    pub fn write(&mut self, rel: &str, content: &[u8]) -> std::io::Result<()> {
+        let p = self.out.join(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        self.files += 1;
+        let h: [u8; 32] = Sha256::digest(content).into();
+        if let Some(first) = self.seen.get(&h)
+            && std::fs::hard_link(first, &p).is_ok()
+        {
+            return Ok(());
+        }
+        std::fs::write(&p, content)?;
+        self.bytes += content.len() as u64;
+        self.seen.entry(h).or_insert(p);
+        Ok(())
+    }
+}
+
+impl Dedup<'_> {
+    /// Hard-links every regular file of `from` (a folder of the previous
+    /// site) into `rel`, copying where links fail.
+    pub fn link_dir(&mut self, rel: &str, from: &Path) -> std::io::Result<()> {
+        let to = self.out.join(rel);
+        std::fs::create_dir_all(&to)?;
+        for e in std::fs::read_dir(from)? {
+            let e = e?;
+            if !e.file_type()?.is_file() {
+                continue;
+            }
+            let dest = to.join(e.file_name());
+            if std::fs::hard_link(e.path(), &dest).is_err() {
+                self.bytes += std::fs::copy(e.path(), &dest)?;
+            }
+            self.files += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The marker's text for this build's keyed pages: for each key its first
+/// page in byte order, sorted by page.
+pub fn marker(pages: &[(Key, String)]) -> String {
+    let mut first: HashMap<Key, &str> = HashMap::new();
+    for (k, p) in pages {
+        let e = first.entry(*k).or_insert(p);
+        if p.as_str() < *e {
+            *e = p;
+        }
+    }
+    let mut rows: Vec<(&str, Key)> = first.into_iter().map(|(k, p)| (p, k)).collect();
+    rows.sort_unstable();
+    let mut out = String::with_capacity(MARKER_HEAD.len() + 1 + rows.len() * 80);
+    out.push_str(MARKER_HEAD);
+    out.push('\n');
+    for (p, k) in rows {
+        out.push_str(&k.to_string());
+        out.push(' ');
+        out.push_str(p);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marker_keeps_the_first_page_of_each_key_and_reads_back() {
+        let (a, b) = (Key([1; 16]), Key([2; 16]));
+        let m = marker(&[
+            (a, "r/x/2/file/a.html".into()),
+            (b, "r/x/1/file/b.html".into()),
+            (a, "r/x/1/file/a.html".into()),
+        ]);
+        assert_eq!(m, format!("{MARKER_HEAD}\n{} r/x/1/file/a.html\n{} r/x/1/file/b.html\n", a, b),);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(crate::render::MARKER), &m).unwrap();
+        std::fs::create_dir_all(dir.path().join("r/x/1/file")).unwrap();
+        std::fs::write(dir.path().join("r/x/1/file/a.html"), "page").unwrap();
+        let prev = Previous::load(dir.path());
+        assert_eq!(prev.len(), 2);
+        assert_eq!(prev.page(&a), Some(dir.path().join("r/x/1/file/a.html")));
+        // Listed but gone: nothing to reuse.
+        assert_eq!(prev.page(&b), None);
+    }
+
+    #[test]
+    fn a_marker_naming_a_path_outside_the_site_is_ignored_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["../outside.html", "/etc/passwd", "r/../../x", "a\\b"] {
+            std::fs::write(dir.path().join(crate::render::MARKER), format!("{MARKER_HEAD}\n{} {bad}\n", Key([3; 16])))
+                .unwrap();
+            assert!(Previous::load(dir.path()).is_empty(), "{bad}");
+        }
+        std::fs::write(dir.path().join(crate::render::MARKER), "vouch review site\nnot a key line\n").unwrap();
+        assert!(Previous::load(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn keys_tell_field_boundaries_apart() {
+        let s = [0u8; 32];
+        let mut a = KeyHasher::new(&s);
+        a.bytes(b"ab").bytes(b"c");
+        let mut b = KeyHasher::new(&s);
+        b.bytes(b"a").bytes(b"bc");
+        assert_ne!(a.finish(), b.finish());
+    }
+}

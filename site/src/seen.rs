@@ -1,0 +1,248 @@
+//! What the previous build found each source file to be, so that the next
+//! build reads only the files that changed on disk, as git's index does.
+//!
+//! The records live outside the site, in the user's cache
+//! (`$XDG_CACHE_HOME/vouch/site/`, else `~/.cache/vouch/site/`), one file
+//! per site named by the SHA-256 of its marker (`.vouch-site`, which lists
+//! every file page's key), so the site itself stays a function of its
+//! inputs, and a site moved or copied keeps its records. The folder keeps
+//! the records of the last [`KEEP`] builds. A file holds one line per regular
+//! file that a build read and hashed:
+//!
+//! ```text
+//! vouch source check 1
+//! <device> <inode> <size> <mtime ns> <ctime ns> <sha-256 hex>
+//! ```
+//!
+//! A file whose device, inode, size, modification and change times are all
+//! the same as recorded has the recorded digest; anything else is read and
+//! hashed again. The change time is set by the kernel on every write,
+//! rename or `chmod` and cannot be set back by a user, so an edit in place
+//! is always seen. A file changed in the second before the build started
+//! is not recorded (the kernel's clock ticks coarser than nanoseconds), so
+//! the next build reads it again. Deleting the cache costs only time; it is
+//! read bounded, never through a symlink, and a line that does not parse
+//! voids the whole file. It is written atomically (a temporary file renamed
+//! into place), so concurrent builds never leave a torn one.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+const HEAD: &str = "vouch source check 1";
+const MAX_FILE: u64 = 256 << 20;
+/// How many builds' records the cache folder keeps (the newest).
+pub const KEEP: usize = 8;
+
+/// A file's identity on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Id {
+    dev: u64,
+    ino: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    size: u64,
+    mtime: i128,
+    ctime: i128,
+}
+
+/// The previous build's records, and this build's.
+pub struct Seen {
+    /// The cache folder (none when the user has none).
+    base: Option<std::path::PathBuf>,
+    old: HashMap<Id, (Stamp, [u8; 32])>,
+    new: Mutex<Vec<(Id, Stamp, [u8; 32])>>,
+    /// Files changed at or after this time (ns since the epoch) are not recorded.
+    fresh_after: i128,
+}
+
+#[cfg(unix)]
+fn id_stamp(m: &std::fs::Metadata) -> (Id, Stamp) {
+    use std::os::unix::fs::MetadataExt;
+    let ns = |s: i64, n: i64| s as i128 * 1_000_000_000 + n as i128;
+    (
+        Id { dev: m.dev(), ino: m.ino() },
+        Stamp { size: m.size(), mtime: ns(m.mtime(), m.mtime_nsec()), ctime: ns(m.ctime(), m.ctime_nsec()) },
+    )
+}
+
+impl Seen {
+    /// Reads the records kept for the site in `output`, if any.
+    pub fn load(output: &Path) -> Seen {
+        let marker = vouch_manifests::fsutil::read_bounded(
+            &output.join(crate::render::MARKER),
+            MAX_FILE,
+            vouch_manifests::fsutil::Symlinks::Refuse,
+        );
+        Self::load_in(cache_base(), marker.ok().as_deref())
+    }
+
+    fn load_in(base: Option<std::path::PathBuf>, marker: Option<&[u8]>) -> Seen {
+        let file = base.as_deref().zip(marker).map(|(b, m)| cache_file(b, m));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0);
+        let old = file.as_deref().and_then(Self::read).unwrap_or_default();
+        Seen { base, old, new: Mutex::new(Vec::new()), fresh_after: now - 1_000_000_000 }
+    }
+
+    fn read(path: &Path) -> Option<HashMap<Id, (Stamp, [u8; 32])>> {
+        let bytes =
+            vouch_manifests::fsutil::read_bounded(path, MAX_FILE, vouch_manifests::fsutil::Symlinks::Refuse).ok()?;
+        let text = std::str::from_utf8(&bytes).ok()?;
+        let mut lines = text.lines();
+        if lines.next()? != HEAD {
+            return None;
+        }
+        let mut out = HashMap::new();
+        for line in lines {
+            let f: Vec<&str> = line.split(' ').collect();
+            let [dev, ino, size, mtime, ctime, digest] = f[..] else { return None };
+            let mut d = [0u8; 32];
+            hex::decode_to_slice(digest, &mut d).ok()?;
+            let id = Id { dev: dev.parse().ok()?, ino: ino.parse().ok()? };
+            let stamp = Stamp { size: size.parse().ok()?, mtime: mtime.parse().ok()?, ctime: ctime.parse().ok()? };
+            out.insert(id, (stamp, d));
+        }
+        Some(out)
+    }
+
+    /// The digest the previous build found for the file `m` describes, if
+    /// the file is unchanged since.
+    #[cfg(unix)]
+    pub fn known(&self, m: &std::fs::Metadata) -> Option<[u8; 32]> {
+        let (id, stamp) = id_stamp(m);
+        let (s, d) = self.old.get(&id)?;
+        if *s != stamp {
+            return None;
+        }
+        self.remember_stamp(id, stamp, *d);
+        Some(*d)
+    }
+
+    #[cfg(not(unix))]
+    pub fn known(&self, _: &std::fs::Metadata) -> Option<[u8; 32]> {
+        None
+    }
+
+    /// Records what a file described by `m` (taken before it was read)
+    /// hashed to.
+    #[cfg(unix)]
+    pub fn remember(&self, m: &std::fs::Metadata, digest: [u8; 32]) {
+        let (id, stamp) = id_stamp(m);
+        self.remember_stamp(id, stamp, digest);
+    }
+
+    #[cfg(not(unix))]
+    pub fn remember(&self, _: &std::fs::Metadata, _: [u8; 32]) {}
+
+    #[cfg_attr(not(unix), allow(dead_code))]
+    fn remember_stamp(&self, id: Id, stamp: Stamp, digest: [u8; 32]) {
+        if stamp.mtime >= self.fresh_after || stamp.ctime >= self.fresh_after {
+            return;
+        }
+        self.new.lock().unwrap_or_else(|p| p.into_inner()).push((id, stamp, digest));
+    }
+
+    /// Keeps this build's records for the next build of the site whose
+    /// marker is `marker`, and the newest [`KEEP`] of the folder (a cache:
+    /// failing to write them only costs the next build time).
+    pub fn save(self, marker: &[u8]) {
+        let Some(base) = self.base.clone() else { return };
+        let file = cache_file(&base, marker);
+        let text = self.text();
+        let saved = std::fs::create_dir_all(&base).and_then(|_| {
+            let mut tmp = tempfile::NamedTempFile::new_in(&base)?;
+            std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+            tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
+        });
+        if saved.is_ok()
+            && let Ok(dir) = std::fs::read_dir(&base)
+        {
+            let mut kept: Vec<(std::time::SystemTime, std::path::PathBuf)> = dir
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_str().is_some_and(|n| n.ends_with(".checked")))
+                .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+                .collect();
+            kept.sort_by(|a, b| b.cmp(a));
+            for (_, old) in kept.into_iter().skip(KEEP) {
+                let _ = std::fs::remove_file(old);
+            }
+        }
+    }
+
+    /// The text of this build's records.
+    fn text(self) -> String {
+        let mut rows = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
+        rows.sort_unstable_by_key(|(id, _, _)| (id.dev, id.ino));
+        rows.dedup_by_key(|(id, _, _)| *id);
+        let mut out = String::with_capacity(HEAD.len() + 1 + rows.len() * 110);
+        out.push_str(HEAD);
+        out.push('\n');
+        for (id, s, d) in rows {
+            use std::fmt::Write;
+            let _ = writeln!(out, "{} {} {} {} {} {}", id.dev, id.ino, s.size, s.mtime, s.ctime, hex::encode(d));
+        }
+        out
+    }
+}
+
+/// The user's cache folder for these records.
+fn cache_base() -> Option<std::path::PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => std::path::PathBuf::from(x),
+        None => std::path::PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+    };
+    Some(base.join("vouch/site"))
+}
+
+/// The records of the site whose marker is `marker`.
+fn cache_file(base: &Path, marker: &[u8]) -> std::path::PathBuf {
+    let h = <sha2::Sha256 as sha2::Digest>::digest(marker);
+    base.join(format!("{}.checked", hex::encode(&h[..16])))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unchanged_file_is_known_and_an_edited_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.txt");
+        std::fs::write(&f, "one").unwrap();
+        let base = Some(dir.path().join("cache"));
+        let m = std::fs::symlink_metadata(&f).unwrap();
+        // As if the file had been written well before the build.
+        let mut seen = Seen::load_in(base.clone(), None);
+        seen.fresh_after = i128::MAX;
+        seen.remember(&m, [7; 32]);
+        seen.save(b"marker");
+        let again = Seen::load_in(base, Some(b"marker"));
+        assert_eq!(again.known(&std::fs::symlink_metadata(&f).unwrap()), Some([7; 32]));
+        // Same size, new bytes: the change time moved.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&f, "two").unwrap();
+        assert_eq!(again.known(&std::fs::symlink_metadata(&f).unwrap()), None);
+    }
+
+    #[test]
+    fn a_file_changed_just_before_the_build_is_not_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.txt");
+        std::fs::write(&f, "one").unwrap();
+        let seen = Seen::load_in(None, None);
+        seen.remember(&std::fs::symlink_metadata(&f).unwrap(), [7; 32]);
+        assert_eq!(seen.text(), format!("{HEAD}\n"));
+    }
+
+    #[test]
+    fn a_malformed_record_voids_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(cache_file(dir.path(), b"m"), format!("{HEAD}\n1 2 3 4 5 zz\n")).unwrap();
+        assert!(Seen::load_in(Some(dir.path().to_path_buf()), Some(b"m")).old.is_empty());
+    }
+}
