@@ -5,9 +5,12 @@
 #
 #   bash bench/site.sh [TREE]
 #   OLD_VOUCH=/path/to/old/vouch bash bench/site.sh [TREE]
+#   ZOLA=/path/to/zola bash bench/site.sh [TREE]
 #
 # With OLD_VOUCH (e.g. built from main's HEAD into another target dir),
-# the old binary is timed in the same hyperfine run, side by side.
+# the old binary is timed in the same hyperfine run, side by side. With
+# ZOLA (built from its repository, `cargo build --release --locked`), Zola
+# rendering the 50,000 pages of bench/zola-site.sh is timed in the same run.
 #
 # TREE defaults to the directory under ~/.rustup/toolchains/* whose file
 # count is closest to 50,000. The bar: faster than Zola renders 50,000 pages
@@ -48,12 +51,17 @@ if [ -n "${OLD_VOUCH:-}" ]; then
   [ -x /usr/bin/time ] && /usr/bin/time -f "peak RSS: %M KiB (old)" "${OLD[@]}" >/dev/null
   SIDE=(-n old-fresh --prepare "rm -rf '$WORK/site'" "${OLD[*]}")
 fi
+if [ -n "${ZOLA:-}" ]; then
+  bash bench/zola-site.sh "$WORK/zola" 50000 >/dev/null
+  "$ZOLA" --root "$WORK/zola" build >/dev/null
+  SIDE+=(-n zola --prepare "rm -rf '$WORK/zola/public'" "$ZOLA --root $WORK/zola build")
+fi
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$WORK/hyperfine.json" \
   "${SIDE[@]}" \
   -n fresh --prepare "rm -rf '$WORK/site'" "${BUILD[*]}" \
   -n replace --prepare true "${BUILD[*]}"
 
-python3 - "$WORK/summary.json" "$WORK/hyperfine.json" "$WORK/site" <<'PY'
+python3 - "$WORK/summary.json" "$WORK/hyperfine.json" "$WORK/site" "$TREE" <<'PY'
 import json, os, sys
 s = json.load(open(sys.argv[1]))
 hs = json.load(open(sys.argv[2]))["results"]
@@ -62,8 +70,19 @@ for root, _, files in os.walk(sys.argv[3]):
     for f in files:
         total += os.path.getsize(os.path.join(root, f)); count += 1
 print(f"pages: {s['pages']}, files: {count}, output: {total / 2**20:.1f} MiB ({total} bytes)")
+# The code index against the source it covers (the files its table lists).
+code = os.path.join(sys.argv[3], "search", "code", "toolchain", "1.0.0")
+if os.path.isdir(code):
+    size = sum(os.path.getsize(os.path.join(code, f)) for f in os.listdir(code))
+    js = open(os.path.join(code, "files.js")).read()
+    table = json.loads(js[js.index(", ") + 2:js.rindex("]);")])[0]
+    src = sum(os.path.getsize(os.path.join(sys.argv[4], p)) for p in table[0::2]
+              if os.path.isfile(os.path.join(sys.argv[4], p)))
+    print(f"code index: {size / 2**20:.1f} MiB in {len(os.listdir(code))} scripts for {src / 2**20:.1f} MiB "
+          f"of indexed source in {len(table) // 2} files ({size / src:.2f} bytes per source byte)")
 for h in hs:
+    n = 50000 if h['command'] == 'zola' else s['pages']
     print(f"{h['command']}: mean {h['mean']:.3f} s ± {h['stddev']:.3f} s (min {h['min']:.3f} s, max {h['max']:.3f} s), "
-          f"CPU user {h['user']:.2f} s + system {h['system']:.2f} s; {s['pages'] / h['mean']:.0f} pages/s")
+          f"CPU user {h['user']:.2f} s + system {h['system']:.2f} s; {n / h['mean']:.0f} pages/s")
 print("bar: 4.7 s (Zola, 50,000 pages, tmpfs); load average now:", open("/proc/loadavg").read().split()[:3])
 PY

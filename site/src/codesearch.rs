@@ -44,6 +44,7 @@
 //! rendered in the build, read and checked as the page would be.
 
 use crate::search::js_string;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -298,38 +299,41 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
     let mut kept: Vec<Posting<'_>> = flat.iter().map(|(_, p)| *p).collect();
     kept.sort_unstable_by_key(|&(f, line, _)| (f, line));
     kept.dedup_by_key(|&mut (f, line, _)| (f, line));
-    let mut chunks: Vec<(u32, String)> = Vec::new(); // first file, script
-    let mut last_file = u32::MAX;
-    for &(f, line, text) in &kept {
-        if f != last_file {
-            if chunks.last().is_none_or(|(_, c)| c.len() >= LINES_CHUNK) {
-                if let Some((_, c)) = chunks.last_mut() {
-                    c.push_str("]]");
-                    c.push_str(END);
-                }
-                let mut c = script(LINES_CHUNK + 256);
-                c.push('[');
-                chunks.push((f, c));
-            } else if let Some((_, c)) = chunks.last_mut() {
-                c.push(']');
-            }
-            let c = &mut chunks.last_mut().expect("a chunk").1;
-            if !c.ends_with('[') {
-                c.push(',');
-            }
-            let _ = write!(c, "\n{f},[");
-            last_file = f;
-        } else {
-            chunks.last_mut().expect("a chunk").1.push(',');
+    // Chunk boundaries first (a chunk starts at a file, once the previous
+    // one holds LINES_CHUNK bytes), then the chunks, in parallel.
+    let mut bounds: Vec<usize> = Vec::new();
+    let mut bytes = usize::MAX;
+    for (k, &(f, _, text)) in kept.iter().enumerate() {
+        if (k == 0 || kept[k - 1].0 != f) && bytes >= LINES_CHUNK {
+            bounds.push(k);
+            bytes = 0;
         }
-        let c = &mut chunks.last_mut().expect("a chunk").1;
-        let _ = write!(c, "{line},");
-        js_string(text, c);
+        bytes += text.len() + 8;
     }
-    if let Some((_, c)) = chunks.last_mut() {
-        c.push_str("]]");
-        c.push_str(END);
-    }
+    bounds.push(kept.len());
+    let chunks: Vec<(u32, String)> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let part = &kept[w[0]..w[1]];
+            let mut c = script(LINES_CHUNK + 1024);
+            c.push('[');
+            for (k, &(f, line, text)) in part.iter().enumerate() {
+                if k == 0 || part[k - 1].0 != f {
+                    if k > 0 {
+                        c.push_str("],");
+                    }
+                    let _ = write!(c, "\n{f},[");
+                } else {
+                    c.push(',');
+                }
+                let _ = write!(c, "{line},");
+                js_string(text, &mut c);
+            }
+            c.push_str("]]");
+            c.push_str(END);
+            (part[0].0, c)
+        })
+        .collect();
     drop(kept);
     // Counting sort of the postings by word id (stable: file and line
     // order kept within a word).
@@ -353,32 +357,36 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
     let mut out = vec![("files.js".to_string(), files)];
     let mut names: Vec<&&str> = shards.keys().collect();
     names.sort();
-    for shard in names {
-        let mut ws = shards[*shard].clone();
-        ws.sort_unstable();
-        let mut s = script(1024);
-        s.push('[');
-        for (k, (w, id)) in ws.iter().enumerate() {
-            let total = by_id[*id as usize].1;
-            let postings = &sorted[start[*id as usize]..start[*id as usize + 1]];
-            if k > 0 {
-                s.push(',');
-            }
-            s.push('\n');
-            js_string(w, &mut s);
-            let _ = write!(s, ",{total},[");
-            for (p, (f, line, _)) in postings.iter().enumerate() {
-                if p > 0 {
+    let words: Vec<(String, String)> = names
+        .par_iter()
+        .map(|shard| {
+            let mut ws = shards[**shard].clone();
+            ws.sort_unstable();
+            let mut s = script(1024);
+            s.push('[');
+            for (k, (w, id)) in ws.iter().enumerate() {
+                let total = by_id[*id as usize].1;
+                let postings = &sorted[start[*id as usize]..start[*id as usize + 1]];
+                if k > 0 {
                     s.push(',');
                 }
-                let _ = write!(s, "{f},{line}");
+                s.push('\n');
+                js_string(w, &mut s);
+                let _ = write!(s, ",{total},[");
+                for (p, (f, line, _)) in postings.iter().enumerate() {
+                    if p > 0 {
+                        s.push(',');
+                    }
+                    let _ = write!(s, "{f},{line}");
+                }
+                s.push(']');
             }
             s.push(']');
-        }
-        s.push(']');
-        s.push_str(END);
-        out.push((format!("{shard}.js"), s));
-    }
+            s.push_str(END);
+            (format!("{shard}.js"), s)
+        })
+        .collect();
+    out.extend(words);
     // Definitions: `def-<xy>.js`, shard by [`def_shard`].
     let mut dshards: HashMap<String, Vec<&String>> = HashMap::new();
     for name in defs.keys() {
@@ -445,6 +453,10 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
 /// whose page is not rendered in this build; `None` when its page would
 /// say it is not indexed.
 pub fn words_of(tree: &crate::source::SourceTree, entry: &vouch_manifests::Entry, buf: &mut [u8]) -> Option<FileWords> {
+    if entry.size > crate::source::MAX_RENDERED {
+        // Never indexed: not read (its page, when rendered, hashes it).
+        return None;
+    }
     let mut c = crate::source::check(tree, entry, buf, None);
     if let Some(d) = entry.digest {
         c.load(d);

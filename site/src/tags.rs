@@ -1,6 +1,7 @@
-//! Definitions, from universal-ctags (the tool OpenGrok uses): one `ctags`
-//! run per release with sources, over the files the code search covers,
-//! in their source directory, asking only for the fields shown. The run
+//! Definitions, from universal-ctags (the tool OpenGrok uses): one [`run`]
+//! per release with sources, over the files the code search covers, in
+//! their source directory (shared out between one `ctags` process per
+//! core), asking only for the fields shown. The run
 //! reads no option file of the tree
 //! (`--options=NONE`: a `.ctags.d/` in reviewed source is the vendor's,
 //! not ours), parses only the languages listed in [`LANGUAGES`], and is
@@ -69,13 +70,36 @@ struct Line {
 }
 
 /// Runs ctags in `root` over `paths` (relative, checked to be regular
-/// files); returns each path's definitions, by line.
+/// files), those of [`LANGUAGES`] only; returns each path's definitions,
+/// by line. The files are shared out round-robin between one ctags per
+/// core (ctags is single-threaded, and the pages wait for it).
 pub fn run(root: &Path, paths: &[String]) -> Result<HashMap<String, Vec<Tag>>, String> {
     let mut out: HashMap<String, Vec<Tag>> = HashMap::new();
-    let list: String = paths.iter().filter(|p| has_definitions(p)).map(|p| format!("{p}\n")).collect();
-    if list.is_empty() {
+    let paths: Vec<&String> = paths.iter().filter(|p| has_definitions(p)).collect();
+    if paths.is_empty() {
         return Ok(out);
     }
+    let procs = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len().div_ceil(256)).max(1);
+    let lists: Vec<String> =
+        (0..procs).map(|k| paths.iter().skip(k).step_by(procs).map(|p| format!("{p}\n")).collect()).collect();
+    let runs: Vec<Result<HashMap<String, Vec<Tag>>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = lists.into_iter().map(|list| s.spawn(move || run_one(root, list))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("ctags: the reader failed".into()))).collect()
+    });
+    for run in runs {
+        for (path, tags) in run? {
+            out.entry(path).or_default().extend(tags);
+        }
+    }
+    for tags in out.values_mut() {
+        tags.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.name.cmp(&b.name)));
+    }
+    Ok(out)
+}
+
+/// One ctags process over `list` (one path a line).
+fn run_one(root: &Path, list: String) -> Result<HashMap<String, Vec<Tag>>, String> {
+    let mut out: HashMap<String, Vec<Tag>> = HashMap::new();
     let mut child = Command::new("ctags")
         .args([
             "--options=NONE",
@@ -102,9 +126,16 @@ pub fn run(root: &Path, paths: &[String]) -> Result<HashMap<String, Vec<Tag>>, S
     let mut stdin = child.stdin.take().ok_or("ctags: no stdin")?;
     let writer = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
     let stdout = child.stdout.take().ok_or("ctags: no stdout")?;
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| format!("reading ctags output: {e}"))?;
-        let Ok(l) = serde_json::from_str::<Line>(&line) else { continue };
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, stdout);
+    // Bytes, not text: a line that is not UTF-8 JSON (a name in another
+    // encoding) is skipped, not the run.
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(|e| format!("reading ctags output: {e}"))? == 0 {
+            break;
+        }
+        let Ok(l) = serde_json::from_slice::<Line>(&line) else { continue };
         if l.kind_of != "tag" {
             continue;
         }
@@ -116,8 +147,47 @@ pub fn run(root: &Path, paths: &[String]) -> Result<HashMap<String, Vec<Tag>>, S
     if !status.success() {
         return Err(format!("ctags failed ({status})"));
     }
-    for tags in out.values_mut() {
-        tags.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.name.cmp(&b.name)));
-    }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_shared_between_ctags_runs_and_every_definition_kept() {
+        // Fails, never skips, without universal-ctags (the test script installs it).
+        probe().unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let mut paths: Vec<String> = (0..700)
+            .map(|k| {
+                let p = format!("f{k}.rs");
+                std::fs::write(d.path().join(&p), format!("struct S{k} {{\n    n: u32,\n}}\n\nfn f{k}() {{}}\n"))
+                    .unwrap();
+                p
+            })
+            .collect();
+        // Not a language of LANGUAGES: never given to ctags.
+        std::fs::write(d.path().join("c.toml"), "[s]\nx = 1\n").unwrap();
+        paths.push("c.toml".into());
+        let tags = run(d.path(), &paths).unwrap();
+        assert_eq!(tags.len(), 700);
+        for k in [0, 1, 2, 350, 699] {
+            let t: Vec<(&str, &str, u32, Option<&str>)> = tags[&format!("f{k}.rs")]
+                .iter()
+                .map(|t| (t.name.as_str(), t.kind.as_str(), t.line, t.scope.as_deref()))
+                .collect();
+            let s = format!("S{k}");
+            let f = format!("f{k}");
+            assert_eq!(
+                t,
+                [
+                    (s.as_str(), "struct", 1, None),
+                    ("n", "field", 2, Some(s.as_str())),
+                    (f.as_str(), "function", 5, None)
+                ]
+            );
+        }
+        assert!(!tags.contains_key("c.toml"));
+    }
 }
