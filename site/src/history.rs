@@ -16,6 +16,7 @@
 //! the shards are arrays, so no path becomes a property of anything.
 
 use crate::search::js_string;
+use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 
@@ -62,6 +63,8 @@ pub fn scripts(
     }
     shards
         .into_iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
         .map(|(name, mut items)| {
             items.sort_by(|a, b| a.0.cmp(b.0));
             let mut out = head.clone();

@@ -1251,15 +1251,19 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .filter(|(_, idx, _)| idx.iter().any(|&i| releases[i].source.is_some()))
         .flat_map(|(name, idx, _)| {
             let pdir = layout::project_dir(name);
-            let mut paths: BTreeMap<String, (String, Vec<crate::history::Row>)> = BTreeMap::new();
-            for &i in idx.iter().filter(|&&i| releases[i].source.is_some()) {
-                for e in &releases[i].bundle.manifest.source.files {
-                    let p = e.path.as_str();
-                    if !paths.contains_key(p) {
-                        paths.insert(p.to_string(), (clean(p), history_rows(&releases, idx, p, &pdir)));
-                    }
-                }
-            }
+            let mut names: Vec<&str> = idx
+                .iter()
+                .filter(|&&i| releases[i].source.is_some())
+                .flat_map(|&i| releases[i].bundle.manifest.source.files.iter().map(|e| e.path.as_str()))
+                .collect();
+            names.par_sort_unstable();
+            names.dedup();
+            let paths: BTreeMap<String, (String, Vec<crate::history::Row>)> = names
+                .into_par_iter()
+                .map(|p| (p.to_string(), (clean(p), history_rows(&releases, idx, p, &pdir))))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect();
             let rels: Vec<(String, String)> = idx
                 .iter()
                 .map(|&i| {
