@@ -833,10 +833,30 @@ fn pager(page: &str, part: usize, rows: usize, what: &'static str) -> Option<Pag
     })
 }
 
+/// The files of a release that ctags reads: regular files of its
+/// languages, small enough to render.
+fn ctags_paths(r: &Release, tree: &SourceTree) -> Vec<String> {
+    r.bundle
+        .manifest
+        .source
+        .files
+        .iter()
+        .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
+        .filter(|e| e.size <= source::MAX_RENDERED)
+        .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
+        .filter(|e| source::is_plain_file(tree, e))
+        .map(|e| e.path.as_str().to_string())
+        .collect()
+}
+
 /// What the file pages share.
 struct FilePages<'a> {
     releases: &'a [Release<'a>],
     tags: &'a [Option<HashMap<String, Vec<crate::tags::Tag>>>],
+    /// Per release: ctags not run over it (its code index is kept).
+    tags_skipped: &'a [bool],
+    /// What the pages' keys hold of ctags: its version, or why it cannot run.
+    ctags: &'a Result<String, String>,
     defs_note: &'a Option<String>,
     renderer: &'a Renderer<'a>,
     previous: &'a crate::reuse::Previous,
@@ -863,6 +883,8 @@ struct FileDone {
     /// The code search's words (`Some(None)`: not indexed), gathered only
     /// where the release's index is not expected to be kept.
     words: Option<Option<crate::codesearch::FileWords>>,
+    /// Whether a later build may reuse it (not when ctags failed for it).
+    record: bool,
 }
 
 /// A file page's breadcrumbs, relative to its release folder (the page is
@@ -925,38 +947,16 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
         symbols: Vec::new(),
         defs_note: None,
     };
-    // Symbols and the note on them, for a file that may render (cleared
-    // below if it turns out binary).
-    if checked.has_bytes() {
-        match &fp.tags[i] {
-            Some(tags) => {
-                view.symbols = tags
-                    .get(e.path.as_str())
-                    .map(|ts| {
-                        ts.iter()
-                            .map(|t| SymbolView {
-                                name: clean(&t.name),
-                                kind: clean(&t.kind),
-                                scope: t.scope.as_deref().map(clean),
-                                line: t.line,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-            }
-            None if crate::highlight::lang_of(e.path.file_name()).is_some() => {
-                view.defs_note =
-                    Some(fp.defs_note.clone().unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()));
-            }
-            None => {}
-        }
-    }
     let reviews = r.reviews.as_ref().map(|rr| file_reviews(rr, e.path.as_str()));
     let crumbs = file_crumbs(r, dnode, &view.name);
     let title = format!("{} — {}", view.path, project);
+    // The definitions are ctags' reading of these bytes at this path: the
+    // key holds ctags itself, not what it found (which a kept release has
+    // not asked it again), and whether its run over this release failed.
+    let tags_failed = fp.ctags.is_ok() && !fp.tags_skipped[i] && fp.tags[i].is_none();
     let mut h = crate::reuse::KeyHasher::new(&fp.shared);
     h.bytes(rel.as_bytes()).bytes(project.as_bytes()).bytes(title.as_bytes());
-    h.json(&checked.content).json(&view).json(&reviews).json(&crumbs);
+    h.json(&checked.content).json(&view).json(&reviews).json(&crumbs).json(fp.ctags).json(&tags_failed);
     let key = h.finish();
 
     let words = |mut c: source::Checked| {
@@ -971,15 +971,40 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
     if let Some(old) = fp.previous.page(&key)
         && std::fs::hard_link(&old, fp.renderer.out.join(&page)).is_ok()
     {
-        return Ok(FileDone { key, page, how: Made::Reused, words: words(checked) });
+        return Ok(FileDone { key, page, how: Made::Reused, words: words(checked), record: true });
     }
     if let Some(first) = fp.claims.claim(key, &page) {
-        return Ok(FileDone { key, page, how: Made::SameAs(first), words: words(checked) });
+        return Ok(FileDone { key, page, how: Made::SameAs(first), words: words(checked), record: !tags_failed });
     }
     view.content = source::render(checked, e);
-    if view.content.state != "rendered" {
-        view.symbols.clear();
-        view.defs_note = None;
+    if view.content.state == "rendered" {
+        let lookup = |tags: &HashMap<String, Vec<crate::tags::Tag>>| -> Vec<SymbolView> {
+            tags.get(e.path.as_str())
+                .map(|ts| {
+                    ts.iter()
+                        .map(|t| SymbolView {
+                            name: clean(&t.name),
+                            kind: clean(&t.kind),
+                            scope: t.scope.as_deref().map(clean),
+                            line: t.line,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let lang = crate::highlight::lang_of(e.path.file_name()).is_some();
+        match &fp.tags[i] {
+            Some(tags) => view.symbols = lookup(tags),
+            None if lang && fp.tags_skipped[i] => match crate::tags::run(&tree.root, &[e.path.as_str().to_string()]) {
+                Ok(tags) => view.symbols = lookup(&tags),
+                Err(_) => view.defs_note = Some("Definitions are not indexed: ctags failed.".into()),
+            },
+            None if lang => {
+                view.defs_note =
+                    Some(fp.defs_note.clone().unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()));
+            }
+            None => {}
+        }
     }
     let words = Some(view.content.words.take());
     let mut ctx = Context::new();
@@ -991,8 +1016,9 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
         ctx.insert("notes", notes);
         ctx.insert("reviewed", &true);
     }
+    let record = !tags_failed && view.defs_note.is_none_or(|_| fp.ctags.is_err());
     fp.renderer.page(&page, "page.html", "page", &title, &crumbs, ctx)?;
-    Ok(FileDone { key, page, how: Made::Rendered, words })
+    Ok(FileDone { key, page, how: Made::Rendered, words, record })
 }
 
 fn entry_kind(e: &Entry) -> &'static str {
@@ -1084,24 +1110,35 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .collect();
     releases.sort_by(|a, b| a.bundle.name.cmp(&b.bundle.name));
     let ctags = crate::tags::probe();
+    // The code index of a release whose inputs are those of the previous
+    // build is kept: expected from the bundle and ctags (`index_pre`), and
+    // confirmed by every file page's key once they are known. Its words are
+    // then not gathered, nor ctags run over it (a page of it that renders
+    // runs ctags over its one file).
+    let shared = crate::reuse::shared(&theme.digest, &opts.title);
+    let index_pre: Vec<crate::reuse::Key> = releases
+        .iter()
+        .map(|r| {
+            let mut h = crate::reuse::KeyHasher::new(&shared);
+            h.bytes(b"code index").bytes(r.rdir.as_bytes()).bytes(&r.bundle.manifest_digest.0);
+            h.json(&ctags);
+            h.finish()
+        })
+        .collect();
+    let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
+    let tags_skipped: Vec<bool> =
+        releases.iter().zip(&need_words).map(|(r, need)| !need && r.source.is_some() && ctags.is_ok()).collect();
     type TagRun = std::thread::JoinHandle<Result<HashMap<String, Vec<crate::tags::Tag>>, String>>;
     let ctags_runs: Vec<Option<TagRun>> = releases
         .iter()
-        .map(|r| {
+        .zip(&tags_skipped)
+        .map(|(r, &skipped)| {
             let tree = r.source.as_ref()?;
             ctags.as_ref().ok()?;
-            let paths: Vec<String> = r
-                .bundle
-                .manifest
-                .source
-                .files
-                .iter()
-                .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
-                .filter(|e| e.size <= source::MAX_RENDERED)
-                .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
-                .filter(|e| source::is_plain_file(tree, e))
-                .map(|e| e.path.as_str().to_string())
-                .collect();
+            if skipped {
+                return None;
+            }
+            let paths = ctags_paths(r, tree);
             let root = tree.root.clone();
             Some(std::thread::spawn(move || crate::tags::run(&root, &paths)))
         })
@@ -1239,7 +1276,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             name: name.clone(),
             src: layout::search_script(name),
             code: idx.iter().any(|&i| releases[i].source.is_some()).then(|| layout::code_search_dir(name)),
-            defs: idx.iter().any(|&i| release_tags[i].is_some()),
+            defs: idx.iter().any(|&i| release_tags[i].is_some() || tags_skipped[i]),
             releases: idx.len(),
             files: idx.iter().map(|&i| releases[i].view.summary.count).sum(),
         })
@@ -1629,24 +1666,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         }
     })?;
 
-    // The code index of a release whose inputs are those of the previous
-    // build is kept: expected from the bundle and ctags (`index_pre`), and
-    // confirmed by every file page's key once they are known.
-    let shared = crate::reuse::shared(&theme.digest, &opts.title);
-    let index_pre: Vec<crate::reuse::Key> = releases
-        .iter()
-        .map(|r| {
-            let mut h = crate::reuse::KeyHasher::new(&shared);
-            h.bytes(b"code index").bytes(r.rdir.as_bytes()).bytes(&r.bundle.manifest_digest.0);
-            h.json(&ctags);
-            h.finish()
-        })
-        .collect();
-    let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
     // The file pages, each key rendered once (see `reuse`).
     let fp = FilePages {
         releases: &releases,
         tags: &release_tags,
+        tags_skipped: &tags_skipped,
+        ctags: &ctags,
         defs_note: &defs_note,
         renderer: &renderer,
         previous: &previous,
@@ -1691,7 +1716,11 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         }
         code_words.push((i, f, d.words));
         index_full[i].bytes(&d.key.0);
-        keyed.push((d.key, d.page));
+        if d.record {
+            keyed.push((d.key, d.page));
+        } else {
+            index_full[i].bytes(b"not kept");
+        }
     }
     drop(fp);
     let index_full: Vec<crate::reuse::Key> = index_full.into_iter().map(crate::reuse::KeyHasher::finish).collect();
@@ -1702,7 +1731,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     }
     let marker = crate::reuse::marker(&keyed);
     std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
-    let pages = jobs.len() + keyed.len();
+    let pages = jobs.len() + file_jobs.len();
     files += pages;
     bytes += renderer.bytes.load(Ordering::Relaxed);
 
@@ -1753,6 +1782,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             for (f, w) in read {
                 words[f] = w;
             }
+            // A release expected to keep its index but that does not: ctags now.
+            let late = tags_skipped[i].then(|| crate::tags::run(&tree.root, &ctags_paths(r, tree)).ok()).flatten();
+            let release_tags_i = late.as_ref().or(release_tags[i].as_ref());
             let files = words
                 .into_iter()
                 .enumerate()
@@ -1761,11 +1793,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                     let e = &entries[f];
                     let page = layout::file_page(&r.rdir, e.path.as_str());
                     let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
-                    let tags = release_tags[i]
-                        .as_ref()
-                        .and_then(|t| t.get(e.path.as_str()))
-                        .map(Vec::as_slice)
-                        .unwrap_or_default();
+                    let tags =
+                        release_tags_i.and_then(|t| t.get(e.path.as_str())).map(Vec::as_slice).unwrap_or_default();
                     Some((clean(e.path.as_str()), rel, w, tags))
                 })
                 .collect();
@@ -1796,7 +1825,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 version: &releases[*i].view.summary.version,
                 dir,
                 base: &releases[*i].rdir,
-                defs: release_tags[*i].is_some(),
+                defs: release_tags[*i].is_some() || tags_skipped[*i],
             })
             .collect();
         let script = crate::codesearch::releases_script(&list);

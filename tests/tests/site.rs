@@ -1190,6 +1190,14 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     let again = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
     assert_eq!((again["reused"].as_u64(), again["kept_indexes"].as_u64()), (Some(9), Some(2)), "{again}");
     assert!(pages_of("grown") == s);
+    // A page gone from the site is rendered again, its definitions asked of
+    // ctags for its one file (the release's index is kept, ctags not run).
+    std::fs::remove_file(d.join("grown/r/code/1.0.0/file/src/lib.rs.html")).unwrap();
+    let lost = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
+    assert_eq!((lost["reused"].as_u64(), lost["kept_indexes"].as_u64()), (Some(8), Some(2)), "{lost}");
+    let lib = String::from_utf8(pages_of("grown")["r/code/1.0.0/file/src/lib.rs.html"].clone()).unwrap();
+    assert!(lib.contains("<summary>Definitions (") && lib.contains("<code>HiArgs</code>"), "{lib}");
+    assert!(pages_of("grown") == s);
     // Another option renders everything again.
     let titled = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &["--title", "Other"]);
     assert_eq!((titled["reused"].as_u64(), titled["kept_indexes"].as_u64()), (Some(0), Some(0)), "{titled}");
