@@ -358,3 +358,14 @@ mod tests {
         assert_eq!(names(t.path()), ["b-1"]);
     }
 }
+
+/// vouch's folder in the user's cache: `$XDG_CACHE_HOME/vouch` (when set
+/// to an absolute path), else `$HOME/.cache/vouch`; `None` without either.
+pub fn user_cache_dir() -> Option<PathBuf> {
+    let nonempty = |v: std::ffi::OsString| (!v.is_empty()).then(|| PathBuf::from(v));
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .and_then(nonempty)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").and_then(nonempty).map(|h| h.join(".cache")))?;
+    Some(base.join("vouch"))
+}

@@ -70,12 +70,7 @@ impl Cache {
     /// The default folder: `$XDG_CACHE_HOME/vouch/reviews`, else
     /// `$HOME/.cache/vouch/reviews` (`None` without either).
     pub fn default_dir() -> Option<PathBuf> {
-        let nonempty = |v: std::ffi::OsString| (!v.is_empty()).then(|| PathBuf::from(v));
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .and_then(nonempty)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").and_then(nonempty).map(|h| h.join(".cache")))?;
-        Some(base.join("vouch").join("reviews"))
+        Some(vouch_manifests::fsutil::user_cache_dir()?.join("reviews"))
     }
 
     /// Opens the cache in `dir`, creating the folder (mode 0700) and its

@@ -192,11 +192,7 @@ impl Seen {
 
 /// The user's cache folder for these records.
 fn cache_base() -> Option<std::path::PathBuf> {
-    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-        Some(x) => std::path::PathBuf::from(x),
-        None => std::path::PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
-    };
-    Some(base.join("vouch/site"))
+    Some(vouch_manifests::fsutil::user_cache_dir()?.join("site"))
 }
 
 /// The records of the site whose marker is `marker`.
