@@ -40,7 +40,8 @@ BUILD=("$V" site build "$WORK/bundles" -o "$WORK/site" --source "toolchain@1.0.0
 "${BUILD[@]}" --format json > "$WORK/summary.json"
 # "fresh": into an empty place (the previous site removed outside the timing);
 # "replace": over the previous site, which the build removes once the new
-# one is in place (what Zola's timing includes for its public/ folder).
+# one is in place (what Zola's timing includes for its public/ folder); it
+# keeps the previous build's file pages and code index, the same inputs.
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "peak RSS: %M KiB (new)" "${BUILD[@]}" >/dev/null
 fi
