@@ -291,6 +291,17 @@ pub fn recover_dir(dest: &Path, aside: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// vouch's folder in the user's cache: `$XDG_CACHE_HOME/vouch` (when set
+/// to an absolute path), else `$HOME/.cache/vouch`; `None` without either.
+pub fn user_cache_dir() -> Option<PathBuf> {
+    let nonempty = |v: std::ffi::OsString| (!v.is_empty()).then(|| PathBuf::from(v));
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .and_then(nonempty)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").and_then(nonempty).map(|h| h.join(".cache")))?;
+    Some(base.join("vouch"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,15 +368,4 @@ mod tests {
         recover_dir(&dest, &aside).unwrap();
         assert_eq!(names(t.path()), ["b-1"]);
     }
-}
-
-/// vouch's folder in the user's cache: `$XDG_CACHE_HOME/vouch` (when set
-/// to an absolute path), else `$HOME/.cache/vouch`; `None` without either.
-pub fn user_cache_dir() -> Option<PathBuf> {
-    let nonempty = |v: std::ffi::OsString| (!v.is_empty()).then(|| PathBuf::from(v));
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .and_then(nonempty)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").and_then(nonempty).map(|h| h.join(".cache")))?;
-    Some(base.join("vouch"))
 }
