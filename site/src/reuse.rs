@@ -109,6 +109,10 @@ fn binary() -> [u8; 32] {
 pub struct Previous {
     dir: PathBuf,
     pages: HashMap<Key, String>,
+    /// The site's folder as the file system spells it, and which of its
+    /// folders (by relative path) are below it with no symlink on the way.
+    real: Option<PathBuf>,
+    inside: Mutex<HashMap<String, bool>>,
 }
 
 impl Previous {
@@ -135,20 +139,38 @@ impl Previous {
             }
             pages.insert(Key(key), page.to_string());
         }
-        Previous { dir: output.to_path_buf(), pages }
+        let real = std::fs::canonicalize(output).ok();
+        Previous { dir: output.to_path_buf(), pages, real, inside: Mutex::new(HashMap::new()) }
     }
 
     /// The previous site's folder for `key` (a release's code index), if it
     /// is still a folder.
     pub fn dir(&self, key: &Key) -> Option<PathBuf> {
-        let p = self.dir.join(self.pages.get(key)?);
-        std::fs::symlink_metadata(&p).ok().filter(|m| m.is_dir()).map(|_| p)
+        let rel = self.pages.get(key)?;
+        let p = self.dir.join(rel);
+        let m = std::fs::symlink_metadata(&p).ok().filter(|m| m.is_dir())?;
+        (m.is_dir() && self.below(rel.trim_end_matches('/'))).then_some(p)
     }
 
     /// The previous site's page for `key`, if it is still a regular file.
     pub fn page(&self, key: &Key) -> Option<PathBuf> {
-        let p = self.dir.join(self.pages.get(key)?);
-        std::fs::symlink_metadata(&p).ok().filter(|m| m.is_file()).map(|_| p)
+        let rel = self.pages.get(key)?;
+        let p = self.dir.join(rel);
+        std::fs::symlink_metadata(&p).ok().filter(|m| m.is_file())?;
+        self.below(rel.rsplit_once('/').map_or("", |(d, _)| d)).then_some(p)
+    }
+
+    /// Whether the site's folder `rel` is inside the site, reached through
+    /// no symlink (so a link planted in the old site cannot bring a file
+    /// from elsewhere into the new one); one look per folder.
+    fn below(&self, rel: &str) -> bool {
+        let Some(real) = &self.real else { return false };
+        if let Some(&ok) = self.inside.lock().unwrap_or_else(|p| p.into_inner()).get(rel) {
+            return ok;
+        }
+        let ok = std::fs::canonicalize(self.dir.join(rel)).is_ok_and(|c| c == real.join(rel));
+        self.inside.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string(), ok);
+        ok
     }
 
     #[cfg(test)]
@@ -290,6 +312,27 @@ mod tests {
         assert_eq!(prev.page(&a), Some(dir.path().join("r/x/1/file/a.html")));
         // Listed but gone: nothing to reuse.
         assert_eq!(prev.page(&b), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_page_reached_through_a_symlinked_folder_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, elsewhere) = (dir.path().join("site"), dir.path().join("elsewhere"));
+        std::fs::create_dir_all(site.join("r")).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("secret.html"), "not the site's").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, site.join("r/x")).unwrap();
+        std::fs::write(site.join("r/own.html"), "page").unwrap();
+        let (a, b) = (Key([1; 16]), Key([2; 16]));
+        std::fs::write(
+            site.join(crate::render::MARKER),
+            marker(&[(a, "r/x/secret.html".into()), (b, "r/own.html".into())]),
+        )
+        .unwrap();
+        let prev = Previous::load(&site);
+        assert_eq!(prev.page(&a), None);
+        assert_eq!(prev.page(&b), Some(site.join("r/own.html")));
     }
 
     #[test]
