@@ -302,6 +302,71 @@ pub fn user_cache_dir() -> Option<PathBuf> {
     Some(base.join("vouch"))
 }
 
+/// What identifies a file's bytes on disk without reading them, as git's
+/// index does: device, inode, size, and modification and change times in
+/// nanoseconds. The change time is set by the kernel on every write, rename
+/// or `chmod` and cannot be set back by a user, so an edit in place always
+/// changes the stamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileStamp {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime: i128,
+    pub ctime: i128,
+}
+
+impl FileStamp {
+    /// The stamp of a regular file (`None` for anything else, or where the
+    /// platform has no inodes).
+    #[cfg(unix)]
+    pub fn of(m: &std::fs::Metadata) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| s as i128 * 1_000_000_000 + n as i128;
+        m.is_file().then(|| FileStamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: ns(m.mtime(), m.mtime_nsec()),
+            ctime: ns(m.ctime(), m.ctime_nsec()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_: &std::fs::Metadata) -> Option<FileStamp> {
+        None
+    }
+
+    /// Whether the file last changed more than a second before `now` (ns
+    /// since the epoch): a record of a file changed later could miss an
+    /// edit made within the same tick of the kernel's coarse clock.
+    pub fn settled(&self, now: i128) -> bool {
+        self.mtime < now - 1_000_000_000 && self.ctime < now - 1_000_000_000
+    }
+
+    /// Now, in nanoseconds since the epoch, for [`FileStamp::settled`].
+    pub fn now() -> i128 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0)
+    }
+
+    /// `dev ino size mtime ctime`.
+    pub fn to_fields(&self) -> String {
+        format!("{} {} {} {} {}", self.dev, self.ino, self.size, self.mtime, self.ctime)
+    }
+
+    /// Reads what [`FileStamp::to_fields`] wrote.
+    pub fn from_fields(f: &[&str]) -> Option<FileStamp> {
+        let [dev, ino, size, mtime, ctime] = f else { return None };
+        Some(FileStamp {
+            dev: dev.parse().ok()?,
+            ino: ino.parse().ok()?,
+            size: size.parse().ok()?,
+            mtime: mtime.parse().ok()?,
+            ctime: ctime.parse().ok()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

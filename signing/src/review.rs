@@ -37,7 +37,7 @@ use crate::review_cache::CacheEntry;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use vouch_manifests::fsutil::{self, Symlinks};
@@ -739,12 +739,31 @@ impl ReviewFile {
         }
     }
 
-    fn sha256(&self) -> Result<Digest, NotCounted> {
+    /// The file's SHA-256; with `stamps`, taken from an earlier run when
+    /// the file is unchanged on disk since (see [`fsutil::FileStamp`]), and
+    /// recorded otherwise.
+    fn sha256(&self, stamps: Option<&Stamps>) -> Result<Digest, NotCounted> {
         let hash = || match (&self.path, self.bytes.get()) {
             (_, Some(Ok(b))) => Ok(Digest::of(b)),
-            (Some(p), _) => fsutil::hash_bounded(p, MAX_REVIEW_BYTES, Symlinks::Refuse, &mut [0; 64 << 10])
-                .map(|(d, _)| d)
-                .map_err(|e| e.to_string()),
+            (Some(p), _) => {
+                let stamp =
+                    stamps.and_then(|_| std::fs::symlink_metadata(p).ok()).and_then(|m| fsutil::FileStamp::of(&m));
+                if let (Some(st), Some(s)) = (stamps, stamp)
+                    && let Some(d) = st.old.get(&s)
+                {
+                    st.new.lock().unwrap_or_else(|p| p.into_inner()).push((s, *d));
+                    return Ok(*d);
+                }
+                let d = fsutil::hash_bounded(p, MAX_REVIEW_BYTES, Symlinks::Refuse, &mut [0; 64 << 10])
+                    .map(|(d, _)| d)
+                    .map_err(|e| e.to_string())?;
+                if let (Some(st), Some(s)) = (stamps, stamp)
+                    && s.settled(st.now)
+                {
+                    st.new.lock().unwrap_or_else(|p| p.into_inner()).push((s, d));
+                }
+                Ok(d)
+            }
             (None, _) => self.bytes().map(Digest::of).map_err(|e| e.to_string()),
         };
         match self.sha256.get_or_init(hash) {
@@ -762,6 +781,30 @@ pub struct ReviewSet {
     policy: Policy,
     files: Vec<ReviewFile>,
     cache: Option<Cache>,
+    /// With a cache: the review files' digests by their stamp on disk, as
+    /// earlier runs found them, and what this run found.
+    stamps: Option<Stamps>,
+}
+
+#[derive(Debug, Default)]
+struct Stamps {
+    old: HashMap<fsutil::FileStamp, Digest>,
+    new: std::sync::Mutex<Vec<(fsutil::FileStamp, Digest)>>,
+    now: i128,
+}
+
+impl Drop for ReviewSet {
+    /// Keeps this run's stamps for the next, when they changed.
+    fn drop(&mut self) {
+        let (Some(cache), Some(st)) = (&self.cache, &self.stamps) else { return };
+        let mut rows = std::mem::take(&mut *st.new.lock().unwrap_or_else(|p| p.into_inner()));
+        rows.sort_unstable_by_key(|(s, _)| (s.dev, s.ino));
+        rows.dedup_by_key(|(s, _)| (s.dev, s.ino));
+        let same = rows.len() == st.old.len() && rows.iter().all(|(s, d)| st.old.get(s) == Some(d));
+        if !same {
+            cache.put_stamps(&rows);
+        }
+    }
 }
 
 impl ReviewSet {
@@ -781,13 +824,15 @@ impl ReviewSet {
         }
         names.sort();
         let files = names.into_iter().map(|(name, path)| ReviewFile::new(name, Some(path), OnceLock::new())).collect();
-        Ok(ReviewSet { policy, files, cache })
+        let stamps =
+            cache.as_ref().map(|c| Stamps { old: c.stamps(), now: fsutil::FileStamp::now(), ..Default::default() });
+        Ok(ReviewSet { policy, files, cache, stamps })
     }
 
     /// Review files already read: (file name, bytes or why they could not be read).
     pub fn from_files(files: Vec<(String, Result<Vec<u8>, String>)>, policy: Policy, cache: Option<Cache>) -> Self {
         let files = files.into_iter().map(|(name, bytes)| ReviewFile::new(name, None, OnceLock::from(bytes))).collect();
-        ReviewSet { policy, files, cache }
+        ReviewSet { policy, files, cache, stamps: None }
     }
 
     pub fn policy(&self) -> &Policy {
@@ -801,7 +846,7 @@ impl ReviewSet {
     pub fn prepare(&self) {
         self.files.par_iter().for_each_init(Vec::new, |body, f| {
             if self.cache.is_some() {
-                let _ = f.sha256();
+                let _ = f.sha256(self.stamps.as_ref());
             } else if let Ok(bytes) = f.bytes() {
                 f.verified.get_or_init(|| verify_envelope(&f.name, bytes, &self.policy, body));
             }
@@ -834,7 +879,8 @@ impl ReviewSet {
         // for this release, if the policy maps the envelope to the key that
         // verified it then; the policy's checks are made again.
         if let Some(cache) = &self.cache
-            && let Some(hit) = cache.get(f.sha256()?, release.digest, release.manifest.source.files.len())
+            && let Some(hit) =
+                cache.get(f.sha256(self.stamps.as_ref())?, release.digest, release.manifest.source.files.len())
             && let Some(key) = policy_key(&self.policy, &hit.key_ids)
             && key.public.to_base64() == hit.public_key
         {

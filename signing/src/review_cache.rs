@@ -30,9 +30,10 @@ use blake2::Blake2bMac;
 use blake2::digest::consts::U32;
 use blake2::digest::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use vouch_manifests::Digest;
-use vouch_manifests::fsutil::{self, Existing, Symlinks};
+use vouch_manifests::fsutil::{self, Existing, FileStamp, Symlinks};
 
 /// The entry format's version.
 const VERSION: u32 = 1;
@@ -157,6 +158,51 @@ impl Cache {
     }
 }
 
+impl Cache {
+    /// What earlier runs found review files to hash to, by their stamp on
+    /// disk (see [`FileStamp`]), so an unchanged file is not read again to
+    /// find its entry. Authenticated like the entries: a file whose MAC does
+    /// not verify gives nothing.
+    pub(crate) fn stamps(&self) -> HashMap<FileStamp, Digest> {
+        let read = || -> Option<HashMap<FileStamp, Digest>> {
+            let bytes = fsutil::read_bounded(&self.dir.join(STAMPS), MAX_ENTRY_BYTES, Symlinks::Refuse).ok()?;
+            let nl = bytes.iter().position(|&b| b == b'\n')?;
+            let tag = hex::decode(&bytes[..nl]).ok()?;
+            let body = &bytes[nl + 1..];
+            let mut m = self.mac(STAMPS_CONTEXT);
+            Mac::update(&mut m, body);
+            m.verify_slice(&tag).ok()?;
+            let mut out = HashMap::new();
+            for line in std::str::from_utf8(body).ok()?.lines() {
+                let f: Vec<&str> = line.split(' ').collect();
+                let (digest, stamp) = f.split_last()?;
+                out.insert(FileStamp::from_fields(stamp)?, Digest::from_hex(digest).ok()?);
+            }
+            Some(out)
+        };
+        read().unwrap_or_default()
+    }
+
+    /// Writes the stamps (atomically; errors only make the next run slower).
+    pub(crate) fn put_stamps(&self, rows: &[(FileStamp, Digest)]) {
+        let mut body = String::new();
+        for (s, d) in rows {
+            body.push_str(&s.to_fields());
+            body.push(' ');
+            body.push_str(&d.hex());
+            body.push('\n');
+        }
+        let mut m = self.mac(STAMPS_CONTEXT);
+        Mac::update(&mut m, body.as_bytes());
+        let out = format!("{}\n{body}", hex::encode(m.finalize().into_bytes()));
+        let _ = fsutil::write_atomic(&self.dir.join(STAMPS), out.as_bytes(), Some(0o600));
+    }
+}
+
+/// The file of [`Cache::stamps`], and its MAC's domain (after [`MAC_CONTEXT`]).
+const STAMPS: &str = "stamps";
+const STAMPS_CONTEXT: &[u8] = b"stamps\n";
+
 /// One cache entry (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -233,6 +279,26 @@ mod tests {
         };
         let m = Matching { subjects: 5, matched, unmatched: Some(("z".into(), Digest::of(b"z"))) };
         CacheEntry::new(Digest::of(b"e"), Digest::of(b"m"), &["AB".into()], "pk", &predicate, &m)
+    }
+
+    #[test]
+    fn stamps_round_trip_and_an_edited_file_of_them_gives_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let c = Cache::open(&d.path().join("c")).unwrap();
+        assert!(c.stamps().is_empty());
+        let s = FileStamp { dev: 1, ino: 2, size: 3, mtime: 4, ctime: 5 };
+        c.put_stamps(&[(s, Digest::of(b"review"))]);
+        assert_eq!(c.stamps().get(&s), Some(&Digest::of(b"review")));
+        // Pointing the stamp at other bytes without the key: not trusted.
+        let path = d.path().join("c").join(STAMPS);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace(&Digest::of(b"review").hex(), &Digest::of(b"forged").hex())).unwrap();
+        assert!(c.stamps().is_empty());
+        // Another cache's key does not verify them either.
+        c.put_stamps(&[(s, Digest::of(b"review"))]);
+        let other = Cache::open(&d.path().join("o")).unwrap();
+        std::fs::copy(&path, d.path().join("o").join(STAMPS)).unwrap();
+        assert!(other.stamps().is_empty());
     }
 
     #[test]

@@ -34,38 +34,16 @@ const MAX_FILE: u64 = 256 << 20;
 /// How many builds' records the cache folder keeps (the newest).
 pub const KEEP: usize = 8;
 
-/// A file's identity on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Id {
-    dev: u64,
-    ino: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    size: u64,
-    mtime: i128,
-    ctime: i128,
-}
+use vouch_manifests::fsutil::FileStamp;
 
 /// The previous build's records, and this build's.
 pub struct Seen {
     /// The cache folder (none when the user has none).
     base: Option<std::path::PathBuf>,
-    old: HashMap<Id, (Stamp, [u8; 32])>,
-    new: Mutex<Vec<(Id, Stamp, [u8; 32])>>,
-    /// Files changed at or after this time (ns since the epoch) are not recorded.
-    fresh_after: i128,
-}
-
-#[cfg(unix)]
-fn id_stamp(m: &std::fs::Metadata) -> (Id, Stamp) {
-    use std::os::unix::fs::MetadataExt;
-    let ns = |s: i64, n: i64| s as i128 * 1_000_000_000 + n as i128;
-    (
-        Id { dev: m.dev(), ino: m.ino() },
-        Stamp { size: m.size(), mtime: ns(m.mtime(), m.mtime_nsec()), ctime: ns(m.ctime(), m.ctime_nsec()) },
-    )
+    old: HashMap<FileStamp, [u8; 32]>,
+    new: Mutex<Vec<(FileStamp, [u8; 32])>>,
+    /// Now, when the build started (see [`FileStamp::settled`]).
+    now: i128,
 }
 
 impl Seen {
@@ -81,15 +59,11 @@ impl Seen {
 
     fn load_in(base: Option<std::path::PathBuf>, marker: Option<&[u8]>) -> Seen {
         let file = base.as_deref().zip(marker).map(|(b, m)| cache_file(b, m));
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i128)
-            .unwrap_or(0);
         let old = file.as_deref().and_then(Self::read).unwrap_or_default();
-        Seen { base, old, new: Mutex::new(Vec::new()), fresh_after: now - 1_000_000_000 }
+        Seen { base, old, new: Mutex::new(Vec::new()), now: FileStamp::now() }
     }
 
-    fn read(path: &Path) -> Option<HashMap<Id, (Stamp, [u8; 32])>> {
+    fn read(path: &Path) -> Option<HashMap<FileStamp, [u8; 32]>> {
         let bytes =
             vouch_manifests::fsutil::read_bounded(path, MAX_FILE, vouch_manifests::fsutil::Symlinks::Refuse).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
@@ -100,51 +74,35 @@ impl Seen {
         let mut out = HashMap::new();
         for line in lines {
             let f: Vec<&str> = line.split(' ').collect();
-            let [dev, ino, size, mtime, ctime, digest] = f[..] else { return None };
+            let (digest, stamp) = f.split_last()?;
             let mut d = [0u8; 32];
             hex::decode_to_slice(digest, &mut d).ok()?;
-            let id = Id { dev: dev.parse().ok()?, ino: ino.parse().ok()? };
-            let stamp = Stamp { size: size.parse().ok()?, mtime: mtime.parse().ok()?, ctime: ctime.parse().ok()? };
-            out.insert(id, (stamp, d));
+            out.insert(FileStamp::from_fields(stamp)?, d);
         }
         Some(out)
     }
 
     /// The digest the previous build found for the file `m` describes, if
     /// the file is unchanged since.
-    #[cfg(unix)]
     pub fn known(&self, m: &std::fs::Metadata) -> Option<[u8; 32]> {
-        let (id, stamp) = id_stamp(m);
-        let (s, d) = self.old.get(&id)?;
-        if *s != stamp {
-            return None;
-        }
-        self.remember_stamp(id, stamp, *d);
-        Some(*d)
-    }
-
-    #[cfg(not(unix))]
-    pub fn known(&self, _: &std::fs::Metadata) -> Option<[u8; 32]> {
-        None
+        let stamp = FileStamp::of(m)?;
+        let d = *self.old.get(&stamp)?;
+        self.remember_stamp(stamp, d);
+        Some(d)
     }
 
     /// Records what a file described by `m` (taken before it was read)
     /// hashed to.
-    #[cfg(unix)]
     pub fn remember(&self, m: &std::fs::Metadata, digest: [u8; 32]) {
-        let (id, stamp) = id_stamp(m);
-        self.remember_stamp(id, stamp, digest);
+        if let Some(stamp) = FileStamp::of(m) {
+            self.remember_stamp(stamp, digest);
+        }
     }
 
-    #[cfg(not(unix))]
-    pub fn remember(&self, _: &std::fs::Metadata, _: [u8; 32]) {}
-
-    #[cfg_attr(not(unix), allow(dead_code))]
-    fn remember_stamp(&self, id: Id, stamp: Stamp, digest: [u8; 32]) {
-        if stamp.mtime >= self.fresh_after || stamp.ctime >= self.fresh_after {
-            return;
+    fn remember_stamp(&self, stamp: FileStamp, digest: [u8; 32]) {
+        if stamp.settled(self.now) {
+            self.new.lock().unwrap_or_else(|p| p.into_inner()).push((stamp, digest));
         }
-        self.new.lock().unwrap_or_else(|p| p.into_inner()).push((id, stamp, digest));
     }
 
     /// Keeps this build's records for the next build of the site whose
@@ -177,14 +135,16 @@ impl Seen {
     /// The text of this build's records.
     fn text(self) -> String {
         let mut rows = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
-        rows.sort_unstable_by_key(|(id, _, _)| (id.dev, id.ino));
-        rows.dedup_by_key(|(id, _, _)| *id);
+        rows.sort_unstable_by_key(|(s, _)| (s.dev, s.ino));
+        rows.dedup_by_key(|(s, _)| (s.dev, s.ino));
         let mut out = String::with_capacity(HEAD.len() + 1 + rows.len() * 110);
         out.push_str(HEAD);
         out.push('\n');
-        for (id, s, d) in rows {
-            use std::fmt::Write;
-            let _ = writeln!(out, "{} {} {} {} {} {}", id.dev, id.ino, s.size, s.mtime, s.ctime, hex::encode(d));
+        for (s, d) in rows {
+            out.push_str(&s.to_fields());
+            out.push(' ');
+            out.push_str(&hex::encode(d));
+            out.push('\n');
         }
         out
     }
@@ -214,7 +174,7 @@ mod tests {
         let m = std::fs::symlink_metadata(&f).unwrap();
         // As if the file had been written well before the build.
         let mut seen = Seen::load_in(base.clone(), None);
-        seen.fresh_after = i128::MAX;
+        seen.now = i128::MAX;
         seen.remember(&m, [7; 32]);
         seen.save(b"marker");
         let again = Seen::load_in(base, Some(b"marker"));
