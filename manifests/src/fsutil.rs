@@ -367,6 +367,33 @@ impl FileStamp {
     }
 }
 
+/// Stamped digests as text, one line `dev ino size mtime ctime sha256-hex`
+/// per file (by device and inode, the first kept), sorted: what the site's
+/// source records and the review cache's stamps hold.
+pub fn stamp_lines(mut rows: Vec<(FileStamp, crate::Digest)>) -> String {
+    rows.sort_by_key(|(s, _)| (s.dev, s.ino));
+    rows.dedup_by_key(|(s, _)| (s.dev, s.ino));
+    let mut out = String::with_capacity(rows.len() * 110);
+    for (s, d) in rows {
+        out.push_str(&s.to_fields());
+        out.push(' ');
+        out.push_str(&d.hex());
+        out.push('\n');
+    }
+    out
+}
+
+/// Reads what [`stamp_lines`] wrote; `None` if any line does not parse.
+pub fn parse_stamp_lines(text: &str) -> Option<std::collections::HashMap<FileStamp, crate::Digest>> {
+    let mut out = std::collections::HashMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        let (digest, stamp) = f.split_last()?;
+        out.insert(FileStamp::from_fields(stamp)?, crate::Digest::from_hex(digest).ok()?);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -797,12 +797,10 @@ impl Drop for ReviewSet {
     /// Keeps this run's stamps for the next, when they changed.
     fn drop(&mut self) {
         let (Some(cache), Some(st)) = (&self.cache, &self.stamps) else { return };
-        let mut rows = std::mem::take(&mut *st.new.lock().unwrap_or_else(|p| p.into_inner()));
-        rows.sort_unstable_by_key(|(s, _)| (s.dev, s.ino));
-        rows.dedup_by_key(|(s, _)| (s.dev, s.ino));
+        let rows = std::mem::take(&mut *st.new.lock().unwrap_or_else(|p| p.into_inner()));
         let same = rows.len() == st.old.len() && rows.iter().all(|(s, d)| st.old.get(s) == Some(d));
         if !same {
-            cache.put_stamps(&rows);
+            cache.put_stamps(rows);
         }
     }
 }

@@ -172,26 +172,14 @@ impl Cache {
             let mut m = self.mac(STAMPS_CONTEXT);
             Mac::update(&mut m, body);
             m.verify_slice(&tag).ok()?;
-            let mut out = HashMap::new();
-            for line in std::str::from_utf8(body).ok()?.lines() {
-                let f: Vec<&str> = line.split(' ').collect();
-                let (digest, stamp) = f.split_last()?;
-                out.insert(FileStamp::from_fields(stamp)?, Digest::from_hex(digest).ok()?);
-            }
-            Some(out)
+            fsutil::parse_stamp_lines(std::str::from_utf8(body).ok()?)
         };
         read().unwrap_or_default()
     }
 
     /// Writes the stamps (atomically; errors only make the next run slower).
-    pub(crate) fn put_stamps(&self, rows: &[(FileStamp, Digest)]) {
-        let mut body = String::new();
-        for (s, d) in rows {
-            body.push_str(&s.to_fields());
-            body.push(' ');
-            body.push_str(&d.hex());
-            body.push('\n');
-        }
+    pub(crate) fn put_stamps(&self, rows: Vec<(FileStamp, Digest)>) {
+        let body = fsutil::stamp_lines(rows);
         let mut m = self.mac(STAMPS_CONTEXT);
         Mac::update(&mut m, body.as_bytes());
         let out = format!("{}\n{body}", hex::encode(m.finalize().into_bytes()));
@@ -287,7 +275,7 @@ mod tests {
         let c = Cache::open(&d.path().join("c")).unwrap();
         assert!(c.stamps().is_empty());
         let s = FileStamp { dev: 1, ino: 2, size: 3, mtime: 4, ctime: 5 };
-        c.put_stamps(&[(s, Digest::of(b"review"))]);
+        c.put_stamps(vec![(s, Digest::of(b"review"))]);
         assert_eq!(c.stamps().get(&s), Some(&Digest::of(b"review")));
         // Pointing the stamp at other bytes without the key: not trusted.
         let path = d.path().join("c").join(STAMPS);
@@ -295,7 +283,7 @@ mod tests {
         std::fs::write(&path, text.replace(&Digest::of(b"review").hex(), &Digest::of(b"forged").hex())).unwrap();
         assert!(c.stamps().is_empty());
         // Another cache's key does not verify them either.
-        c.put_stamps(&[(s, Digest::of(b"review"))]);
+        c.put_stamps(vec![(s, Digest::of(b"review"))]);
         let other = Cache::open(&d.path().join("o")).unwrap();
         std::fs::copy(&path, d.path().join("o").join(STAMPS)).unwrap();
         assert!(other.stamps().is_empty());

@@ -34,14 +34,15 @@ const MAX_FILE: u64 = 256 << 20;
 /// How many builds' records the cache folder keeps (the newest).
 pub const KEEP: usize = 8;
 
+use vouch_manifests::Digest;
 use vouch_manifests::fsutil::FileStamp;
 
 /// The previous build's records, and this build's.
 pub struct Seen {
     /// The cache folder (none when the user has none).
     base: Option<std::path::PathBuf>,
-    old: HashMap<FileStamp, [u8; 32]>,
-    new: Mutex<Vec<(FileStamp, [u8; 32])>>,
+    old: HashMap<FileStamp, Digest>,
+    new: Mutex<Vec<(FileStamp, Digest)>>,
     /// Now, when the build started (see [`FileStamp::settled`]).
     now: i128,
 }
@@ -63,23 +64,11 @@ impl Seen {
         Seen { base, old, new: Mutex::new(Vec::new()), now: FileStamp::now() }
     }
 
-    fn read(path: &Path) -> Option<HashMap<FileStamp, [u8; 32]>> {
+    fn read(path: &Path) -> Option<HashMap<FileStamp, Digest>> {
         let bytes =
             vouch_manifests::fsutil::read_bounded(path, MAX_FILE, vouch_manifests::fsutil::Symlinks::Refuse).ok()?;
-        let text = std::str::from_utf8(&bytes).ok()?;
-        let mut lines = text.lines();
-        if lines.next()? != HEAD {
-            return None;
-        }
-        let mut out = HashMap::new();
-        for line in lines {
-            let f: Vec<&str> = line.split(' ').collect();
-            let (digest, stamp) = f.split_last()?;
-            let mut d = [0u8; 32];
-            hex::decode_to_slice(digest, &mut d).ok()?;
-            out.insert(FileStamp::from_fields(stamp)?, d);
-        }
-        Some(out)
+        let body = std::str::from_utf8(&bytes).ok()?.strip_prefix(HEAD)?.strip_prefix('\n')?;
+        vouch_manifests::fsutil::parse_stamp_lines(body)
     }
 
     /// The digest the previous build found for the file `m` describes, if
@@ -88,18 +77,18 @@ impl Seen {
         let stamp = FileStamp::of(m)?;
         let d = *self.old.get(&stamp)?;
         self.remember_stamp(stamp, d);
-        Some(d)
+        Some(d.0)
     }
 
     /// Records what a file described by `m` (taken before it was read)
     /// hashed to.
     pub fn remember(&self, m: &std::fs::Metadata, digest: [u8; 32]) {
         if let Some(stamp) = FileStamp::of(m) {
-            self.remember_stamp(stamp, digest);
+            self.remember_stamp(stamp, Digest(digest));
         }
     }
 
-    fn remember_stamp(&self, stamp: FileStamp, digest: [u8; 32]) {
+    fn remember_stamp(&self, stamp: FileStamp, digest: Digest) {
         if stamp.settled(self.now) {
             self.new.lock().unwrap_or_else(|p| p.into_inner()).push((stamp, digest));
         }
@@ -134,19 +123,8 @@ impl Seen {
 
     /// The text of this build's records.
     fn text(self) -> String {
-        let mut rows = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
-        rows.sort_unstable_by_key(|(s, _)| (s.dev, s.ino));
-        rows.dedup_by_key(|(s, _)| (s.dev, s.ino));
-        let mut out = String::with_capacity(HEAD.len() + 1 + rows.len() * 110);
-        out.push_str(HEAD);
-        out.push('\n');
-        for (s, d) in rows {
-            out.push_str(&s.to_fields());
-            out.push(' ');
-            out.push_str(&hex::encode(d));
-            out.push('\n');
-        }
-        out
+        let rows = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
+        format!("{HEAD}\n{}", vouch_manifests::fsutil::stamp_lines(rows))
     }
 }
 
