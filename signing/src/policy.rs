@@ -585,7 +585,7 @@ pub struct Evidence<'a> {
     pub manifest_bytes: &'a [u8],
     /// The bundle's signature files.
     pub signatures: &'a [BundleSignature],
-    /// Verified rebuild reports matching this manifest (issue 7); may be empty.
+    /// Verified rebuild reports matching this manifest; may be empty.
     pub builder_reports: &'a [BuilderReport],
     pub legacy: Legacy,
 }

@@ -1,4 +1,4 @@
-//! Issue 19: the append-only release log. Interop with independent code
+//! The append-only release log. Interop with independent code
 //! (Go's sumdb/note and sumdb/tlog, the transparency-dev/merkle test vectors,
 //! a Python cosignature check written from the C2SP text), and the attacks
 //! the log must refuse.

@@ -1,4 +1,4 @@
-//! End-to-end tests of `vouch manifest ...` (issue 2): determinism, entry
+//! End-to-end tests of `vouch manifest ...`: determinism, entry
 //! kinds, git selection and dirty detection, Merkle roots and proofs against
 //! an independent Python recomputation, diff/check exit codes, bad input.
 

@@ -1,11 +1,11 @@
-//! End-to-end tests of `vouch rebuild` (issue 7): the example project,
+//! End-to-end tests of `vouch rebuild`: the example project,
 //! released in one directory, rebuilt bit for bit from a copy in another,
 //! deeper directory with no network and an empty cargo home; a changed byte
 //! caught at the source check, or explained at the artifact comparison;
 //! signed rebuild reports counted by the builder role; and bad input.
-//! Issue 14: a bundle is verified under `--trust` before anything it controls
-//! runs, and the build is confined (the `issue_14_*` tests, one per line of
-//! the README's "What a build can and cannot touch").
+//! A bundle is verified under `--trust` before anything it controls
+//! runs, and the build is confined (the tests below the "verify first"
+//! heading, one per line of the README's "What a build can and cannot touch").
 
 use std::path::Path;
 use vouch_signing::verify::VerifyReport;
@@ -377,7 +377,7 @@ fn bad_input_exits_2() {
     let _ = Path::new("");
 }
 
-// ---- issue 14: verify first, confine what the bundle controls ----
+// ---- verify first, confine what the bundle controls ----
 
 /// The script project released and signed, with its bundle and a policy
 /// trusting the release key.
@@ -402,7 +402,7 @@ fn is_empty(dir: &Path) -> bool {
 }
 
 #[test]
-fn issue_14_a_bundle_that_does_not_verify_is_refused_before_anything_it_controls_runs() {
+fn a_bundle_that_does_not_verify_is_refused_before_anything_it_controls_runs() {
     let r = Release::new();
     let marker = r.dir.join("ran");
     // A build that, if it ever ran unconfined, would leave a marker.
@@ -455,7 +455,7 @@ fn issue_14_a_bundle_that_does_not_verify_is_refused_before_anything_it_controls
 }
 
 #[test]
-fn issue_14_sign_report_checks_first_that_the_report_can_be_written() {
+fn sign_report_checks_first_that_the_report_can_be_written() {
     let r = Release::new();
     let (src, b, policy) = script_bundle(&r, "true");
     let work = r.dir.mkdir("work");
@@ -483,7 +483,7 @@ fn edit_manifest(b: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
 }
 
 #[test]
-fn issue_14_env_names_outside_the_allow_list_and_workdirs_outside_the_source_are_refused_when_parsed() {
+fn env_names_outside_the_allow_list_and_workdirs_outside_the_source_are_refused_when_parsed() {
     let r = Release::new();
     let (src, b, policy) = script_bundle(&r, "true");
     let work = r.dir.mkdir("work");
@@ -512,7 +512,7 @@ fn issue_14_env_names_outside_the_allow_list_and_workdirs_outside_the_source_are
 }
 
 #[test]
-fn issue_14_the_build_starts_from_a_clean_environment() {
+fn the_build_starts_from_a_clean_environment() {
     let r = Release::new();
     // The build fails if anything of the reviewer's environment reaches it.
     let (src, b, policy) = script_bundle(
@@ -532,7 +532,7 @@ fn issue_14_the_build_starts_from_a_clean_environment() {
 }
 
 #[test]
-fn issue_14_a_build_cannot_read_outside_its_work_directory_the_toolchain_and_the_system() {
+fn a_build_cannot_read_outside_its_work_directory_the_toolchain_and_the_system() {
     let r = Release::new();
     // A secret of the reviewer outside the work directory, the reviewer's
     // own signing key, and the home directory.
@@ -562,7 +562,7 @@ fn issue_14_a_build_cannot_read_outside_its_work_directory_the_toolchain_and_the
 }
 
 #[test]
-fn issue_14_a_build_cannot_write_the_cargo_home_or_outside_its_work_directory() {
+fn a_build_cannot_write_the_cargo_home_or_outside_its_work_directory() {
     let r = Release::new();
     // The reviewer's cargo home, whose bin/cargo runs unconfined next time.
     let cargo_home = r.dir.mkdir("reviewer-cargo-home");
@@ -580,7 +580,7 @@ fn issue_14_a_build_cannot_write_the_cargo_home_or_outside_its_work_directory() 
 }
 
 #[test]
-fn issue_14_a_build_cannot_reach_the_network() {
+fn a_build_cannot_reach_the_network() {
     let r = Release::new();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -619,7 +619,7 @@ fn processes_running(argv: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn issue_14_an_interrupted_rebuild_kills_the_whole_build_and_removes_its_work_directory() {
+fn an_interrupted_rebuild_kills_the_whole_build_and_removes_its_work_directory() {
     for (signal, keep) in [("TERM", false), ("INT", true)] {
         let r = Release::new();
         // A build with a child of its own, each sleeping long past the test.
@@ -682,7 +682,7 @@ fn plant_report(b: &Path, key: &Path, name: &str, report: &serde_json::Value) {
 }
 
 #[test]
-fn issue_14_a_builder_report_counts_only_when_every_artifact_is_identical() {
+fn a_builder_report_counts_only_when_every_artifact_is_identical() {
     let r = Release::new();
     let (_src, b, _) = script_bundle(&r, "true");
     let keys = r.dir.mkdir("builder-keys");
@@ -750,7 +750,7 @@ fn listing(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn issue_14_locked_crates_come_from_the_local_cache_into_a_private_cargo_home() {
+fn locked_crates_come_from_the_local_cache_into_a_private_cargo_home() {
     let r = Release::new();
     r.release("0.1.0", &["--include-artifacts"]).ok();
     let b = r.bundle("0.1.0");
@@ -807,7 +807,7 @@ fn issue_14_locked_crates_come_from_the_local_cache_into_a_private_cargo_home() 
 }
 
 #[test]
-fn issue_14_the_default_work_directory_is_removed_or_kept_as_asked() {
+fn the_default_work_directory_is_removed_or_kept_as_asked() {
     let r = Release::new();
     let (src, b, policy) = script_bundle(&r, "true");
     let tmp = r.dir.mkdir("tmp");
@@ -834,7 +834,7 @@ fn issue_14_the_default_work_directory_is_removed_or_kept_as_asked() {
     assert!(Path::new(dir).join("build.log").is_file(), "--keep keeps {dir}");
 }
 
-// ---- issue 15: git metadata, the recorded toolchain, C builds, named causes ----
+// ---- git metadata, the recorded toolchain, C builds, named causes ----
 
 /// Removes the diffoscope reports a human rebuild report names.
 fn forget_diffoscope(run: &vouch_tests::Run) {
@@ -859,7 +859,7 @@ fn rebuild_cmd(b: &Path, src: &Path, policy: &Path, extra: &[&str]) -> TestComma
 }
 
 #[test]
-fn issue_15_a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_elsewhere_and_is_warned_about_from_a_copy()
+fn a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_elsewhere_and_is_warned_about_from_a_copy()
 {
     let r = Release::new();
     // A build script that asks git, as ripgrep's build.rs does.
@@ -942,7 +942,7 @@ fn issue_15_a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_els
 }
 
 #[test]
-fn issue_15_the_recorded_rust_toolchain_is_picked_from_rustup() {
+fn the_recorded_rust_toolchain_is_picked_from_rustup() {
     // This machine has stable (1.95.0) and a nightly: release with the
     // nightly, rebuild with stable as the default.
     let toolchains = std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".rustup/toolchains");
@@ -994,7 +994,7 @@ fn issue_15_the_recorded_rust_toolchain_is_picked_from_rustup() {
 }
 
 #[test]
-fn issue_15_a_rust_toolchain_that_is_not_installed_is_refused_with_the_install_command() {
+fn a_rust_toolchain_that_is_not_installed_is_refused_with_the_install_command() {
     let r = Release::new();
     // The release machine's rustc, as `rustc -vV` put it: a version this
     // machine has not installed (rust-toolchain.toml pins it).
@@ -1132,7 +1132,7 @@ fn c_copy(r: &Release, src: &Path) -> std::path::PathBuf {
 }
 
 #[test]
-fn issue_15_a_c_project_with_debug_info_reproduces_bit_for_bit_in_another_directory() {
+fn a_c_project_with_debug_info_reproduces_bit_for_bit_in_another_directory() {
     let r = Release::new();
     let (src, b) =
         release_c(&r, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| c);
@@ -1192,7 +1192,7 @@ fn causes(run: &vouch_tests::Run) -> Vec<(String, String, String)> {
 }
 
 #[test]
-fn issue_15_a_difference_names_its_cause_a_build_time() {
+fn a_difference_names_its_cause_a_build_time() {
     let r = Release::new();
     let (src, b) = release_c(
         &r,
@@ -1218,7 +1218,7 @@ fn issue_15_a_difference_names_its_cause_a_build_time() {
 }
 
 #[test]
-fn issue_15_a_difference_names_its_cause_an_absolute_source_path() {
+fn a_difference_names_its_cause_an_absolute_source_path() {
     let r = Release::new();
     // A recipe that drops CFLAGS (and with it the prefix map) and compiles
     // by absolute path: __FILE__ is the build's own directory.
@@ -1247,7 +1247,7 @@ fn issue_15_a_difference_names_its_cause_an_absolute_source_path() {
 }
 
 #[test]
-fn issue_15_a_difference_names_its_cause_the_build_host() {
+fn a_difference_names_its_cause_the_build_host() {
     let r = Release::new();
     let (src, b) = release_c(
         &r,

@@ -1,4 +1,4 @@
-//! End-to-end tests of `vouch release` (issue 4): a real Cargo build of the
+//! End-to-end tests of `vouch release`: a real Cargo build of the
 //! example project, checked with the reference minisign, securesystemslib,
 //! sha256sum and tar; determinism; and bad input leaving no partial bundle.
 

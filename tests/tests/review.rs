@@ -106,7 +106,7 @@ const V1: &[(&str, &str)] = &[
     ("build.sh", "cargo build\n"),
 ];
 
-/// The real case: two agencies review 1.0 (one everything, one a
+/// The real case: two agencies review 1.0 (one everything, one a
 /// folder); 1.1 changes three files and a delta review covers them, so 1.1
 /// is 100% covered by carry-forward; 1.2 changes a file nobody reviewed, so
 /// coverage drops and names it; a `concerns` review flags a file and fails

@@ -1,4 +1,4 @@
-//! Issue 3: minisign keys and signatures against the real `minisign` 0.11
+//! Minisign keys and signatures against the real `minisign` 0.11
 //! CLI (both ways), bundle signing and co-signing, the trust policy, and
 //! rollback state.
 

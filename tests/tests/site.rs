@@ -731,7 +731,7 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     .says("nothere-1.0");
 }
 
-/// Issue 20: the file names and code that hold bidirectional and invisible
+/// The file names and code that hold bidirectional and invisible
 /// characters (a "Trojan Source" comment, a right-to-left override in a
 /// name that would display `evilexe.png`).
 const EVIL: &str = "evil\u{202e}gnp.exe";
@@ -780,7 +780,7 @@ fn code_site(d: &Dir) -> BTreeMap<String, String> {
 }
 
 #[test]
-fn issue_20_every_line_of_a_file_page_links_to_itself() {
+fn every_line_of_a_file_page_links_to_itself() {
     let d = Dir::new();
     let pages = code_site(&d);
     let html = &pages["r/code/1.1.0/file/src/lib.rs.html"];
@@ -800,7 +800,7 @@ fn issue_20_every_line_of_a_file_page_links_to_itself() {
 }
 
 #[test]
-fn issue_20_bidi_and_invisible_characters_are_visible_marks_on_every_page() {
+fn bidi_and_invisible_characters_are_visible_marks_on_every_page() {
     let d = Dir::new();
     let pages = code_site(&d);
     // No page holds any of them raw: they are never interpreted.
@@ -848,7 +848,7 @@ fn issue_20_bidi_and_invisible_characters_are_visible_marks_on_every_page() {
 }
 
 #[test]
-fn issue_20_a_file_page_lists_its_history_with_digests_and_line_diffs() {
+fn a_file_page_lists_its_history_with_digests_and_line_diffs() {
     let d = Dir::new();
     let pages = code_site(&d);
     let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
@@ -898,7 +898,7 @@ fn issue_20_a_file_page_lists_its_history_with_digests_and_line_diffs() {
 }
 
 #[test]
-fn issue_20_code_pages_are_valid_html() {
+fn code_pages_are_valid_html() {
     let d = Dir::new();
     let pages = code_site(&d);
     let site = d.join("site");
@@ -926,7 +926,7 @@ fn code_data(path: &std::path::Path) -> serde_json::Value {
 }
 
 #[test]
-fn issue_20_the_code_search_index_is_sharded_classic_scripts() {
+fn the_code_search_index_is_sharded_classic_scripts() {
     let d = Dir::new();
     let pages = code_site(&d);
     let project = d.join("site/search/code/code");
@@ -1048,7 +1048,7 @@ fn a_release_code_index_does_not_change_when_a_release_is_added() {
 }
 
 #[test]
-fn issue_20_definitions_from_universal_ctags_on_file_pages_and_in_the_index() {
+fn definitions_from_universal_ctags_on_file_pages_and_in_the_index() {
     // Fails, never skips, without universal-ctags (scripts/setup-test-deps.sh installs it).
     let ctags = peer_tool("ctags");
     let v = TestCommand::new(&ctags, ["--version"]).run();
@@ -1083,7 +1083,7 @@ fn issue_20_definitions_from_universal_ctags_on_file_pages_and_in_the_index() {
 }
 
 #[test]
-fn issue_20_without_ctags_the_site_says_definitions_are_not_indexed() {
+fn without_ctags_the_site_says_definitions_are_not_indexed() {
     let d = Dir::new();
     code_fixture(&d);
     let empty = d.join("empty-path");

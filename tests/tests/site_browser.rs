@@ -70,7 +70,7 @@ fn fixture(d: &Dir) {
         d.write(format!("{src}/src/{BREAKOUT}"), "hostile path\n");
         d.write(format!("{src}/src/{IMG}"), "// <script>window.__xss=3</script>\n");
     }
-    // Issue 20: a right-to-left override in a name and "Trojan Source"
+    // A right-to-left override in a name and "Trojan Source"
     // bidi controls in code.
     d.write("v2/src/evil\u{202e}gnp.exe", "not really a program\n");
     d.write(
@@ -222,7 +222,7 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     assert!(step("nojs_note").contains("needs JavaScript"), "{}", step("nojs_note"));
     assert_eq!(step("nojs_browse"), "index.html#p-demo");
 
-    // Issue 20: a #L range is marked, a line number links to its line.
+    // A #L range is marked, a line number links to its line.
     // The shared file page, filled in by release.js for the release whose
     // address it is opened at.
     let h = &steps["history"];

@@ -1,4 +1,4 @@
-//! End-to-end tests of `vouch verify` (issue 6): the reviewer's offline
+//! End-to-end tests of `vouch verify`: the reviewer's offline
 //! check of a real signed bundle, its JSON report parsed into typed structs,
 //! inside a network namespace with no interfaces, and every named failure.
 
@@ -313,7 +313,7 @@ fn a_duplicate_provenance_subject_fails_naming_it() {
     verify(&b, &policy, &[]).code(1).says("subject target/release/hello").says("2 times");
 }
 
-// Rollback state under concurrency and with unusual state files (the hardening issue's state findings).
+// Rollback state under concurrency and with unusual state files .
 
 /// `vouch release` of the example as project `name` at `version`, recording a stand-in artifact (no build):
 /// quick enough to make dozens of bundles.
