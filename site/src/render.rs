@@ -3,74 +3,58 @@
 //! writes them into a temporary directory that is renamed into place.
 
 use crate::bundle::{Bundle, Member};
-use crate::error::{SiteError, tera_detail};
+use crate::error::SiteError;
 use crate::layout;
 use crate::model::*;
-use crate::source::{self, SourceTree, clean};
-use crate::templates::{Theme, shell_quote};
+use crate::source::{SourceTree, clean};
+use crate::templates::shell_quote;
 use crate::{Options, Summary, Verdict};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use tera::{Context, Value};
+use tera::Value;
 use vouch_manifests::Entry;
 
 /// The marker file that says a folder is a vouch site (and may be replaced).
 pub const MARKER: &str = ".vouch-site";
 
 /// One directory of a release's source tree.
-struct DirNode {
-    path: String,
+pub(crate) struct DirNode {
+    pub path: String,
     /// `path` encoded for the site ([`layout::dir_path`]).
-    enc: String,
+    pub enc: String,
     /// The directory's page.
-    href: String,
-    name: String,
-    parent: Option<usize>,
-    subdirs: Vec<usize>,
-    files: Vec<usize>,
-    file_count: u64,
-    total_size: u64,
+    pub href: String,
+    pub name: String,
+    pub parent: Option<usize>,
+    pub subdirs: Vec<usize>,
+    pub files: Vec<usize>,
+    pub file_count: u64,
+    pub total_size: u64,
 }
 
 /// One release, with everything its pages need.
-struct Release<'b> {
-    bundle: &'b Bundle,
-    view: ReleaseView,
+pub(crate) struct Release<'b> {
+    pub bundle: &'b Bundle,
+    pub view: ReleaseView,
     /// `view.summary` as a Tera value, shared by the release's pages.
-    summary_value: Value,
-    dirs: Vec<DirNode>,
+    pub summary_value: Value,
+    pub dirs: Vec<DirNode>,
     /// Directory path → index in `dirs`.
-    dir_index: HashMap<String, usize>,
-    source: Option<SourceTree>,
-    rdir: String,
+    pub dir_index: HashMap<String, usize>,
+    pub source: Option<SourceTree>,
+    pub rdir: String,
     /// Every readable SBOM of the release, merged (for the changes page).
-    sbom: Option<vouch_manifests::sbom::Sbom>,
-    changes: ChangesView,
-    diff_jobs: Vec<crate::changes::DiffJob>,
+    pub sbom: Option<vouch_manifests::sbom::Sbom>,
+    pub changes: ChangesView,
+    pub diff_jobs: Vec<crate::changes::DiffJob>,
     /// Path → `added` or `modified`, and its line diff page.
-    file_changes: HashMap<String, (&'static str, Option<String>)>,
+    pub file_changes: HashMap<String, (&'static str, Option<String>)>,
     /// Index of the previous release in the releases list.
-    previous: Option<usize>,
+    pub previous: Option<usize>,
     /// The reviewers' coverage (with `--reviews`).
-    reviews: Option<crate::ReleaseReviews>,
-}
-
-enum Job {
-    Index,
-    Keys,
-    Release(usize),
-    Components(usize),
-    Licenses(usize),
-    /// A release's changes page, one part of [`PAGE_ROWS`] files.
-    Changes(usize, usize),
-    Diff(usize, usize),
-    Search,
-    /// A directory page, one part of [`PAGE_ROWS`] entries.
-    Dir(usize, usize, usize),
-    Left(usize),
-    Log,
+    pub reviews: Option<crate::ReleaseReviews>,
 }
 
 fn time_of(ts: &str) -> Option<String> {
@@ -590,7 +574,10 @@ fn review_views(view: &mut ReleaseView, rr: &crate::ReleaseReviews, b: &Bundle) 
 }
 
 /// Who reviewed a file's exact bytes, and their notes (linked to lines).
-fn file_reviews(rr: &crate::ReleaseReviews, path: &str) -> (Vec<crate::model::FileReviewView>, Vec<FileNoteView>) {
+pub(crate) fn file_reviews(
+    rr: &crate::ReleaseReviews,
+    path: &str,
+) -> (Vec<crate::model::FileReviewView>, Vec<FileNoteView>) {
     let Some((reviews, notes)) = rr.files.get(path) else { return (Vec::new(), Vec::new()) };
     let notes = notes
         .iter()
@@ -600,7 +587,7 @@ fn file_reviews(rr: &crate::ReleaseReviews, path: &str) -> (Vec<crate::model::Fi
 }
 
 /// Components grouped by license expression, those without one first.
-fn license_groups(sboms: &[SbomView]) -> Vec<LicenseGroupView> {
+pub(crate) fn license_groups(sboms: &[SbomView]) -> Vec<LicenseGroupView> {
     let mut none = Vec::new();
     let mut by: BTreeMap<&str, Vec<LicensedView>> = BTreeMap::new();
     for s in sboms {
@@ -660,11 +647,11 @@ fn order_releases(rs: &[&ReleaseSummary]) -> (Vec<usize>, &'static str) {
     }
 }
 
-fn crumb(title: &str, href: Option<String>) -> Crumb {
+pub(crate) fn crumb(title: &str, href: Option<String>) -> Crumb {
     Crumb { title: title.to_string(), href, rel: false, version: false }
 }
 
-fn release_crumbs(s: &ReleaseSummary) -> Vec<Crumb> {
+pub(crate) fn release_crumbs(s: &ReleaseSummary) -> Vec<Crumb> {
     vec![
         crumb("Releases", Some("index.html".into())),
         crumb(&s.name, Some(format!("index.html#p-{}", s.name))),
@@ -672,7 +659,7 @@ fn release_crumbs(s: &ReleaseSummary) -> Vec<Crumb> {
     ]
 }
 
-fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> {
+pub(crate) fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> {
     let mut c = release_crumbs(&r.view.summary);
     let mut chain = Vec::new();
     let mut cur = Some(d);
@@ -688,78 +675,6 @@ fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> {
         c.push(crumb(title, href));
     }
     c
-}
-
-/// `site` in every template's context.
-#[derive(serde::Serialize)]
-struct SiteView {
-    title: String,
-}
-
-struct Renderer<'a> {
-    theme: &'a Theme,
-    out: &'a Path,
-    bytes: AtomicU64,
-}
-
-impl Renderer<'_> {
-    fn page(
-        &self,
-        page: &str,
-        template: &str,
-        kind: &str,
-        title: &str,
-        crumbs: &[Crumb],
-        mut ctx: Context,
-    ) -> Result<(), SiteError> {
-        ctx.insert("root", &layout::root_of(page));
-        ctx.insert("page_kind", kind);
-        ctx.insert("page_path", page);
-        ctx.insert("title", title);
-        ctx.insert("breadcrumbs", crumbs);
-        // Rendered straight into the file (it is in the temporary folder,
-        // which is dropped whole if anything fails).
-        let path = self.out.join(page);
-        let file = std::fs::File::create(&path).map_err(|source| SiteError::Write { path: path.clone(), source })?;
-        let mut w = Counter { inner: std::io::BufWriter::with_capacity(64 * 1024, file), n: 0 };
-        self.theme.tera.render_to(template, &ctx, &mut w).map_err(|e| {
-            match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
-                Some(io) => {
-                    SiteError::Write { path: path.clone(), source: std::io::Error::new(io.kind(), io.to_string()) }
-                }
-                None => SiteError::Render {
-                    page: page.to_string(),
-                    template: template.to_string(),
-                    detail: tera_detail(&e),
-                },
-            }
-        })?;
-        std::io::Write::flush(&mut w).map_err(|source| SiteError::Write { path: path.clone(), source })?;
-        self.bytes.fetch_add(w.n, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
-/// A writer that counts the bytes it passes on.
-struct Counter<W> {
-    inner: W,
-    n: u64,
-}
-
-impl<W: std::io::Write> std::io::Write for Counter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let k = self.inner.write(buf)?;
-        self.n += k as u64;
-        Ok(k)
-    }
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.inner.write_all(buf)?;
-        self.n += buf.len() as u64;
-        Ok(())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 /// Every release in `idx` (one project's, newest first) that has `path`:
@@ -810,12 +725,12 @@ fn history_rows(releases: &[Release], idx: &[usize], path: &str, project_dir: &s
 pub const PAGE_ROWS: usize = 2000;
 
 /// How many parts `rows` rows take (one at least).
-fn parts(rows: usize) -> usize {
+pub(crate) fn parts(rows: usize) -> usize {
     rows.div_ceil(PAGE_ROWS).max(1)
 }
 
 /// The links between the parts of a page (`None` for a page of one part).
-fn pager(page: &str, part: usize, rows: usize, what: &'static str) -> Option<PagerView> {
+pub(crate) fn pager(page: &str, part: usize, rows: usize, what: &'static str) -> Option<PagerView> {
     let n = parts(rows);
     (n > 1).then(|| PagerView {
         what,
@@ -833,211 +748,92 @@ fn pager(page: &str, part: usize, rows: usize, what: &'static str) -> Option<Pag
     })
 }
 
-/// The files of a release that ctags reads: regular files of its
-/// languages, small enough to render.
-fn ctags_paths(r: &Release, tree: &SourceTree) -> Vec<String> {
-    r.bundle
-        .manifest
-        .source
-        .files
-        .iter()
-        .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
-        .filter(|e| e.size <= source::MAX_RENDERED)
-        .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
-        .filter(|e| source::is_plain_file(tree, e))
-        .map(|e| e.path.as_str().to_string())
-        .collect()
-}
-
-/// What the file pages share.
-struct FilePages<'a> {
-    releases: &'a [Release<'a>],
-    tags: &'a [Option<HashMap<String, Vec<crate::tags::Tag>>>],
-    /// Per release: ctags not run over it (its code index is kept).
-    tags_skipped: &'a [bool],
-    /// What the pages' keys hold of ctags: its version, or why it cannot run.
-    ctags: &'a Result<String, String>,
-    defs_note: &'a Option<String>,
-    renderer: &'a Renderer<'a>,
-    previous: &'a crate::reuse::Previous,
-    seen: &'a crate::seen::Seen,
-    /// Per release: whether its code index must be built (its words gathered).
-    need_words: &'a [bool],
-    claims: crate::reuse::Claims,
-    shared: [u8; 32],
-}
-
-/// How a file page came to be.
-enum Made {
-    Rendered,
-    /// Hard-linked from the previous build.
-    Reused,
-    /// The same key as this page of this build (linked once it is written).
-    SameAs(String),
-}
-
-struct FileDone {
-    key: crate::reuse::Key,
-    page: String,
-    how: Made,
-    /// The code search's words (`Some(None)`: not indexed), gathered only
-    /// where the release's index is not expected to be kept.
-    words: Option<Option<crate::codesearch::FileWords>>,
-    /// Whether a later build may reuse it (not when ctags failed for it).
-    record: bool,
-}
-
-/// A file page's breadcrumbs, relative to its release folder (the page is
-/// shared by every release with the same bytes).
-fn file_crumbs(r: &Release, d: Option<&DirNode>, name: &str) -> Vec<Crumb> {
-    let s = &r.view.summary;
-    let rel = |h: &str| h.strip_prefix(r.rdir.as_str()).unwrap_or(h).to_string();
-    let mut c = vec![
-        crumb("Releases", Some("index.html".into())),
-        crumb(&s.name, Some(format!("index.html#p-{}", s.name))),
-        Crumb { title: "release".into(), href: Some(rel(&s.href)), rel: true, version: true },
-    ];
-    let mut chain = Vec::new();
-    let mut cur = d;
-    while let Some(x) = cur {
-        chain.push(x);
-        cur = x.parent.map(|p| &r.dirs[p]);
-    }
-    for x in chain.into_iter().rev() {
-        let title = if x.path.is_empty() { "source" } else { x.name.as_str() };
-        c.push(Crumb { title: title.into(), href: Some(rel(&x.href)), rel: true, version: false });
-    }
-    c.push(crumb(name, None));
-    c
-}
-
-/// Checks one file of a release's source and makes its page: hard-linked
-/// from the previous build when its key is there, left to link to the page
-/// of this build that has its key, or rendered.
-fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileDone, SiteError> {
-    let r = &fp.releases[i];
-    let e = &r.bundle.manifest.source.files[f];
-    let tree = r.source.as_ref().ok_or_else(|| SiteError::Output {
-        path: PathBuf::from(&r.rdir),
-        detail: "a file page of a release without --source".into(),
-    })?;
-    let checked = source::check(tree, e, buf, Some(fp.seen));
-    let parent = e.path.parent();
-    let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
-    let page = match dnode {
-        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path.file_name()),
-        None => layout::file_page(&r.rdir, e.path.as_str()),
-    };
-    let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
-    let depth = rel.matches('/').count() + 1;
-    let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
-    let project = &r.view.summary.name;
-    let mut view = FileView {
-        path: clean(e.path.as_str()),
-        name: clean(e.path.file_name()),
-        kind: entry_kind(e),
-        size: e.size,
-        digest: e.digest.map(|d| d.to_string()),
-        target: e.target.as_deref().map(clean),
-        commit: e.commit.clone(),
-        dir_href: dir_href.strip_prefix(r.rdir.as_str()).unwrap_or(&dir_href).to_string(),
-        content: Default::default(),
-        shard: crate::history::shard(e.path.as_str()),
-        depth,
-        symbols: Vec::new(),
-        defs_note: None,
-    };
-    let reviews = r.reviews.as_ref().map(|rr| file_reviews(rr, e.path.as_str()));
-    let crumbs = file_crumbs(r, dnode, &view.name);
-    let title = format!("{} — {}", view.path, project);
-    // The definitions are ctags' reading of these bytes at this path: the
-    // key holds ctags itself, not what it found (which a kept release has
-    // not asked it again), and whether its run over this release failed.
-    let tags_failed = fp.ctags.is_ok() && !fp.tags_skipped[i] && fp.tags[i].is_none();
-    let mut h = crate::reuse::KeyHasher::new(&fp.shared);
-    h.bytes(rel.as_bytes()).bytes(project.as_bytes()).bytes(title.as_bytes());
-    h.json(&checked.content).json(&view).json(&reviews).json(&crumbs).json(fp.ctags).json(&tags_failed);
-    let key = h.finish();
-
-    let words = |mut c: source::Checked| {
-        if !fp.need_words[i] {
-            return None;
-        }
-        if let Some(d) = e.digest {
-            c.load(d);
-        }
-        Some(c.words().and_then(Result::ok))
-    };
-    if let Some(old) = fp.previous.page(&key)
-        && std::fs::hard_link(&old, fp.renderer.out.join(&page)).is_ok()
-    {
-        return Ok(FileDone { key, page, how: Made::Reused, words: words(checked), record: true });
-    }
-    if let Some(first) = fp.claims.claim(key, &page) {
-        return Ok(FileDone { key, page, how: Made::SameAs(first), words: words(checked), record: !tags_failed });
-    }
-    view.content = source::render(checked, e);
-    if view.content.state == "rendered" {
-        let lookup = |tags: &HashMap<String, Vec<crate::tags::Tag>>| -> Vec<SymbolView> {
-            tags.get(e.path.as_str())
-                .map(|ts| {
-                    ts.iter()
-                        .map(|t| SymbolView {
-                            name: clean(&t.name),
-                            kind: clean(&t.kind),
-                            scope: t.scope.as_deref().map(clean),
-                            line: t.line,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let lang = crate::highlight::lang_of(e.path.file_name()).is_some();
-        match &fp.tags[i] {
-            Some(tags) => view.symbols = lookup(tags),
-            None if lang && fp.tags_skipped[i] => match crate::tags::run(&tree.root, &[e.path.as_str().to_string()]) {
-                Ok(tags) => view.symbols = lookup(&tags),
-                Err(_) => view.defs_note = Some("Definitions are not indexed: ctags failed.".into()),
-            },
-            None if lang => {
-                view.defs_note =
-                    Some(fp.defs_note.clone().unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()));
-            }
-            None => {}
-        }
-    }
-    let words = Some(view.content.words.take());
-    let mut ctx = Context::new();
-    ctx.insert("project", project);
-    ctx.insert("rroot", &"../".repeat(depth - 1));
-    ctx.insert("file", &view);
-    if let Some((reviews, notes)) = &reviews {
-        ctx.insert("reviews", reviews);
-        ctx.insert("notes", notes);
-        ctx.insert("reviewed", &true);
-    }
-    let record = !tags_failed && view.defs_note.is_none_or(|_| fp.ctags.is_err());
-    fp.renderer.page(&page, "page.html", "page", &title, &crumbs, ctx)?;
-    Ok(FileDone { key, page, how: Made::Rendered, words, record })
-}
-
-fn entry_kind(e: &Entry) -> &'static str {
+pub(crate) fn entry_kind(e: &Entry) -> &'static str {
     e.kind.as_str()
 }
 
-/// Renders the site described by `opts`.
+/// Renders the site described by `opts`, in named steps (as zola's
+/// `Site::build`): read the bundles, collect the releases, start ctags,
+/// link each release to its previous one, compare, build the search
+/// indexes and file histories, list the signers, plan the pages, write
+/// the statics and scripts, render the pages and the file pages, write the
+/// marker and the code indexes, and swap the site into place.
 ///
 /// The site is written into a temporary directory next to `opts.output`
 /// and renamed into place only when every page rendered. An existing
 /// `opts.output` is replaced only if it is empty or a vouch site (holds the
 /// `.vouch-site` marker); anything else is refused.
 pub fn build(opts: &Options) -> Result<Summary, SiteError> {
-    let theme = crate::templates::load(opts.templates.as_deref())?;
+    let mut theme = crate::templates::load(opts.templates.as_deref())?;
     let mut skipped = Vec::new();
     let mut problems = Vec::new();
     let bundles = crate::bundle::read_all_checked(&opts.bundles, &mut skipped, &mut problems)?;
+    let sources = sources(opts, &bundles)?;
+    check_output(&opts.output)?;
+    let previous = crate::reuse::Previous::load(&opts.output);
+    let seen = crate::seen::Seen::load(&opts.output);
 
-    // --source: each must name a release that is there.
+    let mut releases = collect_releases(opts, &bundles, &sources);
+    let shared = crate::reuse::shared(&theme.digest, &opts.title);
+    let (defs, ctags_runs) = start_definitions(&releases, &previous, &shared);
+    let ordered = link_previous(&mut releases);
+    let defs = defs.join(ctags_runs);
+    compare(&mut releases);
+    let projects = project_views(&releases, &ordered);
+    let search_scripts = search_indexes(&releases, &ordered);
+    let search_projects = search_projects(&releases, &ordered, &defs);
+    let history_scripts = histories(&releases, &ordered);
+    let signers = signers(opts, &releases);
+    let log_page = log_checks(opts, &bundles, &mut problems);
+    let problems: Vec<String> = problems.iter().map(|p| clean(p)).collect();
+    let jobs = crate::pages::plan(&releases, log_page.is_some());
+
+    let (parent, tmp) = staging(&opts.output)?;
+    let out = tmp.path();
+    let mut shared_files = crate::reuse::Dedup::new(out);
+    let (mut files, mut bytes) = write_scripts(out, &theme, &search_scripts, &history_scripts, &mut shared_files)?;
+    make_dirs(out, &releases)?;
+
+    theme.tera.global_context().insert("site", &crate::pages::SiteView { title: opts.title.clone() });
+    let renderer = crate::pages::Renderer { theme: &theme, out, bytes: AtomicU64::new(0) };
+    crate::pages::Pages {
+        releases: &releases,
+        projects: &projects,
+        problems: &problems,
+        log_page: &log_page,
+        trust_value: Value::from_serializable(&opts.trust),
+        signers: &signers,
+        search_projects: &search_projects,
+        defs_note: &defs.note,
+        title: &opts.title,
+        renderer: &renderer,
+    }
+    .render_all(&jobs)?;
+    let made = crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen)?;
+    let reused = made.reused;
+    let marker = crate::reuse::marker(&made.keyed);
+    std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
+    let pages = jobs.len() + made.pages;
+    files += pages;
+    bytes += renderer.bytes.load(Ordering::Relaxed);
+
+    let kept_indexes = code_indexes(&releases, &ordered, &defs, &previous, made, out, &mut shared_files)?;
+    files += shared_files.files;
+    bytes += shared_files.bytes;
+
+    // Into place.
+    let tmp_path = tmp.keep();
+    if let Err(e) = swap_into_place(&tmp_path, &opts.output, &parent) {
+        let _ = std::fs::remove_dir_all(&tmp_path);
+        return Err(e);
+    }
+    seen.save(marker.as_bytes());
+    Ok(Summary { releases: releases.len(), pages, reused, kept_indexes, files, bytes, skipped, problems })
+}
+
+/// The `--source` folders by bundle name: each must name a release that is
+/// there, be a directory and be given once.
+fn sources(opts: &Options, bundles: &[Bundle]) -> Result<BTreeMap<String, PathBuf>, SiteError> {
     let mut sources: BTreeMap<String, PathBuf> = BTreeMap::new();
     for s in &opts.sources {
         let key = format!("{}-{}", s.name, s.version);
@@ -1060,10 +856,15 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             });
         }
     }
-    check_output(&opts.output)?;
-    let previous = crate::reuse::Previous::load(&opts.output);
-    let seen = crate::seen::Seen::load(&opts.output);
+    Ok(sources)
+}
 
+/// Every release with the views its pages need, in bundle-name order.
+fn collect_releases<'b>(
+    opts: &Options,
+    bundles: &'b [Bundle],
+    sources: &BTreeMap<String, PathBuf>,
+) -> Vec<Release<'b>> {
     let verdicts: Vec<Option<Verdict>> = bundles.par_iter().map(|b| opts.checker.map(|c| c.check(b))).collect();
     let review_results: Vec<Option<crate::ReleaseReviews>> =
         bundles.par_iter().map(|b| opts.reviews.map(|c| c.check(b))).collect();
@@ -1109,17 +910,48 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         })
         .collect();
     releases.sort_by(|a, b| a.bundle.name.cmp(&b.bundle.name));
+    releases
+}
+
+/// Definitions from universal-ctags, and which releases' code indexes the
+/// previous build already made.
+pub(crate) struct Defs {
+    /// What the pages' keys hold of ctags: its version, or why it cannot run.
+    pub ctags: Result<String, String>,
+    /// What every page's key starts with (see [`crate::reuse::shared`]).
+    pub shared: [u8; 32],
+    /// Per release: its code index's key as expected from the bundle and ctags.
+    pub index_pre: Vec<crate::reuse::Key>,
+    /// Per release: whether its code index must be built (its words gathered).
+    pub need_words: Vec<bool>,
+    /// Per release: ctags not run over it (its code index is kept).
+    pub tags_skipped: Vec<bool>,
+    /// Per release: what ctags found, by path (none when it did not run).
+    pub tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>>,
+    /// Why definitions are not indexed, when ctags cannot run.
+    pub note: Option<String>,
+}
+
+type TagRun = std::thread::JoinHandle<Result<HashMap<String, Vec<crate::tags::Tag>>, String>>;
+
+/// Starts one universal-ctags run per release with sources, over the
+/// regular files of the languages it indexes, each in a thread of its own
+/// (joined by [`Defs::join`] before the pages render).
+fn start_definitions(
+    releases: &[Release],
+    previous: &crate::reuse::Previous,
+    shared: &[u8; 32],
+) -> (Defs, Vec<Option<TagRun>>) {
     let ctags = crate::tags::probe();
     // The code index of a release whose inputs are those of the previous
     // build is kept: expected from the bundle and ctags (`index_pre`), and
     // confirmed by every file page's key once they are known. Its words are
     // then not gathered, nor ctags run over it (a page of it that renders
     // runs ctags over its one file).
-    let shared = crate::reuse::shared(&theme.digest, &opts.title);
     let index_pre: Vec<crate::reuse::Key> = releases
         .iter()
         .map(|r| {
-            let mut h = crate::reuse::KeyHasher::new(&shared);
+            let mut h = crate::reuse::KeyHasher::new(shared);
             h.bytes(b"code index").bytes(r.rdir.as_bytes()).bytes(&r.bundle.manifest_digest.0);
             h.json(&ctags);
             h.finish()
@@ -1128,7 +960,6 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
     let tags_skipped: Vec<bool> =
         releases.iter().zip(&need_words).map(|(r, need)| !need && r.source.is_some() && ctags.is_ok()).collect();
-    type TagRun = std::thread::JoinHandle<Result<HashMap<String, Vec<crate::tags::Tag>>, String>>;
     let ctags_runs: Vec<Option<TagRun>> = releases
         .iter()
         .zip(&tags_skipped)
@@ -1138,13 +969,29 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             if skipped {
                 return None;
             }
-            let paths = ctags_paths(r, tree);
+            let paths = crate::file_pages::ctags_paths(r, tree);
             let root = tree.root.clone();
             Some(std::thread::spawn(move || crate::tags::run(&root, &paths)))
         })
         .collect();
+    let note = ctags.as_ref().err().map(|why| format!("Definitions are not indexed: {why}."));
+    let defs = Defs { ctags, shared: *shared, index_pre, need_words, tags_skipped, tags: Vec::new(), note };
+    (defs, ctags_runs)
+}
 
-    // Each project's releases, newest first; each release's previous one.
+impl Defs {
+    /// Waits for the ctags runs (a run that failed counts as not run).
+    fn join(mut self, runs: Vec<Option<TagRun>>) -> Defs {
+        self.tags = runs.into_iter().map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok)).collect();
+        self
+    }
+}
+
+/// One project's name, its releases (newest first) and how they were ordered.
+type Ordered = (String, Vec<usize>, &'static str);
+
+/// Each project's releases, newest first; each release's previous one.
+fn link_previous(releases: &mut [Release]) -> Vec<Ordered> {
     let mut by_project: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in releases.iter().enumerate() {
         by_project.entry(r.view.summary.name.clone()).or_default().push(i);
@@ -1159,22 +1006,11 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         }
         ordered.push((name, idx, how));
     }
-    // Each release's project, as a position in `ordered` (for file histories).
-    let mut project_of = vec![0usize; releases.len()];
-    for (k, (_, idx, _)) in ordered.iter().enumerate() {
-        for &i in idx {
-            project_of[i] = k;
-        }
-    }
+    ordered
+}
 
-    // Definitions: one universal-ctags run per release with sources, over
-    // the regular files of the languages it indexes, each in a thread of its
-    // own started here and joined before the pages render.
-    let release_tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>> =
-        ctags_runs.into_iter().map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok)).collect();
-    let defs_note: Option<String> = ctags.as_ref().err().map(|why| format!("Definitions are not indexed: {why}."));
-
-    // What changed since the previous release.
+/// What changed in each release since its previous one.
+fn compare(releases: &mut [Release]) {
     let compared: Vec<Option<(ChangesView, Vec<crate::changes::DiffJob>)>> = releases
         .par_iter()
         .map(|r| {
@@ -1219,9 +1055,11 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         r.view.summary.previous_version = prev;
         r.summary_value = Value::from_serializable(&r.view.summary);
     }
+}
 
-    // The index: projects by name, releases newest first.
-    let projects: Vec<ProjectView> = ordered
+/// The index page's projects, by name, releases newest first.
+fn project_views(releases: &[Release], ordered: &[Ordered]) -> Vec<ProjectView> {
+    ordered
         .iter()
         .map(|(name, idx, order)| ProjectView {
             anchor: format!("p-{name}"),
@@ -1229,10 +1067,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             order,
             releases: idx.iter().map(|&i| releases[i].view.summary.clone()).collect(),
         })
-        .collect();
+        .collect()
+}
 
-    // The search indexes, one script per project (written below).
-    let search_scripts: Vec<(String, String)> = ordered
+/// The path and component search indexes, one script per project.
+fn search_indexes(releases: &[Release], ordered: &[Ordered]) -> Vec<(String, String)> {
+    ordered
         .par_iter()
         .map(|(name, idx, _)| {
             let mut ix = crate::search::ProjectIndex::new(name);
@@ -1269,21 +1109,27 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             }
             (layout::search_script(name), ix.finish())
         })
-        .collect();
-    let search_projects: Vec<SearchProjectView> = ordered
+        .collect()
+}
+
+/// What the search page says of each project.
+fn search_projects(releases: &[Release], ordered: &[Ordered], defs: &Defs) -> Vec<SearchProjectView> {
+    ordered
         .iter()
         .map(|(name, idx, _)| SearchProjectView {
             name: name.clone(),
             src: layout::search_script(name),
             code: idx.iter().any(|&i| releases[i].source.is_some()).then(|| layout::code_search_dir(name)),
-            defs: idx.iter().any(|&i| release_tags[i].is_some() || tags_skipped[i]),
+            defs: idx.iter().any(|&i| defs.tags[i].is_some() || defs.tags_skipped[i]),
             releases: idx.len(),
             files: idx.iter().map(|&i| releases[i].view.summary.count).sum(),
         })
-        .collect();
+        .collect()
+}
 
-    // Each path's history, for the file pages (see `history`).
-    let history_scripts: Vec<(String, String)> = ordered
+/// Each path's history, for the file pages (see `history`): its scripts by path.
+fn histories(releases: &[Release], ordered: &[Ordered]) -> Vec<(String, String)> {
+    ordered
         .par_iter()
         .filter(|(_, idx, _)| idx.iter().any(|&i| releases[i].source.is_some()))
         .flat_map(|(name, idx, _)| {
@@ -1297,7 +1143,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             names.dedup();
             let paths: BTreeMap<String, (String, Vec<crate::history::Row>)> = names
                 .into_par_iter()
-                .map(|p| (p.to_string(), (clean(p), history_rows(&releases, idx, p, &pdir))))
+                .map(|p| (p.to_string(), (clean(p), history_rows(releases, idx, p, &pdir))))
                 .collect::<Vec<_>>()
                 .into_iter()
                 .collect();
@@ -1313,11 +1159,13 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 .map(|(f, js)| (format!("{pdir}history/{f}"), js))
                 .collect::<Vec<_>>()
         })
-        .collect();
+        .collect()
+}
 
-    // The keys page: every key id seen, with what it signed.
+/// The keys page: every key id seen, with what it signed.
+fn signers(opts: &Options, releases: &[Release]) -> Vec<SignerView> {
     let mut signers: BTreeMap<String, SignerView> = BTreeMap::new();
-    for r in &releases {
+    for r in releases {
         for s in &r.view.signatures {
             let e = signers.entry(s.key_id.clone()).or_insert_with(|| SignerView {
                 key_id: s.key_id.clone(),
@@ -1338,13 +1186,15 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             });
         }
     }
-    let signers: Vec<SignerView> = signers.into_values().collect();
+    signers.into_values().collect()
+}
 
-    // Every page.
-    // The release log against the bundles: what each side lacks.
-    let log_page = opts.log.map(|l| log_page_view(l, &bundles));
+/// The release log against the bundles: its page, and what each side lacks
+/// added to `problems`.
+fn log_checks(opts: &Options, bundles: &[Bundle], problems: &mut Vec<String>) -> Option<LogPageView> {
+    let log_page = opts.log.map(|l| log_page_view(l, bundles));
     if let Some(l) = opts.log {
-        for b in &bundles {
+        for b in bundles {
             if let Some(p) = release_log_view(l, b).problem {
                 problems.push(format!("{}: {p}", b.name));
             }
@@ -1358,34 +1208,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             }
         }
     }
-    let problems: Vec<String> = problems.iter().map(|p| clean(p)).collect();
-    let mut jobs = vec![Job::Index, Job::Keys, Job::Search];
-    if log_page.is_some() {
-        jobs.push(Job::Log);
-    }
-    for (i, r) in releases.iter().enumerate() {
-        jobs.push(Job::Release(i));
-        jobs.push(Job::Components(i));
-        jobs.push(Job::Licenses(i));
-        let c = &r.changes;
-        for part in 0..parts(c.added.len() + c.modified.len() + c.removed.len()) {
-            jobs.push(Job::Changes(i, part));
-        }
-        for k in 0..r.diff_jobs.len() {
-            jobs.push(Job::Diff(i, k));
-        }
-        for (d, node) in r.dirs.iter().enumerate() {
-            for part in 0..parts(node.subdirs.len() + node.files.len()) {
-                jobs.push(Job::Dir(i, d, part));
-            }
-        }
-        if r.reviews.is_some() {
-            jobs.push(Job::Left(i));
-        }
-    }
+    log_page
+}
 
-    // Write into a temporary directory beside the output.
-    let parent = match opts.output.parent() {
+/// A temporary folder beside `output` for the new site, and that parent.
+fn staging(output: &Path) -> Result<(PathBuf, tempfile::TempDir), SiteError> {
+    let parent = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
@@ -1394,8 +1222,23 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .prefix(".vouch-site-")
         .tempdir_in(&parent)
         .map_err(|source| SiteError::Write { path: parent.clone(), source })?;
-    let out = tmp.path();
-    let mkdir = |p: PathBuf| std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source });
+    Ok((parent, tmp))
+}
+
+fn mkdir(p: PathBuf) -> Result<(), SiteError> {
+    std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source })
+}
+
+/// Writes the theme's statics, the search scripts and the file histories
+/// (these through `shared_files`, which counts its own): the files and
+/// bytes written.
+fn write_scripts(
+    out: &Path,
+    theme: &crate::templates::Theme,
+    search_scripts: &[(String, String)],
+    history_scripts: &[(String, String)],
+    shared_files: &mut crate::reuse::Dedup,
+) -> Result<(usize, u64), SiteError> {
     mkdir(out.join("static"))?;
     let mut files = 0usize;
     let mut bytes = 0u64;
@@ -1411,17 +1254,21 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     if !search_scripts.is_empty() {
         mkdir(out.join("search"))?;
     }
-    for (rel, js) in &search_scripts {
+    for (rel, js) in search_scripts {
         let p = out.join(rel);
         std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
         files += 1;
         bytes += js.len() as u64;
     }
-    let mut shared_files = crate::reuse::Dedup::new(out);
-    for (rel, js) in &history_scripts {
+    for (rel, js) in history_scripts {
         shared_files.write(rel, js.as_bytes()).map_err(|source| SiteError::Write { path: out.join(rel), source })?;
     }
-    for r in &releases {
+    Ok((files, bytes))
+}
+
+/// Every folder the directory and file pages go into.
+fn make_dirs(out: &Path, releases: &[Release]) -> Result<(), SiteError> {
+    for r in releases {
         for d in &r.dirs {
             mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
             if r.source.is_some() {
@@ -1431,314 +1278,24 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             }
         }
     }
+    Ok(())
+}
 
-    let mut theme = theme;
-    theme.tera.global_context().insert("site", &SiteView { title: opts.title.clone() });
-    let renderer = Renderer { theme: &theme, out, bytes: AtomicU64::new(0) };
-    let title = &opts.title;
-    let trust_value = Value::from_serializable(&opts.trust);
-    // The code search's words, gathered from the file pages as they render.
-    jobs.par_iter().try_for_each(|job| -> Result<(), SiteError> {
-        match *job {
-            Job::Index => {
-                let mut ctx = Context::new();
-                ctx.insert("projects", &projects);
-                ctx.insert("problems", &problems);
-                ctx.insert("log_page", &log_page.is_some());
-                ctx.insert_value("trust", trust_value.clone());
-                renderer.page("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
-            }
-            Job::Keys => {
-                let mut ctx = Context::new();
-                ctx.insert("signers", &signers);
-                ctx.insert_value("trust", trust_value.clone());
-                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Keys and policy", None)];
-                renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
-            }
-            Job::Release(i) => {
-                let r = &releases[i];
-                let mut ctx = Context::new();
-                ctx.insert("release", &r.view);
-                ctx.insert_value("trust", trust_value.clone());
-                let mut crumbs = release_crumbs(&r.view.summary);
-                if let Some(c) = crumbs.last_mut() {
-                    c.href = None;
-                }
-                let t = format!("{} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
-            }
-            Job::Components(i) => {
-                let r = &releases[i];
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
-                ctx.insert("sboms", &r.view.sboms);
-                let mut crumbs = release_crumbs(&r.view.summary);
-                crumbs.push(crumb("components", None));
-                let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&r.view.summary.components_href, "components.html", "components", &t, &crumbs, ctx)
-            }
-            Job::Search => {
-                let mut ctx = Context::new();
-                ctx.insert("projects", &search_projects);
-                ctx.insert("code_postings", &crate::codesearch::MAX_POSTINGS);
-                ctx.insert("defs_note", &defs_note);
-                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
-                renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
-            }
-            Job::Licenses(i) => {
-                let r = &releases[i];
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
-                ctx.insert("sboms", &r.view.sboms);
-                ctx.insert("groups", &license_groups(&r.view.sboms));
-                let mut crumbs = release_crumbs(&r.view.summary);
-                crumbs.push(crumb("licenses", None));
-                let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&r.view.summary.licenses_href, "licenses.html", "licenses", &t, &crumbs, ctx)
-            }
-            Job::Changes(i, part) => {
-                let r = &releases[i];
-                let c = &r.changes;
-                let rows = c.modified.len() + c.added.len() + c.removed.len();
-                let range = part * PAGE_ROWS..((part + 1) * PAGE_ROWS).min(rows);
-                // The lists in their order (modified, added, removed), cut to this part.
-                let mut at = 0;
-                let mut cut = |list: &Vec<FileChangeView>| {
-                    let (a, b) =
-                        (range.start.saturating_sub(at).min(list.len()), range.end.saturating_sub(at).min(list.len()));
-                    at += list.len();
-                    list[a..b].to_vec()
-                };
-                let view = ChangesView {
-                    modified: cut(&c.modified),
-                    added: cut(&c.added),
-                    removed: cut(&c.removed),
-                    ..c.clone_without_files()
-                };
-                let page = layout::part_page(&r.view.summary.changes_href, part);
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
-                ctx.insert("changes", &view);
-                ctx.insert("pager", &pager(&r.view.summary.changes_href, part, rows, "files"));
-                let mut crumbs = release_crumbs(&r.view.summary);
-                crumbs.push(crumb("changes", None));
-                let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&page, "changes.html", "changes", &t, &crumbs, ctx)
-            }
-            Job::Diff(i, k) => {
-                let r = &releases[i];
-                let Some(p) = r.previous.map(|p| &releases[p]) else {
-                    return Ok(());
-                };
-                let (Some(old_tree), Some(new_tree)) = (p.source.as_ref(), r.source.as_ref()) else {
-                    return Ok(());
-                };
-                let job = &r.diff_jobs[k];
-                let (oe, ne) = (&p.bundle.manifest.source.files[job.old], &r.bundle.manifest.source.files[job.new]);
-                let (state, detail, diff) = crate::changes::line_diff(old_tree, oe, new_tree, ne);
-                let path = ne.path.as_str();
-                let view = DiffView {
-                    path: clean(path),
-                    previous: PreviousView {
-                        version: p.view.summary.version.clone(),
-                        href: p.view.summary.href.clone(),
-                        tree_href: p.view.summary.tree_href.clone(),
-                        source_given: true,
-                    },
-                    old_href: layout::file_page(&p.rdir, path),
-                    new_href: layout::file_page(&r.rdir, path),
-                    old_digest: oe.digest.map(|d| d.to_string()),
-                    new_digest: ne.digest.map(|d| d.to_string()),
-                    state,
-                    detail,
-                    added: diff.as_ref().map_or(0, |d| d.added),
-                    removed: diff.as_ref().map_or(0, |d| d.removed),
-                    hunks: diff.map(|d| d.hunks).unwrap_or_default(),
-                };
-                if let Some(dir) = Path::new(&job.page).parent() {
-                    std::fs::create_dir_all(out.join(dir))
-                        .map_err(|source| SiteError::Write { path: out.join(dir), source })?;
-                }
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
-                ctx.insert("diff", &view);
-                let mut crumbs = release_crumbs(&r.view.summary);
-                crumbs.push(crumb("changes", Some(r.view.summary.changes_href.clone())));
-                crumbs.push(crumb(&view.path, None));
-                let t = format!(
-                    "{} — changes since {} — {} {}",
-                    view.path, p.view.summary.version, r.view.summary.name, r.view.summary.version
-                );
-                renderer.page(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
-            }
-            Job::Dir(i, d, part) => {
-                let r = &releases[i];
-                let node = &r.dirs[d];
-                let files = &r.bundle.manifest.source.files;
-                let rows = node.subdirs.len() + node.files.len();
-                let range = part * PAGE_ROWS..((part + 1) * PAGE_ROWS).min(rows);
-                let subdirs = &node.subdirs[range.start.min(node.subdirs.len())..range.end.min(node.subdirs.len())];
-                let in_files =
-                    range.start.saturating_sub(node.subdirs.len())..range.end.saturating_sub(node.subdirs.len());
-                let mut entries = Vec::with_capacity(range.len());
-                for &s in subdirs {
-                    let sd = &r.dirs[s];
-                    entries.push(DirEntryView {
-                        name: clean(&sd.name),
-                        kind: "dir",
-                        size: sd.total_size,
-                        digest: None,
-                        target: None,
-                        commit: None,
-                        files: Some(sd.file_count),
-                        href: Some(sd.href.clone()),
-                    });
-                }
-                for &f in &node.files[in_files] {
-                    let e = &files[f];
-                    entries.push(DirEntryView {
-                        name: clean(e.path.file_name()),
-                        kind: entry_kind(e),
-                        size: e.size,
-                        digest: e.digest.map(|d| d.to_string()),
-                        target: e.target.as_deref().map(clean),
-                        commit: e.commit.clone(),
-                        files: None,
-                        href: r
-                            .source
-                            .as_ref()
-                            .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
-                    });
-                }
-                let view = DirView {
-                    path: clean(&node.path),
-                    name: clean(&node.name),
-                    file_count: node.file_count,
-                    total_size: node.total_size,
-                    entries,
-                };
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
-                ctx.insert("dir", &view);
-                ctx.insert("pager", &pager(&node.href, part, rows, "entries"));
-                let crumbs = dir_crumbs(r, node, true);
-                let t = if node.path.is_empty() {
-                    format!("Source of {} {}", r.view.summary.name, r.view.summary.version)
-                } else {
-                    format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
-                };
-                renderer.page(&layout::part_page(&node.href, part), "section.html", "section", &t, &crumbs, ctx)
-            }
-            Job::Log => {
-                let mut ctx = Context::new();
-                ctx.insert("log", &log_page);
-                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Release log", None)];
-                renderer.page("log.html", "log.html", "log", "Release log", &crumbs, ctx)
-            }
-            Job::Left(i) => {
-                let r = &releases[i];
-                let Some(cov) = r.reviews.as_ref().and_then(|rr| rr.coverage.as_ref()) else {
-                    return Ok(());
-                };
-                let flagged: std::collections::HashSet<&str> = cov.flagged.iter().map(String::as_str).collect();
-                let sizes: HashMap<&str, u64> =
-                    r.bundle.manifest.source.files.iter().map(|e| (e.path.as_str(), e.size)).collect();
-                let view = |p: &String| LeftFileView {
-                    path: clean(p),
-                    href: r.source.as_ref().map(|_| layout::file_page(&r.rdir, p)),
-                    size: sizes.get(p.as_str()).copied().unwrap_or(0),
-                    changed: r.file_changes.contains_key(p.as_str()),
-                    flagged: flagged.contains(p.as_str()),
-                };
-                // Changed since the previous release first, then the rest, each in manifest order.
-                let mut files: Vec<LeftFileView> =
-                    cov.left.iter().filter(|p| r.file_changes.contains_key(p.as_str())).map(view).collect();
-                files.extend(cov.left.iter().filter(|p| !r.file_changes.contains_key(p.as_str())).map(view));
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
-                ctx.insert("files", &files);
-                let mut crumbs = release_crumbs(&r.view.summary);
-                crumbs.push(crumb("left to review", None));
-                let t = format!("Left to review in {} {}", r.view.summary.name, r.view.summary.version);
-                let href = layout::left_page(&r.view.summary.name, &r.view.summary.version);
-                renderer.page(&href, "left.html", "left", &t, &crumbs, ctx)
-            }
-        }
-    })?;
-
-    // The file pages, each key rendered once (see `reuse`).
-    let fp = FilePages {
-        releases: &releases,
-        tags: &release_tags,
-        tags_skipped: &tags_skipped,
-        ctags: &ctags,
-        defs_note: &defs_note,
-        renderer: &renderer,
-        previous: &previous,
-        seen: &seen,
-        need_words: &need_words,
-        claims: crate::reuse::Claims::default(),
-        shared,
-    };
-    let file_jobs: Vec<(usize, usize)> = releases
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.source.is_some())
-        .flat_map(|(i, r)| (0..r.bundle.manifest.source.files.len()).map(move |f| (i, f)))
-        .collect();
-    let done: Vec<FileDone> = file_jobs
-        .par_iter()
-        .map_init(|| vec![0u8; 1 << 16], |buf, &(i, f)| file_page(&fp, i, f, buf))
-        .collect::<Result<_, _>>()?;
-    let mut keyed = Vec::with_capacity(done.len());
-    // The code search's words of every file (see `FileDone::words`), and
-    // each release's index key over its file pages' keys.
-    let mut code_words: Vec<(usize, usize, Option<Option<crate::codesearch::FileWords>>)> = Vec::new();
-    let mut index_full: Vec<crate::reuse::KeyHasher> = index_pre
-        .iter()
-        .map(|k| {
-            let mut h = crate::reuse::KeyHasher::new(&shared);
-            h.bytes(&k.0);
-            h
-        })
-        .collect();
-    let mut reused = 0usize;
-    for (d, &(i, f)) in done.into_iter().zip(&file_jobs) {
-        match &d.how {
-            Made::Reused => reused += 1,
-            Made::Rendered => {}
-            Made::SameAs(first) => {
-                let (from, to) = (out.join(first), out.join(&d.page));
-                if std::fs::hard_link(&from, &to).is_err() {
-                    std::fs::copy(&from, &to).map_err(|source| SiteError::Write { path: to.clone(), source })?;
-                }
-            }
-        }
-        code_words.push((i, f, d.words));
-        index_full[i].bytes(&d.key.0);
-        if d.record {
-            keyed.push((d.key, d.page));
-        } else {
-            index_full[i].bytes(b"not kept");
-        }
-    }
-    drop(fp);
-    let index_full: Vec<crate::reuse::Key> = index_full.into_iter().map(crate::reuse::KeyHasher::finish).collect();
-    for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
-        let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
-        keyed.push((index_pre[i], dir.clone()));
-        keyed.push((index_full[i], dir));
-    }
-    let marker = crate::reuse::marker(&keyed);
-    std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
-    let pages = jobs.len() + file_jobs.len();
-    files += pages;
-    bytes += renderer.bytes.load(Ordering::Relaxed);
-
-    // The code search index: one folder per release with sources, from
-    // the words of each of its files (gathered as the file pages rendered,
-    // or read from the source for a page not rendered in this build), and
-    // each project's list of those releases.
+/// The code search index: one folder per release with sources, from the
+/// words of each of its files (gathered as the file pages rendered, or
+/// read from the source for a page not rendered in this build), and each
+/// project's list of those releases; a release's folder whose key the
+/// previous build has is linked from it. Returns how many were kept.
+fn code_indexes(
+    releases: &[Release],
+    ordered: &[Ordered],
+    defs: &Defs,
+    previous: &crate::reuse::Previous,
+    made: crate::file_pages::Rendered,
+    out: &Path,
+    shared_files: &mut crate::reuse::Dedup,
+) -> Result<usize, SiteError> {
+    let crate::file_pages::Rendered { mut code_words, index_full, .. } = made;
     code_words.sort_unstable_by_key(|(i, f, _)| (*i, *f));
     let mut kept_indexes: Vec<(String, PathBuf)> = Vec::new();
     let mut by_release: Vec<Vec<(usize, Option<Option<crate::codesearch::FileWords>>)>> =
@@ -1783,8 +1340,10 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 words[f] = w;
             }
             // A release expected to keep its index but that does not: ctags now.
-            let late = tags_skipped[i].then(|| crate::tags::run(&tree.root, &ctags_paths(r, tree)).ok()).flatten();
-            let release_tags_i = late.as_ref().or(release_tags[i].as_ref());
+            let late = defs.tags_skipped[i]
+                .then(|| crate::tags::run(&tree.root, &crate::file_pages::ctags_paths(r, tree)).ok())
+                .flatten();
+            let release_tags_i = late.as_ref().or(defs.tags[i].as_ref());
             let files = words
                 .into_iter()
                 .enumerate()
@@ -1810,7 +1369,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             }
         })
         .collect();
-    for (name, idx, _) in &ordered {
+    for (name, idx, _) in ordered {
         let dirs: Vec<(usize, String)> = idx
             .iter()
             .filter(|&&i| releases[i].source.is_some())
@@ -1825,7 +1384,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
                 version: &releases[*i].view.summary.version,
                 dir,
                 base: &releases[*i].rdir,
-                defs: release_tags[*i].is_some() || tags_skipped[*i],
+                defs: defs.tags[*i].is_some() || defs.tags_skipped[*i],
             })
             .collect();
         let script = crate::codesearch::releases_script(&list);
@@ -1844,26 +1403,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     for (dir, old) in &kept_indexes {
         shared_files.link_dir(dir, old).map_err(|source| SiteError::Write { path: out.join(dir), source })?;
     }
-    files += shared_files.files;
-    bytes += shared_files.bytes;
-
-    // Into place.
-    let tmp_path = tmp.keep();
-    if let Err(e) = swap_into_place(&tmp_path, &opts.output, &parent) {
-        let _ = std::fs::remove_dir_all(&tmp_path);
-        return Err(e);
-    }
-    seen.save(marker.as_bytes());
-    Ok(Summary {
-        releases: releases.len(),
-        pages,
-        reused,
-        kept_indexes: kept_indexes.len(),
-        files,
-        bytes,
-        skipped,
-        problems,
-    })
+    Ok(kept_indexes.len())
 }
 
 /// Refuses an output folder that exists and is neither empty nor a vouch site.

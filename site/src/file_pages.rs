@@ -1,0 +1,291 @@
+//! The file pages: each file of a release with `--source` checked against
+//! its manifest entry and given a key (see `reuse`); a page is hard-linked
+//! from the previous build when its key is there, linked to the page of
+//! this build with the same key, or rendered. Each page's key and the
+//! code search's words of its file are handed back for the marker and the
+//! code index.
+
+use crate::error::SiteError;
+use crate::layout;
+use crate::model::*;
+use crate::pages::Renderer;
+use crate::render::{DirNode, Release, crumb, entry_kind, file_reviews};
+use crate::source::{self, SourceTree, clean};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use tera::Context;
+
+/// The files of a release that ctags reads: regular files of its
+/// languages, small enough to render.
+pub(crate) fn ctags_paths(r: &Release, tree: &SourceTree) -> Vec<String> {
+    r.bundle
+        .manifest
+        .source
+        .files
+        .iter()
+        .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
+        .filter(|e| e.size <= source::MAX_RENDERED)
+        .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
+        .filter(|e| source::is_plain_file(tree, e))
+        .map(|e| e.path.as_str().to_string())
+        .collect()
+}
+
+struct FilePages<'a> {
+    releases: &'a [Release<'a>],
+    tags: &'a [Option<HashMap<String, Vec<crate::tags::Tag>>>],
+    /// Per release: ctags not run over it (its code index is kept).
+    tags_skipped: &'a [bool],
+    /// What the pages' keys hold of ctags: its version, or why it cannot run.
+    ctags: &'a Result<String, String>,
+    defs_note: &'a Option<String>,
+    renderer: &'a Renderer<'a>,
+    previous: &'a crate::reuse::Previous,
+    seen: &'a crate::seen::Seen,
+    /// Per release: whether its code index must be built (its words gathered).
+    need_words: &'a [bool],
+    claims: crate::reuse::Claims,
+    shared: [u8; 32],
+}
+
+/// How a file page came to be.
+enum Made {
+    Rendered,
+    /// Hard-linked from the previous build.
+    Reused,
+    /// The same key as this page of this build (linked once it is written).
+    SameAs(String),
+}
+
+struct FileDone {
+    key: crate::reuse::Key,
+    page: String,
+    how: Made,
+    /// The code search's words (`Some(None)`: not indexed), gathered only
+    /// where the release's index is not expected to be kept.
+    words: Option<Option<crate::codesearch::FileWords>>,
+    /// Whether a later build may reuse it (not when ctags failed for it).
+    record: bool,
+}
+
+/// A file page's breadcrumbs, relative to its release folder (the page is
+/// shared by every release with the same bytes).
+fn file_crumbs(r: &Release, d: Option<&DirNode>, name: &str) -> Vec<Crumb> {
+    let s = &r.view.summary;
+    let rel = |h: &str| h.strip_prefix(r.rdir.as_str()).unwrap_or(h).to_string();
+    let mut c = vec![
+        crumb("Releases", Some("index.html".into())),
+        crumb(&s.name, Some(format!("index.html#p-{}", s.name))),
+        Crumb { title: "release".into(), href: Some(rel(&s.href)), rel: true, version: true },
+    ];
+    let mut chain = Vec::new();
+    let mut cur = d;
+    while let Some(x) = cur {
+        chain.push(x);
+        cur = x.parent.map(|p| &r.dirs[p]);
+    }
+    for x in chain.into_iter().rev() {
+        let title = if x.path.is_empty() { "source" } else { x.name.as_str() };
+        c.push(Crumb { title: title.into(), href: Some(rel(&x.href)), rel: true, version: false });
+    }
+    c.push(crumb(name, None));
+    c
+}
+
+/// Checks one file of a release's source and makes its page: hard-linked
+/// from the previous build when its key is there, left to link to the page
+/// of this build that has its key, or rendered.
+fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileDone, SiteError> {
+    let r = &fp.releases[i];
+    let e = &r.bundle.manifest.source.files[f];
+    let tree = r.source.as_ref().ok_or_else(|| SiteError::Output {
+        path: PathBuf::from(&r.rdir),
+        detail: "a file page of a release without --source".into(),
+    })?;
+    let checked = source::check(tree, e, buf, Some(fp.seen));
+    let parent = e.path.parent();
+    let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
+    let page = match dnode {
+        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path.file_name()),
+        None => layout::file_page(&r.rdir, e.path.as_str()),
+    };
+    let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
+    let depth = rel.matches('/').count() + 1;
+    let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
+    let project = &r.view.summary.name;
+    let mut view = FileView {
+        path: clean(e.path.as_str()),
+        name: clean(e.path.file_name()),
+        kind: entry_kind(e),
+        size: e.size,
+        digest: e.digest.map(|d| d.to_string()),
+        target: e.target.as_deref().map(clean),
+        commit: e.commit.clone(),
+        dir_href: dir_href.strip_prefix(r.rdir.as_str()).unwrap_or(&dir_href).to_string(),
+        content: Default::default(),
+        shard: crate::history::shard(e.path.as_str()),
+        depth,
+        symbols: Vec::new(),
+        defs_note: None,
+    };
+    let reviews = r.reviews.as_ref().map(|rr| file_reviews(rr, e.path.as_str()));
+    let crumbs = file_crumbs(r, dnode, &view.name);
+    let title = format!("{} — {}", view.path, project);
+    // The definitions are ctags' reading of these bytes at this path: the
+    // key holds ctags itself, not what it found (which a kept release has
+    // not asked it again), and whether its run over this release failed.
+    let tags_failed = fp.ctags.is_ok() && !fp.tags_skipped[i] && fp.tags[i].is_none();
+    let mut h = crate::reuse::KeyHasher::new(&fp.shared);
+    h.bytes(rel.as_bytes()).bytes(project.as_bytes()).bytes(title.as_bytes());
+    h.json(&checked.content).json(&view).json(&reviews).json(&crumbs).json(fp.ctags).json(&tags_failed);
+    let key = h.finish();
+
+    let words = |mut c: source::Checked| {
+        if !fp.need_words[i] {
+            return None;
+        }
+        if let Some(d) = e.digest {
+            c.load(d);
+        }
+        Some(c.words().and_then(Result::ok))
+    };
+    if let Some(old) = fp.previous.page(&key)
+        && std::fs::hard_link(&old, fp.renderer.out.join(&page)).is_ok()
+    {
+        return Ok(FileDone { key, page, how: Made::Reused, words: words(checked), record: true });
+    }
+    if let Some(first) = fp.claims.claim(key, &page) {
+        return Ok(FileDone { key, page, how: Made::SameAs(first), words: words(checked), record: !tags_failed });
+    }
+    view.content = source::render(checked, e);
+    if view.content.state == "rendered" {
+        let lookup = |tags: &HashMap<String, Vec<crate::tags::Tag>>| -> Vec<SymbolView> {
+            tags.get(e.path.as_str())
+                .map(|ts| {
+                    ts.iter()
+                        .map(|t| SymbolView {
+                            name: clean(&t.name),
+                            kind: clean(&t.kind),
+                            scope: t.scope.as_deref().map(clean),
+                            line: t.line,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let lang = crate::highlight::lang_of(e.path.file_name()).is_some();
+        match &fp.tags[i] {
+            Some(tags) => view.symbols = lookup(tags),
+            None if lang && fp.tags_skipped[i] => match crate::tags::run(&tree.root, &[e.path.as_str().to_string()]) {
+                Ok(tags) => view.symbols = lookup(&tags),
+                Err(_) => view.defs_note = Some("Definitions are not indexed: ctags failed.".into()),
+            },
+            None if lang => {
+                view.defs_note =
+                    Some(fp.defs_note.clone().unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()));
+            }
+            None => {}
+        }
+    }
+    let words = Some(view.content.words.take());
+    let mut ctx = Context::new();
+    ctx.insert("project", project);
+    ctx.insert("rroot", &"../".repeat(depth - 1));
+    ctx.insert("file", &view);
+    if let Some((reviews, notes)) = &reviews {
+        ctx.insert("reviews", reviews);
+        ctx.insert("notes", notes);
+        ctx.insert("reviewed", &true);
+    }
+    let record = !tags_failed && view.defs_note.is_none_or(|_| fp.ctags.is_err());
+    fp.renderer.page(&page, "page.html", "page", &title, &crumbs, ctx)?;
+    Ok(FileDone { key, page, how: Made::Rendered, words, record })
+}
+
+/// What rendering the file pages handed back.
+pub(crate) struct Rendered {
+    /// How many file pages the site has.
+    pub pages: usize,
+    /// How many were hard-linked from the previous build.
+    pub reused: usize,
+    /// Each page (or code index folder) a later build may reuse, by key.
+    pub keyed: Vec<(crate::reuse::Key, String)>,
+    /// The code search's words of every file (see `FileDone::words`), by
+    /// release and entry.
+    pub code_words: Vec<(usize, usize, Option<Option<crate::codesearch::FileWords>>)>,
+    /// Each release's code index key over its file pages' keys.
+    pub index_full: Vec<crate::reuse::Key>,
+}
+
+/// Checks every file of every release with sources and makes its page.
+pub(crate) fn render_all(
+    releases: &[Release],
+    defs: &crate::render::Defs,
+    renderer: &Renderer,
+    previous: &crate::reuse::Previous,
+    seen: &crate::seen::Seen,
+) -> Result<Rendered, SiteError> {
+    let out = renderer.out;
+    let fp = FilePages {
+        releases,
+        tags: &defs.tags,
+        tags_skipped: &defs.tags_skipped,
+        ctags: &defs.ctags,
+        defs_note: &defs.note,
+        renderer,
+        previous,
+        seen,
+        need_words: &defs.need_words,
+        claims: crate::reuse::Claims::default(),
+        shared: defs.shared,
+    };
+    let file_jobs: Vec<(usize, usize)> = releases
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.source.is_some())
+        .flat_map(|(i, r)| (0..r.bundle.manifest.source.files.len()).map(move |f| (i, f)))
+        .collect();
+    let done: Vec<FileDone> = file_jobs
+        .par_iter()
+        .map_init(|| vec![0u8; 1 << 16], |buf, &(i, f)| file_page(&fp, i, f, buf))
+        .collect::<Result<_, _>>()?;
+    let mut keyed = Vec::with_capacity(done.len());
+    let mut code_words = Vec::with_capacity(done.len());
+    let mut index_full: Vec<crate::reuse::KeyHasher> = defs
+        .index_pre
+        .iter()
+        .map(|k| {
+            let mut h = crate::reuse::KeyHasher::new(&defs.shared);
+            h.bytes(&k.0);
+            h
+        })
+        .collect();
+    let mut reused = 0usize;
+    for (d, &(i, f)) in done.into_iter().zip(&file_jobs) {
+        match &d.how {
+            Made::Reused => reused += 1,
+            Made::Rendered => {}
+            Made::SameAs(first) => {
+                let (from, to) = (out.join(first), out.join(&d.page));
+                if std::fs::hard_link(&from, &to).is_err() {
+                    std::fs::copy(&from, &to).map_err(|source| SiteError::Write { path: to.clone(), source })?;
+                }
+            }
+        }
+        code_words.push((i, f, d.words));
+        index_full[i].bytes(&d.key.0);
+        if d.record {
+            keyed.push((d.key, d.page));
+        } else {
+            index_full[i].bytes(b"not kept");
+        }
+    }
+    let index_full: Vec<crate::reuse::Key> = index_full.into_iter().map(crate::reuse::KeyHasher::finish).collect();
+    for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
+        let dir = layout::code_release_dir(&r.view.summary.name, &r.view.summary.version);
+        keyed.push((defs.index_pre[i], dir.clone()));
+        keyed.push((index_full[i], dir));
+    }
+    Ok(Rendered { pages: file_jobs.len(), reused, keyed, code_words, index_full })
+}

@@ -1,0 +1,396 @@
+//! Every page but the file pages: one [`Job`] per page, listed by [`plan`]
+//! from the releases and rendered in parallel by [`Pages::render_all`]
+//! with one shared Tera; and the [`Renderer`] that writes a page.
+
+use crate::error::{SiteError, tera_detail};
+use crate::layout;
+use crate::model::*;
+use crate::render::{PAGE_ROWS, Release, crumb, dir_crumbs, entry_kind, license_groups, pager, parts, release_crumbs};
+use crate::source::clean;
+use crate::templates::Theme;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tera::{Context, Value};
+
+pub(crate) enum Job {
+    Index,
+    Keys,
+    Release(usize),
+    Components(usize),
+    Licenses(usize),
+    /// A release's changes page, one part of [`PAGE_ROWS`] files.
+    Changes(usize, usize),
+    Diff(usize, usize),
+    Search,
+    /// A directory page, one part of [`PAGE_ROWS`] entries.
+    Dir(usize, usize, usize),
+    Left(usize),
+    Log,
+}
+
+/// Every page but the file pages, in the order they are handed out.
+pub(crate) fn plan(releases: &[Release], log: bool) -> Vec<Job> {
+    let mut jobs = vec![Job::Index, Job::Keys, Job::Search];
+    if log {
+        jobs.push(Job::Log);
+    }
+    for (i, r) in releases.iter().enumerate() {
+        jobs.push(Job::Release(i));
+        jobs.push(Job::Components(i));
+        jobs.push(Job::Licenses(i));
+        let c = &r.changes;
+        for part in 0..parts(c.added.len() + c.modified.len() + c.removed.len()) {
+            jobs.push(Job::Changes(i, part));
+        }
+        for k in 0..r.diff_jobs.len() {
+            jobs.push(Job::Diff(i, k));
+        }
+        for (d, node) in r.dirs.iter().enumerate() {
+            for part in 0..parts(node.subdirs.len() + node.files.len()) {
+                jobs.push(Job::Dir(i, d, part));
+            }
+        }
+        if r.reviews.is_some() {
+            jobs.push(Job::Left(i));
+        }
+    }
+    jobs
+}
+
+/// What the pages other than the file pages are made of.
+pub(crate) struct Pages<'a> {
+    pub releases: &'a [Release<'a>],
+    pub projects: &'a [ProjectView],
+    pub problems: &'a [String],
+    pub log_page: &'a Option<LogPageView>,
+    pub trust_value: Value,
+    pub signers: &'a [SignerView],
+    pub search_projects: &'a [SearchProjectView],
+    pub defs_note: &'a Option<String>,
+    pub title: &'a str,
+    pub renderer: &'a Renderer<'a>,
+}
+
+impl Pages<'_> {
+    /// Renders every job's page, in parallel.
+    pub(crate) fn render_all(&self, jobs: &[Job]) -> Result<(), SiteError> {
+        jobs.par_iter().try_for_each(|job| self.render(job))
+    }
+
+    fn render(&self, job: &Job) -> Result<(), SiteError> {
+        let Pages {
+            releases,
+            projects,
+            problems,
+            log_page,
+            trust_value,
+            signers,
+            search_projects,
+            defs_note,
+            title,
+            renderer,
+        } = self;
+        let out = renderer.out;
+        match *job {
+            Job::Index => {
+                let mut ctx = Context::new();
+                ctx.insert("projects", &projects);
+                ctx.insert("problems", &problems);
+                ctx.insert("log_page", &log_page.is_some());
+                ctx.insert_value("trust", trust_value.clone());
+                renderer.page("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
+            }
+            Job::Keys => {
+                let mut ctx = Context::new();
+                ctx.insert("signers", &signers);
+                ctx.insert_value("trust", trust_value.clone());
+                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Keys and policy", None)];
+                renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
+            }
+            Job::Release(i) => {
+                let r = &releases[i];
+                let mut ctx = Context::new();
+                ctx.insert("release", &r.view);
+                ctx.insert_value("trust", trust_value.clone());
+                let mut crumbs = release_crumbs(&r.view.summary);
+                if let Some(c) = crumbs.last_mut() {
+                    c.href = None;
+                }
+                let t = format!("{} {}", r.view.summary.name, r.view.summary.version);
+                renderer.page(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
+            }
+            Job::Components(i) => {
+                let r = &releases[i];
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("sboms", &r.view.sboms);
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("components", None));
+                let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
+                renderer.page(&r.view.summary.components_href, "components.html", "components", &t, &crumbs, ctx)
+            }
+            Job::Search => {
+                let mut ctx = Context::new();
+                ctx.insert("projects", &search_projects);
+                ctx.insert("code_postings", &crate::codesearch::MAX_POSTINGS);
+                ctx.insert("defs_note", &defs_note);
+                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
+                renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
+            }
+            Job::Licenses(i) => {
+                let r = &releases[i];
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("sboms", &r.view.sboms);
+                ctx.insert("groups", &license_groups(&r.view.sboms));
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("licenses", None));
+                let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
+                renderer.page(&r.view.summary.licenses_href, "licenses.html", "licenses", &t, &crumbs, ctx)
+            }
+            Job::Changes(i, part) => {
+                let r = &releases[i];
+                let c = &r.changes;
+                let rows = c.modified.len() + c.added.len() + c.removed.len();
+                let range = part * PAGE_ROWS..((part + 1) * PAGE_ROWS).min(rows);
+                // The lists in their order (modified, added, removed), cut to this part.
+                let mut at = 0;
+                let mut cut = |list: &Vec<FileChangeView>| {
+                    let (a, b) =
+                        (range.start.saturating_sub(at).min(list.len()), range.end.saturating_sub(at).min(list.len()));
+                    at += list.len();
+                    list[a..b].to_vec()
+                };
+                let view = ChangesView {
+                    modified: cut(&c.modified),
+                    added: cut(&c.added),
+                    removed: cut(&c.removed),
+                    ..c.clone_without_files()
+                };
+                let page = layout::part_page(&r.view.summary.changes_href, part);
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("changes", &view);
+                ctx.insert("pager", &pager(&r.view.summary.changes_href, part, rows, "files"));
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("changes", None));
+                let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
+                renderer.page(&page, "changes.html", "changes", &t, &crumbs, ctx)
+            }
+            Job::Diff(i, k) => {
+                let r = &releases[i];
+                let Some(p) = r.previous.map(|p| &releases[p]) else {
+                    return Ok(());
+                };
+                let (Some(old_tree), Some(new_tree)) = (p.source.as_ref(), r.source.as_ref()) else {
+                    return Ok(());
+                };
+                let job = &r.diff_jobs[k];
+                let (oe, ne) = (&p.bundle.manifest.source.files[job.old], &r.bundle.manifest.source.files[job.new]);
+                let (state, detail, diff) = crate::changes::line_diff(old_tree, oe, new_tree, ne);
+                let path = ne.path.as_str();
+                let view = DiffView {
+                    path: clean(path),
+                    previous: PreviousView {
+                        version: p.view.summary.version.clone(),
+                        href: p.view.summary.href.clone(),
+                        tree_href: p.view.summary.tree_href.clone(),
+                        source_given: true,
+                    },
+                    old_href: layout::file_page(&p.rdir, path),
+                    new_href: layout::file_page(&r.rdir, path),
+                    old_digest: oe.digest.map(|d| d.to_string()),
+                    new_digest: ne.digest.map(|d| d.to_string()),
+                    state,
+                    detail,
+                    added: diff.as_ref().map_or(0, |d| d.added),
+                    removed: diff.as_ref().map_or(0, |d| d.removed),
+                    hunks: diff.map(|d| d.hunks).unwrap_or_default(),
+                };
+                if let Some(dir) = Path::new(&job.page).parent() {
+                    std::fs::create_dir_all(out.join(dir))
+                        .map_err(|source| SiteError::Write { path: out.join(dir), source })?;
+                }
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("diff", &view);
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("changes", Some(r.view.summary.changes_href.clone())));
+                crumbs.push(crumb(&view.path, None));
+                let t = format!(
+                    "{} — changes since {} — {} {}",
+                    view.path, p.view.summary.version, r.view.summary.name, r.view.summary.version
+                );
+                renderer.page(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
+            }
+            Job::Dir(i, d, part) => {
+                let r = &releases[i];
+                let node = &r.dirs[d];
+                let files = &r.bundle.manifest.source.files;
+                let rows = node.subdirs.len() + node.files.len();
+                let range = part * PAGE_ROWS..((part + 1) * PAGE_ROWS).min(rows);
+                let subdirs = &node.subdirs[range.start.min(node.subdirs.len())..range.end.min(node.subdirs.len())];
+                let in_files =
+                    range.start.saturating_sub(node.subdirs.len())..range.end.saturating_sub(node.subdirs.len());
+                let mut entries = Vec::with_capacity(range.len());
+                for &s in subdirs {
+                    let sd = &r.dirs[s];
+                    entries.push(DirEntryView {
+                        name: clean(&sd.name),
+                        kind: "dir",
+                        size: sd.total_size,
+                        digest: None,
+                        target: None,
+                        commit: None,
+                        files: Some(sd.file_count),
+                        href: Some(sd.href.clone()),
+                    });
+                }
+                for &f in &node.files[in_files] {
+                    let e = &files[f];
+                    entries.push(DirEntryView {
+                        name: clean(e.path.file_name()),
+                        kind: entry_kind(e),
+                        size: e.size,
+                        digest: e.digest.map(|d| d.to_string()),
+                        target: e.target.as_deref().map(clean),
+                        commit: e.commit.clone(),
+                        files: None,
+                        href: r
+                            .source
+                            .as_ref()
+                            .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
+                    });
+                }
+                let view = DirView {
+                    path: clean(&node.path),
+                    name: clean(&node.name),
+                    file_count: node.file_count,
+                    total_size: node.total_size,
+                    entries,
+                };
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("dir", &view);
+                ctx.insert("pager", &pager(&node.href, part, rows, "entries"));
+                let crumbs = dir_crumbs(r, node, true);
+                let t = if node.path.is_empty() {
+                    format!("Source of {} {}", r.view.summary.name, r.view.summary.version)
+                } else {
+                    format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
+                };
+                renderer.page(&layout::part_page(&node.href, part), "section.html", "section", &t, &crumbs, ctx)
+            }
+            Job::Log => {
+                let mut ctx = Context::new();
+                ctx.insert("log", &log_page);
+                let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Release log", None)];
+                renderer.page("log.html", "log.html", "log", "Release log", &crumbs, ctx)
+            }
+            Job::Left(i) => {
+                let r = &releases[i];
+                let Some(cov) = r.reviews.as_ref().and_then(|rr| rr.coverage.as_ref()) else {
+                    return Ok(());
+                };
+                let flagged: std::collections::HashSet<&str> = cov.flagged.iter().map(String::as_str).collect();
+                let sizes: HashMap<&str, u64> =
+                    r.bundle.manifest.source.files.iter().map(|e| (e.path.as_str(), e.size)).collect();
+                let view = |p: &String| LeftFileView {
+                    path: clean(p),
+                    href: r.source.as_ref().map(|_| layout::file_page(&r.rdir, p)),
+                    size: sizes.get(p.as_str()).copied().unwrap_or(0),
+                    changed: r.file_changes.contains_key(p.as_str()),
+                    flagged: flagged.contains(p.as_str()),
+                };
+                // Changed since the previous release first, then the rest, each in manifest order.
+                let mut files: Vec<LeftFileView> =
+                    cov.left.iter().filter(|p| r.file_changes.contains_key(p.as_str())).map(view).collect();
+                files.extend(cov.left.iter().filter(|p| !r.file_changes.contains_key(p.as_str())).map(view));
+                let mut ctx = Context::new();
+                ctx.insert_value("release", r.summary_value.clone());
+                ctx.insert("files", &files);
+                let mut crumbs = release_crumbs(&r.view.summary);
+                crumbs.push(crumb("left to review", None));
+                let t = format!("Left to review in {} {}", r.view.summary.name, r.view.summary.version);
+                let href = layout::left_page(&r.view.summary.name, &r.view.summary.version);
+                renderer.page(&href, "left.html", "left", &t, &crumbs, ctx)
+            }
+        }
+    }
+}
+
+/// `site` in every template's context.
+#[derive(serde::Serialize)]
+pub(crate) struct SiteView {
+    pub title: String,
+}
+
+pub(crate) struct Renderer<'a> {
+    pub theme: &'a Theme,
+    pub out: &'a Path,
+    /// Bytes written so far.
+    pub bytes: AtomicU64,
+}
+
+impl Renderer<'_> {
+    /// Renders `template` with `ctx` (and what every page has) into `page`.
+    pub(crate) fn page(
+        &self,
+        page: &str,
+        template: &str,
+        kind: &str,
+        title: &str,
+        crumbs: &[Crumb],
+        mut ctx: Context,
+    ) -> Result<(), SiteError> {
+        ctx.insert("root", &layout::root_of(page));
+        ctx.insert("page_kind", kind);
+        ctx.insert("page_path", page);
+        ctx.insert("title", title);
+        ctx.insert("breadcrumbs", crumbs);
+        // Rendered straight into the file (it is in the temporary folder,
+        // which is dropped whole if anything fails).
+        let path = self.out.join(page);
+        let file = std::fs::File::create(&path).map_err(|source| SiteError::Write { path: path.clone(), source })?;
+        let mut w = Counter { inner: std::io::BufWriter::with_capacity(64 * 1024, file), n: 0 };
+        self.theme.tera.render_to(template, &ctx, &mut w).map_err(|e| {
+            match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>()) {
+                Some(io) => {
+                    SiteError::Write { path: path.clone(), source: std::io::Error::new(io.kind(), io.to_string()) }
+                }
+                None => SiteError::Render {
+                    page: page.to_string(),
+                    template: template.to_string(),
+                    detail: tera_detail(&e),
+                },
+            }
+        })?;
+        std::io::Write::flush(&mut w).map_err(|source| SiteError::Write { path: path.clone(), source })?;
+        self.bytes.fetch_add(w.n, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// A writer that counts the bytes it passes on.
+struct Counter<W> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(buf)?;
+        self.n += buf.len() as u64;
+        Ok(())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
