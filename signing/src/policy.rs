@@ -648,118 +648,12 @@ impl Policy {
     pub fn evaluate(&self, ev: &Evidence<'_>) -> Report {
         let mwhat = ev.manifest_path.display().to_string();
         let manifest = Manifest::from_slice(ev.manifest_bytes, ev.manifest_path);
-        let mut counted: BTreeMap<Role, BTreeMap<KeyId, String>> = BTreeMap::new();
-        let mut signatures = Vec::new();
-        let mut signed_at: Option<i64> = None;
-        for bs in ev.signatures {
-            let file = bs.path.display().to_string();
-            let mut check = SignatureCheck {
-                file: file.clone(),
-                key_id: None,
-                key_name: None,
-                roles: Vec::new(),
-                timestamp: None,
-                trusted_comment: None,
-                counted: false,
-                reason: None,
-            };
-            let reason = (|| -> Result<Vec<Role>, String> {
-                let sig = bs.signature.as_ref().map_err(|e| e.to_string())?;
-                check.key_id = Some(sig.key_id);
-                if let Some(named) = bs.named_key_id
-                    && named != sig.key_id
-                {
-                    return Err(format!(
-                        "the file is named for key {named} but the signature is by key {}",
-                        sig.key_id
-                    ));
-                }
-                let key = self.key(sig.key_id).ok_or_else(|| format!("key {} is not in the policy", sig.key_id))?;
-                check.key_name = Some(key.name.clone());
-                if key.compromised {
-                    return Err(key.invalid_at(0).unwrap_or_default());
-                }
-                let comment =
-                    manifest_sig::verify_manifest_bytes(sig, &key.public, ev.manifest_bytes, ev.legacy, &file, &mwhat)
-                        .map_err(|e| e.to_string())?;
-                check.trusted_comment = Some(sig.trusted_comment.clone());
-                check.timestamp = Some(comment.timestamp);
-                let m = manifest.as_ref().map_err(|e| format!("{e}"))?;
-                comment.check_binding(ev.manifest_bytes, m, &mwhat).map_err(|e| e.to_string())?;
-                if let Some(why) = key.invalid_at(comment.timestamp) {
-                    return Err(why);
-                }
-                let roles: Vec<Role> =
-                    key.roles.iter().copied().filter(|r| matches!(r, Role::Release | Role::Reviewer)).collect();
-                if roles.is_empty() {
-                    return Err(format!("key {} has no release or reviewer role", key.name));
-                }
-                if roles.iter().all(|r| counted.get(r).is_some_and(|m| m.contains_key(&sig.key_id))) {
-                    return Err(format!("key {} already counted (one key never counts twice)", key.name));
-                }
-                for r in &roles {
-                    counted.entry(*r).or_default().insert(sig.key_id, key.name.clone());
-                }
-                if roles.contains(&Role::Release) {
-                    signed_at = Some(signed_at.map_or(comment.timestamp, |t| t.min(comment.timestamp)));
-                }
-                Ok(roles)
-            })();
-            match reason {
-                Ok(roles) => {
-                    check.counted = true;
-                    check.roles = roles;
-                }
-                Err(r) => check.reason = Some(r),
-            }
-            signatures.push(check);
-        }
-        let mut builder_reports = Vec::new();
-        for br in ev.builder_reports {
-            let key = self.key(br.key_id);
-            let mut check = SignatureCheck {
-                file: br.source.clone(),
-                key_id: Some(br.key_id),
-                key_name: key.map(|k| k.name.clone()),
-                roles: Vec::new(),
-                timestamp: Some(br.timestamp),
-                trusted_comment: None,
-                counted: false,
-                reason: None,
-            };
-            let verdict = match key {
-                None => Err(format!("key {} is not in the policy", br.key_id)),
-                Some(k) if !k.roles.contains(&Role::Builder) => Err(format!("key {} has no builder role", k.name)),
-                Some(k) => match k.invalid_at(br.timestamp) {
-                    Some(why) => Err(why),
-                    None if counted.get(&Role::Builder).is_some_and(|m| m.contains_key(&br.key_id)) => {
-                        Err(format!("key {} already counted (one key never counts twice)", k.name))
-                    }
-                    None => {
-                        counted.entry(Role::Builder).or_default().insert(br.key_id, k.name.clone());
-                        Ok(())
-                    }
-                },
-            };
-            match verdict {
-                Ok(()) => {
-                    check.counted = true;
-                    check.roles = vec![Role::Builder];
-                }
-                Err(r) => check.reason = Some(r),
-            }
-            builder_reports.push(check);
-        }
-        let mut roles = Vec::new();
-        for role in Role::ALL {
-            let threshold = self.threshold(role);
-            let keys: Vec<String> = counted.get(&role).map(|m| m.values().cloned().collect()).unwrap_or_default();
-            let valid = keys.len() as u32;
-            if threshold == 0 && valid == 0 && !self.thresholds.contains_key(&role) {
-                continue;
-            }
-            roles.push(RoleCheck { role, threshold, valid, keys, held: valid >= threshold });
-        }
+        let mut tally = Tally::default();
+        let signatures: Vec<SignatureCheck> =
+            ev.signatures.iter().map(|bs| tally.signature(self, ev, &manifest, &mwhat, bs)).collect();
+        let builder_reports: Vec<SignatureCheck> =
+            ev.builder_reports.iter().map(|br| tally.builder_report(self, br)).collect();
+        let roles = tally.roles(self);
         let held = roles.iter().all(|r| r.held) && self.threshold(Role::Release) >= 1 && manifest.is_ok();
         let (project, version) = match &manifest {
             Ok(m) => (Some(m.project.name.clone()), Some(m.project.version.clone())),
@@ -775,8 +669,145 @@ impl Policy {
             signatures,
             builder_reports,
             roles,
-            signed_at,
+            signed_at: tally.signed_at,
             held,
+        }
+    }
+}
+
+/// The keys counted so far for each role, by [`Policy::evaluate`]: one key
+/// never counts twice for a role.
+#[derive(Default)]
+struct Tally {
+    counted: BTreeMap<Role, BTreeMap<KeyId, String>>,
+    /// The earliest trusted timestamp among counted release signatures.
+    signed_at: Option<i64>,
+}
+
+impl Tally {
+    fn has(&self, role: Role, key: &KeyId) -> bool {
+        self.counted.get(&role).is_some_and(|m| m.contains_key(key))
+    }
+
+    /// One signature file: verified against its key in the policy and
+    /// bound to the manifest, it counts for the key's release and reviewer
+    /// roles.
+    fn signature(
+        &mut self,
+        policy: &Policy,
+        ev: &Evidence<'_>,
+        manifest: &Result<Manifest, vouch_manifests::manifest::ManifestError>,
+        mwhat: &str,
+        bs: &BundleSignature,
+    ) -> SignatureCheck {
+        let file = bs.path.display().to_string();
+        let mut check = SignatureCheck::new(file.clone());
+        let verdict = (|| -> Result<Vec<Role>, String> {
+            let sig = bs.signature.as_ref().map_err(|e| e.to_string())?;
+            check.key_id = Some(sig.key_id);
+            if let Some(named) = bs.named_key_id
+                && named != sig.key_id
+            {
+                return Err(format!("the file is named for key {named} but the signature is by key {}", sig.key_id));
+            }
+            let key = policy.key(sig.key_id).ok_or_else(|| format!("key {} is not in the policy", sig.key_id))?;
+            check.key_name = Some(key.name.clone());
+            if key.compromised {
+                return Err(key.invalid_at(0).unwrap_or_default());
+            }
+            let comment =
+                manifest_sig::verify_manifest_bytes(sig, &key.public, ev.manifest_bytes, ev.legacy, &file, mwhat)
+                    .map_err(|e| e.to_string())?;
+            check.trusted_comment = Some(sig.trusted_comment.clone());
+            check.timestamp = Some(comment.timestamp);
+            let m = manifest.as_ref().map_err(|e| format!("{e}"))?;
+            comment.check_binding(ev.manifest_bytes, m, mwhat).map_err(|e| e.to_string())?;
+            if let Some(why) = key.invalid_at(comment.timestamp) {
+                return Err(why);
+            }
+            let roles: Vec<Role> =
+                key.roles.iter().copied().filter(|r| matches!(r, Role::Release | Role::Reviewer)).collect();
+            if roles.is_empty() {
+                return Err(format!("key {} has no release or reviewer role", key.name));
+            }
+            if roles.iter().all(|r| self.has(*r, &sig.key_id)) {
+                return Err(format!("key {} already counted (one key never counts twice)", key.name));
+            }
+            for r in &roles {
+                self.counted.entry(*r).or_default().insert(sig.key_id, key.name.clone());
+            }
+            if roles.contains(&Role::Release) {
+                self.signed_at = Some(self.signed_at.map_or(comment.timestamp, |t| t.min(comment.timestamp)));
+            }
+            Ok(roles)
+        })();
+        check.settle(verdict);
+        check
+    }
+
+    /// One verified rebuild report: it counts for the builder role of its key.
+    fn builder_report(&mut self, policy: &Policy, br: &BuilderReport) -> SignatureCheck {
+        let key = policy.key(br.key_id);
+        let mut check = SignatureCheck::new(br.source.clone());
+        check.key_id = Some(br.key_id);
+        check.key_name = key.map(|k| k.name.clone());
+        check.timestamp = Some(br.timestamp);
+        let verdict = match key {
+            None => Err(format!("key {} is not in the policy", br.key_id)),
+            Some(k) if !k.roles.contains(&Role::Builder) => Err(format!("key {} has no builder role", k.name)),
+            Some(k) => match k.invalid_at(br.timestamp) {
+                Some(why) => Err(why),
+                None if self.has(Role::Builder, &br.key_id) => {
+                    Err(format!("key {} already counted (one key never counts twice)", k.name))
+                }
+                None => {
+                    self.counted.entry(Role::Builder).or_default().insert(br.key_id, k.name.clone());
+                    Ok(vec![Role::Builder])
+                }
+            },
+        };
+        check.settle(verdict);
+        check
+    }
+
+    /// Each role the policy names (or that a key counted for) against its threshold.
+    fn roles(&self, policy: &Policy) -> Vec<RoleCheck> {
+        let mut roles = Vec::new();
+        for role in Role::ALL {
+            let threshold = policy.threshold(role);
+            let keys: Vec<String> = self.counted.get(&role).map(|m| m.values().cloned().collect()).unwrap_or_default();
+            let valid = keys.len() as u32;
+            if threshold == 0 && valid == 0 && !policy.thresholds.contains_key(&role) {
+                continue;
+            }
+            roles.push(RoleCheck { role, threshold, valid, keys, held: valid >= threshold });
+        }
+        roles
+    }
+}
+
+impl SignatureCheck {
+    fn new(file: String) -> SignatureCheck {
+        SignatureCheck {
+            file,
+            key_id: None,
+            key_name: None,
+            roles: Vec::new(),
+            timestamp: None,
+            trusted_comment: None,
+            counted: false,
+            reason: None,
+        }
+    }
+
+    /// Counted for `roles`, or not, and why.
+    fn settle(&mut self, verdict: Result<Vec<Role>, String>) {
+        match verdict {
+            Ok(roles) => {
+                self.counted = true;
+                self.roles = roles;
+            }
+            Err(r) => self.reason = Some(r),
         }
     }
 }

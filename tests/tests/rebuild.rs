@@ -859,8 +859,7 @@ fn rebuild_cmd(b: &Path, src: &Path, policy: &Path, extra: &[&str]) -> TestComma
 }
 
 #[test]
-fn a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_elsewhere_and_is_warned_about_from_a_copy()
-{
+fn a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_elsewhere_and_is_warned_about_from_a_copy() {
     let r = Release::new();
     // A build script that asks git, as ripgrep's build.rs does.
     let src = r.dir.mkdir("git-src");
