@@ -28,5 +28,5 @@ pub mod sbom;
 pub mod scan;
 
 pub use digest::Digest;
-pub use manifest::{Entry, EntryKind, Manifest, Project, Source, Vcs};
+pub use manifest::{Entry, EntryKind, Manifest, Project, RawManifest, Source, Vcs};
 pub use path::RelPath;

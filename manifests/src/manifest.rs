@@ -10,10 +10,47 @@ use std::path::{Path, PathBuf};
 /// The schema identifier of manifests this version writes and reads.
 pub const SCHEMA: &str = "vouch.manifest/v1";
 
-/// One release's record: source, and optionally build, artifacts and SBOMs.
+/// One release's record, checked: source, and optionally build, artifacts
+/// and SBOMs. It is made only from a [`RawManifest`] that passes every
+/// check (parsing goes through one, `#[serde(try_from)]`), and is read
+/// through [`Deref`](std::ops::Deref) with no `DerefMut`, so no code can
+/// hold a manifest that is not valid, nor change one in place; to change a
+/// field, take [`Manifest::into_raw`] and check it again.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawManifest")]
+pub struct Manifest {
+    raw: RawManifest,
+}
+
+impl std::ops::Deref for Manifest {
+    type Target = RawManifest;
+    fn deref(&self) -> &RawManifest {
+        &self.raw
+    }
+}
+
+impl Serialize for Manifest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(s)
+    }
+}
+
+impl TryFrom<RawManifest> for Manifest {
+    type Error = String;
+    /// Checks everything serde cannot: schema, names, order, uniqueness,
+    /// count, per-kind shape and the Merkle root.
+    fn try_from(raw: RawManifest) -> Result<Manifest, String> {
+        raw.check()?;
+        Ok(Manifest { raw })
+    }
+}
+
+/// A manifest as it is on disk, every field as written and none checked:
+/// what a parser reads and a writer fills, before it becomes a
+/// [`Manifest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Manifest {
+pub struct RawManifest {
     /// Always [`SCHEMA`].
     pub schema: String,
     /// Which project and version this is.
@@ -283,6 +320,9 @@ pub enum ManifestError {
     },
     #[error("manifest {path} is not valid: {detail}")]
     Invalid { path: PathBuf, detail: String },
+    /// A manifest being made (by a scan or a release) failed its checks.
+    #[error("the manifest made is not valid: {detail}")]
+    Made { detail: String },
     #[error("manifest {path} is not a vouch manifest")]
     Parse {
         path: PathBuf,
@@ -296,6 +336,45 @@ pub enum ManifestError {
 }
 
 impl Manifest {
+    /// Parses and checks a manifest; `path` names it in errors.
+    pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Self, ManifestError> {
+        let raw: RawManifest = serde_json::from_slice(bytes)
+            .map_err(|source| ManifestError::Parse { path: path.to_path_buf(), source })?;
+        Manifest::try_from(raw).map_err(|detail| ManifestError::Invalid { path: path.to_path_buf(), detail })
+    }
+
+    /// Checks the fields of a manifest being made.
+    pub fn new(raw: RawManifest) -> Result<Manifest, ManifestError> {
+        Manifest::try_from(raw).map_err(|detail| ManifestError::Made { detail })
+    }
+
+    /// The fields, to change and check again ([`Manifest::new`]).
+    pub fn into_raw(self) -> RawManifest {
+        self.raw
+    }
+
+    /// Reads and checks a manifest file.
+    pub fn read(path: &Path) -> Result<Self, ManifestError> {
+        let bytes =
+            crate::fsutil::read_bounded(path, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::FollowOnce)
+                .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        Self::from_slice(&bytes, path)
+    }
+
+    /// Writes the canonical form atomically.
+    pub fn write(&self, path: &Path) -> Result<(), ManifestError> {
+        let bytes = self.to_canonical()?;
+        crate::fsutil::write_atomic(path, &bytes, None)?;
+        Ok(())
+    }
+
+    /// `<name>-<version>`, the bundle directory name.
+    pub fn bundle_name(&self) -> String {
+        format!("{}-{}", self.project.name, self.project.version)
+    }
+}
+
+impl RawManifest {
     /// Canonical JSON bytes: what is written and signed.
     ///
     /// Memory stays proportional to the output: the entries are written one
@@ -322,9 +401,10 @@ impl Manifest {
         Ok(out)
     }
 
-    /// A copy with an empty file list (cheap for large manifests).
-    fn clone_without_files(&self) -> Manifest {
-        Manifest {
+    /// A copy with an empty file list (cheap for large manifests), only
+    /// to be written.
+    fn clone_without_files(&self) -> RawManifest {
+        RawManifest {
             schema: self.schema.clone(),
             project: self.project.clone(),
             created: self.created.clone(),
@@ -340,32 +420,9 @@ impl Manifest {
         }
     }
 
-    /// Parses and checks a manifest; `path` names it in errors.
-    pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Self, ManifestError> {
-        let m: Manifest = serde_json::from_slice(bytes)
-            .map_err(|source| ManifestError::Parse { path: path.to_path_buf(), source })?;
-        m.validate().map_err(|detail| ManifestError::Invalid { path: path.to_path_buf(), detail })?;
-        Ok(m)
-    }
-
-    /// Reads and checks a manifest file.
-    pub fn read(path: &Path) -> Result<Self, ManifestError> {
-        let bytes =
-            crate::fsutil::read_bounded(path, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::FollowOnce)
-                .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
-        Self::from_slice(&bytes, path)
-    }
-
-    /// Writes the canonical form atomically.
-    pub fn write(&self, path: &Path) -> Result<(), ManifestError> {
-        let bytes = self.to_canonical()?;
-        crate::fsutil::write_atomic(path, &bytes, None)?;
-        Ok(())
-    }
-
     /// Checks everything serde cannot: schema, names, order, uniqueness,
     /// count, per-kind shape and the Merkle root.
-    pub fn validate(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), String> {
         if self.schema != SCHEMA {
             return Err(format!("schema is {:?}, expected {SCHEMA:?}", self.schema));
         }
@@ -412,11 +469,6 @@ impl Manifest {
         }
         Ok(())
     }
-
-    /// `<name>-<version>`, the bundle directory name.
-    pub fn bundle_name(&self) -> String {
-        format!("{}-{}", self.project.name, self.project.version)
-    }
 }
 
 #[cfg(test)]
@@ -430,7 +482,7 @@ mod tests {
     #[test]
     fn build_env_outside_the_allow_list_is_refused_when_parsed() {
         let files: Vec<Entry> = Vec::new();
-        let mut m = Manifest {
+        let mut m = RawManifest {
             schema: SCHEMA.into(),
             project: Project { name: "p".into(), version: "1".into() },
             created: None,
@@ -443,7 +495,7 @@ mod tests {
             artifacts: None,
             sboms: None,
         };
-        let env = |m: &mut Manifest, k: &str| {
+        let env = |m: &mut RawManifest, k: &str| {
             m.build.as_mut().unwrap().env = [(k.to_string(), "x".to_string())].into();
         };
         for ok in ["SOURCE_DATE_EPOCH", "RUSTFLAGS", "CARGO_PROFILE_RELEASE_LTO"] {
@@ -472,7 +524,7 @@ mod tests {
                 commit: None,
             })
             .collect();
-        let mut m = Manifest {
+        let mut m = RawManifest {
             schema: SCHEMA.into(),
             project: Project { name: "p".into(), version: "1".into() },
             created: None,

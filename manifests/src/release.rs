@@ -113,6 +113,8 @@ pub enum ReleaseError {
     #[error(transparent)]
     Canonical(#[from] crate::canonical::CanonicalError),
     #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
+    #[error(transparent)]
     Archive(#[from] crate::archive::ArchiveError),
     #[error(transparent)]
     CargoHome(#[from] build::CargoHomeError),
@@ -356,10 +358,11 @@ pub fn release(
         }
     }
 
-    let mut manifest = scan::source_manifest(spec.project.clone(), scanned, spec.source_date_epoch);
-    manifest.build = Some(record);
-    manifest.artifacts = Some(artifacts);
-    manifest.sboms = if sboms.is_empty() { None } else { Some(sboms) };
+    let mut raw = scan::source_manifest(spec.project.clone(), scanned, spec.source_date_epoch)?.into_raw();
+    raw.build = Some(record);
+    raw.artifacts = Some(artifacts);
+    raw.sboms = if sboms.is_empty() { None } else { Some(sboms) };
+    let manifest = Manifest::new(raw)?;
     let bytes = manifest.to_canonical()?;
     let mpath = dir.join("manifest.json");
     std::fs::write(&mpath, &bytes).map_err(werr(&mpath))?;

@@ -419,9 +419,9 @@ pub fn source_manifest(
     project: crate::manifest::Project,
     scan: Scan,
     source_date_epoch: Option<i64>,
-) -> crate::manifest::Manifest {
+) -> Result<crate::manifest::Manifest, crate::manifest::ManifestError> {
     let root = crate::merkle::root_of_entries(&scan.entries);
-    crate::manifest::Manifest {
+    crate::manifest::Manifest::new(crate::manifest::RawManifest {
         schema: crate::manifest::SCHEMA.into(),
         project,
         created: created_time(source_date_epoch, scan.commit_time),
@@ -434,5 +434,5 @@ pub fn source_manifest(
         build: None,
         artifacts: None,
         sboms: None,
-    }
+    })
 }

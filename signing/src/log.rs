@@ -254,7 +254,8 @@ pub fn bundle_entry(bundle: &Path) -> Result<ReleaseEntry, LogOpError> {
         .map_err(|source| LogOpError::Read { path: path.clone(), source })?;
     let m = vouch_manifests::Manifest::from_slice(&bytes, &path)
         .map_err(|source| LogOpError::Bundle { path: bundle.to_path_buf(), source })?;
-    Ok(ReleaseEntry { name: m.project.name, version: m.project.version, digest: Digest::of(&bytes) })
+    let p = m.into_raw().project;
+    Ok(ReleaseEntry { name: p.name, version: p.version, digest: Digest::of(&bytes) })
 }
 
 /// What happened to one bundle.

@@ -1471,7 +1471,7 @@ mod tests {
     use crate::model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
     use crate::{Bundle, Options, SignatureCheck, Verdict};
     use std::collections::BTreeMap;
-    use vouch_manifests::manifest::Manifest;
+    use vouch_manifests::manifest::{Manifest, RawManifest};
     use vouch_manifests::{Project, Source};
 
     /// Stands in for the signing crate: says what a real check would.
@@ -1507,7 +1507,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let bdir = tmp.path().join("bundles/app-1.0.0");
         std::fs::create_dir_all(bdir.join("signatures")).unwrap();
-        let m = Manifest {
+        let m = Manifest::new(RawManifest {
             schema: vouch_manifests::manifest::SCHEMA.into(),
             project: Project { name: "app".into(), version: "1.0.0".into() },
             created: None,
@@ -1520,7 +1520,8 @@ mod tests {
             build: None,
             artifacts: None,
             sboms: None,
-        };
+        })
+        .unwrap();
         m.write(&bdir.join("manifest.json")).unwrap();
         std::fs::write(bdir.join("signatures/AAAAAAAAAAAAAAAA.minisig"), "untrusted comment: x\n").unwrap();
         std::fs::write(bdir.join("signatures/BBBBBBBBBBBBBBBB.minisig"), "untrusted comment: y\n").unwrap();

@@ -166,7 +166,7 @@ fn create(a: CreateArgs) -> Result<Status> {
         excludes: a.exclude.clone(),
     };
     let scan = scan_tree(&opts)?;
-    let m = scan::source_manifest(Project { name: a.name, version: a.version }, scan, sde);
+    let m = scan::source_manifest(Project { name: a.name, version: a.version }, scan, sde)?;
     let bytes = m.to_canonical()?;
     match &a.output {
         Some(p) => {
