@@ -36,7 +36,7 @@ pub fn diff(old: &[Entry], new: &[Entry]) -> TreeDiff {
     let (mut i, mut j) = (0, 0);
     while i < old.len() || j < new.len() {
         let ord = match (old.get(i), new.get(j)) {
-            (Some(a), Some(b)) => a.path.as_str().as_bytes().cmp(b.path.as_str().as_bytes()),
+            (Some(a), Some(b)) => a.path().as_str().as_bytes().cmp(b.path().as_str().as_bytes()),
             (Some(_), None) => Ordering::Less,
             (None, _) => Ordering::Greater,
         };
@@ -53,11 +53,11 @@ pub fn diff(old: &[Entry], new: &[Entry]) -> TreeDiff {
                 let (a, b) = (&old[i], &new[j]);
                 if a != b {
                     d.changed.push(Change {
-                        path: a.path.to_string(),
-                        old_kind: a.kind,
-                        new_kind: b.kind,
-                        old_size: a.size,
-                        new_size: b.size,
+                        path: a.path().to_string(),
+                        old_kind: a.kind(),
+                        new_kind: b.kind(),
+                        old_size: a.size(),
+                        new_size: b.size(),
                         old: a.content_id(),
                         new: b.content_id(),
                     });

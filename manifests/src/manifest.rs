@@ -140,10 +140,25 @@ impl std::fmt::Display for EntryKind {
     }
 }
 
-/// One entry of the source tree.
+/// One entry of the source tree, checked: each kind holds what it has and
+/// nothing else (a symlink's size and digest are over its target). Parsed
+/// from and written as the flat [`RawEntry`] of the manifest format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawEntry", into = "RawEntry")]
+pub enum Entry {
+    /// A regular file (`exec`: its owner may execute it).
+    File { path: RelPath, size: u64, digest: Digest, exec: bool },
+    /// A symlink, by its target string (never followed).
+    Symlink { path: RelPath, target: String, digest: Digest },
+    /// A git submodule, by its commit id (hex).
+    Submodule { path: RelPath, commit: String },
+}
+
+/// An entry as the manifest format writes it: one flat object whose
+/// fields depend on `kind`, none checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Entry {
+pub struct RawEntry {
     pub path: RelPath,
     pub kind: EntryKind,
     /// Bytes of the file, or of the symlink's target string; 0 for a submodule.
@@ -160,53 +175,149 @@ pub struct Entry {
     pub commit: Option<String>,
 }
 
+impl TryFrom<RawEntry> for Entry {
+    type Error = String;
+    /// Checks the per-kind shape of the entry.
+    fn try_from(r: RawEntry) -> Result<Entry, String> {
+        let at = |d: &str| format!("entry {:?}: {d}", r.path.as_str());
+        match r.kind {
+            EntryKind::File | EntryKind::Exec => match (r.digest, &r.target, &r.commit) {
+                (Some(digest), None, None) => {
+                    Ok(Entry::File { path: r.path, size: r.size, digest, exec: r.kind == EntryKind::Exec })
+                }
+                _ => Err(at("a file entry has a digest and neither target nor commit")),
+            },
+            EntryKind::Symlink => {
+                let Some(t) = &r.target else { return Err(at("a symlink entry needs a target")) };
+                if r.digest != Some(Digest::of(t.as_bytes())) || r.size != t.len() as u64 || r.commit.is_some() {
+                    return Err(at("a symlink's size and digest must be over its target string"));
+                }
+                let digest = Digest::of(t.as_bytes());
+                Ok(Entry::Symlink { path: r.path, target: r.target.unwrap_or_default(), digest })
+            }
+            EntryKind::Submodule => match (&r.commit, r.digest, r.size, &r.target) {
+                (Some(c), None, 0, None) if is_commit_id(c) => {
+                    Ok(Entry::Submodule { path: r.path, commit: r.commit.unwrap_or_default() })
+                }
+                _ => Err(at("a submodule entry has a hex commit id, size 0 and no digest")),
+            },
+        }
+    }
+}
+
+impl From<Entry> for RawEntry {
+    fn from(e: Entry) -> RawEntry {
+        match e {
+            Entry::File { path, size, digest, exec } => RawEntry {
+                path,
+                kind: if exec { EntryKind::Exec } else { EntryKind::File },
+                size,
+                digest: Some(digest),
+                target: None,
+                commit: None,
+            },
+            Entry::Symlink { path, target, digest } => RawEntry {
+                path,
+                kind: EntryKind::Symlink,
+                size: target.len() as u64,
+                digest: Some(digest),
+                target: Some(target),
+                commit: None,
+            },
+            Entry::Submodule { path, commit } => {
+                RawEntry { path, kind: EntryKind::Submodule, size: 0, digest: None, target: None, commit: Some(commit) }
+            }
+        }
+    }
+}
+
+/// A git object id in lower-case hex (SHA-1 or SHA-256).
+fn is_commit_id(c: &str) -> bool {
+    (c.len() == 40 || c.len() == 64) && c.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
 impl Entry {
+    /// A symlink entry for `target`.
+    pub fn symlink(path: RelPath, target: String) -> Entry {
+        let digest = Digest::of(target.as_bytes());
+        Entry::Symlink { path, target, digest }
+    }
+
+    /// A submodule entry at `commit` (a lower-case hex object id).
+    pub fn submodule(path: RelPath, commit: String) -> Result<Entry, String> {
+        if is_commit_id(&commit) {
+            Ok(Entry::Submodule { path, commit })
+        } else {
+            Err(format!("entry {:?}: {commit:?} is not a hex commit id", path.as_str()))
+        }
+    }
+
+    pub fn path(&self) -> &RelPath {
+        match self {
+            Entry::File { path, .. } | Entry::Symlink { path, .. } | Entry::Submodule { path, .. } => path,
+        }
+    }
+
+    pub fn kind(&self) -> EntryKind {
+        match self {
+            Entry::File { exec: false, .. } => EntryKind::File,
+            Entry::File { exec: true, .. } => EntryKind::Exec,
+            Entry::Symlink { .. } => EntryKind::Symlink,
+            Entry::Submodule { .. } => EntryKind::Submodule,
+        }
+    }
+
+    /// Bytes of the file, or of the symlink's target string; 0 for a submodule.
+    pub fn size(&self) -> u64 {
+        match self {
+            Entry::File { size, .. } => *size,
+            Entry::Symlink { target, .. } => target.len() as u64,
+            Entry::Submodule { .. } => 0,
+        }
+    }
+
+    /// SHA-256 of the content (of the target string for a symlink); none
+    /// for a submodule.
+    pub fn digest(&self) -> Option<Digest> {
+        match self {
+            Entry::File { digest, .. } | Entry::Symlink { digest, .. } => Some(*digest),
+            Entry::Submodule { .. } => None,
+        }
+    }
+
+    /// A symlink's target.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            Entry::Symlink { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
+    /// A submodule's commit id.
+    pub fn commit(&self) -> Option<&str> {
+        match self {
+            Entry::Submodule { commit, .. } => Some(commit),
+            _ => None,
+        }
+    }
+
     /// The Merkle leaf data: `"<kind> <digest hex> <size> <path>"`; a
     /// submodule's digest field is its commit id.
     pub fn leaf_data(&self) -> String {
-        let d = match (&self.digest, &self.commit) {
-            (Some(d), _) => d.hex(),
-            (None, Some(c)) => c.clone(),
-            (None, None) => String::new(),
+        let d = match self {
+            Entry::File { digest, .. } | Entry::Symlink { digest, .. } => digest.hex(),
+            Entry::Submodule { commit, .. } => commit.clone(),
         };
-        format!("{} {} {} {}", self.kind, d, self.size, self.path)
+        format!("{} {} {} {}", self.kind(), d, self.size(), self.path())
     }
 
     /// A short description of the content for messages: the digest, or
     /// the submodule commit.
     pub fn content_id(&self) -> String {
-        match (&self.digest, &self.commit) {
-            (Some(d), _) => d.to_string(),
-            (None, Some(c)) => format!("commit {c}"),
-            (None, None) => "-".into(),
+        match self {
+            Entry::File { digest, .. } | Entry::Symlink { digest, .. } => digest.to_string(),
+            Entry::Submodule { commit, .. } => format!("commit {commit}"),
         }
-    }
-
-    /// Checks the per-kind shape of the entry.
-    fn check(&self) -> Result<(), String> {
-        match self.kind {
-            EntryKind::File | EntryKind::Exec => {
-                if self.digest.is_none() || self.target.is_some() || self.commit.is_some() {
-                    return Err("a file entry has a digest and neither target nor commit".into());
-                }
-            }
-            EntryKind::Symlink => {
-                let Some(t) = &self.target else { return Err("a symlink entry needs a target".into()) };
-                if self.digest != Some(Digest::of(t.as_bytes())) || self.size != t.len() as u64 {
-                    return Err("a symlink's size and digest must be over its target string".into());
-                }
-            }
-            EntryKind::Submodule => {
-                let ok = self.commit.as_deref().is_some_and(|c| {
-                    (c.len() == 40 || c.len() == 64)
-                        && c.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-                });
-                if !ok || self.digest.is_some() || self.size != 0 {
-                    return Err("a submodule entry has a hex commit id, size 0 and no digest".into());
-                }
-            }
-        }
-        Ok(())
     }
 }
 
@@ -434,26 +545,23 @@ impl RawManifest {
         }
         let files = &self.source.files;
         for w in files.windows(2) {
-            if w[0].path.as_str().as_bytes() >= w[1].path.as_str().as_bytes() {
+            if w[0].path().as_str().as_bytes() >= w[1].path().as_str().as_bytes() {
                 return Err(format!(
                     "source.files is not sorted by path bytes without duplicates at {:?}",
-                    w[1].path.as_str()
+                    w[1].path().as_str()
                 ));
             }
-        }
-        for e in files {
-            e.check().map_err(|d| format!("entry {:?}: {d}", e.path.as_str()))?;
         }
         // Every entry is a leaf (file, exec, symlink, submodule): none may
         // stand where a folder holding another entry is, so nothing is
         // ever written through a symlink entry.
-        let paths: std::collections::HashSet<&str> = files.iter().map(|e| e.path.as_str()).collect();
+        let paths: std::collections::HashSet<&str> = files.iter().map(|e| e.path().as_str()).collect();
         for e in files {
-            let mut p = e.path.as_str();
+            let mut p = e.path().as_str();
             while let Some((parent, _)) = p.rsplit_once('/') {
                 p = parent;
                 if paths.contains(p) {
-                    return Err(format!("entry {:?} is below entry {p:?}, which is not a folder", e.path.as_str()));
+                    return Err(format!("entry {:?} is below entry {p:?}, which is not a folder", e.path().as_str()));
                 }
             }
         }
@@ -515,13 +623,11 @@ mod tests {
     fn streamed_canonical_form_equals_the_generic_one() {
         let files: Vec<Entry> = ["a", "b\"files\":[]", "c,\"files\":[]"]
             .iter()
-            .map(|p| Entry {
+            .map(|p| Entry::File {
                 path: RelPath::new(*p).unwrap(),
-                kind: EntryKind::File,
                 size: 1,
-                digest: Some(Digest::of(p.as_bytes())),
-                target: None,
-                commit: None,
+                digest: Digest::of(p.as_bytes()),
+                exec: false,
             })
             .collect();
         let mut m = RawManifest {

@@ -325,13 +325,13 @@ fn symlink_stays_inside(path: &str, target: &str) -> bool {
 /// checking each file's digest as it is copied.
 pub fn populate(manifest: &Manifest, source: &Path, work: &Path, copies: CopyCheck) -> Result<(), RebuildError> {
     for e in &manifest.source.files {
-        let rel = e.path.to_path();
+        let rel = e.path().to_path();
         let dest = work.join(&rel);
         if let Some(p) = dest.parent() {
             std::fs::create_dir_all(p).map_err(|source| RebuildError::Workdir { path: p.to_path_buf(), source })?;
         }
         let werr = |source| RebuildError::Workdir { path: dest.clone(), source };
-        match e.kind {
+        match e.kind() {
             EntryKind::File | EntryKind::Exec => {
                 let from = source.join(&rel);
                 let rerr = |source| RebuildError::Read { path: from.clone(), source };
@@ -350,10 +350,10 @@ pub fn populate(manifest: &Manifest, source: &Path, work: &Path, copies: CopyChe
                     v
                 };
                 let d = Digest::of(&bytes);
-                if copies == CopyCheck::Verify && Some(d) != e.digest {
+                if copies == CopyCheck::Verify && Some(d) != e.digest() {
                     return Err(RebuildError::CopyMismatch {
-                        path: e.path.to_string(),
-                        expected: e.digest.unwrap_or(d),
+                        path: e.path().to_string(),
+                        expected: e.digest().unwrap_or(d),
                         actual: d,
                     });
                 }
@@ -361,17 +361,20 @@ pub fn populate(manifest: &Manifest, source: &Path, work: &Path, copies: CopyChe
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
-                    let mode = if e.kind == EntryKind::Exec { 0o755 } else { 0o644 };
+                    let mode = if e.kind() == EntryKind::Exec { 0o755 } else { 0o644 };
                     std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).map_err(werr)?;
                 }
             }
             EntryKind::Symlink => {
-                let target = e.target.clone().unwrap_or_default();
-                if !symlink_stays_inside(e.path.as_str(), &target) {
-                    return Err(RebuildError::EscapingSymlink { path: e.path.to_string(), target });
+                let target = e.target().unwrap_or_default();
+                if !symlink_stays_inside(e.path().as_str(), target) {
+                    return Err(RebuildError::EscapingSymlink {
+                        path: e.path().to_string(),
+                        target: target.to_string(),
+                    });
                 }
                 #[cfg(unix)]
-                std::os::unix::fs::symlink(&target, &dest).map_err(werr)?;
+                std::os::unix::fs::symlink(target, &dest).map_err(werr)?;
             }
             EntryKind::Submodule => {
                 std::fs::create_dir_all(&dest).map_err(werr)?;
@@ -579,7 +582,7 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         cancel: spec.cancel.clone(),
     })?;
     let hints = crate::causes::Hints {
-        files: m.source.files.iter().map(|e| e.path.to_string()).collect(),
+        files: m.source.files.iter().map(|e| e.path().to_string()).collect(),
         work: workdir.display().to_string(),
         commit: m.source.vcs.as_ref().map(|v| v.commit.clone()),
         window: (started, unix_now()),
@@ -656,29 +659,30 @@ fn check_clone(m: &Manifest, commit: &str, dir: &Path) -> Result<(), RebuildErro
     };
     let mut listed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for e in &m.source.files {
-        let p = dir.join(e.path.to_path());
-        listed.insert(e.path.to_path());
-        let meta = std::fs::symlink_metadata(&p).map_err(|err| bad(e.path.as_str(), format!("missing ({err})")))?;
-        match e.kind {
+        let p = dir.join(e.path().to_path());
+        listed.insert(e.path().to_path());
+        let meta = std::fs::symlink_metadata(&p).map_err(|err| bad(e.path().as_str(), format!("missing ({err})")))?;
+        match e.kind() {
             EntryKind::File | EntryKind::Exec => {
                 if !meta.is_file() {
-                    return Err(bad(e.path.as_str(), "not a regular file".into()));
+                    return Err(bad(e.path().as_str(), "not a regular file".into()));
                 }
                 let bytes = std::fs::read(&p).map_err(|source| RebuildError::Read { path: p.clone(), source })?;
                 let d = Digest::of(&bytes);
-                if Some(d) != e.digest {
+                if Some(d) != e.digest() {
                     return Err(bad(
-                        e.path.as_str(),
-                        format!("has {d}, the manifest {}", e.digest.map(|d| d.to_string()).unwrap_or_default()),
+                        e.path().as_str(),
+                        format!("has {d}, the manifest {}", e.digest().map(|d| d.to_string()).unwrap_or_default()),
                     ));
                 }
             }
             EntryKind::Symlink => {
-                let t = std::fs::read_link(&p).map_err(|err| bad(e.path.as_str(), format!("not a symlink ({err})")))?;
-                if t.to_str() != e.target.as_deref() {
+                let t =
+                    std::fs::read_link(&p).map_err(|err| bad(e.path().as_str(), format!("not a symlink ({err})")))?;
+                if t.to_str() != e.target() {
                     return Err(bad(
-                        e.path.as_str(),
-                        format!("points to {}, the manifest to {:?}", t.display(), e.target),
+                        e.path().as_str(),
+                        format!("points to {}, the manifest to {:?}", t.display(), e.target()),
                     ));
                 }
             }
@@ -695,7 +699,7 @@ fn check_clone(m: &Manifest, commit: &str, dir: &Path) -> Result<(), RebuildErro
         }
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_path_buf();
         if !listed.contains(&rel)
-            && !m.source.files.iter().any(|f| f.kind == EntryKind::Submodule && rel.starts_with(f.path.to_path()))
+            && !m.source.files.iter().any(|f| f.kind() == EntryKind::Submodule && rel.starts_with(f.path().to_path()))
         {
             extra.push(entry.path().to_path_buf());
         }

@@ -12,7 +12,7 @@
 
 use crate::digest::Digest;
 use crate::git::{self, GitError};
-use crate::manifest::{Entry, EntryKind, Vcs};
+use crate::manifest::{Entry, Vcs};
 use crate::path::{PathError, RelPath};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -103,6 +103,8 @@ pub enum ScanError {
     NonUtf8 { path: PathBuf },
     #[error("symlink {path} has a target that is not valid UTF-8")]
     NonUtf8Target { path: PathBuf },
+    #[error("submodule {path}: {detail}")]
+    Submodule { path: PathBuf, detail: String },
     #[error(transparent)]
     Path(#[from] PathError),
     #[error("{path} is a {what}: only files, symlinks and directories can be recorded")]
@@ -150,7 +152,7 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan,
             }
             let e = hash_candidate(root, &c, &mut b)?;
             if let Some(e) = &e {
-                progress(e.size);
+                progress(e.size());
             }
             Ok(e)
         })
@@ -206,9 +208,9 @@ pub fn scan(opts: &ScanOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan,
         }
     };
     let mut entries: Vec<Entry> = hashed.into_iter().flatten().collect();
-    entries.sort_unstable_by(|a, b| a.path.as_str().as_bytes().cmp(b.path.as_str().as_bytes()));
-    entries.dedup_by(|a, b| a.path == b.path);
-    let bytes = entries.iter().map(|e| e.size).sum();
+    entries.sort_unstable_by(|a, b| a.path().as_str().as_bytes().cmp(b.path().as_str().as_bytes()));
+    entries.dedup_by(|a, b| a.path() == b.path());
+    let bytes = entries.iter().map(|e| e.size()).sum();
     Ok(Scan { entries, vcs, commit_time, bytes })
 }
 
@@ -318,14 +320,9 @@ fn special(path: &Path, ft: std::fs::FileType) -> ScanError {
 fn hash_candidate(root: &Path, c: &Candidate, buf: &mut [u8]) -> Result<Option<Entry>, ScanError> {
     let path = root.join(c.rel.to_path());
     if let Some(commit) = &c.submodule {
-        return Ok(Some(Entry {
-            path: c.rel.clone(),
-            kind: EntryKind::Submodule,
-            size: 0,
-            digest: None,
-            target: None,
-            commit: Some(commit.clone()),
-        }));
+        return Entry::submodule(c.rel.clone(), commit.clone())
+            .map(Some)
+            .map_err(|detail| ScanError::Submodule { path: path.clone(), detail });
     }
     let rd = |source| ScanError::Read { path: path.clone(), source };
     // Open first (refusing to follow a symlink, never blocking on a FIFO),
@@ -358,27 +355,13 @@ fn hash_candidate(root: &Path, c: &Candidate, buf: &mut [u8]) -> Result<Option<E
     };
     #[cfg(not(unix))]
     let exec = false;
-    Ok(Some(Entry {
-        path: c.rel.clone(),
-        kind: if exec { EntryKind::Exec } else { EntryKind::File },
-        size,
-        digest: Some(digest),
-        target: None,
-        commit: None,
-    }))
+    Ok(Some(Entry::File { path: c.rel.clone(), size, digest, exec }))
 }
 
 fn symlink_entry(rel: &RelPath, path: &Path) -> Result<Entry, ScanError> {
     let t = std::fs::read_link(path).map_err(|source| ScanError::Read { path: path.to_path_buf(), source })?;
     let t = t.into_os_string().into_string().map_err(|_| ScanError::NonUtf8Target { path: path.to_path_buf() })?;
-    Ok(Entry {
-        path: rel.clone(),
-        kind: EntryKind::Symlink,
-        size: t.len() as u64,
-        digest: Some(Digest::of(t.as_bytes())),
-        target: Some(t),
-        commit: None,
-    })
+    Ok(Entry::symlink(rel.clone(), t))
 }
 
 /// Hashes a regular file of `len` bytes (from its fstat). A short read that

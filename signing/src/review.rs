@@ -211,8 +211,12 @@ fn parse_time(s: &str) -> Option<i64> {
 /// never from the disk.
 pub fn select(manifest: &Manifest, selection: &Selection<'_>) -> Result<Vec<(String, Digest)>, ReviewError> {
     let release = manifest.bundle_name();
-    let files =
-        manifest.source.files.iter().filter(|e| is_file(e.kind)).filter_map(|e| Some((e.path.as_str(), e.digest?)));
+    let files = manifest
+        .source
+        .files
+        .iter()
+        .filter(|e| is_file(e.kind()))
+        .filter_map(|e| Some((e.path().as_str(), e.digest()?)));
     let out: Vec<(String, Digest)> = match selection {
         Selection::All => files.map(|(p, d)| (p.to_string(), d)).collect(),
         Selection::Globs(globs) => {
@@ -250,8 +254,13 @@ pub fn select(manifest: &Manifest, selection: &Selection<'_>) -> Result<Vec<(Str
             v
         }
         Selection::ChangedSince(old) => {
-            let before: BTreeMap<&str, Option<Digest>> =
-                old.source.files.iter().filter(|e| is_file(e.kind)).map(|e| (e.path.as_str(), e.digest)).collect();
+            let before: BTreeMap<&str, Option<Digest>> = old
+                .source
+                .files
+                .iter()
+                .filter(|e| is_file(e.kind()))
+                .map(|e| (e.path().as_str(), e.digest()))
+                .collect();
             let v: Vec<(String, Digest)> = files
                 .filter(|(p, d)| before.get(p).is_none_or(|b| *b != Some(*d)))
                 .map(|(p, d)| (p.to_string(), d))
@@ -438,13 +447,13 @@ impl<'m> ReleaseIndex<'m> {
         let p = path.as_bytes();
         let near = (from + 4).min(files.len());
         for (i, e) in files.iter().enumerate().take(near).skip(from) {
-            match e.path.as_str().as_bytes().cmp(p) {
+            match e.path().as_str().as_bytes().cmp(p) {
                 std::cmp::Ordering::Less => {}
                 std::cmp::Ordering::Equal => return Ok(i),
                 std::cmp::Ordering::Greater => return Err(i),
             }
         }
-        files[near..].binary_search_by(|e| e.path.as_str().as_bytes().cmp(p)).map(|i| i + near).map_err(|i| i + near)
+        files[near..].binary_search_by(|e| e.path().as_str().as_bytes().cmp(p)).map(|i| i + near).map_err(|i| i + near)
     }
 }
 
@@ -452,7 +461,7 @@ impl<'m> ReleaseIndex<'m> {
 /// manifest parser checks that entries are sorted by path bytes).
 pub fn find_entry<'m>(manifest: &'m Manifest, path: &str) -> Option<(u32, &'m Entry)> {
     let files = &manifest.source.files;
-    let i = files.binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes())).ok()?;
+    let i = files.binary_search_by(|e| e.path().as_str().as_bytes().cmp(path.as_bytes())).ok()?;
     Some((i as u32, &files[i]))
 }
 
@@ -663,7 +672,7 @@ fn match_subjects(subjects: &Subjects, release: &ReleaseIndex<'_>) -> Matching {
             release.find(name).map(|(i, _)| i as usize)
         };
         match at {
-            Some(i) if files[i].digest == Some(d) => matched.push(i as u32),
+            Some(i) if files[i].digest() == Some(d) => matched.push(i as u32),
             _ => {
                 if unmatched.is_none_or(|(u, _)| name.as_bytes() < u.as_bytes()) {
                     unmatched = Some((name, d));
@@ -691,7 +700,7 @@ fn conclude(
         && let Some((path, d)) = &m.unmatched
     {
         let manifest = match release.find(path) {
-            Some((_, e)) => e.digest.map_or_else(|| "no such file".into(), |m| m.to_string()),
+            Some((_, e)) => e.digest().map_or_else(|| "no such file".into(), |m| m.to_string()),
             None => "no such file".into(),
         };
         return Err(NotCounted::NotTheManifest { path: path.clone(), review: d.to_string(), manifest });
@@ -1054,13 +1063,13 @@ pub fn coverage(
         left: Vec::new(),
     };
     let mut files = Vec::new();
-    for (i, e) in entries.iter().enumerate().filter(|(_, e)| is_file(e.kind)) {
-        let Some(d) = e.digest else { continue };
-        let path = e.path.as_str();
+    for (i, e) in entries.iter().enumerate().filter(|(_, e)| is_file(e.kind())) {
+        let Some(d) = e.digest() else { continue };
+        let path = e.path().as_str();
         let flagged = flag.len(i) > 0;
         let covered = !flagged && pass.len(i) >= reviewers.max(1);
         cov.files += 1;
-        cov.bytes += e.size;
+        cov.bytes += e.size();
         let folder = path.split_once('/').map_or(".", |(f, _)| f);
         let slot = match cov.by_folder.get_mut(folder) {
             Some(s) => s,
@@ -1069,7 +1078,7 @@ pub fn coverage(
         slot.0 += 1;
         if covered {
             cov.covered_files += 1;
-            cov.covered_bytes += e.size;
+            cov.covered_bytes += e.size();
             slot.1 += 1;
         } else {
             cov.left.push(path.to_string());
@@ -1078,7 +1087,7 @@ pub fn coverage(
             cov.flagged.push(path.to_string());
             files.push(FileStatus {
                 path: path.to_string(),
-                size: e.size,
+                size: e.size(),
                 digest: d,
                 passed_by: pass.names(i, &keys),
                 flagged_by: flag.names(i, &keys),

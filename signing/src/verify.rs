@@ -788,10 +788,10 @@ pub fn verify(
         let sc = vouch_manifests::diff::check_source(m, so, progress)?;
         let mut c = check("source");
         for e in &sc.diff.added {
-            c.fail(format!("added     {} {}", e.path, e.content_id()));
+            c.fail(format!("added     {} {}", e.path(), e.content_id()));
         }
         for e in &sc.diff.removed {
-            c.fail(format!("removed   {} {}", e.path, e.content_id()));
+            c.fail(format!("removed   {} {}", e.path(), e.content_id()));
         }
         for ch in &sc.diff.changed {
             if ch.old_kind != ch.new_kind {

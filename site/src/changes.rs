@@ -69,7 +69,7 @@ fn top_of(path: &str) -> &str {
 /// Compares `old` (the previous release) with `new`.
 pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
     let tree = vouch_manifests::diff::diff(old.files, new.files);
-    let digest = |e: &Entry| e.digest.map(|d| d.to_string()).or_else(|| e.commit.clone());
+    let digest = |e: &Entry| e.digest().map(|d| d.to_string()).or_else(|| e.commit().map(str::to_string));
     let mut by_dir: BTreeMap<String, DirChangeView> = BTreeMap::new();
     let mut bump = |path: &str, which: u8| {
         let top = top_of(path);
@@ -89,17 +89,17 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
         .added
         .iter()
         .map(|e| {
-            bump(e.path.as_str(), 0);
+            bump(e.path().as_str(), 0);
             FileChangeView {
-                path: clean(e.path.as_str()),
-                kind: e.kind.as_str(),
+                path: clean(e.path().as_str()),
+                kind: e.kind().as_str(),
                 old_kind: None,
                 old_size: None,
-                new_size: Some(e.size),
+                new_size: Some(e.size()),
                 old_digest: None,
                 new_digest: digest(e),
                 old_href: None,
-                new_href: Some(file_href(new, e.path.as_str())),
+                new_href: Some(file_href(new, e.path().as_str())),
                 diff_href: None,
             }
         })
@@ -108,16 +108,16 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
         .removed
         .iter()
         .map(|e| {
-            bump(e.path.as_str(), 1);
+            bump(e.path().as_str(), 1);
             FileChangeView {
-                path: clean(e.path.as_str()),
-                kind: e.kind.as_str(),
+                path: clean(e.path().as_str()),
+                kind: e.kind().as_str(),
                 old_kind: None,
-                old_size: Some(e.size),
+                old_size: Some(e.size()),
                 new_size: None,
                 old_digest: digest(e),
                 new_digest: None,
-                old_href: Some(file_href(old, e.path.as_str())),
+                old_href: Some(file_href(old, e.path().as_str())),
                 new_href: None,
                 diff_href: None,
             }
@@ -129,10 +129,10 @@ pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
     let mut modified = Vec::with_capacity(tree.changed.len());
     let (mut i, mut j) = (0usize, 0usize);
     for c in &tree.changed {
-        while i < old.files.len() && old.files[i].path.as_str() != c.path {
+        while i < old.files.len() && old.files[i].path().as_str() != c.path {
             i += 1;
         }
-        while j < new.files.len() && new.files[j].path.as_str() != c.path {
+        while j < new.files.len() && new.files[j].path().as_str() != c.path {
             j += 1;
         }
         bump(&c.path, 2);

@@ -453,12 +453,12 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
 /// whose page is not rendered in this build; `None` when its page would
 /// say it is not indexed.
 pub fn words_of(tree: &crate::source::SourceTree, entry: &vouch_manifests::Entry, buf: &mut [u8]) -> Option<FileWords> {
-    if entry.size > crate::source::MAX_RENDERED {
+    if entry.size() > crate::source::MAX_RENDERED {
         // Never indexed: not read (its page, when rendered, hashes it).
         return None;
     }
     let mut c = crate::source::check(tree, entry, buf, None);
-    if let Some(d) = entry.digest {
+    if let Some(d) = entry.digest() {
         c.load(d);
     }
     c.words()?.ok()
@@ -564,7 +564,7 @@ mod tests {
 
     #[test]
     fn words_of_reads_only_what_matches_the_manifest() {
-        use vouch_manifests::{Digest, Entry, EntryKind, path::RelPath};
+        use vouch_manifests::{Digest, Entry, path::RelPath};
         let d = tempfile::tempdir().unwrap();
         let text = b"fn hello_world() {}\n";
         std::fs::create_dir_all(d.path().join("src")).unwrap();
@@ -572,13 +572,11 @@ mod tests {
         std::fs::write(d.path().join("bin"), b"\0\x01hello").unwrap();
         std::os::unix::fs::symlink(d.path().join("src/a.rs"), d.path().join("link.rs")).unwrap();
         let tree = crate::source::SourceTree::new(d.path().to_path_buf(), &["src"]);
-        let entry = |path: &str, bytes: &[u8]| Entry {
+        let entry = |path: &str, bytes: &[u8]| Entry::File {
             path: RelPath::new(path).unwrap(),
-            kind: EntryKind::File,
             size: bytes.len() as u64,
-            digest: Some(Digest::of(bytes)),
-            target: None,
-            commit: None,
+            digest: Digest::of(bytes),
+            exec: false,
         };
         let mut buf = vec![0u8; 4096];
         let w = words_of(&tree, &entry("src/a.rs", text), &mut buf).expect("indexed");

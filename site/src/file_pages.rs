@@ -24,11 +24,11 @@ pub(crate) fn ctags_paths(r: &Release, tree: &SourceTree) -> Vec<String> {
         .source
         .files
         .iter()
-        .filter(|e| matches!(e.kind, vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
-        .filter(|e| e.size <= source::MAX_RENDERED)
-        .filter(|e| crate::highlight::lang_of(e.path.file_name()).is_some())
+        .filter(|e| matches!(e.kind(), vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
+        .filter(|e| e.size() <= source::MAX_RENDERED)
+        .filter(|e| crate::highlight::lang_of(e.path().file_name()).is_some())
         .filter(|e| source::is_plain_file(tree, e))
-        .map(|e| e.path.as_str().to_string())
+        .map(|e| e.path().as_str().to_string())
         .collect()
 }
 
@@ -104,32 +104,32 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
         detail: "a file page of a release without --source".into(),
     })?;
     let checked = source::check(tree, e, buf, Some(fp.seen));
-    let parent = e.path.parent();
+    let parent = e.path().parent();
     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
     let page = match dnode {
-        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path.file_name()),
-        None => layout::file_page(&r.rdir, e.path.as_str()),
+        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path().file_name()),
+        None => layout::file_page(&r.rdir, e.path().as_str()),
     };
     let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
     let depth = rel.matches('/').count() + 1;
     let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
     let project = &r.view.summary.name;
     let mut view = FileView {
-        path: clean(e.path.as_str()),
-        name: clean(e.path.file_name()),
+        path: clean(e.path().as_str()),
+        name: clean(e.path().file_name()),
         kind: entry_kind(e),
-        size: e.size,
-        digest: e.digest.map(|d| d.to_string()),
-        target: e.target.as_deref().map(clean),
-        commit: e.commit.clone(),
+        size: e.size(),
+        digest: e.digest().map(|d| d.to_string()),
+        target: e.target().map(clean),
+        commit: e.commit().map(str::to_string),
         dir_href: dir_href.strip_prefix(r.rdir.as_str()).unwrap_or(&dir_href).to_string(),
         content: Default::default(),
-        shard: crate::history::shard(e.path.as_str()),
+        shard: crate::history::shard(e.path().as_str()),
         depth,
         symbols: Vec::new(),
         defs_note: None,
     };
-    let reviews = r.reviews.as_ref().map(|rr| file_reviews(rr, e.path.as_str()));
+    let reviews = r.reviews.as_ref().map(|rr| file_reviews(rr, e.path().as_str()));
     let crumbs = file_crumbs(r, dnode, &view.name);
     let title = format!("{} — {}", view.path, project);
     // The definitions are ctags' reading of these bytes at this path: the
@@ -145,7 +145,7 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
         if !fp.need_words[i] {
             return None;
         }
-        if let Some(d) = e.digest {
+        if let Some(d) = e.digest() {
             c.load(d);
         }
         Some(c.words().and_then(Result::ok))
@@ -161,7 +161,7 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
     view.content = source::render(checked, e);
     if view.content.state == "rendered" {
         let lookup = |tags: &HashMap<String, Vec<crate::tags::Tag>>| -> Vec<SymbolView> {
-            tags.get(e.path.as_str())
+            tags.get(e.path().as_str())
                 .map(|ts| {
                     ts.iter()
                         .map(|t| SymbolView {
@@ -174,13 +174,15 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
                 })
                 .unwrap_or_default()
         };
-        let lang = crate::highlight::lang_of(e.path.file_name()).is_some();
+        let lang = crate::highlight::lang_of(e.path().file_name()).is_some();
         match &fp.tags[i] {
             Some(tags) => view.symbols = lookup(tags),
-            None if lang && fp.tags_skipped[i] => match crate::tags::run(&tree.root, &[e.path.as_str().to_string()]) {
-                Ok(tags) => view.symbols = lookup(&tags),
-                Err(_) => view.defs_note = Some("Definitions are not indexed: ctags failed.".into()),
-            },
+            None if lang && fp.tags_skipped[i] => {
+                match crate::tags::run(&tree.root, &[e.path().as_str().to_string()]) {
+                    Ok(tags) => view.symbols = lookup(&tags),
+                    Err(_) => view.defs_note = Some("Definitions are not indexed: ctags failed.".into()),
+                }
+            }
             None if lang => {
                 view.defs_note =
                     Some(fp.defs_note.clone().unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()));

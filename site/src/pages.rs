@@ -190,7 +190,7 @@ impl Pages<'_> {
                 let job = &r.diff_jobs[k];
                 let (oe, ne) = (&p.bundle.manifest.source.files[job.old], &r.bundle.manifest.source.files[job.new]);
                 let (state, detail, diff) = crate::changes::line_diff(old_tree, oe, new_tree, ne);
-                let path = ne.path.as_str();
+                let path = ne.path().as_str();
                 let view = DiffView {
                     path: clean(path),
                     previous: PreviousView {
@@ -201,8 +201,8 @@ impl Pages<'_> {
                     },
                     old_href: layout::file_page(&p.rdir, path),
                     new_href: layout::file_page(&r.rdir, path),
-                    old_digest: oe.digest.map(|d| d.to_string()),
-                    new_digest: ne.digest.map(|d| d.to_string()),
+                    old_digest: oe.digest().map(|d| d.to_string()),
+                    new_digest: ne.digest().map(|d| d.to_string()),
                     state,
                     detail,
                     added: diff.as_ref().map_or(0, |d| d.added),
@@ -251,17 +251,17 @@ impl Pages<'_> {
                 for &f in &node.files[in_files] {
                     let e = &files[f];
                     entries.push(DirEntryView {
-                        name: clean(e.path.file_name()),
+                        name: clean(e.path().file_name()),
                         kind: entry_kind(e),
-                        size: e.size,
-                        digest: e.digest.map(|d| d.to_string()),
-                        target: e.target.as_deref().map(clean),
-                        commit: e.commit.clone(),
+                        size: e.size(),
+                        digest: e.digest().map(|d| d.to_string()),
+                        target: e.target().map(clean),
+                        commit: e.commit().map(str::to_string),
                         files: None,
                         href: r
                             .source
                             .as_ref()
-                            .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())),
+                            .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path().file_name())),
                     });
                 }
                 let view = DirView {
@@ -296,7 +296,7 @@ impl Pages<'_> {
                 };
                 let flagged: std::collections::HashSet<&str> = cov.flagged.iter().map(String::as_str).collect();
                 let sizes: HashMap<&str, u64> =
-                    r.bundle.manifest.source.files.iter().map(|e| (e.path.as_str(), e.size)).collect();
+                    r.bundle.manifest.source.files.iter().map(|e| (e.path().as_str(), e.size())).collect();
                 let view = |p: &String| LeftFileView {
                     path: clean(p),
                     href: r.source.as_ref().map(|_| layout::file_page(&r.rdir, p)),

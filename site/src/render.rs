@@ -150,19 +150,19 @@ fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usi
         i
     }
     for (i, e) in files.iter().enumerate() {
-        let d = get(rdir, &mut dirs, &mut index, e.path.parent());
+        let d = get(rdir, &mut dirs, &mut index, e.path().parent());
         dirs[d].files.push(i);
         let mut cur = Some(d);
         while let Some(c) = cur {
             dirs[c].file_count += 1;
-            dirs[c].total_size += e.size;
+            dirs[c].total_size += e.size();
             cur = dirs[c].parent;
         }
     }
     let names: Vec<String> = dirs.iter().map(|d| d.name.clone()).collect();
     for d in &mut dirs {
         d.subdirs.sort_by(|a, b| names[*a].as_bytes().cmp(names[*b].as_bytes()));
-        d.files.sort_by(|a, b| files[*a].path.file_name().as_bytes().cmp(files[*b].path.file_name().as_bytes()));
+        d.files.sort_by(|a, b| files[*a].path().file_name().as_bytes().cmp(files[*b].path().file_name().as_bytes()));
     }
     (dirs, index)
 }
@@ -355,7 +355,7 @@ fn release_view(
             dirty: v.dirty,
         }),
         count: m.source.count,
-        total_size: m.source.files.iter().map(|e| e.size).sum(),
+        total_size: m.source.files.iter().map(|e| e.size()).sum(),
         merkle_root: m.source.merkle_root.to_string(),
         manifest_digest: b.manifest_digest.to_string(),
         href: layout::release_page(name, version),
@@ -415,7 +415,7 @@ fn top_dirs(dirs: &[DirNode], files: &[Entry], name: &str, version: &str) -> (Ve
             root_files: true,
             href: Some(root.href.clone()),
             files: root.files.len() as u64,
-            size: root.files.iter().map(|&f| files[f].size).sum(),
+            size: root.files.iter().map(|&f| files[f].size()).sum(),
         });
     }
     rows.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.name.cmp(&b.name)));
@@ -688,7 +688,7 @@ fn history_rows(releases: &[Release], idx: &[usize], path: &str, project_dir: &s
         .filter_map(|(pos, &j)| {
             let files = &releases[j].bundle.manifest.source.files;
             files
-                .binary_search_by(|e| e.path.as_str().as_bytes().cmp(path.as_bytes()))
+                .binary_search_by(|e| e.path().as_str().as_bytes().cmp(path.as_bytes()))
                 .ok()
                 .map(|k| (pos, j, &files[k]))
         })
@@ -697,19 +697,21 @@ fn history_rows(releases: &[Release], idx: &[usize], path: &str, project_dir: &s
     let mut out = Vec::with_capacity(found.len());
     for (n, &(pos, j, e)) in found.iter().enumerate() {
         let r = &releases[j];
-        let digest = e.digest.map(|d| d.to_string()).or_else(|| e.commit.clone());
+        let digest = e.digest().map(|d| d.to_string()).or_else(|| e.commit().map(str::to_string));
         // The older release that had the path, and whether it is the one
         // just before `j` in the project's order.
         let state = match found.get(n + 1) {
             None => "first",
             Some(&(opos, _, _)) if opos != pos + 1 => "added",
-            Some(&(_, _, oe)) if oe.digest != e.digest || oe.commit != e.commit || oe.kind != e.kind => "changed",
+            Some(&(_, _, oe)) if oe.digest() != e.digest() || oe.commit() != e.commit() || oe.kind() != e.kind() => {
+                "changed"
+            }
             Some(_) => "unchanged",
         };
         let page = if r.source.is_some() {
             layout::file_page(&r.rdir, path)
         } else {
-            layout::tree_page(&r.rdir, e.path.parent())
+            layout::tree_page(&r.rdir, e.path().parent())
         };
         let diff = match r.file_changes.get(path) {
             Some(("modified", d)) if state == "changed" => d.clone().map(rel),
@@ -749,7 +751,7 @@ pub(crate) fn pager(page: &str, part: usize, rows: usize, what: &'static str) ->
 }
 
 pub(crate) fn entry_kind(e: &Entry) -> &'static str {
-    e.kind.as_str()
+    e.kind().as_str()
 }
 
 /// Renders the site described by `opts`, in named steps (as zola's
@@ -1085,12 +1087,12 @@ fn search_indexes(releases: &[Release], ordered: &[Ordered]) -> Vec<(String, Str
                     for &f in &node.files {
                         let e = &files[f];
                         let href = if r.source.is_some() {
-                            layout::file_page_encoded(&r.rdir, &node.enc, e.path.file_name())
+                            layout::file_page_encoded(&r.rdir, &node.enc, e.path().file_name())
                         } else {
                             node.href.clone()
                         };
                         let rel = href.strip_prefix(r.rdir.as_str()).unwrap_or(&href);
-                        let path = clean(e.path.as_str());
+                        let path = clean(e.path().as_str());
                         // `""` when the page is `file/<path>.html` spelled as is
                         // (most paths): the index is then about half the size.
                         let plain =
@@ -1137,7 +1139,7 @@ fn histories(releases: &[Release], ordered: &[Ordered]) -> Vec<(String, String)>
             let mut names: Vec<&str> = idx
                 .iter()
                 .filter(|&&i| releases[i].source.is_some())
-                .flat_map(|&i| releases[i].bundle.manifest.source.files.iter().map(|e| e.path.as_str()))
+                .flat_map(|&i| releases[i].bundle.manifest.source.files.iter().map(|e| e.path().as_str()))
                 .collect();
             names.par_sort_unstable();
             names.dedup();
@@ -1327,7 +1329,7 @@ fn code_indexes(
                 .filter(|&f| {
                     !seen[f]
                         && matches!(
-                            entries[f].kind,
+                            entries[f].kind(),
                             vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec
                         )
                 })
@@ -1350,11 +1352,11 @@ fn code_indexes(
                 .filter_map(|(f, w)| {
                     let w = w?;
                     let e = &entries[f];
-                    let page = layout::file_page(&r.rdir, e.path.as_str());
+                    let page = layout::file_page(&r.rdir, e.path().as_str());
                     let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
                     let tags =
-                        release_tags_i.and_then(|t| t.get(e.path.as_str())).map(Vec::as_slice).unwrap_or_default();
-                    Some((clean(e.path.as_str()), rel, w, tags))
+                        release_tags_i.and_then(|t| t.get(e.path().as_str())).map(Vec::as_slice).unwrap_or_default();
+                    Some((clean(e.path().as_str()), rel, w, tags))
                 })
                 .collect();
             Some(Ok((dir, crate::codesearch::release_scripts(&crate::codesearch::ReleaseFiles { files }))))

@@ -152,7 +152,7 @@ pub fn inspect(tree: &SourceTree, entry: &Entry, buf: &mut [u8]) -> Content {
 /// [`Checked`]); with `seen`, a file unchanged on disk since the previous
 /// build is not read again, and what is read is recorded.
 pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&crate::seen::Seen>) -> Checked {
-    let parent = entry.path.parent();
+    let parent = entry.path().parent();
     if !parent.is_empty() {
         let mut p = parent;
         loop {
@@ -165,8 +165,8 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
             }
         }
     }
-    let path = tree.root.join(entry.path.to_path());
-    match entry.kind {
+    let path = tree.root.join(entry.path().to_path());
+    match entry.kind() {
         EntryKind::Submodule => {
             return Content { state: "submodule", ..Default::default() }.into();
         }
@@ -180,13 +180,13 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
                 return missing("not a symlink in the source directory");
             }
             let target = std::fs::read_link(&path).ok().and_then(|t| t.to_str().map(str::to_string));
-            let matches = target.as_deref() == entry.target.as_deref();
+            let matches = target.as_deref() == entry.target();
             return Content { state: "symlink", matches: Some(matches), actual_target: target, ..Default::default() }
                 .into();
         }
         EntryKind::File | EntryKind::Exec => {}
     }
-    let Some(want) = entry.digest else {
+    let Some(want) = entry.digest() else {
         return missing("the manifest has no digest for it");
     };
     // Never open anything but a regular file (a device's driver would run).
@@ -203,7 +203,7 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
         let c = Content { matches: Some(true), actual_digest: Some(d.to_string()), ..Default::default() };
         return match before.len() {
             0 => Content { state: "empty", ..c }.into(),
-            n if n > MAX_RENDERED || entry.size > MAX_RENDERED => Content { state: "large", ..c }.into(),
+            n if n > MAX_RENDERED || entry.size() > MAX_RENDERED => Content { state: "large", ..c }.into(),
             _ => Checked { content: c, bytes: None, unread: Some(path) },
         };
     }
@@ -224,7 +224,7 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
     if !meta.is_file() {
         return missing("not a regular file in the source directory");
     }
-    if meta.len() > MAX_RENDERED || entry.size > MAX_RENDERED {
+    if meta.len() > MAX_RENDERED || entry.size() > MAX_RENDERED {
         return match vouch_manifests::digest::hash_reader(f, buf) {
             Ok((d, _)) => {
                 if let Some(s) = seen {
@@ -265,7 +265,7 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
 /// line-numbered HTML with its words for the code search; anything else
 /// as it was checked.
 pub fn render(mut checked: Checked, entry: &Entry) -> Content {
-    if let Some(want) = entry.digest {
+    if let Some(want) = entry.digest() {
         checked.load(want);
     }
     if checked.bytes.is_none() {
@@ -276,7 +276,7 @@ pub fn render(mut checked: Checked, entry: &Entry) -> Content {
         c.state = "binary";
         return c;
     };
-    let lang = crate::highlight::lang_of(entry.path.file_name());
+    let lang = crate::highlight::lang_of(entry.path().file_name());
     let code = code_view(text, lang);
     let words = crate::codesearch::words(text);
     let mut c = checked.content;
@@ -300,14 +300,14 @@ pub fn render(mut checked: Checked, entry: &Entry) -> Content {
 /// missing or symlinked directory above it (checked before a tool such as
 /// ctags reads it by name).
 pub fn is_plain_file(tree: &SourceTree, entry: &Entry) -> bool {
-    let mut p = entry.path.parent();
+    let mut p = entry.path().parent();
     while !p.is_empty() {
         if tree.bad_dirs.contains(p) {
             return false;
         }
         p = p.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
     }
-    std::fs::symlink_metadata(tree.root.join(entry.path.to_path())).is_ok_and(|m| m.is_file())
+    std::fs::symlink_metadata(tree.root.join(entry.path().to_path())).is_ok_and(|m| m.is_file())
 }
 
 /// Reads a regular file's text for a line diff: checked like [`inspect`]
@@ -316,23 +316,23 @@ pub fn is_plain_file(tree: &SourceTree, entry: &Entry) -> bool {
 /// state (`binary`, `large`, `unreadable`) and why.
 pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String, (&'static str, String)> {
     let c = |why: &str| ("unreadable", why.to_string());
-    if !matches!(entry.kind, EntryKind::File | EntryKind::Exec) {
+    if !matches!(entry.kind(), EntryKind::File | EntryKind::Exec) {
         return Err(c("not a regular file"));
     }
-    let mut p = entry.path.parent();
+    let mut p = entry.path().parent();
     while !p.is_empty() {
         if tree.bad_dirs.contains(p) {
             return Err(c("a directory above it is missing or a symlink in the source directory"));
         }
         p = p.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
     }
-    let Some(want) = entry.digest else {
+    let Some(want) = entry.digest() else {
         return Err(c("the manifest has no digest for it"));
     };
-    if entry.size > limit {
+    if entry.size() > limit {
         return Err(("large", format!("larger than {} KiB", limit / 1024)));
     }
-    let path = tree.root.join(entry.path.to_path());
+    let path = tree.root.join(entry.path().to_path());
     match std::fs::symlink_metadata(&path) {
         Ok(m) if m.is_file() => {}
         Ok(_) => return Err(c("not a regular file in the source directory")),
@@ -346,7 +346,7 @@ pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String,
         Ok(m) if m.is_file() => {}
         _ => return Err(c("not a regular file in the source directory")),
     }
-    let mut bytes = Vec::with_capacity(entry.size as usize + 1);
+    let mut bytes = Vec::with_capacity(entry.size() as usize + 1);
     f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| c(&format!("cannot read it: {e}")))?;
     if Digest::of(&bytes) != want {
         return Err(c("its SHA-256 differs from the manifest's"));

@@ -154,7 +154,7 @@ impl crate::ReviewCheck for PolicyReviews {
                 (view, r.notes, r.matched)
             })
             .collect();
-        let paths = manifest.source.files.iter().map(|e| e.path.as_str().to_string()).collect();
+        let paths = manifest.source.files.iter().map(|e| e.path().as_str().to_string()).collect();
         let files = crate::FileReviews::new(paths, per_review);
         crate::ReleaseReviews { coverage: Some(coverage), requirement, files, counted, not_counted }
     }

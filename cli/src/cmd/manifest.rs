@@ -221,11 +221,11 @@ fn show(a: ShowArgs) -> Result<Status> {
     }
     writeln!(s)?;
     for e in &m.source.files {
-        let extra = match (&e.target, &e.commit) {
+        let extra = match (&e.target(), &e.commit()) {
             (Some(t), _) => format!(" -> {t}"),
             _ => String::new(),
         };
-        writeln!(s, "{:<9} {:>10}  {}  {}{}", e.kind, e.size, e.content_id(), e.path, extra)?;
+        writeln!(s, "{:<9} {:>10}  {}  {}{}", e.kind(), e.size(), e.content_id(), e.path(), extra)?;
     }
     print_text(&s)?;
     Ok(Status::Held)
@@ -235,10 +235,10 @@ fn show(a: ShowArgs) -> Result<Status> {
 pub fn render_diff(d: &TreeDiff, old_label: &str, new_label: &str) -> String {
     let mut s = String::new();
     for e in &d.added {
-        let _ = writeln!(s, "added     {}  {}", e.path, e.content_id());
+        let _ = writeln!(s, "added     {}  {}", e.path(), e.content_id());
     }
     for e in &d.removed {
-        let _ = writeln!(s, "removed   {}  {}", e.path, e.content_id());
+        let _ = writeln!(s, "removed   {}  {}", e.path(), e.content_id());
     }
     for c in &d.changed {
         if c.old_kind != c.new_kind {
@@ -308,7 +308,7 @@ fn prove(a: ProveArgs) -> Result<Status> {
     let idx = m
         .source
         .files
-        .binary_search_by(|e| e.path.as_str().as_bytes().cmp(a.path.as_bytes()))
+        .binary_search_by(|e| e.path().as_str().as_bytes().cmp(a.path.as_bytes()))
         .map_err(|_| anyhow::anyhow!("{} has no entry {:?}", a.file.display(), a.path))
         .map_err(|e| hint(e, "paths are relative to the source root and /-separated; see `vouch manifest show`"))?;
     let proof = Proof::for_entry(&m, idx);
@@ -334,8 +334,8 @@ fn verify_proof(a: VerifyProofArgs) -> Result<Status> {
         Some(r) if r == trusted => {
             print_text(&format!(
                 "OK: {} ({} {}) is entry {} of {} under root {}\n",
-                proof.entry.path,
-                proof.entry.kind,
+                proof.entry.path(),
+                proof.entry.kind(),
                 proof.entry.content_id(),
                 proof.leaf_index,
                 proof.tree_size,
@@ -346,14 +346,18 @@ fn verify_proof(a: VerifyProofArgs) -> Result<Status> {
         Some(r) => {
             print_text(&format!(
                 "MISMATCH: proof for {} leads to root {}\n          trusted root is      {}\n",
-                proof.entry.path, r, trusted
+                proof.entry.path(),
+                r,
+                trusted
             ))?;
             Ok(Status::DoesNotHold)
         }
         None => {
             print_text(&format!(
                 "MISMATCH: proof for {} has an audit path of the wrong length for leaf {} of {}\n",
-                proof.entry.path, proof.leaf_index, proof.tree_size
+                proof.entry.path(),
+                proof.leaf_index,
+                proof.tree_size
             ))?;
             Ok(Status::DoesNotHold)
         }
