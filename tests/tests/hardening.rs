@@ -21,7 +21,7 @@ fn vouch_timed(args: &[&str]) -> vouch_tests::Run {
 fn released() -> (Release, PathBuf) {
     let r = Release::new();
     let sbom = r.dir.join("dropwizard.cdx.json");
-    std::fs::copy(repo_root().join("../shared/fixtures/sbom/cyclonedx/dropwizard-1.3.15.cdx.json"), &sbom).unwrap();
+    std::fs::copy(repo_root().join("tests/fixtures/sbom/cyclonedx/dropwizard-1.3.15.cdx.json"), &sbom).unwrap();
     r.release("0.1.0", &["--sbom", sbom.to_str().unwrap()]).ok();
     let policy = r.policy("trust.toml", &["release"]);
     (r, policy)

@@ -14,7 +14,7 @@ fn verify(bundle: &Path, policy: &Path, extra: &[&str]) -> vouch_tests::Run {
 }
 
 fn sbom_fixture() -> PathBuf {
-    repo_root().join("../shared/fixtures/sbom/cyclonedx/dropwizard-1.3.15.cdx.json")
+    repo_root().join("tests/fixtures/sbom/cyclonedx/dropwizard-1.3.15.cdx.json")
 }
 
 /// A released example with an SBOM, an archive and the artifacts copied in.
