@@ -13,6 +13,8 @@
 //! * [`state`]: rollback protection for a reviewer's accepted releases.
 //! * [`review`]: reviewers' signed reviews and coverage; [`review_cache`]: the
 //!   verified-review cache.
+//! * The reviewer's workflows, one call each: [`verify`] (a bundle),
+//!   [`rebuild`] (verify, rebuild, compare, sign the report).
 //!
 //! Nothing here prints or exits: every operation returns a typed error naming
 //! the file or key it is about.
@@ -23,6 +25,7 @@ pub mod log;
 pub mod manifest_sig;
 pub mod note;
 pub mod policy;
+pub mod rebuild;
 pub mod release;
 pub mod reports;
 pub mod review;
