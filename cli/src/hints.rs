@@ -4,9 +4,12 @@
 
 use crate::exit::{failed, hint};
 use anyhow::anyhow;
+use std::path::Path;
 use vouch_manifests::rebuild::RebuildError;
 use vouch_manifests::sandbox::SandboxError;
 use vouch_signing::rebuild::RebuildRunError;
+use vouch_signing::sig;
+use vouch_signing::verify_signature::SignatureError;
 
 /// `vouch rebuild`.
 pub fn rebuild(e: RebuildRunError) -> anyhow::Error {
@@ -49,4 +52,27 @@ pub fn rebuild(e: RebuildRunError) -> anyhow::Error {
         err = hint(err, t);
     }
     if neg { failed(err) } else { err }
+}
+
+/// `vouch verify-signature`; `trust` is the policy given, if any.
+pub fn verify_signature(e: SignatureError, trust: Option<&Path>) -> anyhow::Error {
+    let neg = e.does_not_hold();
+    let tip = match &e {
+        SignatureError::NotAManifest { file } => {
+            return anyhow!("--state needs a vouch manifest signature; {file} is not one");
+        }
+        SignatureError::Verify(sig::VerifyError::LegacyRefused { .. }) => {
+            Some("pass --allow-legacy to accept it".into())
+        }
+        SignatureError::Policy(_) => trust.map(|t| format!("run `vouch trust check {}`", t.display())),
+        _ => None,
+    };
+    let mut err = anyhow::Error::from(e);
+    if neg {
+        err = failed(err);
+    }
+    if let Some(t) = tip {
+        err = hint(err, t);
+    }
+    err
 }

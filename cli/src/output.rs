@@ -62,6 +62,12 @@ pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Untrusted text for one line of terminal output: [`clean`], with newlines
+/// and tabs made visible too.
+pub fn clean_line(s: &str) -> String {
+    clean(s).replace('\n', "\\n").replace('\t', "  ")
+}
+
 /// Writes one diagnostic line to stderr, [`clean`]ed.
 pub fn eprint_line(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{}", clean(text));

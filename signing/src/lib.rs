@@ -14,7 +14,8 @@
 //! * [`review`]: reviewers' signed reviews and coverage; [`review_cache`]: the
 //!   verified-review cache.
 //! * The reviewer's workflows, one call each: [`verify`] (a bundle),
-//!   [`rebuild`] (verify, rebuild, compare, sign the report).
+//!   [`verify_signature`] (one signature, with rollback state), [`rebuild`]
+//!   (verify, rebuild, compare, sign the report).
 //!
 //! Nothing here prints or exits: every operation returns a typed error naming
 //! the file or key it is about.
@@ -33,6 +34,7 @@ pub mod review_cache;
 pub mod sig;
 pub mod state;
 pub mod verify;
+pub mod verify_signature;
 
 pub use keys::{KeyId, PublicKey, SecretKey, SecretKeyFile};
 pub use sig::{Legacy, Signature};

@@ -178,7 +178,7 @@ fn show(a: ShowArgs) -> Result<Status> {
         _ => {}
     }
     if let Some(c) = &info.comment {
-        writeln!(s, "comment     {}", crate::cmd::verify_signature::clean(c))?;
+        writeln!(s, "comment     {}", crate::output::clean_line(c))?;
     }
     print_text(&s)?;
     Ok(Status::Held)
