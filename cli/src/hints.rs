@@ -7,6 +7,7 @@ use anyhow::anyhow;
 use std::path::Path;
 use vouch_manifests::rebuild::RebuildError;
 use vouch_manifests::sandbox::SandboxError;
+use vouch_signing::log::{LogOpError, LogPolicyError, LogWorkflowError};
 use vouch_signing::rebuild::RebuildRunError;
 use vouch_signing::sig;
 use vouch_signing::verify_signature::SignatureError;
@@ -75,4 +76,46 @@ pub fn verify_signature(e: SignatureError, trust: Option<&Path>) -> anyhow::Erro
         err = hint(err, t);
     }
     err
+}
+
+/// `vouch log ...`: a checked negative result exits 1, anything else 2; a
+/// refusal's evidence is named, or why it could not be written.
+pub fn log(e: LogWorkflowError) -> anyhow::Error {
+    let neg = e.does_not_hold();
+    let mut tips: Vec<String> = Vec::new();
+    let op = match &e {
+        LogWorkflowError::Policy(LogPolicyError::Missing { .. }) => {
+            tips.push("add [log] with origin, key, witnesses and witness-threshold".into());
+            None
+        }
+        LogWorkflowError::Policy(_) => None,
+        LogWorkflowError::Op(op) => Some(op),
+        LogWorkflowError::Refused(r) => Some(&r.error),
+    };
+    let tip = match op {
+        Some(LogOpError::WrongKey { .. }) => Some("give the log's own secret key (the one LOG/vkey was made from)"),
+        Some(LogOpError::Conflict { .. }) => Some("a released version is never replaced: release a new version"),
+        Some(LogOpError::KeyChanged { .. }) => Some("a changed log key is a new log: ask the vendor why, out of band"),
+        Some(LogOpError::Witnesses { .. }) => {
+            Some("run `vouch log witness`, then `vouch log prove` to gather cosignatures")
+        }
+        Some(LogOpError::NotInLog { .. }) => Some("append it first with `vouch log append`"),
+        _ => None,
+    };
+    tips.extend(tip.map(String::from));
+    if let LogWorkflowError::Refused(r) = &e {
+        match &r.evidence {
+            Some(Ok(paths)) => {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                tips.push(format!("both signed heads are evidence, written to {}", names.join(" and ")));
+            }
+            Some(Err(w)) => crate::output::eprint_line(&format!("cannot write the evidence: {w}")),
+            None => {}
+        }
+    }
+    let mut err = anyhow::Error::from(e);
+    for t in tips {
+        err = hint(err, t);
+    }
+    if neg { failed(err) } else { err }
 }

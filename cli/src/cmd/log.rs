@@ -2,15 +2,14 @@
 //! checkpoints, witness cosignatures, tlog-proofs in bundles).
 
 use crate::cmd::password::PasswordArgs;
-use crate::exit::{Status, failed, hint};
+use crate::exit::Status;
+use crate::hints::log as lift;
 use crate::output::{Format, print_json, print_text};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use vouch_signing::log::{self as rlog, LogOpError};
-use vouch_signing::note::VerifierKey;
-use vouch_signing::policy::{LogPolicy, Policy};
+use std::path::PathBuf;
+use vouch_signing::log::{self as rlog, CheckOptions, CompareOptions, LogKeyFrom, LogWorkflowError, WitnessOptions};
 
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
@@ -175,47 +174,9 @@ pub fn run(cmd: LogCommand) -> Result<Status> {
     }
 }
 
-/// A checked negative result exits 1; anything else 2.
-fn lift(e: LogOpError) -> anyhow::Error {
-    let neg = e.does_not_hold();
-    let tip = match &e {
-        LogOpError::WrongKey { .. } => Some("give the log's own secret key (the one LOG/vkey was made from)"),
-        LogOpError::Conflict { .. } => Some("a released version is never replaced: release a new version"),
-        LogOpError::KeyChanged { .. } => Some("a changed log key is a new log: ask the vendor why, out of band"),
-        LogOpError::Witnesses { .. } => Some("run `vouch log witness`, then `vouch log prove` to gather cosignatures"),
-        LogOpError::NotInLog { .. } => Some("append it first with `vouch log append`"),
-        _ => None,
-    };
-    let mut err = anyhow::Error::from(e);
-    if let Some(t) = tip {
-        err = hint(err, t);
-    }
-    if neg { failed(err) } else { err }
-}
-
-/// The [log] of a policy, or an error naming what is wrong with it.
-pub fn log_policy(path: &Path) -> Result<LogPolicy> {
-    let p = Policy::read(path)?;
-    match p.log {
-        Some(l) => Ok(l),
-        None => {
-            let problems: Vec<&str> =
-                p.findings().iter().filter(|f| f.message.starts_with("[log]")).map(|f| f.message.as_str()).collect();
-            if problems.is_empty() {
-                Err(hint(
-                    anyhow::anyhow!("trust policy {} has no [log] table", path.display()),
-                    "add [log] with origin, key, witnesses and witness-threshold",
-                ))
-            } else {
-                Err(anyhow::anyhow!("trust policy {}: {}", path.display(), problems.join("; ")))
-            }
-        }
-    }
-}
-
 fn init(a: InitArgs) -> Result<Status> {
     let key = a.password.load_secret_key(&a.key)?;
-    let vk = rlog::init(&a.log, &a.origin, &key).map_err(lift)?;
+    let vk = rlog::init(&a.log, &a.origin, &key).map_err(|e| lift(e.into()))?;
     print_text(&format!("{vk}\n"))?;
     crate::output::eprint_line(&format!(
         "created log {} (origin {}); its verifier key is in {}",
@@ -228,7 +189,7 @@ fn init(a: InitArgs) -> Result<Status> {
 
 fn append(a: AppendArgs) -> Result<Status> {
     let key = a.password.load_secret_key(&a.key)?;
-    let r = rlog::append(&a.log, &key, &a.bundles).map_err(lift)?;
+    let r = rlog::append(&a.log, &key, &a.bundles).map_err(|e| lift(e.into()))?;
     if a.format == Format::Json {
         print_json(&r)?;
     } else {
@@ -251,7 +212,7 @@ fn append(a: AppendArgs) -> Result<Status> {
 }
 
 fn prove(a: ProveArgs) -> Result<Status> {
-    let r = rlog::prove(&a.log, &a.bundles).map_err(lift)?;
+    let r = rlog::prove(&a.log, &a.bundles).map_err(|e| lift(e.into()))?;
     if a.format == Format::Json {
         print_json(&r)?;
     } else {
@@ -281,28 +242,11 @@ fn now(v: &Option<String>) -> Result<u64> {
     }
 }
 
-/// Writes a refusal's evidence into `dir` and says where.
-fn with_evidence(e: LogOpError, dir: &Path) -> anyhow::Error {
-    if let Some(ev) = e.evidence() {
-        match ev.write(dir) {
-            Ok(paths) => {
-                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                return hint(lift(e), format!("both signed heads are evidence, written to {}", names.join(" and ")));
-            }
-            Err(w) => crate::output::eprint_line(&format!("cannot write the evidence: {w}")),
-        }
-    }
-    lift(e)
-}
-
 fn witness(a: WitnessArgs) -> Result<Status> {
     let time = now(&a.now)?;
     let key = a.password.load_secret_key(&a.key)?;
-    let dir = match a.state.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let w = rlog::witness(&a.log, &key, &a.name, &a.state, time).map_err(|e| with_evidence(e, &dir))?;
+    let opts = WitnessOptions { log: a.log.clone(), name: a.name.clone(), state: a.state.clone(), time };
+    let w = rlog::witness_log(&opts, &key).map_err(lift)?;
     if a.format == Format::Json {
         print_json(&w)?;
     } else {
@@ -323,15 +267,8 @@ fn witness(a: WitnessArgs) -> Result<Status> {
 }
 
 fn check(a: CheckArgs) -> Result<Status> {
-    let policy = log_policy(&a.trust)?;
-    let dir = a
-        .state
-        .as_ref()
-        .and_then(|s| s.parent())
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let c = rlog::check(&a.log, &policy, a.state.as_deref()).map_err(|e| with_evidence(e, &dir))?;
+    let opts = CheckOptions { log: a.log.clone(), policy: a.trust.clone(), state: a.state.clone() };
+    let c = rlog::check_log(&opts).map_err(lift)?;
     if a.format == Format::Json {
         print_json(&c)?;
     } else {
@@ -354,11 +291,13 @@ fn check(a: CheckArgs) -> Result<Status> {
 }
 
 fn compare(a: CompareArgs) -> Result<Status> {
-    let key: VerifierKey = match &a.trust {
-        Some(p) => log_policy(p)?.key,
-        None => rlog::read_vkey(&vouch_manifests::log::Log::open(&a.log)).map_err(lift)?,
+    let opts = CompareOptions {
+        heads: a.checkpoints.clone(),
+        log: a.log.clone(),
+        key: a.trust.clone().map_or(LogKeyFrom::Vkey, LogKeyFrom::Policy),
+        evidence: a.evidence.clone(),
     };
-    match rlog::compare(&a.checkpoints, &a.log, &key) {
+    match rlog::compare_heads(&opts) {
         Ok(heads) => {
             if a.format == Format::Json {
                 print_json(&heads)?;
@@ -372,28 +311,22 @@ fn compare(a: CompareArgs) -> Result<Status> {
             }
             Ok(Status::Held)
         }
-        Err(e) => {
-            if let Some(ev) = e.evidence() {
-                let mut s = format!("{e}\nevidence, head of size {}:\n", ev.a_size);
+        Err(LogWorkflowError::Refused(r)) => {
+            if let Some(ev) = r.error.evidence() {
+                let mut s = format!("{}\nevidence, head of size {}:\n", r.error, ev.a_size);
                 s.push_str(&String::from_utf8_lossy(&ev.a));
                 let _ = writeln!(s, "evidence, head of size {}:", ev.b_size);
                 s.push_str(&String::from_utf8_lossy(&ev.b));
                 print_text(&s)?;
-                if let Some(dir) = &a.evidence {
-                    return Err(with_evidence(e, dir));
-                }
             }
-            Err(lift(e))
+            Err(lift(LogWorkflowError::Refused(r)))
         }
+        Err(e) => Err(lift(e)),
     }
 }
 
 fn verify(a: VerifyArgs) -> Result<Status> {
-    let policy = log_policy(&a.trust)?;
-    let mut out = Vec::new();
-    for b in &a.bundles {
-        out.push(rlog::verify_proof(b, &policy).map_err(lift)?);
-    }
+    let out = rlog::verify_proofs(&a.bundles, &a.trust).map_err(lift)?;
     if a.format == Format::Json {
         print_json(&out)?;
     } else {
@@ -417,7 +350,7 @@ fn verify(a: VerifyArgs) -> Result<Status> {
 
 fn consistency(a: ConsistencyArgs) -> Result<Status> {
     use base64::Engine as _;
-    let (head, p) = rlog::consistency(&a.log, a.from).map_err(lift)?;
+    let (head, p) = rlog::consistency(&a.log, a.from).map_err(|e| lift(e.into()))?;
     let mut s = String::new();
     let _ = writeln!(s, "{} {}", a.from, head.checkpoint.size);
     for h in p {
