@@ -9,6 +9,7 @@ use vouch_manifests::rebuild::RebuildError;
 use vouch_manifests::sandbox::SandboxError;
 use vouch_signing::log::{LogOpError, LogPolicyError, LogWorkflowError};
 use vouch_signing::rebuild::RebuildRunError;
+use vouch_signing::review_workflow::ReviewWorkflowError;
 use vouch_signing::sig;
 use vouch_signing::verify_signature::SignatureError;
 
@@ -118,4 +119,17 @@ pub fn log(e: LogWorkflowError) -> anyhow::Error {
         err = hint(err, t);
     }
     if neg { failed(err) } else { err }
+}
+
+/// `vouch review ...`.
+pub fn review(e: ReviewWorkflowError) -> anyhow::Error {
+    match &e {
+        ReviewWorkflowError::OtherProject { old, old_name, name } => {
+            anyhow!("--changed-since {} is project {old_name:?}, not {name:?}", old.display())
+        }
+        ReviewWorkflowError::Reviews(_) => {
+            hint(e.into(), "--reviews names the folder holding *.review.dsse.json files")
+        }
+        _ => e.into(),
+    }
 }

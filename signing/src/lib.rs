@@ -31,6 +31,7 @@ pub mod release;
 pub mod reports;
 pub mod review;
 pub mod review_cache;
+pub mod review_workflow;
 pub mod sig;
 pub mod state;
 pub mod verify;

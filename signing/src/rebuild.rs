@@ -13,7 +13,7 @@ use crate::keys::SecretKey;
 use crate::manifest_sig::SigningTime;
 use crate::policy::{Policy, PolicyError};
 use crate::reports::{ReportError, SignedReport};
-use crate::review_cache::Cache;
+use crate::review_cache::{CacheChoice, CacheError};
 use crate::sig::Legacy;
 use crate::verify::{VerifyError, VerifyOptions, VerifyReport};
 use std::path::{Path, PathBuf};
@@ -59,6 +59,8 @@ pub struct RebuildOptions {
     pub policy: PathBuf,
     /// The reviewers' folder, for a policy with a `[review]` requirement.
     pub reviews: Option<PathBuf>,
+    /// The verified-review cache for `reviews`.
+    pub review_cache: CacheChoice,
     /// Source paths left out of the source check.
     pub excludes: Vec<String>,
     /// Where the `<name>-<version>-rebuild` folder is made (default: a
@@ -127,6 +129,8 @@ pub enum RebuildRunError {
     ReportIntoArchive { archive: PathBuf },
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
     #[error(transparent)]
     Verify(#[from] VerifyError),
     #[error("{name} {version} does not verify under {}{}: refusing to rebuild", policy.display(), with_source(source_dir))]
@@ -237,11 +241,10 @@ impl Rebuild {
 
     /// Verifies, rebuilds and compares. `key` signs the report (with
     /// [`RebuildOptions::sign_report`]); `progress` counts the source bytes
-    /// hashed.
+    /// hashed; `events` hears of each step as it happens.
     pub fn run(
         self,
         key: Option<&SecretKey>,
-        review_cache: Option<Cache>,
         progress: &(dyn Fn(u64) + Sync),
         events: &mut dyn FnMut(Event<'_>),
     ) -> Result<Rebuilt, RebuildRunError> {
@@ -269,7 +272,7 @@ impl Rebuild {
             }),
             artifacts: Vec::new(),
             reviews: opts.reviews.clone(),
-            review_cache: if opts.reviews.is_some() { review_cache } else { None },
+            review_cache: if opts.reviews.is_some() { opts.review_cache.open()? } else { None },
             log: None,
             legacy: Legacy::Refuse,
         };

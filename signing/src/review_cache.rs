@@ -61,6 +61,29 @@ pub struct Cache {
     key: [u8; 32],
 }
 
+/// Which verified-review cache to use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CacheChoice {
+    /// The default folder ([`Cache::default_dir`]) when it can be used, else none.
+    #[default]
+    Default,
+    /// This folder; an error when it cannot be used.
+    Dir(PathBuf),
+    /// Verify every review envelope, using and writing no cache.
+    Off,
+}
+
+impl CacheChoice {
+    /// Opens the chosen cache.
+    pub fn open(&self) -> Result<Option<Cache>, CacheError> {
+        match self {
+            CacheChoice::Off => Ok(None),
+            CacheChoice::Dir(dir) => Ok(Some(Cache::open(dir)?)),
+            CacheChoice::Default => Ok(Cache::default_dir().and_then(|d| Cache::open(&d).ok())),
+        }
+    }
+}
+
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cache").field("dir", &self.dir).finish_non_exhaustive()

@@ -92,6 +92,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         source: a.source.clone(),
         policy: a.trust.clone(),
         reviews: a.reviews.clone(),
+        review_cache: a.cache.choice(),
         excludes: a.exclude.clone(),
         workdir: a.workdir.clone(),
         keep: if a.keep { WorkDir::Keep } else { WorkDir::Remove },
@@ -113,9 +114,8 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         (Some(k), true) => Some(a.password.load_secret_key(k)?),
         _ => None,
     };
-    let cache = if a.reviews.is_some() { a.cache.open()? } else { None };
     let bar = crate::progress::Bytes::new("checking source");
-    let r = rebuild.run(key.as_ref(), cache, &|n| bar.add(n), &mut |e| match e {
+    let r = rebuild.run(key.as_ref(), &|n| bar.add(n), &mut |e| match e {
         Event::Checked => bar.finish(),
         Event::Verified { name, version, policy } => {
             eprintln!("verified {name} {version} under {}: rebuilding", policy.display())
