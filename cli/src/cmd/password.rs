@@ -2,23 +2,12 @@
 //! `--password-env VAR`, or a prompt when stdin is a terminal. Never from an
 //! argument. `vouch release` flattens [`PasswordArgs`] too.
 
+use crate::cli::password::PasswordArgs;
 use crate::exit::hint;
 use anyhow::{Context, Result, bail};
-use clap::Args;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use vouch_signing::keys::{Protection, SecretKey, SecretKeyFile};
-
-/// Password options for commands that read or write a secret key.
-#[derive(Debug, Clone, Default, Args)]
-pub struct PasswordArgs {
-    /// Read the secret key's password from FILE (its first line).
-    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
-    pub password_file: Option<PathBuf>,
-    /// Read the secret key's password from the environment variable VAR.
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-}
 
 /// Whether to ask twice (for a new key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,42 +1,14 @@
 //! `vouch verify-signature`: check a minisign signature with a public key or
 //! a trust policy, the manifest binding, and optionally rollback state.
 
+use crate::cli::verify_signature::VerifySignatureArgs;
 use crate::exit::Status;
 use crate::output::{Format, clean_line as clean, print_json, print_text};
 use anyhow::{Result, bail};
-use clap::Args;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use vouch_signing::policy;
 use vouch_signing::sig::Legacy;
 use vouch_signing::verify_signature::{self as vs, SignatureOptions, SignatureReport, Signer};
-
-#[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("trust_source").required(true).args(["key", "trust"]))]
-pub struct VerifySignatureArgs {
-    /// The signed file, or a bundle folder (its manifest.json and signatures/).
-    pub file: PathBuf,
-    /// The signature (default: FILE.minisig; for a bundle with --key,
-    /// signatures/<KEYID>.minisig).
-    #[arg(long, value_name = "SIG")]
-    pub sig: Option<PathBuf>,
-    /// The signer's public key: a .pub file or the bare `RWQ...` line.
-    #[arg(long, value_name = "PUBLIC")]
-    pub key: Option<String>,
-    /// A trust policy (trust.toml): which keys count, for which roles, how many.
-    #[arg(long, value_name = "POLICY")]
-    pub trust: Option<PathBuf>,
-    /// Accept legacy (non-prehashed, `minisign -l`) signatures.
-    #[arg(long)]
-    pub allow_legacy: bool,
-    /// Rollback protection: refuse a release older than one recorded in FILE,
-    /// or the same version with another manifest digest; record it when all
-    /// checks pass. Only for manifest signatures.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
 
 pub fn run(a: VerifySignatureArgs) -> Result<Status> {
     let signer = match (&a.key, &a.trust) {
