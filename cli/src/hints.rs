@@ -7,6 +7,7 @@ use anyhow::anyhow;
 use std::path::Path;
 use vouch_manifests::rebuild::RebuildError;
 use vouch_manifests::sandbox::SandboxError;
+use vouch_manifests::scan::ScanError;
 use vouch_signing::log::{LogOpError, LogPolicyError, LogWorkflowError};
 use vouch_signing::rebuild::RebuildRunError;
 use vouch_signing::review_workflow::ReviewWorkflowError;
@@ -132,4 +133,19 @@ pub fn review(e: ReviewWorkflowError) -> anyhow::Error {
         }
         _ => e.into(),
     }
+}
+
+/// Hashing a source tree (`vouch manifest create`).
+pub fn scan(e: ScanError) -> anyhow::Error {
+    let dirty = matches!(e, ScanError::Dirty { .. });
+    let e = anyhow::Error::from(e);
+    if dirty { hint(e, "commit or stash the changes, or pass --allow-dirty to record them as dirty") } else { e }
+}
+
+/// `vouch manifest prove` of a path the manifest does not have.
+pub fn no_entry(manifest: &Path, path: &str) -> anyhow::Error {
+    hint(
+        anyhow!("{} has no entry {path:?}", manifest.display()),
+        "paths are relative to the source root and /-separated; see `vouch manifest show`",
+    )
 }

@@ -414,6 +414,17 @@ pub fn created_time(source_date_epoch: Option<i64>, commit_time: Option<i64>) ->
     dt.format(&time::format_description::well_known::Rfc3339).ok()
 }
 
+/// Scans the tree `opts` names and builds the source part of its
+/// manifest: [`scan`], then [`source_manifest`].
+pub fn create_manifest(
+    project: crate::manifest::Project,
+    opts: &ScanOptions,
+    source_date_epoch: Option<i64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<crate::manifest::Manifest, ScanError> {
+    Ok(source_manifest(project, scan(opts, progress)?, source_date_epoch))
+}
+
 /// Builds the source part of a manifest from a scan.
 pub fn source_manifest(
     project: crate::manifest::Project,

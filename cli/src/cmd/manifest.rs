@@ -1,14 +1,14 @@
 //! `vouch manifest ...`: create, show, diff, check, prove, verify-proof.
 
 use crate::cli::manifest::{CheckArgs, CreateArgs, DiffArgs, ManifestCommand, ProveArgs, ShowArgs, VerifyProofArgs};
-use crate::exit::{Status, failed, hint};
+use crate::exit::{Status, failed};
 use crate::output::{Format, print_json, print_raw, print_text};
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use std::path::Path;
 use vouch_manifests::diff::{SourceCheck, TreeDiff};
 use vouch_manifests::manifest::Manifest;
-use vouch_manifests::merkle::Proof;
+use vouch_manifests::merkle::{Proof, ProofCheck};
 use vouch_manifests::scan::{self, Dirty, ScanOptions, Selection, Tracked};
 use vouch_manifests::{Digest, Project};
 
@@ -35,18 +35,6 @@ pub fn source_date_epoch() -> Result<Option<i64>> {
     }
 }
 
-/// Scans a tree with a progress bar on a terminal.
-pub fn scan_tree(opts: &ScanOptions) -> Result<scan::Scan> {
-    let bar = crate::progress::Bytes::new("hashing");
-    let result = scan::scan(opts, &|n| bar.add(n));
-    bar.finish();
-    let result = result.map_err(anyhow::Error::from);
-    result.map_err(|e| {
-        let dirty = e.downcast_ref::<scan::ScanError>().is_some_and(|s| matches!(s, scan::ScanError::Dirty { .. }));
-        if dirty { hint(e, "commit or stash the changes, or pass --allow-dirty to record them as dirty") } else { e }
-    })
-}
-
 fn create(a: CreateArgs) -> Result<Status> {
     vouch_manifests::name::check("project name", &a.name)?;
     vouch_manifests::name::check("version", &a.version)?;
@@ -58,19 +46,17 @@ fn create(a: CreateArgs) -> Result<Status> {
         dirty: if a.allow_dirty { Dirty::Allow } else { Dirty::Refuse },
         excludes: a.exclude.clone(),
     };
-    let scan = scan_tree(&opts)?;
-    let m = scan::source_manifest(Project { name: a.name, version: a.version }, scan, sde);
+    let bar = crate::progress::Bytes::new("hashing");
+    let m = scan::create_manifest(Project { name: a.name, version: a.version }, &opts, sde, &|n| bar.add(n));
+    bar.finish();
+    let m = m.map_err(crate::hints::scan)?;
     let bytes = m.to_canonical()?;
     match &a.output {
         Some(p) => {
             vouch_manifests::fsutil::write_atomic(p, &bytes, None)?;
             eprintln!("wrote {} ({} files, merkle root {})", p.display(), m.source.count, m.source.merkle_root);
         }
-        None => {
-            let mut v = bytes;
-            v.push(b'\n');
-            print_raw(&v)?;
-        }
+        None => print_raw(&[bytes, b"\n".to_vec()].concat())?,
     }
     Ok(Status::Held)
 }
@@ -198,13 +184,7 @@ pub fn render_source_check(c: &SourceCheck, m: &Manifest, source: &Path) -> Stri
 
 fn prove(a: ProveArgs) -> Result<Status> {
     let m = read_manifest(&a.file)?;
-    let idx = m
-        .source
-        .files
-        .binary_search_by(|e| e.path.as_str().as_bytes().cmp(a.path.as_bytes()))
-        .map_err(|_| anyhow::anyhow!("{} has no entry {:?}", a.file.display(), a.path))
-        .map_err(|e| hint(e, "paths are relative to the source root and /-separated; see `vouch manifest show`"))?;
-    let proof = Proof::for_entry(&m, idx);
+    let proof = Proof::for_path(&m, &a.path).ok_or_else(|| crate::hints::no_entry(&a.file, &a.path))?;
     let mut bytes = serde_json::to_vec_pretty(&proof)?;
     bytes.push(b'\n');
     match &a.output {
@@ -216,39 +196,23 @@ fn prove(a: ProveArgs) -> Result<Status> {
 
 fn verify_proof(a: VerifyProofArgs) -> Result<Status> {
     let trusted: Digest = a.root.parse().context("--root")?;
-    let bytes = std::fs::read(&a.proof).with_context(|| format!("cannot read proof {}", a.proof.display()))?;
-    let proof: Proof = serde_json::from_slice(&bytes)
-        .with_context(|| format!("proof {} is not a vouch proof", a.proof.display()))
-        .map_err(failed)?;
-    if proof.schema != vouch_manifests::merkle::PROOF_SCHEMA {
-        return Err(failed(anyhow::anyhow!("proof {} has schema {:?}", a.proof.display(), proof.schema)));
-    }
-    match proof.computed_root() {
-        Some(r) if r == trusted => {
-            print_text(&format!(
-                "OK: {} ({} {}) is entry {} of {} under root {}\n",
-                proof.entry.path,
-                proof.entry.kind,
-                proof.entry.content_id(),
-                proof.leaf_index,
-                proof.tree_size,
-                trusted
-            ))?;
-            Ok(Status::Held)
+    let p = Proof::read(&a.proof).map_err(|e| if e.does_not_hold() { failed(e.into()) } else { e.into() })?;
+    let (path, check) = (&p.entry.path, p.check(trusted));
+    print_text(&match check {
+        ProofCheck::Holds => format!(
+            "OK: {path} ({} {}) is entry {} of {} under root {trusted}\n",
+            p.entry.kind,
+            p.entry.content_id(),
+            p.leaf_index,
+            p.tree_size
+        ),
+        ProofCheck::OtherRoot(r) => {
+            format!("MISMATCH: proof for {path} leads to root {r}\n          trusted root is      {trusted}\n")
         }
-        Some(r) => {
-            print_text(&format!(
-                "MISMATCH: proof for {} leads to root {}\n          trusted root is      {}\n",
-                proof.entry.path, r, trusted
-            ))?;
-            Ok(Status::DoesNotHold)
-        }
-        None => {
-            print_text(&format!(
-                "MISMATCH: proof for {} has an audit path of the wrong length for leaf {} of {}\n",
-                proof.entry.path, proof.leaf_index, proof.tree_size
-            ))?;
-            Ok(Status::DoesNotHold)
-        }
-    }
+        ProofCheck::BadPath => format!(
+            "MISMATCH: proof for {path} has an audit path of the wrong length for leaf {} of {}\n",
+            p.leaf_index, p.tree_size
+        ),
+    })?;
+    Ok(if check == ProofCheck::Holds { Status::Held } else { Status::DoesNotHold })
 }
