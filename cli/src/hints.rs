@@ -5,8 +5,11 @@
 use crate::exit::{failed, hint};
 use anyhow::anyhow;
 use std::path::Path;
+use vouch_manifests::build::BuildError;
 use vouch_manifests::rebuild::RebuildError;
+use vouch_manifests::release::ReleaseError;
 use vouch_manifests::sandbox::SandboxError;
+use vouch_manifests::sbom::generate::GenerateError;
 use vouch_manifests::scan::ScanError;
 use vouch_signing::log::{LogOpError, LogPolicyError, LogWorkflowError};
 use vouch_signing::rebuild::RebuildRunError;
@@ -148,4 +151,61 @@ pub fn no_entry(manifest: &Path, path: &str) -> anyhow::Error {
         anyhow!("{} has no entry {path:?}", manifest.display()),
         "paths are relative to the source root and /-separated; see `vouch manifest show`",
     )
+}
+
+/// `vouch sbom generate`.
+pub fn sbom_generate(e: GenerateError) -> anyhow::Error {
+    let tip = match &e {
+        GenerateError::NoLock { above: Some(l), .. } => Some(format!(
+            "{} is the lock of an enclosing workspace: generate the SBOM for {}",
+            l.display(),
+            l.parent().map(|p| p.display().to_string()).unwrap_or_default()
+        )),
+        GenerateError::NoLock { above: None, .. } => {
+            Some("run `cargo generate-lockfile` (or a build) in the project first".to_string())
+        }
+        _ => None,
+    };
+    let e = anyhow::Error::from(e);
+    match tip {
+        Some(t) => hint(e, t),
+        None => e,
+    }
+}
+
+/// `vouch sbom check FILE` without a lock file.
+pub fn sbom_file_not_bundle(path: &Path) -> anyhow::Error {
+    hint(
+        anyhow!("{} is a file, not a bundle directory", path.display()),
+        "to check one SBOM, pass the lock file: vouch sbom check --lock Cargo.lock FILE",
+    )
+}
+
+/// `vouch release`: a release the log refuses (another manifest for a
+/// logged version) is a checked negative result.
+pub fn release(e: ReleaseError) -> anyhow::Error {
+    let tip = match &e {
+        ReleaseError::Exists { .. } | ReleaseError::ArchiveExists { .. } => Some("pass --force to replace it"),
+        ReleaseError::Scan(ScanError::Dirty { .. }) => {
+            Some("commit or stash the changes, or pass --allow-dirty to record them as dirty")
+        }
+        ReleaseError::Build(BuildError::NotFound { .. }) => Some("check the command after --, and that it is on PATH"),
+        _ => None,
+    };
+    let refused = {
+        let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        let mut found = false;
+        while let Some(c) = src {
+            if c.downcast_ref::<LogOpError>().is_some_and(|l| l.does_not_hold()) {
+                found = true;
+            }
+            src = c.source();
+        }
+        found
+    };
+    let mut err = anyhow::Error::from(e);
+    if let Some(t) = tip {
+        err = hint(err, t);
+    }
+    if refused { failed(err) } else { err }
 }

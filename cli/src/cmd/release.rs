@@ -1,7 +1,7 @@
 //! `vouch release`: the one command a release engineer puts in CI.
 
 use crate::cli::release::ReleaseArgs;
-use crate::exit::{Status, hint};
+use crate::exit::Status;
 use anyhow::Result;
 use vouch_manifests::Project;
 use vouch_manifests::release::{self, Existing, ReleaseSpec};
@@ -46,39 +46,7 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
     let bar = crate::progress::Bytes::new("hashing");
     let result = release::release(&spec, &signer, &|n| bar.add(n));
     bar.finish();
-    let r = result.map_err(|e| {
-        let hint_text = match &e {
-            release::ReleaseError::Exists { .. } | release::ReleaseError::ArchiveExists { .. } => {
-                Some("pass --force to replace it")
-            }
-            release::ReleaseError::Scan(vouch_manifests::scan::ScanError::Dirty { .. }) => {
-                Some("commit or stash the changes, or pass --allow-dirty to record them as dirty")
-            }
-            release::ReleaseError::Build(vouch_manifests::build::BuildError::NotFound { .. }) => {
-                Some("check the command after --, and that it is on PATH")
-            }
-            _ => None,
-        };
-        // A release the log refuses (another manifest for a logged version)
-        // is a checked negative result.
-        let refused = {
-            let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-            let mut found = false;
-            while let Some(c) = src {
-                if c.downcast_ref::<vouch_signing::log::LogOpError>().is_some_and(|l| l.does_not_hold()) {
-                    found = true;
-                }
-                src = c.source();
-            }
-            found
-        };
-        let e = anyhow::Error::from(e);
-        let e = match hint_text {
-            Some(h) => hint(e, h),
-            None => e,
-        };
-        if refused { crate::exit::failed(e) } else { e }
-    })?;
+    let r = result.map_err(crate::hints::release)?;
     let m = &r.manifest;
     crate::output::eprint_line(&format!("released {} {} -> {}", m.project.name, m.project.version, r.bundle.display()));
     println!("bundle     {}", r.bundle.display());

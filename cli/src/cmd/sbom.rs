@@ -1,12 +1,12 @@
 //! `vouch sbom ...`: generate, show, diff, check, licenses.
 
 use crate::cli::sbom::{CheckArgs, DiffArgs, GenerateArgs, SbomCommand, SbomKind, ShowArgs};
-use crate::exit::{Status, hint};
+use crate::exit::Status;
 use crate::output::{Format, print_json, print_raw, print_text};
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use vouch_manifests::sbom::diff::{self as sbdiff, LockCheck};
-use vouch_manifests::sbom::generate::{GenerateError, GenerateOptions, MetadataSource};
+use vouch_manifests::sbom::generate::{GenerateOptions, MetadataSource};
 use vouch_manifests::sbom::{self, Sbom, SbomFormat};
 
 pub fn run(cmd: SbomCommand) -> Result<Status> {
@@ -35,24 +35,7 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         SbomKind::Cyclonedx => SbomFormat::CycloneDx,
         SbomKind::Spdx => SbomFormat::Spdx,
     };
-    let g = sbom::generate::generate(&opts, format).map_err(|e| {
-        let h = match &e {
-            GenerateError::NoLock { above: Some(l), .. } => Some(format!(
-                "{} is the lock of an enclosing workspace: generate the SBOM for {}",
-                l.display(),
-                l.parent().map(|p| p.display().to_string()).unwrap_or_default()
-            )),
-            GenerateError::NoLock { above: None, .. } => {
-                Some("run `cargo generate-lockfile` (or a build) in the project first".to_string())
-            }
-            _ => None,
-        };
-        let e = anyhow::Error::from(e);
-        match h {
-            Some(h) => hint(e, h),
-            None => e,
-        }
-    })?;
+    let g = sbom::generate::generate(&opts, format).map_err(crate::hints::sbom_generate)?;
     match &a.output {
         Some(p) => vouch_manifests::fsutil::write_atomic(p, &g.bytes, None)?,
         None => print_raw(&g.bytes)?,
@@ -193,10 +176,7 @@ fn check(a: CheckArgs) -> Result<Status> {
         return Ok(if c.holds() { Status::Held } else { Status::DoesNotHold });
     }
     if a.target.is_file() {
-        return Err(hint(
-            anyhow::anyhow!("{} is a file, not a bundle directory", a.target.display()),
-            "to check one SBOM, pass the lock file: vouch sbom check --lock Cargo.lock FILE",
-        ));
+        return Err(crate::hints::sbom_file_not_bundle(&a.target));
     }
     let checks =
         sbdiff::check_bundle(&a.target).with_context(|| format!("cannot check bundle {}", a.target.display()))?;
