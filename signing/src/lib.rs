@@ -21,6 +21,7 @@
 //! the file or key it is about.
 
 pub mod dsse;
+pub mod key_file;
 pub mod keys;
 pub mod log;
 pub mod manifest_sig;
