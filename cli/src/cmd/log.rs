@@ -6,10 +6,11 @@ use crate::cli::log::{
 };
 use crate::exit::Status;
 use crate::hints::log as lift;
-use crate::output::{Format, print_json, print_text};
+use crate::output::{print_text, report};
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use vouch_signing::log::{self as rlog, CheckOptions, CompareOptions, LogKeyFrom, LogWorkflowError, WitnessOptions};
+use vouch_signing::policy::show_time;
 
 pub fn run(cmd: LogCommand) -> Result<Status> {
     match cmd {
@@ -21,191 +22,134 @@ pub fn run(cmd: LogCommand) -> Result<Status> {
         LogCommand::Compare(a) => compare(a),
         LogCommand::Verify(a) => verify(a),
         LogCommand::Consistency(a) => consistency(a),
-    }
+    }?;
+    Ok(Status::Held)
 }
 
-fn init(a: InitArgs) -> Result<Status> {
+fn init(a: InitArgs) -> Result<()> {
     let key = a.password.load_secret_key(&a.key)?;
     let vk = rlog::init(&a.log, &a.origin, &key).map_err(|e| lift(e.into()))?;
     print_text(&format!("{vk}\n"))?;
+    let (log, vkey) = (a.log.display(), a.log.join("vkey"));
     crate::output::eprint_line(&format!(
-        "created log {} (origin {}); its verifier key is in {}",
-        a.log.display(),
+        "created log {log} (origin {}); its verifier key is in {}",
         a.origin,
-        a.log.join("vkey").display()
+        vkey.display()
     ));
-    Ok(Status::Held)
+    Ok(())
 }
 
-fn append(a: AppendArgs) -> Result<Status> {
+fn append(a: AppendArgs) -> Result<()> {
     let key = a.password.load_secret_key(&a.key)?;
     let r = rlog::append(&a.log, &key, &a.bundles).map_err(|e| lift(e.into()))?;
-    if a.format == Format::Json {
-        print_json(&r)?;
-    } else {
+    report(a.format, &r, |r| {
         let mut s = String::new();
         for b in &r.bundles {
             let what = if b.added { "appended" } else { "already in the log" };
-            let _ = writeln!(
-                s,
-                "{} {}: {what} at index {} ({})",
-                b.name,
-                b.version,
-                b.index,
-                b.bundle.join(rlog::PROOF_FILE).display()
-            );
+            let proof = b.bundle.join(rlog::PROOF_FILE);
+            let _ = writeln!(s, "{} {}: {what} at index {} ({})", b.name, b.version, b.index, proof.display());
         }
-        let _ = writeln!(s, "log {}: size {} -> {}, root {}", r.origin, r.old_size, r.size, r.root);
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+        s + &format!("log {}: size {} -> {}, root {}\n", r.origin, r.old_size, r.size, r.root)
+    })
 }
 
-fn prove(a: ProveArgs) -> Result<Status> {
+fn prove(a: ProveArgs) -> Result<()> {
     let r = rlog::prove(&a.log, &a.bundles).map_err(|e| lift(e.into()))?;
-    if a.format == Format::Json {
-        print_json(&r)?;
-    } else {
-        let mut s = String::new();
-        for b in &r {
-            let _ = writeln!(
-                s,
-                "{} {}: index {}, proof written to {}",
-                b.name,
-                b.version,
-                b.index,
-                b.bundle.join(rlog::PROOF_FILE).display()
-            );
-        }
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+    report(a.format, &r, |r| {
+        let line = |b: &rlog::Logged| {
+            let proof = b.bundle.join(rlog::PROOF_FILE);
+            format!("{} {}: index {}, proof written to {}\n", b.name, b.version, b.index, proof.display())
+        };
+        r.iter().map(line).collect()
+    })
 }
 
-fn now(v: &Option<String>) -> Result<u64> {
-    match v {
-        Some(v) => u64::try_from(crate::cmd::sign::parse_now(v)?).context("--now is before 1970"),
-        None => Ok(std::time::SystemTime::now()
+fn witness(a: WitnessArgs) -> Result<()> {
+    let time = match &a.now {
+        Some(v) => u64::try_from(crate::cmd::sign::parse_now(v)?).context("--now is before 1970")?,
+        None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .context("the clock is before 1970")?
-            .as_secs()),
-    }
-}
-
-fn witness(a: WitnessArgs) -> Result<Status> {
-    let time = now(&a.now)?;
+            .as_secs(),
+    };
     let key = a.password.load_secret_key(&a.key)?;
     let opts = WitnessOptions { log: a.log.clone(), name: a.name.clone(), state: a.state.clone(), time };
     let w = rlog::witness_log(&opts, &key).map_err(lift)?;
-    if a.format == Format::Json {
-        print_json(&w)?;
-    } else {
+    report(a.format, &w, |w| {
+        let h = &w.head;
         let mut s = String::new();
-        if w.head.first_use {
-            let _ = writeln!(
-                s,
-                "first use: pinned log {} with key {}\n  compare this key with the one the vendor gave you",
-                w.head.origin, w.head.key
-            );
+        if h.first_use {
+            let _ = writeln!(s, "first use: pinned log {} with key {}", h.origin, h.key);
+            s.push_str("  compare this key with the one the vendor gave you\n");
         }
-        let since = w.head.previous.map(|p| format!(", consistent with size {p} seen before")).unwrap_or_default();
-        let _ = writeln!(s, "cosigned {} at size {}, root {}{since}", w.head.origin, w.head.size, w.head.root);
-        let _ = writeln!(s, "witness key (for the policy's [log] witnesses): {}", w.witness_key);
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+        let since = h.previous.map(|p| format!(", consistent with size {p} seen before")).unwrap_or_default();
+        let _ = writeln!(s, "cosigned {} at size {}, root {}{since}", h.origin, h.size, h.root);
+        s + &format!("witness key (for the policy's [log] witnesses): {}\n", w.witness_key)
+    })
 }
 
-fn check(a: CheckArgs) -> Result<Status> {
+fn check(a: CheckArgs) -> Result<()> {
     let opts = CheckOptions { log: a.log.clone(), policy: a.trust.clone(), state: a.state.clone() };
     let c = rlog::check_log(&opts).map_err(lift)?;
-    if a.format == Format::Json {
-        print_json(&c)?;
-    } else {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "log {}: size {}, root {}; signature, entries and tiles hold",
-            c.head.origin, c.head.size, c.head.root
-        );
+    report(a.format, &c, |c| {
+        let h = &c.head;
+        let mut s = format!("log {}: size {}, root {}; signature, entries and tiles hold\n", h.origin, h.size, h.root);
         let _ = writeln!(s, "cosignatures: {} of {} needed", c.cosigners.len(), c.witness_threshold);
         for w in &c.cosigners {
-            let _ = writeln!(s, "  {} at {}", w.name, vouch_signing::policy::show_time(w.time as i64));
+            let _ = writeln!(s, "  {} at {}", w.name, show_time(w.time as i64));
         }
-        if let Some(p) = c.head.previous {
-            let _ = writeln!(s, "consistent with size {p} seen before");
-        }
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+        s + &h.previous.map(|p| format!("consistent with size {p} seen before\n")).unwrap_or_default()
+    })
 }
 
-fn compare(a: CompareArgs) -> Result<Status> {
+fn compare(a: CompareArgs) -> Result<()> {
     let opts = CompareOptions {
         heads: a.checkpoints.clone(),
         log: a.log.clone(),
         key: a.trust.clone().map_or(LogKeyFrom::Vkey, LogKeyFrom::Policy),
         evidence: a.evidence.clone(),
     };
-    match rlog::compare_heads(&opts) {
-        Ok(heads) => {
-            if a.format == Format::Json {
-                print_json(&heads)?;
-            } else {
-                let mut s = String::new();
-                for h in &heads {
-                    let _ =
-                        writeln!(s, "{}: size {}, root {}: consistent with the log", h.path.display(), h.size, h.root);
-                }
-                print_text(&s)?;
-            }
-            Ok(Status::Held)
-        }
+    let heads = match rlog::compare_heads(&opts) {
+        Ok(heads) => heads,
+        // A split view: both signed heads are printed, as evidence.
         Err(LogWorkflowError::Refused(r)) => {
             if let Some(ev) = r.error.evidence() {
-                let mut s = format!("{}\nevidence, head of size {}:\n", r.error, ev.a_size);
-                s.push_str(&String::from_utf8_lossy(&ev.a));
-                let _ = writeln!(s, "evidence, head of size {}:", ev.b_size);
-                s.push_str(&String::from_utf8_lossy(&ev.b));
-                print_text(&s)?;
+                let (a, b) = (String::from_utf8_lossy(&ev.a), String::from_utf8_lossy(&ev.b));
+                let (n, m) = (ev.a_size, ev.b_size);
+                print_text(&format!("{}\nevidence, head of size {n}:\n{a}evidence, head of size {m}:\n{b}", r.error))?;
             }
-            Err(lift(LogWorkflowError::Refused(r)))
+            return Err(lift(LogWorkflowError::Refused(r)));
         }
-        Err(e) => Err(lift(e)),
-    }
+        Err(e) => return Err(lift(e)),
+    };
+    report(a.format, &heads, |heads| {
+        let line = |h: &rlog::Compared| {
+            format!("{}: size {}, root {}: consistent with the log\n", h.path.display(), h.size, h.root)
+        };
+        heads.iter().map(line).collect()
+    })
 }
 
-fn verify(a: VerifyArgs) -> Result<Status> {
+fn verify(a: VerifyArgs) -> Result<()> {
     let out = rlog::verify_proofs(&a.bundles, &a.trust).map_err(lift)?;
-    if a.format == Format::Json {
-        print_json(&out)?;
-    } else {
+    report(a.format, &out, |out| {
         let mut s = String::new();
-        for (b, p) in a.bundles.iter().zip(&out) {
+        for (b, p) in a.bundles.iter().zip(out) {
             let names: Vec<&str> = p.cosigners.iter().map(|c| c.name.as_str()).collect();
-            let _ = writeln!(
-                s,
-                "{}: included at index {} of {} size {}, cosigned by {}",
-                b.display(),
-                p.index,
-                p.origin,
-                p.size,
-                if names.is_empty() { "none".to_string() } else { names.join(", ") }
-            );
+            let by = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+            let (i, o, n) = (p.index, &p.origin, p.size);
+            let _ = writeln!(s, "{}: included at index {i} of {o} size {n}, cosigned by {by}", b.display());
         }
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+        s
+    })
 }
 
-fn consistency(a: ConsistencyArgs) -> Result<Status> {
+fn consistency(a: ConsistencyArgs) -> Result<()> {
     use base64::Engine as _;
     let (head, p) = rlog::consistency(&a.log, a.from).map_err(|e| lift(e.into()))?;
-    let mut s = String::new();
-    let _ = writeln!(s, "{} {}", a.from, head.checkpoint.size);
+    let mut s = format!("{} {}\n", a.from, head.checkpoint.size);
     for h in p {
         let _ = writeln!(s, "{}", base64::engine::general_purpose::STANDARD.encode(h));
     }
-    print_text(&s)?;
-    Ok(Status::Held)
+    print_text(&s)
 }
