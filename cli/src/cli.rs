@@ -1,6 +1,7 @@
 //! The command line, as clap structs (one module per subcommand under
 //! `cli/`). Each subcommand's doc comment is its long `--help`.
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 pub mod confine;
@@ -110,6 +111,18 @@ pub enum Command {
     /// C2SP tlog-proof (log.tlog-proof).
     #[command(subcommand)]
     Log(log::LogCommand),
+}
+
+/// `SOURCE_DATE_EPOCH`, if set; a malformed value is an error naming it.
+pub fn source_date_epoch() -> anyhow::Result<Option<i64>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.is_empty() => v
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds")),
+        _ => Ok(None),
+    }
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub fn run(a: ReleaseArgs) -> Result<Status> {
         include_artifacts: a.include_artifacts,
         include_dependencies: a.include_dependencies,
         archive: a.archive,
-        source_date_epoch: super::manifest::source_date_epoch()?,
+        source_date_epoch: crate::cli::source_date_epoch()?,
         env: std::env::vars().collect(),
     };
     let log_key = match &a.log_key {

@@ -29,7 +29,7 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         cargo: a.cargo.clone(),
         cargo_home: vouch_manifests::build::cargo_home(),
         target: a.target.clone(),
-        source_date_epoch: super::manifest::source_date_epoch()?,
+        source_date_epoch: crate::cli::source_date_epoch()?,
     };
     let format = match a.format {
         SbomKind::Cyclonedx => SbomFormat::CycloneDx,
