@@ -4,6 +4,8 @@ use crate::cli::password::PasswordArgs;
 use crate::output::Format;
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use vouch_signing::review::{Cache, Verdict};
+use vouch_signing::review_cache::CacheChoice;
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
@@ -103,4 +105,31 @@ pub struct CacheArgs {
     /// Verify every review envelope, using and writing no cache.
     #[arg(long)]
     pub no_cache: bool,
+}
+
+impl CacheArgs {
+    /// The cache to use: `--cache DIR` (an error when it cannot be used),
+    /// else the default folder when it can be used, else none.
+    pub fn choice(&self) -> CacheChoice {
+        match (&self.cache, self.no_cache) {
+            (_, true) => CacheChoice::Off,
+            (Some(dir), false) => CacheChoice::Dir(dir.clone()),
+            (None, false) => CacheChoice::Default,
+        }
+    }
+
+    /// The chosen cache, opened.
+    pub fn open(&self) -> anyhow::Result<Option<Cache>> {
+        Ok(self.choice().open()?)
+    }
+}
+
+impl From<VerdictArg> for Verdict {
+    fn from(v: VerdictArg) -> Verdict {
+        match v {
+            VerdictArg::Pass => Verdict::Pass,
+            VerdictArg::Concerns => Verdict::Concerns,
+            VerdictArg::Fail => Verdict::Fail,
+        }
+    }
 }

@@ -1,32 +1,13 @@
 //! `vouch review sign|status`: the reviewers' own signed evidence, per file.
 
-use crate::cli::review::{CacheArgs, ReviewCommand, SignArgs, StatusArgs, VerdictArg};
+use crate::cli::review::{ReviewCommand, SignArgs, StatusArgs};
 use crate::exit::Status;
-use crate::output::{Format, print_json, print_text};
+use crate::output::print_text;
 use anyhow::Result;
 use std::fmt::Write as _;
-use vouch_signing::review::{self, Verdict};
-use vouch_signing::review_cache::CacheChoice;
 use vouch_signing::review_workflow::{
     self as flow, Files, ReviewDraft, ReviewSignOptions, StatusOptions, StatusReport,
 };
-
-impl CacheArgs {
-    /// The cache to use: `--cache DIR` (an error when it cannot be used),
-    /// else the default folder when it can be used, else none.
-    pub fn choice(&self) -> CacheChoice {
-        match (&self.cache, self.no_cache) {
-            (_, true) => CacheChoice::Off,
-            (Some(dir), false) => CacheChoice::Dir(dir.clone()),
-            (None, false) => CacheChoice::Default,
-        }
-    }
-
-    /// The chosen cache, opened.
-    pub fn open(&self) -> Result<Option<review::Cache>> {
-        Ok(self.choice().open()?)
-    }
-}
 
 pub fn run(c: ReviewCommand) -> Result<Status> {
     match c {
@@ -47,11 +28,7 @@ fn sign(a: SignArgs) -> Result<Status> {
         bundle: a.bundle.clone(),
         files,
         criteria: a.criteria.clone(),
-        verdict: match a.verdict {
-            VerdictArg::Pass => Verdict::Pass,
-            VerdictArg::Concerns => Verdict::Concerns,
-            VerdictArg::Fail => Verdict::Fail,
-        },
+        verdict: a.verdict.into(),
         notes: a.notes.clone(),
         reviewer: a.reviewer.clone(),
         out: a.out.clone(),
@@ -83,11 +60,7 @@ fn status(a: StatusArgs) -> Result<Status> {
         cache: a.cache.choice(),
     };
     let report = flow::status(&opts).map_err(crate::hints::review)?;
-    if a.format == Format::Json {
-        print_json(&report)?;
-    } else {
-        print_text(&render(&report))?;
-    }
+    crate::output::report(a.format, &report, render)?;
     Ok(if report.held { Status::Held } else { Status::DoesNotHold })
 }
 
