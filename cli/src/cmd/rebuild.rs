@@ -1,19 +1,18 @@
 //! `vouch rebuild`: rebuild a release from reviewed source and compare the
 //! artifacts bit for bit.
 
+mod render;
+
 use crate::cli::rebuild::RebuildArgs;
 use crate::exit::Status;
-use crate::output::{Format, clean, print_json, print_text};
+use crate::output::{Format, print_json, print_text};
 use anyhow::{Context, Result};
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-use vouch_manifests::rebuild::{Explanation, GitMetadata};
+use vouch_manifests::rebuild::GitMetadata;
 use vouch_signing::manifest_sig::SigningTime;
-use vouch_signing::rebuild::{
-    Event, Rebuild, RebuildOptions, RebuildRunError, Rebuilt, SourceCheck, ToolchainPolicy, WorkDir,
-};
+use vouch_signing::rebuild::{Event, Rebuild, RebuildOptions, RebuildRunError, SourceCheck, ToolchainPolicy, WorkDir};
 
 pub fn run(a: RebuildArgs) -> Result<Status> {
     // SIGINT and SIGTERM stop the build (its whole process group), and the
@@ -69,100 +68,14 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
             eprintln!("signed rebuild report: {} and {}", w.report.display(), w.signature.display())
         }
     });
-    let r = match r {
-        Ok(r) => r,
-        Err(RebuildRunError::DoesNotVerify { report, name, version, policy, source_dir }) => {
-            eprint!("{}", clean(&super::verify::render(&report)));
-            let e = RebuildRunError::DoesNotVerify { report, name, version, policy, source_dir };
-            return Err(crate::hints::rebuild(e));
-        }
-        Err(e) => return Err(crate::hints::rebuild(e)),
-    };
+    // A bundle that does not verify: the verification report says why.
+    if let Err(RebuildRunError::DoesNotVerify { report, .. }) = &r {
+        eprint!("{}", crate::output::clean(&super::verify::render(report)));
+    }
+    let r = r.map_err(crate::hints::rebuild)?;
     match a.format {
         Format::Json => print_json(&r.report)?,
-        Format::Human => print_text(&format!("{}{}", render(&r), explained(&r, a.diffoscope_timeout)))?,
+        Format::Human => print_text(&(render::report(&r) + &render::explained(&r, a.diffoscope_timeout)))?,
     }
     Ok(if r.report.reproduced { Status::Held } else { Status::DoesNotHold })
-}
-
-/// What diffoscope said, or the command to get a deeper diff.
-fn explained(r: &Rebuilt, timeout: u64) -> String {
-    let mut s = String::new();
-    for x in &r.explained {
-        let _ = match &x.result {
-            Err(e) => writeln!(s, "cannot create a file for the diffoscope report of {}: {e}", x.path),
-            Ok(Explanation::Report(p)) => writeln!(s, "diffoscope report for {}: {}", x.path, p.display()),
-            Ok(Explanation::TimedOut(p)) => {
-                writeln!(s, "diffoscope on {} stopped after {timeout} s; partial report: {}", x.path, p.display())
-            }
-            Ok(Explanation::NotInstalled) => writeln!(
-                s,
-                "for a deeper diff of {}: apt-get install diffoscope, then rerun with --keep and run: diffoscope {} <workdir>/source/{}",
-                x.path,
-                x.original.display(),
-                x.path
-            ),
-        };
-    }
-    s
-}
-
-fn render(x: &Rebuilt) -> String {
-    let (r, b, work, keep) = (&x.report, &x.bundle, &x.work, x.kept);
-    let mut s = String::new();
-    for a in &r.artifacts {
-        if a.identical {
-            let _ = writeln!(s, "identical  {}  {}", a.path, a.expected);
-            continue;
-        }
-        let _ = writeln!(s, "DIFFERENT  {}", a.path);
-        let _ = writeln!(s, "           release: {} ({} bytes)", a.expected, a.expected_size);
-        match (&a.actual, a.actual_size) {
-            (Some(d), Some(n)) => {
-                let _ = writeln!(s, "           rebuilt: {d} ({n} bytes)");
-            }
-            _ => {
-                let _ = writeln!(s, "           rebuilt: (the build did not produce this file)");
-            }
-        }
-        let original = b.dir.join("artifacts").join(&a.path);
-        for c in &a.causes {
-            let _ = writeln!(s, "           likely cause: {}", clean(&c.describe()));
-        }
-        if let Some(d) = &a.first_difference {
-            let _ = writeln!(
-                s,
-                "           first difference at byte {} (0x{:x}); bytes from {}:",
-                d.offset, d.offset, d.window_start
-            );
-            let _ = writeln!(s, "             release  {}", d.expected_hex);
-            let _ = writeln!(s, "             rebuilt  {}", d.actual_hex);
-        }
-        let rebuilt = work.join("source").join(&a.path);
-        if original.is_file() {
-            let _ = writeln!(
-                s,
-                "           original in the bundle: {}; rebuilt: {}{}",
-                original.display(),
-                rebuilt.display(),
-                if keep { "" } else { " (removed; rerun with --keep to keep it)" }
-            );
-        } else {
-            let _ = writeln!(
-                s,
-                "           the bundle holds no copy of the original (release with --include-artifacts for a byte-level diff)"
-            );
-        }
-    }
-    let _ = writeln!(
-        s,
-        "{}: {} {} rebuilt with {}{}{}",
-        if r.reproduced { "REPRODUCED" } else { "NOT REPRODUCED" },
-        r.project.name,
-        r.project.version,
-        r.command.join(" "),
-        if r.toolchain_matches { "" } else { " (toolchain differs from the record)" },
-        if r.git_metadata == Some(false) && !r.reproduced { " (the build had no git metadata)" } else { "" }
-    );
-    s
 }
