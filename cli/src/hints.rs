@@ -11,10 +11,12 @@ use vouch_manifests::release::ReleaseError;
 use vouch_manifests::sandbox::SandboxError;
 use vouch_manifests::sbom::generate::GenerateError;
 use vouch_manifests::scan::ScanError;
+use vouch_signing::keys::KeyError;
 use vouch_signing::log::{LogOpError, LogPolicyError, LogWorkflowError};
 use vouch_signing::rebuild::RebuildRunError;
 use vouch_signing::review_workflow::ReviewWorkflowError;
 use vouch_signing::sig;
+use vouch_signing::verify::VerifyError;
 use vouch_signing::verify_signature::SignatureError;
 
 /// `vouch rebuild`.
@@ -208,4 +210,51 @@ pub fn release(e: ReleaseError) -> anyhow::Error {
         err = hint(err, t);
     }
     if refused { failed(err) } else { err }
+}
+
+/// `vouch verify`.
+pub fn verify(e: VerifyError) -> anyhow::Error {
+    let dir = matches!(e, VerifyError::ArtifactIsDirectory { .. });
+    let e = anyhow::Error::from(e);
+    if dir { hint(e, "pass the binary itself, e.g. --artifact path/to/bin") } else { e }
+}
+
+/// Said after a verification whose policy needs reviews none were given for.
+pub const REVIEWS_NEEDED: &str = "the policy has a [review] requirement: pass --reviews DIR";
+
+/// `vouch sign` of a folder that is no bundle.
+pub fn folder_without_manifest(path: &Path) -> anyhow::Error {
+    hint(
+        anyhow!("{} is a folder without {}", path.display(), vouch_signing::manifest_sig::MANIFEST_FILE),
+        "give a bundle folder (made by `vouch release`) or a file",
+    )
+}
+
+/// No password source and no terminal to ask on.
+pub fn no_password_source(what: &str) -> anyhow::Error {
+    hint(
+        anyhow!("a password is needed for {what}, and stdin is not a terminal to ask for one"),
+        "pass --password-file FILE or --password-env VAR",
+    )
+}
+
+/// Decrypting a secret key.
+pub fn secret_key(e: KeyError) -> anyhow::Error {
+    let wrong = matches!(e, KeyError::WrongPassword { .. });
+    let e = anyhow::Error::from(e);
+    if wrong {
+        hint(e, "check --password-file / --password-env: the first line of the file is the password")
+    } else {
+        e
+    }
+}
+
+/// Reading the password of a new key (`vouch key generate`).
+pub fn new_key_password(e: anyhow::Error) -> anyhow::Error {
+    hint(e, "or pass --unencrypted for a key without a password")
+}
+
+/// An empty password for a new key.
+pub fn empty_password() -> anyhow::Error {
+    hint(anyhow!("the password is empty"), "pass --unencrypted for a key without a password")
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::key::{GenerateArgs, KeyCommand, ShowArgs};
 use crate::cmd::password::Confirm;
-use crate::exit::{Status, hint};
+use crate::exit::Status;
 use crate::output::{Format, print_json, print_text};
 use anyhow::{Result, bail};
 use std::fmt::Write as _;
@@ -27,12 +27,9 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         let p = a
             .password
             .read(&format!("the new key {}", a.name), Confirm::Twice)
-            .map_err(|e| hint(e, "or pass --unencrypted for a key without a password"))?;
+            .map_err(crate::hints::new_key_password)?;
         if p.is_empty() {
-            return Err(hint(
-                anyhow::anyhow!("the password is empty"),
-                "pass --unencrypted for a key without a password",
-            ));
+            return Err(crate::hints::empty_password());
         }
         Some(p)
     };

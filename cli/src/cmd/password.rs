@@ -3,7 +3,6 @@
 //! argument. `vouch release` flattens [`PasswordArgs`] too.
 
 use crate::cli::password::PasswordArgs;
-use crate::exit::hint;
 use anyhow::{Context, Result, bail};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -45,10 +44,7 @@ impl PasswordArgs {
             return Ok(p);
         }
         if !std::io::stdin().is_terminal() {
-            return Err(hint(
-                anyhow::anyhow!("a password is needed for {what}, and stdin is not a terminal to ask for one"),
-                "pass --password-file FILE or --password-env VAR",
-            ));
+            return Err(crate::hints::no_password_source(what));
         }
         let first = rpassword::prompt_password(format!("password for {what}: "))
             .with_context(|| format!("cannot read the password for {what}"))?;
@@ -69,14 +65,6 @@ impl PasswordArgs {
             Protection::Encrypted => Some(self.read(&path.display().to_string(), Confirm::Once)?),
             Protection::Unencrypted => None,
         };
-        file.decrypt(password.as_deref()).map_err(|e| {
-            let wrong = matches!(e, vouch_signing::keys::KeyError::WrongPassword { .. });
-            let e = anyhow::Error::from(e);
-            if wrong {
-                hint(e, "check --password-file / --password-env: the first line of the file is the password")
-            } else {
-                e
-            }
-        })
+        file.decrypt(password.as_deref()).map_err(crate::hints::secret_key)
     }
 }

@@ -2,7 +2,7 @@
 //! (`signatures/<KEYID>.minisig`).
 
 use crate::cli::sign::SignArgs;
-use crate::exit::{Status, hint};
+use crate::exit::Status;
 use crate::output::print_text;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -36,10 +36,7 @@ pub fn run(a: SignArgs) -> Result<Status> {
         }
         let m = a.path.join(manifest_sig::MANIFEST_FILE);
         if !m.is_file() {
-            return Err(hint(
-                anyhow::anyhow!("{} is a folder without {}", a.path.display(), manifest_sig::MANIFEST_FILE),
-                "give a bundle folder (made by `vouch release`) or a file",
-            ));
+            return Err(crate::hints::folder_without_manifest(&a.path));
         }
         let s = manifest_sig::sign_bundle(&a.path, &key, time)?;
         print_text(&format!(

@@ -1,7 +1,7 @@
 //! `vouch verify`: the reviewer's one offline command.
 
 use crate::cli::verify::VerifyArgs;
-use crate::exit::{Status, hint};
+use crate::exit::Status;
 use crate::output::{Format, print_json, print_text};
 use anyhow::Result;
 use std::fmt::Write as _;
@@ -31,17 +31,13 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
     let bar = crate::progress::Bytes::new("checking source");
     let r = verify::verify(&b, &policy, &opts, a.state.as_deref(), &|n| bar.add(n));
     bar.finish();
-    let r = r.map_err(|e| {
-        let dir = matches!(e, verify::VerifyError::ArtifactIsDirectory { .. });
-        let e = anyhow::Error::from(e);
-        if dir { hint(e, "pass the binary itself, e.g. --artifact path/to/bin") } else { e }
-    })?;
+    let r = r.map_err(crate::hints::verify)?;
     match a.format {
         Format::Json => print_json(&r)?,
         Format::Human => {
             print_text(&render(&r))?;
             if policy.review.is_some() && a.reviews.is_none() {
-                eprintln!("hint: the policy has a [review] requirement: pass --reviews DIR");
+                eprintln!("hint: {}", crate::hints::REVIEWS_NEEDED);
             }
         }
     }
