@@ -1,6 +1,8 @@
 //! Library errors as the binary reports them: every hint (a likely fix,
-//! often naming a flag or a command) and every exit-1 marking lives here,
-//! in one place. The libraries' errors name no flag.
+//! often naming a flag or a command) and every exit-1 marking of a library
+//! error lives here, in one place. The libraries' errors name no flag; where
+//! the binary's message names one (`--sign-report`, `--state`,
+//! `--changed-since`), it is written here from the library's typed error.
 
 use crate::exit::{failed, hint};
 use anyhow::anyhow;

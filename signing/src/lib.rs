@@ -13,9 +13,11 @@
 //! * [`state`]: rollback protection for a reviewer's accepted releases.
 //! * [`review`]: reviewers' signed reviews and coverage; [`review_cache`]: the
 //!   verified-review cache.
-//! * The reviewer's workflows, one call each: [`verify`] (a bundle),
+//! * The workflows, one call each: [`verify`] (a bundle),
 //!   [`verify_signature`] (one signature, with rollback state), [`rebuild`]
-//!   (verify, rebuild, compare, sign the report).
+//!   (verify, rebuild, compare, sign the report), [`review_workflow`] (sign a
+//!   review, coverage status), [`key_file`] (a new pair, what a key file
+//!   holds), [`log`] (the release log's commands).
 //!
 //! Nothing here prints or exits: every operation returns a typed error naming
 //! the file or key it is about.
