@@ -180,7 +180,7 @@ pub enum Event<'a> {
 }
 
 /// What diffoscope said about one differing artifact.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Explained {
     /// The artifact's path.
     pub path: String,
@@ -188,7 +188,7 @@ pub struct Explained {
     pub original: PathBuf,
     /// diffoscope's report, or why there is none (the file for it could
     /// not be made).
-    pub result: Result<Explanation, String>,
+    pub result: Result<Explanation, std::io::Error>,
 }
 
 /// The result of a rebuild that ran.
@@ -403,7 +403,7 @@ fn explain(r: &RebuildReport, bundle: &Path, work: &Path, limit: Duration, cance
             .and_then(|f| f.keep().map_err(|e| e.error))
         {
             Ok((_, p)) => Ok(rebuild::diffoscope(&original, &rebuilt, &p, limit, Some(Arc::clone(cancel)))),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e),
         };
         out.push(Explained { path: a.path.clone(), original, result });
     }

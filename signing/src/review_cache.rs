@@ -278,6 +278,19 @@ mod tests {
     use super::*;
     use crate::review::{ProjectRef, Verdict};
 
+    #[test]
+    fn the_cache_choice_opens_the_named_folder_or_none() {
+        assert!(CacheChoice::Off.open().unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let named = dir.path().join("reviews");
+        assert!(CacheChoice::Dir(named.clone()).open().unwrap().is_some());
+        assert!(named.join("key").is_file());
+        // A named folder that cannot be made is an error, not "no cache".
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(CacheChoice::Dir(file.join("sub")).open().is_err());
+    }
+
     fn entry(matched: Vec<u32>) -> CacheEntry {
         let predicate = Predicate {
             project: ProjectRef { name: "app".into(), version: "1.0.0".into() },
