@@ -76,17 +76,6 @@ fn wrappers(cause: &(dyn std::error::Error + 'static), code: &mut u8, hints: &mu
     }
 }
 
-/// Whether `err` is a clean negative result (exit 1), e.g. to report it as
-/// JSON instead of an error.
-pub fn is_failed(err: &anyhow::Error) -> bool {
-    let mut code = 2;
-    let mut hints = Vec::new();
-    for cause in err.chain() {
-        wrappers(cause, &mut code, &mut hints);
-    }
-    code == 1
-}
-
 pub fn finish(result: anyhow::Result<Status>) -> ExitCode {
     match result {
         Ok(Status::Held) => ExitCode::from(0),

@@ -4,6 +4,7 @@
 mod cli;
 mod cmd;
 mod exit;
+mod hints;
 mod output;
 mod progress;
 

@@ -20,6 +20,14 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints a command's result: `value` as JSON, or `human(value)` as text.
+pub fn report<T: serde::Serialize>(format: Format, value: &T, human: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
+    match format {
+        Format::Json => print_json(value),
+        Format::Human => print_text(&human(value)),
+    }
+}
+
 /// Writes human-readable `text` to stdout (already formatted, including
 /// newlines), with [`clean`] applied: text from files never reaches the
 /// terminal as control sequences.
@@ -60,6 +68,12 @@ pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Untrusted text for one line of terminal output: [`clean`], with newlines
+/// and tabs made visible too.
+pub fn clean_line(s: &str) -> String {
+    clean(s).replace('\n', "\\n").replace('\t', "  ")
 }
 
 /// Writes one diagnostic line to stderr, [`clean`]ed.

@@ -114,6 +114,70 @@ impl Proof {
     pub fn computed_root(&self) -> Option<Digest> {
         root_from_path(leaf_hash(self.entry.leaf_data().as_bytes()), self.leaf_index, self.tree_size, &self.path)
     }
+
+    /// Builds the proof for the entry recorded at `path` (as recorded:
+    /// relative, `/`-separated); `None` when the manifest has no such entry.
+    pub fn for_path(m: &crate::manifest::Manifest, path: &str) -> Option<Proof> {
+        let index = m.source.files.binary_search_by(|e| e.path().as_str().as_bytes().cmp(path.as_bytes())).ok()?;
+        Some(Proof::for_entry(m, index))
+    }
+
+    /// Reads a proof file as [`Proof::for_entry`]'s JSON.
+    pub fn read(path: &std::path::Path) -> Result<Proof, ProofFileError> {
+        let bytes = std::fs::read(path).map_err(|source| ProofFileError::Read { path: path.to_path_buf(), source })?;
+        let proof: Proof = serde_json::from_slice(&bytes)
+            .map_err(|source| ProofFileError::NotAProof { path: path.to_path_buf(), source })?;
+        if proof.schema != PROOF_SCHEMA {
+            return Err(ProofFileError::Schema { path: path.to_path_buf(), schema: proof.schema });
+        }
+        Ok(proof)
+    }
+
+    /// Whether this proof leads to the `trusted` root.
+    pub fn check(&self, trusted: Digest) -> ProofCheck {
+        match self.computed_root() {
+            Some(r) if r == trusted => ProofCheck::Holds,
+            Some(r) => ProofCheck::OtherRoot(r),
+            None => ProofCheck::BadPath,
+        }
+    }
+}
+
+/// What a proof leads to, against a trusted root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofCheck {
+    /// It leads to the trusted root.
+    Holds,
+    /// It leads to this other root.
+    OtherRoot(Digest),
+    /// Its audit path has the wrong length for its leaf and tree size.
+    BadPath,
+}
+
+/// Why a proof file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofFileError {
+    #[error("cannot read proof {}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("proof {} is not a vouch proof", .path.display())]
+    NotAProof {
+        path: std::path::PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("proof {} has schema {schema:?}", .path.display())]
+    Schema { path: std::path::PathBuf, schema: String },
+}
+
+impl ProofFileError {
+    /// A file that is there but is no proof: checked, and it does not hold.
+    pub fn does_not_hold(&self) -> bool {
+        !matches!(self, ProofFileError::Read { .. })
+    }
 }
 
 #[cfg(test)]

@@ -106,6 +106,8 @@ pub enum ScanError {
     #[error("submodule {path}: {detail}")]
     Submodule { path: PathBuf, detail: String },
     #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
+    #[error(transparent)]
     Path(#[from] PathError),
     #[error("{path} is a {what}: only files, symlinks and directories can be recorded")]
     Special { path: PathBuf, what: &'static str },
@@ -395,6 +397,17 @@ pub fn created_time(source_date_epoch: Option<i64>, commit_time: Option<i64>) ->
     let t = source_date_epoch.or(commit_time)?;
     let dt = time::OffsetDateTime::from_unix_timestamp(t).ok()?;
     dt.format(&time::format_description::well_known::Rfc3339).ok()
+}
+
+/// Scans the tree `opts` names and builds the source part of its
+/// manifest: [`scan`], then [`source_manifest`].
+pub fn create_manifest(
+    project: crate::manifest::Project,
+    opts: &ScanOptions,
+    source_date_epoch: Option<i64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<crate::manifest::Manifest, ScanError> {
+    Ok(source_manifest(project, scan(opts, progress)?, source_date_epoch)?)
 }
 
 /// Builds the source part of a manifest from a scan.

@@ -13,23 +13,32 @@
 //! * [`state`]: rollback protection for a reviewer's accepted releases.
 //! * [`review`]: reviewers' signed reviews and coverage; [`review_cache`]: the
 //!   verified-review cache.
+//! * The workflows, one call each: [`verify`] (a bundle),
+//!   [`verify_signature`] (one signature, with rollback state), [`rebuild`]
+//!   (verify, rebuild, compare, sign the report), [`review_workflow`] (sign a
+//!   review, coverage status), [`key_file`] (a new pair, what a key file
+//!   holds), [`log`] (the release log's commands).
 //!
 //! Nothing here prints or exits: every operation returns a typed error naming
 //! the file or key it is about.
 
 pub mod dsse;
+pub mod key_file;
 pub mod keys;
 pub mod log;
 pub mod manifest_sig;
 pub mod note;
 pub mod policy;
+pub mod rebuild;
 pub mod release;
 pub mod reports;
 pub mod review;
 pub mod review_cache;
+pub mod review_workflow;
 pub mod sig;
 pub mod state;
 pub mod verify;
+pub mod verify_signature;
 
 pub use keys::{KeyId, PublicKey, SecretKey, SecretKeyFile};
 pub use sig::{Legacy, Signature};

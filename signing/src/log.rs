@@ -951,3 +951,167 @@ pub fn listing(dir: &Path, policy: Option<&LogPolicy>) -> Result<Listing, LogOpE
             .collect(),
     })
 }
+
+/// Why a trust policy's `[log]` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LogPolicyError {
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    #[error("trust policy {} has no [log] table", .path.display())]
+    Missing { path: PathBuf },
+    #[error("trust policy {}: {problems}", .path.display())]
+    Invalid { path: PathBuf, problems: String },
+}
+
+/// The `[log]` of the trust policy at `path`, or why there is none.
+pub fn read_log_policy(path: &Path) -> Result<LogPolicy, LogPolicyError> {
+    let p = crate::policy::Policy::read(path)?;
+    match p.log {
+        Some(l) => Ok(l),
+        None => {
+            let problems: Vec<&str> =
+                p.findings().iter().filter(|f| f.message.starts_with("[log]")).map(|f| f.message.as_str()).collect();
+            if problems.is_empty() {
+                Err(LogPolicyError::Missing { path: path.to_path_buf() })
+            } else {
+                Err(LogPolicyError::Invalid { path: path.to_path_buf(), problems: problems.join("; ") })
+            }
+        }
+    }
+}
+
+/// A refusal that comes with evidence (two signed heads that cannot both be
+/// honest), and where that evidence was written, when it was asked for.
+#[derive(Debug)]
+pub struct Refusal {
+    pub error: LogOpError,
+    /// `None`: no evidence, or none asked for; else the files written, or
+    /// why they could not be.
+    pub evidence: Option<Result<Vec<PathBuf>, LogOpError>>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+/// Why a log workflow failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LogWorkflowError {
+    #[error(transparent)]
+    Policy(#[from] LogPolicyError),
+    #[error(transparent)]
+    Op(#[from] LogOpError),
+    #[error(transparent)]
+    Refused(Box<Refusal>),
+}
+
+impl LogWorkflowError {
+    /// True for a checked negative result (exit 1).
+    pub fn does_not_hold(&self) -> bool {
+        match self {
+            LogWorkflowError::Policy(_) => false,
+            LogWorkflowError::Op(e) => e.does_not_hold(),
+            LogWorkflowError::Refused(r) => r.error.does_not_hold(),
+        }
+    }
+}
+
+/// Writes a refusal's evidence into `dir` (when it has some).
+fn refusal(error: LogOpError, dir: Option<&Path>) -> LogWorkflowError {
+    let evidence = match (error.evidence(), dir) {
+        (Some(ev), Some(dir)) => Some(ev.write(dir)),
+        _ => None,
+    };
+    LogWorkflowError::Refused(Box::new(Refusal { error, evidence }))
+}
+
+/// The folder of a state file, where a refusal's evidence goes.
+fn beside(state: &Path) -> PathBuf {
+    match state.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// What to witness.
+#[derive(Debug, Clone)]
+pub struct WitnessOptions {
+    pub log: PathBuf,
+    /// The witness's name (its cosignature key name).
+    pub name: String,
+    /// The witness's state: pinned log keys and the last head seen per origin.
+    pub state: PathBuf,
+    /// The cosignature time (unix seconds).
+    pub time: u64,
+}
+
+/// [`witness`], writing a refusal's evidence beside the state file.
+pub fn witness_log(opts: &WitnessOptions, key: &SecretKey) -> Result<Witnessed, LogWorkflowError> {
+    witness(&opts.log, key, &opts.name, &opts.state, opts.time).map_err(|e| refusal(e, Some(&beside(&opts.state))))
+}
+
+/// What to check a log against.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub log: PathBuf,
+    /// The trust policy with a `[log]` table.
+    pub policy: PathBuf,
+    /// Rollback state: the largest head seen per origin.
+    pub state: Option<PathBuf>,
+}
+
+/// [`check`] under the policy's `[log]`, writing a refusal's evidence
+/// beside the state file (or into the current directory).
+pub fn check_log(opts: &CheckOptions) -> Result<Checked, LogWorkflowError> {
+    let policy = read_log_policy(&opts.policy)?;
+    let dir = opts.state.as_deref().map(beside).unwrap_or_else(|| PathBuf::from("."));
+    check(&opts.log, &policy, opts.state.as_deref()).map_err(|e| refusal(e, Some(&dir)))
+}
+
+/// Where the log's key comes from.
+#[derive(Debug, Clone)]
+pub enum LogKeyFrom {
+    /// This trust policy's `[log]`.
+    Policy(PathBuf),
+    /// The log's own `vkey`.
+    Vkey,
+}
+
+/// Which signed heads to compare.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    pub heads: Vec<PathBuf>,
+    /// The log the heads are from (for consistency proofs).
+    pub log: PathBuf,
+    pub key: LogKeyFrom,
+    /// Also write a split view's two heads into this folder.
+    pub evidence: Option<PathBuf>,
+}
+
+/// [`compare`] with the chosen key; a refusal keeps its evidence (written
+/// into [`CompareOptions::evidence`] when given).
+pub fn compare_heads(opts: &CompareOptions) -> Result<Vec<Compared>, LogWorkflowError> {
+    let key = match &opts.key {
+        LogKeyFrom::Policy(p) => read_log_policy(p)?.key,
+        LogKeyFrom::Vkey => read_vkey(&Log::open(&opts.log))?,
+    };
+    compare(&opts.heads, &opts.log, &key).map_err(|e| refusal(e, opts.evidence.as_deref()))
+}
+
+/// [`verify_proof`] of each bundle under the policy's `[log]`.
+pub fn verify_proofs(bundles: &[PathBuf], policy: &Path) -> Result<Vec<ProofChecked>, LogWorkflowError> {
+    let policy = read_log_policy(policy)?;
+    let mut out = Vec::new();
+    for b in bundles {
+        out.push(verify_proof(b, &policy)?);
+    }
+    Ok(out)
+}

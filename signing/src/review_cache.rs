@@ -61,6 +61,29 @@ pub struct Cache {
     key: [u8; 32],
 }
 
+/// Which verified-review cache to use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CacheChoice {
+    /// The default folder ([`Cache::default_dir`]) when it can be used, else none.
+    #[default]
+    Default,
+    /// This folder; an error when it cannot be used.
+    Dir(PathBuf),
+    /// Verify every review envelope, using and writing no cache.
+    Off,
+}
+
+impl CacheChoice {
+    /// Opens the chosen cache.
+    pub fn open(&self) -> Result<Option<Cache>, CacheError> {
+        match self {
+            CacheChoice::Off => Ok(None),
+            CacheChoice::Dir(dir) => Ok(Some(Cache::open(dir)?)),
+            CacheChoice::Default => Ok(Cache::default_dir().and_then(|d| Cache::open(&d).ok())),
+        }
+    }
+}
+
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cache").field("dir", &self.dir).finish_non_exhaustive()
@@ -254,6 +277,19 @@ impl CacheEntry {
 mod tests {
     use super::*;
     use crate::review::{ProjectRef, Verdict};
+
+    #[test]
+    fn the_cache_choice_opens_the_named_folder_or_none() {
+        assert!(CacheChoice::Off.open().unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let named = dir.path().join("reviews");
+        assert!(CacheChoice::Dir(named.clone()).open().unwrap().is_some());
+        assert!(named.join("key").is_file());
+        // A named folder that cannot be made is an error, not "no cache".
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(CacheChoice::Dir(file.join("sub")).open().is_err());
+    }
 
     fn entry(matched: Vec<u32>) -> CacheEntry {
         let predicate = Predicate {

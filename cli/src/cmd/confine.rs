@@ -5,30 +5,10 @@
 //! first, then executes the command in its place with exactly the given
 //! environment.
 
+use crate::cli::confine::ConfineArgs;
 use crate::exit::Status;
 use anyhow::{Context, Result};
-use clap::Args;
-use std::path::PathBuf;
 use vouch_manifests::sandbox::{Confinement, Enforcement, confine};
-
-#[derive(Debug, Args)]
-pub struct ConfineArgs {
-    /// A directory (or file) the command may write beneath.
-    #[arg(long)]
-    pub write: Vec<PathBuf>,
-    /// A directory (or file) the command may read and execute beneath.
-    #[arg(long)]
-    pub read: Vec<PathBuf>,
-    /// Deny TCP bind and connect with Landlock (no network namespace).
-    #[arg(long)]
-    pub landlock_network: bool,
-    /// NAME=VALUE of the command's environment, set after confinement.
-    #[arg(long, value_name = "NAME=VALUE")]
-    pub env: Vec<String>,
-    /// The command.
-    #[arg(last = true, required = true)]
-    pub command: Vec<String>,
-}
 
 pub fn run(a: ConfineArgs) -> Result<Status> {
     let c = Confinement { writable: a.write.clone(), readable: a.read.clone(), landlock_network: a.landlock_network };

@@ -5,21 +5,11 @@
 //! `index.html` path it prints last. Each step is the same command a
 //! user would type, printed before it runs.
 
+use crate::cli::demo::DemoArgs;
 use crate::exit::Status;
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser};
+use clap::Parser;
 use std::path::{Path, PathBuf};
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// The example project (default: examples/hello in the vouch checkout).
-    #[arg(long)]
-    pub example: Option<PathBuf>,
-    /// Where to put the demo's output (default: target/vouch-demo); it is
-    /// emptied first.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-}
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;

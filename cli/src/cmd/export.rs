@@ -1,27 +1,10 @@
 //! `vouch export provenance BUNDLE`: re-emit the bundle's DSSE envelope.
 
+use crate::cli::export::ExportCommand;
 use crate::exit::Status;
 use crate::output::print_raw;
 use anyhow::Result;
-use clap::{Args, Subcommand};
-use std::path::PathBuf;
 use vouch_manifests::bundle::OpenBundle;
-
-#[derive(Debug, Subcommand)]
-pub enum ExportCommand {
-    /// Print the bundle's in-toto/SLSA provenance (a DSSE envelope) on stdout,
-    /// or write it to -o FILE.
-    Provenance(ProvenanceArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ProvenanceArgs {
-    /// The bundle directory or .tar.
-    pub bundle: PathBuf,
-    /// Write here instead of stdout.
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-}
 
 pub fn run(c: ExportCommand) -> Result<Status> {
     match c {

@@ -1,59 +1,13 @@
 //! `vouch key generate|show`: minisign key pairs.
 
-use crate::cmd::password::{Confirm, PasswordArgs};
-use crate::exit::{Status, hint};
+use crate::cli::key::{GenerateArgs, KeyCommand, ShowArgs};
+use crate::cmd::password::Confirm;
+use crate::exit::Status;
 use crate::output::{Format, print_json, print_text};
-use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand};
-use serde::Serialize;
+use anyhow::{Result, bail};
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use vouch_signing::keys::{Encryption, Overwrite, Protection, PublicKey, SecretKey, SecretKeyFile};
-
-#[derive(Debug, Subcommand)]
-pub enum KeyCommand {
-    /// Generate a minisign key pair: DIR/NAME.key (mode 0600) and DIR/NAME.pub.
-    ///
-    /// The secret key is encrypted with a password (scrypt, with minisign's
-    /// parameters) unless --unencrypted; the password comes from
-    /// --password-file, --password-env or a prompt. The keys work with the
-    /// reference `minisign` CLI. Existing files are never replaced without
-    /// --force. The public key and its key id are printed on stderr.
-    Generate(GenerateArgs),
-    /// Print a public or secret key's key id, algorithm and comment.
-    ///
-    /// The key id of an encrypted secret key is shown only when a password
-    /// is given with --password-file or --password-env.
-    Show(ShowArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// The folder to write the key pair to (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// File name stem: NAME.key and NAME.pub.
-    #[arg(long, default_value = "vouch")]
-    pub name: String,
-    /// Store the secret key without a password (as `minisign -G -W`).
-    #[arg(long)]
-    pub unencrypted: bool,
-    /// Replace existing key files.
-    #[arg(long)]
-    pub force: bool,
-    #[command(flatten)]
-    pub password: PasswordArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ShowArgs {
-    /// A public key (.pub), a bare public key line, or a secret key (.key).
-    pub file: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-    #[command(flatten)]
-    pub password: PasswordArgs,
-}
+use vouch_signing::key_file::{self, InspectedKey, KeyFile};
+use vouch_signing::keys::{Encryption, Overwrite, Protection};
 
 pub fn run(cmd: KeyCommand) -> Result<Status> {
     match cmd {
@@ -73,23 +27,18 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         let p = a
             .password
             .read(&format!("the new key {}", a.name), Confirm::Twice)
-            .map_err(|e| hint(e, "or pass --unencrypted for a key without a password"))?;
+            .map_err(crate::hints::new_key_password)?;
         if p.is_empty() {
-            return Err(hint(
-                anyhow::anyhow!("the password is empty"),
-                "pass --unencrypted for a key without a password",
-            ));
+            return Err(crate::hints::empty_password());
         }
         Some(p)
     };
-    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
-    let key = SecretKey::generate()?;
     let encryption = match &password {
         Some(p) => Encryption::Password(p),
         None => Encryption::None,
     };
     let overwrite = if a.force { Overwrite::Replace } else { Overwrite::Refuse };
-    let paths = key.write_pair(&a.out, &a.name, encryption, overwrite)?;
+    let (key, paths) = key_file::generate_pair(&a.out, &a.name, encryption, overwrite)?;
     let pk = key.public_key();
     eprintln!(
         "secret key: {} ({})\npublic key: {}\nkey id: {}\n{}",
@@ -102,59 +51,16 @@ fn generate(a: GenerateArgs) -> Result<Status> {
     Ok(Status::Held)
 }
 
-#[derive(Serialize)]
-struct KeyInfo {
-    file: String,
-    kind: &'static str,
-    algorithm: &'static str,
-    key_id: Option<String>,
-    public_key: Option<String>,
-    protection: Option<Protection>,
-    scrypt: Option<vouch_signing::keys::ScryptParams>,
-    comment: Option<String>,
-}
-
 fn show(a: ShowArgs) -> Result<Status> {
-    let what = a.file.display().to_string();
-    let bytes = std::fs::read(&a.file).with_context(|| format!("cannot read key {what}"))?;
-    let text = String::from_utf8(bytes).with_context(|| format!("key {what} is not UTF-8 text"))?;
-    let comment = text
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("untrusted comment: "))
-        .map(|c| c.trim_end_matches('\r').to_string());
-    let info = match PublicKey::parse(&text, &what) {
-        Ok(pk) => KeyInfo {
-            file: what,
-            kind: "public",
-            algorithm: "Ed25519 (minisign)",
-            key_id: Some(pk.key_id_hex()),
-            public_key: Some(pk.to_base64()),
-            protection: None,
-            scrypt: None,
-            comment,
-        },
-        Err(pub_err) => {
-            let file = SecretKeyFile::parse(&text, &what).map_err(|sec_err| {
-                anyhow::anyhow!("{what} is not a minisign key: as a public key: {pub_err}; as a secret key: {sec_err}")
-            })?;
-            let key = match file.protection() {
-                Protection::Unencrypted => Some(file.decrypt(None)?),
-                Protection::Encrypted if a.password.given() => Some(a.password.load_secret_key(&a.file)?),
-                Protection::Encrypted => None,
-            };
-            KeyInfo {
-                file: what,
-                kind: "secret",
-                algorithm: "Ed25519 (minisign)",
-                key_id: key.as_ref().map(|k| k.key_id().hex()),
-                public_key: key.as_ref().map(|k| k.public_key().to_base64()),
-                protection: Some(file.protection()),
-                scrypt: file.scrypt_params(),
-                comment: file.comment().map(str::to_string),
-            }
+    let k = InspectedKey::read(&a.file)?;
+    // An encrypted secret key is decrypted only when a password source is given.
+    let secret = match &k.key {
+        KeyFile::Secret(f) if f.protection() == Protection::Encrypted && a.password.given() => {
+            Some(a.password.load_secret_key(&a.file)?)
         }
+        _ => None,
     };
+    let info = k.info(secret.as_ref())?;
     if a.format == Format::Json {
         print_json(&info)?;
         return Ok(Status::Held);
@@ -178,7 +84,7 @@ fn show(a: ShowArgs) -> Result<Status> {
         _ => {}
     }
     if let Some(c) = &info.comment {
-        writeln!(s, "comment     {}", crate::cmd::verify_signature::clean(c))?;
+        writeln!(s, "comment     {}", crate::output::clean_line(c))?;
     }
     print_text(&s)?;
     Ok(Status::Held)

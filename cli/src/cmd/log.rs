@@ -1,166 +1,16 @@
 //! `vouch log`: the append-only release log (C2SP tlog-tiles, signed
 //! checkpoints, witness cosignatures, tlog-proofs in bundles).
 
-use crate::cmd::password::PasswordArgs;
-use crate::exit::{Status, failed, hint};
-use crate::output::{Format, print_json, print_text};
+use crate::cli::log::{
+    AppendArgs, CheckArgs, CompareArgs, ConsistencyArgs, InitArgs, LogCommand, ProveArgs, VerifyArgs, WitnessArgs,
+};
+use crate::exit::Status;
+use crate::hints::log as lift;
+use crate::output::{print_text, report};
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use vouch_signing::log::{self as rlog, LogOpError};
-use vouch_signing::note::VerifierKey;
-use vouch_signing::policy::{LogPolicy, Policy};
-
-#[derive(Debug, Subcommand)]
-pub enum LogCommand {
-    /// Create an empty release log signed with a minisign key.
-    ///
-    /// Writes LOG/checkpoint (size 0) and LOG/vkey, the log's note verifier
-    /// key `<origin>+<key id>+<key>`, and prints it for trust.toml's [log] key.
-    Init(InitArgs),
-    /// Append the releases of bundle folders and write each bundle's log.tlog-proof.
-    ///
-    /// Entry data: `vouch-release/v1 <name> <version> sha256:<hex of manifest.json>`.
-    /// A release already in the log is a no-op; the same name and version with
-    /// another manifest is refused (exit 1) before anything is written. Tiles
-    /// and entries are written first, the signed checkpoint last by rename.
-    Append(AppendArgs),
-    /// Rewrite bundles' log.tlog-proof against the current checkpoint (with the cosignatures gathered so far).
-    Prove(ProveArgs),
-    /// Witness a log: check it only grew, then add this witness's cosignature.
-    ///
-    /// Verifies LOG/checkpoint with the log key pinned in the state (on first
-    /// use the log's vkey is pinned and printed: compare it with the key you
-    /// were given), recomputes the tree from the entries, checks consistency
-    /// with the last head of that origin in the state, then adds a
-    /// cosignature/v1 line to LOG/checkpoint atomically and records the head.
-    /// A log that went back or is inconsistent is refused (exit 1) and both
-    /// signed heads are written next to the state file as evidence.
-    Witness(WitnessArgs),
-    /// Check a log against the trust policy's [log]: key, tiles, entries, witnesses.
-    ///
-    /// With --state, the head must also be consistent with the largest head
-    /// seen before, and is then recorded. Exit 0 when it holds, 1 when not.
-    Check(CheckArgs),
-    /// Compare signed heads (exchanged between agencies) with each other and the log.
-    ///
-    /// Any two heads of one origin must be consistent: the same size and root,
-    /// or a consistency proof from the log. Two validly signed heads that are
-    /// not are a split view: exit 1, both heads printed as evidence.
-    Compare(CompareArgs),
-    /// Verify bundles' log.tlog-proof against the trust policy's [log].
-    Verify(VerifyArgs),
-    /// Print a consistency proof from an older size to the log's current size (base64, one hash a line).
-    Consistency(ConsistencyArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// The log directory (created).
-    pub log: PathBuf,
-    /// The log's origin line, e.g. `acme.example/vouch-log`.
-    #[arg(long)]
-    pub origin: String,
-    /// The log's minisign secret key.
-    #[arg(long, value_name = "SECRET")]
-    pub key: PathBuf,
-    #[command(flatten)]
-    pub password: PasswordArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct AppendArgs {
-    pub log: PathBuf,
-    /// Bundle folders (holding manifest.json).
-    #[arg(required = true)]
-    pub bundles: Vec<PathBuf>,
-    #[arg(long, value_name = "SECRET")]
-    pub key: PathBuf,
-    #[command(flatten)]
-    pub password: PasswordArgs,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct ProveArgs {
-    pub log: PathBuf,
-    #[arg(required = true)]
-    pub bundles: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct WitnessArgs {
-    pub log: PathBuf,
-    /// The witness's minisign secret key.
-    #[arg(long, value_name = "SECRET")]
-    pub key: PathBuf,
-    /// The witness's name (its cosignature key name), e.g. `agency-a.example`.
-    #[arg(long)]
-    pub name: String,
-    /// The witness's state: pinned log keys and the last head seen per origin.
-    #[arg(long, value_name = "FILE")]
-    pub state: PathBuf,
-    #[command(flatten)]
-    pub password: PasswordArgs,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-    /// The cosignature time, unix seconds or RFC 3339 (tests only; default: now).
-    #[arg(long, hide = true)]
-    pub now: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    pub log: PathBuf,
-    /// The trust policy with a [log] table.
-    #[arg(long, value_name = "POLICY")]
-    pub trust: PathBuf,
-    /// Rollback state: the largest head seen per origin (created when missing).
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct CompareArgs {
-    /// Signed checkpoint files.
-    #[arg(required = true)]
-    pub checkpoints: Vec<PathBuf>,
-    /// The log the heads are from (for consistency proofs).
-    #[arg(long)]
-    pub log: PathBuf,
-    /// Take the log's key from this policy's [log] (default: LOG/vkey).
-    #[arg(long, value_name = "POLICY")]
-    pub trust: Option<PathBuf>,
-    /// Also write a split view's two heads into DIR.
-    #[arg(long, value_name = "DIR")]
-    pub evidence: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    #[arg(required = true)]
-    pub bundles: Vec<PathBuf>,
-    #[arg(long, value_name = "POLICY")]
-    pub trust: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct ConsistencyArgs {
-    pub log: PathBuf,
-    /// The older tree size.
-    #[arg(long)]
-    pub from: u64,
-}
+use vouch_signing::log::{self as rlog, CheckOptions, CompareOptions, LogKeyFrom, LogWorkflowError, WitnessOptions};
+use vouch_signing::policy::show_time;
 
 pub fn run(cmd: LogCommand) -> Result<Status> {
     match cmd {
@@ -172,257 +22,134 @@ pub fn run(cmd: LogCommand) -> Result<Status> {
         LogCommand::Compare(a) => compare(a),
         LogCommand::Verify(a) => verify(a),
         LogCommand::Consistency(a) => consistency(a),
-    }
-}
-
-/// A checked negative result exits 1; anything else 2.
-fn lift(e: LogOpError) -> anyhow::Error {
-    let neg = e.does_not_hold();
-    let tip = match &e {
-        LogOpError::WrongKey { .. } => Some("give the log's own secret key (the one LOG/vkey was made from)"),
-        LogOpError::Conflict { .. } => Some("a released version is never replaced: release a new version"),
-        LogOpError::KeyChanged { .. } => Some("a changed log key is a new log: ask the vendor why, out of band"),
-        LogOpError::Witnesses { .. } => Some("run `vouch log witness`, then `vouch log prove` to gather cosignatures"),
-        LogOpError::NotInLog { .. } => Some("append it first with `vouch log append`"),
-        _ => None,
-    };
-    let mut err = anyhow::Error::from(e);
-    if let Some(t) = tip {
-        err = hint(err, t);
-    }
-    if neg { failed(err) } else { err }
-}
-
-/// The [log] of a policy, or an error naming what is wrong with it.
-pub fn log_policy(path: &Path) -> Result<LogPolicy> {
-    let p = Policy::read(path)?;
-    match p.log {
-        Some(l) => Ok(l),
-        None => {
-            let problems: Vec<&str> =
-                p.findings().iter().filter(|f| f.message.starts_with("[log]")).map(|f| f.message.as_str()).collect();
-            if problems.is_empty() {
-                Err(hint(
-                    anyhow::anyhow!("trust policy {} has no [log] table", path.display()),
-                    "add [log] with origin, key, witnesses and witness-threshold",
-                ))
-            } else {
-                Err(anyhow::anyhow!("trust policy {}: {}", path.display(), problems.join("; ")))
-            }
-        }
-    }
-}
-
-fn init(a: InitArgs) -> Result<Status> {
-    let key = a.password.load_secret_key(&a.key)?;
-    let vk = rlog::init(&a.log, &a.origin, &key).map_err(lift)?;
-    print_text(&format!("{vk}\n"))?;
-    crate::output::eprint_line(&format!(
-        "created log {} (origin {}); its verifier key is in {}",
-        a.log.display(),
-        a.origin,
-        a.log.join("vkey").display()
-    ));
+    }?;
     Ok(Status::Held)
 }
 
-fn append(a: AppendArgs) -> Result<Status> {
+fn init(a: InitArgs) -> Result<()> {
     let key = a.password.load_secret_key(&a.key)?;
-    let r = rlog::append(&a.log, &key, &a.bundles).map_err(lift)?;
-    if a.format == Format::Json {
-        print_json(&r)?;
-    } else {
+    let vk = rlog::init(&a.log, &a.origin, &key).map_err(|e| lift(e.into()))?;
+    print_text(&format!("{vk}\n"))?;
+    let (log, vkey) = (a.log.display(), a.log.join("vkey"));
+    crate::output::eprint_line(&format!(
+        "created log {log} (origin {}); its verifier key is in {}",
+        a.origin,
+        vkey.display()
+    ));
+    Ok(())
+}
+
+fn append(a: AppendArgs) -> Result<()> {
+    let key = a.password.load_secret_key(&a.key)?;
+    let r = rlog::append(&a.log, &key, &a.bundles).map_err(|e| lift(e.into()))?;
+    report(a.format, &r, |r| {
         let mut s = String::new();
         for b in &r.bundles {
             let what = if b.added { "appended" } else { "already in the log" };
-            let _ = writeln!(
-                s,
-                "{} {}: {what} at index {} ({})",
-                b.name,
-                b.version,
-                b.index,
-                b.bundle.join(rlog::PROOF_FILE).display()
-            );
+            let proof = b.bundle.join(rlog::PROOF_FILE);
+            let _ = writeln!(s, "{} {}: {what} at index {} ({})", b.name, b.version, b.index, proof.display());
         }
-        let _ = writeln!(s, "log {}: size {} -> {}, root {}", r.origin, r.old_size, r.size, r.root);
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+        s + &format!("log {}: size {} -> {}, root {}\n", r.origin, r.old_size, r.size, r.root)
+    })
 }
 
-fn prove(a: ProveArgs) -> Result<Status> {
-    let r = rlog::prove(&a.log, &a.bundles).map_err(lift)?;
-    if a.format == Format::Json {
-        print_json(&r)?;
-    } else {
-        let mut s = String::new();
-        for b in &r {
-            let _ = writeln!(
-                s,
-                "{} {}: index {}, proof written to {}",
-                b.name,
-                b.version,
-                b.index,
-                b.bundle.join(rlog::PROOF_FILE).display()
-            );
-        }
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+fn prove(a: ProveArgs) -> Result<()> {
+    let r = rlog::prove(&a.log, &a.bundles).map_err(|e| lift(e.into()))?;
+    report(a.format, &r, |r| {
+        let line = |b: &rlog::Logged| {
+            let proof = b.bundle.join(rlog::PROOF_FILE);
+            format!("{} {}: index {}, proof written to {}\n", b.name, b.version, b.index, proof.display())
+        };
+        r.iter().map(line).collect()
+    })
 }
 
-fn now(v: &Option<String>) -> Result<u64> {
-    match v {
-        Some(v) => u64::try_from(crate::cmd::sign::parse_now(v)?).context("--now is before 1970"),
-        None => Ok(std::time::SystemTime::now()
+fn witness(a: WitnessArgs) -> Result<()> {
+    let time = match &a.now {
+        Some(v) => u64::try_from(crate::cmd::sign::parse_now(v)?).context("--now is before 1970")?,
+        None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .context("the clock is before 1970")?
-            .as_secs()),
-    }
-}
-
-/// Writes a refusal's evidence into `dir` and says where.
-fn with_evidence(e: LogOpError, dir: &Path) -> anyhow::Error {
-    if let Some(ev) = e.evidence() {
-        match ev.write(dir) {
-            Ok(paths) => {
-                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                return hint(lift(e), format!("both signed heads are evidence, written to {}", names.join(" and ")));
-            }
-            Err(w) => crate::output::eprint_line(&format!("cannot write the evidence: {w}")),
-        }
-    }
-    lift(e)
-}
-
-fn witness(a: WitnessArgs) -> Result<Status> {
-    let time = now(&a.now)?;
-    let key = a.password.load_secret_key(&a.key)?;
-    let dir = match a.state.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+            .as_secs(),
     };
-    let w = rlog::witness(&a.log, &key, &a.name, &a.state, time).map_err(|e| with_evidence(e, &dir))?;
-    if a.format == Format::Json {
-        print_json(&w)?;
-    } else {
+    let key = a.password.load_secret_key(&a.key)?;
+    let opts = WitnessOptions { log: a.log.clone(), name: a.name.clone(), state: a.state.clone(), time };
+    let w = rlog::witness_log(&opts, &key).map_err(lift)?;
+    report(a.format, &w, |w| {
+        let h = &w.head;
         let mut s = String::new();
-        if w.head.first_use {
-            let _ = writeln!(
-                s,
-                "first use: pinned log {} with key {}\n  compare this key with the one the vendor gave you",
-                w.head.origin, w.head.key
-            );
+        if h.first_use {
+            let _ = writeln!(s, "first use: pinned log {} with key {}", h.origin, h.key);
+            s.push_str("  compare this key with the one the vendor gave you\n");
         }
-        let since = w.head.previous.map(|p| format!(", consistent with size {p} seen before")).unwrap_or_default();
-        let _ = writeln!(s, "cosigned {} at size {}, root {}{since}", w.head.origin, w.head.size, w.head.root);
-        let _ = writeln!(s, "witness key (for the policy's [log] witnesses): {}", w.witness_key);
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+        let since = h.previous.map(|p| format!(", consistent with size {p} seen before")).unwrap_or_default();
+        let _ = writeln!(s, "cosigned {} at size {}, root {}{since}", h.origin, h.size, h.root);
+        s + &format!("witness key (for the policy's [log] witnesses): {}\n", w.witness_key)
+    })
 }
 
-fn check(a: CheckArgs) -> Result<Status> {
-    let policy = log_policy(&a.trust)?;
-    let dir = a
-        .state
-        .as_ref()
-        .and_then(|s| s.parent())
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let c = rlog::check(&a.log, &policy, a.state.as_deref()).map_err(|e| with_evidence(e, &dir))?;
-    if a.format == Format::Json {
-        print_json(&c)?;
-    } else {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "log {}: size {}, root {}; signature, entries and tiles hold",
-            c.head.origin, c.head.size, c.head.root
-        );
+fn check(a: CheckArgs) -> Result<()> {
+    let opts = CheckOptions { log: a.log.clone(), policy: a.trust.clone(), state: a.state.clone() };
+    let c = rlog::check_log(&opts).map_err(lift)?;
+    report(a.format, &c, |c| {
+        let h = &c.head;
+        let mut s = format!("log {}: size {}, root {}; signature, entries and tiles hold\n", h.origin, h.size, h.root);
         let _ = writeln!(s, "cosignatures: {} of {} needed", c.cosigners.len(), c.witness_threshold);
         for w in &c.cosigners {
-            let _ = writeln!(s, "  {} at {}", w.name, vouch_signing::policy::show_time(w.time as i64));
+            let _ = writeln!(s, "  {} at {}", w.name, show_time(w.time as i64));
         }
-        if let Some(p) = c.head.previous {
-            let _ = writeln!(s, "consistent with size {p} seen before");
-        }
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+        s + &h.previous.map(|p| format!("consistent with size {p} seen before\n")).unwrap_or_default()
+    })
 }
 
-fn compare(a: CompareArgs) -> Result<Status> {
-    let key: VerifierKey = match &a.trust {
-        Some(p) => log_policy(p)?.key,
-        None => rlog::read_vkey(&vouch_manifests::log::Log::open(&a.log)).map_err(lift)?,
+fn compare(a: CompareArgs) -> Result<()> {
+    let opts = CompareOptions {
+        heads: a.checkpoints.clone(),
+        log: a.log.clone(),
+        key: a.trust.clone().map_or(LogKeyFrom::Vkey, LogKeyFrom::Policy),
+        evidence: a.evidence.clone(),
     };
-    match rlog::compare(&a.checkpoints, &a.log, &key) {
-        Ok(heads) => {
-            if a.format == Format::Json {
-                print_json(&heads)?;
-            } else {
-                let mut s = String::new();
-                for h in &heads {
-                    let _ =
-                        writeln!(s, "{}: size {}, root {}: consistent with the log", h.path.display(), h.size, h.root);
-                }
-                print_text(&s)?;
+    let heads = match rlog::compare_heads(&opts) {
+        Ok(heads) => heads,
+        // A split view: both signed heads are printed, as evidence.
+        Err(LogWorkflowError::Refused(r)) => {
+            if let Some(ev) = r.error.evidence() {
+                let (a, b) = (String::from_utf8_lossy(&ev.a), String::from_utf8_lossy(&ev.b));
+                let (n, m) = (ev.a_size, ev.b_size);
+                print_text(&format!("{}\nevidence, head of size {n}:\n{a}evidence, head of size {m}:\n{b}", r.error))?;
             }
-            Ok(Status::Held)
+            return Err(lift(LogWorkflowError::Refused(r)));
         }
-        Err(e) => {
-            if let Some(ev) = e.evidence() {
-                let mut s = format!("{e}\nevidence, head of size {}:\n", ev.a_size);
-                s.push_str(&String::from_utf8_lossy(&ev.a));
-                let _ = writeln!(s, "evidence, head of size {}:", ev.b_size);
-                s.push_str(&String::from_utf8_lossy(&ev.b));
-                print_text(&s)?;
-                if let Some(dir) = &a.evidence {
-                    return Err(with_evidence(e, dir));
-                }
-            }
-            Err(lift(e))
-        }
-    }
+        Err(e) => return Err(lift(e)),
+    };
+    report(a.format, &heads, |heads| {
+        let line = |h: &rlog::Compared| {
+            format!("{}: size {}, root {}: consistent with the log\n", h.path.display(), h.size, h.root)
+        };
+        heads.iter().map(line).collect()
+    })
 }
 
-fn verify(a: VerifyArgs) -> Result<Status> {
-    let policy = log_policy(&a.trust)?;
-    let mut out = Vec::new();
-    for b in &a.bundles {
-        out.push(rlog::verify_proof(b, &policy).map_err(lift)?);
-    }
-    if a.format == Format::Json {
-        print_json(&out)?;
-    } else {
+fn verify(a: VerifyArgs) -> Result<()> {
+    let out = rlog::verify_proofs(&a.bundles, &a.trust).map_err(lift)?;
+    report(a.format, &out, |out| {
         let mut s = String::new();
-        for (b, p) in a.bundles.iter().zip(&out) {
+        for (b, p) in a.bundles.iter().zip(out) {
             let names: Vec<&str> = p.cosigners.iter().map(|c| c.name.as_str()).collect();
-            let _ = writeln!(
-                s,
-                "{}: included at index {} of {} size {}, cosigned by {}",
-                b.display(),
-                p.index,
-                p.origin,
-                p.size,
-                if names.is_empty() { "none".to_string() } else { names.join(", ") }
-            );
+            let by = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+            let (i, o, n) = (p.index, &p.origin, p.size);
+            let _ = writeln!(s, "{}: included at index {i} of {o} size {n}, cosigned by {by}", b.display());
         }
-        print_text(&s)?;
-    }
-    Ok(Status::Held)
+        s
+    })
 }
 
-fn consistency(a: ConsistencyArgs) -> Result<Status> {
+fn consistency(a: ConsistencyArgs) -> Result<()> {
     use base64::Engine as _;
-    let (head, p) = rlog::consistency(&a.log, a.from).map_err(lift)?;
-    let mut s = String::new();
-    let _ = writeln!(s, "{} {}", a.from, head.checkpoint.size);
+    let (head, p) = rlog::consistency(&a.log, a.from).map_err(|e| lift(e.into()))?;
+    let mut s = format!("{} {}\n", a.from, head.checkpoint.size);
     for h in p {
         let _ = writeln!(s, "{}", base64::engine::general_purpose::STANDARD.encode(h));
     }
-    print_text(&s)?;
-    Ok(Status::Held)
+    print_text(&s)
 }

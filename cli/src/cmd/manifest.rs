@@ -1,123 +1,18 @@
-//! `vouch manifest ...`: create, show, diff, check, prove, verify-proof.
+//! `vouch manifest ...`: create, show, diff, check; prove and verify-proof
+//! in [`proof`].
 
-use crate::exit::{Status, failed, hint};
-use crate::output::{Format, print_json, print_raw, print_text};
-use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
+mod proof;
+
+use crate::cli::manifest::{CheckArgs, CreateArgs, DiffArgs, ManifestCommand, ShowArgs};
+use crate::exit::Status;
+use crate::output::{print_raw, report};
+use anyhow::Result;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use vouch_manifests::Project;
 use vouch_manifests::diff::{SourceCheck, TreeDiff};
 use vouch_manifests::manifest::Manifest;
-use vouch_manifests::merkle::Proof;
 use vouch_manifests::scan::{self, Dirty, ScanOptions, Selection, Tracked};
-use vouch_manifests::{Digest, Project};
-
-#[derive(Debug, Subcommand)]
-pub enum ManifestCommand {
-    /// Hash a source tree and write the source part of a manifest.
-    ///
-    /// In a git checkout, records exactly the paths git tracks at HEAD,
-    /// hashed as they are on disk, with the commit, tree, tag and remote;
-    /// a dirty tree is refused unless --allow-dirty. With --no-git or
-    /// outside git, records every file under DIR except .git/ and the
-    /// --exclude globs. `created` comes from SOURCE_DATE_EPOCH, else the
-    /// commit time; the wall clock is never used.
-    Create(CreateArgs),
-    /// Print a manifest's project, source identity and files.
-    Show(ShowArgs),
-    /// Compare two manifests: added, removed and changed files.
-    ///
-    /// Exit 0 when the file lists are identical, 1 when they differ.
-    Diff(DiffArgs),
-    /// Recompute a source tree and compare it with a manifest.
-    ///
-    /// In a git checkout compares the tracked files; elsewhere every file
-    /// but .git/. Exit 0 when identical, 1 when any file differs.
-    Check(CheckArgs),
-    /// Print an RFC 9162 inclusion proof that one file belongs to a manifest.
-    Prove(ProveArgs),
-    /// Check an inclusion proof against a trusted Merkle root.
-    ///
-    /// Exit 0 when the proof leads to ROOT, 1 when it does not.
-    VerifyProof(VerifyProofArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    /// The source tree (default: the current directory).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
-    /// Project name, [A-Za-z0-9][A-Za-z0-9._+-]*.
-    #[arg(long)]
-    pub name: String,
-    /// Project version, same characters as the name.
-    #[arg(long)]
-    pub version: String,
-    /// Write the manifest here (default: stdout).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// Leave out paths matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Ignore git: record every file under DIR except .git/.
-    #[arg(long)]
-    pub no_git: bool,
-    /// Record a git checkout with uncommitted changes (marked dirty).
-    #[arg(long)]
-    pub allow_dirty: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ShowArgs {
-    pub file: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    pub old: PathBuf,
-    pub new: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The manifest.
-    pub file: PathBuf,
-    /// The source tree to compare.
-    #[arg(long)]
-    pub source: PathBuf,
-    /// Leave out paths matching this glob (use the globs the manifest was made with).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Ignore git: compare every file under the source except .git/.
-    #[arg(long)]
-    pub no_git: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct ProveArgs {
-    /// The manifest.
-    pub file: PathBuf,
-    /// The path of the entry, as recorded.
-    pub path: String,
-    /// Write the proof here (default: stdout).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct VerifyProofArgs {
-    /// The proof, as written by `vouch manifest prove`.
-    pub proof: PathBuf,
-    /// The trusted Merkle root, from a signed manifest.
-    #[arg(long)]
-    pub root: String,
-}
 
 pub fn run(cmd: ManifestCommand) -> Result<Status> {
     match cmd {
@@ -125,39 +20,15 @@ pub fn run(cmd: ManifestCommand) -> Result<Status> {
         ManifestCommand::Show(a) => show(a),
         ManifestCommand::Diff(a) => diff(a),
         ManifestCommand::Check(a) => check(a),
-        ManifestCommand::Prove(a) => prove(a),
-        ManifestCommand::VerifyProof(a) => verify_proof(a),
+        ManifestCommand::Prove(a) => proof::prove(a),
+        ManifestCommand::VerifyProof(a) => proof::verify_proof(a),
     }
-}
-
-/// `SOURCE_DATE_EPOCH`, if set; a malformed value is an error naming it.
-pub fn source_date_epoch() -> Result<Option<i64>> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) if !v.is_empty() => v
-            .trim()
-            .parse::<i64>()
-            .map(Some)
-            .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds")),
-        _ => Ok(None),
-    }
-}
-
-/// Scans a tree with a progress bar on a terminal.
-pub fn scan_tree(opts: &ScanOptions) -> Result<scan::Scan> {
-    let bar = crate::progress::Bytes::new("hashing");
-    let result = scan::scan(opts, &|n| bar.add(n));
-    bar.finish();
-    let result = result.map_err(anyhow::Error::from);
-    result.map_err(|e| {
-        let dirty = e.downcast_ref::<scan::ScanError>().is_some_and(|s| matches!(s, scan::ScanError::Dirty { .. }));
-        if dirty { hint(e, "commit or stash the changes, or pass --allow-dirty to record them as dirty") } else { e }
-    })
 }
 
 fn create(a: CreateArgs) -> Result<Status> {
     vouch_manifests::name::check("project name", &a.name)?;
     vouch_manifests::name::check("version", &a.version)?;
-    let sde = source_date_epoch()?;
+    let sde = crate::cli::source_date_epoch()?;
     let opts = ScanOptions {
         root: a.dir.clone(),
         selection: if a.no_git { Selection::Everything } else { Selection::Auto },
@@ -165,74 +36,60 @@ fn create(a: CreateArgs) -> Result<Status> {
         dirty: if a.allow_dirty { Dirty::Allow } else { Dirty::Refuse },
         excludes: a.exclude.clone(),
     };
-    let scan = scan_tree(&opts)?;
-    let m = scan::source_manifest(Project { name: a.name, version: a.version }, scan, sde)?;
+    let bar = crate::progress::Bytes::new("hashing");
+    let m = scan::create_manifest(Project { name: a.name, version: a.version }, &opts, sde, &|n| bar.add(n));
+    bar.finish();
+    let m = m.map_err(crate::hints::scan)?;
     let bytes = m.to_canonical()?;
     match &a.output {
         Some(p) => {
             vouch_manifests::fsutil::write_atomic(p, &bytes, None)?;
             eprintln!("wrote {} ({} files, merkle root {})", p.display(), m.source.count, m.source.merkle_root);
         }
-        None => {
-            let mut v = bytes;
-            v.push(b'\n');
-            print_raw(&v)?;
-        }
+        None => print_raw(&[bytes, b"\n".to_vec()].concat())?,
     }
     Ok(Status::Held)
-}
-
-/// Reads a manifest, naming it in errors.
-pub fn read_manifest(path: &Path) -> Result<Manifest> {
-    Ok(Manifest::read(path)?)
 }
 
 fn show(a: ShowArgs) -> Result<Status> {
-    let m = read_manifest(&a.file)?;
-    if a.format == Format::Json {
-        print_json(&m)?;
-        return Ok(Status::Held);
-    }
-    let mut s = String::new();
-    writeln!(s, "project   {} {}", m.project.name, m.project.version)?;
-    if let Some(c) = &m.created {
-        writeln!(s, "created   {c}")?;
-    }
-    if let Some(v) = &m.source.vcs {
-        writeln!(s, "commit    {}{}", v.commit, if v.dirty { " (dirty)" } else { "" })?;
-        writeln!(s, "tree      {}", v.tree)?;
-        if let Some(t) = &v.tag {
-            writeln!(s, "tag       {t}")?;
-        }
-        if let Some(r) = &v.remote {
-            writeln!(s, "remote    {r}")?;
-        }
-    }
-    writeln!(s, "root      {}", m.source.merkle_root)?;
-    writeln!(s, "files     {}", m.source.count)?;
-    if let Some(b) = &m.build {
-        writeln!(s, "build     {}", if b.no_build { "(not run by vouch)".to_string() } else { b.command.join(" ") })?;
-    }
-    for art in m.artifacts.iter().flatten() {
-        writeln!(s, "artifact  {}  {}  {}", art.digest, art.size, art.path)?;
-    }
-    for sb in m.sboms.iter().flatten() {
-        writeln!(s, "sbom      {}  {}  {}", sb.digest, sb.format, sb.path)?;
-    }
-    writeln!(s)?;
-    for e in &m.source.files {
-        let extra = match (&e.target(), &e.commit()) {
-            (Some(t), _) => format!(" -> {t}"),
-            _ => String::new(),
-        };
-        writeln!(s, "{:<9} {:>10}  {}  {}{}", e.kind(), e.size(), e.content_id(), e.path(), extra)?;
-    }
-    print_text(&s)?;
+    report(a.format, &Manifest::read(&a.file)?, render_show)?;
     Ok(Status::Held)
 }
 
+fn render_show(m: &Manifest) -> String {
+    let mut s = format!("project   {} {}\n", m.project.name, m.project.version);
+    if let Some(c) = &m.created {
+        let _ = writeln!(s, "created   {c}");
+    }
+    if let Some(v) = &m.source.vcs {
+        let _ = writeln!(s, "commit    {}{}\ntree      {}", v.commit, if v.dirty { " (dirty)" } else { "" }, v.tree);
+        for (label, value) in [("tag", &v.tag), ("remote", &v.remote)] {
+            if let Some(x) = value {
+                let _ = writeln!(s, "{label:<10}{x}");
+            }
+        }
+    }
+    let _ = writeln!(s, "root      {}\nfiles     {}", m.source.merkle_root, m.source.count);
+    if let Some(b) = &m.build {
+        let command = if b.no_build { "(not run by vouch)".to_string() } else { b.command.join(" ") };
+        let _ = writeln!(s, "build     {command}");
+    }
+    for art in m.artifacts.iter().flatten() {
+        let _ = writeln!(s, "artifact  {}  {}  {}", art.digest, art.size, art.path);
+    }
+    for sb in m.sboms.iter().flatten() {
+        let _ = writeln!(s, "sbom      {}  {}  {}", sb.digest, sb.format, sb.path);
+    }
+    s.push('\n');
+    for e in &m.source.files {
+        let target = e.target().as_ref().map(|t| format!(" -> {t}")).unwrap_or_default();
+        let _ = writeln!(s, "{:<9} {:>10}  {}  {}{target}", e.kind(), e.size(), e.content_id(), e.path());
+    }
+    s
+}
+
 /// Renders a tree diff for people: one line per path, both digests.
-pub fn render_diff(d: &TreeDiff, old_label: &str, new_label: &str) -> String {
+fn render_diff(d: &TreeDiff, old_label: &str, new_label: &str) -> String {
     let mut s = String::new();
     for e in &d.added {
         let _ = writeln!(s, "added     {}  {}", e.path(), e.content_id());
@@ -257,18 +114,14 @@ pub fn render_diff(d: &TreeDiff, old_label: &str, new_label: &str) -> String {
 }
 
 fn diff(a: DiffArgs) -> Result<Status> {
-    let old = read_manifest(&a.old)?;
-    let new = read_manifest(&a.new)?;
+    let (old, new) = (Manifest::read(&a.old)?, Manifest::read(&a.new)?);
     let d = vouch_manifests::diff::diff(&old.source.files, &new.source.files);
-    match a.format {
-        Format::Json => print_json(&d)?,
-        Format::Human => print_text(&render_diff(&d, "old", "new"))?,
-    }
+    report(a.format, &d, |d| render_diff(d, "old", "new"))?;
     Ok(if d.is_empty() { Status::Held } else { Status::DoesNotHold })
 }
 
 fn check(a: CheckArgs) -> Result<Status> {
-    let m = read_manifest(&a.file)?;
+    let m = Manifest::read(&a.file)?;
     let opts = ScanOptions {
         root: a.source.clone(),
         selection: if a.no_git { Selection::Everything } else { Selection::Auto },
@@ -280,16 +133,12 @@ fn check(a: CheckArgs) -> Result<Status> {
     let c = vouch_manifests::diff::check_source(&m, &opts, &|n| bar.add(n));
     bar.finish();
     let c = c?;
-    let held = c.matches();
-    match a.format {
-        Format::Json => print_json(&c)?,
-        Format::Human => print_text(&render_source_check(&c, &m, &a.source))?,
-    }
-    Ok(if held { Status::Held } else { Status::DoesNotHold })
+    report(a.format, &c, |c| render_source_check(c, &m, &a.source))?;
+    Ok(if c.matches() { Status::Held } else { Status::DoesNotHold })
 }
 
 /// The human report of a source check: every difference, both roots, a verdict.
-pub fn render_source_check(c: &SourceCheck, m: &Manifest, source: &Path) -> String {
+fn render_source_check(c: &SourceCheck, m: &Manifest, source: &Path) -> String {
     let mut s = if c.diff.is_empty() { String::new() } else { render_diff(&c.diff, "manifest", "source  ") };
     let _ = writeln!(s, "merkle root  manifest {}\n             source   {}", c.manifest_root, c.source_root);
     let _ = writeln!(
@@ -301,65 +150,4 @@ pub fn render_source_check(c: &SourceCheck, m: &Manifest, source: &Path) -> Stri
         source.display()
     );
     s
-}
-
-fn prove(a: ProveArgs) -> Result<Status> {
-    let m = read_manifest(&a.file)?;
-    let idx = m
-        .source
-        .files
-        .binary_search_by(|e| e.path().as_str().as_bytes().cmp(a.path.as_bytes()))
-        .map_err(|_| anyhow::anyhow!("{} has no entry {:?}", a.file.display(), a.path))
-        .map_err(|e| hint(e, "paths are relative to the source root and /-separated; see `vouch manifest show`"))?;
-    let proof = Proof::for_entry(&m, idx);
-    let mut bytes = serde_json::to_vec_pretty(&proof)?;
-    bytes.push(b'\n');
-    match &a.output {
-        Some(p) => vouch_manifests::fsutil::write_atomic(p, &bytes, None)?,
-        None => print_raw(&bytes)?,
-    }
-    Ok(Status::Held)
-}
-
-fn verify_proof(a: VerifyProofArgs) -> Result<Status> {
-    let trusted: Digest = a.root.parse().context("--root")?;
-    let bytes = std::fs::read(&a.proof).with_context(|| format!("cannot read proof {}", a.proof.display()))?;
-    let proof: Proof = serde_json::from_slice(&bytes)
-        .with_context(|| format!("proof {} is not a vouch proof", a.proof.display()))
-        .map_err(failed)?;
-    if proof.schema != vouch_manifests::merkle::PROOF_SCHEMA {
-        return Err(failed(anyhow::anyhow!("proof {} has schema {:?}", a.proof.display(), proof.schema)));
-    }
-    match proof.computed_root() {
-        Some(r) if r == trusted => {
-            print_text(&format!(
-                "OK: {} ({} {}) is entry {} of {} under root {}\n",
-                proof.entry.path(),
-                proof.entry.kind(),
-                proof.entry.content_id(),
-                proof.leaf_index,
-                proof.tree_size,
-                trusted
-            ))?;
-            Ok(Status::Held)
-        }
-        Some(r) => {
-            print_text(&format!(
-                "MISMATCH: proof for {} leads to root {}\n          trusted root is      {}\n",
-                proof.entry.path(),
-                r,
-                trusted
-            ))?;
-            Ok(Status::DoesNotHold)
-        }
-        None => {
-            print_text(&format!(
-                "MISMATCH: proof for {} has an audit path of the wrong length for leaf {} of {}\n",
-                proof.entry.path(),
-                proof.leaf_index,
-                proof.tree_size
-            ))?;
-            Ok(Status::DoesNotHold)
-        }
-    }
 }

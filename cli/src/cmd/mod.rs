@@ -1,4 +1,6 @@
-//! One thin module per subcommand.
+//! One thin module per subcommand: its arguments (from `crate::cli`) become
+//! library options, one library call does the work, and the result is
+//! rendered as text or JSON; errors go through `crate::hints`.
 
 pub mod confine;
 pub mod demo;

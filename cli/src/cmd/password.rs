@@ -2,23 +2,11 @@
 //! `--password-env VAR`, or a prompt when stdin is a terminal. Never from an
 //! argument. `vouch release` flattens [`PasswordArgs`] too.
 
-use crate::exit::hint;
+use crate::cli::password::PasswordArgs;
 use anyhow::{Context, Result, bail};
-use clap::Args;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use vouch_signing::keys::{Protection, SecretKey, SecretKeyFile};
-
-/// Password options for commands that read or write a secret key.
-#[derive(Debug, Clone, Default, Args)]
-pub struct PasswordArgs {
-    /// Read the secret key's password from FILE (its first line).
-    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
-    pub password_file: Option<PathBuf>,
-    /// Read the secret key's password from the environment variable VAR.
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-}
 
 /// Whether to ask twice (for a new key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +44,7 @@ impl PasswordArgs {
             return Ok(p);
         }
         if !std::io::stdin().is_terminal() {
-            return Err(hint(
-                anyhow::anyhow!("a password is needed for {what}, and stdin is not a terminal to ask for one"),
-                "pass --password-file FILE or --password-env VAR",
-            ));
+            return Err(crate::hints::no_password_source(what));
         }
         let first = rpassword::prompt_password(format!("password for {what}: "))
             .with_context(|| format!("cannot read the password for {what}"))?;
@@ -80,14 +65,6 @@ impl PasswordArgs {
             Protection::Encrypted => Some(self.read(&path.display().to_string(), Confirm::Once)?),
             Protection::Unencrypted => None,
         };
-        file.decrypt(password.as_deref()).map_err(|e| {
-            let wrong = matches!(e, vouch_signing::keys::KeyError::WrongPassword { .. });
-            let e = anyhow::Error::from(e);
-            if wrong {
-                hint(e, "check --password-file / --password-env: the first line of the file is the password")
-            } else {
-                e
-            }
-        })
+        file.decrypt(password.as_deref()).map_err(crate::hints::secret_key)
     }
 }

@@ -1,124 +1,24 @@
-//! `vouch sbom ...`: generate, show, diff, check, licenses.
+//! `vouch sbom ...`: generate, show, diff, licenses; check in [`check`].
 
-use crate::exit::{Status, hint};
-use crate::output::{Format, print_json, print_raw, print_text};
-use anyhow::{Context, Result};
-use clap::{Args, Subcommand, ValueEnum};
+mod check;
+
+use crate::cli::sbom::{DiffArgs, GenerateArgs, SbomCommand, SbomKind, ShowArgs};
+use crate::exit::Status;
+use crate::output::{print_raw, report};
+use anyhow::Result;
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use vouch_manifests::sbom::diff::{self as sbdiff, LockCheck};
-use vouch_manifests::sbom::generate::{GenerateError, GenerateOptions, MetadataSource};
+use vouch_manifests::sbom::diff::{self as sbdiff, LicenseSummary, SbomDiff};
+use vouch_manifests::sbom::generate::{GenerateOptions, MetadataSource};
 use vouch_manifests::sbom::{self, Sbom, SbomFormat};
-
-#[derive(Debug, Subcommand)]
-pub enum SbomCommand {
-    /// Write a CycloneDX 1.6 or SPDX 2.3 JSON SBOM of a Cargo project, offline.
-    ///
-    /// The SBOM describes what the build compiles for its target (the host,
-    /// or --target): the packages `cargo tree --offline --locked -e
-    /// normal,build` lists, so it needs only the crates that target's build
-    /// needed, and a fresh machine gives the same document as one with every
-    /// crate cached. Versions, sources and SHA-256 checksums come from
-    /// Cargo.lock; licenses from cargo (workspace inheritance resolved);
-    /// build dependencies are scoped as such. When cargo tree cannot run (a
-    /// crate the build needs is not cached), every package of Cargo.lock is
-    /// listed, with licenses from the workspace's own Cargo.toml files and the
-    /// registry cache where present. The document says how it was made, and
-    /// every package without a known license is named, with why, on stderr. The time comes only from
-    /// SOURCE_DATE_EPOCH: without it CycloneDX has no timestamp and SPDX's
-    /// required `created` is 1970-01-01T00:00:00Z. The serial number and
-    /// document namespace are derived from the content, so the same inputs
-    /// give the same bytes.
-    Generate(GenerateArgs),
-    /// Print an SBOM's components (CycloneDX 1.2-1.6, SPDX 2.2/2.3, SPDX 3.0).
-    Show(ShowArgs),
-    /// Compare two SBOMs: components added, removed, changed in version or license.
-    ///
-    /// Exit 0 when they list the same components, 1 when they differ.
-    Diff(DiffArgs),
-    /// Check SBOMs against locked dependencies.
-    ///
-    /// `vouch sbom check BUNDLE` checks every SBOM listed in the bundle's
-    /// manifest.json (its digest, then its components) against the build
-    /// record's dependencies; `vouch sbom check --lock Cargo.lock FILE`
-    /// checks one SBOM against a lock file. Exit 0 when they agree, 1 when
-    /// the SBOM declares what the lock lacks or the reverse.
-    Check(CheckArgs),
-    /// Summarize licenses: components per license expression, and those with none.
-    Licenses(ShowArgs),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SbomKind {
-    /// CycloneDX 1.6 JSON.
-    Cyclonedx,
-    /// SPDX 2.3 JSON.
-    Spdx,
-}
-
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// The Cargo project (holding Cargo.toml and Cargo.lock).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
-    /// Document format.
-    #[arg(long, value_enum)]
-    pub format: SbomKind,
-    /// Write here (default: stdout).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// The target triple the SBOM describes (default: cargo's host).
-    #[arg(long, value_name = "TRIPLE")]
-    pub target: Option<String>,
-    /// The cargo program to run for `cargo tree`.
-    #[arg(long, env = "CARGO", default_value = "cargo", hide = true)]
-    pub cargo: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct ShowArgs {
-    pub file: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-    /// Refuse SBOM files larger than this many bytes (for tests).
-    #[arg(long, hide = true, default_value_t = sbom::MAX_SBOM_BYTES)]
-    pub max_bytes: u64,
-}
-
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    pub old: PathBuf,
-    pub new: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-    /// Refuse SBOM files larger than this many bytes (for tests).
-    #[arg(long, hide = true, default_value_t = sbom::MAX_SBOM_BYTES)]
-    pub max_bytes: u64,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// A bundle directory, or with --lock an SBOM file.
-    pub target: PathBuf,
-    /// Check the SBOM file TARGET against this Cargo.lock.
-    #[arg(long, value_name = "CARGO_LOCK")]
-    pub lock: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
 
 pub fn run(cmd: SbomCommand) -> Result<Status> {
     match cmd {
         SbomCommand::Generate(a) => generate(a),
         SbomCommand::Show(a) => show(a),
         SbomCommand::Diff(a) => diff(a),
-        SbomCommand::Check(a) => check(a),
+        SbomCommand::Check(a) => check::check(a),
         SbomCommand::Licenses(a) => licenses(a),
     }
-}
-
-fn read(path: &std::path::Path, max_bytes: u64) -> Result<Sbom> {
-    Ok(sbom::read_limited(path, max_bytes)?)
 }
 
 fn generate(a: GenerateArgs) -> Result<Status> {
@@ -127,30 +27,13 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         cargo: a.cargo.clone(),
         cargo_home: vouch_manifests::build::cargo_home(),
         target: a.target.clone(),
-        source_date_epoch: super::manifest::source_date_epoch()?,
+        source_date_epoch: crate::cli::source_date_epoch()?,
     };
     let format = match a.format {
         SbomKind::Cyclonedx => SbomFormat::CycloneDx,
         SbomKind::Spdx => SbomFormat::Spdx,
     };
-    let g = sbom::generate::generate(&opts, format).map_err(|e| {
-        let h = match &e {
-            GenerateError::NoLock { above: Some(l), .. } => Some(format!(
-                "{} is the lock of an enclosing workspace: generate the SBOM for {}",
-                l.display(),
-                l.parent().map(|p| p.display().to_string()).unwrap_or_default()
-            )),
-            GenerateError::NoLock { above: None, .. } => {
-                Some("run `cargo generate-lockfile` (or a build) in the project first".to_string())
-            }
-            _ => None,
-        };
-        let e = anyhow::Error::from(e);
-        match h {
-            Some(h) => hint(e, h),
-            None => e,
-        }
-    })?;
+    let g = sbom::generate::generate(&opts, format).map_err(crate::hints::sbom_generate)?;
     match &a.output {
         Some(p) => vouch_manifests::fsutil::write_atomic(p, &g.bytes, None)?,
         None => print_raw(&g.bytes)?,
@@ -180,160 +63,70 @@ fn generate(a: GenerateArgs) -> Result<Status> {
 }
 
 fn show(a: ShowArgs) -> Result<Status> {
-    let s = read(&a.file, a.max_bytes)?;
-    if a.format == Format::Json {
-        print_json(&s)?;
-        return Ok(Status::Held);
-    }
-    let mut out = String::new();
-    writeln!(out, "format      {} {}", s.format, s.spec_version)?;
-    if let Some(n) = &s.name {
-        writeln!(out, "describes   {n}")?;
-    }
-    writeln!(out, "components  {}", s.components.len())?;
-    let edges: usize = s.dependencies.values().map(Vec::len).sum();
-    writeln!(out, "edges       {edges}")?;
-    writeln!(out)?;
-    for c in &s.components {
-        let lic = if c.licenses.is_empty() { "-".to_string() } else { c.licenses.join(" | ") };
-        write!(out, "{}  [{lic}]", c.label())?;
-        if let Some(sc) = &c.scope {
-            write!(out, "  scope={sc}")?;
-        }
-        if let Some(p) = &c.purl {
-            write!(out, "  {p}")?;
-        }
-        writeln!(out)?;
-    }
-    print_text(&out)?;
+    report(a.format, &sbom::read_limited(&a.file, a.max_bytes)?, render_show)?;
     Ok(Status::Held)
+}
+
+/// `-` for none, else the licenses joined.
+fn licenses_of(l: &[String]) -> String {
+    if l.is_empty() { "-".to_string() } else { l.join(" | ") }
+}
+
+fn render_show(s: &Sbom) -> String {
+    let mut out = format!("format      {} {}\n", s.format, s.spec_version);
+    if let Some(n) = &s.name {
+        let _ = writeln!(out, "describes   {n}");
+    }
+    let edges: usize = s.dependencies.values().map(Vec::len).sum();
+    let _ = writeln!(out, "components  {}\nedges       {edges}\n", s.components.len());
+    for c in &s.components {
+        let _ = write!(out, "{}  [{}]", c.label(), licenses_of(&c.licenses));
+        if let Some(sc) = &c.scope {
+            let _ = write!(out, "  scope={sc}");
+        }
+        let _ = writeln!(out, "{}", c.purl.as_ref().map(|p| format!("  {p}")).unwrap_or_default());
+    }
+    out
 }
 
 fn diff(a: DiffArgs) -> Result<Status> {
-    let old = read(&a.old, a.max_bytes)?;
-    let new = read(&a.new, a.max_bytes)?;
+    let (old, new) = (sbom::read_limited(&a.old, a.max_bytes)?, sbom::read_limited(&a.new, a.max_bytes)?);
     let d = sbdiff::diff(&old, &new);
-    if a.format == Format::Json {
-        print_json(&d)?;
-    } else {
-        let mut s = String::new();
-        for c in &d.added {
-            writeln!(s, "added     {}", c.label())?;
-        }
-        for c in &d.removed {
-            writeln!(s, "removed   {}", c.label())?;
-        }
-        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        for c in &d.version_changed {
-            writeln!(s, "version   {}  {} -> {}", c.name, opt(&c.old), opt(&c.new))?;
-        }
-        let lic = |l: &[String]| if l.is_empty() { "-".to_string() } else { l.join(" | ") };
-        for c in &d.license_changed {
-            writeln!(s, "license   {}@{}  {} -> {}", c.name, opt(&c.version), lic(&c.old), lic(&c.new))?;
-        }
-        writeln!(
-            s,
-            "{} added, {} removed, {} version changed, {} license changed",
-            d.added.len(),
-            d.removed.len(),
-            d.version_changed.len(),
-            d.license_changed.len()
-        )?;
-        print_text(&s)?;
-    }
+    report(a.format, &d, render_diff)?;
     Ok(if d.is_empty() { Status::Held } else { Status::DoesNotHold })
 }
 
-fn render_lock_check(s: &mut String, c: &LockCheck, lock_label: &str) {
-    for n in &c.only_in_sbom {
-        let _ = writeln!(s, "  not in {lock_label}: {n}");
-    }
-    for n in &c.only_in_lock {
-        let _ = writeln!(s, "  not in SBOM: {n}");
-    }
-    if let Some(t) = &c.target
-        && !c.not_for_target.is_empty()
-    {
-        let _ = writeln!(
-            s,
-            "  {} locked packages not compiled for {t}: {}",
-            c.not_for_target.len(),
-            c.not_for_target.join(", ")
-        );
-    }
-    let _ = writeln!(
-        s,
-        "  {} matched, {} only in the SBOM, {} only in {lock_label}{}",
-        c.matched,
-        c.only_in_sbom.len(),
-        c.only_in_lock.len(),
-        if c.local_not_listed.is_empty() {
-            String::new()
-        } else {
-            format!(" (local packages not listed as components: {})", c.local_not_listed.join(", "))
+fn render_diff(d: &SbomDiff) -> String {
+    let mut s = String::new();
+    for (what, list) in [("added  ", &d.added), ("removed", &d.removed)] {
+        for c in list {
+            let _ = writeln!(s, "{what}   {}", c.label());
         }
-    );
-}
-
-fn check(a: CheckArgs) -> Result<Status> {
-    if let Some(lock) = &a.lock {
-        let deps = vouch_manifests::lockfile::dependencies(lock)?;
-        let s = read(&a.target, sbom::MAX_SBOM_BYTES)?;
-        let c = sbdiff::check_lock(&s, &deps);
-        if a.format == Format::Json {
-            print_json(&c)?;
-        } else {
-            let mut out = format!("{} against {}\n", a.target.display(), lock.display());
-            render_lock_check(&mut out, &c, "the lock");
-            writeln!(out, "{}", if c.holds() { "ok" } else { "MISMATCH" })?;
-            print_text(&out)?;
-        }
-        return Ok(if c.holds() { Status::Held } else { Status::DoesNotHold });
     }
-    if a.target.is_file() {
-        return Err(hint(
-            anyhow::anyhow!("{} is a file, not a bundle directory", a.target.display()),
-            "to check one SBOM, pass the lock file: vouch sbom check --lock Cargo.lock FILE",
-        ));
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    for c in &d.version_changed {
+        let _ = writeln!(s, "version   {}  {} -> {}", c.name, opt(&c.old), opt(&c.new));
     }
-    let checks =
-        sbdiff::check_bundle(&a.target).with_context(|| format!("cannot check bundle {}", a.target.display()))?;
-    let holds = checks.iter().all(|c| c.holds());
-    if a.format == Format::Json {
-        print_json(&checks)?;
-    } else {
-        let mut out = String::new();
-        for c in &checks {
-            writeln!(out, "{} ({})", c.path, c.format)?;
-            if c.expected_digest != c.actual_digest {
-                writeln!(out, "  digest mismatch: manifest {} file {}", c.expected_digest, c.actual_digest)?;
-            }
-            render_lock_check(&mut out, &c.lock, "the build record");
-        }
-        writeln!(out, "{}", if holds { "ok" } else { "MISMATCH" })?;
-        print_text(&out)?;
+    for c in &d.license_changed {
+        let (old, new) = (licenses_of(&c.old), licenses_of(&c.new));
+        let _ = writeln!(s, "license   {}@{}  {old} -> {new}", c.name, opt(&c.version));
     }
-    Ok(if holds { Status::Held } else { Status::DoesNotHold })
+    let (a, r, v, l) = (d.added.len(), d.removed.len(), d.version_changed.len(), d.license_changed.len());
+    s + &format!("{a} added, {r} removed, {v} version changed, {l} license changed\n")
 }
 
 fn licenses(a: ShowArgs) -> Result<Status> {
-    let s = read(&a.file, a.max_bytes)?;
-    let l = sbdiff::licenses(&s);
-    if a.format == Format::Json {
-        print_json(&l)?;
-        return Ok(Status::Held);
-    }
+    report(a.format, &sbdiff::licenses(&sbom::read_limited(&a.file, a.max_bytes)?), render_licenses)?;
+    Ok(Status::Held)
+}
+
+fn render_licenses(l: &LicenseSummary) -> String {
     let mut out = String::new();
-    for (expr, comps) in &l.licenses {
-        writeln!(out, "{:>5}  {expr}", comps.len())?;
+    for (expr, comps) in l.licenses.iter().map(|(e, c)| (e.as_str(), c)).chain([("(no license)", &l.none)]) {
+        let _ = writeln!(out, "{:>5}  {expr}", comps.len());
         for c in comps {
-            writeln!(out, "         {c}")?;
+            let _ = writeln!(out, "         {c}");
         }
     }
-    writeln!(out, "{:>5}  (no license)", l.none.len())?;
-    for c in &l.none {
-        writeln!(out, "         {c}")?;
-    }
-    print_text(&out)?;
-    Ok(Status::Held)
+    out
 }

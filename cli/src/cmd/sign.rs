@@ -1,37 +1,13 @@
 //! `vouch sign`: sign a file (`FILE.minisig`) or a bundle's manifest
 //! (`signatures/<KEYID>.minisig`).
 
-use crate::cmd::password::PasswordArgs;
-use crate::exit::{Status, hint};
+use crate::cli::sign::SignArgs;
+use crate::exit::Status;
 use crate::output::print_text;
 use anyhow::{Context, Result, bail};
-use clap::Args;
 use std::path::{Path, PathBuf};
 use vouch_signing::manifest_sig::{self, SigningTime};
 use vouch_signing::sig;
-
-#[derive(Debug, Args)]
-pub struct SignArgs {
-    /// A file, or a bundle folder (holding manifest.json).
-    ///
-    /// A file gets FILE.minisig with minisign's trusted comment
-    /// `timestamp:<t>\tfile:<name>\thashed`. A bundle gets
-    /// signatures/<KEYID>.minisig over manifest.json, with the trusted comment
-    /// `timestamp:<t>\tfile:manifest.json\tvouch:v1\tproject:<name>\tversion:<v>\tsha256:<hex>`;
-    /// co-signers each add their own file.
-    pub path: PathBuf,
-    /// The minisign secret key (from `vouch key generate` or `minisign -G`).
-    #[arg(long, value_name = "SECRET")]
-    pub key: PathBuf,
-    /// Where to write a file's signature (default: FILE.minisig). Not for bundles.
-    #[arg(long, value_name = "SIG")]
-    pub sig: Option<PathBuf>,
-    #[command(flatten)]
-    pub password: PasswordArgs,
-    /// The signing time, unix seconds or RFC 3339 (tests only; default: now).
-    #[arg(long, hide = true)]
-    pub now: Option<String>,
-}
 
 /// Parses a hidden `--now` value: unix seconds or RFC 3339.
 pub fn parse_now(v: &str) -> Result<i64> {
@@ -60,10 +36,7 @@ pub fn run(a: SignArgs) -> Result<Status> {
         }
         let m = a.path.join(manifest_sig::MANIFEST_FILE);
         if !m.is_file() {
-            return Err(hint(
-                anyhow::anyhow!("{} is a folder without {}", a.path.display(), manifest_sig::MANIFEST_FILE),
-                "give a bundle folder (made by `vouch release`) or a file",
-            ));
+            return Err(crate::hints::folder_without_manifest(&a.path));
         }
         let s = manifest_sig::sign_bundle(&a.path, &key, time)?;
         print_text(&format!(

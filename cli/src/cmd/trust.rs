@@ -1,33 +1,12 @@
 //! `vouch trust check`: lint a trust policy.
 
+use crate::cli::trust::{CheckArgs, TrustCommand};
 use crate::exit::Status;
 use crate::output::{Format, print_json, print_text};
 use anyhow::Result;
-use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use vouch_signing::policy::{Finding, Policy, Role, Severity};
-
-#[derive(Debug, Subcommand)]
-pub enum TrustCommand {
-    /// Lint a trust policy (trust.toml).
-    ///
-    /// Reports unknown roles, thresholds above the number of keys holding a
-    /// role, inverted validity windows, keys listed twice, and a missing
-    /// release threshold; prints the policy's sha256 so it can be pinned.
-    /// Exit 0 when usable (warnings allowed), 1 when it has errors, 2 when it
-    /// cannot be read or parsed.
-    Check(CheckArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The policy file.
-    pub policy: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
 
 #[derive(Serialize)]
 struct RoleSummary {

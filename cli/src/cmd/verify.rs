@@ -1,55 +1,15 @@
 //! `vouch verify`: the reviewer's one offline command.
 
-use crate::exit::{Status, hint};
+use crate::cli::verify::VerifyArgs;
+use crate::exit::Status;
 use crate::output::{Format, print_json, print_text};
 use anyhow::Result;
-use clap::Args;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use vouch_manifests::bundle::OpenBundle;
 use vouch_manifests::scan::{Dirty, ScanOptions, Selection, Tracked};
 use vouch_signing::policy::Policy;
 use vouch_signing::sig::Legacy;
 use vouch_signing::verify::{self, VerifyOptions, VerifyReport};
-
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// The bundle directory or its .tar archive.
-    pub bundle: PathBuf,
-    /// The trust policy (trust.toml).
-    #[arg(long, value_name = "POLICY")]
-    pub trust: PathBuf,
-    /// Also check that this source tree equals the manifest.
-    #[arg(long, value_name = "DIR")]
-    pub source: Option<PathBuf>,
-    /// With --source: leave out paths matching this glob (repeatable), e.g. a
-    /// build's `target` in a source copy that was built in place.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Also check that this file is an artifact of the release (repeatable).
-    #[arg(long, value_name = "FILE")]
-    pub artifact: Vec<PathBuf>,
-    /// Rollback state: refuse releases older than one accepted before, and
-    /// record this one when every check holds.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-    /// The reviewers' folder of *.review.dsse.json files, for a policy with a
-    /// [review] requirement (which fails without it).
-    #[arg(long, value_name = "DIR")]
-    pub reviews: Option<PathBuf>,
-    #[command(flatten)]
-    pub cache: crate::cmd::review::CacheArgs,
-    /// With --state and a policy [log]: the reviewer's copy of the vendor's
-    /// release log, to prove the bundle proof's head consistent with the
-    /// largest head seen before (which is then recorded).
-    #[arg(long, value_name = "LOG")]
-    pub log: Option<PathBuf>,
-    /// Accept legacy (non-prehashed) minisign signatures.
-    #[arg(long)]
-    pub allow_legacy: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
 
 pub fn run(a: VerifyArgs) -> Result<Status> {
     let policy = Policy::read_usable(&a.trust)?;
@@ -71,17 +31,13 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
     let bar = crate::progress::Bytes::new("checking source");
     let r = verify::verify(&b, &policy, &opts, a.state.as_deref(), &|n| bar.add(n));
     bar.finish();
-    let r = r.map_err(|e| {
-        let dir = matches!(e, verify::VerifyError::ArtifactIsDirectory { .. });
-        let e = anyhow::Error::from(e);
-        if dir { hint(e, "pass the binary itself, e.g. --artifact path/to/bin") } else { e }
-    })?;
+    let r = r.map_err(crate::hints::verify)?;
     match a.format {
         Format::Json => print_json(&r)?,
         Format::Human => {
             print_text(&render(&r))?;
             if policy.review.is_some() && a.reviews.is_none() {
-                eprintln!("hint: the policy has a [review] requirement: pass --reviews DIR");
+                eprintln!("hint: {}", crate::hints::REVIEWS_NEEDED);
             }
         }
     }
