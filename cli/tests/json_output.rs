@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use vouch_manifests::Manifest;
-use vouch_manifests::diff::TreeDiff;
+use vouch_manifests::model::diff::TreeDiff;
 use vouch_manifests::sbom::Sbom;
 use vouch_manifests::sbom::diff::LockCheck;
 use vouch_signing::policy::Role;

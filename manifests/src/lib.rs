@@ -1,32 +1,20 @@
-//! vouch's data model and everything that works on it without keys:
-//! manifests, digests, path rules, tree scanning and hashing, the Merkle tree
-//! and its proofs, canonical JSON, diffs and atomic file output.
+//! vouch's data model and everything that works on it without keys, a
+//! module per noun: [`model`] (the manifest and its parts, canonical JSON,
+//! the Merkle tree, diffs, provenance: types and pure functions), [`tree`]
+//! (source trees and bundles on disk: scanning, git, bounded and atomic
+//! file I/O, the bundle archive reader), [`build`] (running and recording
+//! builds, releases, rebuilds and their confinement), [`sbom`] and [`log`]
+//! (the release log).
 //!
 //! This crate never prints and never exits: every operation returns a typed
 //! error that names the file, path or key it is about.
 
-pub mod archive;
 pub mod build;
-pub mod bundle;
-pub mod canonical;
-pub mod causes;
-pub mod diff;
-pub mod digest;
-pub mod fsutil;
-pub mod git;
-pub mod lockfile;
 pub mod log;
-pub mod manifest;
-pub mod merkle;
-pub mod name;
-pub mod path;
-pub mod provenance;
-pub mod rebuild;
-pub mod release;
-pub mod sandbox;
+pub mod model;
 pub mod sbom;
-pub mod scan;
+pub mod tree;
 
-pub use digest::Digest;
-pub use manifest::{Entry, EntryKind, Manifest, Project, RawManifest, Source, Vcs};
-pub use path::RelPath;
+pub use model::digest::Digest;
+pub use model::manifest::{Entry, EntryKind, Manifest, Project, RawManifest, Source, Vcs};
+pub use model::path::RelPath;

@@ -115,7 +115,7 @@ pub enum KeyError {
     #[error("{path} already exists (use --force to replace it)")]
     Exists { path: PathBuf },
     #[error(transparent)]
-    Write(#[from] vouch_manifests::fsutil::WriteError),
+    Write(#[from] vouch_manifests::tree::fsutil::WriteError),
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], KeyError> {
@@ -242,10 +242,10 @@ impl PublicKey {
 }
 
 fn read_text(path: &Path) -> Result<String, KeyError> {
-    let bytes = vouch_manifests::fsutil::read_bounded(
+    let bytes = vouch_manifests::tree::fsutil::read_bounded(
         path,
-        vouch_manifests::fsutil::MAX_SMALL_FILE_BYTES,
-        vouch_manifests::fsutil::Symlinks::FollowOnce,
+        vouch_manifests::tree::fsutil::MAX_SMALL_FILE_BYTES,
+        vouch_manifests::tree::fsutil::Symlinks::FollowOnce,
     )
     .map_err(|source| KeyError::Read { path: path.to_path_buf(), source })?;
     String::from_utf8(bytes).map_err(|_| KeyError::Read {
@@ -445,7 +445,7 @@ pub enum Encryption<'a> {
 }
 
 /// Whether an existing key file may be replaced.
-pub use vouch_manifests::fsutil::Existing as Overwrite;
+pub use vouch_manifests::tree::fsutil::Existing as Overwrite;
 
 /// A decrypted minisign secret key.
 #[derive(Clone)]
@@ -545,7 +545,7 @@ impl SecretKey {
         encryption: Encryption<'_>,
         overwrite: Overwrite,
     ) -> Result<KeyPairPaths, KeyError> {
-        use vouch_manifests::fsutil::write_atomic_with;
+        use vouch_manifests::tree::fsutil::write_atomic_with;
         let paths = KeyPairPaths { public: dir.join(format!("{name}.pub")), secret: dir.join(format!("{name}.key")) };
         if overwrite == Overwrite::Refuse {
             for p in [&paths.secret, &paths.public] {

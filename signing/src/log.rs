@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use vouch_manifests::Digest;
-use vouch_manifests::fsutil::{self, Symlinks};
 use vouch_manifests::log::{Hash, Log, LogError, ProofError, ReleaseEntry, tree};
+use vouch_manifests::tree::fsutil::{self, Symlinks};
 
 /// A bundle's proof file.
 pub const PROOF_FILE: &str = "log.tlog-proof";
@@ -62,7 +62,7 @@ pub enum LogOpError {
     Bundle {
         path: PathBuf,
         #[source]
-        source: vouch_manifests::manifest::ManifestError,
+        source: vouch_manifests::model::manifest::ManifestError,
     },
     #[error("{name} {version} is already in the log at index {index} with manifest sha256:{logged}; {} has sha256:{given}", .bundle.display())]
     Conflict { name: String, version: String, index: u64, logged: String, given: String, bundle: PathBuf },

@@ -94,8 +94,8 @@ impl ManifestComment {
         if values[2] != COMMENT_VERSION {
             return Err(bad("unsupported vouch comment version"));
         }
-        vouch_manifests::name::check("project name", values[3]).map_err(|e| bad(&e.to_string()))?;
-        vouch_manifests::name::check("version", values[4]).map_err(|e| bad(&e.to_string()))?;
+        vouch_manifests::model::name::check("project name", values[3]).map_err(|e| bad(&e.to_string()))?;
+        vouch_manifests::model::name::check("version", values[4]).map_err(|e| bad(&e.to_string()))?;
         let sha256 = Digest::from_hex(values[5]).map_err(|e| bad(&e.to_string()))?;
         Ok(ManifestComment { timestamp, project: values[3].to_string(), version: values[4].to_string(), sha256 })
     }
@@ -161,7 +161,7 @@ pub enum ManifestSigError {
     Manifest {
         what: String,
         #[source]
-        source: vouch_manifests::manifest::ManifestError,
+        source: vouch_manifests::model::manifest::ManifestError,
     },
 }
 
@@ -240,7 +240,7 @@ pub enum BundleSignError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Manifest(#[from] vouch_manifests::manifest::ManifestError),
+    Manifest(#[from] vouch_manifests::model::manifest::ManifestError),
     #[error("cannot sign {path}")]
     Sign {
         path: PathBuf,
@@ -254,7 +254,7 @@ pub enum BundleSignError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Write(#[from] vouch_manifests::fsutil::WriteError),
+    Write(#[from] vouch_manifests::tree::fsutil::WriteError),
 }
 
 /// When to say a signature was made.
@@ -307,10 +307,10 @@ pub fn sign_manifest(
 /// signature by the same key; other signers' files are left alone).
 pub fn sign_bundle(bundle: &Path, key: &SecretKey, time: SigningTime) -> Result<SignedBundle, BundleSignError> {
     let manifest_path = bundle.join(MANIFEST_FILE);
-    let bytes = vouch_manifests::fsutil::read_bounded(
+    let bytes = vouch_manifests::tree::fsutil::read_bounded(
         &manifest_path,
-        vouch_manifests::fsutil::MAX_MANIFEST_BYTES,
-        vouch_manifests::fsutil::Symlinks::Refuse,
+        vouch_manifests::tree::fsutil::MAX_MANIFEST_BYTES,
+        vouch_manifests::tree::fsutil::Symlinks::Refuse,
     )
     .map_err(|source| BundleSignError::Read { path: manifest_path.clone(), source })?;
     let manifest = Manifest::from_slice(&bytes, &manifest_path)?;
@@ -319,7 +319,7 @@ pub fn sign_bundle(bundle: &Path, key: &SecretKey, time: SigningTime) -> Result<
     let dir = bundle.join(SIGNATURES_DIR);
     std::fs::create_dir_all(&dir).map_err(|source| BundleSignError::Mkdir { path: dir.clone(), source })?;
     let path = signature_path(bundle, key.key_id());
-    vouch_manifests::fsutil::write_atomic(&path, signature.to_text().as_bytes(), None)?;
+    vouch_manifests::tree::fsutil::write_atomic(&path, signature.to_text().as_bytes(), None)?;
     Ok(SignedBundle { path, key_id: key.key_id(), comment, signature })
 }
 
@@ -363,7 +363,7 @@ pub fn read_bundle_signatures(bundle: &Path) -> Result<Vec<BundleSignature>, Bun
         let path = entry.path();
         out.push(BundleSignature {
             named_key_id: KeyId::from_hex(stem),
-            signature: Signature::read_with(&path, vouch_manifests::fsutil::Symlinks::Refuse),
+            signature: Signature::read_with(&path, vouch_manifests::tree::fsutil::Symlinks::Refuse),
             path,
         });
     }

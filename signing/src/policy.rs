@@ -402,10 +402,10 @@ impl Policy {
 
     /// Reads and parses a policy file.
     pub fn read(path: &Path) -> Result<Policy, PolicyError> {
-        let bytes = vouch_manifests::fsutil::read_bounded(
+        let bytes = vouch_manifests::tree::fsutil::read_bounded(
             path,
-            vouch_manifests::fsutil::MAX_DOCUMENT_BYTES,
-            vouch_manifests::fsutil::Symlinks::FollowOnce,
+            vouch_manifests::tree::fsutil::MAX_DOCUMENT_BYTES,
+            vouch_manifests::tree::fsutil::Symlinks::FollowOnce,
         )
         .map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
         Self::parse(&bytes, path)
@@ -696,7 +696,7 @@ impl Tally {
         &mut self,
         policy: &Policy,
         ev: &Evidence<'_>,
-        manifest: &Result<Manifest, vouch_manifests::manifest::ManifestError>,
+        manifest: &Result<Manifest, vouch_manifests::model::manifest::ManifestError>,
         mwhat: &str,
         bs: &BundleSignature,
     ) -> SignatureCheck {
@@ -820,10 +820,10 @@ pub fn evaluate_bundle(
     legacy: Legacy,
 ) -> Result<Report, manifest_sig::BundleSignError> {
     let mpath = bundle.join(manifest_sig::MANIFEST_FILE);
-    let bytes = vouch_manifests::fsutil::read_bounded(
+    let bytes = vouch_manifests::tree::fsutil::read_bounded(
         &mpath,
-        vouch_manifests::fsutil::MAX_MANIFEST_BYTES,
-        vouch_manifests::fsutil::Symlinks::Refuse,
+        vouch_manifests::tree::fsutil::MAX_MANIFEST_BYTES,
+        vouch_manifests::tree::fsutil::Symlinks::Refuse,
     )
     .map_err(|source| manifest_sig::BundleSignError::Read { path: mpath.clone(), source })?;
     let sigs = manifest_sig::read_bundle_signatures(bundle)?;

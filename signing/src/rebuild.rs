@@ -21,13 +21,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use vouch_manifests::build::BuildError;
-use vouch_manifests::bundle::{BundleError, OpenBundle};
-use vouch_manifests::manifest::ManifestError;
-use vouch_manifests::rebuild::{self, CopyCheck, Explanation, GitMetadata, RebuildReport, RebuildSpec};
-use vouch_manifests::sandbox::NetworkCut;
-use vouch_manifests::scan::{Dirty, ScanOptions, Selection, Tracked};
+use vouch_manifests::build::rebuild::{self, CopyCheck, Explanation, GitMetadata, RebuildReport, RebuildSpec};
+use vouch_manifests::build::sandbox::NetworkCut;
+use vouch_manifests::model::manifest::ManifestError;
+use vouch_manifests::tree::bundle::{BundleError, OpenBundle};
+use vouch_manifests::tree::scan::{Dirty, ScanOptions, Selection, Tracked};
 
-pub use vouch_manifests::rebuild::ToolchainPolicy;
+pub use vouch_manifests::build::rebuild::ToolchainPolicy;
 
 /// Whether the work directory outlives the rebuild.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

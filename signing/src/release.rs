@@ -7,8 +7,8 @@ use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use crate::keys::SecretKey;
 use crate::manifest_sig::{SigningTime, sign_bundle};
 use std::path::Path;
-use vouch_manifests::manifest::Manifest;
-use vouch_manifests::{Digest, provenance};
+use vouch_manifests::model::manifest::Manifest;
+use vouch_manifests::{Digest, model::provenance};
 
 /// The file name of the provenance envelope in a bundle.
 pub const PROVENANCE_FILE: &str = "provenance.dsse.json";
@@ -33,7 +33,7 @@ pub struct ReleaseLog<'a> {
     pub key: &'a SecretKey,
 }
 
-impl vouch_manifests::release::BundleSigner for ReleaseSigner<'_> {
+impl vouch_manifests::build::release::BundleSigner for ReleaseSigner<'_> {
     fn sign(
         &self,
         dir: &Path,
@@ -42,10 +42,10 @@ impl vouch_manifests::release::BundleSigner for ReleaseSigner<'_> {
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         sign_bundle(dir, self.key, self.time)?;
         let statement = provenance::statement(manifest, &Digest::of(manifest_bytes), &builder_id(self.key));
-        let body = vouch_manifests::canonical::to_vec(&statement)?;
+        let body = vouch_manifests::model::canonical::to_vec(&statement)?;
         let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &body, self.key);
         let path = dir.join(PROVENANCE_FILE);
-        vouch_manifests::fsutil::write_atomic(&path, &env.to_json(), None)?;
+        vouch_manifests::tree::fsutil::write_atomic(&path, &env.to_json(), None)?;
         if let Some(log) = &self.log {
             crate::log::append(log.dir, log.key, &[dir.to_path_buf()])?;
         }
@@ -56,10 +56,10 @@ impl vouch_manifests::release::BundleSigner for ReleaseSigner<'_> {
 /// Reads a bundle's provenance envelope; `None` when the bundle has none.
 pub fn read_provenance(bundle: &Path) -> Result<Option<(Vec<u8>, Envelope)>, ProvenanceError> {
     let path = bundle.join(PROVENANCE_FILE);
-    let bytes = match vouch_manifests::fsutil::read_bounded(
+    let bytes = match vouch_manifests::tree::fsutil::read_bounded(
         &path,
-        vouch_manifests::fsutil::MAX_DOCUMENT_BYTES,
-        vouch_manifests::fsutil::Symlinks::Refuse,
+        vouch_manifests::tree::fsutil::MAX_DOCUMENT_BYTES,
+        vouch_manifests::tree::fsutil::Symlinks::Refuse,
     ) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -7,7 +7,7 @@ use crate::keys::SecretKey;
 use crate::manifest_sig::SigningTime;
 use crate::sig;
 use std::path::{Path, PathBuf};
-use vouch_manifests::rebuild::RebuildReport;
+use vouch_manifests::build::rebuild::RebuildReport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -18,7 +18,7 @@ pub enum ReportError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Canonical(#[from] vouch_manifests::canonical::CanonicalError),
+    Canonical(#[from] vouch_manifests::model::canonical::CanonicalError),
     #[error("cannot sign {path}")]
     Sign {
         path: PathBuf,
@@ -26,7 +26,7 @@ pub enum ReportError {
         source: sig::SignError,
     },
     #[error(transparent)]
-    Write(#[from] vouch_manifests::fsutil::WriteError),
+    Write(#[from] vouch_manifests::tree::fsutil::WriteError),
     #[error("cannot write a report into {path}")]
     NotWritable {
         path: PathBuf,
@@ -76,14 +76,14 @@ pub fn write_signed_report(
     std::fs::create_dir_all(&dir).map_err(|source| ReportError::Mkdir { path: dir.clone(), source })?;
     let name = format!("{}.json", key.key_id());
     let path = dir.join(&name);
-    let bytes = vouch_manifests::canonical::to_vec(report)?;
+    let bytes = vouch_manifests::model::canonical::to_vec(report)?;
     let comment = sig::default_trusted_comment(time.unix(), &name);
     let signature =
         sig::sign(key, &bytes, &comment, None).map_err(|source| ReportError::Sign { path: path.clone(), source })?;
     let sig_path = dir.join(format!("{name}.minisig"));
     // The report, then its signature: in between, a stale signature beside
     // the new report fails to verify, so a half-written pair never counts.
-    vouch_manifests::fsutil::write_atomic(&path, &bytes, None)?;
-    vouch_manifests::fsutil::write_atomic(&sig_path, signature.to_text().as_bytes(), None)?;
+    vouch_manifests::tree::fsutil::write_atomic(&path, &bytes, None)?;
+    vouch_manifests::tree::fsutil::write_atomic(&sig_path, signature.to_text().as_bytes(), None)?;
     Ok(SignedReport { report: path, signature: sig_path })
 }

@@ -40,9 +40,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use vouch_manifests::fsutil::{self, Symlinks};
-use vouch_manifests::manifest::{Entry, EntryKind, Manifest};
-use vouch_manifests::{Digest, provenance::STATEMENT_TYPE};
+use vouch_manifests::model::manifest::{Entry, EntryKind, Manifest};
+use vouch_manifests::tree::fsutil::{self, Symlinks};
+use vouch_manifests::{Digest, model::provenance::STATEMENT_TYPE};
 
 /// The predicate type of a review.
 pub const PREDICATE_TYPE: &str = "https://vouch.invalid/review/v1";
@@ -145,7 +145,7 @@ pub enum ReviewError {
     #[error("time {0} cannot be written as RFC 3339")]
     Time(i64),
     #[error("cannot serialize the review")]
-    Serialize(#[source] vouch_manifests::canonical::CanonicalError),
+    Serialize(#[source] vouch_manifests::model::canonical::CanonicalError),
     #[error("cannot read reviews folder {path}")]
     Folder {
         path: PathBuf,
@@ -153,7 +153,7 @@ pub enum ReviewError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Write(#[from] vouch_manifests::fsutil::WriteError),
+    Write(#[from] vouch_manifests::tree::fsutil::WriteError),
 }
 
 /// Which files of the release a review names.
@@ -328,7 +328,7 @@ pub fn sign(req: &SignRequest<'_>, key: &SecretKey) -> Result<SignedReview, Revi
             notes: req.notes.clone(),
         },
     };
-    let body = vouch_manifests::canonical::to_vec(&statement).map_err(ReviewError::Serialize)?;
+    let body = vouch_manifests::model::canonical::to_vec(&statement).map_err(ReviewError::Serialize)?;
     let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &body, key);
     let file_name =
         format!("{}.{}.{}{SUFFIX}", req.manifest.bundle_name(), key.key_id().hex(), &Digest::of(&body).hex()[..12]);

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use vouch_manifests::Digest;
-use vouch_manifests::fsutil::{self, Existing, FileStamp, Symlinks};
+use vouch_manifests::tree::fsutil::{self, Existing, FileStamp, Symlinks};
 
 /// The entry format's version.
 const VERSION: u32 = 1;
@@ -94,7 +94,7 @@ impl Cache {
     /// The default folder: `$XDG_CACHE_HOME/vouch/reviews`, else
     /// `$HOME/.cache/vouch/reviews` (`None` without either).
     pub fn default_dir() -> Option<PathBuf> {
-        Some(vouch_manifests::fsutil::user_cache_dir()?.join("reviews"))
+        Some(vouch_manifests::tree::fsutil::user_cache_dir()?.join("reviews"))
     }
 
     /// Opens the cache in `dir`, creating the folder (mode 0700) and its

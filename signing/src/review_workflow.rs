@@ -9,7 +9,7 @@ use crate::review::{self, Coverage, FileStatus, NotCounted, Note, RequirementRes
 use crate::review_cache::{CacheChoice, CacheError};
 use std::path::PathBuf;
 use vouch_manifests::Digest;
-use vouch_manifests::bundle::{BundleError, OpenBundle};
+use vouch_manifests::tree::bundle::{BundleError, OpenBundle};
 
 /// Which files of the release a review names.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub enum ReviewWorkflowError {
     #[error(transparent)]
     Cache(#[from] CacheError),
     #[error(transparent)]
-    Write(#[from] vouch_manifests::fsutil::WriteError),
+    Write(#[from] vouch_manifests::tree::fsutil::WriteError),
 }
 
 impl From<review::ReviewError> for ReviewWorkflowError {
@@ -166,7 +166,7 @@ impl ReviewDraft {
         let out = &self.opts.out;
         std::fs::create_dir_all(out).map_err(|source| ReviewWorkflowError::Mkdir { path: out.clone(), source })?;
         let path = out.join(&signed.file_name);
-        vouch_manifests::fsutil::write_atomic(&path, &signed.bytes, None)?;
+        vouch_manifests::tree::fsutil::write_atomic(&path, &signed.bytes, None)?;
         Ok(WrittenReview { path, subjects: signed.subjects, criteria: self.opts.criteria, verdict: self.opts.verdict })
     }
 }

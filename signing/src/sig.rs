@@ -343,14 +343,17 @@ impl Signature {
 
     /// Reads and parses a `.minisig` file the user named.
     pub fn read(path: &Path) -> Result<Signature, SigParseError> {
-        Self::read_with(path, vouch_manifests::fsutil::Symlinks::FollowOnce)
+        Self::read_with(path, vouch_manifests::tree::fsutil::Symlinks::FollowOnce)
     }
 
     /// Reads and parses a `.minisig` file, treating a symlink per `symlinks`
-    /// (a bundle's signatures: [`Symlinks::Refuse`](vouch_manifests::fsutil::Symlinks::Refuse)).
-    pub fn read_with(path: &Path, symlinks: vouch_manifests::fsutil::Symlinks) -> Result<Signature, SigParseError> {
+    /// (a bundle's signatures: [`Symlinks::Refuse`](vouch_manifests::tree::fsutil::Symlinks::Refuse)).
+    pub fn read_with(
+        path: &Path,
+        symlinks: vouch_manifests::tree::fsutil::Symlinks,
+    ) -> Result<Signature, SigParseError> {
         let read_err = |source| SigParseError::Read { path: path.to_path_buf(), source };
-        let f = vouch_manifests::fsutil::open_regular(path, symlinks).map_err(read_err)?;
+        let f = vouch_manifests::tree::fsutil::open_regular(path, symlinks).map_err(read_err)?;
         let mut bytes = Vec::new();
         f.take(SIG_FILE_MAX + 1).read_to_end(&mut bytes).map_err(read_err)?;
         let what = path.display().to_string();

@@ -167,7 +167,7 @@ pub enum StateError {
         actual: Digest,
     },
     #[error(transparent)]
-    Write(#[from] vouch_manifests::fsutil::WriteError),
+    Write(#[from] vouch_manifests::tree::fsutil::WriteError),
     #[error("cannot serialize the state")]
     Serialize(#[source] serde_json::Error),
 }
@@ -362,7 +362,7 @@ impl Checked<'_> {
         lock.state.record(&candidate);
         let mut bytes = serde_json::to_vec_pretty(&lock.state).map_err(StateError::Serialize)?;
         bytes.push(b'\n');
-        vouch_manifests::fsutil::write_atomic(&lock.target, &bytes, lock.mode)?;
+        vouch_manifests::tree::fsutil::write_atomic(&lock.target, &bytes, lock.mode)?;
         // The rename is durable once the directory is synced.
         if let Some(dir) = lock.target.parent().filter(|d| !d.as_os_str().is_empty())
             && let Ok(d) = File::open(dir)
@@ -423,7 +423,7 @@ fn open_lock_file(lock: &Path) -> std::io::Result<File> {
 fn read_locked(path: &Path, target: &Path, via_link: bool) -> Result<(State, Option<u32>), StateError> {
     let read_err = |source| StateError::Read { path: path.to_path_buf(), source };
     // No symlink is followed here (`target` is resolved) and a FIFO does not block.
-    let file = match vouch_manifests::fsutil::open_nofollow(target) {
+    let file = match vouch_manifests::tree::fsutil::open_nofollow(target) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && via_link => {
             return Err(StateError::Dangling { path: path.to_path_buf(), target: target.to_path_buf() });

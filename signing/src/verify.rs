@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use vouch_manifests::Digest;
-use vouch_manifests::bundle::OpenBundle;
-use vouch_manifests::diff::SourceCheck;
-use vouch_manifests::digest::hash_reader;
-use vouch_manifests::scan::ScanOptions;
+use vouch_manifests::model::diff::SourceCheck;
+use vouch_manifests::model::digest::hash_reader;
+use vouch_manifests::tree::bundle::OpenBundle;
+use vouch_manifests::tree::scan::ScanOptions;
 
 /// Schema of the JSON report.
 pub const REPORT_SCHEMA: &str = "vouch.verify-report/v1";
@@ -86,7 +86,7 @@ pub struct VerifyReport {
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     #[error(transparent)]
-    Scan(#[from] vouch_manifests::scan::ScanError),
+    Scan(#[from] vouch_manifests::tree::scan::ScanError),
     #[error("artifact {path} is a directory: give the file to check")]
     ArtifactIsDirectory { path: PathBuf },
     #[error("cannot read artifact {path}")]
@@ -148,11 +148,11 @@ impl Check {
 /// Hashes a regular file of the bundle (never through a symlink, never
 /// waiting on a FIFO).
 fn file_digest(path: &Path) -> std::io::Result<(Digest, u64)> {
-    file_digest_with(path, vouch_manifests::fsutil::Symlinks::Refuse)
+    file_digest_with(path, vouch_manifests::tree::fsutil::Symlinks::Refuse)
 }
 
-fn file_digest_with(path: &Path, symlinks: vouch_manifests::fsutil::Symlinks) -> std::io::Result<(Digest, u64)> {
-    let f = vouch_manifests::fsutil::open_regular(path, symlinks)?;
+fn file_digest_with(path: &Path, symlinks: vouch_manifests::tree::fsutil::Symlinks) -> std::io::Result<(Digest, u64)> {
+    let f = vouch_manifests::tree::fsutil::open_regular(path, symlinks)?;
     let mut buf = vec![0u8; 64 * 1024];
     hash_reader(f, &mut buf)
 }
@@ -280,11 +280,15 @@ impl SignedFiles {
                 }
                 let path = e.path();
                 let limit = if sub == "signatures" {
-                    vouch_manifests::fsutil::MAX_SMALL_FILE_BYTES
+                    vouch_manifests::tree::fsutil::MAX_SMALL_FILE_BYTES
                 } else {
-                    vouch_manifests::fsutil::MAX_DOCUMENT_BYTES
+                    vouch_manifests::tree::fsutil::MAX_DOCUMENT_BYTES
                 };
-                match vouch_manifests::fsutil::read_bounded(&path, limit, vouch_manifests::fsutil::Symlinks::Refuse) {
+                match vouch_manifests::tree::fsutil::read_bounded(
+                    &path,
+                    limit,
+                    vouch_manifests::tree::fsutil::Symlinks::Refuse,
+                ) {
                     Ok(bytes) => {
                         files.insert(rel, bytes);
                     }
@@ -315,8 +319,8 @@ impl SignedFiles {
 /// `identical` with the manifest's digest; `Err` says what is missing.
 /// A manifest without artifacts has nothing a rebuild can reproduce.
 pub fn report_reproduces(
-    report: &vouch_manifests::rebuild::RebuildReport,
-    artifacts: &[vouch_manifests::manifest::Artifact],
+    report: &vouch_manifests::build::rebuild::RebuildReport,
+    artifacts: &[vouch_manifests::model::manifest::Artifact],
 ) -> Result<(), String> {
     if artifacts.is_empty() {
         return Err("the manifest lists no artifacts, so there is nothing a rebuild reproduces".into());
@@ -344,11 +348,11 @@ pub fn report_reproduces(
 /// The artifacts a manifest lists, read leniently from its bytes (the
 /// signatures are what is checked here; `None` when it does not parse, and
 /// then no rebuild report counts).
-fn manifest_artifacts(manifest_bytes: &[u8]) -> Option<Vec<vouch_manifests::manifest::Artifact>> {
+fn manifest_artifacts(manifest_bytes: &[u8]) -> Option<Vec<vouch_manifests::model::manifest::Artifact>> {
     #[derive(Deserialize)]
     struct Artifacts {
         #[serde(default)]
-        artifacts: Option<Vec<vouch_manifests::manifest::Artifact>>,
+        artifacts: Option<Vec<vouch_manifests::model::manifest::Artifact>>,
     }
     serde_json::from_slice::<Artifacts>(manifest_bytes).ok().map(|a| a.artifacts.unwrap_or_default())
 }
@@ -360,7 +364,7 @@ fn manifest_artifacts(manifest_bytes: &[u8]) -> Option<Vec<vouch_manifests::mani
 pub fn builder_reports(
     files: &SignedFiles,
     manifest_digest: Digest,
-    artifacts: Option<&[vouch_manifests::manifest::Artifact]>,
+    artifacts: Option<&[vouch_manifests::model::manifest::Artifact]>,
     policy: &Policy,
     legacy: Legacy,
     notes: &mut Vec<String>,
@@ -380,7 +384,7 @@ pub fn builder_reports(
             }
             sig.verify(&key.public, bytes, legacy, rel, rel).map_err(|e| e.to_string())?;
             let ts = sig.signing_time().map_err(|e| e.to_string())?;
-            let report: vouch_manifests::rebuild::RebuildReport =
+            let report: vouch_manifests::build::rebuild::RebuildReport =
                 serde_json::from_slice(bytes).map_err(|e| format!("not a rebuild report: {e}"))?;
             if report.manifest_digest != manifest_digest {
                 return Err(format!(
@@ -482,7 +486,7 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
 pub fn check_statement(
     c: &mut Check,
     payload: &[u8],
-    m: &vouch_manifests::manifest::Manifest,
+    m: &vouch_manifests::model::manifest::Manifest,
     manifest_digest: &Digest,
 ) {
     let st: serde_json::Value = match serde_json::from_slice(payload) {
@@ -492,8 +496,8 @@ pub fn check_statement(
             return;
         }
     };
-    if st["_type"] != vouch_manifests::provenance::STATEMENT_TYPE
-        || st["predicateType"] != vouch_manifests::provenance::PREDICATE_TYPE
+    if st["_type"] != vouch_manifests::model::provenance::STATEMENT_TYPE
+        || st["predicateType"] != vouch_manifests::model::provenance::PREDICATE_TYPE
     {
         c.fail(format!("{PROVENANCE_FILE}: not an in-toto v1 statement with SLSA provenance v1"));
         return;
@@ -554,10 +558,10 @@ pub fn check_statement(
 /// The artifact whose path is closest to `file` by name.
 fn closest<'a>(
     file: &Path,
-    arts: &'a [vouch_manifests::manifest::Artifact],
-) -> Option<&'a vouch_manifests::manifest::Artifact> {
+    arts: &'a [vouch_manifests::model::manifest::Artifact],
+) -> Option<&'a vouch_manifests::model::manifest::Artifact> {
     let name = file.file_name()?.to_str()?;
-    let score = |a: &vouch_manifests::manifest::Artifact| {
+    let score = |a: &vouch_manifests::model::manifest::Artifact| {
         let an = a.path.file_name();
         if an == name {
             return usize::MAX;
@@ -577,7 +581,7 @@ fn check_artifacts(b: &OpenBundle, files: &[PathBuf]) -> Result<(Check, Vec<Arti
         if meta.is_dir() {
             return Err(VerifyError::ArtifactIsDirectory { path: f.clone() });
         }
-        let (d, _) = file_digest_with(f, vouch_manifests::fsutil::Symlinks::FollowOnce)
+        let (d, _) = file_digest_with(f, vouch_manifests::tree::fsutil::Symlinks::FollowOnce)
             .map_err(|source| VerifyError::Artifact { path: f.clone(), source })?;
         let shown = f.display().to_string();
         if let Some(a) = arts.iter().find(|a| a.digest == d) {
@@ -617,10 +621,10 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> (Check, Option<cr
     let mut c = check("log");
     let path = b.dir.join(crate::log::PROOF_FILE);
     let shown = b.origin.join(crate::log::PROOF_FILE);
-    let bytes = match vouch_manifests::fsutil::read_bounded(
+    let bytes = match vouch_manifests::tree::fsutil::read_bounded(
         &path,
         crate::note::MAX_NOTE_BYTES as u64,
-        vouch_manifests::fsutil::Symlinks::Refuse,
+        vouch_manifests::tree::fsutil::Symlinks::Refuse,
     ) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -785,7 +789,7 @@ pub fn verify(
 
     let mut source = None;
     if let Some(so) = &opts.source {
-        let sc = vouch_manifests::diff::check_source(m, so, progress)?;
+        let sc = vouch_manifests::model::diff::check_source(m, so, progress)?;
         let mut c = check("source");
         for e in &sc.diff.added {
             c.fail(format!("added     {} {}", e.path(), e.content_id()));
@@ -851,8 +855,8 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vouch_manifests::manifest::Artifact;
-    use vouch_manifests::rebuild::{ArtifactResult, REPORT_SCHEMA, RebuildReport};
+    use vouch_manifests::build::rebuild::{ArtifactResult, REPORT_SCHEMA, RebuildReport};
+    use vouch_manifests::model::manifest::Artifact;
 
     fn artifact(path: &str, bytes: &[u8]) -> Artifact {
         Artifact {

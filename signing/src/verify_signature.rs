@@ -211,7 +211,7 @@ pub fn verify_signature(opts: &SignatureOptions) -> Result<Verified, SignatureEr
     let sha256 = {
         let f = std::fs::File::open(&data_path).map_err(read_err(&data_path))?;
         let mut buf = vec![0u8; 256 * 1024];
-        vouch_manifests::digest::hash_reader(f, &mut buf).map_err(read_err(&data_path))?.0
+        vouch_manifests::model::digest::hash_reader(f, &mut buf).map_err(read_err(&data_path))?.0
     };
     let read_data = || std::fs::read(&data_path).map_err(read_err(&data_path));
     let mut report = SignatureReport {

@@ -196,7 +196,7 @@ fn read_member(r: impl Read, rel: &str, size: u64, buf: &mut [u8]) -> std::io::R
         }
         Ok(Member { size: bytes.len() as u64, digest: Some(Digest::of(&bytes)), bytes: Some(bytes) })
     } else if hash_content(rel) {
-        let (digest, n) = vouch_manifests::digest::hash_reader(r, buf)?;
+        let (digest, n) = vouch_manifests::model::digest::hash_reader(r, buf)?;
         Ok(Member { size: n, digest: Some(digest), bytes: None })
     } else {
         Ok(Member { size, digest: None, bytes: None })
@@ -227,8 +227,9 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
                     members.insert(format!("{rel}/"), Member { size: 0, digest: None, bytes: None });
                 }
             } else if meta.is_file() {
-                let f = vouch_manifests::fsutil::open_regular(&p, vouch_manifests::fsutil::Symlinks::Refuse)
-                    .map_err(|source| SiteError::Read { path: p.clone(), source })?;
+                let f =
+                    vouch_manifests::tree::fsutil::open_regular(&p, vouch_manifests::tree::fsutil::Symlinks::Refuse)
+                        .map_err(|source| SiteError::Read { path: p.clone(), source })?;
                 let m = read_member(f, &rel, meta.len(), &mut buf)
                     .map_err(|source| SiteError::Read { path: p.clone(), source })?;
                 members.insert(rel, m);
@@ -244,7 +245,7 @@ fn read_dir_bundle(path: &Path, name: &str) -> Result<Bundle, SiteError> {
 }
 
 fn read_tar_bundle(path: &Path, file_name: &str) -> Result<Bundle, SiteError> {
-    use vouch_manifests::archive::{ArchiveError, Member as TarMember, read_members};
+    use vouch_manifests::tree::archive::{ArchiveError, Member as TarMember, read_members};
     let stem = file_name.strip_suffix(".tar").unwrap_or(file_name);
     let mut members = BTreeMap::new();
     let mut buf = vec![0u8; 1 << 16];

@@ -1,5 +1,5 @@
 //! What changed between two releases of a project: source files (the
-//! manifests' trees, `vouch_manifests::diff`), `build.dependencies`, SBOM
+//! manifests' trees, `vouch_manifests::model::diff`), `build.dependencies`, SBOM
 //! components (`vouch_manifests::sbom::diff`) and the build record. Line
 //! diffs of modified files are computed later, one page each, when both
 //! releases' sources are given ([`line_diff`]).
@@ -10,7 +10,7 @@ use crate::model::*;
 use crate::source::{SourceTree, clean};
 use crate::svg;
 use std::collections::BTreeMap;
-use vouch_manifests::manifest::Dependency;
+use vouch_manifests::model::manifest::Dependency;
 use vouch_manifests::sbom::Sbom;
 use vouch_manifests::{Entry, EntryKind};
 
@@ -68,7 +68,7 @@ fn top_of(path: &str) -> &str {
 
 /// Compares `old` (the previous release) with `new`.
 pub fn compare(old: &Side, new: &Side) -> (ChangesView, Vec<DiffJob>) {
-    let tree = vouch_manifests::diff::diff(old.files, new.files);
+    let tree = vouch_manifests::model::diff::diff(old.files, new.files);
     let digest = |e: &Entry| e.digest().map(|d| d.to_string()).or_else(|| e.commit().map(str::to_string));
     let mut by_dir: BTreeMap<String, DirChangeView> = BTreeMap::new();
     let mut bump = |path: &str, which: u8| {

@@ -564,7 +564,7 @@ mod tests {
 
     #[test]
     fn words_of_reads_only_what_matches_the_manifest() {
-        use vouch_manifests::{Digest, Entry, path::RelPath};
+        use vouch_manifests::{Digest, Entry, model::path::RelPath};
         let d = tempfile::tempdir().unwrap();
         let text = b"fn hello_world() {}\n";
         std::fs::create_dir_all(d.path().join("src")).unwrap();

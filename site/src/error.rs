@@ -23,7 +23,7 @@ pub enum SiteError {
     Manifest {
         bundle: PathBuf,
         #[source]
-        source: vouch_manifests::manifest::ManifestError,
+        source: vouch_manifests::model::manifest::ManifestError,
     },
     #[error("archive {archive}: {detail}")]
     Archive { archive: PathBuf, detail: String },

@@ -1473,7 +1473,7 @@ mod tests {
     use crate::model::{KeyView, PolicySummary, RoleCount, RoleView, SignatureStatus, TrustView, Validity};
     use crate::{Bundle, Options, SignatureCheck, Verdict};
     use std::collections::BTreeMap;
-    use vouch_manifests::manifest::{Manifest, RawManifest};
+    use vouch_manifests::model::manifest::{Manifest, RawManifest};
     use vouch_manifests::{Project, Source};
 
     /// Stands in for the signing crate: says what a real check would.
@@ -1510,12 +1510,12 @@ mod tests {
         let bdir = tmp.path().join("bundles/app-1.0.0");
         std::fs::create_dir_all(bdir.join("signatures")).unwrap();
         let m = Manifest::new(RawManifest {
-            schema: vouch_manifests::manifest::SCHEMA.into(),
+            schema: vouch_manifests::model::manifest::SCHEMA.into(),
             project: Project { name: "app".into(), version: "1.0.0".into() },
             created: None,
             source: Source {
                 vcs: None,
-                merkle_root: vouch_manifests::merkle::root_of_entries(&[]),
+                merkle_root: vouch_manifests::model::merkle::root_of_entries(&[]),
                 count: 0,
                 files: vec![],
             },

@@ -94,8 +94,8 @@ fn binary() -> [u8; 32] {
     static ONCE: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
     *ONCE.get_or_init(|| {
         let read = std::env::current_exe().ok().and_then(|p| {
-            let f = vouch_manifests::fsutil::open_nofollow(&p).ok()?;
-            vouch_manifests::digest::hash_reader(f, &mut vec![0u8; 1 << 16]).ok()
+            let f = vouch_manifests::tree::fsutil::open_nofollow(&p).ok()?;
+            vouch_manifests::model::digest::hash_reader(f, &mut vec![0u8; 1 << 16]).ok()
         });
         match read {
             Some((d, _)) => d.0,
@@ -120,9 +120,11 @@ impl Previous {
     /// malformed marker gives nothing to reuse (every page renders).
     pub fn load(output: &Path) -> Previous {
         let marker = output.join(crate::render::MARKER);
-        let Ok(bytes) =
-            vouch_manifests::fsutil::read_bounded(&marker, MAX_MARKER, vouch_manifests::fsutil::Symlinks::Refuse)
-        else {
+        let Ok(bytes) = vouch_manifests::tree::fsutil::read_bounded(
+            &marker,
+            MAX_MARKER,
+            vouch_manifests::tree::fsutil::Symlinks::Refuse,
+        ) else {
             return Previous::default();
         };
         let Ok(text) = std::str::from_utf8(&bytes) else { return Previous::default() };

@@ -35,7 +35,7 @@ const MAX_FILE: u64 = 256 << 20;
 pub const KEEP: usize = 8;
 
 use vouch_manifests::Digest;
-use vouch_manifests::fsutil::FileStamp;
+use vouch_manifests::tree::fsutil::FileStamp;
 
 /// The previous build's records, and this build's.
 pub struct Seen {
@@ -50,10 +50,10 @@ pub struct Seen {
 impl Seen {
     /// Reads the records kept for the site in `output`, if any.
     pub fn load(output: &Path) -> Seen {
-        let marker = vouch_manifests::fsutil::read_bounded(
+        let marker = vouch_manifests::tree::fsutil::read_bounded(
             &output.join(crate::render::MARKER),
             MAX_FILE,
-            vouch_manifests::fsutil::Symlinks::Refuse,
+            vouch_manifests::tree::fsutil::Symlinks::Refuse,
         );
         Self::load_in(cache_base(), marker.ok().as_deref())
     }
@@ -65,10 +65,14 @@ impl Seen {
     }
 
     fn read(path: &Path) -> Option<HashMap<FileStamp, Digest>> {
-        let bytes =
-            vouch_manifests::fsutil::read_bounded(path, MAX_FILE, vouch_manifests::fsutil::Symlinks::Refuse).ok()?;
+        let bytes = vouch_manifests::tree::fsutil::read_bounded(
+            path,
+            MAX_FILE,
+            vouch_manifests::tree::fsutil::Symlinks::Refuse,
+        )
+        .ok()?;
         let body = std::str::from_utf8(&bytes).ok()?.strip_prefix(HEAD)?.strip_prefix('\n')?;
-        vouch_manifests::fsutil::parse_stamp_lines(body)
+        vouch_manifests::tree::fsutil::parse_stamp_lines(body)
     }
 
     /// The digest the previous build found for the file `m` describes, if
@@ -124,13 +128,13 @@ impl Seen {
     /// The text of this build's records.
     fn text(self) -> String {
         let rows = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
-        format!("{HEAD}\n{}", vouch_manifests::fsutil::stamp_lines(rows))
+        format!("{HEAD}\n{}", vouch_manifests::tree::fsutil::stamp_lines(rows))
     }
 }
 
 /// The user's cache folder for these records.
 fn cache_base() -> Option<std::path::PathBuf> {
-    Some(vouch_manifests::fsutil::user_cache_dir()?.join("site"))
+    Some(vouch_manifests::tree::fsutil::user_cache_dir()?.join("site"))
 }
 
 /// The records of the site whose marker is `marker`.

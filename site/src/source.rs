@@ -113,7 +113,7 @@ impl Checked {
     /// (it may have changed since); a no-op for anything else.
     pub fn load(&mut self, want: Digest) {
         let Some(path) = self.unread.take() else { return };
-        let read = vouch_manifests::fsutil::open_nofollow(&path).and_then(|f| {
+        let read = vouch_manifests::tree::fsutil::open_nofollow(&path).and_then(|f| {
             if !f.metadata()?.is_file() {
                 return Err(std::io::Error::other("not a regular file in the source directory"));
             }
@@ -209,10 +209,10 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
     }
     // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
     // FIFO (O_NONBLOCK); the kind is then checked on the open file.
-    let mut f = match vouch_manifests::fsutil::open_nofollow(&path) {
+    let mut f = match vouch_manifests::tree::fsutil::open_nofollow(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
-        Err(e) if vouch_manifests::fsutil::is_symlink_error(&e) => {
+        Err(e) if vouch_manifests::tree::fsutil::is_symlink_error(&e) => {
             return missing("a symlink in the source directory, not a file");
         }
         Err(e) => return missing(format!("cannot open it: {e}")),
@@ -225,7 +225,7 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
         return missing("not a regular file in the source directory");
     }
     if meta.len() > MAX_RENDERED || entry.size() > MAX_RENDERED {
-        return match vouch_manifests::digest::hash_reader(f, buf) {
+        return match vouch_manifests::model::digest::hash_reader(f, buf) {
             Ok((d, _)) => {
                 if let Some(s) = seen {
                     s.remember(&before, d.0);
@@ -341,7 +341,7 @@ pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String,
         }
         Err(e) => return Err(c(&format!("cannot read it: {e}"))),
     }
-    let f = vouch_manifests::fsutil::open_nofollow(&path).map_err(|e| c(&format!("cannot open it: {e}")))?;
+    let f = vouch_manifests::tree::fsutil::open_nofollow(&path).map_err(|e| c(&format!("cannot open it: {e}")))?;
     match f.metadata() {
         Ok(m) if m.is_file() => {}
         _ => return Err(c("not a regular file in the source directory")),

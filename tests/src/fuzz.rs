@@ -73,7 +73,7 @@ pub fn review(data: &[u8]) {
         && let Ok(body) = env.payload_bytes(LABEL)
         && let Ok(st) = serde_json::from_slice::<review::Statement>(&body)
     {
-        let again = vouch_manifests::canonical::to_vec(&st).expect("a parsed statement serialises");
+        let again = vouch_manifests::model::canonical::to_vec(&st).expect("a parsed statement serialises");
         let back: review::Statement = serde_json::from_slice(&again).expect("its canonical form parses");
         assert_eq!(back, st, "a review Statement does not round-trip");
     }
@@ -146,7 +146,7 @@ fn text(data: &[u8]) -> Option<&str> {
 /// `manifest.json`: a manifest that parses re-serialises to canonical bytes
 /// that parse to the same manifest, and canonicalising again is a fixed point.
 pub fn manifest(data: &[u8]) {
-    use vouch_manifests::manifest::Manifest;
+    use vouch_manifests::model::manifest::Manifest;
     let Ok(m) = Manifest::from_slice(data, Path::new(LABEL)) else { return };
     let canonical = m.to_canonical().expect("a parsed manifest has a canonical form");
     let again =
@@ -295,16 +295,16 @@ pub fn dsse(data: &[u8]) {
 
 /// The manifest the provenance target compares statements with: one artifact,
 /// a git commit, no files.
-fn provenance_manifest() -> vouch_manifests::manifest::Manifest {
+fn provenance_manifest() -> vouch_manifests::model::manifest::Manifest {
     let json = format!(
         r#"{{"schema":"vouch.manifest/v1","project":{{"name":"hello","version":"1.0.0"}},
         "source":{{"vcs":{{"type":"git","commit":"{c}","tree":"{c}","dirty":false}},"merkle_root":"{root}","count":0,"files":[]}},
         "artifacts":[{{"path":"target/release/hello","size":5,"digest":"{d}"}}]}}"#,
         c = "0".repeat(40),
-        root = vouch_manifests::merkle::root(&[]),
+        root = vouch_manifests::model::merkle::root(&[]),
         d = Digest::of(b"hello"),
     );
-    vouch_manifests::manifest::Manifest::from_slice(json.as_bytes(), Path::new("provenance-manifest"))
+    vouch_manifests::model::manifest::Manifest::from_slice(json.as_bytes(), Path::new("provenance-manifest"))
         .expect("the provenance target's manifest parses")
 }
 
@@ -385,7 +385,7 @@ pub fn spdx3(data: &[u8]) {
 /// out has a checked relative path, appears once, and yields exactly the
 /// bytes its header declares.
 pub fn archive(data: &[u8]) {
-    use vouch_manifests::archive::{Member, read_members};
+    use vouch_manifests::tree::archive::{Member, read_members};
     with_file(data, |p| {
         let mut seen = std::collections::HashSet::new();
         let result = read_members(p, None, |top, member, contents| {
@@ -403,7 +403,7 @@ pub fn archive(data: &[u8]) {
                 let mut buf = [0u8; 8192];
                 loop {
                     let got = contents.read(&mut buf).map_err(|source| {
-                        vouch_manifests::archive::ArchiveError::Read { path: p.to_path_buf(), source }
+                        vouch_manifests::tree::archive::ArchiveError::Read { path: p.to_path_buf(), source }
                     })?;
                     if got == 0 {
                         break;
@@ -423,7 +423,7 @@ pub fn archive(data: &[u8]) {
 /// A signed rebuild report (`reports/*.json`): a report that parses writes
 /// out to JSON that parses to the same report.
 pub fn rebuild_report(data: &[u8]) {
-    use vouch_manifests::rebuild::RebuildReport;
+    use vouch_manifests::build::rebuild::RebuildReport;
     let Ok(r) = serde_json::from_slice::<RebuildReport>(data) else { return };
     let out = serde_json::to_vec_pretty(&r).expect("a report serialises");
     let back: RebuildReport = serde_json::from_slice(&out).expect("own JSON parses");

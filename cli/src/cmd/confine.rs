@@ -8,7 +8,7 @@
 use crate::cli::confine::ConfineArgs;
 use crate::exit::Status;
 use anyhow::{Context, Result};
-use vouch_manifests::sandbox::{Confinement, Enforcement, confine};
+use vouch_manifests::build::sandbox::{Confinement, Enforcement, confine};
 
 pub fn run(a: ConfineArgs) -> Result<Status> {
     let c = Confinement { writable: a.write.clone(), readable: a.read.clone(), landlock_network: a.landlock_network };

@@ -17,7 +17,7 @@ pub fn run(cmd: KeyCommand) -> Result<Status> {
 }
 
 fn generate(a: GenerateArgs) -> Result<Status> {
-    vouch_manifests::name::check("key name", &a.name)?;
+    vouch_manifests::model::name::check("key name", &a.name)?;
     if a.unencrypted && a.password.given() {
         bail!("--unencrypted takes no password: drop --password-file / --password-env");
     }

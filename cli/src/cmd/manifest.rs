@@ -10,9 +10,9 @@ use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::Path;
 use vouch_manifests::Project;
-use vouch_manifests::diff::{SourceCheck, TreeDiff};
-use vouch_manifests::manifest::Manifest;
-use vouch_manifests::scan::{self, Dirty, ScanOptions, Selection, Tracked};
+use vouch_manifests::model::diff::{SourceCheck, TreeDiff};
+use vouch_manifests::model::manifest::Manifest;
+use vouch_manifests::tree::scan::{self, Dirty, ScanOptions, Selection, Tracked};
 
 pub fn run(cmd: ManifestCommand) -> Result<Status> {
     match cmd {
@@ -26,8 +26,8 @@ pub fn run(cmd: ManifestCommand) -> Result<Status> {
 }
 
 fn create(a: CreateArgs) -> Result<Status> {
-    vouch_manifests::name::check("project name", &a.name)?;
-    vouch_manifests::name::check("version", &a.version)?;
+    vouch_manifests::model::name::check("project name", &a.name)?;
+    vouch_manifests::model::name::check("version", &a.version)?;
     let sde = crate::cli::source_date_epoch()?;
     let opts = ScanOptions {
         root: a.dir.clone(),
@@ -43,7 +43,7 @@ fn create(a: CreateArgs) -> Result<Status> {
     let bytes = m.to_canonical()?;
     match &a.output {
         Some(p) => {
-            vouch_manifests::fsutil::write_atomic(p, &bytes, None)?;
+            vouch_manifests::tree::fsutil::write_atomic(p, &bytes, None)?;
             eprintln!("wrote {} ({} files, merkle root {})", p.display(), m.source.count, m.source.merkle_root);
         }
         None => print_raw(&[bytes, b"\n".to_vec()].concat())?,
@@ -115,7 +115,7 @@ fn render_diff(d: &TreeDiff, old_label: &str, new_label: &str) -> String {
 
 fn diff(a: DiffArgs) -> Result<Status> {
     let (old, new) = (Manifest::read(&a.old)?, Manifest::read(&a.new)?);
-    let d = vouch_manifests::diff::diff(&old.source.files, &new.source.files);
+    let d = vouch_manifests::model::diff::diff(&old.source.files, &new.source.files);
     report(a.format, &d, |d| render_diff(d, "old", "new"))?;
     Ok(if d.is_empty() { Status::Held } else { Status::DoesNotHold })
 }
@@ -130,7 +130,7 @@ fn check(a: CheckArgs) -> Result<Status> {
         excludes: a.exclude.clone(),
     };
     let bar = crate::progress::Bytes::new("hashing");
-    let c = vouch_manifests::diff::check_source(&m, &opts, &|n| bar.add(n));
+    let c = vouch_manifests::model::diff::check_source(&m, &opts, &|n| bar.add(n));
     bar.finish();
     let c = c?;
     report(a.format, &c, |c| render_source_check(c, &m, &a.source))?;

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-use vouch_manifests::rebuild::GitMetadata;
+use vouch_manifests::build::rebuild::GitMetadata;
 use vouch_signing::manifest_sig::SigningTime;
 use vouch_signing::rebuild::{Event, Rebuild, RebuildOptions, RebuildRunError, SourceCheck, ToolchainPolicy, WorkDir};
 
@@ -40,7 +40,7 @@ pub fn run(a: RebuildArgs) -> Result<Status> {
         // The diffoscope reports are named in the human report only: a JSON
         // report carries the causes and first offsets, and leaves no files behind.
         explain: (a.format == Format::Human).then(|| Duration::from_secs(a.diffoscope_timeout)),
-        network: a.landlock_network_for_tests.then_some(vouch_manifests::sandbox::NetworkCut::Landlock),
+        network: a.landlock_network_for_tests.then_some(vouch_manifests::build::sandbox::NetworkCut::Landlock),
         launcher: std::env::current_exe().context("cannot find the vouch binary to launch the build")?,
         source_check: if a.unchecked_source_for_tests { SourceCheck::SkipForTests } else { SourceCheck::Verify },
         cancel,

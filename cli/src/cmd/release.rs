@@ -4,14 +4,14 @@ use crate::cli::release::ReleaseArgs;
 use crate::exit::Status;
 use anyhow::Result;
 use vouch_manifests::Project;
-use vouch_manifests::release::{self, Existing, ReleaseSpec};
-use vouch_manifests::scan::{Dirty, ScanOptions, Selection, Tracked};
+use vouch_manifests::build::release::{self, Existing, ReleaseSpec};
+use vouch_manifests::tree::scan::{Dirty, ScanOptions, Selection, Tracked};
 use vouch_signing::manifest_sig::SigningTime;
 use vouch_signing::release::ReleaseSigner;
 
 pub fn run(a: ReleaseArgs) -> Result<Status> {
-    vouch_manifests::name::check("project name", &a.name)?;
-    vouch_manifests::name::check("version", &a.version)?;
+    vouch_manifests::model::name::check("project name", &a.name)?;
+    vouch_manifests::model::name::check("version", &a.version)?;
     if a.no_build && !a.command.is_empty() {
         anyhow::bail!("--no-build and a build command after -- exclude each other");
     }

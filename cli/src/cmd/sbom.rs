@@ -35,7 +35,7 @@ fn generate(a: GenerateArgs) -> Result<Status> {
     };
     let g = sbom::generate::generate(&opts, format).map_err(crate::hints::sbom_generate)?;
     match &a.output {
-        Some(p) => vouch_manifests::fsutil::write_atomic(p, &g.bytes, None)?,
+        Some(p) => vouch_manifests::tree::fsutil::write_atomic(p, &g.bytes, None)?,
         None => print_raw(&g.bytes)?,
     }
     let mut note = format!("{} components", g.components);

@@ -56,7 +56,7 @@ pub fn run(a: SignArgs) -> Result<Status> {
         p.push(".minisig");
         PathBuf::from(p)
     });
-    vouch_manifests::fsutil::write_atomic(&out, signature.to_text().as_bytes(), None)?;
+    vouch_manifests::tree::fsutil::write_atomic(&out, signature.to_text().as_bytes(), None)?;
     print_text(&format!("signed {} with key {}: {}\n", a.path.display(), key.key_id(), out.display()))?;
     Ok(Status::Held)
 }

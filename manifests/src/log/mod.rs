@@ -17,7 +17,7 @@
 
 pub mod tree;
 
-use crate::fsutil::{self, WriteError};
+use crate::tree::fsutil::{self, WriteError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 pub use tree::{Hash, ProofError};

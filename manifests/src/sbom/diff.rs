@@ -4,7 +4,7 @@
 
 use super::{Component, Sbom, SbomError};
 use crate::Digest;
-use crate::manifest::{Dependency, Manifest, ManifestError};
+use crate::model::manifest::{Dependency, Manifest, ManifestError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -292,7 +292,7 @@ pub fn check_bundle(bundle: &Path) -> Result<Vec<BundleSbomCheck>, CheckError> {
         let p = bundle.join(s.path.to_path());
         let file = std::fs::File::open(&p).map_err(|source| CheckError::Read { path: p.clone(), source })?;
         let mut buf = vec![0u8; 1 << 16];
-        let (actual, _) = crate::digest::hash_reader(file, &mut buf)
+        let (actual, _) = crate::model::digest::hash_reader(file, &mut buf)
             .map_err(|source| CheckError::Read { path: p.clone(), source })?;
         let sbom = super::read(&p)?;
         out.push(BundleSbomCheck {

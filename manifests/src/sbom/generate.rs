@@ -26,7 +26,7 @@
 //! when it is not given).
 
 use super::SbomFormat;
-use crate::lockfile::{self, LockedPackage, LockfileError};
+use crate::model::lockfile::{self, LockedPackage, LockfileError};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use std::collections::{BTreeMap, BTreeSet};

@@ -234,7 +234,7 @@ pub fn read(path: &Path) -> Result<Sbom, SbomError> {
 pub fn read_limited(path: &Path, max_bytes: u64) -> Result<Sbom, SbomError> {
     // `take` bounds what is read even if the file grows after the size check.
     let open = || {
-        crate::fsutil::open_regular(path, crate::fsutil::Symlinks::FollowOnce)
+        crate::tree::fsutil::open_regular(path, crate::tree::fsutil::Symlinks::FollowOnce)
             .map(|f| std::io::BufReader::new(std::io::Read::take(f, max_bytes.saturating_add(1))))
             .map_err(|source| SbomError::Read { path: path.to_path_buf(), source })
     };

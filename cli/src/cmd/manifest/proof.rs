@@ -6,8 +6,8 @@ use crate::exit::{Status, failed};
 use crate::output::{print_raw, print_text};
 use anyhow::{Context, Result};
 use vouch_manifests::Digest;
-use vouch_manifests::manifest::Manifest;
-use vouch_manifests::merkle::{Proof, ProofCheck};
+use vouch_manifests::model::manifest::Manifest;
+use vouch_manifests::model::merkle::{Proof, ProofCheck};
 
 pub fn prove(a: ProveArgs) -> Result<Status> {
     let m = Manifest::read(&a.file)?;
@@ -15,7 +15,7 @@ pub fn prove(a: ProveArgs) -> Result<Status> {
     let mut bytes = serde_json::to_vec_pretty(&proof)?;
     bytes.push(b'\n');
     match &a.output {
-        Some(p) => vouch_manifests::fsutil::write_atomic(p, &bytes, None)?,
+        Some(p) => vouch_manifests::tree::fsutil::write_atomic(p, &bytes, None)?,
         None => print_raw(&bytes)?,
     }
     Ok(Status::Held)

@@ -4,7 +4,7 @@
 
 use crate::output::clean;
 use std::fmt::Write as _;
-use vouch_manifests::rebuild::Explanation;
+use vouch_manifests::build::rebuild::Explanation;
 use vouch_signing::rebuild::Rebuilt;
 
 /// What diffoscope said, or the command to get a deeper diff.

@@ -42,7 +42,7 @@ fn render_lock_check(s: &mut String, c: &LockCheck, lock_label: &str) {
 
 pub fn check(a: CheckArgs) -> Result<Status> {
     if let Some(lock) = &a.lock {
-        let deps = vouch_manifests::lockfile::dependencies(lock)?;
+        let deps = vouch_manifests::model::lockfile::dependencies(lock)?;
         let s = sbom::read_limited(&a.target, sbom::MAX_SBOM_BYTES)?;
         let c = sbdiff::check_lock(&s, &deps);
         if a.format == Format::Json {

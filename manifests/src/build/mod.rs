@@ -1,10 +1,20 @@
+//! Builds: running one and recording how it ran (here), assembling a
+//! release bundle ([`release`]), rebuilding one and comparing
+//! ([`rebuild`]), confining it ([`sandbox`]) and naming the causes of
+//! differences ([`causes`]).
+//!
 //! Running a build and recording how it ran: the argument vector, the
 //! allow-listed environment, the toolchain, the host triple and the path
 //! remapping that makes Cargo builds reproducible in another directory.
 //!
 //! Nothing here records timings or the wall clock.
 
-use crate::manifest::PathRemap;
+pub mod causes;
+pub mod rebuild;
+pub mod release;
+pub mod sandbox;
+
+use crate::model::manifest::PathRemap;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -418,7 +428,7 @@ pub struct BuildSpec {
     pub log: PathBuf,
     /// Kill the build after this long.
     pub timeout: Option<Duration>,
-    /// Confine the build (see [`crate::sandbox`]).
+    /// Confine the build (see [`crate::build::sandbox`]).
     pub confine: Option<Confine>,
     /// Set (by a signal handler) to stop the build: its whole process group
     /// is killed and [`BuildError::Interrupted`] returned.
@@ -437,7 +447,7 @@ pub struct Confine {
     pub writable: Vec<PathBuf>,
     /// Readable (and executable) beneath; writable paths are readable too.
     pub readable: Vec<PathBuf>,
-    pub network: crate::sandbox::NetworkCut,
+    pub network: crate::build::sandbox::NetworkCut,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -486,7 +496,7 @@ pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
             if !program.contains('/') && which_in(program, path).is_none() {
                 return Err(BuildError::NotFound { program: program.clone() });
             }
-            if let crate::sandbox::NetworkCut::Namespace { unshare } = &c.network {
+            if let crate::build::sandbox::NetworkCut::Namespace { unshare } = &c.network {
                 argv.extend([unshare.display().to_string(), "-rn".into(), "--".into()]);
             }
             argv.push(c.launcher.display().to_string());
@@ -499,7 +509,7 @@ pub fn run(spec: &BuildSpec) -> Result<(), BuildError> {
                 argv.push("--read".into());
                 argv.push(r.display().to_string());
             }
-            if c.network == crate::sandbox::NetworkCut::Landlock {
+            if c.network == crate::build::sandbox::NetworkCut::Landlock {
                 argv.push("--landlock-network".into());
             }
             for (k, v) in spec.extra_env.iter().filter(|(k, _)| !spec.remove_env.contains(k)) {

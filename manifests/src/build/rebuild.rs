@@ -7,21 +7,21 @@
 //! what the release build saw), else a copy (never following a symlink out
 //! of the tree). The Rust toolchain is the recorded one, picked among
 //! rustup's ([`choose_toolchain`]). The recorded command runs there,
-//! confined ([`crate::sandbox`]: writes to the work directory, reads to it,
+//! confined ([`crate::build::sandbox`]: writes to the work directory, reads to it,
 //! the toolchain and system directories, no network), from an empty
 //! environment plus the recorded allow-listed variables (checked when the
 //! manifest was parsed), the recorded path remapping (onto the work
 //! directory; for C builds the compilers' prefix maps), a private cargo
 //! home and Cargo offline. A difference is explained by its likely cause
-//! where one can be named ([`crate::causes`]).
+//! where one can be named ([`crate::build::causes`]).
 //!
 //! The caller verifies the bundle first (`vouch_signing::verify`): nothing
 //! here checks signatures.
 
 use crate::build::{self, BuildSpec};
-use crate::diff::TreeDiff;
-use crate::digest::{Digest, hash_reader};
-use crate::manifest::{EntryKind, Manifest};
+use crate::model::diff::TreeDiff;
+use crate::model::digest::{Digest, hash_reader};
+use crate::model::manifest::{EntryKind, Manifest};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -49,14 +49,14 @@ pub struct RebuildSpec {
     /// before the build; the build never sees it).
     pub cargo_cache: Option<PathBuf>,
     /// How to cut the build off the network; `None`: the best this machine
-    /// has ([`crate::sandbox::network_cut`]).
-    pub network: Option<crate::sandbox::NetworkCut>,
+    /// has ([`crate::build::sandbox::network_cut`]).
+    pub network: Option<crate::build::sandbox::NetworkCut>,
     /// Set by a signal handler to stop the build (its process group is killed).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Whether each file's digest is checked as it is copied.
     pub copies: CopyCheck,
     /// The `vouch` binary, to launch the build confined (see
-    /// [`crate::sandbox`]); `None` runs it unconfined (tests of the library only).
+    /// [`crate::build::sandbox`]); `None` runs it unconfined (tests of the library only).
     pub launcher: Option<PathBuf>,
     /// Whether the work directory gets the git metadata the release build
     /// saw ([`git_metadata`], decided before the rebuild so that the caller
@@ -94,7 +94,7 @@ pub fn git_metadata(manifest: &Manifest, source: &Path) -> GitMetadata {
     if vcs.dirty {
         return absent(format!("the release was built from a dirty tree (commit {} plus changes)", vcs.commit));
     }
-    let repo = match crate::git::open(source) {
+    let repo = match crate::tree::git::open(source) {
         Ok(Some(r)) => r,
         Ok(None) => return absent(format!("{} is not a git checkout", source.display())),
         Err(e) => return absent(format!("{} cannot be read as a git checkout: {e}", source.display())),
@@ -145,9 +145,9 @@ pub struct ArtifactResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_difference: Option<FirstDifference>,
     /// The likely causes of the difference, where they can be named
-    /// ([`crate::causes`]), when the original is in the bundle.
+    /// ([`crate::build::causes`]), when the original is in the bundle.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub causes: Vec<crate::causes::Cause>,
+    pub causes: Vec<crate::build::causes::Cause>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,7 +163,7 @@ pub struct FirstDifference {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RebuildReport {
     pub schema: String,
-    pub project: crate::manifest::Project,
+    pub project: crate::model::manifest::Project,
     pub manifest_digest: Digest,
     pub command: Vec<String>,
     pub toolchain: BTreeMap<String, String>,
@@ -222,11 +222,11 @@ pub enum RebuildError {
     #[error(transparent)]
     Build(#[from] build::BuildError),
     #[error(transparent)]
-    Archive(#[from] crate::archive::ArchiveError),
+    Archive(#[from] crate::tree::archive::ArchiveError),
     #[error(transparent)]
     CargoHome(#[from] build::CargoHomeError),
     #[error(transparent)]
-    Sandbox(#[from] crate::sandbox::SandboxError),
+    Sandbox(#[from] crate::build::sandbox::SandboxError),
     #[error("dependency {name} {version} is not in the local cargo cache ({searched})")]
     MissingCrate { name: String, version: String, searched: PathBuf },
     #[error(
@@ -245,7 +245,10 @@ pub enum RebuildError {
 /// rustc uses the one on PATH. `Err` names the toolchain to install (the
 /// channel of the source's `rust-toolchain.toml` when it names a version,
 /// else the recorded version).
-pub fn choose_toolchain(recorded: &crate::manifest::Build, source: &Path) -> Result<Option<PathBuf>, RebuildError> {
+pub fn choose_toolchain(
+    recorded: &crate::model::manifest::Build,
+    source: &Path,
+) -> Result<Option<PathBuf>, RebuildError> {
     let Some(want) = recorded.toolchain.get("rustc") else {
         return Ok(build::toolchain_sysroot());
     };
@@ -268,7 +271,7 @@ pub fn choose_toolchain(recorded: &crate::manifest::Build, source: &Path) -> Res
 /// Compares the toolchain here (Rust from `sysroot` when given) with the
 /// recorded one; `Err` names what differs.
 pub fn compare_toolchain(
-    recorded: &crate::manifest::Build,
+    recorded: &crate::model::manifest::Build,
     kind: build::BuildKind,
     sysroot: Option<&Path>,
 ) -> (BTreeMap<String, String>, Option<String>, Result<(), String>) {
@@ -411,10 +414,10 @@ pub fn compare_artifacts(
     manifest: &Manifest,
     bundle: &Path,
     work: &Path,
-    hints: &crate::causes::Hints,
+    hints: &crate::build::causes::Hints,
 ) -> Result<Vec<ArtifactResult>, RebuildError> {
     let mut out = Vec::new();
-    let mut buf = vec![0u8; crate::scan::BUFFER_SIZE];
+    let mut buf = vec![0u8; crate::tree::scan::BUFFER_SIZE];
     for a in manifest.artifacts.iter().flatten() {
         let built = work.join(a.path.to_path());
         let actual = match std::fs::File::open(&built) {
@@ -432,7 +435,7 @@ pub fn compare_artifacts(
             && let (Ok(exp), Ok(act)) = (std::fs::read(&original), std::fs::read(&built))
         {
             first = first_difference(&exp, &act);
-            causes = crate::causes::find(&exp, &act, hints);
+            causes = crate::build::causes::find(&exp, &act, hints);
         }
         out.push(ArtifactResult {
             path: a.path.to_string(),
@@ -472,10 +475,10 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     let network = match (&spec.launcher, &spec.network) {
         (None, _) => None,
         (Some(_), n) => {
-            crate::sandbox::check_available()?;
+            crate::build::sandbox::check_available()?;
             Some(match n {
                 Some(n) => n.clone(),
-                None => crate::sandbox::network_cut()?,
+                None => crate::build::sandbox::network_cut()?,
             })
         }
     };
@@ -529,7 +532,7 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     // the system's read-only directories.
     let writable = vec![workdir.clone(), PathBuf::from("/dev/null")];
     let mut readable: Vec<PathBuf> = sysroot.into_iter().collect();
-    readable.extend(crate::sandbox::system_readable());
+    readable.extend(crate::build::sandbox::system_readable());
     if let build::BuildKind::C(_) = kind
         && record.path_remap.iter().any(|r| r.role == "source")
     {
@@ -550,7 +553,7 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
                 let deps_root = spec.workdir.join("deps");
                 std::fs::create_dir_all(&deps_root)
                     .map_err(|source| RebuildError::Workdir { path: deps_root.clone(), source })?;
-                let dir = crate::archive::extract_bundle(&tar, &deps_root)?;
+                let dir = crate::tree::archive::extract_bundle(&tar, &deps_root)?;
                 build::CargoDeps::Vendored { dir, home: spec.workdir.join("cargo-home") }
             }
             None => {
@@ -581,12 +584,12 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
         },
         cancel: spec.cancel.clone(),
     })?;
-    let hints = crate::causes::Hints {
+    let hints = crate::build::causes::Hints {
         files: m.source.files.iter().map(|e| e.path().to_string()).collect(),
         work: workdir.display().to_string(),
         commit: m.source.vcs.as_ref().map(|v| v.commit.clone()),
         window: (started, unix_now()),
-        host: crate::causes::host_name(),
+        host: crate::build::causes::host_name(),
     };
     let artifacts = compare_artifacts(m, &spec.bundle, &src_dir, &hints)?;
     let reproduced = !artifacts.is_empty() && artifacts.iter().all(|a| a.identical);
@@ -721,7 +724,7 @@ const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 /// crates.io with that directory, offline. The build's paths are then the
 /// release's, remapped as its cargo home was.
 pub fn private_cargo_home(
-    record: &crate::manifest::Build,
+    record: &crate::model::manifest::Build,
     cache: Option<&Path>,
     home: &Path,
 ) -> Result<(), RebuildError> {
@@ -746,7 +749,8 @@ pub fn private_cargo_home(
             });
         }
     }
-    let crate_file = |idx: &Path, d: &crate::manifest::Dependency| idx.join(format!("{}-{}.crate", d.name, d.version));
+    let crate_file =
+        |idx: &Path, d: &crate::model::manifest::Dependency| idx.join(format!("{}-{}.crate", d.name, d.version));
     let best =
         indexes.iter().max_by_key(|idx| record.dependencies.iter().filter(|d| crate_file(idx, d).is_file()).count());
     let index_name =
@@ -780,7 +784,7 @@ pub fn private_cargo_home(
             .map_err(|source| RebuildError::Read { path: file.clone(), source })?;
         drop(out);
         let unpacked = scratch.join("out");
-        let dir = crate::archive::extract_bundle(&tar, &unpacked)?;
+        let dir = crate::tree::archive::extract_bundle(&tar, &unpacked)?;
         let expected = format!("{}-{}", d.name, d.version);
         let found = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if found != expected {

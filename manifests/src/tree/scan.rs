@@ -10,10 +10,10 @@
 //! mmap, so memory stays flat in file sizes and a file truncated while being
 //! read cannot kill the process.
 
-use crate::digest::Digest;
-use crate::git::{self, GitError};
-use crate::manifest::{Entry, Vcs};
-use crate::path::{PathError, RelPath};
+use crate::model::digest::Digest;
+use crate::model::manifest::{Entry, Vcs};
+use crate::model::path::{PathError, RelPath};
+use crate::tree::git::{self, GitError};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -106,7 +106,7 @@ pub enum ScanError {
     #[error("submodule {path}: {detail}")]
     Submodule { path: PathBuf, detail: String },
     #[error(transparent)]
-    Manifest(#[from] crate::manifest::ManifestError),
+    Manifest(#[from] crate::model::manifest::ManifestError),
     #[error(transparent)]
     Path(#[from] PathError),
     #[error("{path} is a {what}: only files, symlinks and directories can be recorded")]
@@ -329,10 +329,10 @@ fn hash_candidate(root: &Path, c: &Candidate, buf: &mut [u8]) -> Result<Option<E
     let rd = |source| ScanError::Read { path: path.clone(), source };
     // Open first (refusing to follow a symlink, never blocking on a FIFO),
     // then look at what was opened: one open and one fstat per file.
-    let file = match crate::fsutil::open_nofollow(&path) {
+    let file = match crate::tree::fsutil::open_nofollow(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if crate::fsutil::is_symlink_error(&e) => return symlink_entry(&c.rel, &path).map(Some),
+        Err(e) if crate::tree::fsutil::is_symlink_error(&e) => return symlink_entry(&c.rel, &path).map(Some),
         Err(e) => {
             // A socket cannot be opened at all: name what it is.
             return Err(match std::fs::symlink_metadata(&path) {
@@ -402,26 +402,26 @@ pub fn created_time(source_date_epoch: Option<i64>, commit_time: Option<i64>) ->
 /// Scans the tree `opts` names and builds the source part of its
 /// manifest: [`scan`], then [`source_manifest`].
 pub fn create_manifest(
-    project: crate::manifest::Project,
+    project: crate::model::manifest::Project,
     opts: &ScanOptions,
     source_date_epoch: Option<i64>,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<crate::manifest::Manifest, ScanError> {
+) -> Result<crate::model::manifest::Manifest, ScanError> {
     Ok(source_manifest(project, scan(opts, progress)?, source_date_epoch)?)
 }
 
 /// Builds the source part of a manifest from a scan.
 pub fn source_manifest(
-    project: crate::manifest::Project,
+    project: crate::model::manifest::Project,
     scan: Scan,
     source_date_epoch: Option<i64>,
-) -> Result<crate::manifest::Manifest, crate::manifest::ManifestError> {
-    let root = crate::merkle::root_of_entries(&scan.entries);
-    crate::manifest::Manifest::new(crate::manifest::RawManifest {
-        schema: crate::manifest::SCHEMA.into(),
+) -> Result<crate::model::manifest::Manifest, crate::model::manifest::ManifestError> {
+    let root = crate::model::merkle::root_of_entries(&scan.entries);
+    crate::model::manifest::Manifest::new(crate::model::manifest::RawManifest {
+        schema: crate::model::manifest::SCHEMA.into(),
         project,
         created: created_time(source_date_epoch, scan.commit_time),
-        source: crate::manifest::Source {
+        source: crate::model::manifest::Source {
             vcs: scan.vcs,
             merkle_root: root,
             count: scan.entries.len() as u64,

@@ -2,7 +2,7 @@
 //! locked packages, their sources and registry checksums, and the edges
 //! between them.
 
-use crate::manifest::Dependency;
+use crate::model::manifest::Dependency;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,8 @@
 //! Opening a release bundle: a directory `<name>-<version>/`, or its `.tar`
 //! extracted only into a private temporary directory (removed on drop).
 
-use crate::digest::Digest;
-use crate::manifest::{Manifest, ManifestError};
+use crate::model::digest::Digest;
+use crate::model::manifest::{Manifest, ManifestError};
 use std::path::{Path, PathBuf};
 
 /// An opened bundle. Keep it alive while using `dir`: for an archive, the
@@ -35,7 +35,7 @@ pub enum BundleError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     #[error(transparent)]
-    Archive(#[from] crate::archive::ArchiveError),
+    Archive(#[from] crate::tree::archive::ArchiveError),
     #[error("bundle folder {folder:?} does not match its manifest's {expected:?}")]
     Name { folder: String, expected: String },
 }
@@ -58,7 +58,7 @@ impl OpenBundle {
                 .prefix("vouch-bundle-")
                 .tempdir()
                 .map_err(|source| BundleError::Read { path: std::env::temp_dir(), source })?;
-            let dir = crate::archive::extract_bundle(path, tmp.path())?;
+            let dir = crate::tree::archive::extract_bundle(path, tmp.path())?;
             (dir, Some(tmp))
         } else {
             return Err(BundleError::NotABundle { path: path.to_path_buf() });
@@ -67,9 +67,12 @@ impl OpenBundle {
         if std::fs::symlink_metadata(&mpath).is_err() {
             return Err(BundleError::NotABundle { path: path.to_path_buf() });
         }
-        let bytes =
-            crate::fsutil::read_bounded(&mpath, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::Refuse)
-                .map_err(|source| BundleError::Read { path: mpath.clone(), source })?;
+        let bytes = crate::tree::fsutil::read_bounded(
+            &mpath,
+            crate::tree::fsutil::MAX_MANIFEST_BYTES,
+            crate::tree::fsutil::Symlinks::Refuse,
+        )
+        .map_err(|source| BundleError::Read { path: mpath.clone(), source })?;
         let shown = if tmp.is_some() { path.join("manifest.json") } else { mpath.clone() };
         let manifest = Manifest::from_slice(&bytes, &shown)?;
         let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();

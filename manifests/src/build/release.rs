@@ -5,15 +5,15 @@
 //! A failure at any step leaves no bundle behind: everything is written
 //! into a temporary directory beside the destination first. Replacing a
 //! bundle swaps the new directory with the old one
-//! ([`crate::fsutil::replace_dir`]), so that at every instant one of them
+//! ([`crate::tree::fsutil::replace_dir`]), so that at every instant one of them
 //! is in place under the bundle's name; the archive is written to a
 //! temporary name and renamed over the old one.
 
 use crate::build::{self, BuildSpec};
-use crate::digest::{Digest, hash_reader};
-use crate::manifest::{Artifact, Build, Manifest, Project, SbomRef};
-use crate::path::RelPath;
-use crate::scan::{self, ScanOptions};
+use crate::model::digest::{Digest, hash_reader};
+use crate::model::manifest::{Artifact, Build, Manifest, Project, SbomRef};
+use crate::model::path::RelPath;
+use crate::tree::scan::{self, ScanOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -43,7 +43,7 @@ pub struct ReleaseSpec {
     pub env: BTreeMap<String, String>,
 }
 
-pub use crate::fsutil::Existing;
+pub use crate::tree::fsutil::Existing;
 
 /// Adds signatures (and anything else signed) to a finished bundle
 /// directory before it is moved into place.
@@ -69,7 +69,7 @@ pub struct Released {
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
     #[error(transparent)]
-    Name(#[from] crate::name::NameError),
+    Name(#[from] crate::model::name::NameError),
     #[error(transparent)]
     Scan(#[from] scan::ScanError),
     #[error(transparent)]
@@ -99,7 +99,7 @@ pub enum ReleaseError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Lockfile(#[from] crate::lockfile::LockfileError),
+    Lockfile(#[from] crate::model::lockfile::LockfileError),
     #[error(transparent)]
     Sbom(#[from] crate::sbom::SbomError),
     #[error("SBOM {path} cannot be included: {reason}")]
@@ -111,11 +111,11 @@ pub enum ReleaseError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Canonical(#[from] crate::canonical::CanonicalError),
+    Canonical(#[from] crate::model::canonical::CanonicalError),
     #[error(transparent)]
-    Manifest(#[from] crate::manifest::ManifestError),
+    Manifest(#[from] crate::model::manifest::ManifestError),
     #[error(transparent)]
-    Archive(#[from] crate::archive::ArchiveError),
+    Archive(#[from] crate::tree::archive::ArchiveError),
     #[error(transparent)]
     CargoHome(#[from] build::CargoHomeError),
     #[error("include dependencies: {reason}; log: {log}")]
@@ -195,14 +195,14 @@ pub fn release(
     signer: &dyn BundleSigner,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Released, ReleaseError> {
-    crate::name::check("project name", &spec.project.name)?;
-    crate::name::check("version", &spec.project.version)?;
+    crate::model::name::check("project name", &spec.project.name)?;
+    crate::model::name::check("version", &spec.project.version)?;
     let bundle_name = format!("{}-{}", spec.project.name, spec.project.version);
     std::fs::create_dir_all(&spec.out).map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;
     let out = spec.out.canonicalize().map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;
     let final_dir = out.join(&bundle_name);
     let aside = out.join(format!(".vouch-swap-{bundle_name}"));
-    crate::fsutil::recover_dir(&final_dir, &aside)
+    crate::tree::fsutil::recover_dir(&final_dir, &aside)
         .map_err(|source| ReleaseError::Recover { path: final_dir.clone(), source })?;
     let archive_path = out.join(format!("{bundle_name}.tar"));
     if spec.existing == Existing::Refuse {
@@ -254,7 +254,7 @@ pub fn release(
         // Packages without a source are the project's own (workspace members,
         // path dependencies): they are in the source tree already.
         record.dependencies =
-            crate::lockfile::dependencies(&lock)?.into_iter().filter(|d| d.source.is_some()).collect();
+            crate::model::lockfile::dependencies(&lock)?.into_iter().filter(|d| d.source.is_some()).collect();
     }
     // 2b. Vendored dependency sources, built from and shipped in deps/.
     let work = tempfile::Builder::new()
@@ -319,9 +319,9 @@ pub fn release(
         let rel = RelPath::new(VENDOR_TAR).expect("a fixed safe path");
         let dest = dir.join(rel.to_path());
         std::fs::create_dir_all(dir.join("deps")).map_err(werr(&dir.join("deps")))?;
-        crate::archive::write_bundle_tar(&vendor_dir, "vendor", 0, &dest)?;
+        crate::tree::archive::write_bundle_tar(&vendor_dir, "vendor", 0, &dest)?;
         let bytes = std::fs::read(&dest).map_err(werr(&dest))?;
-        record.vendored = Some(crate::manifest::BundleFile { path: rel, digest: Digest::of(&bytes) });
+        record.vendored = Some(crate::model::manifest::BundleFile { path: rel, digest: Digest::of(&bytes) });
     }
 
     let mut sboms = Vec::new();
@@ -379,7 +379,7 @@ pub fn release(
         .map(|t| t.unix_timestamp().max(0) as u64)
         .unwrap_or(0);
     let archive = if spec.archive {
-        crate::archive::write_bundle_tar(dir, &bundle_name, mtime, &archive_path)?;
+        crate::tree::archive::write_bundle_tar(dir, &bundle_name, mtime, &archive_path)?;
         Some(archive_path)
     } else {
         None
@@ -392,9 +392,9 @@ pub fn release(
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).map_err(werr(dir))?;
     }
     let kept = tmp.keep();
-    if let Err(e) = crate::fsutil::replace_dir(&kept, &final_dir, &aside) {
+    if let Err(e) = crate::tree::fsutil::replace_dir(&kept, &final_dir, &aside) {
         let _ = std::fs::remove_dir_all(&kept);
-        let _ = crate::fsutil::recover_dir(&final_dir, &aside);
+        let _ = crate::tree::fsutil::recover_dir(&final_dir, &aside);
         return Err(werr(&final_dir)(e));
     }
     // The renames themselves, on disk.

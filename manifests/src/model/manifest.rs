@@ -1,8 +1,8 @@
 //! The manifest document, `manifest.json`, exactly as the design brief pins
-//! it (schema `vouch.manifest/v1`). Serialized through [`crate::canonical`].
+//! it (schema `vouch.manifest/v1`). Serialized through [`crate::model::canonical`].
 
-use crate::digest::Digest;
-use crate::path::RelPath;
+use crate::model::digest::Digest;
+use crate::model::path::RelPath;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -441,9 +441,9 @@ pub enum ManifestError {
         source: serde_json::Error,
     },
     #[error(transparent)]
-    Canonical(#[from] crate::canonical::CanonicalError),
+    Canonical(#[from] crate::model::canonical::CanonicalError),
     #[error(transparent)]
-    Write(#[from] crate::fsutil::WriteError),
+    Write(#[from] crate::tree::fsutil::WriteError),
 }
 
 impl Manifest {
@@ -466,16 +466,19 @@ impl Manifest {
 
     /// Reads and checks a manifest file.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
-        let bytes =
-            crate::fsutil::read_bounded(path, crate::fsutil::MAX_MANIFEST_BYTES, crate::fsutil::Symlinks::FollowOnce)
-                .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let bytes = crate::tree::fsutil::read_bounded(
+            path,
+            crate::tree::fsutil::MAX_MANIFEST_BYTES,
+            crate::tree::fsutil::Symlinks::FollowOnce,
+        )
+        .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
         Self::from_slice(&bytes, path)
     }
 
     /// Writes the canonical form atomically.
     pub fn write(&self, path: &Path) -> Result<(), ManifestError> {
         let bytes = self.to_canonical()?;
-        crate::fsutil::write_atomic(path, &bytes, None)?;
+        crate::tree::fsutil::write_atomic(path, &bytes, None)?;
         Ok(())
     }
 
@@ -491,9 +494,9 @@ impl RawManifest {
     /// Memory stays proportional to the output: the entries are written one
     /// at a time, never held as one `serde_json::Value` tree (which costs
     /// about a kilobyte per entry).
-    pub fn to_canonical(&self) -> Result<Vec<u8>, crate::canonical::CanonicalError> {
+    pub fn to_canonical(&self) -> Result<Vec<u8>, crate::model::canonical::CanonicalError> {
         let shell = self.clone_without_files();
-        let head = crate::canonical::to_vec(&shell)?;
+        let head = crate::model::canonical::to_vec(&shell)?;
         // The one structural `"files":[]`: inside a JSON string every `"` is
         // escaped, so `,"files":[]` can only be the key of `source.files`
         // (preceded by `"count":N`, as keys are sorted).
@@ -506,7 +509,7 @@ impl RawManifest {
             if i > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(&crate::canonical::to_vec(e)?);
+            out.extend_from_slice(&crate::model::canonical::to_vec(e)?);
         }
         out.extend_from_slice(&head[at + KEY.len() - 1..]);
         Ok(out)
@@ -537,8 +540,8 @@ impl RawManifest {
         if self.schema != SCHEMA {
             return Err(format!("schema is {:?}, expected {SCHEMA:?}", self.schema));
         }
-        crate::name::check("project name", &self.project.name).map_err(|e| e.to_string())?;
-        crate::name::check("version", &self.project.version).map_err(|e| e.to_string())?;
+        crate::model::name::check("project name", &self.project.name).map_err(|e| e.to_string())?;
+        crate::model::name::check("version", &self.project.version).map_err(|e| e.to_string())?;
         if let Some(c) = &self.created {
             time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| format!("created {c:?} is not an RFC 3339 time"))?;
@@ -571,7 +574,7 @@ impl RawManifest {
         if let Some(b) = &self.build {
             b.check()?;
         }
-        let root = crate::merkle::root_of_entries(files);
+        let root = crate::model::merkle::root_of_entries(files);
         if root != self.source.merkle_root {
             return Err(format!("source.merkle_root is {} but the files give {}", self.source.merkle_root, root));
         }
@@ -594,7 +597,7 @@ mod tests {
             schema: SCHEMA.into(),
             project: Project { name: "p".into(), version: "1".into() },
             created: None,
-            source: Source { vcs: None, merkle_root: crate::merkle::root_of_entries(&files), count: 0, files },
+            source: Source { vcs: None, merkle_root: crate::model::merkle::root_of_entries(&files), count: 0, files },
             build: Some(Build {
                 command: vec!["cargo".into(), "build".into()],
                 workdir: ".".into(),
@@ -634,7 +637,7 @@ mod tests {
             schema: SCHEMA.into(),
             project: Project { name: "p".into(), version: "1".into() },
             created: None,
-            source: Source { vcs: None, merkle_root: crate::merkle::root_of_entries(&files), count: 3, files },
+            source: Source { vcs: None, merkle_root: crate::model::merkle::root_of_entries(&files), count: 3, files },
             build: Some(Build {
                 command: vec!["echo".into(), ",\"files\":[]".into()],
                 workdir: ".".into(),
@@ -643,11 +646,11 @@ mod tests {
             artifacts: None,
             sboms: None,
         };
-        assert_eq!(m.to_canonical().unwrap(), crate::canonical::to_vec(&m).unwrap());
+        assert_eq!(m.to_canonical().unwrap(), crate::model::canonical::to_vec(&m).unwrap());
         m.source.files.clear();
         m.source.count = 0;
-        m.source.merkle_root = crate::merkle::root(&[]);
-        assert_eq!(m.to_canonical().unwrap(), crate::canonical::to_vec(&m).unwrap());
+        m.source.merkle_root = crate::model::merkle::root(&[]);
+        assert_eq!(m.to_canonical().unwrap(), crate::model::canonical::to_vec(&m).unwrap());
     }
 
     #[test]

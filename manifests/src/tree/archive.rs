@@ -7,7 +7,7 @@
 //! duplicate names, more than one top-level folder, and archives beyond
 //! fixed size limits.
 
-use crate::path::RelPath;
+use crate::model::path::RelPath;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -157,8 +157,9 @@ fn check_headers(archive: &Path) -> Result<(), ArchiveError> {
     use std::io::{Seek, SeekFrom};
     let rd = |source| ArchiveError::Read { path: archive.to_path_buf(), source };
     let shape = |reason: String| ArchiveError::Shape { archive: archive.to_path_buf(), reason };
-    let mut f =
-        std::io::BufReader::new(crate::fsutil::open_regular(archive, crate::fsutil::Symlinks::FollowOnce).map_err(rd)?);
+    let mut f = std::io::BufReader::new(
+        crate::tree::fsutil::open_regular(archive, crate::tree::fsutil::Symlinks::FollowOnce).map_err(rd)?,
+    );
     let len = f.get_ref().metadata().map_err(rd)?.len();
     let mut pos = 0u64;
     let mut count = 0usize;
@@ -213,7 +214,7 @@ pub fn read_members(
         reason: reason.to_string(),
     };
     let rd = |source| ArchiveError::Read { path: archive.to_path_buf(), source };
-    let f = crate::fsutil::open_regular(archive, crate::fsutil::Symlinks::FollowOnce).map_err(rd)?;
+    let f = crate::tree::fsutil::open_regular(archive, crate::tree::fsutil::Symlinks::FollowOnce).map_err(rd)?;
     let mut a = tar::Archive::new(std::io::BufReader::with_capacity(1 << 16, f));
     let mut found_top: Option<String> = top.map(str::to_string);
     let mut files = std::collections::HashSet::new();

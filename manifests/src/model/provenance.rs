@@ -5,8 +5,8 @@
 //!
 //! The statement is plain data; `vouch-signing` wraps it in a DSSE envelope.
 
-use crate::digest::Digest;
-use crate::manifest::Manifest;
+use crate::model::digest::Digest;
+use crate::model::manifest::Manifest;
 use serde_json::{Map, Value, json};
 
 /// The DSSE payload type of an in-toto statement.

@@ -170,7 +170,7 @@ pub fn hash_bounded(
 ) -> std::io::Result<(crate::Digest, u64)> {
     use std::io::Read;
     let f = open_regular(path, symlinks)?;
-    let (d, n) = crate::digest::hash_reader(f.take(limit.saturating_add(1)), buf)?;
+    let (d, n) = crate::model::digest::hash_reader(f.take(limit.saturating_add(1)), buf)?;
     if n > limit {
         return Err(invalid(format!("it is larger than the limit of {limit} bytes")));
     }

@@ -1,6 +1,6 @@
 //! Differences between two lists of entries: added, removed, changed.
 
-use crate::manifest::{Entry, EntryKind};
+use crate::model::manifest::{Entry, EntryKind};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -73,8 +73,8 @@ pub fn diff(old: &[Entry], new: &[Entry]) -> TreeDiff {
 /// A source tree compared with a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceCheck {
-    pub manifest_root: crate::digest::Digest,
-    pub source_root: crate::digest::Digest,
+    pub manifest_root: crate::model::digest::Digest,
+    pub source_root: crate::model::digest::Digest,
     pub diff: TreeDiff,
 }
 
@@ -88,17 +88,17 @@ impl SourceCheck {
 /// Recomputes `opts.root` (git's tracked files now in a checkout, else every
 /// file but `.git/`) and compares it with `manifest`.
 pub fn check_source(
-    manifest: &crate::manifest::Manifest,
-    opts: &crate::scan::ScanOptions,
+    manifest: &crate::model::manifest::Manifest,
+    opts: &crate::tree::scan::ScanOptions,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<SourceCheck, crate::scan::ScanError> {
+) -> Result<SourceCheck, crate::tree::scan::ScanError> {
     let mut opts = opts.clone();
-    opts.tracked = crate::scan::Tracked::Index;
-    opts.dirty = crate::scan::Dirty::Allow;
-    let scan = crate::scan::scan(&opts, progress)?;
+    opts.tracked = crate::tree::scan::Tracked::Index;
+    opts.dirty = crate::tree::scan::Dirty::Allow;
+    let scan = crate::tree::scan::scan(&opts, progress)?;
     Ok(SourceCheck {
         manifest_root: manifest.source.merkle_root,
-        source_root: crate::merkle::root_of_entries(&scan.entries),
+        source_root: crate::model::merkle::root_of_entries(&scan.entries),
         diff: diff(&manifest.source.files, &scan.entries),
     })
 }

@@ -5,8 +5,8 @@
 //! split at the largest power of two strictly below n; the empty tree's
 //! root is SHA-256("").
 
-use crate::digest::Digest;
-use crate::manifest::Entry;
+use crate::model::digest::Digest;
+use crate::model::manifest::Entry;
 use serde::{Deserialize, Serialize};
 
 /// The release log's hashing (the same RFC 9162 tree), over digests.
@@ -82,7 +82,7 @@ pub const PROOF_SCHEMA: &str = "vouch.proof/v1";
 pub struct Proof {
     pub schema: String,
     /// The project and version of the manifest the proof came from.
-    pub project: crate::manifest::Project,
+    pub project: crate::model::manifest::Project,
     /// The entry itself; its leaf data is recomputed from it.
     pub entry: Entry,
     /// Zero-based index of the entry in `source.files`.
@@ -97,7 +97,7 @@ pub struct Proof {
 
 impl Proof {
     /// Builds the proof for the entry at `index`.
-    pub fn for_entry(m: &crate::manifest::Manifest, index: usize) -> Proof {
+    pub fn for_entry(m: &crate::model::manifest::Manifest, index: usize) -> Proof {
         let leaves = leaves_of_entries(&m.source.files);
         Proof {
             schema: PROOF_SCHEMA.into(),
@@ -117,7 +117,7 @@ impl Proof {
 
     /// Builds the proof for the entry recorded at `path` (as recorded:
     /// relative, `/`-separated); `None` when the manifest has no such entry.
-    pub fn for_path(m: &crate::manifest::Manifest, path: &str) -> Option<Proof> {
+    pub fn for_path(m: &crate::model::manifest::Manifest, path: &str) -> Option<Proof> {
         let index = m.source.files.binary_search_by(|e| e.path().as_str().as_bytes().cmp(path.as_bytes())).ok()?;
         Some(Proof::for_entry(m, index))
     }
