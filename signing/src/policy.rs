@@ -608,7 +608,56 @@ pub struct SignatureCheck {
     pub counted: bool,
     /// Why it does not count.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Refusal>,
+}
+
+/// Why a signature or rebuild report does not count. Written as its
+/// message (the `reason` of the JSON report).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The key is not in the policy: the signature may be sound, but it is
+    /// not trusted.
+    UnknownKey(KeyId),
+    /// The file is named for one key and signed by another.
+    MisnamedFile { named: KeyId, signer: KeyId },
+    /// The key is compromised, or the signature's time is outside the key's
+    /// validity (the policy's words).
+    KeyNotValid(String),
+    /// The key has none of the roles this evidence counts for.
+    NoRole { key: String, roles: &'static str },
+    /// The key already counted for every role it has.
+    AlreadyCounted { key: String },
+    /// The file is not a signature, does not verify, is not bound to the
+    /// manifest, or the manifest does not parse (the check's words).
+    Invalid(String),
+}
+
+impl Refusal {
+    /// Whether the evidence is refused only because its key is not trusted
+    /// (as opposed to being invalid).
+    pub fn is_untrusted(&self) -> bool {
+        matches!(self, Refusal::UnknownKey(_))
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::UnknownKey(k) => write!(f, "key {k} is not in the policy"),
+            Refusal::MisnamedFile { named, signer } => {
+                write!(f, "the file is named for key {named} but the signature is by key {signer}")
+            }
+            Refusal::KeyNotValid(why) | Refusal::Invalid(why) => f.write_str(why),
+            Refusal::NoRole { key, roles } => write!(f, "key {key} has no {roles} role"),
+            Refusal::AlreadyCounted { key } => write!(f, "key {key} already counted (one key never counts twice)"),
+        }
+    }
+}
+
+impl Serialize for Refusal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The verdict on one role.
@@ -702,36 +751,36 @@ impl Tally {
     ) -> SignatureCheck {
         let file = bs.path.display().to_string();
         let mut check = SignatureCheck::new(file.clone());
-        let verdict = (|| -> Result<Vec<Role>, String> {
-            let sig = bs.signature.as_ref().map_err(|e| e.to_string())?;
+        let verdict = (|| -> Result<Vec<Role>, Refusal> {
+            let sig = bs.signature.as_ref().map_err(|e| Refusal::Invalid(e.to_string()))?;
             check.key_id = Some(sig.key_id);
             if let Some(named) = bs.named_key_id
                 && named != sig.key_id
             {
-                return Err(format!("the file is named for key {named} but the signature is by key {}", sig.key_id));
+                return Err(Refusal::MisnamedFile { named, signer: sig.key_id });
             }
-            let key = policy.key(sig.key_id).ok_or_else(|| format!("key {} is not in the policy", sig.key_id))?;
+            let key = policy.key(sig.key_id).ok_or(Refusal::UnknownKey(sig.key_id))?;
             check.key_name = Some(key.name.clone());
             if key.compromised {
-                return Err(key.invalid_at(0).unwrap_or_default());
+                return Err(Refusal::KeyNotValid(key.invalid_at(0).unwrap_or_default()));
             }
             let comment =
                 manifest_sig::verify_manifest_bytes(sig, &key.public, ev.manifest_bytes, ev.legacy, &file, mwhat)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| Refusal::Invalid(e.to_string()))?;
             check.trusted_comment = Some(sig.trusted_comment.clone());
             check.timestamp = Some(comment.timestamp);
-            let m = manifest.as_ref().map_err(|e| format!("{e}"))?;
-            comment.check_binding(ev.manifest_bytes, m, mwhat).map_err(|e| e.to_string())?;
+            let m = manifest.as_ref().map_err(|e| Refusal::Invalid(e.to_string()))?;
+            comment.check_binding(ev.manifest_bytes, m, mwhat).map_err(|e| Refusal::Invalid(e.to_string()))?;
             if let Some(why) = key.invalid_at(comment.timestamp) {
-                return Err(why);
+                return Err(Refusal::KeyNotValid(why));
             }
             let roles: Vec<Role> =
                 key.roles.iter().copied().filter(|r| matches!(r, Role::Release | Role::Reviewer)).collect();
             if roles.is_empty() {
-                return Err(format!("key {} has no release or reviewer role", key.name));
+                return Err(Refusal::NoRole { key: key.name.clone(), roles: "release or reviewer" });
             }
             if roles.iter().all(|r| self.has(*r, &sig.key_id)) {
-                return Err(format!("key {} already counted (one key never counts twice)", key.name));
+                return Err(Refusal::AlreadyCounted { key: key.name.clone() });
             }
             for r in &roles {
                 self.counted.entry(*r).or_default().insert(sig.key_id, key.name.clone());
@@ -753,13 +802,13 @@ impl Tally {
         check.key_name = key.map(|k| k.name.clone());
         check.timestamp = Some(br.timestamp);
         let verdict = match key {
-            None => Err(format!("key {} is not in the policy", br.key_id)),
-            Some(k) if !k.roles.contains(&Role::Builder) => Err(format!("key {} has no builder role", k.name)),
+            None => Err(Refusal::UnknownKey(br.key_id)),
+            Some(k) if !k.roles.contains(&Role::Builder) => {
+                Err(Refusal::NoRole { key: k.name.clone(), roles: "builder" })
+            }
             Some(k) => match k.invalid_at(br.timestamp) {
-                Some(why) => Err(why),
-                None if self.has(Role::Builder, &br.key_id) => {
-                    Err(format!("key {} already counted (one key never counts twice)", k.name))
-                }
+                Some(why) => Err(Refusal::KeyNotValid(why)),
+                None if self.has(Role::Builder, &br.key_id) => Err(Refusal::AlreadyCounted { key: k.name.clone() }),
                 None => {
                     self.counted.entry(Role::Builder).or_default().insert(br.key_id, k.name.clone());
                     Ok(vec![Role::Builder])
@@ -801,7 +850,7 @@ impl SignatureCheck {
     }
 
     /// Counted for `roles`, or not, and why.
-    fn settle(&mut self, verdict: Result<Vec<Role>, String>) {
+    fn settle(&mut self, verdict: Result<Vec<Role>, Refusal>) {
         match verdict {
             Ok(roles) => {
                 self.counted = true;
@@ -887,7 +936,7 @@ mod tests {
     }
 
     fn reasons(r: &Report) -> String {
-        r.signatures.iter().filter_map(|s| s.reason.clone()).collect::<Vec<_>>().join(" | ")
+        r.signatures.iter().filter_map(|s| s.reason.as_ref().map(ToString::to_string)).collect::<Vec<_>>().join(" | ")
     }
 
     #[test]
@@ -998,8 +1047,8 @@ mod tests {
         let r = ev(&[good.clone(), good.clone(), wrong_role]);
         assert!(r.held);
         assert_eq!(r.roles.iter().find(|c| c.role == Role::Builder).unwrap().valid, 1);
-        assert!(r.builder_reports[1].reason.as_deref().unwrap().contains("already counted"));
-        assert!(r.builder_reports[2].reason.as_deref().unwrap().contains("no builder role"));
+        assert!(r.builder_reports[1].reason.as_ref().unwrap().to_string().contains("already counted"));
+        assert!(r.builder_reports[2].reason.as_ref().unwrap().to_string().contains("no builder role"));
     }
 
     #[test]

@@ -697,7 +697,10 @@ pub fn verify(
             let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
             sc.note(format!("signatures/{file}: {who} counted for {}", roles.join(", ")));
         } else {
-            sc.note(format!("signatures/{file}: {who} does not count: {}", s.reason.clone().unwrap_or_default()));
+            sc.note(format!(
+                "signatures/{file}: {who} does not count: {}",
+                s.reason.as_ref().map(ToString::to_string).unwrap_or_default()
+            ));
         }
     }
     for r in &pr.roles {

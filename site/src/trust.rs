@@ -33,13 +33,13 @@ impl SignatureCheck for PolicyCheck {
         for s in r.signatures.iter().chain(&r.builder_reports) {
             let state = if s.counted {
                 Validity::Valid
-            } else if s.key_id.is_some() && s.key_name.is_none() {
+            } else if s.reason.as_ref().is_some_and(|r| r.is_untrusted()) {
                 Validity::Untrusted
             } else {
                 Validity::Invalid
             };
             let reason = match (&s.reason, &s.key_name) {
-                (Some(why), _) => why.clone(),
+                (Some(why), _) => why.to_string(),
                 (None, Some(name)) => {
                     let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
                     format!("key {name}, counted for {}", roles.join(", "))

@@ -458,7 +458,7 @@ fn trust_policy_thresholds_cosigning_validity_revocation() {
     r.code(1);
     let rep = o.policy.unwrap();
     let alice = rep.signatures.iter().find(|c| c.key_name.as_deref() == Some("alice")).unwrap();
-    assert!(!alice.counted && alice.reason.as_deref().unwrap().contains("not-before"), "{alice:?}");
+    assert!(!alice.counted && alice.reason.as_ref().unwrap().to_string().contains("not-before"), "{alice:?}");
     let p = policy("not-after = 2026-01-01T12:00:00Z", 2);
     check(&p).0.code(1).says("not-after");
     // Revoked after signing: still counts; revoked before: does not.
@@ -472,7 +472,7 @@ fn trust_policy_thresholds_cosigning_validity_revocation() {
     r.ok(); // bob alone meets threshold 1
     let rep = o.policy.unwrap();
     let alice = rep.signatures.iter().find(|c| c.key_name.as_deref() == Some("alice")).unwrap();
-    assert!(!alice.counted && alice.reason.as_deref().unwrap().contains("compromised"));
+    assert!(!alice.counted && alice.reason.as_ref().unwrap().to_string().contains("compromised"));
     let p = policy("compromised = true", 2);
     check(&p).0.code(1);
     // A malformed signature file in the bundle is reported, not fatal.
@@ -485,7 +485,7 @@ fn trust_policy_thresholds_cosigning_validity_revocation() {
             .unwrap()
             .signatures
             .iter()
-            .any(|c| !c.counted && c.reason.as_deref().unwrap_or("").contains("garbage"))
+            .any(|c| !c.counted && c.reason.as_ref().is_some_and(|r| r.to_string().contains("garbage")))
     );
 }
 

@@ -71,7 +71,7 @@ fn human(o: &SignatureReport) -> String {
                     s,
                     "  not counted {key}: {}: {}",
                     clean(&c.file),
-                    clean(c.reason.as_deref().unwrap_or("?"))
+                    clean(&c.reason.as_ref().map_or("?".into(), ToString::to_string))
                 );
             }
         }
