@@ -262,7 +262,7 @@ fn release_view(
             };
             SbomView {
                 path: s.path.to_string(),
-                format: clean(&s.format),
+                format: s.format.as_str().to_string(),
                 digest: s.digest.to_string(),
                 present: member.is_some(),
                 digest_matches,
@@ -321,7 +321,11 @@ fn release_view(
         env: bd.env.iter().map(|(k, v)| Pair { name: clean(k), value: clean(v) }).collect(),
         toolchain: bd.toolchain.iter().map(|(k, v)| Pair { name: clean(k), value: clean(v) }).collect(),
         host: bd.host.as_deref().map(clean),
-        path_remap: bd.path_remap.iter().map(|p| Pair { name: clean(&p.role), value: clean(&p.to) }).collect(),
+        path_remap: bd
+            .path_remap
+            .iter()
+            .map(|p| Pair { name: p.role.as_str().to_string(), value: clean(&p.to) })
+            .collect(),
         dependencies: bd
             .dependencies
             .iter()

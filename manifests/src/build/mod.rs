@@ -14,7 +14,7 @@ pub mod rebuild;
 pub mod release;
 pub mod sandbox;
 
-use crate::model::manifest::PathRemap;
+use crate::model::manifest::{PathRemap, RemapRole};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -214,7 +214,7 @@ pub fn c_env(recorded: &BTreeMap<String, String>, source: &Path) -> (BTreeMap<St
         };
         set.insert(name.to_string(), v);
     }
-    (set, vec![PathRemap { role: "source".into(), to: REMAP_SOURCE.into() }])
+    (set, vec![PathRemap { role: RemapRole::Source, to: REMAP_SOURCE.into() }])
 }
 
 /// The toolchain folders rustup has installed (`$RUSTUP_HOME/toolchains/*`,
@@ -345,18 +345,18 @@ pub fn cargo_env(
 ) -> Result<CargoEnv, CargoHomeError> {
     let mut env = CargoEnv::default();
     let mut remaps: Vec<(PathBuf, &str)> = Vec::new();
-    env.remap.push(PathRemap { role: "source".into(), to: REMAP_SOURCE.into() });
+    env.remap.push(PathRemap { role: RemapRole::Source, to: REMAP_SOURCE.into() });
     match deps {
         CargoDeps::CargoHome => {
             if let Some(h) = cargo_home() {
                 remaps.push((h, REMAP_CARGO_HOME));
             }
-            env.remap.push(PathRemap { role: "cargo_home".into(), to: REMAP_CARGO_HOME.into() });
+            env.remap.push(PathRemap { role: RemapRole::CargoHome, to: REMAP_CARGO_HOME.into() });
         }
         CargoDeps::Private { home } => {
             env.set.insert("CARGO_HOME".into(), home.display().to_string());
             remaps.push((home.clone(), REMAP_CARGO_HOME));
-            env.remap.push(PathRemap { role: "cargo_home".into(), to: REMAP_CARGO_HOME.into() });
+            env.remap.push(PathRemap { role: RemapRole::CargoHome, to: REMAP_CARGO_HOME.into() });
         }
         CargoDeps::Vendored { dir, home } => {
             let err = |source| CargoHomeError { path: home.clone(), source };
@@ -368,7 +368,7 @@ pub fn cargo_env(
             std::fs::write(home.join("config.toml"), config).map_err(err)?;
             env.set.insert("CARGO_HOME".into(), home.display().to_string());
             remaps.push((dir.clone(), REMAP_DEPS));
-            env.remap.push(PathRemap { role: "deps".into(), to: REMAP_DEPS.into() });
+            env.remap.push(PathRemap { role: RemapRole::Deps, to: REMAP_DEPS.into() });
         }
     }
     // Later flags win: the source (possibly below another prefix) last.
@@ -710,7 +710,7 @@ mod tests {
         let (set, remap) = c_env(&env, Path::new("/home/v/zlib"));
         assert_eq!(set["CFLAGS"], "-O2 -g -ffile-prefix-map=/home/v/zlib=/vouch/source");
         assert_eq!(set["CXXFLAGS"], "-ffile-prefix-map=/home/v/zlib=/vouch/source");
-        assert_eq!(remap[0].role, "source");
+        assert_eq!(remap[0].role, RemapRole::Source);
     }
 
     #[test]

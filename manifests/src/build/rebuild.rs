@@ -534,7 +534,7 @@ pub fn rebuild(spec: &RebuildSpec) -> Result<RebuildReport, RebuildError> {
     let mut readable: Vec<PathBuf> = sysroot.into_iter().collect();
     readable.extend(crate::build::sandbox::system_readable());
     if let build::BuildKind::C(_) = kind
-        && record.path_remap.iter().any(|r| r.role == "source")
+        && record.path_remap.iter().any(|r| r.role == crate::model::manifest::RemapRole::Source)
     {
         // The compilers' prefix maps, as the release applied them.
         extra.extend(build::c_env(&record.env, &src_dir).0);

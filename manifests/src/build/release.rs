@@ -344,7 +344,7 @@ pub fn release(
         let bytes = std::fs::read(s).map_err(|source| ReleaseError::ArtifactRead { path: s.clone(), source })?;
         let dest = dir.join(rel.to_path());
         std::fs::write(&dest, &bytes).map_err(werr(&dest))?;
-        sboms.push(SbomRef { path: rel, format: parsed.format.as_str().to_string(), digest: Digest::of(&bytes) });
+        sboms.push(SbomRef { path: rel, format: parsed.format, digest: Digest::of(&bytes) });
     }
     sboms.sort_by(|a, b| a.path.cmp(&b.path));
 

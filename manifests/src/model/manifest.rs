@@ -377,10 +377,33 @@ impl Build {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathRemap {
-    /// What the prefix stands for: `source` or `cargo_home`.
-    pub role: String,
+    /// What the prefix stands for.
+    pub role: RemapRole,
     /// The fixed name it was remapped to.
     pub to: String,
+}
+
+/// What a remapped path prefix stood for at build time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemapRole {
+    /// The source root.
+    Source,
+    /// The cargo home (registry sources).
+    CargoHome,
+    /// The vendored dependency sources.
+    Deps,
+}
+
+impl RemapRole {
+    /// Its name in manifests: `source`, `cargo_home` or `deps`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemapRole::Source => "source",
+            RemapRole::CargoHome => "cargo_home",
+            RemapRole::Deps => "deps",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -409,7 +432,7 @@ pub struct SbomRef {
     /// Relative to the bundle.
     pub path: RelPath,
     /// `cyclonedx` or `spdx`.
-    pub format: String,
+    pub format: crate::sbom::SbomFormat,
     pub digest: Digest,
 }
 

@@ -297,7 +297,7 @@ pub fn check_bundle(bundle: &Path) -> Result<Vec<BundleSbomCheck>, CheckError> {
         let sbom = super::read(&p)?;
         out.push(BundleSbomCheck {
             path: s.path.as_str().to_string(),
-            format: s.format.clone(),
+            format: s.format.as_str().to_string(),
             expected_digest: s.digest,
             actual_digest: actual,
             lock: check_lock(&sbom, &deps),
