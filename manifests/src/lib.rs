@@ -18,3 +18,16 @@ pub mod tree;
 pub use model::digest::Digest;
 pub use model::manifest::{Entry, EntryKind, Manifest, Project, RawManifest, Source, Vcs};
 pub use model::path::RelPath;
+
+/// An error and its causes on one line, `error: cause: cause`, for reports
+/// that hold a failure as text.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}

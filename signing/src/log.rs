@@ -539,6 +539,14 @@ fn verified_head(
     }
     let head = SignedCheckpoint::verify(&bytes, &pinned)
         .map_err(|source| LogOpError::Checkpoint { path: log.checkpoint_path(), source })?;
+    let entries = audited_entries(log, &head)?;
+    check_no_swapped_release(&entries)?;
+    Ok((pinned, head, first_use))
+}
+
+/// The log's entries up to the signed head's size, recomputed to its root:
+/// a log whose entries give another root is refused.
+fn audited_entries(log: &Log, head: &SignedCheckpoint) -> Result<Vec<Vec<u8>>, LogOpError> {
     let (root, entries) = log.audit_entries(head.checkpoint.size)?;
     if root != head.checkpoint.root {
         return Err(LogOpError::RootMismatch {
@@ -547,8 +555,7 @@ fn verified_head(
             signed: b64(&head.checkpoint.root),
         });
     }
-    check_no_swapped_release(&entries)?;
-    Ok((pinned, head, first_use))
+    Ok(entries)
 }
 
 /// A release (name and version) logged twice with different manifests is a
@@ -914,14 +921,7 @@ pub fn listing(dir: &Path, policy: Option<&LogPolicy>) -> Result<Listing, LogOpE
         None => read_vkey(&log)?,
     };
     let head = read_head(&log.checkpoint_path(), &key)?;
-    let (root, entries) = log.audit_entries(head.checkpoint.size)?;
-    if root != head.checkpoint.root {
-        return Err(LogOpError::RootMismatch {
-            size: head.checkpoint.size,
-            entries: b64(&root),
-            signed: b64(&head.checkpoint.root),
-        });
-    }
+    let entries = audited_entries(&log, &head)?;
     let cosigners: Vec<Cosigner> = match policy {
         Some(p) => head
             .cosigners(&p.witnesses)

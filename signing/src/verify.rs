@@ -120,17 +120,6 @@ impl VerifyError {
     }
 }
 
-/// An error and its causes on one line, `error: cause: cause`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        text.push_str(&format!(": {s}"));
-        src = s.source();
-    }
-    text
-}
-
 fn check(name: &str) -> Check {
     Check { name: name.into(), held: true, details: Vec::new() }
 }
@@ -448,7 +437,7 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
             return c;
         }
         Err(e) => {
-            c.fail(format!("{PROVENANCE_FILE}: {}", chain(&e)));
+            c.fail(format!("{PROVENANCE_FILE}: {}", vouch_manifests::error_chain(&e)));
             return c;
         }
     };
@@ -651,7 +640,7 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> (Check, Option<cr
             proof = Some(p);
         }
         Err(e) => {
-            c.fail(chain(&e));
+            c.fail(vouch_manifests::error_chain(&e));
         }
     }
     (c, proof)
@@ -771,7 +760,7 @@ pub fn verify(
                     checked.set_log_head(p.origin.clone(), h.keep);
                 }
                 Err(e) => {
-                    let mut text = chain(&e);
+                    let mut text = vouch_manifests::error_chain(&e);
                     if let Some(ev) = e.evidence() {
                         text.push_str(&format!(
                             "\nevidence, head of size {}:\n{}\nevidence, head of size {}:\n{}",

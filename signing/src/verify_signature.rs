@@ -141,17 +141,6 @@ impl SignatureError {
     }
 }
 
-/// An error and its causes on one line, `error: cause: cause`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        text.push_str(&format!(": {s}"));
-        src = s.source();
-    }
-    text
-}
-
 fn read_public_key(key: &str, what: &str) -> Result<PublicKey, SignatureError> {
     let p = Path::new(key);
     if p.exists() {
@@ -234,7 +223,7 @@ pub fn verify_signature(opts: &SignatureOptions) -> Result<Verified, SignatureEr
                     release = rel;
                 }
                 Err(e) if e.does_not_hold() => {
-                    report.error = Some(chain(&e));
+                    report.error = Some(vouch_manifests::error_chain(&e));
                     return Ok(Verified { report, failure: Some(e) });
                 }
                 Err(e) => return Err(e),

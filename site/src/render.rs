@@ -63,17 +63,6 @@ fn time_of(ts: &str) -> Option<String> {
     t.format(&time::format_description::well_known::Rfc3339).ok()
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
-}
-
 fn sbom_doc(doc: &vouch_manifests::sbom::Sbom, anchor: &str) -> SbomDocView {
     let opt = |o: &Option<String>| o.as_deref().map(clean);
     SbomDocView {
@@ -257,7 +246,7 @@ fn release_view(
                         }
                         (Some(view), None)
                     }
-                    Err(e) => (None, Some(clean(&error_chain(&e)))),
+                    Err(e) => (None, Some(clean(&vouch_manifests::error_chain(&e)))),
                 },
             };
             SbomView {
