@@ -240,7 +240,6 @@ pub fn statement(manifest: &Manifest, manifest_digest: &Digest, builder_id: &str
 mod tests {
     use super::*;
     use crate::model::canonical;
-    use serde_json::{Map, Value, json};
     use std::path::Path;
 
     /// A manifest with two artifacts, a git remote and three locked
@@ -276,15 +275,18 @@ mod tests {
         Manifest::from_slice(json.as_bytes(), Path::new("m.json")).expect("the test manifest parses")
     }
 
+    /// The statements' canonical bytes, pinned: the typed model replaced a
+    /// `json!` construction and was checked byte for byte against it on
+    /// these two manifests; any change here changes what releases sign.
+    const GOLDEN_FULL: &str = r#"{"_type":"https://in-toto.io/Statement/v1","predicate":{"buildDefinition":{"buildType":"https://vouch.invalid/build-types/command/v1","externalParameters":{"command":["cargo","build","--release","--features=a \"b\" é"],"project":{"name":"hello","version":"1.2.3"},"source":{"annotations":{"vouch.file_count":0,"vouch.manifest_digest":"sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f","vouch.merkle_root":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},"digest":{"gitCommit":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},"uri":"git+https://example.invalid/hello.git"},"workdir":"."},"internalParameters":{"env":{"LANG":"C.UTF-8","SOURCE_DATE_EPOCH":"1700000000"},"host":"x86_64-unknown-linux-gnu","no_build":false,"toolchain":{"cargo":"cargo 1.95.0","rustc":"rustc 1.95.0"}},"resolvedDependencies":[{"annotations":{"vouch.file_count":0,"vouch.manifest_digest":"sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f","vouch.merkle_root":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},"digest":{"gitCommit":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},"uri":"git+https://example.invalid/hello.git"},{"digest":{"sha256":"1111111111111111111111111111111111111111111111111111111111111111"},"name":"anyhow","uri":"pkg:cargo/anyhow@1.0.0"},{"name":"local","uri":"pkg:cargo/local@0.1.0"},{"digest":{"sha256":"2222222222222222222222222222222222222222222222222222222222222222"},"name":"serde","uri":"pkg:cargo/serde@1.0.200"}]},"runDetails":{"builder":{"id":"urn:vouch:release-key:0123456789ABCDEF"},"metadata":{"invocationId":"hello-1.2.3@sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f"}}},"predicateType":"https://slsa.dev/provenance/v1","subject":[{"digest":{"sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"},"name":"target/release/hello"},{"digest":{"sha256":"8ce3e71ef8635d2bf27913bb680d7f88ad0238ea42c779c4b30f4e587d07da8e"},"name":"target/release/hello.d"}]}"#;
+    const GOLDEN_BARE: &str = r#"{"_type":"https://in-toto.io/Statement/v1","predicate":{"buildDefinition":{"buildType":"https://vouch.invalid/build-types/command/v1","externalParameters":{"command":[],"project":{"name":"bare","version":"0.0.1"},"source":{"annotations":{"vouch.file_count":0,"vouch.manifest_digest":"sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f","vouch.merkle_root":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},"uri":"vouch:source/bare-0.0.1"},"workdir":""},"internalParameters":{"env":{},"host":null,"no_build":false,"toolchain":{}},"resolvedDependencies":[{"annotations":{"vouch.file_count":0,"vouch.manifest_digest":"sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f","vouch.merkle_root":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},"uri":"vouch:source/bare-0.0.1"}]},"runDetails":{"builder":{"id":"urn:vouch:release-key:0123456789ABCDEF"},"metadata":{"invocationId":"bare-0.0.1@sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f"}}},"predicateType":"https://slsa.dev/provenance/v1","subject":[]}"#;
+
     #[test]
-    fn the_typed_statement_writes_the_same_bytes_as_the_json_construction() {
+    fn the_statements_canonical_bytes_are_pinned() {
         let digest = Digest::of(b"manifest");
-        for full in [true, false] {
-            let m = manifest(full);
-            let typed = canonical::to_vec(&statement(&m, &digest, "urn:vouch:release-key:0123456789ABCDEF")).unwrap();
-            let old =
-                canonical::to_vec(&legacy_statement(&m, &digest, "urn:vouch:release-key:0123456789ABCDEF")).unwrap();
-            assert_eq!(String::from_utf8(typed).unwrap(), String::from_utf8(old).unwrap());
+        for (full, golden) in [(true, GOLDEN_FULL), (false, GOLDEN_BARE)] {
+            let st = statement(&manifest(full), &digest, "urn:vouch:release-key:0123456789ABCDEF");
+            assert_eq!(String::from_utf8(canonical::to_vec(&st).unwrap()).unwrap(), golden);
         }
     }
 
@@ -296,80 +298,5 @@ mod tests {
             let back: Statement = serde_json::from_slice(&canonical::to_vec(&st).unwrap()).unwrap();
             assert_eq!(back, st);
         }
-    }
-
-    fn legacy_statement(manifest: &Manifest, manifest_digest: &Digest, builder_id: &str) -> Value {
-        let subjects: Vec<Value> = manifest
-            .artifacts
-            .iter()
-            .flatten()
-            .map(|a| json!({"name": a.path.as_str(), "digest": {"sha256": a.digest.hex()}}))
-            .collect();
-        let build = manifest.build.clone().unwrap_or_default();
-        let vcs = manifest.source.vcs.as_ref();
-
-        let mut source_digest = Map::new();
-        if let Some(v) = vcs {
-            source_digest.insert("gitCommit".into(), Value::from(v.commit.clone()));
-        }
-        let mut source = Map::new();
-        source.insert(
-            "uri".into(),
-            Value::from(match vcs.and_then(|v| v.remote.clone()) {
-                Some(r) => format!("git+{r}"),
-                None => format!("vouch:source/{}", manifest.bundle_name()),
-            }),
-        );
-        if !source_digest.is_empty() {
-            source.insert("digest".into(), Value::Object(source_digest));
-        }
-        source.insert(
-            "annotations".into(),
-            json!({
-                "vouch.merkle_root": manifest.source.merkle_root.to_string(),
-                "vouch.manifest_digest": manifest_digest.to_string(),
-                "vouch.file_count": manifest.source.count,
-            }),
-        );
-
-        let mut resolved = vec![Value::Object(source.clone())];
-        for d in &build.dependencies {
-            let mut r = Map::new();
-            r.insert("name".into(), Value::from(d.name.clone()));
-            r.insert("uri".into(), Value::from(format!("pkg:cargo/{}@{}", d.name, d.version)));
-            if let Some(c) = &d.checksum {
-                r.insert("digest".into(), json!({"sha256": c}));
-            }
-            resolved.push(Value::Object(r));
-        }
-
-        let mut external = Map::new();
-        external.insert("project".into(), json!({"name": manifest.project.name, "version": manifest.project.version}));
-        external.insert("command".into(), Value::from(build.command.clone()));
-        external.insert("workdir".into(), Value::from(build.workdir.clone()));
-        external.insert("source".into(), Value::Object(source));
-
-        json!({
-            "_type": STATEMENT_TYPE,
-            "subject": subjects,
-            "predicateType": PREDICATE_TYPE,
-            "predicate": {
-                "buildDefinition": {
-                    "buildType": BUILD_TYPE,
-                    "externalParameters": external,
-                    "internalParameters": {
-                        "env": build.env,
-                        "toolchain": build.toolchain,
-                        "host": build.host,
-                        "no_build": build.no_build,
-                    },
-                    "resolvedDependencies": resolved,
-                },
-                "runDetails": {
-                    "builder": {"id": builder_id},
-                    "metadata": {"invocationId": format!("{}@{}", manifest.bundle_name(), manifest_digest)},
-                },
-            },
-        })
     }
 }
