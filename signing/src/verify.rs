@@ -469,8 +469,10 @@ fn check_provenance(b: &OpenBundle, policy: &Policy, pr: &PolicyReport) -> Check
 }
 
 /// Checks a provenance payload (the verified DSSE body) against the manifest
-/// and its digest, recording each disagreement in `c`. Public for the fuzz
-/// targets, which feed it attacker-controlled payloads.
+/// and its digest, recording each disagreement in `c`. The payload is read
+/// into the typed [`Statement`](vouch_manifests::model::provenance::Statement)
+/// that `vouch release` writes. Public for the fuzz targets, which feed it
+/// attacker-controlled payloads.
 #[doc(hidden)]
 pub fn check_statement(
     c: &mut Check,
@@ -478,30 +480,27 @@ pub fn check_statement(
     m: &vouch_manifests::model::manifest::Manifest,
     manifest_digest: &Digest,
 ) {
-    let st: serde_json::Value = match serde_json::from_slice(payload) {
-        Ok(v) => v,
+    use vouch_manifests::model::provenance::{PREDICATE_TYPE, STATEMENT_TYPE, Statement};
+    let kind = format!("{PROVENANCE_FILE}: not an in-toto v1 statement with SLSA provenance v1");
+    // Fields vouch does not write are ignored, as in-toto allows; a field
+    // it writes that is missing, repeated or of another type is refused.
+    let st: Statement = match serde_json::from_slice(payload) {
+        Ok(st) => st,
+        Err(e) if e.is_data() => {
+            c.fail(format!("{kind}: {e}"));
+            return;
+        }
         Err(e) => {
             c.fail(format!("{PROVENANCE_FILE}: the payload is not JSON: {e}"));
             return;
         }
     };
-    if st["_type"] != vouch_manifests::model::provenance::STATEMENT_TYPE
-        || st["predicateType"] != vouch_manifests::model::provenance::PREDICATE_TYPE
-    {
-        c.fail(format!("{PROVENANCE_FILE}: not an in-toto v1 statement with SLSA provenance v1"));
+    if st.statement_type != STATEMENT_TYPE || st.predicate_type != PREDICATE_TYPE {
+        c.fail(kind);
         return;
     }
-    let mut subjects: Vec<(String, String)> = st["subject"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap_or_default().to_string(),
-                s["digest"]["sha256"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
+    let mut subjects: Vec<(String, String)> =
+        st.subject.into_iter().map(|s| (s.name, s.digest.sha256.unwrap_or_default())).collect();
     subjects.sort();
     // One subject per artifact: a second one under the same name would be
     // a claim the comparison below could pass over.
@@ -527,20 +526,26 @@ pub fn check_statement(
             }
         }
     }
-    let src = &st["predicate"]["buildDefinition"]["externalParameters"]["source"];
-    let ann = &src["annotations"];
+    // The provenance's values are shown as JSON: quoted, or `null` when
+    // absent.
+    let shown = |v: Option<&str>| v.map_or_else(|| "null".to_string(), |s| serde_json::Value::from(s).to_string());
+    let src = st.predicate.build_definition.external_parameters.source;
+    let ann = src.annotations.as_ref();
     let root = m.source.merkle_root.to_string();
-    if ann["vouch.merkle_root"] != root.as_str() {
-        c.fail(format!("source merkle root: provenance {}, manifest {root}", ann["vouch.merkle_root"]));
+    let claimed = ann.map(|a| a.merkle_root.as_str());
+    if claimed != Some(root.as_str()) {
+        c.fail(format!("source merkle root: provenance {}, manifest {root}", shown(claimed)));
     }
     let md = manifest_digest.to_string();
-    if ann["vouch.manifest_digest"] != md.as_str() {
-        c.fail(format!("manifest digest: provenance {}, bundle {md}", ann["vouch.manifest_digest"]));
+    let claimed = ann.map(|a| a.manifest_digest.as_str());
+    if claimed != Some(md.as_str()) {
+        c.fail(format!("manifest digest: provenance {}, bundle {md}", shown(claimed)));
     }
+    let claimed = src.digest.as_ref().and_then(|d| d.git_commit.as_deref());
     if let Some(v) = &m.source.vcs
-        && src["digest"]["gitCommit"] != v.commit.as_str()
+        && claimed != Some(v.commit.as_str())
     {
-        c.fail(format!("git commit: provenance {}, manifest {}", src["digest"]["gitCommit"], v.commit));
+        c.fail(format!("git commit: provenance {}, manifest {}", shown(claimed), v.commit));
     }
 }
 
@@ -925,5 +930,117 @@ mod tests {
         assert!(report_reproduces(&report(twice), &both).unwrap_err().contains("more than once"));
         let extra = vec![result(&a, Some(a.digest), true), result(&b, Some(b.digest), true)];
         assert!(report_reproduces(&report(extra), &[a]).unwrap_err().contains("not an artifact of the manifest"));
+    }
+
+    /// A manifest with one artifact and a git commit, for the provenance
+    /// checks.
+    fn provenance_manifest() -> vouch_manifests::model::manifest::Manifest {
+        let json = format!(
+            r#"{{"schema":"vouch.manifest/v1","project":{{"name":"hello","version":"1.0.0"}},
+            "source":{{"vcs":{{"type":"git","commit":"{c}","tree":"{c}","dirty":false}},"merkle_root":"{root}","count":0,"files":[]}},
+            "artifacts":[{{"path":"target/release/hello","size":5,"digest":"{d}"}}]}}"#,
+            c = "0".repeat(40),
+            root = vouch_manifests::model::merkle::root(&[]),
+            d = Digest::of(b"hello"),
+        );
+        vouch_manifests::model::manifest::Manifest::from_slice(json.as_bytes(), Path::new("m.json")).unwrap()
+    }
+
+    /// The statement `vouch release` writes for [`provenance_manifest`], as
+    /// JSON to edit, and the check of `edit`ed statement's bytes.
+    fn statement_check(edit: impl FnOnce(&mut serde_json::Value)) -> Check {
+        let m = provenance_manifest();
+        let digest = Digest::of(b"manifest");
+        let st = vouch_manifests::model::provenance::statement(&m, &digest, "urn:vouch:release-key:0123456789ABCDEF");
+        let mut v = serde_json::to_value(&st).unwrap();
+        edit(&mut v);
+        payload_check(&serde_json::to_vec(&v).unwrap())
+    }
+
+    fn payload_check(payload: &[u8]) -> Check {
+        let mut c = check("provenance");
+        check_statement(&mut c, payload, &provenance_manifest(), &Digest::of(b"manifest"));
+        c
+    }
+
+    #[test]
+    fn the_written_statement_holds_and_unknown_fields_are_ignored() {
+        let c = statement_check(|_| {});
+        assert!(c.held, "{:?}", c.details);
+        assert_eq!(c.details, ["subjects equal the manifest's 1 artifacts"]);
+        let c = statement_check(|v| {
+            v["extra"] = "x".into();
+            v["subject"][0]["annotations"] = serde_json::json!({"a": 1});
+            v["subject"][0]["digest"]["sha512"] = "00".into();
+            v["predicate"]["buildDefinition"]["byproducts"] = serde_json::json!([]);
+            v["predicate"]["buildDefinition"]["externalParameters"]["source"]["annotations"]["other"] = 5.into();
+            v["predicate"]["runDetails"]["metadata"]["startedOn"] = "2026-01-01T00:00:00Z".into();
+        });
+        assert!(c.held, "{:?}", c.details);
+    }
+
+    #[test]
+    fn provenance_disagreements_show_the_claimed_value_as_json() {
+        let root = vouch_manifests::model::merkle::root(&[]);
+        let md = Digest::of(b"manifest");
+        let other = format!("sha256:{}", "1".repeat(64));
+        let c = statement_check(|v| {
+            let src = &mut v["predicate"]["buildDefinition"]["externalParameters"]["source"];
+            src["annotations"]["vouch.merkle_root"] = other.clone().into();
+            src["annotations"]["vouch.manifest_digest"] = "a \"quoted\" é".into();
+            src["digest"]["gitCommit"] = "1".repeat(40).into();
+        });
+        assert!(!c.held);
+        assert_eq!(
+            c.details[1..],
+            [
+                format!("source merkle root: provenance \"{other}\", manifest {root}"),
+                format!("manifest digest: provenance \"a \\\"quoted\\\" é\", bundle {md}"),
+                format!("git commit: provenance \"{}\", manifest {}", "1".repeat(40), "0".repeat(40)),
+            ]
+        );
+        let c = statement_check(|v| {
+            let src = v["predicate"]["buildDefinition"]["externalParameters"]["source"].as_object_mut().unwrap();
+            src.remove("annotations");
+            src.remove("digest");
+        });
+        assert_eq!(
+            c.details[1..],
+            [
+                format!("source merkle root: provenance null, manifest {root}"),
+                format!("manifest digest: provenance null, bundle {md}"),
+                format!("git commit: provenance null, manifest {}", "0".repeat(40)),
+            ]
+        );
+        let c = statement_check(|v| v["subject"][0]["digest"]["sha256"] = "00".into());
+        assert_eq!(
+            c.details,
+            [format!(
+                "subject target/release/hello: provenance sha256:00, manifest sha256:{}",
+                Digest::of(b"hello").hex()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_payload_that_is_no_provenance_statement_fails_saying_so() {
+        let kind = "provenance.dsse.json: not an in-toto v1 statement with SLSA provenance v1";
+        let c = statement_check(|v| v["predicateType"] = "https://slsa.dev/provenance/v0.2".into());
+        assert_eq!(c.details, [kind]);
+        let c = statement_check(|v| v["_type"] = "https://in-toto.io/Statement/v0.1".into());
+        assert_eq!(c.details, [kind]);
+        for (payload, reason) in [
+            (&b"{}"[..], "missing field `_type`"),
+            (b"\"statement\"", "invalid type: string"),
+            (b"{\"_type\":5}", "invalid type: integer `5`"),
+            (b"{\"subject\":[],\"subject\":[]}", "duplicate field `subject`"),
+        ] {
+            let c = payload_check(payload);
+            assert!(!c.held);
+            assert!(c.details[0].starts_with(&format!("{kind}: {reason}")), "{:?}", c.details);
+        }
+        let c = payload_check(b"{\"_type\":");
+        assert!(!c.held);
+        assert!(c.details[0].starts_with("provenance.dsse.json: the payload is not JSON: "), "{:?}", c.details);
     }
 }
