@@ -177,33 +177,32 @@ pub struct RawEntry {
 
 impl TryFrom<RawEntry> for Entry {
     type Error = String;
-    /// Checks the per-kind shape of the entry.
+    /// Checks the per-kind shape of the entry (see [`Entry::check`]).
     fn try_from(r: RawEntry) -> Result<Entry, String> {
-        let at = |d: &str| format!("entry {:?}: {d}", r.path.as_str());
-        match r.kind {
-            EntryKind::File | EntryKind::Exec => match (r.digest, &r.target, &r.commit) {
-                (Some(digest), None, None) => {
-                    Ok(Entry::File { path: r.path, size: r.size, digest, exec: r.kind == EntryKind::Exec })
-                }
-                _ => Err(at("a file entry has a digest and neither target nor commit")),
-            },
-            EntryKind::Symlink => {
-                let Some(t) = &r.target else { return Err(at("a symlink entry needs a target")) };
-                if r.digest != Some(Digest::of(t.as_bytes())) || r.size != t.len() as u64 || r.commit.is_some() {
-                    return Err(at("a symlink's size and digest must be over its target string"));
-                }
-                let digest = Digest::of(t.as_bytes());
-                Ok(Entry::Symlink { path: r.path, target: r.target.unwrap_or_default(), digest })
+        let RawEntry { path, kind, size, digest, target, commit } = r;
+        let at = |path: &RelPath, d: &str| format!("entry {:?}: {d}", path.as_str());
+        let e = match (kind, digest, target, commit) {
+            (EntryKind::File | EntryKind::Exec, Some(digest), None, None) => {
+                Entry::File { path, size, digest, exec: kind == EntryKind::Exec }
             }
-            EntryKind::Submodule => match (&r.commit, r.digest, r.size, &r.target) {
-                (Some(c), None, 0, None) if is_commit_id(c) => {
-                    Ok(Entry::Submodule { path: r.path, commit: r.commit.unwrap_or_default() })
-                }
-                _ => Err(at("a submodule entry has a hex commit id, size 0 and no digest")),
-            },
-        }
+            (EntryKind::File | EntryKind::Exec, ..) => {
+                return Err(at(&path, "a file entry has a digest and neither target nor commit"));
+            }
+            (EntryKind::Symlink, Some(digest), Some(target), None) if size == target.len() as u64 => {
+                Entry::Symlink { path, target, digest }
+            }
+            (EntryKind::Symlink, _, None, _) => return Err(at(&path, "a symlink entry needs a target")),
+            (EntryKind::Symlink, ..) => return Err(at(&path, SYMLINK_SHAPE)),
+            (EntryKind::Submodule, None, None, Some(commit)) if size == 0 => Entry::Submodule { path, commit },
+            (EntryKind::Submodule, ..) => return Err(at(&path, SUBMODULE_SHAPE)),
+        };
+        e.check().map_err(|d| at(e.path(), d))?;
+        Ok(e)
     }
 }
+
+const SYMLINK_SHAPE: &str = "a symlink's size and digest must be over its target string";
+const SUBMODULE_SHAPE: &str = "a submodule entry has a hex commit id, size 0 and no digest";
 
 impl From<Entry> for RawEntry {
     fn from(e: Entry) -> RawEntry {
@@ -237,6 +236,18 @@ fn is_commit_id(c: &str) -> bool {
 }
 
 impl Entry {
+    /// Checks what the variants' types cannot: a symlink's digest is over
+    /// its target, a submodule's commit is a lower-case hex object id. Run
+    /// when an entry is parsed, and again by a manifest's check, since an
+    /// entry can be built from its variant directly.
+    pub fn check(&self) -> Result<(), &'static str> {
+        match self {
+            Entry::Symlink { target, digest, .. } if *digest != Digest::of(target.as_bytes()) => Err(SYMLINK_SHAPE),
+            Entry::Submodule { commit, .. } if !is_commit_id(commit) => Err(SUBMODULE_SHAPE),
+            _ => Ok(()),
+        }
+    }
+
     /// A symlink entry for `target`.
     pub fn symlink(path: RelPath, target: String) -> Entry {
         let digest = Digest::of(target.as_bytes());
@@ -245,11 +256,9 @@ impl Entry {
 
     /// A submodule entry at `commit` (a lower-case hex object id).
     pub fn submodule(path: RelPath, commit: String) -> Result<Entry, String> {
-        if is_commit_id(&commit) {
-            Ok(Entry::Submodule { path, commit })
-        } else {
-            Err(format!("entry {:?}: {commit:?} is not a hex commit id", path.as_str()))
-        }
+        let e = Entry::Submodule { path, commit };
+        e.check().map_err(|d| format!("entry {:?}: {d}", e.path().as_str()))?;
+        Ok(e)
     }
 
     pub fn path(&self) -> &RelPath {
@@ -578,6 +587,9 @@ impl RawManifest {
                 ));
             }
         }
+        for e in files {
+            e.check().map_err(|d| format!("entry {:?}: {d}", e.path().as_str()))?;
+        }
         // Every entry is a leaf (file, exec, symlink, submodule): none may
         // stand where a folder holding another entry is, so nothing is
         // ever written through a symlink entry.
@@ -643,6 +655,35 @@ mod tests {
             let e = Manifest::from_slice(&bytes, Path::new("m.json")).unwrap_err();
             assert!(matches!(&e, ManifestError::Invalid { detail, .. } if detail.contains(bad)), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn an_entry_built_from_its_variant_is_checked_with_the_manifest() {
+        let made = |e: Entry| {
+            let files = vec![e];
+            Manifest::new(RawManifest {
+                schema: SCHEMA.into(),
+                project: Project { name: "p".into(), version: "1".into() },
+                created: None,
+                source: Source {
+                    vcs: None,
+                    merkle_root: crate::model::merkle::root_of_entries(&files),
+                    count: 1,
+                    files,
+                },
+                build: None,
+                artifacts: None,
+                sboms: None,
+            })
+        };
+        let path = RelPath::new("x").unwrap();
+        let bad_link = Entry::Symlink { path: path.clone(), target: "y".into(), digest: Digest::of(b"z") };
+        assert!(made(bad_link).unwrap_err().to_string().contains("over its target"));
+        let bad_commit = Entry::Submodule { path: path.clone(), commit: "not hex".into() };
+        assert!(made(bad_commit).unwrap_err().to_string().contains("hex commit id"));
+        assert!(Entry::submodule(path.clone(), "ABC".into()).is_err());
+        made(Entry::symlink(path.clone(), "y".into())).unwrap();
+        made(Entry::submodule(path, "0".repeat(40)).unwrap()).unwrap();
     }
 
     #[test]
