@@ -21,6 +21,13 @@ use vouch_signing::sig;
 use vouch_signing::verify::VerifyError;
 use vouch_signing::verify_signature::SignatureError;
 
+/// `err` with its hints (the first given innermost), marked exit 1 when it
+/// is a clean negative result.
+fn marked<T: Into<String>>(err: anyhow::Error, tips: impl IntoIterator<Item = T>, negative: bool) -> anyhow::Error {
+    let err = tips.into_iter().fold(err, hint);
+    if negative { failed(err) } else { err }
+}
+
 /// `vouch rebuild`.
 pub fn rebuild(e: RebuildRunError) -> anyhow::Error {
     let neg = e.does_not_hold();
@@ -57,11 +64,7 @@ pub fn rebuild(e: RebuildRunError) -> anyhow::Error {
         },
         _ => None,
     };
-    let mut err = anyhow::Error::from(e);
-    if let Some(t) = tip {
-        err = hint(err, t);
-    }
-    if neg { failed(err) } else { err }
+    marked(e.into(), tip, neg)
 }
 
 /// `vouch verify-signature`; `trust` is the policy given, if any.
@@ -77,14 +80,7 @@ pub fn verify_signature(e: SignatureError, trust: Option<&Path>) -> anyhow::Erro
         SignatureError::Policy(_) => trust.map(|t| format!("run `vouch trust check {}`", t.display())),
         _ => None,
     };
-    let mut err = anyhow::Error::from(e);
-    if neg {
-        err = failed(err);
-    }
-    if let Some(t) = tip {
-        err = hint(err, t);
-    }
-    err
+    marked(e.into(), tip, neg)
 }
 
 /// `vouch log ...`: a checked negative result exits 1, anything else 2; a
@@ -122,11 +118,7 @@ pub fn log(e: LogWorkflowError) -> anyhow::Error {
             None => {}
         }
     }
-    let mut err = anyhow::Error::from(e);
-    for t in tips {
-        err = hint(err, t);
-    }
-    if neg { failed(err) } else { err }
+    marked(e.into(), tips, neg)
 }
 
 /// `vouch review ...`.
@@ -207,11 +199,7 @@ pub fn release(e: ReleaseError) -> anyhow::Error {
         }
         found
     };
-    let mut err = anyhow::Error::from(e);
-    if let Some(t) = tip {
-        err = hint(err, t);
-    }
-    if refused { failed(err) } else { err }
+    marked(e.into(), tip, refused)
 }
 
 /// `vouch verify`.
