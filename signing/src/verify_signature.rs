@@ -212,8 +212,10 @@ pub fn verify_signature(opts: &SignatureOptions) -> Result<Verified, SignatureEr
         held: false,
         error: None,
     };
-    // (project, version, signed_at) of a verified manifest, for the state.
-    let release: Option<(String, String, i64)>;
+    // A verified manifest, for the state: project, version, signed_at, and
+    // the digest of the bytes verified (the ones the state records, should
+    // the file change after it was hashed above).
+    let release: Option<(String, String, i64, Digest)>;
     match &opts.signer {
         Signer::Key { key, what } => {
             match with_key(opts, &read_public_key(key, what)?, bundle.as_deref(), &data_path) {
@@ -246,7 +248,7 @@ pub fn verify_signature(opts: &SignatureOptions) -> Result<Verified, SignatureEr
             });
             report.held = r.held;
             release = match (&r.project, &r.version, r.signed_at) {
-                (Some(p), Some(v), Some(t)) if r.held => Some((p.clone(), v.clone(), t)),
+                (Some(p), Some(v), Some(t)) if r.held => Some((p.clone(), v.clone(), t, r.manifest_sha256)),
                 _ => None,
             };
             report.policy = Some(r);
@@ -255,10 +257,11 @@ pub fn verify_signature(opts: &SignatureOptions) -> Result<Verified, SignatureEr
     if report.held
         && let Some(state_path) = &opts.state
     {
-        let Some((project, version, signed_at)) = &release else {
+        let Some((project, version, signed_at, verified)) = &release else {
             return Err(SignatureError::NotAManifest { file: report.file });
         };
-        let c = Candidate { project, version, manifest_sha256: report.sha256, signed_at: *signed_at };
+        report.sha256 = *verified;
+        let c = Candidate { project, version, manifest_sha256: *verified, signed_at: *signed_at };
         match State::accept(state_path, c) {
             Ok(acceptance) => {
                 report.state = Some(StateResult { file: state_path.display().to_string(), acceptance, recorded: true });
@@ -282,7 +285,7 @@ fn with_key(
     pk: &PublicKey,
     bundle: Option<&Path>,
     data_path: &Path,
-) -> Result<(KeyResult, Option<(String, String, i64)>), SignatureError> {
+) -> Result<(KeyResult, Option<(String, String, i64, Digest)>), SignatureError> {
     let sig_path = match (&opts.sig, bundle) {
         (Some(s), _) => s.clone(),
         (None, Some(b)) => {
@@ -310,7 +313,8 @@ fn with_key(
         sig.verify_file(pk, data_path, opts.legacy, &what)?;
         None
     };
-    let release = comment.as_ref().map(|c| (c.project.clone(), c.version.clone(), c.timestamp));
+    // The comment's digest was checked against the bytes just verified.
+    let release = comment.as_ref().map(|c| (c.project.clone(), c.version.clone(), c.timestamp, c.sha256));
     Ok((
         KeyResult {
             key_id: sig.key_id.hex(),
