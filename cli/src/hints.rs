@@ -13,6 +13,7 @@ use vouch_manifests::build::release::ReleaseError;
 use vouch_manifests::build::sandbox::SandboxError;
 use vouch_manifests::sbom::generate::GenerateError;
 use vouch_manifests::tree::scan::ScanError;
+use vouch_signing::key_file::KeyFileError;
 use vouch_signing::keys::KeyError;
 use vouch_signing::log::{LogOpError, LogPolicyError, LogWorkflowError};
 use vouch_signing::rebuild::RebuildRunError;
@@ -237,6 +238,13 @@ pub fn secret_key(e: KeyError) -> anyhow::Error {
     } else {
         e
     }
+}
+
+/// `vouch key generate`.
+pub fn key_generate(e: KeyFileError) -> anyhow::Error {
+    let exists = matches!(e, KeyFileError::Key(KeyError::Exists { .. }));
+    let e = anyhow::Error::from(e);
+    if exists { hint(e, "pass --force to replace it") } else { e }
 }
 
 /// Reading the password of a new key (`vouch key generate`).

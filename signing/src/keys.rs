@@ -102,6 +102,12 @@ pub enum KeyError {
     BadPublic { what: String, detail: String },
     #[error("{what} is not a minisign secret key: {detail}")]
     BadSecret { what: String, detail: String },
+    #[error("secret key {what}: its scrypt key stream cannot be made")]
+    Scrypt {
+        what: String,
+        #[source]
+        source: ScryptError,
+    },
     #[error("secret key {what} is encrypted: a password is needed")]
     PasswordNeeded { what: String },
     #[error("wrong password for secret key {what}")]
@@ -110,9 +116,11 @@ pub enum KeyError {
     Corrupted { what: String, detail: String },
     #[error("the password is longer than {PASSWORD_MAX_BYTES} bytes")]
     PasswordTooLong,
-    #[error("the system random number generator failed: {0}")]
-    Random(String),
-    #[error("{path} already exists (use --force to replace it)")]
+    #[error("the system random number generator failed")]
+    Random(#[source] getrandom::Error),
+    #[error("the random seed makes no Ed25519 key pair")]
+    Seed(#[source] ed25519_compact::Error),
+    #[error("{path} already exists")]
     Exists { path: PathBuf },
     #[error(transparent)]
     Write(#[from] vouch_manifests::tree::fsutil::WriteError),
@@ -120,7 +128,7 @@ pub enum KeyError {
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], KeyError> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| KeyError::Random(e.to_string()))?;
+    getrandom::fill(&mut b).map_err(KeyError::Random)?;
     Ok(b)
 }
 
@@ -388,7 +396,7 @@ impl SecretKeyFile {
                 return Err(KeyError::BadSecret { what: what(), detail: "scrypt parameters too high".into() });
             }
             let stream = scrypt_stream(password, &self.raw[6..38], p)
-                .map_err(|detail| KeyError::BadSecret { what: what(), detail })?;
+                .map_err(|source| KeyError::Scrypt { what: what(), source })?;
             for (b, s) in inner.iter_mut().zip(stream.iter()) {
                 *b ^= s;
             }
@@ -416,12 +424,23 @@ impl SecretKeyFile {
     }
 }
 
-fn scrypt_stream(password: &[u8], salt: &[u8], p: ScryptParams) -> Result<[u8; 104], String> {
+/// Why the scrypt key stream cannot be made. (scrypt's errors implement
+/// `std::error::Error` only with its `std` feature, which is off: they are
+/// held, and shown, but are no `source`.)
+#[derive(Debug, thiserror::Error)]
+pub enum ScryptError {
+    #[error("bad scrypt parameters ({0})")]
+    Params(scrypt::errors::InvalidParams),
+    #[error("scrypt failed ({0})")]
+    Output(scrypt::errors::InvalidOutputLen),
+}
+
+fn scrypt_stream(password: &[u8], salt: &[u8], p: ScryptParams) -> Result<[u8; 104], ScryptError> {
     // `len` is only checked by `Params::new` (10..=64); the output length is
     // the buffer's, as the minisign crate also relies on.
-    let params = scrypt::Params::new(p.log_n, p.r, p.p, 64).map_err(|e| format!("bad scrypt parameters ({e})"))?;
+    let params = scrypt::Params::new(p.log_n, p.r, p.p, 64).map_err(ScryptError::Params)?;
     let mut out = [0u8; 104];
-    scrypt::scrypt(password, salt, &params, &mut out).map_err(|e| format!("scrypt failed ({e})"))?;
+    scrypt::scrypt(password, salt, &params, &mut out).map_err(ScryptError::Output)?;
     Ok(out)
 }
 
@@ -465,7 +484,7 @@ impl SecretKey {
     /// A new random key pair.
     pub fn generate() -> Result<SecretKey, KeyError> {
         let seed = ed25519_compact::Seed::new(random_bytes::<32>()?);
-        let keypair = ed25519_compact::KeyPair::try_from_seed(seed).map_err(|e| KeyError::Random(format!("{e}")))?;
+        let keypair = ed25519_compact::KeyPair::try_from_seed(seed).map_err(KeyError::Seed)?;
         Ok(SecretKey { key_id: KeyId(random_bytes::<8>()?), keypair, protection: Protection::Unencrypted })
     }
 
@@ -525,7 +544,8 @@ impl SecretKey {
                 raw.extend_from_slice(&MEMLIMIT.to_le_bytes());
                 let sk: [u8; 64] = self.keypair.sk.as_ref().try_into().unwrap_or([0; 64]);
                 inner.extend_from_slice(&checksum(&self.key_id, &sk));
-                let stream = scrypt_stream(pw, &salt, pick_params(OPSLIMIT, MEMLIMIT)).map_err(KeyError::Random)?;
+                let stream = scrypt_stream(pw, &salt, pick_params(OPSLIMIT, MEMLIMIT))
+                    .map_err(|source| KeyError::Scrypt { what: format!("{}", self.key_id), source })?;
                 for (b, s) in inner.iter_mut().zip(stream.iter()) {
                     *b ^= s;
                 }

@@ -40,10 +40,25 @@ pub struct ManifestComment {
 
 /// A trusted comment that is not the pinned manifest form.
 #[derive(Debug, thiserror::Error)]
-#[error("trusted comment {comment:?} is not a vouch manifest comment: {detail}")]
+#[error("trusted comment {comment:?} is not a vouch manifest comment{}{detail}", if detail.is_empty() { "" } else { ": " })]
 pub struct CommentError {
     pub comment: String,
+    /// Why, when there is no `source` to say it (else empty).
     pub detail: String,
+    /// The error of the field that does not parse, when there is one.
+    #[source]
+    pub source: Option<CommentCause>,
+}
+
+/// A trusted comment field that does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum CommentCause {
+    #[error(transparent)]
+    Timestamp(#[from] sig::TimestampError),
+    #[error(transparent)]
+    Name(#[from] vouch_manifests::model::name::NameError),
+    #[error(transparent)]
+    Digest(#[from] vouch_manifests::model::digest::DigestParseError),
 }
 
 /// The signed comment does not describe the manifest at hand.
@@ -70,7 +85,9 @@ impl ManifestComment {
 
     /// Parses the pinned form: exactly these six fields, in order.
     pub fn parse(comment: &str) -> Result<Self, CommentError> {
-        let bad = |detail: &str| CommentError { comment: comment.to_string(), detail: detail.to_string() };
+        let bad =
+            |detail: &str| CommentError { comment: comment.to_string(), detail: detail.to_string(), source: None };
+        let cause = |e: CommentCause| CommentError { source: Some(e), ..bad("") };
         let fields = sig::TrustedComment::parse(comment).fields;
         let names = ["timestamp", "file", "vouch", "project", "version", "sha256"];
         if fields.len() != names.len() {
@@ -84,7 +101,7 @@ impl ManifestComment {
             }
             values.push(*value);
         }
-        let timestamp = sig::signing_time(comment).map_err(|e| bad(&e.to_string()))?;
+        let timestamp = sig::signing_time(comment).map_err(|e| cause(e.into()))?;
         if values[0] != timestamp.to_string() {
             return Err(bad("timestamp is not written in its one decimal form (a leading zero)"));
         }
@@ -94,9 +111,9 @@ impl ManifestComment {
         if values[2] != COMMENT_VERSION {
             return Err(bad("unsupported vouch comment version"));
         }
-        vouch_manifests::model::name::check("project name", values[3]).map_err(|e| bad(&e.to_string()))?;
-        vouch_manifests::model::name::check("version", values[4]).map_err(|e| bad(&e.to_string()))?;
-        let sha256 = Digest::from_hex(values[5]).map_err(|e| bad(&e.to_string()))?;
+        vouch_manifests::model::name::check("project name", values[3]).map_err(|e| cause(e.into()))?;
+        vouch_manifests::model::name::check("version", values[4]).map_err(|e| cause(e.into()))?;
+        let sha256 = Digest::from_hex(values[5]).map_err(|e| cause(e.into()))?;
         Ok(ManifestComment { timestamp, project: values[3].to_string(), version: values[4].to_string(), sha256 })
     }
 
@@ -149,7 +166,7 @@ impl fmt::Display for ManifestComment {
 pub enum ManifestSigError {
     #[error(transparent)]
     Verify(#[from] VerifyError),
-    #[error("signature {what}: {source}")]
+    #[error("signature {what}")]
     Comment {
         what: String,
         #[source]
@@ -427,7 +444,9 @@ mod tests {
         for t in ["0", "253402300800", max.as_str(), "99999999999999999999"] {
             let bad = good.replace("timestamp:1\t", &format!("timestamp:{t}\t"));
             let e = ManifestComment::parse(&bad).unwrap_err();
-            assert!(e.to_string().contains(&format!("timestamp {t} is not a plausible signing time")), "{e}");
+            let why = e.source.as_ref().map(ToString::to_string).unwrap_or_default();
+            assert!(matches!(e.source, Some(CommentCause::Timestamp(_))), "{e}");
+            assert!(why.contains(&format!("timestamp {t} is not a plausible signing time")), "{e}: {why}");
         }
         let last = good.replace("timestamp:1\t", "timestamp:253402300799\t");
         assert_eq!(ManifestComment::parse(&last).unwrap().timestamp, sig::LATEST_SIGNING_TIME);

@@ -633,6 +633,12 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The evidence is invalid for `e`, written with its causes (the
+    /// report holds it as text).
+    fn invalid(e: &(impl std::error::Error + 'static)) -> Refusal {
+        Refusal::Invalid(vouch_manifests::error_chain(&e))
+    }
+
     /// Whether the evidence is refused only because its key is not trusted
     /// (as opposed to being invalid).
     pub fn is_untrusted(&self) -> bool {
@@ -752,7 +758,7 @@ impl Tally {
         let file = bs.path.display().to_string();
         let mut check = SignatureCheck::new(file.clone());
         let verdict = (|| -> Result<Vec<Role>, Refusal> {
-            let sig = bs.signature.as_ref().map_err(|e| Refusal::Invalid(e.to_string()))?;
+            let sig = bs.signature.as_ref().map_err(Refusal::invalid)?;
             check.key_id = Some(sig.key_id);
             if let Some(named) = bs.named_key_id
                 && named != sig.key_id
@@ -766,11 +772,11 @@ impl Tally {
             }
             let comment =
                 manifest_sig::verify_manifest_bytes(sig, &key.public, ev.manifest_bytes, ev.legacy, &file, mwhat)
-                    .map_err(|e| Refusal::Invalid(e.to_string()))?;
+                    .map_err(|e| Refusal::invalid(&e))?;
             check.trusted_comment = Some(sig.trusted_comment.clone());
             check.timestamp = Some(comment.timestamp);
-            let m = manifest.as_ref().map_err(|e| Refusal::Invalid(e.to_string()))?;
-            comment.check_binding(ev.manifest_bytes, m, mwhat).map_err(|e| Refusal::Invalid(e.to_string()))?;
+            let m = manifest.as_ref().map_err(Refusal::invalid)?;
+            comment.check_binding(ev.manifest_bytes, m, mwhat).map_err(|e| Refusal::invalid(&e))?;
             if let Some(why) = key.invalid_at(comment.timestamp) {
                 return Err(Refusal::KeyNotValid(why));
             }

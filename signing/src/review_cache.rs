@@ -114,7 +114,7 @@ impl Cache {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut k = [0u8; 32];
-                getrandom::fill(&mut k).map_err(|e| folder(std::io::Error::other(e.to_string())))?;
+                getrandom::fill(&mut k).map_err(|e| folder(std::io::Error::other(e)))?;
                 let line = format!("{}\n", hex::encode(k));
                 // A concurrent first run may have made it: then use theirs.
                 match fsutil::write_atomic_with(&path, line.as_bytes(), Some(0o600), Existing::Refuse) {

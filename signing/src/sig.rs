@@ -94,7 +94,7 @@ pub enum SigParseError {
 pub enum VerifyError {
     #[error("signature {what} was made by key {signed_by}, not by key {expected}")]
     WrongKey { what: String, signed_by: KeyId, expected: KeyId },
-    #[error("signature {what} is a legacy (non-prehashed) minisign signature: refused without --allow-legacy")]
+    #[error("signature {what} is a legacy (non-prehashed) minisign signature, refused")]
     LegacyRefused { what: String },
     #[error("signature {what} by key {key_id} does not match {file}")]
     BadSignature { what: String, key_id: KeyId, file: String },

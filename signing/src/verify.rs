@@ -346,6 +346,11 @@ fn manifest_artifacts(manifest_bytes: &[u8]) -> Option<Vec<vouch_manifests::mode
     serde_json::from_slice::<Artifacts>(manifest_bytes).ok().map(|a| a.artifacts.unwrap_or_default())
 }
 
+/// A file under `reports/` that does not parse as a rebuild report.
+#[derive(Debug, thiserror::Error)]
+#[error("not a rebuild report")]
+struct NotAReport(#[source] serde_json::Error);
+
 /// Rebuild reports under `reports/` whose signature verifies with a policy
 /// key holding the builder role, which reproduced exactly this manifest:
 /// every one of its `artifacts`, each identical with the manifest's digest.
@@ -361,28 +366,28 @@ pub fn builder_reports(
     let mut out = Vec::new();
     for (rel, bytes) in files.files.iter().filter(|(r, _)| r.starts_with("reports/") && r.ends_with(".json")) {
         let sig_rel = format!("{rel}.minisig");
-        let result = (|| -> Result<BuilderReport, String> {
+        let result = (|| -> Result<BuilderReport, Box<dyn std::error::Error + Send + Sync>> {
             let sig_bytes = files.files.get(&sig_rel).ok_or_else(|| format!("{sig_rel} is missing"))?;
-            let sig = crate::sig::Signature::parse(&String::from_utf8_lossy(sig_bytes), &sig_rel)
-                .map_err(|e| e.to_string())?;
+            let sig = crate::sig::Signature::parse(&String::from_utf8_lossy(sig_bytes), &sig_rel)?;
             let key = policy
                 .key(sig.key_id)
                 .ok_or_else(|| format!("signed by key {}, which is not in the policy", sig.key_id))?;
             if !key.roles.contains(&Role::Builder) {
-                return Err(format!("signed by {} ({}), which has no builder role", key.name, sig.key_id));
+                return Err(format!("signed by {} ({}), which has no builder role", key.name, sig.key_id).into());
             }
-            sig.verify(&key.public, bytes, legacy, rel, rel).map_err(|e| e.to_string())?;
-            let ts = sig.signing_time().map_err(|e| e.to_string())?;
+            sig.verify(&key.public, bytes, legacy, rel, rel)?;
+            let ts = sig.signing_time()?;
             let report: vouch_manifests::build::rebuild::RebuildReport =
-                serde_json::from_slice(bytes).map_err(|e| format!("not a rebuild report: {e}"))?;
+                serde_json::from_slice(bytes).map_err(NotAReport)?;
             if report.manifest_digest != manifest_digest {
                 return Err(format!(
                     "reports on manifest {}, not this one ({manifest_digest})",
                     report.manifest_digest
-                ));
+                )
+                .into());
             }
             if !report.reproduced {
-                return Err(format!("{} did not reproduce the release", key.name));
+                return Err(format!("{} did not reproduce the release", key.name).into());
             }
             let artifacts = artifacts.ok_or_else(|| "the manifest's artifacts cannot be read".to_string())?;
             report_reproduces(&report, artifacts)
@@ -394,7 +399,7 @@ pub fn builder_reports(
                 notes.push(format!("{rel}: reproduced, signed by {}", r.key_id));
                 out.push(r);
             }
-            Err(why) => notes.push(format!("{rel}: does not count: {why}")),
+            Err(why) => notes.push(format!("{rel}: does not count: {}", vouch_manifests::error_chain(&*why))),
         }
     }
     out

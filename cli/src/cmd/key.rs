@@ -38,7 +38,8 @@ fn generate(a: GenerateArgs) -> Result<Status> {
         None => Encryption::None,
     };
     let overwrite = if a.force { Overwrite::Replace } else { Overwrite::Refuse };
-    let (key, paths) = key_file::generate_pair(&a.out, &a.name, encryption, overwrite)?;
+    let (key, paths) =
+        key_file::generate_pair(&a.out, &a.name, encryption, overwrite).map_err(crate::hints::key_generate)?;
     let pk = key.public_key();
     eprintln!(
         "secret key: {} ({})\npublic key: {}\nkey id: {}\n{}",

@@ -201,6 +201,23 @@ pub enum RebuildError {
     Clone { repo: PathBuf, commit: String, reason: String },
     #[error("the clone at commit {commit} differs from the manifest at {path}: {reason}")]
     CloneMismatch { commit: String, path: String, reason: String },
+    #[error("cannot clone {repo} at commit {commit} into the work directory: cannot run git")]
+    CloneRun {
+        repo: PathBuf,
+        commit: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A manifest entry of the clone cannot be looked at (`what`: missing,
+    /// not a symlink).
+    #[error("the clone at commit {commit} differs from the manifest at {path}: {what}")]
+    CloneEntry {
+        commit: String,
+        path: String,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("work directory {path} already exists")]
     WorkdirExists { path: PathBuf },
     #[error("cannot prepare work directory {path}")]
@@ -629,7 +646,11 @@ fn clone_at(
             c.arg("-C").arg(d);
         }
         c.args(args).env("GIT_TERMINAL_PROMPT", "0").stdin(std::process::Stdio::null());
-        let out = c.output().map_err(|e| fail(format!("cannot run git: {e}")))?;
+        let out = c.output().map_err(|source| RebuildError::CloneRun {
+            repo: repo.to_path_buf(),
+            commit: commit.to_string(),
+            source,
+        })?;
         if !out.status.success() {
             return Err(fail(format!(
                 "git {} failed: {}",
@@ -660,11 +681,15 @@ fn check_clone(m: &Manifest, commit: &str, dir: &Path) -> Result<(), RebuildErro
         path: path.to_string(),
         reason,
     };
+    let entry = |path: &str, what: &'static str| {
+        let path = path.to_string();
+        move |source| RebuildError::CloneEntry { commit: commit.to_string(), path, what, source }
+    };
     let mut listed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for e in &m.source.files {
         let p = dir.join(e.path().to_path());
         listed.insert(e.path().to_path());
-        let meta = std::fs::symlink_metadata(&p).map_err(|err| bad(e.path().as_str(), format!("missing ({err})")))?;
+        let meta = std::fs::symlink_metadata(&p).map_err(entry(e.path().as_str(), "missing"))?;
         match e.kind() {
             EntryKind::File | EntryKind::Exec => {
                 if !meta.is_file() {
@@ -680,8 +705,7 @@ fn check_clone(m: &Manifest, commit: &str, dir: &Path) -> Result<(), RebuildErro
                 }
             }
             EntryKind::Symlink => {
-                let t =
-                    std::fs::read_link(&p).map_err(|err| bad(e.path().as_str(), format!("not a symlink ({err})")))?;
+                let t = std::fs::read_link(&p).map_err(entry(e.path().as_str(), "not a symlink"))?;
                 if t.to_str() != e.target() {
                     return Err(bad(
                         e.path().as_str(),

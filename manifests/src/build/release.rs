@@ -104,6 +104,12 @@ pub enum ReleaseError {
     Sbom(#[from] crate::sbom::SbomError),
     #[error("SBOM {path} cannot be included: {reason}")]
     SbomName { path: PathBuf, reason: String },
+    #[error("SBOM {path} cannot be included: sbom/ and its file name make no safe relative path")]
+    SbomPath {
+        path: PathBuf,
+        #[source]
+        source: crate::model::path::PathError,
+    },
     #[error("cannot write bundle file {path}")]
     Write {
         path: PathBuf,
@@ -118,8 +124,14 @@ pub enum ReleaseError {
     Archive(#[from] crate::tree::archive::ArchiveError),
     #[error(transparent)]
     CargoHome(#[from] build::CargoHomeError),
-    #[error("include dependencies: {reason}; log: {log}")]
-    Vendor { reason: String, log: PathBuf },
+    #[error("include dependencies: {} has no Cargo.lock; log: {log}", .dir.display())]
+    VendorNoLock { dir: PathBuf, log: PathBuf },
+    #[error("include dependencies: vendoring failed; log: {log}")]
+    Vendor {
+        log: PathBuf,
+        #[source]
+        source: build::BuildError,
+    },
     #[error("cannot sign the bundle")]
     Sign(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -157,10 +169,7 @@ pub const VENDOR_TAR: &str = "deps/vendor.tar";
 /// `cargo vendor` of the locked dependencies into `into`.
 fn vendor(source: &Path, into: &Path, log: &Path) -> Result<(), ReleaseError> {
     if !source.join("Cargo.lock").is_file() {
-        return Err(ReleaseError::Vendor {
-            reason: format!("{} has no Cargo.lock", source.display()),
-            log: log.to_path_buf(),
-        });
+        return Err(ReleaseError::VendorNoLock { dir: source.to_path_buf(), log: log.to_path_buf() });
     }
     let spec = BuildSpec {
         source: source.to_path_buf(),
@@ -179,7 +188,7 @@ fn vendor(source: &Path, into: &Path, log: &Path) -> Result<(), ReleaseError> {
         confine: None,
         cancel: None,
     };
-    build::run(&spec).map_err(|e| ReleaseError::Vendor { reason: e.to_string(), log: log.to_path_buf() })?;
+    build::run(&spec).map_err(|source| ReleaseError::Vendor { log: log.to_path_buf(), source })?;
     let _ = std::fs::remove_file(log);
     if !into.is_dir() {
         // A project without dependencies vendors nothing.
@@ -334,7 +343,7 @@ pub fn release(
             ReleaseError::SbomName { path: s.clone(), reason: "its file name must be UTF-8 and end in .json".into() }
         })?;
         let rel = RelPath::new(format!("sbom/{name}"))
-            .map_err(|e| ReleaseError::SbomName { path: s.clone(), reason: e.to_string() })?;
+            .map_err(|source| ReleaseError::SbomPath { path: s.clone(), source })?;
         if sboms.iter().any(|r: &SbomRef| r.path == rel) {
             return Err(ReleaseError::SbomName {
                 path: s.clone(),

@@ -36,10 +36,10 @@ impl Serialize for Manifest {
 }
 
 impl TryFrom<RawManifest> for Manifest {
-    type Error = String;
+    type Error = CheckError;
     /// Checks everything serde cannot: schema, names, order, uniqueness,
     /// count, per-kind shape and the Merkle root.
-    fn try_from(raw: RawManifest) -> Result<Manifest, String> {
+    fn try_from(raw: RawManifest) -> Result<Manifest, CheckError> {
         raw.check()?;
         Ok(Manifest { raw })
     }
@@ -453,6 +453,17 @@ pub struct BundleFile {
     pub digest: Digest,
 }
 
+/// Why a manifest fails its checks.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The project name or version is not a safe name.
+    #[error(transparent)]
+    Name(#[from] crate::model::name::NameError),
+    /// Anything else: schema, time, order, count, shape, Merkle root.
+    #[error("{0}")]
+    Shape(String),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     #[error("cannot read manifest {path}")]
@@ -461,11 +472,18 @@ pub enum ManifestError {
         #[source]
         source: std::io::Error,
     },
-    #[error("manifest {path} is not valid: {detail}")]
-    Invalid { path: PathBuf, detail: String },
+    #[error("manifest {path} is not valid")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: CheckError,
+    },
     /// A manifest being made (by a scan or a release) failed its checks.
-    #[error("the manifest made is not valid: {detail}")]
-    Made { detail: String },
+    #[error("the manifest made is not valid")]
+    Made {
+        #[source]
+        source: CheckError,
+    },
     #[error("manifest {path} is not a vouch manifest")]
     Parse {
         path: PathBuf,
@@ -483,12 +501,12 @@ impl Manifest {
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Self, ManifestError> {
         let raw: RawManifest = serde_json::from_slice(bytes)
             .map_err(|source| ManifestError::Parse { path: path.to_path_buf(), source })?;
-        Manifest::try_from(raw).map_err(|detail| ManifestError::Invalid { path: path.to_path_buf(), detail })
+        Manifest::try_from(raw).map_err(|source| ManifestError::Invalid { path: path.to_path_buf(), source })
     }
 
     /// Checks the fields of a manifest being made.
     pub fn new(raw: RawManifest) -> Result<Manifest, ManifestError> {
-        Manifest::try_from(raw).map_err(|detail| ManifestError::Made { detail })
+        Manifest::try_from(raw).map_err(|source| ManifestError::Made { source })
     }
 
     /// The fields, to change and check again ([`Manifest::new`]).
@@ -568,12 +586,18 @@ impl RawManifest {
 
     /// Checks everything serde cannot: schema, names, order, uniqueness,
     /// count, per-kind shape and the Merkle root.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), CheckError> {
         if self.schema != SCHEMA {
-            return Err(format!("schema is {:?}, expected {SCHEMA:?}", self.schema));
+            return Err(CheckError::Shape(format!("schema is {:?}, expected {SCHEMA:?}", self.schema)));
         }
-        crate::model::name::check("project name", &self.project.name).map_err(|e| e.to_string())?;
-        crate::model::name::check("version", &self.project.version).map_err(|e| e.to_string())?;
+        crate::model::name::check("project name", &self.project.name)?;
+        crate::model::name::check("version", &self.project.version)?;
+        self.check_shape().map_err(CheckError::Shape)
+    }
+
+    /// The checks after the schema and the names: time, order, uniqueness,
+    /// count, per-kind shape and the Merkle root.
+    fn check_shape(&self) -> Result<(), String> {
         if let Some(c) = &self.created {
             time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| format!("created {c:?} is not an RFC 3339 time"))?;
@@ -653,7 +677,10 @@ mod tests {
             env(&mut m, bad);
             let bytes = m.to_canonical().unwrap();
             let e = Manifest::from_slice(&bytes, Path::new("m.json")).unwrap_err();
-            assert!(matches!(&e, ManifestError::Invalid { detail, .. } if detail.contains(bad)), "{bad}: {e}");
+            assert!(
+                matches!(&e, ManifestError::Invalid { source: CheckError::Shape(detail), .. } if detail.contains(bad)),
+                "{bad}: {e}"
+            );
         }
     }
 
@@ -678,9 +705,13 @@ mod tests {
         };
         let path = RelPath::new("x").unwrap();
         let bad_link = Entry::Symlink { path: path.clone(), target: "y".into(), digest: Digest::of(b"z") };
-        assert!(made(bad_link).unwrap_err().to_string().contains("over its target"));
+        let shape = |e: ManifestError| match e {
+            ManifestError::Made { source: CheckError::Shape(d) } => d,
+            e => panic!("{e}"),
+        };
+        assert!(shape(made(bad_link).unwrap_err()).contains("over its target"));
         let bad_commit = Entry::Submodule { path: path.clone(), commit: "not hex".into() };
-        assert!(made(bad_commit).unwrap_err().to_string().contains("hex commit id"));
+        assert!(shape(made(bad_commit).unwrap_err()).contains("hex commit id"));
         assert!(Entry::submodule(path.clone(), "ABC".into()).is_err());
         made(Entry::symlink(path.clone(), "y".into())).unwrap();
         made(Entry::submodule(path, "0".repeat(40)).unwrap()).unwrap();
