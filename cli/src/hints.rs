@@ -21,6 +21,7 @@ use vouch_signing::review_workflow::ReviewWorkflowError;
 use vouch_signing::sig;
 use vouch_signing::verify::VerifyError;
 use vouch_signing::verify_signature::SignatureError;
+use vouch_site::SiteError;
 
 /// `err` with its hints (the first given innermost), marked exit 1 when it
 /// is a clean negative result.
@@ -237,6 +238,16 @@ pub fn secret_key(e: KeyError) -> anyhow::Error {
         hint(e, "check --password-file / --password-env: the first line of the file is the password")
     } else {
         e
+    }
+}
+
+/// `vouch site`: a `NAME@VERSION=DIR` that cannot be used is named as the
+/// `--source` it was given as.
+pub fn site(e: SiteError) -> anyhow::Error {
+    match e {
+        SiteError::SourceSpec { spec, detail } => anyhow!("--source {spec}: {detail}"),
+        SiteError::SourceSpecName { spec, source } => anyhow::Error::new(source).context(format!("--source {spec}")),
+        e => e.into(),
     }
 }
 

@@ -27,7 +27,11 @@ pub enum KeyFileError {
         #[source]
         source: std::string::FromUtf8Error,
     },
-    #[error("{what} is not a minisign key: as a public key: {public}; as a secret key: {secret}")]
+    #[error(
+        "{what} is not a minisign key: as a public key: {}; as a secret key: {}",
+        vouch_manifests::error_chain(public.as_ref()),
+        vouch_manifests::error_chain(secret.as_ref())
+    )]
     NotAKey { what: String, public: Box<KeyError>, secret: Box<KeyError> },
     #[error(transparent)]
     Key(#[from] KeyError),

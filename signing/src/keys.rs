@@ -100,8 +100,20 @@ pub enum KeyError {
     },
     #[error("{what} is not a minisign public key: {detail}")]
     BadPublic { what: String, detail: String },
+    #[error("{what} is not a minisign public key: invalid base64")]
+    PublicBase64 {
+        what: String,
+        #[source]
+        source: base64::DecodeError,
+    },
     #[error("{what} is not a minisign secret key: {detail}")]
     BadSecret { what: String, detail: String },
+    #[error("{what} is not a minisign secret key: invalid base64")]
+    SecretBase64 {
+        what: String,
+        #[source]
+        source: base64::DecodeError,
+    },
     #[error("secret key {what}: its scrypt key stream cannot be made")]
     Scrypt {
         what: String,
@@ -167,7 +179,8 @@ impl PublicKey {
     /// Parses the bare base64 line (`RWQ...`). `what` names the source in errors.
     pub fn from_base64(line: &str, what: &str) -> Result<PublicKey, KeyError> {
         let bad = |detail: String| KeyError::BadPublic { what: what.to_string(), detail };
-        let bytes = B64.decode(line.trim()).map_err(|e| bad(format!("invalid base64 ({e})")))?;
+        let bytes =
+            B64.decode(line.trim()).map_err(|source| KeyError::PublicBase64 { what: what.to_string(), source })?;
         if bytes.len() != PUBLIC_KEY_LEN {
             return Err(bad(format!("{} bytes, expected {PUBLIC_KEY_LEN}", bytes.len())));
         }
@@ -325,7 +338,7 @@ impl SecretKeyFile {
         let bad = |detail: &str| KeyError::BadSecret { what: what.to_string(), detail: detail.to_string() };
         let (comment, line) =
             key_line(text).ok_or_else(|| bad("expected an `untrusted comment:` line and one base64 line"))?;
-        let bytes = B64.decode(line).map_err(|e| bad(&format!("invalid base64 ({e})")))?;
+        let bytes = B64.decode(line).map_err(|source| KeyError::SecretBase64 { what: what.to_string(), source })?;
         if bytes.len() != SECRET_KEY_LEN {
             return Err(bad(&format!("{} bytes, expected {SECRET_KEY_LEN}", bytes.len())));
         }

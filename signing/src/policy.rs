@@ -206,8 +206,21 @@ pub enum PolicyError {
         #[source]
         source: toml::de::Error,
     },
-    #[error("trust policy {path}: key {name}: {detail}")]
-    Key { path: PathBuf, name: String, detail: String },
+    #[error("trust policy {path}: key {name}")]
+    KeyPublic {
+        path: PathBuf,
+        name: String,
+        #[source]
+        source: crate::keys::KeyError,
+    },
+    #[error("trust policy {path}: key {name}: {field}")]
+    KeyTime {
+        path: PathBuf,
+        name: String,
+        field: String,
+        #[source]
+        source: Box<PolicyTimeError>,
+    },
     #[error("trust policy {path} has {} error(s): {}", findings.len(), findings.join("; "))]
     Unusable { path: PathBuf, findings: Vec<String> },
 }
@@ -230,18 +243,38 @@ pub struct Policy {
     findings: Vec<Finding>,
 }
 
-fn to_unix(dt: &toml::value::Datetime) -> Result<i64, String> {
+/// A policy date or time that names no instant.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyTimeError {
+    #[error("{dt} is not a calendar date")]
+    Date {
+        dt: toml::value::Datetime,
+        #[source]
+        source: time::error::ComponentRange,
+    },
+    #[error("{dt} is not an RFC 3339 time")]
+    Time {
+        dt: toml::value::Datetime,
+        #[source]
+        source: time::error::Parse,
+    },
+    #[error("{dt} needs a time zone offset (e.g. 2026-01-01T00:00:00Z) or must be a bare date")]
+    NoOffset { dt: toml::value::Datetime },
+}
+
+fn to_unix(dt: &toml::value::Datetime) -> Result<i64, PolicyTimeError> {
     use time::format_description::well_known::Rfc3339;
+    let date = |source| PolicyTimeError::Date { dt: *dt, source };
     match (dt.date, dt.time, dt.offset) {
         (Some(d), None, None) => {
-            let month = time::Month::try_from(d.month).map_err(|e| e.to_string())?;
-            let date = time::Date::from_calendar_date(i32::from(d.year), month, d.day).map_err(|e| e.to_string())?;
+            let month = time::Month::try_from(d.month).map_err(date)?;
+            let date = time::Date::from_calendar_date(i32::from(d.year), month, d.day).map_err(date)?;
             Ok(date.midnight().assume_utc().unix_timestamp())
         }
         (Some(_), Some(_), Some(_)) => time::OffsetDateTime::parse(&dt.to_string(), &Rfc3339)
             .map(|t| t.unix_timestamp())
-            .map_err(|e| format!("{dt}: {e}")),
-        _ => Err(format!("{dt} needs a time zone offset (e.g. 2026-01-01T00:00:00Z) or must be a bare date")),
+            .map_err(|source| PolicyTimeError::Time { dt: *dt, source }),
+        _ => Err(PolicyTimeError::NoOffset { dt: *dt }),
     }
 }
 
@@ -315,10 +348,19 @@ impl Policy {
         let mut error = |message: String| findings.push(Finding { severity: Severity::Error, message });
         let mut keys = Vec::new();
         for (name, k) in &raw.keys {
-            let key_err = |detail: String| PolicyError::Key { path: path.to_path_buf(), name: name.clone(), detail };
-            let public = PublicKey::from_base64(&k.public, "its `public` value").map_err(|e| key_err(e.to_string()))?;
+            let public = PublicKey::from_base64(&k.public, "its `public` value")
+                .map_err(|source| PolicyError::KeyPublic { path: path.to_path_buf(), name: name.clone(), source })?;
             let time = |v: &Option<toml::value::Datetime>, field: &str| -> Result<Option<i64>, PolicyError> {
-                v.as_ref().map(|d| to_unix(d).map_err(|e| key_err(format!("{field}: {e}")))).transpose()
+                v.as_ref()
+                    .map(|d| {
+                        to_unix(d).map_err(|source| PolicyError::KeyTime {
+                            path: path.to_path_buf(),
+                            name: name.clone(),
+                            field: field.to_string(),
+                            source: Box::new(source),
+                        })
+                    })
+                    .transpose()
             };
             let mut roles = BTreeSet::new();
             for r in &k.roles {

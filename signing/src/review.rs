@@ -618,7 +618,7 @@ fn policy_key<'p>(policy: &'p Policy, key_ids: &[String]) -> Option<&'p crate::p
 /// names (decoding the payload into `body`), then reads the statement.
 fn verify_envelope(name: &str, bytes: &[u8], policy: &Policy, body: &mut Vec<u8>) -> Result<Verified, NotCounted> {
     let malformed = |detail: String| NotCounted::Malformed { detail };
-    let env = EnvelopeRef::from_slice(bytes, name).map_err(|e| malformed(e.to_string()))?;
+    let env = EnvelopeRef::from_slice(bytes, name).map_err(|e| malformed(vouch_manifests::error_chain(&e)))?;
     if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return Err(malformed(format!("payload type {:?}", env.payload_type)));
     }

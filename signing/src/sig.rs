@@ -87,6 +87,14 @@ pub enum SigParseError {
     },
     #[error("signature {what} is malformed: {detail}")]
     Malformed { what: String, detail: String },
+    /// `line` (the signature or the global signature line) is not base64.
+    #[error("signature {what} is malformed: {line} line: invalid base64")]
+    Base64 {
+        what: String,
+        line: &'static str,
+        #[source]
+        source: base64::DecodeError,
+    },
 }
 
 /// Why a signature does not verify.
@@ -295,7 +303,8 @@ impl Signature {
             )));
         }
         let sig_line = next("signature")?;
-        let sig = B64.decode(sig_line.trim()).map_err(|e| bad(format!("signature line: invalid base64 ({e})")))?;
+        let base64 = |line| move |source| SigParseError::Base64 { what: what.to_string(), line, source };
+        let sig = B64.decode(sig_line.trim()).map_err(base64("signature"))?;
         if sig.len() != 74 {
             return Err(bad(format!("signature line: {} bytes, expected 74", sig.len())));
         }
@@ -317,8 +326,7 @@ impl Signature {
             )));
         }
         let global_line = next("global signature")?;
-        let global =
-            B64.decode(global_line.trim()).map_err(|e| bad(format!("global signature line: invalid base64 ({e})")))?;
+        let global = B64.decode(global_line.trim()).map_err(base64("global signature"))?;
         if global.len() != 64 {
             return Err(bad(format!("global signature line: {} bytes, expected 64", global.len())));
         }

@@ -35,8 +35,15 @@ pub enum SiteError {
     },
     #[error("two bundles are both {name}: {first} and {second}")]
     Duplicate { name: String, first: PathBuf, second: PathBuf },
-    #[error("--source {spec}: {detail}")]
+    /// A reviewer's source directory (`NAME@VERSION=DIR`) that cannot be used.
+    #[error("source {spec}: {detail}")]
     SourceSpec { spec: String, detail: String },
+    #[error("source {spec}")]
+    SourceSpecName {
+        spec: String,
+        #[source]
+        source: vouch_manifests::model::name::NameError,
+    },
     #[error("cannot read templates directory {path}")]
     TemplatesDir {
         path: PathBuf,

@@ -62,8 +62,9 @@ impl std::str::FromStr for SourceSpec {
         let err = |detail: &str| SiteError::SourceSpec { spec: s.to_string(), detail: detail.to_string() };
         let (release, dir) = s.split_once('=').ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
         let (name, version) = release.split_once('@').ok_or_else(|| err("expected NAME@VERSION=DIR"))?;
-        vouch_manifests::model::name::check("project name", name).map_err(|e| err(&e.to_string()))?;
-        vouch_manifests::model::name::check("version", version).map_err(|e| err(&e.to_string()))?;
+        let named = |source| SiteError::SourceSpecName { spec: s.to_string(), source };
+        vouch_manifests::model::name::check("project name", name).map_err(named)?;
+        vouch_manifests::model::name::check("version", version).map_err(named)?;
         if dir.is_empty() {
             return Err(err("DIR is empty"));
         }

@@ -53,7 +53,7 @@ pub fn parse(bytes: &[u8]) -> ParsedSignature {
             embedded_key_id: Some(sig.key_id.hex()),
             problem: None,
         },
-        Err(e) => ParsedSignature { problem: Some(e.to_string()), ..ParsedSignature::default() },
+        Err(e) => ParsedSignature { problem: Some(vouch_manifests::error_chain(&e)), ..ParsedSignature::default() },
     }
 }
 

@@ -36,7 +36,8 @@ fn build(a: BuildArgs) -> Result<Status> {
         })
         .transpose()?;
     let checker = policy.map(|policy| vouch_site::trust::PolicyCheck { policy });
-    let sources = a.source.iter().map(|s| s.parse::<SourceSpec>()).collect::<Result<Vec<_>, _>>()?;
+    let sources =
+        a.source.iter().map(|s| s.parse::<SourceSpec>()).collect::<Result<Vec<_>, _>>().map_err(crate::hints::site)?;
     let opts = Options {
         bundles: a.bundles,
         output: a.output.clone(),
@@ -54,7 +55,8 @@ fn build(a: BuildArgs) -> Result<Status> {
             s.spawn(|| r.set.prepare());
         }
         vouch_site::build(&opts)
-    })?;
+    })
+    .map_err(crate::hints::site)?;
     for p in &summary.problems {
         crate::output::eprint_line(&format!("warning: {p}"));
     }

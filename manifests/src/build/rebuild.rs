@@ -97,7 +97,13 @@ pub fn git_metadata(manifest: &Manifest, source: &Path) -> GitMetadata {
     let repo = match crate::tree::git::open(source) {
         Ok(Some(r)) => r,
         Ok(None) => return absent(format!("{} is not a git checkout", source.display())),
-        Err(e) => return absent(format!("{} cannot be read as a git checkout: {e}", source.display())),
+        Err(e) => {
+            return absent(format!(
+                "{} cannot be read as a git checkout: {}",
+                source.display(),
+                crate::error_chain(&e)
+            ));
+        }
     };
     let head = repo.head().ok();
     let at = head.as_ref().and_then(|h| h.peel_to_commit().ok()).map(|c| c.id().to_string());
