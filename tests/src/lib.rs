@@ -350,6 +350,57 @@ pub struct Release {
     pub key_id: String,
 }
 
+/// `vouch release` arguments, built up: the project, key and output
+/// directory first, then options ([`ReleaseArgs::args`]), then the build
+/// command ([`ReleaseArgs::build`]).
+#[derive(Debug, Clone)]
+pub struct ReleaseArgs(Vec<String>);
+
+impl ReleaseArgs {
+    /// `release --source SRC --name NAME --version VERSION --key KEY --out OUT`.
+    pub fn new(src: impl AsRef<Path>, name: &str, version: &str, key: &Path, out: impl AsRef<Path>) -> ReleaseArgs {
+        let path = |p: &Path| p.display().to_string();
+        ReleaseArgs(vec![
+            "release".into(),
+            "--source".into(),
+            path(src.as_ref()),
+            "--name".into(),
+            name.into(),
+            "--version".into(),
+            version.into(),
+            "--key".into(),
+            path(key),
+            "--out".into(),
+            path(out.as_ref()),
+        ])
+    }
+
+    /// Adds `more` arguments.
+    pub fn args<I, S>(mut self, more: I) -> ReleaseArgs
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.0.extend(more.into_iter().map(|s| s.as_ref().to_string()));
+        self
+    }
+
+    /// Ends the options with `--` and the build command `argv`.
+    pub fn build(self, argv: &[&str]) -> ReleaseArgs {
+        self.args(["--"]).args(argv)
+    }
+
+    /// The command, to add environment variables to.
+    pub fn command(self) -> TestCommand {
+        TestCommand::vouch(self.0)
+    }
+
+    /// Runs it.
+    pub fn run(self) -> Run {
+        self.command().run()
+    }
+}
+
 /// Copies a directory tree (files and directories only).
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
@@ -391,30 +442,29 @@ impl Release {
     }
 
     fn run_release(&self, version: &str, extra: &[&str], build: &[&str]) -> Run {
-        let mut args: Vec<String> = vec![
-            "release".into(),
-            "--source".into(),
-            self.src.display().to_string(),
-            "--name".into(),
-            "hello".into(),
-            "--version".into(),
-            version.into(),
-            "--key".into(),
-            self.key.display().to_string(),
-            "--out".into(),
-            self.bundles.display().to_string(),
-            "--no-git".into(),
-            "--exclude".into(),
-            "target".into(),
-            "--artifact".into(),
-            "target/release/hello".into(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut args = self.example_args(version).args(extra);
         if !build.is_empty() {
-            args.push("--".into());
-            args.extend(build.iter().map(|s| s.to_string()));
+            args = args.build(build);
         }
-        TestCommand::vouch(args).env("SOURCE_DATE_EPOCH", "1700000000").run()
+        args.command().env("SOURCE_DATE_EPOCH", "1700000000").run()
+    }
+
+    /// `vouch release` arguments for project `name` at `src`, signed with
+    /// this set-up's key into its bundles directory.
+    pub fn args(&self, src: impl AsRef<Path>, name: &str, version: &str) -> ReleaseArgs {
+        ReleaseArgs::new(src, name, version, &self.key, &self.bundles)
+    }
+
+    /// The example's arguments: `hello` at `src`, without git, its
+    /// `target/` left out and `target/release/hello` its artifact.
+    pub fn example_args(&self, version: &str) -> ReleaseArgs {
+        self.args(&self.src, "hello", version).args([
+            "--no-git",
+            "--exclude",
+            "target",
+            "--artifact",
+            "target/release/hello",
+        ])
     }
 
     /// A trust policy trusting the release key for `roles`.
@@ -424,6 +474,25 @@ impl Release {
         self.dir.write(
             name,
             format!("[keys.acme-release]\npublic = \"{line}\"\nroles = [{roles}]\n\n[roles.release]\nthreshold = 1\n"),
+        )
+    }
+
+    /// An independent rebuilder's key pair, `builder-keys/builder.key`
+    /// and `.pub`.
+    pub fn builder_key(&self) -> KeyPair {
+        key_pair(&self.dir.mkdir("builder-keys"), "builder")
+    }
+
+    /// A trust policy trusting the release key for the release role and
+    /// `builder` (as `gov-rebuilder`) for the builder role, one of each
+    /// needed.
+    pub fn builder_policy(&self, name: &str, builder: &KeyPair) -> PathBuf {
+        let (release_pub, builder_pub) = (public_key_line(&self.public), public_key_line(&builder.public));
+        self.dir.write(
+            name,
+            format!(
+                "[keys.acme-release]\npublic = \"{release_pub}\"\nroles = [\"release\"]\n\n[keys.gov-rebuilder]\npublic = \"{builder_pub}\"\nroles = [\"builder\"]\n\n[roles.release]\nthreshold = 1\n\n[roles.builder]\nthreshold = 1\n"
+            ),
         )
     }
 
@@ -462,6 +531,19 @@ pub fn key_pair(dir: &Path, name: &str) -> KeyPair {
     r.ok();
     let key_id = r.stderr.lines().find_map(|l| l.strip_prefix("key id: ")).expect("key id echoed").to_string();
     KeyPair { secret: dir.join(format!("{name}.key")), public: dir.join(format!("{name}.pub")), key_id }
+}
+
+/// The reference `minisign -S` of `file` with secret key `key` into `sig`,
+/// under `trusted_comment`.
+pub fn minisign_sign(key: &Path, file: &Path, sig: &Path, trusted_comment: &str) -> Run {
+    let [key, file, sig] = [key, file, sig].map(|p| p.display().to_string());
+    TestCommand::new(peer_tool("minisign"), ["-S", "-s", &key, "-m", &file, "-x", &sig, "-t", trusted_comment]).run()
+}
+
+/// `vouch site build BUNDLES -o OUT` plus `extra` arguments.
+pub fn site_build(bundles: &Path, out: &Path, extra: &[&str]) -> TestCommand {
+    let [bundles, out] = [bundles, out].map(|p| p.display().to_string());
+    TestCommand::vouch(["site", "build", &bundles, "-o", &out].into_iter().chain(extra.iter().copied()))
 }
 
 /// The `RWQ...` line of a minisign public key file.

@@ -46,7 +46,7 @@ impl Setup {
         let d = Dir::new();
         let keys = d.mkdir("keys");
         for k in ["a", "b"] {
-            vouch(["key", "generate", "--out", &s(&keys), "--name", k, "--unencrypted"]).ok();
+            vouch_tests::key_pair(&keys, k);
         }
         d.write("src/main.rs", "fn main() {}\n");
         Setup { d }

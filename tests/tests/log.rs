@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use sha2_free::sha256_hex;
 use std::path::{Path, PathBuf};
-use vouch_tests::{Dir, Run, TestCommand, go_program, manifest_bundle, peer_tool, repo_root};
+use vouch_tests::{Dir, Run, TestCommand, go_program, key_pair, manifest_bundle, peer_tool, repo_root};
 
 fn vouch<I, S>(args: I) -> Run
 where
@@ -43,7 +43,7 @@ impl Fx {
         let d = Dir::new();
         d.write("src/a.txt", "hello\n");
         for name in ["log", "other", "wa", "wb"] {
-            vouch(["key", "generate", "--out", s(&d.join("keys")), "--name", name, "--unencrypted"]).ok();
+            key_pair(&d.join("keys"), name);
         }
         let b = manifest_bundle(&d, "src", "hello", "1.0.0");
         let template = std::fs::read(b.join("manifest.json")).unwrap();
@@ -81,19 +81,7 @@ impl Fx {
     }
 
     fn witness(&self, log: &Path, name: &str, state: &str) -> Run {
-        vouch([
-            "log",
-            "witness",
-            s(log),
-            "--key",
-            s(&self.key(name)),
-            "--name",
-            &format!("{name}.example"),
-            "--state",
-            s(&self.d.join(state)),
-            "--now",
-            T1,
-        ])
+        witness(s(log), s(&self.key(name)), &format!("{name}.example"), s(&self.d.join(state)))
     }
 
     fn public_line(&self) -> String {
@@ -125,6 +113,11 @@ impl Fx {
             ),
         )
     }
+}
+
+/// `vouch log witness LOG --key KEY --name NAME --state STATE --now T1`.
+fn witness(log: &str, key: &str, name: &str, state: &str) -> Run {
+    vouch(["log", "witness", log, "--key", key, "--name", name, "--state", state, "--now", T1])
 }
 
 fn entry_of(bundle: &Path) -> String {
@@ -370,34 +363,8 @@ fn check_and_verify_require_the_policys_key_and_witnesses() {
     let fy = Fx::new();
     let c = fy.bundles(["1.0.0".to_string()]);
     fy.append(&c).ok();
-    vouch([
-        "log",
-        "witness",
-        s(&fy.log),
-        "--key",
-        s(&fy.key("other")),
-        "--name",
-        "wa.example",
-        "--state",
-        s(&fy.d.join("rogue.json")),
-        "--now",
-        T1,
-    ])
-    .ok();
-    vouch([
-        "log",
-        "witness",
-        s(&fy.log),
-        "--key",
-        s(&fy.key("other")),
-        "--name",
-        "rogue.example",
-        "--state",
-        s(&fy.d.join("rogue2.json")),
-        "--now",
-        T1,
-    ])
-    .ok();
+    witness(s(&fy.log), s(&fy.key("other")), "wa.example", s(&fy.d.join("rogue.json"))).ok();
+    witness(s(&fy.log), s(&fy.key("other")), "rogue.example", s(&fy.d.join("rogue2.json"))).ok();
     vouch(["log", "prove", s(&fy.log), s(&c[0])]).ok();
     let p1 = fy.policy("p1.toml", &[&wa], 1);
     vouch(["log", "check", s(&fy.log), "--trust", s(&p1)])
@@ -405,20 +372,7 @@ fn check_and_verify_require_the_policys_key_and_witnesses() {
         .says("0 cosignature(s) from listed witnesses; 1 needed");
     vouch(["log", "verify", s(&c[0]), "--trust", s(&p1)]).code(1).says("0 cosignature(s)");
     // Below the threshold: wa cosigns, wb does not.
-    vouch([
-        "log",
-        "witness",
-        s(&fy.log),
-        "--key",
-        s(&fx.key("wa")),
-        "--name",
-        "wa.example",
-        "--state",
-        s(&fy.d.join("wa.json")),
-        "--now",
-        T1,
-    ])
-    .ok();
+    witness(s(&fy.log), s(&fx.key("wa")), "wa.example", s(&fy.d.join("wa.json"))).ok();
     vouch(["log", "check", s(&fy.log), "--trust", s(&p1)]).ok();
     let p2 = fy.policy("p2.toml", &[&wa, &wb], 2);
     vouch(["log", "check", s(&fy.log), "--trust", s(&p2)])
@@ -576,19 +530,7 @@ fn truncated_or_padded_tiles_are_refused() {
 #[test]
 fn trust_check_lints_the_log_table() {
     let fx = Fx::new();
-    let r = vouch([
-        "log",
-        "witness",
-        s(&fx.log),
-        "--key",
-        s(&fx.key("wa")),
-        "--name",
-        "wa.example",
-        "--state",
-        s(&fx.d.join("s.json")),
-        "--now",
-        T1,
-    ]);
+    let r = witness(s(&fx.log), s(&fx.key("wa")), "wa.example", s(&fx.d.join("s.json")));
     let wa = Fx::witness_key(&r);
     let good = fx.policy("good.toml", &[&wa], 1);
     vouch(["trust", "check", s(&good)]).ok().says("log acme.example/vouch-log").says("1 of 1 witnesses needed");
@@ -626,20 +568,8 @@ fn release_appends_to_the_log_and_verify_requires_the_policys_log() {
         vouch(["verify", s(&target), "--trust", s(&p0)]).ok().says("included at index 0 of acme.example/vouch-log");
     }
     // A witness is required: fails until the witness cosigned and the proof was refreshed.
-    vouch(["key", "generate", "--out", s(&r.dir.join("wkeys")), "--name", "wa", "--unencrypted"]).ok();
-    let w = vouch([
-        "log",
-        "witness",
-        s(&log),
-        "--key",
-        s(&r.dir.join("wkeys/wa.key")),
-        "--name",
-        "wa.example",
-        "--state",
-        s(&r.dir.join("wa.json")),
-        "--now",
-        T1,
-    ]);
+    key_pair(&r.dir.join("wkeys"), "wa");
+    let w = witness(s(&log), s(&r.dir.join("wkeys/wa.key")), "wa.example", s(&r.dir.join("wa.json")));
     w.ok();
     let wa = Fx::witness_key(&w);
     let p1 = with_log("p1.toml", &[wa], 1);

@@ -120,18 +120,8 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
     r.release("0.1.0", &[]).ok();
     let b = r.bundle("0.1.0");
     // An independent rebuilder with a key of its own.
-    let keys = r.dir.mkdir("builder-keys");
-    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"])
-        .run()
-        .ok();
-    let builder_pub = std::fs::read_to_string(keys.join("builder.pub")).unwrap().lines().nth(1).unwrap().to_string();
-    let release_pub = std::fs::read_to_string(&r.public).unwrap().lines().nth(1).unwrap().to_string();
-    let policy = r.dir.write(
-        "trust.toml",
-        format!(
-            "[keys.acme-release]\npublic = \"{release_pub}\"\nroles = [\"release\"]\n\n[keys.gov-rebuilder]\npublic = \"{builder_pub}\"\nroles = [\"builder\"]\n\n[roles.release]\nthreshold = 1\n\n[roles.builder]\nthreshold = 1\n"
-        ),
-    );
+    let builder = r.builder_key();
+    let policy = r.builder_policy("trust.toml", &builder);
     TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
         .run()
         .code(1)
@@ -149,7 +139,7 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
         release_policy.to_str().unwrap(),
         "--sign-report",
         "--key",
-        keys.join("builder.key").to_str().unwrap(),
+        builder.secret.to_str().unwrap(),
     ])
     .run()
     .ok()
@@ -167,7 +157,7 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
     let json = reports.iter().find(|n| n.ends_with(".json")).unwrap();
     TestCommand::new(
         vouch_tests::peer_tool("minisign"),
-        ["-Vm", b.join("reports").join(json).to_str().unwrap(), "-p", keys.join("builder.pub").to_str().unwrap()],
+        ["-Vm", b.join("reports").join(json).to_str().unwrap(), "-p", builder.public.to_str().unwrap()],
     )
     .run()
     .ok();
@@ -190,32 +180,11 @@ fn script_project(r: &Release, body: &str) -> std::path::PathBuf {
         format!("set -e\ncase \"$PWD\" in */source) {body} ;; esac\nprintf 'built\\n' > out.bin\n"),
     )
     .unwrap();
-    let out = r.bundles.to_str().unwrap();
-    TestCommand::vouch([
-        "release",
-        "--source",
-        src.to_str().unwrap(),
-        "--exclude",
-        "out.bin",
-        "--name",
-        "script",
-        "--version",
-        "1.0.0",
-        "--key",
-        r.key.to_str().unwrap(),
-        "--out",
-        out,
-        "--no-git",
-        "--exclude",
-        "out.bin",
-        "--artifact",
-        "out.bin",
-        "--",
-        "sh",
-        "build.sh",
-    ])
-    .run()
-    .ok();
+    r.args(&src, "script", "1.0.0")
+        .args(["--no-git", "--exclude", "out.bin", "--artifact", "out.bin"])
+        .build(&["sh", "build.sh"])
+        .run()
+        .ok();
     src
 }
 
@@ -408,11 +377,7 @@ fn a_bundle_that_does_not_verify_is_refused_before_anything_it_controls_runs() {
     // A build that, if it ever ran unconfined, would leave a marker.
     let (src, b, policy) = script_bundle(&r, &format!("touch {}", marker.display()));
     let work = r.dir.mkdir("work");
-    let keys = r.dir.mkdir("builder-keys");
-    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"])
-        .run()
-        .ok();
-    let builder_key = keys.join("builder.key");
+    let builder_key = r.builder_key().secret;
     let sign_report = ["--sign-report", "--key", builder_key.to_str().unwrap()];
 
     // Signed by a key outside the policy.
@@ -459,13 +424,10 @@ fn sign_report_checks_first_that_the_report_can_be_written() {
     let r = Release::new();
     let (src, b, policy) = script_bundle(&r, "true");
     let work = r.dir.mkdir("work");
-    let keys = r.dir.mkdir("builder-keys");
-    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"])
-        .run()
-        .ok();
+    let builder_key = r.builder_key().secret;
     // reports/ is a file: no report can go there.
     std::fs::write(b.join("reports"), "in the way").unwrap();
-    rebuild_script(&b, &src, &policy, &work, &["--sign-report", "--key", keys.join("builder.key").to_str().unwrap()])
+    rebuild_script(&b, &src, &policy, &work, &["--sign-report", "--key", builder_key.to_str().unwrap()])
         .run()
         .code(2)
         .says("cannot write a report into")
@@ -685,19 +647,9 @@ fn plant_report(b: &Path, key: &Path, name: &str, report: &serde_json::Value) {
 fn a_builder_report_counts_only_when_every_artifact_is_identical() {
     let r = Release::new();
     let (_src, b, _) = script_bundle(&r, "true");
-    let keys = r.dir.mkdir("builder-keys");
-    TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", "builder", "--unencrypted"])
-        .run()
-        .ok();
-    let key = keys.join("builder.key");
-    let builder_pub = std::fs::read_to_string(keys.join("builder.pub")).unwrap().lines().nth(1).unwrap().to_string();
-    let release_pub = std::fs::read_to_string(&r.public).unwrap().lines().nth(1).unwrap().to_string();
-    let policy = r.dir.write(
-        "builders.toml",
-        format!(
-            "[keys.acme-release]\npublic = \"{release_pub}\"\nroles = [\"release\"]\n\n[keys.gov-rebuilder]\npublic = \"{builder_pub}\"\nroles = [\"builder\"]\n\n[roles.release]\nthreshold = 1\n\n[roles.builder]\nthreshold = 1\n"
-        ),
-    );
+    let builder = r.builder_key();
+    let key = builder.secret.clone();
+    let policy = r.builder_policy("builders.toml", &builder);
     let bytes = std::fs::read(b.join("manifest.json")).unwrap();
     let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let digest = format!("sha256:{}", sha256_hex(&bytes));
@@ -873,28 +825,11 @@ fn a_build_that_embeds_git_rev_parse_reproduces_from_a_git_checkout_elsewhere_an
     vouch_tests::git(&src, &["add", "."]).ok();
     vouch_tests::git(&src, &["commit", "-q", "-m", "first"]).ok();
     vouch_tests::git(&src, &["tag", "v1.0.0"]).ok();
-    let out = r.bundles.to_str().unwrap();
-    TestCommand::vouch([
-        "release",
-        "--source",
-        src.to_str().unwrap(),
-        "--name",
-        "gitty",
-        "--version",
-        "1.0.0",
-        "--key",
-        r.key.to_str().unwrap(),
-        "--out",
-        out,
-        "--artifact",
-        "out.bin",
-        "--include-artifacts",
-        "--",
-        "sh",
-        "build.sh",
-    ])
-    .run()
-    .ok();
+    r.args(&src, "gitty", "1.0.0")
+        .args(["--artifact", "out.bin", "--include-artifacts"])
+        .build(&["sh", "build.sh"])
+        .run()
+        .ok();
     let built = std::fs::read_to_string(src.join("out.bin")).unwrap();
     let head = vouch_tests::git(&src, &["rev-parse", "--short", "HEAD"]).stdout.trim().to_string();
     assert_eq!(built, format!("version 1.0 {head} v1.0.0\n"), "the release build saw git");
@@ -951,33 +886,14 @@ fn the_recorded_rust_toolchain_is_picked_from_rustup() {
         .find(|n| n.starts_with("nightly"))
         .expect("a nightly toolchain is installed");
     let r = Release::new();
-    let run = TestCommand::vouch([
-        "release",
-        "--source",
-        r.src.to_str().unwrap(),
-        "--name",
-        "hello",
-        "--version",
-        "0.1.0",
-        "--key",
-        r.key.to_str().unwrap(),
-        "--out",
-        r.bundles.to_str().unwrap(),
-        "--no-git",
-        "--exclude",
-        "target",
-        "--artifact",
-        "target/release/hello",
-        "--include-dependencies",
-        "--",
-        "cargo",
-        "build",
-        "--release",
-        "--locked",
-    ])
-    .env("RUSTUP_TOOLCHAIN", &nightly)
-    .env("SOURCE_DATE_EPOCH", "1700000000")
-    .run();
+    let run = r
+        .example_args("0.1.0")
+        .args(["--include-dependencies"])
+        .build(&["cargo", "build", "--release", "--locked"])
+        .command()
+        .env("RUSTUP_TOOLCHAIN", &nightly)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .run();
     run.ok();
     let b = r.bundle("0.1.0");
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
@@ -992,55 +908,51 @@ fn the_recorded_rust_toolchain_is_picked_from_rustup() {
     assert_eq!(report["reproduced"], true);
 }
 
+/// Writes the executable shell scripts `tools` (name, text) into
+/// `vendor-bin/` of `r`: the release machine's other tools. Returns the
+/// `PATH` that finds them first.
+fn fake_tools(r: &Release, tools: &[(&str, &str)]) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = r.dir.mkdir("vendor-bin");
+    for (name, script) in tools {
+        let p = fake.join(name);
+        std::fs::write(&p, script).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!("{}:{}", fake.display(), std::env::var("PATH").unwrap())
+}
+
 #[test]
 fn a_rust_toolchain_that_is_not_installed_is_refused_with_the_install_command() {
     let r = Release::new();
     // The release machine's rustc, as `rustc -vV` put it: a version this
     // machine has not installed (rust-toolchain.toml pins it).
-    let fake = r.dir.mkdir("vendor-bin");
     let host = String::from_utf8(std::process::Command::new("rustc").arg("-vV").output().unwrap().stdout)
         .unwrap()
         .lines()
         .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
         .unwrap();
-    std::fs::write(
-        fake.join("rustc"),
-        format!("#!/bin/sh\nprintf 'rustc 1.80.0 (051478957 2024-07-21)\\nbinary: rustc\\ncommit-hash: 051478957371ee0084a7c0913941d2a8c4757bb9\\nhost: {host}\\n'\n"),
-    )
-    .unwrap();
-    // Its cargo too (rustup's proxy would look for the pinned toolchain).
-    std::fs::write(fake.join("cargo"), "#!/bin/sh\nprintf 'cargo 1.80.0 (376290515 2024-07-16)\\n'\n").unwrap();
-    std::process::Command::new("chmod")
-        .args(["+x", fake.join("rustc").to_str().unwrap(), fake.join("cargo").to_str().unwrap()])
-        .status()
-        .unwrap();
+    let rustc = format!(
+        "#!/bin/sh\nprintf 'rustc 1.80.0 (051478957 2024-07-21)\\nbinary: rustc\\ncommit-hash: 051478957371ee0084a7c0913941d2a8c4757bb9\\nhost: {host}\\n'\n"
+    );
+    let path = fake_tools(
+        &r,
+        &[
+            ("rustc", &rustc),
+            // Its cargo too (rustup's proxy would look for the pinned toolchain).
+            ("cargo", "#!/bin/sh\nprintf 'cargo 1.80.0 (376290515 2024-07-16)\\n'\n"),
+        ],
+    );
     let src = r.dir.mkdir("pinned-src");
     std::fs::write(src.join("build.sh"), "printf 'built\\n' > out.bin\n").unwrap();
     std::fs::write(src.join("rust-toolchain.toml"), "[toolchain]\nchannel = \"1.80.0\"\n").unwrap();
-    TestCommand::vouch([
-        "release",
-        "--source",
-        src.to_str().unwrap(),
-        "--name",
-        "pinned",
-        "--version",
-        "1.0.0",
-        "--key",
-        r.key.to_str().unwrap(),
-        "--out",
-        r.bundles.to_str().unwrap(),
-        "--no-git",
-        "--exclude",
-        "out.bin",
-        "--artifact",
-        "out.bin",
-        "--",
-        "sh",
-        "build.sh",
-    ])
-    .env("PATH", format!("{}:{}", fake.display(), std::env::var("PATH").unwrap()))
-    .run()
-    .ok();
+    r.args(&src, "pinned", "1.0.0")
+        .args(["--no-git", "--exclude", "out.bin", "--artifact", "out.bin"])
+        .build(&["sh", "build.sh"])
+        .command()
+        .env("PATH", &path)
+        .run()
+        .ok();
     let b = r.bundles.join("pinned-1.0.0");
     let work = r.dir.mkdir("work");
     let w = work.to_str().unwrap();
@@ -1090,32 +1002,14 @@ fn release_c(
 ) -> (std::path::PathBuf, std::path::PathBuf) {
     let src = r.dir.join("c-src");
     c_project(&src, greet_c, make_greet);
-    let cmd = TestCommand::vouch([
-        "release",
-        "--source",
-        src.to_str().unwrap(),
-        "--name",
-        "chello",
-        "--version",
-        "1.0.0",
-        "--key",
-        r.key.to_str().unwrap(),
-        "--out",
-        r.bundles.to_str().unwrap(),
-        "--no-git",
-        "--exclude",
-        "hello",
-        "--exclude",
-        "src/*.o",
-        "--artifact",
-        "hello",
-        "--include-artifacts",
-        "--",
-        "make",
-    ])
-    .env("CFLAGS", "-O2 -g")
-    .env_remove("CC")
-    .env_remove("CXXFLAGS");
+    let cmd = r
+        .args(&src, "chello", "1.0.0")
+        .args(["--no-git", "--exclude", "hello", "--exclude", "src/*.o", "--artifact", "hello", "--include-artifacts"])
+        .build(&["make"])
+        .command()
+        .env("CFLAGS", "-O2 -g")
+        .env_remove("CC")
+        .env_remove("CXXFLAGS");
     with(cmd).run().ok();
     (src, r.bundles.join("chello-1.0.0"))
 }
@@ -1151,14 +1045,13 @@ fn a_c_project_with_debug_info_reproduces_bit_for_bit_in_another_directory() {
     // The recorded make is checked: released with another make, the
     // rebuild is refused before it runs.
     let r2 = Release::new();
-    let fake = r2.dir.mkdir("vendor-bin");
-    std::fs::write(
-        fake.join("make"),
-        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'GNU Make 9.9'; else exec /usr/bin/make \"$@\"; fi\n",
-    )
-    .unwrap();
-    std::process::Command::new("chmod").args(["+x", fake.join("make").to_str().unwrap()]).status().unwrap();
-    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    let path = fake_tools(
+        &r2,
+        &[(
+            "make",
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'GNU Make 9.9'; else exec /usr/bin/make \"$@\"; fi\n",
+        )],
+    );
     let (src2, b2) =
         release_c(&r2, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| {
             c.env("PATH", &path)
@@ -1308,32 +1201,16 @@ fn release_cmake(
 ) -> (std::path::PathBuf, std::path::PathBuf) {
     let src = r.dir.join("cmake-src");
     cmake_project(&src);
-    let cmd = TestCommand::vouch([
-        "release",
-        "--source",
-        src.to_str().unwrap(),
-        "--name",
-        "cmhello",
-        "--version",
-        "1.0.0",
-        "--key",
-        r.key.to_str().unwrap(),
-        "--out",
-        r.bundles.to_str().unwrap(),
-        "--no-git",
-        "--artifact",
-        "build/hello",
-        "--include-artifacts",
-        "--",
-        "sh",
-        "-c",
-        "cmake -S . -B build && cmake --build build",
-    ])
-    .env("CFLAGS", "-O2 -g")
-    .env("CXXFLAGS", "-O2 -g")
-    .env_remove("CC")
-    .env_remove("CXX")
-    .env_remove("CMAKE_GENERATOR");
+    let cmd = r
+        .args(&src, "cmhello", "1.0.0")
+        .args(["--no-git", "--artifact", "build/hello", "--include-artifacts"])
+        .build(&["sh", "-c", "cmake -S . -B build && cmake --build build"])
+        .command()
+        .env("CFLAGS", "-O2 -g")
+        .env("CXXFLAGS", "-O2 -g")
+        .env_remove("CC")
+        .env_remove("CXX")
+        .env_remove("CMAKE_GENERATOR");
     with(cmd).run().ok();
     (src, r.bundles.join("cmhello-1.0.0"))
 }
@@ -1373,14 +1250,13 @@ fn a_cmake_project_in_c_and_cxx_with_debug_info_reproduces_bit_for_bit_in_anothe
     // only says so and leaves a program behind), the rebuild is refused
     // before it runs.
     let r2 = Release::new();
-    let fake = r2.dir.mkdir("vendor-bin");
-    std::fs::write(
-        fake.join("cmake"),
-        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'cmake version 9.9.9'; else mkdir -p build && : > build/hello; fi\n",
-    )
-    .unwrap();
-    std::process::Command::new("chmod").args(["+x", fake.join("cmake").to_str().unwrap()]).status().unwrap();
-    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    let path = fake_tools(
+        &r2,
+        &[(
+            "cmake",
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'cmake version 9.9.9'; else mkdir -p build && : > build/hello; fi\n",
+        )],
+    );
     let (_, b2) = release_cmake(&r2, |c| c.env("PATH", &path));
     let work = r2.dir.mkdir("work");
     rebuild_cmd(&b2, &cmake_copy(&r2), &trust(&r2), &["--workdir", work.to_str().unwrap()])

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::path::Path;
-use vouch_tests::{Dir, Release, TestCommand, peer_tool, repo_root};
+use vouch_tests::{Dir, Release, ReleaseArgs, TestCommand, peer_tool, repo_root};
 
 fn json(p: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
@@ -151,20 +151,8 @@ fn a_failing_build_writes_no_bundle() {
     no_partial_bundle(&r.bundles);
 }
 
-fn release_args<'a>(r: &'a Release, src: &'a str, name: &'a str, version: &'a str, out: &'a str) -> Vec<&'a str> {
-    vec![
-        "release",
-        "--source",
-        src,
-        "--name",
-        name,
-        "--version",
-        version,
-        "--key",
-        r.key.to_str().unwrap(),
-        "--out",
-        out,
-    ]
+fn release_args(r: &Release, src: &str, name: &str, version: &str, out: &str) -> ReleaseArgs {
+    ReleaseArgs::new(src, name, version, &r.key, out)
 }
 
 #[test]
@@ -172,38 +160,54 @@ fn bad_input_is_named_and_leaves_nothing() {
     let r = Release::new();
     let src = r.src.to_str().unwrap();
     let out = r.bundles.to_str().unwrap();
-    let t = |args: Vec<&str>| TestCommand::vouch(args).run();
+    let t = |args: ReleaseArgs| args.run();
 
     t(release_args(&r, "/nonexistent/src", "hello", "1", out)).code(2).says("/nonexistent/src");
     t(release_args(&r, src, "hel/lo", "1", out)).code(2).says("hel/lo");
     t(release_args(&r, src, "hello", "1 0", out)).code(2).says("version");
-    let mut a = release_args(&r, src, "hello", "1", out);
-    a.extend(["--no-git", "--exclude", "target", "--", "no-such-build-tool-xyz"]);
+    let a = release_args(&r, src, "hello", "1", out).args([
+        "--no-git",
+        "--exclude",
+        "target",
+        "--",
+        "no-such-build-tool-xyz",
+    ]);
     t(a).code(2).says("no-such-build-tool-xyz").says("not found");
     for (art, why) in
         [("target/nope", "does not exist"), ("src", "not a regular file"), ("../escape", "not a safe relative path")]
     {
-        let mut a = release_args(&r, src, "hello", "1", out);
-        a.extend(["--no-git", "--exclude", "target", "--artifact", art]);
+        let a = release_args(&r, src, "hello", "1", out).args(["--no-git", "--exclude", "target", "--artifact", art]);
         t(a).code(2).says(art).says(why);
     }
     // A symlink that resolves outside the source.
     std::os::unix::fs::symlink("/etc/hostname", r.src.join("outside")).unwrap();
-    let mut a = release_args(&r, src, "hello", "1", out);
-    a.extend(["--no-git", "--exclude", "target", "--exclude", "outside", "--artifact", "outside"]);
+    let a = release_args(&r, src, "hello", "1", out).args([
+        "--no-git",
+        "--exclude",
+        "target",
+        "--exclude",
+        "outside",
+        "--artifact",
+        "outside",
+    ]);
     t(a).code(2).says("outside the source directory");
     std::fs::remove_file(r.src.join("outside")).unwrap();
     // An unparseable Cargo.lock.
     let lock = std::fs::read(r.src.join("Cargo.lock")).unwrap();
     std::fs::write(r.src.join("Cargo.lock"), "[[package]\nname = ").unwrap();
-    let mut a = release_args(&r, src, "hello", "1", out);
-    a.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
+    let a =
+        release_args(&r, src, "hello", "1", out).args(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
     t(a).code(2).says("Cargo.lock");
     std::fs::write(r.src.join("Cargo.lock"), lock).unwrap();
     // An unwritable output directory (a file in the way).
     let blocker = r.dir.write("blocker", "file");
-    let mut a = release_args(&r, src, "hello", "1", blocker.to_str().unwrap());
-    a.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
+    let a = release_args(&r, src, "hello", "1", blocker.to_str().unwrap()).args([
+        "--no-git",
+        "--exclude",
+        "target",
+        "--artifact",
+        "Cargo.toml",
+    ]);
     t(a).code(2).says("blocker");
     no_partial_bundle(&r.bundles);
 
@@ -214,8 +218,7 @@ fn bad_input_is_named_and_leaves_nothing() {
     vouch_tests::git(g.path(), &["add", "."]).ok();
     vouch_tests::git(g.path(), &["commit", "-q", "-m", "c"]).ok();
     std::fs::write(g.join("Cargo.toml"), "changed").unwrap();
-    let mut a = release_args(&r, g.path().to_str().unwrap(), "hello", "1", out);
-    a.extend(["--artifact", "Cargo.toml"]);
+    let a = release_args(&r, g.path().to_str().unwrap(), "hello", "1", out).args(["--artifact", "Cargo.toml"]);
     t(a).code(2).says("Cargo.toml").says("--allow-dirty");
     no_partial_bundle(&r.bundles);
 }
@@ -235,9 +238,15 @@ fn a_full_disk_leaves_no_partial_bundle() {
     let _u = Unmount(&mnt);
     // A big artifact copied into the bundle cannot fit in 16 KiB.
     std::fs::write(r.src.join("big.bin"), vec![7u8; 256 * 1024]).unwrap();
-    let mut a = release_args(&r, r.src.to_str().unwrap(), "hello", "1", mnt.to_str().unwrap());
-    a.extend(["--no-git", "--exclude", "target", "--artifact", "big.bin", "--include-artifacts"]);
-    TestCommand::vouch(a).run().code(2).says("No space left on device");
+    let a = release_args(&r, r.src.to_str().unwrap(), "hello", "1", mnt.to_str().unwrap()).args([
+        "--no-git",
+        "--exclude",
+        "target",
+        "--artifact",
+        "big.bin",
+        "--include-artifacts",
+    ]);
+    a.run().code(2).says("No space left on device");
     let left: Vec<_> = std::fs::read_dir(&mnt).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "left behind on the full disk: {left:?}");
 }
@@ -246,12 +255,22 @@ fn a_full_disk_leaves_no_partial_bundle() {
 fn an_output_directory_inside_the_source_is_not_recorded() {
     let r = Release::new();
     let out = r.src.join("bundles");
-    let mut a = release_args(&r, r.src.to_str().unwrap(), "hello", "1.0.0", out.to_str().unwrap());
-    a.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
-    TestCommand::vouch(a.clone()).run().ok();
-    let mut b = release_args(&r, r.src.to_str().unwrap(), "hello", "1.0.1", out.to_str().unwrap());
-    b.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
-    TestCommand::vouch(b).run().ok();
+    let a = release_args(&r, r.src.to_str().unwrap(), "hello", "1.0.0", out.to_str().unwrap()).args([
+        "--no-git",
+        "--exclude",
+        "target",
+        "--artifact",
+        "Cargo.toml",
+    ]);
+    a.run().ok();
+    let b = release_args(&r, r.src.to_str().unwrap(), "hello", "1.0.1", out.to_str().unwrap()).args([
+        "--no-git",
+        "--exclude",
+        "target",
+        "--artifact",
+        "Cargo.toml",
+    ]);
+    b.run().ok();
     let m = json(&out.join("hello-1.0.1/manifest.json"));
     let paths: Vec<&str> =
         m["source"]["files"].as_array().unwrap().iter().map(|e| e["path"].as_str().unwrap()).collect();
@@ -261,10 +280,9 @@ fn an_output_directory_inside_the_source_is_not_recorded() {
 /// `vouch release` of the example recording Cargo.toml (no build, quick), as
 /// version 1 into `r.bundles`, plus `extra`.
 fn quick_release(r: &Release, extra: &[&str]) -> vouch_tests::Run {
-    let mut a = release_args(r, r.src.to_str().unwrap(), "hello", "1", r.bundles.to_str().unwrap());
-    a.extend(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]);
-    a.extend(extra);
-    TestCommand::vouch(a).env("SOURCE_DATE_EPOCH", "1700000000").run()
+    let a =
+        r.args(&r.src, "hello", "1").args(["--no-git", "--exclude", "target", "--artifact", "Cargo.toml"]).args(extra);
+    a.command().env("SOURCE_DATE_EPOCH", "1700000000").run()
 }
 
 fn names_in(dir: &Path) -> Vec<String> {

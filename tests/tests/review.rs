@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use vouch_tests::{Dir, TestCommand, manifest_bundle, peer_tool, repo_root};
+use vouch_tests::{Dir, TestCommand, key_pair, manifest_bundle, peer_tool, repo_root};
 
 /// A project with a vendor key and two agencies' reviewer keys.
 struct World {
@@ -18,9 +18,7 @@ impl World {
         let d = Dir::new();
         let keys = d.mkdir("keys");
         for name in ["vendor", "agency-a", "agency-b", "outsider"] {
-            TestCommand::vouch(["key", "generate", "--out", keys.to_str().unwrap(), "--name", name, "--unencrypted"])
-                .run()
-                .ok();
+            key_pair(&keys, name);
         }
         World { d, keys }
     }
@@ -69,6 +67,12 @@ impl World {
         ];
         a.extend(args.iter().map(|s| s.to_string()));
         TestCommand::vouch(a).run()
+    }
+
+    /// `vouch verify BUNDLE --trust POLICY --reviews REVIEWS`.
+    fn verify(&self, bundle: &Path, policy: &Path, reviews: &str) -> vouch_tests::Run {
+        let [bundle, policy, reviews] = [bundle, policy, &self.d.join(reviews)].map(|p| p.display().to_string());
+        TestCommand::vouch(["verify", &bundle, "--trust", &policy, "--reviews", &reviews]).run()
     }
 
     fn status(&self, bundle: &Path, reviews: &str, policy: &Path, extra: &[&str]) -> vouch_tests::Run {
@@ -166,17 +170,7 @@ fn coverage_carries_forward_by_content_and_drops_where_bytes_changed() {
     assert_eq!(v["requirement"]["coverage"]["covered_files"], 5);
     assert!(v["left"].as_array().unwrap().is_empty());
     // verify with the reviews holds; without them the requirement fails.
-    TestCommand::vouch([
-        "verify",
-        r2.to_str().unwrap(),
-        "--trust",
-        policy.to_str().unwrap(),
-        "--reviews",
-        w.d.join("reviews").to_str().unwrap(),
-    ])
-    .run()
-    .ok()
-    .says("coverage 100.0%");
+    w.verify(&r2, &policy, "reviews").ok().says("coverage 100.0%");
     TestCommand::vouch(["verify", r2.to_str().unwrap(), "--trust", policy.to_str().unwrap()])
         .run()
         .code(1)
@@ -197,17 +191,7 @@ fn coverage_carries_forward_by_content_and_drops_where_bytes_changed() {
     );
     let r3 = w.release("v3", "1.2.0");
     w.status(&r3, "reviews", &policy, &[]).code(1).says("80.0% (4 of 5 files").says("left to review (1):\n  build.sh");
-    TestCommand::vouch([
-        "verify",
-        r3.to_str().unwrap(),
-        "--trust",
-        policy.to_str().unwrap(),
-        "--reviews",
-        w.d.join("reviews").to_str().unwrap(),
-    ])
-    .run()
-    .code(1)
-    .says("coverage 80.0% (4 of 5 files) is below the required 100%");
+    w.verify(&r3, &policy, "reviews").code(1).says("coverage 80.0% (4 of 5 files) is below the required 100%");
 
     // A concerns review of build.sh, with a note at its line: flagged, and
     // flagged beats covered (agency B passes it too).
@@ -234,17 +218,7 @@ fn coverage_carries_forward_by_content_and_drops_where_bytes_changed() {
         .code(1)
         .says("flagged build.sh")
         .says("build.sh:1: downloads and runs a script");
-    TestCommand::vouch([
-        "verify",
-        r3.to_str().unwrap(),
-        "--trust",
-        policy.to_str().unwrap(),
-        "--reviews",
-        w.d.join("reviews").to_str().unwrap(),
-    ])
-    .run()
-    .code(1)
-    .says("flagged: build.sh");
+    w.verify(&r3, &policy, "reviews").code(1).says("flagged: build.sh");
     // Under flagged = "warn" it is reported, and coverage (4 of 5: flagged is
     // not covered) decides.
     let warn =
@@ -491,19 +465,18 @@ fn the_site_shows_coverage_reviewers_notes_and_what_is_left() {
     .ok();
     w.d.write("reviews/junk.review.dsse.json", "{}");
     let site = w.d.join("site");
-    TestCommand::vouch([
-        "site",
-        "build",
-        w.d.join("bundles").to_str().unwrap(),
-        "-o",
-        site.to_str().unwrap(),
-        "--trust",
-        policy.to_str().unwrap(),
-        "--reviews",
-        w.d.join("reviews").to_str().unwrap(),
-        "--source",
-        &format!("app@1.1.0={}", w.d.join("v2").display()),
-    ])
+    vouch_tests::site_build(
+        &w.d.join("bundles"),
+        &site,
+        &[
+            "--trust",
+            policy.to_str().unwrap(),
+            "--reviews",
+            w.d.join("reviews").to_str().unwrap(),
+            "--source",
+            &format!("app@1.1.0={}", w.d.join("v2").display()),
+        ],
+    )
     .run()
     .ok();
     let read = |p: &str| std::fs::read_to_string(site.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));

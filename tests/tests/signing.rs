@@ -361,7 +361,7 @@ fn manifest_comment_must_match_the_manifest() {
     ];
     for (comment, says) in cases {
         let sig = d.join("m.minisig");
-        minisign(["-S", "-s", &s(&sk), "-m", &s(&m), "-x", &s(&sig), "-t", &comment]).ok();
+        vouch_tests::minisign_sign(&sk, &m, &sig, &comment).ok();
         vouch(["verify-signature", &s(&m), "--sig", &s(&sig), "--key", &s(&pk)]).code(1).says(says);
     }
     assert_eq!(std::fs::read(&m).unwrap(), bytes);

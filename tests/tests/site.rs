@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use vouch_tests::{Dir, TestCommand, peer_tool, repo_root};
+use vouch_tests::{Dir, TestCommand, peer_tool, repo_root, site_build};
 
 const SCRIPT: &str = "<script>alert(1)</script>.rs";
 const IMG: &str = "\"><img src=x onerror=alert(1)>";
@@ -149,19 +149,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn build(d: &Dir, out: &str, extra: &[&str]) -> vouch_tests::Run {
-    let mut args: Vec<String> = vec![
-        "site".into(),
-        "build".into(),
-        d.join("bundles").to_str().unwrap().into(),
-        "-o".into(),
-        d.join(out).to_str().unwrap().into(),
-    ];
-    args.push("--source".into());
-    args.push(format!("hello@1.0.0={}", d.join("src").display()));
-    args.push("--source".into());
-    args.push(format!("hello@1.1.0={}", d.join("src2").display()));
-    args.extend(extra.iter().map(|s| s.to_string()));
-    TestCommand::vouch(args).run()
+    let (v1, v2) =
+        (format!("hello@1.0.0={}", d.join("src").display()), format!("hello@1.1.0={}", d.join("src2").display()));
+    let args: Vec<&str> = ["--source", &v1, "--source", &v2].into_iter().chain(extra.iter().copied()).collect();
+    site_build(&d.join("bundles"), &d.join(out), &args).run()
 }
 
 /// Every file of a tree, by relative path.
@@ -299,6 +290,24 @@ fn attrs<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
     out
 }
 
+/// The Nu HTML Checker finds no errors on any of `pages` under `site`.
+fn assert_valid_html(site: &Path, pages: &BTreeMap<String, String>) {
+    let mut args: Vec<String> = vec![
+        "-jar".into(),
+        vnu_jar().to_str().unwrap().into(),
+        "--errors-only".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(pages.keys().map(|p| site.join(p).to_str().unwrap().to_string()));
+    let run = TestCommand::new(peer_tool("java"), &args).run();
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stderr).unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", run.stderr));
+    let errors: Vec<_> = report["messages"].as_array().unwrap().iter().filter(|m| m["type"] != "info").collect();
+    assert!(errors.is_empty(), "vnu found errors:\n{}", serde_json::to_string_pretty(&errors).unwrap());
+    assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
+}
+
 fn vnu_jar() -> PathBuf {
     let node =
         std::env::var_os("VOUCH_TEST_NODE").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/test-node"));
@@ -345,17 +354,8 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     assert!(!pages.keys().any(|p| p.starts_with("r/hello/0.9.0/file/")));
 
     // The Nu HTML Checker: no errors on any page (and the style sheet).
-    let java = peer_tool("java");
-    let jar = vnu_jar();
-    let mut args: Vec<String> =
-        vec!["-jar".into(), jar.to_str().unwrap().into(), "--errors-only".into(), "--format".into(), "json".into()];
-    args.extend(pages.keys().map(|p| site.join(p).to_str().unwrap().to_string()));
-    let run = TestCommand::new(&java, &args).run();
-    let report: serde_json::Value =
-        serde_json::from_str(&run.stderr).unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", run.stderr));
-    let errors: Vec<_> = report["messages"].as_array().unwrap().iter().filter(|m| m["type"] != "info").collect();
-    assert!(errors.is_empty(), "vnu found errors:\n{}", serde_json::to_string_pretty(&errors).unwrap());
-    assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
+    assert_valid_html(&site, &pages);
+    let (java, jar) = (peer_tool("java"), vnu_jar());
     let css = TestCommand::new(
         &java,
         ["-jar", jar.to_str().unwrap(), "--errors-only", "--css", site.join("static/style.css").to_str().unwrap()],
@@ -717,18 +717,10 @@ fn bad_input_fails_cleanly_with_no_partial_site() {
     assert_eq!(std::fs::read_to_string(d.join("precious/notes.txt")).unwrap(), "keep me");
 
     // --source for a release that is not there.
-    TestCommand::vouch([
-        "site",
-        "build",
-        d.join("bundles").to_str().unwrap(),
-        "-o",
-        d.join("x").to_str().unwrap(),
-        "--source",
-        &format!("nothere@1.0={}", d.join("src").display()),
-    ])
-    .run()
-    .code(2)
-    .says("nothere-1.0");
+    site_build(&d.join("bundles"), &d.join("x"), &["--source", &format!("nothere@1.0={}", d.join("src").display())])
+        .run()
+        .code(2)
+        .says("nothere-1.0");
 }
 
 /// The file names and code that hold bidirectional and invisible
@@ -763,17 +755,16 @@ fn code_fixture(d: &Dir) {
 
 fn code_site(d: &Dir) -> BTreeMap<String, String> {
     code_fixture(d);
-    TestCommand::vouch([
-        "site",
-        "build",
-        d.join("bundles").to_str().unwrap(),
-        "-o",
-        d.join("site").to_str().unwrap(),
-        "--source",
-        &format!("code@1.0.0={}", d.join("c1").display()),
-        "--source",
-        &format!("code@1.1.0={}", d.join("c2").display()),
-    ])
+    site_build(
+        &d.join("bundles"),
+        &d.join("site"),
+        &[
+            "--source",
+            &format!("code@1.0.0={}", d.join("c1").display()),
+            "--source",
+            &format!("code@1.1.0={}", d.join("c2").display()),
+        ],
+    )
     .run()
     .ok();
     pages(&d.join("site"))
@@ -902,17 +893,7 @@ fn code_pages_are_valid_html() {
     let d = Dir::new();
     let pages = code_site(&d);
     let site = d.join("site");
-    let java = peer_tool("java");
-    let jar = vnu_jar();
-    let mut args: Vec<String> =
-        vec!["-jar".into(), jar.to_str().unwrap().into(), "--errors-only".into(), "--format".into(), "json".into()];
-    args.extend(pages.keys().map(|p| site.join(p).to_str().unwrap().to_string()));
-    let run = TestCommand::new(&java, &args).run();
-    let report: serde_json::Value =
-        serde_json::from_str(&run.stderr).unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", run.stderr));
-    let errors: Vec<_> = report["messages"].as_array().unwrap().iter().filter(|m| m["type"] != "info").collect();
-    assert!(errors.is_empty(), "Nu HTML Checker errors: {errors:#?}");
-    assert_eq!(run.code, 0, "vnu exit {}: {}", run.code, run.stderr);
+    assert_valid_html(&site, &pages);
 }
 
 /// The data a code index script hands to the search page.
@@ -1088,18 +1069,10 @@ fn without_ctags_the_site_says_definitions_are_not_indexed() {
     code_fixture(&d);
     let empty = d.join("empty-path");
     std::fs::create_dir_all(&empty).unwrap();
-    TestCommand::vouch([
-        "site",
-        "build",
-        d.join("bundles").to_str().unwrap(),
-        "-o",
-        d.join("site").to_str().unwrap(),
-        "--source",
-        &format!("code@1.1.0={}", d.join("c2").display()),
-    ])
-    .env("PATH", &empty)
-    .run()
-    .ok();
+    site_build(&d.join("bundles"), &d.join("site"), &["--source", &format!("code@1.1.0={}", d.join("c2").display())])
+        .env("PATH", &empty)
+        .run()
+        .ok();
     let pages = pages(&d.join("site"));
     let lib = &pages["r/code/1.1.0/file/src/lib.rs.html"];
     assert!(

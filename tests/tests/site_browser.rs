@@ -131,17 +131,16 @@ fn a_reviewer_browses_searches_and_no_script_runs() {
     let d = Dir::new();
     fixture(&d);
     let site = d.join("site");
-    TestCommand::vouch([
-        "site",
-        "build",
-        d.join("bundles").to_str().unwrap(),
-        "-o",
-        site.to_str().unwrap(),
-        "--source",
-        &format!("demo@1.0.0={}", d.join("v1").display()),
-        "--source",
-        &format!("demo@1.1.0={}", d.join("v2").display()),
-    ])
+    vouch_tests::site_build(
+        &d.join("bundles"),
+        &site,
+        &[
+            "--source",
+            &format!("demo@1.0.0={}", d.join("v1").display()),
+            "--source",
+            &format!("demo@1.1.0={}", d.join("v2").display()),
+        ],
+    )
     .run()
     .ok();
 

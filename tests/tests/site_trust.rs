@@ -1,7 +1,7 @@
 //! `vouch site build --trust`: signature status on the pages comes from the
 //! same policy evaluation as `vouch verify`.
 
-use vouch_tests::{Release, TestCommand};
+use vouch_tests::{Release, site_build};
 
 #[test]
 fn trust_policy_status_reaches_the_pages() {
@@ -9,17 +9,7 @@ fn trust_policy_status_reaches_the_pages() {
     r.release("0.1.0", &["--archive"]).ok();
     let trusted = r.policy("trust.toml", &["release"]);
     let site = r.dir.join("site");
-    TestCommand::vouch([
-        "site",
-        "build",
-        r.bundles.to_str().unwrap(),
-        "-o",
-        site.to_str().unwrap(),
-        "--trust",
-        trusted.to_str().unwrap(),
-    ])
-    .run()
-    .ok();
+    site_build(&r.bundles, &site, &["--trust", trusted.to_str().unwrap()]).run().ok();
     let release = std::fs::read_to_string(site.join("r/hello/0.1.0/index.html")).unwrap();
     assert!(release.contains("meets trust.toml"), "{release}");
     let keys = std::fs::read_to_string(site.join("keys.html")).unwrap();
@@ -30,17 +20,7 @@ fn trust_policy_status_reaches_the_pages() {
     // Another policy: the same signature is untrusted, and the page says so.
     let other = vouch_tests::Release::new();
     let untrusted = other.policy("other.toml", &["release"]);
-    TestCommand::vouch([
-        "site",
-        "build",
-        r.bundles.to_str().unwrap(),
-        "-o",
-        site.to_str().unwrap(),
-        "--trust",
-        untrusted.to_str().unwrap(),
-    ])
-    .run()
-    .ok();
+    site_build(&r.bundles, &site, &["--trust", untrusted.to_str().unwrap()]).run().ok();
     let release = std::fs::read_to_string(site.join("r/hello/0.1.0/index.html")).unwrap();
     assert!(release.contains("does not meet the policy"), "{release}");
     assert!(release.contains("untrusted"));

@@ -134,22 +134,7 @@ fn untrusted_keys_and_foreign_signatures_fail() {
     let hex = vouch_manifests::Digest::of(&std::fs::read(&manifest).unwrap()).hex();
     let comment =
         format!("timestamp:1800000000\tfile:manifest.json\tvouch:v1\tproject:other\tversion:0.1.0\tsha256:{hex}");
-    TestCommand::new(
-        vouch_tests::peer_tool("minisign"),
-        [
-            "-S",
-            "-s",
-            r.key.to_str().unwrap(),
-            "-m",
-            manifest.to_str().unwrap(),
-            "-x",
-            b.join(&sig_name).to_str().unwrap(),
-            "-t",
-            &comment,
-        ],
-    )
-    .run()
-    .ok();
+    vouch_tests::minisign_sign(&r.key, &manifest, &b.join(&sig_name), &comment).ok();
     verify(&b, &policy, &[]).code(1).says("does not count").says("other");
 
     // A malformed signature file.
@@ -256,22 +241,7 @@ fn implausible_signing_times_are_malformed_signatures() {
     let resign = |timestamp: &str| {
         let comment =
             format!("timestamp:{timestamp}\tfile:manifest.json\tvouch:v1\tproject:hello\tversion:0.1.0\tsha256:{hex}");
-        TestCommand::new(
-            vouch_tests::peer_tool("minisign"),
-            [
-                "-S",
-                "-s",
-                r.key.to_str().unwrap(),
-                "-m",
-                manifest.to_str().unwrap(),
-                "-x",
-                sig.to_str().unwrap(),
-                "-t",
-                &comment,
-            ],
-        )
-        .run()
-        .ok();
+        vouch_tests::minisign_sign(&r.key, &manifest, &sig, &comment).ok();
     };
     for t in ["0", "253402300800", &i64::MAX.to_string()] {
         resign(t);
@@ -323,28 +293,12 @@ fn quick_release(r: &Release, name: &str, version: &str) -> PathBuf {
         std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
         std::fs::write(&artifact, "a stand-in for the built binary\n").unwrap();
     }
-    let s = |p: &Path| p.display().to_string();
-    TestCommand::vouch([
-        "release",
-        "--source",
-        &s(&r.src),
-        "--name",
-        name,
-        "--version",
-        version,
-        "--key",
-        &s(&r.key),
-        "--out",
-        &s(&r.bundles),
-        "--no-git",
-        "--exclude",
-        "target",
-        "--artifact",
-        "target/release/hello",
-    ])
-    .env("SOURCE_DATE_EPOCH", "1700000000")
-    .run()
-    .ok();
+    r.args(&r.src, name, version)
+        .args(["--no-git", "--exclude", "target", "--artifact", "target/release/hello"])
+        .command()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .run()
+        .ok();
     r.bundles.join(format!("{name}-{version}"))
 }
 
