@@ -546,6 +546,12 @@ pub fn site_build(bundles: &Path, out: &Path, extra: &[&str]) -> TestCommand {
     TestCommand::vouch(["site", "build", &bundles, "-o", &out].into_iter().chain(extra.iter().copied()))
 }
 
+/// A bundle's `manifest.json`, parsed as JSON.
+pub fn manifest_json(bundle: &Path) -> serde_json::Value {
+    let p = bundle.join("manifest.json");
+    serde_json::from_slice(&std::fs::read(&p).expect("read manifest.json")).expect("manifest.json is JSON")
+}
+
 /// The `RWQ...` line of a minisign public key file.
 pub fn public_key_line(p: &Path) -> String {
     std::fs::read_to_string(p).expect("read public key").lines().nth(1).expect("a key line").to_string()

@@ -22,7 +22,7 @@ fn rebuilds_bit_for_bit_offline_with_an_empty_cargo_home() {
     let r = Release::new();
     r.release("0.1.0", &["--include-dependencies", "--include-artifacts"]).ok();
     let b = r.bundle("0.1.0");
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value = vouch_tests::manifest_json(&b);
     assert_eq!(m["build"]["vendored"]["path"], "deps/vendor.tar");
     let copy = deeper_copy(&r);
     let empty_home = r.dir.mkdir("empty-cargo-home");
@@ -59,37 +59,17 @@ fn a_changed_byte_is_refused_at_the_source_check_or_explained() {
     std::fs::write(&main, text).unwrap();
     let work = r.dir.mkdir("work");
     let policy = r.policy("trust.toml", &["release"]);
-    let trust = policy.to_str().unwrap();
-    TestCommand::vouch([
-        "rebuild",
-        b.to_str().unwrap(),
-        "--source",
-        copy.to_str().unwrap(),
-        "--trust",
-        trust,
-        "--workdir",
-        work.to_str().unwrap(),
-    ])
-    .run()
-    .code(1)
-    .says("modified  src/main.rs")
-    .says("refusing to rebuild");
+    rebuild_cmd(&b, &copy, &policy, &["--workdir", work.to_str().unwrap()])
+        .run()
+        .code(1)
+        .says("modified  src/main.rs")
+        .says("refusing to rebuild");
     assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "nothing built");
 
     // Past the source check (a test-only route), the artifact comparison fails, explained.
-    let run = TestCommand::vouch([
-        "rebuild",
-        b.to_str().unwrap(),
-        "--source",
-        copy.to_str().unwrap(),
-        "--trust",
-        trust,
-        "--workdir",
-        work.to_str().unwrap(),
-        "--unchecked-source-for-tests",
-    ])
-    .env("PATH", "/usr/bin:/bin:".to_string() + &std::env::var("PATH").unwrap())
-    .run();
+    let run = rebuild_cmd(&b, &copy, &policy, &["--workdir", work.to_str().unwrap(), "--unchecked-source-for-tests"])
+        .env("PATH", "/usr/bin:/bin:".to_string() + &std::env::var("PATH").unwrap())
+        .run();
     run.code(1)
         .says("DIFFERENT  target/release/hello")
         .says("first difference at byte")
@@ -130,20 +110,10 @@ fn signed_rebuild_reports_count_for_the_builder_role() {
     // The rebuilder verifies the release under its own policy (the release
     // key), before the builder role can be met.
     let release_policy = r.policy("release-trust.toml", &["release"]);
-    TestCommand::vouch([
-        "rebuild",
-        b.to_str().unwrap(),
-        "--source",
-        copy.to_str().unwrap(),
-        "--trust",
-        release_policy.to_str().unwrap(),
-        "--sign-report",
-        "--key",
-        builder.secret.to_str().unwrap(),
-    ])
-    .run()
-    .ok()
-    .says("REPRODUCED");
+    rebuild_cmd(&b, &copy, &release_policy, &["--sign-report", "--key", builder.secret.to_str().unwrap()])
+        .run()
+        .ok()
+        .says("REPRODUCED");
     let reports: Vec<String> =
         std::fs::read_dir(b.join("reports")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(reports.len(), 2, "{reports:?}");
@@ -195,42 +165,19 @@ fn a_hanging_build_is_killed_at_the_timeout_and_cleaned_up() {
     let work = r.dir.mkdir("work");
     let b = r.bundles.join("script-1.0.0");
     let policy = r.policy("trust.toml", &["release"]);
-    let trust = policy.to_str().unwrap();
     let started = std::time::Instant::now();
-    TestCommand::vouch([
-        "rebuild",
-        b.to_str().unwrap(),
-        "--source",
-        src.to_str().unwrap(),
-        "--trust",
-        trust,
-        "--exclude",
-        "out.bin",
-        "--workdir",
-        work.to_str().unwrap(),
-        "--timeout",
-        "2",
-    ])
-    .run()
-    .code(2)
-    .says("timed out after 2 s");
+    rebuild_cmd(&b, &src, &policy, &["--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "2"])
+        .run()
+        .code(2)
+        .says("timed out after 2 s");
     assert!(started.elapsed().as_secs() < 60, "the build was killed");
     assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "work directory removed");
-    TestCommand::vouch([
-        "rebuild",
-        b.to_str().unwrap(),
-        "--source",
-        src.to_str().unwrap(),
-        "--trust",
-        trust,
-        "--exclude",
-        "out.bin",
-        "--workdir",
-        work.to_str().unwrap(),
-        "--timeout",
-        "2",
-        "--keep",
-    ])
+    rebuild_cmd(
+        &b,
+        &src,
+        &policy,
+        &["--exclude", "out.bin", "--workdir", work.to_str().unwrap(), "--timeout", "2", "--keep"],
+    )
     .run()
     .code(2);
     assert!(work.join("script-1.0.0-rebuild/build.log").exists(), "--keep keeps the work directory and its log");
@@ -243,19 +190,7 @@ fn a_build_writing_outside_its_work_directory_fails() {
     let src = script_project(&r, &format!("echo leak > {}/leaked", outside.display()));
     let b = r.bundles.join("script-1.0.0");
     let policy = r.policy("trust.toml", &["release"]);
-    TestCommand::vouch([
-        "rebuild",
-        b.to_str().unwrap(),
-        "--source",
-        src.to_str().unwrap(),
-        "--trust",
-        policy.to_str().unwrap(),
-        "--exclude",
-        "out.bin",
-    ])
-    .run()
-    .code(2)
-    .says("build failed");
+    rebuild_cmd(&b, &src, &policy, &["--exclude", "out.bin"]).run().code(2).says("build failed");
     assert!(!outside.join("leaked").exists(), "the write outside the work directory was stopped");
 }
 
@@ -268,21 +203,10 @@ fn bad_input_exits_2() {
     let trust = policy.to_str().unwrap();
     // An unwritable work directory (a file in the way).
     let blocker = r.dir.write("blocker", "x");
-    TestCommand::vouch([
-        "rebuild",
-        b.to_str().unwrap(),
-        "--source",
-        src.to_str().unwrap(),
-        "--trust",
-        trust,
-        "--exclude",
-        "out.bin",
-        "--workdir",
-        blocker.to_str().unwrap(),
-    ])
-    .run()
-    .code(2)
-    .says("blocker");
+    rebuild_cmd(&b, &src, &policy, &["--exclude", "out.bin", "--workdir", blocker.to_str().unwrap()])
+        .run()
+        .code(2)
+        .says("blocker");
     // A bundle without a build section.
     let plain = r.dir.mkdir("plain/p-1");
     let d = Dir::new();
@@ -310,20 +234,7 @@ fn bad_input_exits_2() {
         .code(2)
         .says("/nonexistent/src");
     // --sign-report on an archive, and without a key.
-    TestCommand::vouch([
-        "rebuild",
-        b.to_str().unwrap(),
-        "--source",
-        src.to_str().unwrap(),
-        "--trust",
-        trust,
-        "--exclude",
-        "out.bin",
-        "--sign-report",
-    ])
-    .run()
-    .code(2)
-    .says("--key");
+    rebuild_cmd(&b, &src, &policy, &["--exclude", "out.bin", "--sign-report"]).run().code(2).says("--key");
     // No policy at all: --trust is required.
     TestCommand::vouch(["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--exclude", "out.bin"])
         .run()
@@ -357,13 +268,11 @@ fn script_bundle(r: &Release, body: &str) -> (std::path::PathBuf, std::path::Pat
 
 /// `vouch rebuild` of the script bundle with a work directory of its own.
 fn rebuild_script(b: &Path, src: &Path, policy: &Path, work: &Path, extra: &[&str]) -> TestCommand {
-    let mut args: Vec<String> =
-        ["rebuild", b.to_str().unwrap(), "--source", src.to_str().unwrap(), "--trust", policy.to_str().unwrap()]
-            .map(String::from)
-            .to_vec();
-    args.extend(["--exclude", "out.bin", "--workdir", work.to_str().unwrap()].map(String::from));
-    args.extend(extra.iter().map(|s| s.to_string()));
-    TestCommand::vouch(args)
+    let args: Vec<&str> = ["--exclude", "out.bin", "--workdir", work.to_str().unwrap()]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    rebuild_cmd(b, src, policy, &args)
 }
 
 fn is_empty(dir: &Path) -> bool {
@@ -713,7 +622,7 @@ fn locked_crates_come_from_the_local_cache_into_a_private_cargo_home() {
     let real_home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value = vouch_tests::manifest_json(&b);
     let deps = m["build"]["dependencies"].as_array().unwrap();
     assert_eq!(deps.len(), 1, "{deps:?}");
     let file = format!("{}-{}.crate", deps[0]["name"].as_str().unwrap(), deps[0]["version"].as_str().unwrap());
@@ -727,18 +636,7 @@ fn locked_crates_come_from_the_local_cache_into_a_private_cargo_home() {
     std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
     std::fs::copy(index.join(&file), &cached).unwrap();
     let before = listing(&cache);
-    let rebuild = |home: &Path| {
-        TestCommand::vouch([
-            "rebuild",
-            b.to_str().unwrap(),
-            "--source",
-            copy.to_str().unwrap(),
-            "--trust",
-            policy.to_str().unwrap(),
-        ])
-        .env("CARGO_HOME", home)
-        .run()
-    };
+    let rebuild = |home: &Path| rebuild_cmd(&b, &copy, &policy, &[]).env("CARGO_HOME", home).run();
     rebuild(&cache).ok().says("identical  target/release/hello").says("REPRODUCED");
     assert_eq!(listing(&cache), before, "the reviewer's cargo home is read, never written");
 
@@ -896,7 +794,7 @@ fn the_recorded_rust_toolchain_is_picked_from_rustup() {
         .run();
     run.ok();
     let b = r.bundle("0.1.0");
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value = vouch_tests::manifest_json(&b);
     let recorded = m["build"]["toolchain"]["rustc"].as_str().unwrap().to_string();
     assert!(recorded.contains("nightly"), "{recorded}");
     let copy = deeper_copy(&r);
@@ -1029,7 +927,7 @@ fn a_c_project_with_debug_info_reproduces_bit_for_bit_in_another_directory() {
     let r = Release::new();
     let (src, b) =
         release_c(&r, "#include \"greet.h\"\nconst char *greeting(void) { return __FILE__; }\n", None, |c| c);
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value = vouch_tests::manifest_json(&b);
     let build = &m["build"];
     assert_eq!(build["env"]["CFLAGS"], "-O2 -g", "the vendor's flags, recorded as given");
     assert_eq!(build["path_remap"], serde_json::json!([{"role": "source", "to": "/vouch/source"}]));
@@ -1227,7 +1125,7 @@ fn a_cmake_project_in_c_and_cxx_with_debug_info_reproduces_bit_for_bit_in_anothe
     vouch_tests::peer_tool("cmake");
     let r = Release::new();
     let (src, b) = release_cmake(&r, |c| c);
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value = vouch_tests::manifest_json(&b);
     let build = &m["build"];
     assert_eq!(build["env"]["CFLAGS"], "-O2 -g", "the vendor's flags, recorded as given");
     assert_eq!(build["env"]["CXXFLAGS"], "-O2 -g");

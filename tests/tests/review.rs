@@ -270,7 +270,7 @@ fn review_envelopes_verify_with_securesystemslib_and_in_toto_attestation() {
     )
     .run();
     out.ok();
-    let manifest: Value = serde_json::from_slice(&std::fs::read(r1.join("manifest.json")).unwrap()).unwrap();
+    let manifest: Value = vouch_tests::manifest_json(&r1);
     let digest = |p: &str| {
         manifest["source"]["files"].as_array().unwrap().iter().find(|e| e["path"] == p).unwrap()["digest"]
             .as_str()
