@@ -92,6 +92,19 @@ pub enum ReleaseError {
     },
     #[error("artifact {path:?} {reason}")]
     Artifact { path: String, reason: String },
+    #[error("artifact {path:?} is not a safe relative path")]
+    ArtifactPath {
+        path: String,
+        #[source]
+        source: crate::model::path::PathError,
+    },
+    #[error("artifact {path:?} does not exist at {}", .joined.display())]
+    ArtifactMissing {
+        path: String,
+        joined: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot read artifact {path}")]
     ArtifactRead {
         path: PathBuf,
@@ -145,9 +158,13 @@ fn werr(path: &Path) -> impl FnOnce(std::io::Error) -> ReleaseError + '_ {
 fn artifact(source_canon: &Path, rel: &str) -> Result<(Artifact, PathBuf), ReleaseError> {
     let bad = |reason: &str| ReleaseError::Artifact { path: rel.to_string(), reason: reason.to_string() };
     let norm = rel.trim_start_matches("./");
-    let rp = RelPath::new(norm).map_err(|e| bad(&format!("is not a safe relative path ({})", e.reason)))?;
+    let rp = RelPath::new(norm).map_err(|source| ReleaseError::ArtifactPath { path: rel.to_string(), source })?;
     let joined = source_canon.join(rp.to_path());
-    let canon = joined.canonicalize().map_err(|_| bad(&format!("does not exist at {}", joined.display())))?;
+    let canon = joined.canonicalize().map_err(|source| ReleaseError::ArtifactMissing {
+        path: rel.to_string(),
+        joined: joined.clone(),
+        source,
+    })?;
     if !canon.starts_with(source_canon) {
         return Err(bad(&format!("resolves to {}, outside the source directory", canon.display())));
     }

@@ -459,7 +459,14 @@ pub enum CheckError {
     /// The project name or version is not a safe name.
     #[error(transparent)]
     Name(#[from] crate::model::name::NameError),
-    /// Anything else: schema, time, order, count, shape, Merkle root.
+    /// `created` is not an RFC 3339 time.
+    #[error("created {created:?} is not an RFC 3339 time")]
+    Created {
+        created: String,
+        #[source]
+        source: time::error::Parse,
+    },
+    /// Anything else: schema, order, count, shape, Merkle root.
     #[error("{0}")]
     Shape(String),
 }
@@ -592,16 +599,16 @@ impl RawManifest {
         }
         crate::model::name::check("project name", &self.project.name)?;
         crate::model::name::check("version", &self.project.version)?;
+        if let Some(c) = &self.created {
+            time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339)
+                .map_err(|source| CheckError::Created { created: c.clone(), source })?;
+        }
         self.check_shape().map_err(CheckError::Shape)
     }
 
-    /// The checks after the schema and the names: time, order, uniqueness,
+    /// The checks after the schema, the names and the time: order, uniqueness,
     /// count, per-kind shape and the Merkle root.
     fn check_shape(&self) -> Result<(), String> {
-        if let Some(c) = &self.created {
-            time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| format!("created {c:?} is not an RFC 3339 time"))?;
-        }
         let files = &self.source.files;
         for w in files.windows(2) {
             if w[0].path().as_str().as_bytes() >= w[1].path().as_str().as_bytes() {
