@@ -129,14 +129,28 @@ async function main() {
     // Issue 20: every line addressable, a #L range marked, the file page
     // in light and dark.
     const filePage = base + 'r/' + project + '/' + newVersion + '/file/src/main.rs.html';
+    // lines.js marks on load and on `hashchange`, which the browser fires
+    // after the click returns: wait (up to 5 s) for the marks to become
+    // what the address says, then record what is marked, settled or not;
+    // the Rust test judges it.
+    const marks = () => page.$$eval('pre.code span.hl', (ls) => ls.map((l) => l.id));
+    const settle = async (want) => {
+      await page
+        .waitForFunction(
+          (w) => Array.from(document.querySelectorAll('pre.code span.hl'), (l) => l.id).join() === w,
+          want.join(),
+          { timeout: 5000 },
+        )
+        .catch(() => {});
+      return marks();
+    };
     await page.goto(filePage + '#L2-L4');
-    await page.waitForTimeout(100);
-    report.steps.range = await page.$$eval('pre.code span.hl', (ls) => ls.map((l) => l.id));
+    report.steps.range = await settle(['L2', 'L3', 'L4']);
     await shot('file-range');
     await page.click('.gutter a[href="#L5"]');
     report.steps.line_link = here();
     report.steps.line_target = await page.evaluate(() => (document.querySelector(':target') || {}).id || '');
-    report.steps.range_after = await page.$$eval('pre.code span.hl', (ls) => ls.map((l) => l.id));
+    report.steps.range_after = await settle(['L5']);
     await page.goto(filePage);
     await shot('file-light');
     await page.emulateMedia({ colorScheme: 'dark' });
