@@ -13,6 +13,7 @@ use crate::render::{DirNode, Release, crumb, entry_kind, file_reviews};
 use crate::source::{self, SourceTree, clean};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use vouch_manifests::EntryKind;
 use std::path::PathBuf;
 use tera::Context;
 
@@ -67,6 +68,16 @@ struct FileDone {
     words: Option<Option<crate::codesearch::FileWords>>,
     /// Whether a later build may reuse it (not when ctags failed for it).
     record: bool,
+    /// The copy found to hold the manifest's bytes, if this entry's is one.
+    copy: Option<source::Copy>,
+}
+
+/// What the first entry with a digest found of its copy, for the others
+/// with that digest: the copy, and its words when they were gathered
+/// (`Some(None)`: not indexed).
+struct Given<'a> {
+    copy: &'a source::Copy,
+    words: Option<Option<&'a crate::codesearch::FileWords>>,
 }
 
 /// A file page's breadcrumbs, relative to its release folder (the page is
@@ -93,17 +104,22 @@ fn file_crumbs(r: &Release, d: Option<&DirNode>, name: &str) -> Vec<Crumb> {
     c
 }
 
-/// Checks one file of a release's source and makes its page: hard-linked
-/// from the previous build when its key is there, left to link to the page
-/// of this build that has its key, or rendered.
-fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileDone, SiteError> {
+/// Checks one file of a release's source (or takes the copy `given` for
+/// its digest) and makes its page: hard-linked from the previous build when
+/// its key is there, left to link to the page of this build that has its
+/// key, or rendered.
+fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8], given: Option<&Given>) -> Result<FileDone, SiteError> {
     let r = &fp.releases[i];
     let e = &r.bundle.manifest.source.files[f];
     let tree = r.source.as_ref().ok_or_else(|| SiteError::Output {
         path: PathBuf::from(&r.rdir),
         detail: "a file page of a release without --source".into(),
     })?;
-    let checked = source::check(tree, e, buf, Some(fp.seen));
+    let checked = match given {
+        Some(g) => source::shown(e, g.copy),
+        None => source::check(tree, e, buf, Some(fp.seen)),
+    };
+    let copy = checked.copy().cloned();
     let parent = e.path().parent();
     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
     let page = match dnode {
@@ -145,6 +161,9 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
         if !fp.need_words[i] {
             return None;
         }
+        if let Some(w) = given.and_then(|g| g.words) {
+            return Some(w.cloned());
+        }
         if let Some(d) = e.digest() {
             c.load(d);
         }
@@ -153,10 +172,11 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
     if let Some(old) = fp.previous.page(&key)
         && std::fs::hard_link(&old, fp.renderer.out.join(&page)).is_ok()
     {
-        return Ok(FileDone { key, page, how: Made::Reused, words: words(checked), record: true });
+        return Ok(FileDone { key, page, how: Made::Reused, words: words(checked), record: true, copy });
     }
     if let Some(first) = fp.claims.claim(key, &page) {
-        return Ok(FileDone { key, page, how: Made::SameAs(first), words: words(checked), record: !tags_failed });
+        let words = words(checked);
+        return Ok(FileDone { key, page, how: Made::SameAs(first), words, record: !tags_failed, copy });
     }
     view.content = source::render(checked, e);
     if view.content.state == "rendered" {
@@ -202,7 +222,26 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8]) -> Result<FileD
     }
     let record = !tags_failed && view.defs_note.is_none_or(|_| fp.ctags.is_err());
     fp.renderer.page(&page, "page.html", "page", &title, &crumbs, ctx)?;
-    Ok(FileDone { key, page, how: Made::Rendered, words, record })
+    Ok(FileDone { key, page, how: Made::Rendered, words, record, copy })
+}
+
+/// Makes the pages of `jobs` (indexes into `file_jobs`), each with what
+/// `given` says of its digest.
+fn run<'a>(
+    fp: &FilePages,
+    file_jobs: &[(usize, usize)],
+    jobs: &[usize],
+    given: impl Fn(usize) -> Option<Given<'a>> + Sync,
+) -> Result<Vec<(usize, FileDone)>, SiteError> {
+    jobs.par_iter()
+        .map_init(
+            || vec![0u8; 1 << 16],
+            |buf, &j| {
+                let (i, f) = file_jobs[j];
+                file_page(fp, i, f, buf, given(j).as_ref()).map(|d| (j, d))
+            },
+        )
+        .collect()
 }
 
 /// What rendering the file pages handed back.
@@ -248,10 +287,40 @@ pub(crate) fn render_all(
         .filter(|(_, r)| r.source.is_some())
         .flat_map(|(i, r)| (0..r.bundle.manifest.source.files.len()).map(move |f| (i, f)))
         .collect();
-    let done: Vec<FileDone> = file_jobs
-        .par_iter()
-        .map_init(|| vec![0u8; 1 << 16], |buf, &(i, f)| file_page(&fp, i, f, buf))
-        .collect::<Result<_, _>>()?;
+    // Content-addressed: the first entry with a digest (in release, then
+    // entry order) is checked first; every other entry with that digest
+    // whose first copy holds the manifest's bytes shows those bytes, its
+    // own copy not read (a first copy that differs leaves each other entry
+    // to its own). Which copies are read depends on the manifests alone, so
+    // a site grown release by release is the one built from scratch.
+    let mut first: HashMap<vouch_manifests::Digest, usize> = HashMap::new();
+    let (mut firsts, mut others) = (Vec::new(), Vec::new());
+    for (j, &(i, f)) in file_jobs.iter().enumerate() {
+        let e = &releases[i].bundle.manifest.source.files[f];
+        match e.digest().filter(|_| matches!(e.kind(), EntryKind::File | EntryKind::Exec)) {
+            Some(d) if first.contains_key(&d) => others.push(j),
+            Some(d) => {
+                first.insert(d, j);
+                firsts.push(j);
+            }
+            None => firsts.push(j),
+        }
+    }
+    let done_first = run(&fp, &file_jobs, &firsts, |_| None)?;
+    let at: HashMap<usize, usize> = done_first.iter().enumerate().map(|(k, (j, _))| (*j, k)).collect();
+    let given_for = |j: usize| -> Option<Given<'_>> {
+        let (i, f) = file_jobs[j];
+        let d = releases[i].bundle.manifest.source.files[f].digest()?;
+        let (_, done) = &done_first[at[&first[&d]]];
+        let words = done.words.as_ref().map(Option::as_ref);
+        done.copy.as_ref().map(|copy| Given { copy, words })
+    };
+    let done_others = run(&fp, &file_jobs, &others, given_for)?;
+    let mut slots: Vec<Option<FileDone>> = file_jobs.iter().map(|_| None).collect();
+    for (j, d) in done_first.into_iter().chain(done_others) {
+        slots[j] = Some(d);
+    }
+    let done: Vec<FileDone> = slots.into_iter().flatten().collect();
     let mut keyed = Vec::with_capacity(done.len());
     let mut code_words = Vec::with_capacity(done.len());
     let mut index_full: Vec<crate::reuse::KeyHasher> = defs

@@ -75,6 +75,12 @@ impl Seen {
         vouch_manifests::tree::fsutil::parse_stamp_lines(body)
     }
 
+    /// When the build started, in nanoseconds since the epoch (see
+    /// [`FileStamp::settled`]).
+    pub fn now(&self) -> i128 {
+        self.now
+    }
+
     /// The digest the previous build found for the file `m` describes, if
     /// the file is unchanged since.
     pub fn known(&self, m: &std::fs::Metadata) -> Option<[u8; 32]> {

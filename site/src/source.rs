@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::PathBuf;
+use vouch_manifests::tree::fsutil::FileStamp;
 use vouch_manifests::{Digest, Entry, EntryKind};
 
 /// Files larger than this are "not rendered" (their digest is still checked).
@@ -81,9 +82,31 @@ fn missing(detail: impl Into<String>) -> Checked {
 pub struct Checked {
     pub content: Content,
     bytes: Option<Vec<u8>>,
-    /// A file known unchanged since the previous build (see `seen`), not
-    /// read yet: its path, read by [`Checked::load`] when needed.
-    unread: Option<PathBuf>,
+    /// A file known to hold the manifest's bytes but not read yet (known
+    /// unchanged since the previous build, see `seen`, or another copy of
+    /// the same bytes, see [`Copy`]): read by [`Checked::load`] when needed.
+    unread: Option<Copy>,
+    /// The copy found to hold the manifest's bytes, for other entries with
+    /// the same digest (see [`shown`]).
+    copy: Option<Copy>,
+}
+
+/// A regular file in a source directory found, in this build, to hold the
+/// bytes of a manifest digest.
+#[derive(Debug, Clone)]
+pub struct Copy {
+    path: PathBuf,
+    len: u64,
+    /// Its stamp when it was hashed or known (see `seen`), when settled: a
+    /// read that sees the same stamp before and after reads those bytes.
+    stamp: Option<FileStamp>,
+}
+
+impl Copy {
+    fn of(path: &std::path::Path, m: &std::fs::Metadata, now: i128) -> Copy {
+        let stamp = FileStamp::of(m).filter(|s| s.settled(now));
+        Copy { path: path.to_path_buf(), len: m.len(), stamp }
+    }
 }
 
 impl Checked {
@@ -109,21 +132,33 @@ impl Checked {
         self.bytes.is_some() || self.unread.is_some()
     }
 
-    /// Reads a file that was known unchanged, checking its digest again
-    /// (it may have changed since); a no-op for anything else.
+    /// The copy found to hold the manifest's bytes, if this entry's is one.
+    pub fn copy(&self) -> Option<&Copy> {
+        self.copy.as_ref()
+    }
+
+    /// Reads a file known to hold the manifest's bytes but not read yet;
+    /// a no-op for anything else. Its digest is checked again (it may have
+    /// changed since), unless its stamp, settled when it was known, is the
+    /// same before and after the read: then no write reached it since.
     pub fn load(&mut self, want: Digest) {
-        let Some(path) = self.unread.take() else { return };
-        let read = vouch_manifests::tree::fsutil::open_nofollow(&path).and_then(|f| {
-            if !f.metadata()?.is_file() {
+        let Some(copy) = self.unread.take() else { return };
+        let read = vouch_manifests::tree::fsutil::open_nofollow(&copy.path).and_then(|mut f| {
+            let before = f.metadata()?;
+            if !before.is_file() {
                 return Err(std::io::Error::other("not a regular file in the source directory"));
             }
-            let mut bytes = Vec::new();
-            f.take(MAX_RENDERED + 1).read_to_end(&mut bytes)?;
-            Ok(bytes)
+            let mut bytes = Vec::with_capacity(before.len() as usize + 1);
+            (&mut f).take(MAX_RENDERED + 1).read_to_end(&mut bytes)?;
+            let same = copy.stamp.is_some_and(|s| {
+                FileStamp::of(&before) == Some(s) && f.metadata().ok().and_then(|m| FileStamp::of(&m)) == Some(s)
+            });
+            Ok((bytes, same))
         });
         match read {
-            Ok(bytes) if Digest::of(&bytes) == want => self.bytes = Some(bytes),
-            Ok(bytes) => {
+            Ok((bytes, true)) => self.bytes = Some(bytes),
+            Ok((bytes, false)) if Digest::of(&bytes) == want => self.bytes = Some(bytes),
+            Ok((bytes, false)) => {
                 let d = Digest::of(&bytes);
                 self.content = Content {
                     state: "mismatch",
@@ -139,7 +174,20 @@ impl Checked {
 
 impl From<Content> for Checked {
     fn from(content: Content) -> Checked {
-        Checked { content, bytes: None, unread: None }
+        Checked { content, bytes: None, unread: None, copy: None }
+    }
+}
+
+/// An entry whose digest another entry's copy, checked in this build,
+/// was found to hold: it shows those bytes (read when needed), and its own
+/// copy is not read. What it says is what [`check`] says of a copy that
+/// matches.
+pub fn shown(entry: &Entry, copy: &Copy) -> Checked {
+    let c = Content { matches: Some(true), actual_digest: entry.digest().map(|d| d.to_string()), ..Default::default() };
+    match copy.len {
+        0 => Content { state: "empty", ..c }.into(),
+        n if n > MAX_RENDERED || entry.size() > MAX_RENDERED => Content { state: "large", ..c }.into(),
+        _ => Checked { content: c, bytes: None, unread: Some(copy.clone()), copy: None },
     }
 }
 
@@ -197,15 +245,14 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing("not in the source directory"),
         Err(e) => return missing(format!("cannot read it: {e}")),
     };
+    let now = seen.map_or_else(FileStamp::now, |s| s.now());
     if let Some(d) = seen.and_then(|s| s.known(&before)).map(Digest)
         && d == want
     {
-        let c = Content { matches: Some(true), actual_digest: Some(d.to_string()), ..Default::default() };
-        return match before.len() {
-            0 => Content { state: "empty", ..c }.into(),
-            n if n > MAX_RENDERED || entry.size() > MAX_RENDERED => Content { state: "large", ..c }.into(),
-            _ => Checked { content: c, bytes: None, unread: Some(path) },
-        };
+        let copy = Copy::of(&path, &before, now);
+        let mut c = shown(entry, &copy);
+        c.copy = Some(copy);
+        return c;
     }
     // One open that refuses a symlink (O_NOFOLLOW) and never blocks on a
     // FIFO (O_NONBLOCK); the kind is then checked on the open file.
@@ -230,13 +277,15 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
                 if let Some(s) = seen {
                     s.remember(&before, d.0);
                 }
-                Content {
+                let mut c: Checked = Content {
                     state: if d == want { "large" } else { "mismatch" },
                     matches: Some(d == want),
                     actual_digest: Some(d.to_string()),
                     ..Default::default()
                 }
-                .into()
+                .into();
+                c.copy = (d == want).then(|| Copy::of(&path, &before, now));
+                c
             }
             Err(e) => missing(format!("cannot read it: {e}")),
         };
@@ -254,11 +303,12 @@ pub fn check(tree: &SourceTree, entry: &Entry, buf: &mut [u8], seen: Option<&cra
         c.state = "mismatch";
         return c.into();
     }
+    let copy = Some(Copy::of(&path, &before, now));
     if bytes.is_empty() {
         c.state = "empty";
-        return c.into();
+        return Checked { content: c, copy, ..Default::default() };
     }
-    Checked { content: c, bytes: Some(bytes), unread: None }
+    Checked { content: c, bytes: Some(bytes), unread: None, copy }
 }
 
 /// Renders a checked entry: a matching text file as highlighted,
@@ -699,6 +749,41 @@ pub fn clean(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_shown_from_another_copy_are_read_only_when_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.rs"), "fn a() {}\n").unwrap();
+        std::fs::write(dir.path().join("b.rs"), "fn b() {}\n").unwrap();
+        // Settled: changed more than a second before it was checked.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let tree = SourceTree::new(dir.path().to_path_buf(), &[]);
+        let entry = |name: &str, text: &str| Entry::File {
+            path: vouch_manifests::RelPath::new(name).unwrap(),
+            size: text.len() as u64,
+            digest: Digest::of(text.as_bytes()),
+            exec: false,
+        };
+        let (a, b) = (entry("a.rs", "fn a() {}\n"), entry("b.rs", "fn b() {}\n"));
+        let mut buf = vec![0u8; 4096];
+        let copy_a = check(&tree, &a, &mut buf, None).copy().cloned().expect("a matches");
+        assert!(copy_a.stamp.is_some(), "{copy_a:?}");
+        // Another entry with a's digest (say, a later release's) shows a's bytes.
+        let mut shown_a = shown(&a, &copy_a);
+        assert!(shown_a.has_bytes() && shown_a.content.matches == Some(true));
+        shown_a.load(a.digest().unwrap());
+        assert_eq!(shown_a.text(), Some("fn a() {}\n"));
+        // The copy edited since: its stamp moved, so it is hashed, and differs.
+        let copy_b = check(&tree, &b, &mut buf, None).copy().cloned().expect("b matches");
+        std::fs::write(dir.path().join("b.rs"), "fn B() {}\n").unwrap();
+        let mut shown_b = shown(&b, &copy_b);
+        shown_b.load(b.digest().unwrap());
+        assert_eq!(shown_b.text(), None);
+        assert_eq!(shown_b.content.state, "mismatch");
+        assert_eq!(shown_b.content.actual_digest, Some(Digest::of(b"fn B() {}\n").to_string()));
+        // A copy that differs from the manifest is no copy for others.
+        assert!(check(&tree, &b, &mut buf, None).copy().is_none());
+    }
 
     #[test]
     fn hidden_characters_are_marks_and_code_is_highlighted() {
