@@ -48,6 +48,8 @@ struct FilePages<'a> {
     need_words: &'a [bool],
     claims: crate::reuse::Claims,
     shared: [u8; 32],
+    /// The folders of the site being written, to link pages into.
+    folders: crate::reuse::Folders,
 }
 
 /// How a file page came to be.
@@ -169,9 +171,7 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8], given: Option<&
         }
         Some(c.words().and_then(Result::ok))
     };
-    if let Some(old) = fp.previous.page(&key)
-        && std::fs::hard_link(&old, fp.renderer.out.join(&page)).is_ok()
-    {
+    if fp.previous.link(&key, &fp.folders, &page) {
         return Ok(FileDone { key, page, how: Made::Reused, words: words(checked), record: true, copy });
     }
     if let Some(first) = fp.claims.claim(key, &page) {
@@ -280,6 +280,7 @@ pub(crate) fn render_all(
         need_words: &defs.need_words,
         claims: crate::reuse::Claims::default(),
         shared: defs.shared,
+        folders: crate::reuse::Folders::new(out),
     };
     let file_jobs: Vec<(usize, usize)> = releases
         .iter()

@@ -113,6 +113,17 @@ pub struct Previous {
     /// folders (by relative path) are below it with no symlink on the way.
     real: Option<PathBuf>,
     inside: Mutex<HashMap<String, bool>>,
+    /// Its folders as read once each (none: not below it, or unreadable).
+    folders: Mutex<HashMap<String, Option<std::sync::Arc<Folder>>>>,
+}
+
+/// A folder of the previous site, opened and listed once: a handle to it
+/// (pages are hard-linked from it by name, with no path walked again) and
+/// the names of its regular files.
+struct Folder {
+    #[cfg(unix)]
+    fd: rustix::fd::OwnedFd,
+    files: std::collections::HashSet<std::ffi::OsString>,
 }
 
 impl Previous {
@@ -142,7 +153,7 @@ impl Previous {
             pages.insert(Key(key), page.to_string());
         }
         let real = std::fs::canonicalize(output).ok();
-        Previous { dir: output.to_path_buf(), pages, real, inside: Mutex::new(HashMap::new()) }
+        Previous { dir: output.to_path_buf(), pages, real, inside: Mutex::new(HashMap::new()), folders: Mutex::default() }
     }
 
     /// The previous site's folder for `key` (a release's code index), if it
@@ -155,11 +166,66 @@ impl Previous {
     }
 
     /// The previous site's page for `key`, if it is still a regular file.
+    #[cfg(test)]
     pub fn page(&self, key: &Key) -> Option<PathBuf> {
         let rel = self.pages.get(key)?;
-        let p = self.dir.join(rel);
-        std::fs::symlink_metadata(&p).ok().filter(|m| m.is_file())?;
-        self.below(rel.rsplit_once('/').map_or("", |(d, _)| d)).then_some(p)
+        let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        self.folder(dir)?.files.contains(std::ffi::OsStr::new(name)).then(|| self.dir.join(rel))
+    }
+
+    /// Hard-links the previous site's page for `key`, if it is still a
+    /// regular file, as `page` of the site being written (see [`Folders`]);
+    /// whether it did.
+    pub fn link(&self, key: &Key, to: &Folders, page: &str) -> bool {
+        let Some(rel) = self.pages.get(key) else { return false };
+        let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let Some(from) = self.folder(dir).filter(|f| f.files.contains(std::ffi::OsStr::new(name))) else {
+            return false;
+        };
+        #[cfg(unix)]
+        {
+            let (to_dir, to_name) = page.rsplit_once('/').unwrap_or(("", page));
+            let Some(to_fd) = to.fd(to_dir) else { return false };
+            rustix::fs::linkat(&from.fd, name, &*to_fd, to_name, rustix::fs::AtFlags::empty()).is_ok()
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = from;
+            std::fs::hard_link(self.dir.join(rel), to.root.join(page)).is_ok()
+        }
+    }
+
+    /// The previous site's folder `rel`, read once.
+    fn folder(&self, rel: &str) -> Option<std::sync::Arc<Folder>> {
+        if let Some(f) = self.folders.lock().unwrap_or_else(|p| p.into_inner()).get(rel) {
+            return f.clone();
+        }
+        let read = || -> Option<Folder> {
+            if !self.below(rel) {
+                return None;
+            }
+            let path = self.dir.join(rel);
+            #[cfg(unix)]
+            let fd = {
+                use rustix::fs::{CWD, Mode, OFlags};
+                let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+                rustix::fs::openat(CWD, &path, flags, Mode::empty()).ok()?
+            };
+            let files = std::fs::read_dir(&path)
+                .ok()?
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name())
+                .collect();
+            Some(Folder {
+                #[cfg(unix)]
+                fd,
+                files,
+            })
+        };
+        let f = read().map(std::sync::Arc::new);
+        self.folders.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string(), f.clone());
+        f
     }
 
     /// Whether the site's folder `rel` is inside the site, reached through
@@ -290,6 +356,36 @@ pub fn marker(pages: &[(Key, String)]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The folders of the site being written, each opened once when a page
+/// is first linked into it.
+pub struct Folders {
+    root: PathBuf,
+    #[cfg(unix)]
+    open: Mutex<HashMap<String, std::sync::Arc<rustix::fd::OwnedFd>>>,
+}
+
+impl Folders {
+    pub fn new(root: &Path) -> Folders {
+        Folders {
+            root: root.to_path_buf(),
+            #[cfg(unix)]
+            open: Mutex::default(),
+        }
+    }
+
+    #[cfg(unix)]
+    fn fd(&self, rel: &str) -> Option<std::sync::Arc<rustix::fd::OwnedFd>> {
+        if let Some(fd) = self.open.lock().unwrap_or_else(|p| p.into_inner()).get(rel) {
+            return Some(fd.clone());
+        }
+        use rustix::fs::{CWD, Mode, OFlags};
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = std::sync::Arc::new(rustix::fs::openat(CWD, &self.root.join(rel), flags, Mode::empty()).ok()?);
+        self.open.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string(), fd.clone());
+        Some(fd)
+    }
 }
 
 #[cfg(test)]
