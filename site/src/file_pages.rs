@@ -13,9 +13,9 @@ use crate::render::{DirNode, Release, crumb, entry_kind, file_reviews};
 use crate::source::{self, SourceTree, clean};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use vouch_manifests::EntryKind;
 use std::path::PathBuf;
 use tera::Context;
+use vouch_manifests::EntryKind;
 
 /// The files of a release that ctags reads: regular files of its
 /// languages, small enough to render.

@@ -153,7 +153,13 @@ impl Previous {
             pages.insert(Key(key), page.to_string());
         }
         let real = std::fs::canonicalize(output).ok();
-        Previous { dir: output.to_path_buf(), pages, real, inside: Mutex::new(HashMap::new()), folders: Mutex::default() }
+        Previous {
+            dir: output.to_path_buf(),
+            pages,
+            real,
+            inside: Mutex::new(HashMap::new()),
+            folders: Mutex::default(),
+        }
     }
 
     /// The previous site's folder for `key` (a release's code index), if it

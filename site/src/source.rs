@@ -43,7 +43,8 @@ pub struct Content {
     /// `rendered`, `empty`, `binary`, `large`, `mismatch`, `missing`,
     /// `symlink` or `submodule`.
     pub state: &'static str,
-    /// Whether the copy in the source directory matches the manifest
+    /// Whether the copy shown (this entry's in its source directory, or
+    /// the first copy of the same digest, see [`shown`]) matches the manifest
     /// (`None` when it could not be compared).
     pub matches: Option<bool>,
     /// The digest of the copy in the source directory, when read.

@@ -1130,7 +1130,8 @@ fn bytes_already_checked_in_one_release_are_shown_for_every_release_with_them() 
     std::fs::remove_file(d.join("c2/src/trojan.rs")).unwrap();
     let pages = code_site_of(&d);
     for f in ["README.md", "src/trojan.rs"] {
-        let (old, new) = (&pages[&format!("r/code/1.0.0/file/{f}.html")], &pages[&format!("r/code/1.1.0/file/{f}.html")]);
+        let (old, new) =
+            (&pages[&format!("r/code/1.0.0/file/{f}.html")], &pages[&format!("r/code/1.1.0/file/{f}.html")]);
         assert_eq!(old, new, "{f}");
         assert!(new.contains("matches the manifest") && !new.contains("does not match"), "{new}");
     }
