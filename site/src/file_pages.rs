@@ -33,6 +33,43 @@ pub(crate) fn ctags_paths(r: &Release, tree: &SourceTree) -> Vec<String> {
         .collect()
 }
 
+/// The regular files of a release that ctags parses (see [`ctags_paths`]):
+/// entry, path, language and digest.
+pub(crate) fn ctags_entries(
+    r: &Release,
+    tree: &SourceTree,
+) -> Vec<(usize, String, &'static str, vouch_manifests::Digest)> {
+    r.bundle
+        .manifest
+        .source
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.size() <= source::MAX_RENDERED && crate::tags::has_definitions(e.path().as_str()))
+        .filter_map(|(f, e)| {
+            let d = e.digest().filter(|_| matches!(e.kind(), EntryKind::File | EntryKind::Exec))?;
+            let lang = crate::highlight::lang_of(e.path().file_name())?;
+            Some((f, e, lang.name, d))
+        })
+        .filter(|(_, e, _, _)| source::is_plain_file(tree, e))
+        .map(|(f, e, l, d)| (f, e.path().as_str().to_string(), l, d))
+        .collect()
+}
+
+/// The first entry with each digest, in release, then entry order, of the
+/// releases with sources: the copy checked first (see [`render_all`]).
+pub(crate) fn first_copies(releases: &[Release]) -> HashMap<vouch_manifests::Digest, (usize, usize)> {
+    let mut first = HashMap::new();
+    for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
+        for (f, e) in r.bundle.manifest.source.files.iter().enumerate() {
+            if let Some(d) = e.digest().filter(|_| matches!(e.kind(), EntryKind::File | EntryKind::Exec)) {
+                first.entry(d).or_insert((i, f));
+            }
+        }
+    }
+    first
+}
+
 struct FilePages<'a> {
     releases: &'a [Release<'a>],
     tags: &'a [Option<HashMap<String, Vec<crate::tags::Tag>>>],
@@ -110,7 +147,14 @@ fn file_crumbs(r: &Release, d: Option<&DirNode>, name: &str) -> Vec<Crumb> {
 /// its digest) and makes its page: hard-linked from the previous build when
 /// its key is there, left to link to the page of this build that has its
 /// key, or rendered.
-fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8], given: Option<&Given>) -> Result<FileDone, SiteError> {
+fn file_page(
+    fp: &FilePages,
+    i: usize,
+    f: usize,
+    buf: &mut [u8],
+    given: Option<&Given>,
+    own_defs: bool,
+) -> Result<FileDone, SiteError> {
     let r = &fp.releases[i];
     let e = &r.bundle.manifest.source.files[f];
     let tree = r.source.as_ref().ok_or_else(|| SiteError::Output {
@@ -195,19 +239,19 @@ fn file_page(fp: &FilePages, i: usize, f: usize, buf: &mut [u8], given: Option<&
                 .unwrap_or_default()
         };
         let lang = crate::highlight::lang_of(e.path().file_name()).is_some();
-        match &fp.tags[i] {
-            Some(tags) => view.symbols = lookup(tags),
-            None if lang && fp.tags_skipped[i] => {
-                match crate::tags::run(&tree.root, &[e.path().as_str().to_string()]) {
-                    Ok(tags) => view.symbols = lookup(&tags),
-                    Err(_) => view.defs_note = Some("Definitions are not indexed: ctags failed.".into()),
-                }
-            }
-            None if lang => {
+        let run_own = |view: &mut FileView| match crate::tags::run(&tree.root, &[e.path().as_str().to_string()]) {
+            Ok(tags) => view.symbols = lookup(&tags),
+            Err(_) => view.defs_note = Some("Definitions are not indexed: ctags failed.".into()),
+        };
+        match (&fp.tags[i], lang) {
+            (_, false) => {}
+            (Some(tags), true) if !own_defs => view.symbols = lookup(tags),
+            (Some(_), true) => run_own(&mut view),
+            (None, true) if fp.tags_skipped[i] => run_own(&mut view),
+            (None, true) => {
                 view.defs_note =
                     Some(fp.defs_note.clone().unwrap_or_else(|| "Definitions are not indexed: ctags failed.".into()));
             }
-            None => {}
         }
     }
     let words = Some(view.content.words.take());
@@ -231,6 +275,7 @@ fn run<'a>(
     fp: &FilePages,
     file_jobs: &[(usize, usize)],
     jobs: &[usize],
+    other: bool,
     given: impl Fn(usize) -> Option<Given<'a>> + Sync,
 ) -> Result<Vec<(usize, FileDone)>, SiteError> {
     jobs.par_iter()
@@ -238,7 +283,11 @@ fn run<'a>(
             || vec![0u8; 1 << 16],
             |buf, &j| {
                 let (i, f) = file_jobs[j];
-                file_page(fp, i, f, buf, given(j).as_ref()).map(|d| (j, d))
+                let g = given(j);
+                // Not the first entry with its digest, and shown from its own
+                // copy: definitions of these bytes are not the release's.
+                let own = other && g.is_none();
+                file_page(fp, i, f, buf, g.as_ref(), own).map(|d| (j, d))
             },
         )
         .collect()
@@ -257,6 +306,8 @@ pub(crate) struct Rendered {
     pub code_words: Vec<(usize, usize, Option<Option<crate::codesearch::FileWords>>)>,
     /// Each release's code index key over its file pages' keys.
     pub index_full: Vec<crate::reuse::Key>,
+    /// The entries (release, entry) whose own copy matched the manifest.
+    pub verified: std::collections::HashSet<(usize, usize)>,
 }
 
 /// Checks every file of every release with sources and makes its page.
@@ -294,20 +345,18 @@ pub(crate) fn render_all(
     // own copy not read (a first copy that differs leaves each other entry
     // to its own). Which copies are read depends on the manifests alone, so
     // a site grown release by release is the one built from scratch.
-    let mut first: HashMap<vouch_manifests::Digest, usize> = HashMap::new();
+    let first_at = first_copies(releases);
+    let job_of: HashMap<(usize, usize), usize> = file_jobs.iter().enumerate().map(|(j, &k)| (k, j)).collect();
+    let first: HashMap<vouch_manifests::Digest, usize> = first_at.iter().map(|(d, k)| (*d, job_of[k])).collect();
     let (mut firsts, mut others) = (Vec::new(), Vec::new());
     for (j, &(i, f)) in file_jobs.iter().enumerate() {
         let e = &releases[i].bundle.manifest.source.files[f];
         match e.digest().filter(|_| matches!(e.kind(), EntryKind::File | EntryKind::Exec)) {
-            Some(d) if first.contains_key(&d) => others.push(j),
-            Some(d) => {
-                first.insert(d, j);
-                firsts.push(j);
-            }
-            None => firsts.push(j),
+            Some(d) if first[&d] != j => others.push(j),
+            _ => firsts.push(j),
         }
     }
-    let done_first = run(&fp, &file_jobs, &firsts, |_| None)?;
+    let done_first = run(&fp, &file_jobs, &firsts, false, |_| None)?;
     let at: HashMap<usize, usize> = done_first.iter().enumerate().map(|(k, (j, _))| (*j, k)).collect();
     let given_for = |j: usize| -> Option<Given<'_>> {
         let (i, f) = file_jobs[j];
@@ -316,7 +365,9 @@ pub(crate) fn render_all(
         let words = done.words.as_ref().map(Option::as_ref);
         done.copy.as_ref().map(|copy| Given { copy, words })
     };
-    let done_others = run(&fp, &file_jobs, &others, given_for)?;
+    let done_others = run(&fp, &file_jobs, &others, true, given_for)?;
+    let verified: std::collections::HashSet<(usize, usize)> =
+        done_first.iter().chain(&done_others).filter(|(_, d)| d.copy.is_some()).map(|(j, _)| file_jobs[*j]).collect();
     let mut slots: Vec<Option<FileDone>> = file_jobs.iter().map(|_| None).collect();
     for (j, d) in done_first.into_iter().chain(done_others) {
         slots[j] = Some(d);
@@ -359,5 +410,5 @@ pub(crate) fn render_all(
         keyed.push((defs.index_pre[i], dir.clone()));
         keyed.push((index_full[i], dir));
     }
-    Ok(Rendered { pages: file_jobs.len(), reused, keyed, code_words, index_full })
+    Ok(Rendered { pages: file_jobs.len(), reused, keyed, code_words, index_full, verified })
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tera::Value;
-use vouch_manifests::Entry;
+use vouch_manifests::{Digest, Entry};
 
 /// The marker file that says a folder is a vouch site (and may be replaced).
 pub const MARKER: &str = ".vouch-site";
@@ -770,9 +770,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
 
     let mut releases = collect_releases(opts, &bundles, &sources);
     let shared = crate::reuse::shared(&theme.digest, &opts.title);
-    let (defs, ctags_runs) = start_definitions(&releases, &previous, &shared);
+    let (defs, ctags_runs) = start_definitions(&opts.output, &releases, &previous, &shared);
     let ordered = link_previous(&mut releases);
-    let defs = defs.join(ctags_runs);
+    let (defs, tag_cache) = defs.join(ctags_runs);
     compare(&mut releases);
     let projects = project_views(&releases, &ordered);
     let search_scripts = search_indexes(&releases, &ordered);
@@ -806,6 +806,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     .render_all(&jobs)?;
     let made = crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen)?;
     let reused = made.reused;
+    let kept_tags: Vec<(String, Digest, Vec<crate::tags::Tag>)> = defs
+        .by_content
+        .iter()
+        .filter(|(_, (_, copy))| made.verified.contains(copy))
+        .map(|((l, d), (t, _))| (l.to_string(), *d, t.clone()))
+        .collect();
     let marker = crate::reuse::marker(&made.keyed);
     std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
     let pages = jobs.len() + made.pages;
@@ -823,6 +829,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         return Err(e);
     }
     seen.save(marker.as_bytes());
+    tag_cache.save(marker.as_bytes(), kept_tags);
     Ok(Summary { releases: releases.len(), pages, reused, kept_indexes, files, bytes, skipped, problems })
 }
 
@@ -923,20 +930,47 @@ pub(crate) struct Defs {
     pub tags_skipped: Vec<bool>,
     /// Per release: what ctags found, by path (none when it did not run).
     pub tags: Vec<Option<HashMap<String, Vec<crate::tags::Tag>>>>,
+    /// What each language and digest parsed to (in this build or an
+    /// earlier one), and the copy (release, entry) its definitions are of:
+    /// they are kept, and indexed, only if its bytes matched the manifest.
+    pub by_content: ByContent,
     /// Why definitions are not indexed, when ctags cannot run.
     pub note: Option<String>,
 }
 
+/// Definitions by language and digest, and the copy (release, entry) they are of.
+type ByContent = HashMap<(&'static str, Digest), (Vec<crate::tags::Tag>, (usize, usize))>;
+/// Per release: each entry's path, language and digest.
+type Wanted = Vec<Option<Vec<(String, &'static str, Digest)>>>;
+
 type TagRun = std::thread::JoinHandle<Result<HashMap<String, Vec<crate::tags::Tag>>, String>>;
 
-/// Starts one universal-ctags run per release with sources, over the
-/// regular files of the languages it indexes, each in a thread of its own
-/// (joined by [`Defs::join`] before the pages render).
+/// The ctags runs started, and what each release asks of them.
+pub(crate) struct TagRuns {
+    /// One run per source folder (by release) with bytes to parse.
+    runs: Vec<(usize, TagRun)>,
+    /// Per release whose definitions are gathered: each entry's path, and
+    /// the language and digest its definitions are kept under.
+    wanted: Wanted,
+    /// For each language and digest: the copy its definitions are of (the
+    /// release, its entry and path), and whether the cache has them.
+    at: HashMap<(&'static str, Digest), (usize, usize, String, bool)>,
+    cache: crate::tags::Cache,
+}
+
+/// Starts universal-ctags over the releases with sources whose code index
+/// is not kept, each in a thread of its own (joined by [`Defs::join`]
+/// before the pages render). Definitions are found by content: bytes the
+/// cache of earlier builds has for a language are not parsed again, and
+/// bytes several entries share are parsed once, in the copy the file pages
+/// show (the first entry with that digest, see `file_pages`), when it is of
+/// the same language, else in the entry's own.
 fn start_definitions(
+    output: &Path,
     releases: &[Release],
     previous: &crate::reuse::Previous,
     shared: &[u8; 32],
-) -> (Defs, Vec<Option<TagRun>>) {
+) -> (Defs, TagRuns) {
     let ctags = crate::tags::probe();
     // The code index of a release whose inputs are those of the previous
     // build is kept: expected from the bundle and ctags (`index_pre`), and
@@ -955,7 +989,10 @@ fn start_definitions(
     let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
     let tags_skipped: Vec<bool> =
         releases.iter().zip(&need_words).map(|(r, need)| !need && r.source.is_some() && ctags.is_ok()).collect();
-    let ctags_runs: Vec<Option<TagRun>> = releases
+    let cache = crate::tags::Cache::load(output, &ctags);
+    let first = crate::file_pages::first_copies(releases);
+    #[allow(clippy::type_complexity)]
+    let wanted: Vec<Option<Vec<(usize, String, &'static str, Digest)>>> = releases
         .iter()
         .zip(&tags_skipped)
         .map(|(r, &skipped)| {
@@ -964,21 +1001,84 @@ fn start_definitions(
             if skipped {
                 return None;
             }
-            let paths = crate::file_pages::ctags_paths(r, tree);
-            let root = tree.root.clone();
-            Some(std::thread::spawn(move || crate::tags::run(&root, &paths)))
+            Some(crate::file_pages::ctags_entries(r, tree))
+        })
+        .collect();
+    let mut at: HashMap<(&'static str, Digest), (usize, usize, String, bool)> = HashMap::new();
+    let mut lists: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (i, w) in wanted.iter().enumerate() {
+        for (f, path, lang, d) in w.iter().flatten() {
+            if at.contains_key(&(*lang, *d)) {
+                continue;
+            }
+            let shown = first.get(d).and_then(|&(j, f)| {
+                let r = &releases[j];
+                let e = &r.bundle.manifest.source.files[f];
+                let tree = r.source.as_ref()?;
+                (crate::highlight::lang_of(e.path().file_name()).map(|l| l.name) == Some(*lang)
+                    && crate::source::is_plain_file(tree, e))
+                .then(|| (j, f, e.path().as_str().to_string()))
+            });
+            let (j, f, p) = shown.unwrap_or_else(|| (i, *f, path.clone()));
+            let cached = cache.get(lang, *d).is_some();
+            if !cached {
+                lists.entry(j).or_default().push(p.clone());
+            }
+            at.insert((*lang, *d), (j, f, p, cached));
+        }
+    }
+    let wanted = wanted.into_iter().map(|w| Some(w?.into_iter().map(|(_, p, l, d)| (p, l, d)).collect())).collect();
+    let runs = lists
+        .into_iter()
+        .map(|(j, mut paths)| {
+            paths.sort_unstable();
+            paths.dedup();
+            let root = releases[j].source.as_ref().map(|t| t.root.clone()).unwrap_or_default();
+            (j, std::thread::spawn(move || crate::tags::run(&root, &paths)))
         })
         .collect();
     let note = ctags.as_ref().err().map(|why| format!("Definitions are not indexed: {why}."));
-    let defs = Defs { ctags, shared: *shared, index_pre, need_words, tags_skipped, tags: Vec::new(), note };
-    (defs, ctags_runs)
+    let defs = Defs {
+        ctags,
+        shared: *shared,
+        index_pre,
+        need_words,
+        tags_skipped,
+        tags: Vec::new(),
+        by_content: HashMap::new(),
+        note,
+    };
+    (defs, TagRuns { runs, wanted, at, cache })
 }
 
 impl Defs {
-    /// Waits for the ctags runs (a run that failed counts as not run).
-    fn join(mut self, runs: Vec<Option<TagRun>>) -> Defs {
-        self.tags = runs.into_iter().map(|h| h.and_then(|h| h.join().ok()).and_then(Result::ok)).collect();
-        self
+    /// Waits for the ctags runs: each release's definitions by path (none
+    /// when a run it needs failed).
+    fn join(mut self, runs: TagRuns) -> (Defs, crate::tags::Cache) {
+        let TagRuns { runs, wanted, at, cache } = runs;
+        let done: HashMap<usize, Option<HashMap<String, Vec<crate::tags::Tag>>>> =
+            runs.into_iter().map(|(j, h)| (j, h.join().ok().and_then(Result::ok))).collect();
+        let mut by_content: ByContent = HashMap::new();
+        self.tags = wanted
+            .into_iter()
+            .map(|w| {
+                let mut out: HashMap<String, Vec<crate::tags::Tag>> = HashMap::new();
+                for (path, lang, d) in w? {
+                    let (j, f, p, cached) = at.get(&(lang, d))?;
+                    let tags = match cached {
+                        true => cache.get(lang, d)?.clone(),
+                        false => done.get(j)?.as_ref()?.get(p).cloned().unwrap_or_default(),
+                    };
+                    by_content.entry((lang, d)).or_insert_with(|| (tags.clone(), (*j, *f)));
+                    if !tags.is_empty() {
+                        out.insert(path, tags);
+                    }
+                }
+                Some(out)
+            })
+            .collect();
+        self.by_content = by_content;
+        (self, cache)
     }
 }
 
@@ -1290,7 +1390,7 @@ fn code_indexes(
     out: &Path,
     shared_files: &mut crate::reuse::Dedup,
 ) -> Result<usize, SiteError> {
-    let crate::file_pages::Rendered { mut code_words, index_full, .. } = made;
+    let crate::file_pages::Rendered { mut code_words, index_full, verified, .. } = made;
     code_words.sort_unstable_by_key(|(i, f, _)| (*i, *f));
     let mut kept_indexes: Vec<(String, PathBuf)> = Vec::new();
     let mut by_release: Vec<Vec<(usize, Option<Option<crate::codesearch::FileWords>>)>> =
@@ -1339,6 +1439,15 @@ fn code_indexes(
                 .then(|| crate::tags::run(&tree.root, &crate::file_pages::ctags_paths(r, tree)).ok())
                 .flatten();
             let release_tags_i = late.as_ref().or(defs.tags[i].as_ref());
+            // Definitions by content are indexed only when of bytes that
+            // matched (see `Defs::by_content`).
+            let of_matched = |e: &Entry| {
+                late.is_some()
+                    || crate::highlight::lang_of(e.path().file_name())
+                        .zip(e.digest())
+                        .and_then(|(l, d)| defs.by_content.get(&(l.name, d)))
+                        .is_some_and(|(_, copy)| verified.contains(copy))
+            };
             let files = words
                 .into_iter()
                 .enumerate()
@@ -1347,8 +1456,11 @@ fn code_indexes(
                     let e = &entries[f];
                     let page = layout::file_page(&r.rdir, e.path().as_str());
                     let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
-                    let tags =
-                        release_tags_i.and_then(|t| t.get(e.path().as_str())).map(Vec::as_slice).unwrap_or_default();
+                    let tags = release_tags_i
+                        .filter(|_| of_matched(e))
+                        .and_then(|t| t.get(e.path().as_str()))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
                     Some((clean(e.path().as_str()), rel, w, tags))
                 })
                 .collect();

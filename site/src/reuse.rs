@@ -388,7 +388,7 @@ impl Folders {
         }
         use rustix::fs::{CWD, Mode, OFlags};
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = std::sync::Arc::new(rustix::fs::openat(CWD, &self.root.join(rel), flags, Mode::empty()).ok()?);
+        let fd = std::sync::Arc::new(rustix::fs::openat(CWD, self.root.join(rel), flags, Mode::empty()).ok()?);
         self.open.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string(), fd.clone());
         Some(fd)
     }

@@ -116,18 +116,8 @@ impl Seen {
             std::io::Write::write_all(&mut tmp, text.as_bytes())?;
             tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
         });
-        if saved.is_ok()
-            && let Ok(dir) = std::fs::read_dir(&base)
-        {
-            let mut kept: Vec<(std::time::SystemTime, std::path::PathBuf)> = dir
-                .filter_map(Result::ok)
-                .filter(|e| e.file_name().to_str().is_some_and(|n| n.ends_with(".checked")))
-                .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-                .collect();
-            kept.sort_by(|a, b| b.cmp(a));
-            for (_, old) in kept.into_iter().skip(KEEP) {
-                let _ = std::fs::remove_file(old);
-            }
+        if saved.is_ok() {
+            keep_newest(&base, ".checked");
         }
     }
 
@@ -138,15 +128,35 @@ impl Seen {
     }
 }
 
+/// Removes all but the newest [`KEEP`] files of `base` whose names end in
+/// `ext`.
+pub(crate) fn keep_newest(base: &Path, ext: &str) {
+    let Ok(dir) = std::fs::read_dir(base) else { return };
+    let mut kept: Vec<(std::time::SystemTime, std::path::PathBuf)> = dir
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.ends_with(ext)))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    kept.sort_by(|a, b| b.cmp(a));
+    for (_, old) in kept.into_iter().skip(KEEP) {
+        let _ = std::fs::remove_file(old);
+    }
+}
+
 /// The user's cache folder for these records.
-fn cache_base() -> Option<std::path::PathBuf> {
+pub(crate) fn cache_base() -> Option<std::path::PathBuf> {
     Some(vouch_manifests::tree::fsutil::user_cache_dir()?.join("site"))
 }
 
 /// The records of the site whose marker is `marker`.
 fn cache_file(base: &Path, marker: &[u8]) -> std::path::PathBuf {
+    cache_file_named(base, marker, ".checked")
+}
+
+/// The cache file ending in `ext` of the site whose marker is `marker`.
+pub(crate) fn cache_file_named(base: &Path, marker: &[u8], ext: &str) -> std::path::PathBuf {
     let h = <sha2::Sha256 as sha2::Digest>::digest(marker);
-    base.join(format!("{}.checked", hex::encode(&h[..16])))
+    base.join(format!("{}{ext}", hex::encode(&h[..16])))
 }
 
 #[cfg(all(test, unix))]

@@ -14,20 +14,21 @@ use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use vouch_manifests::Digest;
 
 /// The languages whose definitions are indexed.
 pub const LANGUAGES: &str = "Rust,C,C++,Go,Python,JavaScript,TypeScript,Java,Sh";
 
 /// Whether ctags is given a file: one the site highlights as a language of
 /// [`LANGUAGES`] (not TOML, YAML or JSON, which ctags would open and skip).
-fn has_definitions(path: &str) -> bool {
+pub(crate) fn has_definitions(path: &str) -> bool {
     let name = path.rsplit_once('/').map_or(path, |(_, n)| n);
     crate::highlight::lang_of(name)
         .is_some_and(|l| matches!(l.name, "rust" | "c" | "go" | "python" | "javascript" | "java" | "shell"))
 }
 
 /// One definition.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
     pub name: String,
     pub kind: String,
@@ -148,6 +149,79 @@ fn run_one(root: &Path, list: String) -> Result<HashMap<String, Vec<Tag>>, Strin
         return Err(format!("ctags failed ({status})"));
     }
     Ok(out)
+}
+
+const CACHE_HEAD: &str = "vouch ctags 1";
+const MAX_CACHE: u64 = 256 << 20;
+
+/// What ctags found in the files of earlier builds of a site, by the
+/// language a file is parsed as and the digest of its bytes (ctags reads
+/// nothing else), so that a build runs ctags only over bytes no earlier
+/// build parsed. Kept beside the source records of `seen` in the user's
+/// cache, one file per site named by its marker (the newest
+/// [`crate::seen::KEEP`]), for one ctags version: another version, a file
+/// that does not parse or a missing one, and every file is parsed again.
+/// Only definitions found in a copy whose bytes matched their manifest in
+/// that build are kept.
+pub struct Cache {
+    base: Option<std::path::PathBuf>,
+    version: Option<String>,
+    old: HashMap<(String, Digest), Vec<Tag>>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CacheFile {
+    format: String,
+    ctags: String,
+    /// `[language, digest, definitions]`.
+    files: Vec<(String, Digest, Vec<Tag>)>,
+}
+
+impl Cache {
+    /// Reads what the previous build of the site in `output` kept, if it
+    /// ran the same ctags (`ctags`: its version line, see [`probe`]).
+    pub fn load(output: &Path, ctags: &Result<String, String>) -> Cache {
+        let base = crate::seen::cache_base();
+        let version = ctags.as_ref().ok().cloned();
+        let old = (|| {
+            let fsutil = &vouch_manifests::tree::fsutil::Symlinks::Refuse;
+            let marker =
+                vouch_manifests::tree::fsutil::read_bounded(&output.join(crate::render::MARKER), MAX_CACHE, *fsutil)
+                    .ok()?;
+            let file = crate::seen::cache_file_named(base.as_deref()?, &marker, ".ctags");
+            let bytes = vouch_manifests::tree::fsutil::read_bounded(&file, MAX_CACHE, *fsutil).ok()?;
+            let f: CacheFile = serde_json::from_slice(&bytes).ok()?;
+            (f.format == CACHE_HEAD && Some(&f.ctags) == version.as_ref())
+                .then(|| f.files.into_iter().map(|(l, d, t)| ((l, d), t)).collect())
+        })()
+        .unwrap_or_default();
+        Cache { base, version, old }
+    }
+
+    /// The definitions kept for bytes `digest` parsed as `lang`.
+    pub fn get(&self, lang: &str, digest: Digest) -> Option<&Vec<Tag>> {
+        self.old.get(&(lang.to_string(), digest))
+    }
+
+    /// Keeps `files` for the next build of the site whose marker is
+    /// `marker` (a cache: failing to write it only costs that build time).
+    pub fn save(&self, marker: &[u8], mut files: Vec<(String, Digest, Vec<Tag>)>) {
+        let (Some(base), Some(version)) = (&self.base, &self.version) else { return };
+        files.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let Ok(text) = serde_json::to_vec(&CacheFile { format: CACHE_HEAD.into(), ctags: version.clone(), files })
+        else {
+            return;
+        };
+        let file = crate::seen::cache_file_named(base, marker, ".ctags");
+        let saved = std::fs::create_dir_all(base).and_then(|_| {
+            let mut tmp = tempfile::NamedTempFile::new_in(base)?;
+            tmp.write_all(&text)?;
+            tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
+        });
+        if saved.is_ok() {
+            crate::seen::keep_newest(base, ".ctags");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1117,6 +1117,80 @@ fn inode(p: &Path) -> (u64, u64) {
     (m.dev(), m.ino())
 }
 
+/// A `ctags` that appends the file list it is given to `log`, then runs
+/// the real one (found on `PATH` now) with it.
+#[cfg(unix)]
+fn logging_ctags(d: &Dir, log: &Path) -> PathBuf {
+    let real =
+        String::from_utf8(std::process::Command::new("sh").args(["-c", "command -v ctags"]).output().unwrap().stdout)
+            .unwrap();
+    let bin = d.join("logging-bin");
+    d.write(
+        "logging-bin/ctags",
+        format!(
+            "#!/bin/sh\nlist=$(cat)\nprintf '%s\\n' \"$list\" >> '{}'\nprintf '%s\\n' \"$list\" | exec '{}' \"$@\"\n",
+            log.display(),
+            real.trim()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("ctags"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+#[cfg(unix)]
+#[test]
+fn ctags_parses_only_bytes_no_build_of_the_site_parsed() {
+    let d = Dir::new();
+    code_fixture(&d);
+    let log = d.join("ctags.log");
+    let bin = logging_ctags(&d, &log);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let build = |bundles: &str, out: &str, sources: &[(&str, &str)]| {
+        let mut args = vec![];
+        for (v, dir) in sources {
+            args.extend(["--source".to_string(), format!("code@{v}={}", d.join(dir).display())]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        site_build(&d.join(bundles), &d.join(out), &args)
+            .env("XDG_CACHE_HOME", d.join("cache"))
+            .env("PATH", &path)
+            .run()
+            .ok();
+    };
+    let parsed = || {
+        let mut l: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        std::fs::remove_file(&log).ok();
+        l.sort();
+        l
+    };
+    // Both releases from scratch: each Rust file's bytes parsed once, in
+    // the copy shown (1.1.0's trojan.rs is 1.0.0's bytes).
+    build("bundles", "scratch", &[("1.0.0", "c1"), ("1.1.0", "c2")]);
+    assert_eq!(parsed(), ["src/lib.rs", "src/lib.rs", "src/new.rs", "src/trojan.rs", "static/min.js"]);
+    // 1.0.0 alone, then 1.1.0 added: only the bytes 1.0.0 lacks are parsed.
+    vouch_tests::copy_tree(&d.join("bundles/code-1.0.0"), &d.join("first/code-1.0.0"));
+    build("first", "grown", &[("1.0.0", "c1")]);
+    assert_eq!(parsed(), ["src/lib.rs", "src/trojan.rs"]);
+    build("bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")]);
+    assert_eq!(parsed(), ["src/lib.rs", "src/new.rs", "static/min.js"]);
+    // The same site either way, definitions and their index included.
+    assert!(tree(&d.join("grown")) == tree(&d.join("scratch")), "grown and scratch differ");
+    let trojan = std::fs::read_to_string(d.join("grown/r/code/1.1.0/file/src/trojan.rs.html")).unwrap();
+    assert!(trojan.contains("<summary>Definitions ("), "{trojan}");
+    // Building again parses nothing (both code indexes are kept), with or
+    // without the cache, and the site stays the same.
+    std::fs::remove_dir_all(d.join("cache")).unwrap();
+    build("bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")]);
+    assert_eq!(parsed(), Vec::<String>::new());
+    assert!(tree(&d.join("grown")) == tree(&d.join("scratch")), "grown without its cache differs");
+}
+
 #[cfg(unix)]
 #[test]
 fn bytes_already_checked_in_one_release_are_shown_for_every_release_with_them() {
@@ -1177,7 +1251,9 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     // of 1.0.0's, are shown from c1's copy and not read.
     let mut cached: Vec<usize> = std::fs::read_dir(d.join("cache/vouch/site"))
         .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "checked"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
         .inspect(|c| assert!(c.starts_with("vouch source check 1\n"), "{c}"))
         .map(|c| c.lines().count() - 1)
         .collect();
