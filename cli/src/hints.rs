@@ -211,6 +211,9 @@ pub fn verify(e: VerifyError) -> anyhow::Error {
     if dir { hint(e, "pass the binary itself, e.g. --artifact path/to/bin") } else { e }
 }
 
+/// Said after a verification that refused a legacy (non-prehashed) signature.
+pub const ALLOW_LEGACY: &str = "pass --allow-legacy to accept legacy (non-prehashed) minisign signatures";
+
 /// Said after a verification whose policy needs reviews none were given for.
 pub const REVIEWS_NEEDED: &str = "the policy has a [review] requirement: pass --reviews DIR";
 

@@ -31,7 +31,7 @@
 
 use crate::keys::{KeyId, PublicKey};
 use crate::manifest_sig::{self, BundleSignature};
-use crate::sig::Legacy;
+use crate::sig::{Legacy, VerifyError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -669,6 +669,9 @@ pub enum Refusal {
     NoRole { key: String, roles: &'static str },
     /// The key already counted for every role it has.
     AlreadyCounted { key: String },
+    /// The signature `what` is a legacy (non-prehashed) minisign signature,
+    /// and legacy signatures were not allowed ([`Legacy::Refuse`]).
+    Legacy { what: String },
     /// The file is not a signature, does not verify, is not bound to the
     /// manifest, or the manifest does not parse (the check's words).
     Invalid(String),
@@ -679,6 +682,17 @@ impl Refusal {
     /// report holds it as text).
     fn invalid(e: &(impl std::error::Error + 'static)) -> Refusal {
         Refusal::Invalid(vouch_manifests::error_chain(&e))
+    }
+
+    /// The manifest signature does not verify for `e`: refused as legacy
+    /// when that is why, else invalid.
+    fn signature(e: &manifest_sig::ManifestSigError) -> Refusal {
+        match e {
+            manifest_sig::ManifestSigError::Verify(VerifyError::LegacyRefused { what }) => {
+                Refusal::Legacy { what: what.clone() }
+            }
+            e => Refusal::invalid(e),
+        }
     }
 
     /// Whether the evidence is refused only because its key is not trusted
@@ -698,6 +712,8 @@ impl fmt::Display for Refusal {
             Refusal::KeyNotValid(why) | Refusal::Invalid(why) => f.write_str(why),
             Refusal::NoRole { key, roles } => write!(f, "key {key} has no {roles} role"),
             Refusal::AlreadyCounted { key } => write!(f, "key {key} already counted (one key never counts twice)"),
+            // The words of the error it stands for.
+            Refusal::Legacy { what } => VerifyError::LegacyRefused { what: what.clone() }.fmt(f),
         }
     }
 }
@@ -814,7 +830,7 @@ impl Tally {
             }
             let comment =
                 manifest_sig::verify_manifest_bytes(sig, &key.public, ev.manifest_bytes, ev.legacy, &file, mwhat)
-                    .map_err(|e| Refusal::invalid(&e))?;
+                    .map_err(|e| Refusal::signature(&e))?;
             check.trusted_comment = Some(sig.trusted_comment.clone());
             check.timestamp = Some(comment.timestamp);
             let m = manifest.as_ref().map_err(Refusal::invalid)?;
@@ -1097,6 +1113,16 @@ mod tests {
         assert_eq!(r.roles.iter().find(|c| c.role == Role::Builder).unwrap().valid, 1);
         assert!(r.builder_reports[1].reason.as_ref().unwrap().to_string().contains("already counted"));
         assert!(r.builder_reports[2].reason.as_ref().unwrap().to_string().contains("no builder role"));
+    }
+
+    #[test]
+    fn a_legacy_refusal_reads_and_serializes_as_the_error_it_stands_for() {
+        let e = manifest_sig::ManifestSigError::Verify(VerifyError::LegacyRefused { what: "s.minisig".into() });
+        let r = Refusal::signature(&e);
+        assert_eq!(r, Refusal::Legacy { what: "s.minisig".into() });
+        assert_eq!(r.to_string(), vouch_manifests::error_chain(&e));
+        assert_eq!(serde_json::to_value(&r).unwrap(), serde_json::Value::String(vouch_manifests::error_chain(&e)));
+        assert!(!r.is_untrusted());
     }
 
     #[test]

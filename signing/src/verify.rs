@@ -81,6 +81,11 @@ pub struct VerifyReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_at: Option<i64>,
     pub held: bool,
+    /// Whether a signature was refused only for being a legacy
+    /// (non-prehashed) minisign signature: for the binary's hint, not
+    /// written in the JSON report (the `signatures` check says it).
+    #[serde(skip)]
+    pub legacy_refused: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -851,6 +856,7 @@ pub fn verify(
         source,
         signed_at: pr.signed_at,
         held,
+        legacy_refused: pr.signatures.iter().any(|s| matches!(s.reason, Some(crate::policy::Refusal::Legacy { .. }))),
     })
 }
 

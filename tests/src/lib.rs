@@ -540,6 +540,13 @@ pub fn minisign_sign(key: &Path, file: &Path, sig: &Path, trusted_comment: &str)
     TestCommand::new(peer_tool("minisign"), ["-S", "-s", &key, "-m", &file, "-x", &sig, "-t", trusted_comment]).run()
 }
 
+/// [`minisign_sign`], as a legacy (non-prehashed) signature: `minisign -S -l`.
+pub fn minisign_sign_legacy(key: &Path, file: &Path, sig: &Path, trusted_comment: &str) -> Run {
+    let [key, file, sig] = [key, file, sig].map(|p| p.display().to_string());
+    TestCommand::new(peer_tool("minisign"), ["-S", "-l", "-s", &key, "-m", &file, "-x", &sig, "-t", trusted_comment])
+        .run()
+}
+
 /// `vouch site build BUNDLES -o OUT` plus `extra` arguments.
 pub fn site_build(bundles: &Path, out: &Path, extra: &[&str]) -> TestCommand {
     let [bundles, out] = [bundles, out].map(|p| p.display().to_string());

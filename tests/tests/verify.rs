@@ -142,6 +142,28 @@ fn untrusted_keys_and_foreign_signatures_fail() {
     verify(&b, &policy, &[]).code(1).says("does not count");
 }
 
+/// A legacy (`minisign -S -l`) signature of the manifest, by the trusted
+/// key and with vouch's trusted comment, is refused with a hint naming
+/// `--allow-legacy`, and counts with it.
+#[test]
+fn a_legacy_signature_is_refused_with_the_allow_legacy_hint() {
+    let (r, policy) = released();
+    let b = r.bundle("0.1.0");
+    let manifest = b.join("manifest.json");
+    let sig = b.join(format!("signatures/{}.minisig", r.key_id));
+    let comment = std::fs::read_to_string(&sig).unwrap().lines().nth(2).unwrap().to_string();
+    let comment = comment.strip_prefix("trusted comment: ").unwrap().to_string();
+    vouch_tests::minisign_sign_legacy(&r.key, &manifest, &sig, &comment).ok();
+    let refused = verify(&b, &policy, &[]);
+    refused.code(1).says("is a legacy (non-prehashed) minisign signature, refused").says("NOT VERIFIED");
+    assert!(
+        refused.stderr.lines().any(|l| l.starts_with("hint: ") && l.contains("--allow-legacy")),
+        "no --allow-legacy hint on stderr:\n{}",
+        refused.stderr
+    );
+    verify(&b, &policy, &["--allow-legacy"]).ok().says("VERIFIED: hello 0.1.0");
+}
+
 #[test]
 fn wrong_artifacts_name_the_closest_and_bad_inputs_exit_2() {
     let (r, policy) = released();

@@ -36,6 +36,9 @@ pub fn run(a: VerifyArgs) -> Result<Status> {
         Format::Json => print_json(&r)?,
         Format::Human => {
             print_text(&render(&r))?;
+            if r.legacy_refused {
+                eprintln!("hint: {}", crate::hints::ALLOW_LEGACY);
+            }
             if policy.review.is_some() && a.reviews.is_none() {
                 eprintln!("hint: {}", crate::hints::REVIEWS_NEEDED);
             }
