@@ -20,17 +20,7 @@ use vouch_manifests::EntryKind;
 /// The files of a release that ctags reads: regular files of its
 /// languages, small enough to render.
 pub(crate) fn ctags_paths(r: &Release, tree: &SourceTree) -> Vec<String> {
-    r.bundle
-        .manifest
-        .source
-        .files
-        .iter()
-        .filter(|e| matches!(e.kind(), vouch_manifests::EntryKind::File | vouch_manifests::EntryKind::Exec))
-        .filter(|e| e.size() <= source::MAX_RENDERED)
-        .filter(|e| crate::highlight::lang_of(e.path().file_name()).is_some())
-        .filter(|e| source::is_plain_file(tree, e))
-        .map(|e| e.path().as_str().to_string())
-        .collect()
+    ctags_entries(r, tree).into_iter().map(|(_, p, _, _)| p).collect()
 }
 
 /// The regular files of a release that ctags parses (see [`ctags_paths`]):
@@ -345,19 +335,18 @@ pub(crate) fn render_all(
     // own copy not read (a first copy that differs leaves each other entry
     // to its own). Which copies are read depends on the manifests alone, so
     // a site grown release by release is the one built from scratch.
-    let first_at = first_copies(releases);
-    let job_of: HashMap<(usize, usize), usize> = file_jobs.iter().enumerate().map(|(j, &k)| (k, j)).collect();
-    let first: HashMap<vouch_manifests::Digest, usize> = first_at.iter().map(|(d, k)| (*d, job_of[k])).collect();
+    let first = &defs.first;
     let (mut firsts, mut others) = (Vec::new(), Vec::new());
     for (j, &(i, f)) in file_jobs.iter().enumerate() {
         let e = &releases[i].bundle.manifest.source.files[f];
         match e.digest().filter(|_| matches!(e.kind(), EntryKind::File | EntryKind::Exec)) {
-            Some(d) if first[&d] != j => others.push(j),
+            Some(d) if first[&d] != (i, f) => others.push(j),
             _ => firsts.push(j),
         }
     }
     let done_first = run(&fp, &file_jobs, &firsts, false, |_| None)?;
-    let at: HashMap<usize, usize> = done_first.iter().enumerate().map(|(k, (j, _))| (*j, k)).collect();
+    let at: HashMap<(usize, usize), usize> =
+        done_first.iter().enumerate().map(|(k, (j, _))| (file_jobs[*j], k)).collect();
     let given_for = |j: usize| -> Option<Given<'_>> {
         let (i, f) = file_jobs[j];
         let d = releases[i].bundle.manifest.source.files[f].digest()?;

@@ -934,6 +934,9 @@ pub(crate) struct Defs {
     /// earlier one), and the copy (release, entry) its definitions are of:
     /// they are kept, and indexed, only if its bytes matched the manifest.
     pub by_content: ByContent,
+    /// The first entry (release, entry) with each digest: the copy checked
+    /// first (see `file_pages::first_copies`).
+    pub first: HashMap<Digest, (usize, usize)>,
     /// Why definitions are not indexed, when ctags cannot run.
     pub note: Option<String>,
 }
@@ -1046,6 +1049,7 @@ fn start_definitions(
         tags_skipped,
         tags: Vec::new(),
         by_content: HashMap::new(),
+        first,
         note,
     };
     (defs, TagRuns { runs, wanted, at, cache })
