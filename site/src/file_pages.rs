@@ -75,8 +75,6 @@ struct FilePages<'a> {
     need_words: &'a [bool],
     claims: crate::reuse::Claims,
     shared: [u8; 32],
-    /// The folders of the site being written, to link pages into.
-    folders: crate::reuse::Folders,
 }
 
 /// How a file page came to be.
@@ -205,7 +203,7 @@ fn file_page(
         }
         Some(c.words().and_then(Result::ok))
     };
-    if fp.previous.link(&key, &fp.folders, &page) {
+    if fp.previous.link(&key, &fp.renderer.folders, &page) {
         return Ok(FileDone { key, page, how: Made::Reused, words: words(checked), record: true, copy });
     }
     if let Some(first) = fp.claims.claim(key, &page) {
@@ -321,7 +319,6 @@ pub(crate) fn render_all(
         need_words: &defs.need_words,
         claims: crate::reuse::Claims::default(),
         shared: defs.shared,
-        folders: crate::reuse::Folders::new(out),
     };
     let file_jobs: Vec<(usize, usize)> = releases
         .iter()

@@ -172,6 +172,9 @@ pub struct Summary {
     /// File pages hard-linked from the previous build in the output folder
     /// instead of rendered again.
     pub reused: usize,
+    /// Other pages (release, folder, changes pages...) hard-linked from the
+    /// previous build.
+    pub kept_pages: usize,
     /// Releases whose code search index was kept from the previous build.
     pub kept_indexes: usize,
     /// Files written (pages and static files).

@@ -11,6 +11,8 @@ use crate::templates::Theme;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tera::{Context, Value};
 
@@ -65,7 +67,7 @@ pub(crate) struct Pages<'a> {
     pub projects: &'a [ProjectView],
     pub problems: &'a [String],
     pub log_page: &'a Option<LogPageView>,
-    pub trust_value: Value,
+    pub trust_value: SharedValue,
     pub signers: &'a [SignerView],
     pub search_projects: &'a [SearchProjectView],
     pub defs_note: &'a Option<String>,
@@ -95,60 +97,60 @@ impl Pages<'_> {
         let out = renderer.out;
         match *job {
             Job::Index => {
-                let mut ctx = Context::new();
+                let mut ctx = PageContext::default();
                 ctx.insert("projects", &projects);
                 ctx.insert("problems", &problems);
                 ctx.insert("log_page", &log_page.is_some());
-                ctx.insert_value("trust", trust_value.clone());
-                renderer.page("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
+                ctx.insert_shared("trust", trust_value);
+                renderer.keyed("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
             }
             Job::Keys => {
-                let mut ctx = Context::new();
+                let mut ctx = PageContext::default();
                 ctx.insert("signers", &signers);
-                ctx.insert_value("trust", trust_value.clone());
+                ctx.insert_shared("trust", trust_value);
                 let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Keys and policy", None)];
-                renderer.page("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
+                renderer.keyed("keys.html", "keys.html", "keys", "Keys and policy", &crumbs, ctx)
             }
             Job::Release(i) => {
                 let r = &releases[i];
-                let mut ctx = Context::new();
+                let mut ctx = PageContext::default();
                 ctx.insert("release", &r.view);
-                ctx.insert_value("trust", trust_value.clone());
+                ctx.insert_shared("trust", trust_value);
                 let mut crumbs = release_crumbs(&r.view.summary);
                 if let Some(c) = crumbs.last_mut() {
                     c.href = None;
                 }
                 let t = format!("{} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
+                renderer.keyed(&r.view.summary.href, "release.html", "release", &t, &crumbs, ctx)
             }
             Job::Components(i) => {
                 let r = &releases[i];
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
+                let mut ctx = PageContext::default();
+                ctx.insert_shared("release", &r.summary_value);
                 ctx.insert("sboms", &r.view.sboms);
                 let mut crumbs = release_crumbs(&r.view.summary);
                 crumbs.push(crumb("components", None));
                 let t = format!("Components of {} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&r.view.summary.components_href, "components.html", "components", &t, &crumbs, ctx)
+                renderer.keyed(&r.view.summary.components_href, "components.html", "components", &t, &crumbs, ctx)
             }
             Job::Search => {
-                let mut ctx = Context::new();
+                let mut ctx = PageContext::default();
                 ctx.insert("projects", &search_projects);
                 ctx.insert("code_postings", &crate::codesearch::MAX_POSTINGS);
                 ctx.insert("defs_note", &defs_note);
                 let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Search", None)];
-                renderer.page(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
+                renderer.keyed(layout::SEARCH_PAGE, "search.html", "search", "Search", &crumbs, ctx)
             }
             Job::Licenses(i) => {
                 let r = &releases[i];
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
+                let mut ctx = PageContext::default();
+                ctx.insert_shared("release", &r.summary_value);
                 ctx.insert("sboms", &r.view.sboms);
                 ctx.insert("groups", &license_groups(&r.view.sboms));
                 let mut crumbs = release_crumbs(&r.view.summary);
                 crumbs.push(crumb("licenses", None));
                 let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&r.view.summary.licenses_href, "licenses.html", "licenses", &t, &crumbs, ctx)
+                renderer.keyed(&r.view.summary.licenses_href, "licenses.html", "licenses", &t, &crumbs, ctx)
             }
             Job::Changes(i, part) => {
                 let r = &releases[i];
@@ -170,14 +172,14 @@ impl Pages<'_> {
                     ..c.clone_without_files()
                 };
                 let page = layout::part_page(&r.view.summary.changes_href, part);
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
+                let mut ctx = PageContext::default();
+                ctx.insert_shared("release", &r.summary_value);
                 ctx.insert("changes", &view);
                 ctx.insert("pager", &pager(&r.view.summary.changes_href, part, rows, "files"));
                 let mut crumbs = release_crumbs(&r.view.summary);
                 crumbs.push(crumb("changes", None));
                 let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
-                renderer.page(&page, "changes.html", "changes", &t, &crumbs, ctx)
+                renderer.keyed(&page, "changes.html", "changes", &t, &crumbs, ctx)
             }
             Job::Diff(i, k) => {
                 let r = &releases[i];
@@ -213,8 +215,8 @@ impl Pages<'_> {
                     std::fs::create_dir_all(out.join(dir))
                         .map_err(|source| SiteError::Write { path: out.join(dir), source })?;
                 }
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
+                let mut ctx = PageContext::default();
+                ctx.insert_shared("release", &r.summary_value);
                 ctx.insert("diff", &view);
                 let mut crumbs = release_crumbs(&r.view.summary);
                 crumbs.push(crumb("changes", Some(r.view.summary.changes_href.clone())));
@@ -223,7 +225,7 @@ impl Pages<'_> {
                     "{} — changes since {} — {} {}",
                     view.path, p.view.summary.version, r.view.summary.name, r.view.summary.version
                 );
-                renderer.page(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
+                renderer.keyed(&job.page, "diff.html", "diff", &t, &crumbs, ctx)
             }
             Job::Dir(i, d, part) => {
                 let r = &releases[i];
@@ -271,8 +273,8 @@ impl Pages<'_> {
                     total_size: node.total_size,
                     entries,
                 };
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
+                let mut ctx = PageContext::default();
+                ctx.insert_shared("release", &r.summary_value);
                 ctx.insert("dir", &view);
                 ctx.insert("pager", &pager(&node.href, part, rows, "entries"));
                 let crumbs = dir_crumbs(r, node, true);
@@ -281,13 +283,13 @@ impl Pages<'_> {
                 } else {
                     format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
                 };
-                renderer.page(&layout::part_page(&node.href, part), "section.html", "section", &t, &crumbs, ctx)
+                renderer.keyed(&layout::part_page(&node.href, part), "section.html", "section", &t, &crumbs, ctx)
             }
             Job::Log => {
-                let mut ctx = Context::new();
+                let mut ctx = PageContext::default();
                 ctx.insert("log", &log_page);
                 let crumbs = [crumb("Releases", Some("index.html".into())), crumb("Release log", None)];
-                renderer.page("log.html", "log.html", "log", "Release log", &crumbs, ctx)
+                renderer.keyed("log.html", "log.html", "log", "Release log", &crumbs, ctx)
             }
             Job::Left(i) => {
                 let r = &releases[i];
@@ -308,14 +310,14 @@ impl Pages<'_> {
                 let mut files: Vec<LeftFileView> =
                     cov.left.iter().filter(|p| r.file_changes.contains_key(p.as_str())).map(view).collect();
                 files.extend(cov.left.iter().filter(|p| !r.file_changes.contains_key(p.as_str())).map(view));
-                let mut ctx = Context::new();
-                ctx.insert_value("release", r.summary_value.clone());
+                let mut ctx = PageContext::default();
+                ctx.insert_shared("release", &r.summary_value);
                 ctx.insert("files", &files);
                 let mut crumbs = release_crumbs(&r.view.summary);
                 crumbs.push(crumb("left to review", None));
                 let t = format!("Left to review in {} {}", r.view.summary.name, r.view.summary.version);
                 let href = layout::left_page(&r.view.summary.name, &r.view.summary.version);
-                renderer.page(&href, "left.html", "left", &t, &crumbs, ctx)
+                renderer.keyed(&href, "left.html", "left", &t, &crumbs, ctx)
             }
         }
     }
@@ -332,9 +334,86 @@ pub(crate) struct Renderer<'a> {
     pub out: &'a Path,
     /// Bytes written so far.
     pub bytes: AtomicU64,
+    /// The previous build in the output folder, whose pages are linked
+    /// where a key is the same.
+    pub previous: &'a crate::reuse::Previous,
+    /// The folders of the site being written, to link pages into.
+    pub folders: crate::reuse::Folders,
+    /// What every key of this build starts with (see `reuse::shared`).
+    pub shared: [u8; 32],
+    /// The pages other than file pages, by key, for the marker.
+    pub keyed: Mutex<Vec<(crate::reuse::Key, String)>>,
+    /// How many of those were linked from the previous build.
+    pub kept: AtomicUsize,
+}
+
+/// A page's context, hashed as it is filled: the key of a page other than
+/// a file page is every value its template is given (see `reuse`), so it
+/// cannot leave one out.
+#[derive(Default)]
+pub(crate) struct PageContext {
+    ctx: Context,
+    values: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl PageContext {
+    pub(crate) fn insert<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, v: &T) {
+        self.values.push((name, serde_json::to_vec(v).unwrap_or_default()));
+        self.ctx.insert(name, v);
+    }
+
+    /// A value shared by many pages, converted once.
+    pub(crate) fn insert_shared(&mut self, name: &'static str, v: &SharedValue) {
+        self.values.push((name, v.json.clone()));
+        self.ctx.insert_value(name, v.value.clone());
+    }
+}
+
+/// A view converted once for Tera, with its JSON for the page keys (a
+/// Tera map's order is not fixed, so its own JSON cannot be hashed).
+pub(crate) struct SharedValue {
+    pub value: Value,
+    pub json: Vec<u8>,
+}
+
+impl SharedValue {
+    pub(crate) fn of<T: serde::Serialize + ?Sized>(v: &T) -> SharedValue {
+        SharedValue { value: Value::from_serializable(v), json: serde_json::to_vec(v).unwrap_or_default() }
+    }
 }
 
 impl Renderer<'_> {
+    /// Renders a page other than a file page, or hard-links the previous
+    /// build's page when its key (the template and every value it is
+    /// given, with what every key holds) is there.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn keyed(
+        &self,
+        page: &str,
+        template: &str,
+        kind: &str,
+        title: &str,
+        crumbs: &[Crumb],
+        pc: PageContext,
+    ) -> Result<(), SiteError> {
+        let PageContext { ctx, mut values } = pc;
+        values.sort_by(|a, b| a.0.cmp(b.0));
+        let mut h = crate::reuse::KeyHasher::new(&self.shared);
+        h.bytes(b"page").bytes(page.as_bytes()).bytes(template.as_bytes()).bytes(kind.as_bytes());
+        h.bytes(title.as_bytes()).json(crumbs);
+        for (name, json) in &values {
+            h.bytes(name.as_bytes()).bytes(json);
+        }
+        let key = h.finish();
+        if self.previous.link(&key, &self.folders, page) {
+            self.kept.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.page(page, template, kind, title, crumbs, ctx)?;
+        }
+        self.keyed.lock().unwrap_or_else(|p| p.into_inner()).push((key, page.to_string()));
+        Ok(())
+    }
+
     /// Renders `template` with `ctx` (and what every page has) into `page`.
     pub(crate) fn page(
         &self,

@@ -13,7 +13,6 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use tera::Value;
 use vouch_manifests::{Digest, Entry};
 
 /// The marker file that says a folder is a vouch site (and may be replaced).
@@ -39,7 +38,7 @@ pub(crate) struct Release<'b> {
     pub bundle: &'b Bundle,
     pub view: ReleaseView,
     /// `view.summary` as a Tera value, shared by the release's pages.
-    pub summary_value: Value,
+    pub summary_value: crate::pages::SharedValue,
     pub dirs: Vec<DirNode>,
     /// Directory path → index in `dirs`.
     pub dir_index: HashMap<String, usize>,
@@ -790,13 +789,22 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     make_dirs(out, &releases)?;
 
     theme.tera.global_context().insert("site", &crate::pages::SiteView { title: opts.title.clone() });
-    let renderer = crate::pages::Renderer { theme: &theme, out, bytes: AtomicU64::new(0) };
+    let renderer = crate::pages::Renderer {
+        theme: &theme,
+        out,
+        bytes: AtomicU64::new(0),
+        previous: &previous,
+        folders: crate::reuse::Folders::new(out),
+        shared,
+        keyed: Default::default(),
+        kept: Default::default(),
+    };
     crate::pages::Pages {
         releases: &releases,
         projects: &projects,
         problems: &problems,
         log_page: &log_page,
-        trust_value: Value::from_serializable(&opts.trust),
+        trust_value: crate::pages::SharedValue::of(&opts.trust),
         signers: &signers,
         search_projects: &search_projects,
         defs_note: &defs.note,
@@ -812,7 +820,10 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .filter(|(_, (_, copy))| made.verified.contains(copy))
         .map(|((l, d), (t, _))| (l.to_string(), *d, t.clone()))
         .collect();
-    let marker = crate::reuse::marker(&made.keyed);
+    let mut keyed = std::mem::take(&mut *renderer.keyed.lock().unwrap_or_else(|p| p.into_inner()));
+    keyed.extend(made.keyed.iter().cloned());
+    let marker = crate::reuse::marker(&keyed);
+    let kept_pages = renderer.kept.load(Ordering::Relaxed);
     std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
     let pages = jobs.len() + made.pages;
     files += pages;
@@ -830,7 +841,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     }
     seen.save(marker.as_bytes());
     tag_cache.save(marker.as_bytes(), kept_tags);
-    Ok(Summary { releases: releases.len(), pages, reused, kept_indexes, files, bytes, skipped, problems })
+    Ok(Summary { releases: releases.len(), pages, reused, kept_pages, kept_indexes, files, bytes, skipped, problems })
 }
 
 /// The `--source` folders by bundle name: each must name a release that is
@@ -893,7 +904,7 @@ fn collect_releases<'b>(
                 let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
                 SourceTree::new(root.clone(), &paths)
             });
-            let summary_value = Value::from_serializable(&view.summary);
+            let summary_value = crate::pages::SharedValue::of(&view.summary);
             Release {
                 bundle: b,
                 view,
@@ -1152,7 +1163,7 @@ fn compare(releases: &mut [Release]) {
             r.diff_jobs = jobs;
         }
         r.view.summary.previous_version = prev;
-        r.summary_value = Value::from_serializable(&r.view.summary);
+        r.summary_value = crate::pages::SharedValue::of(&r.view.summary);
     }
 }
 

@@ -17,8 +17,13 @@
 //! ...
 //! ```
 //!
-//! sorted by page, and written from this build's pages only, so a site grown
-//! release by release is byte for byte the site built from scratch. The
+//! Every other page's key is its path, template and every value its
+//! template is given (`pages::PageContext` hashes what it is filled
+//! with, so no value can be left out of the key); those pages name their
+//! release, so each is one place.
+//!
+//! The marker is sorted by page, and written from this build's pages
+//! only, so a site grown release by release is byte for byte the site built from scratch. The
 //! next build into the same folder hard-links the previous site's page for a
 //! key it finds there instead of rendering it again. Nothing a bundle says
 //! is trusted by this: keys are computed from checked inputs, and only the

@@ -1233,12 +1233,17 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     // the first rendered.
     vouch_tests::copy_tree(&d.join("bundles/code-1.0.0"), &d.join("first/code-1.0.0"));
     let first = code_build(&d, "first", "grown", &[("1.0.0", "c1")], &[]);
-    assert_eq!(first["reused"], 0, "{first}");
+    assert_eq!((first["reused"].as_u64(), first["kept_pages"].as_u64()), (Some(0), Some(0)), "{first}");
+    let src_folder = d.join("grown/r/code/1.0.0/tree/src/index.html");
+    let first_folder_page = inode(&src_folder);
     let grown = code_build(&d, "bundles", "grown", &[("1.1.0", "c2"), ("1.0.0", "c1")], &[]);
     let scratch = code_build(&d, "bundles", "scratch", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
-    assert_eq!(scratch["reused"], 0, "{scratch}");
-    // 1.0.0's five file pages came from the first build.
+    assert_eq!((scratch["reused"].as_u64(), scratch["kept_pages"].as_u64()), (Some(0), Some(0)), "{scratch}");
+    // 1.0.0's five file pages came from the first build, and so did
+    // its folder pages, which adding a release does not change.
     assert_eq!(grown["reused"], 5, "{grown}");
+    assert_eq!(inode(&src_folder), first_folder_page);
+    assert!(grown["kept_pages"].as_u64().is_some_and(|n| n >= 2), "{grown}");
     // ...and so did 1.0.0's code search index.
     assert_eq!((first["kept_indexes"].as_u64(), grown["kept_indexes"].as_u64()), (Some(0), Some(1)), "{grown}");
     assert_eq!(grown["pages"], scratch["pages"]);
@@ -1274,6 +1279,9 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     // Building again over a grown site changes nothing and renders no file page.
     let again = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
     assert_eq!((again["reused"].as_u64(), again["kept_indexes"].as_u64()), (Some(9), Some(2)), "{again}");
+    // Every other page too: the same inputs, the same keys.
+    let (all, files) = (again["pages"].as_u64().unwrap(), again["reused"].as_u64().unwrap());
+    assert_eq!(again["kept_pages"].as_u64(), Some(all - files), "{again}");
     assert!(pages_of("grown") == s);
     // A page gone from the site is rendered again, its definitions asked of
     // ctags for its one file (the release's index is kept, ctags not run).

@@ -72,10 +72,10 @@ fn build(a: BuildArgs) -> Result<Status> {
             summary.releases,
             if summary.releases == 1 { "" } else { "s" },
             summary.bytes as f64 / (1024.0 * 1024.0),
-            if summary.reused > 0 {
-                format!("; {} file pages kept from the previous build", summary.reused)
-            } else {
-                String::new()
+            match (summary.reused, summary.kept_pages) {
+                (0, 0) => String::new(),
+                (files, 0) => format!("; {files} file pages kept from the previous build"),
+                (files, other) => format!("; {files} file pages and {other} others kept from the previous build"),
             },
             a.output.display(),
             index.display()
