@@ -1554,11 +1554,48 @@ fn check_output(output: &Path) -> Result<(), SiteError> {
 }
 
 /// Removes a directory tree, files in parallel.
+#[cfg(not(unix))]
 fn remove_all(p: &Path) -> std::io::Result<()> {
     let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(p)?.collect::<Result<_, _>>()?;
     entries.par_iter().try_for_each(|e| {
         if e.file_type()?.is_dir() { remove_all(&e.path()) } else { std::fs::remove_file(e.path()) }
     })?;
+    std::fs::remove_dir(p)
+}
+
+/// Removes a directory tree, files in parallel, each by name in its
+/// folder's handle (no path walked per file; a symlink is removed, never
+/// followed).
+#[cfg(unix)]
+fn remove_all(p: &Path) -> std::io::Result<()> {
+    use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    fn empty(dir: &rustix::fd::OwnedFd, flags: OFlags) -> std::io::Result<()> {
+        let mut entries = Vec::new();
+        for e in rustix::fs::Dir::read_from(dir)? {
+            let e = e?;
+            let name = e.file_name();
+            if name.to_bytes() != b"." && name.to_bytes() != b".." {
+                let t = match e.file_type() {
+                    FileType::Unknown => {
+                        FileType::from_raw_mode(rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?.st_mode)
+                    }
+                    t => t,
+                };
+                entries.push((name.to_owned(), t == FileType::Directory));
+            }
+        }
+        entries.par_iter().try_for_each(|(name, is_dir)| -> std::io::Result<()> {
+            if *is_dir {
+                empty(&rustix::fs::openat(dir, name.as_c_str(), flags, Mode::empty())?, flags)?;
+                rustix::fs::unlinkat(dir, name.as_c_str(), AtFlags::REMOVEDIR)?;
+            } else {
+                rustix::fs::unlinkat(dir, name.as_c_str(), AtFlags::empty())?;
+            }
+            Ok(())
+        })
+    }
+    empty(&rustix::fs::openat(CWD, p, flags, Mode::empty())?, flags)?;
     std::fs::remove_dir(p)
 }
 
@@ -1622,6 +1659,23 @@ mod tests {
                 },
             }
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn removing_an_old_site_removes_its_symlinks_not_what_they_point_to() {
+        let d = tempfile::tempdir().unwrap();
+        let (site, outside) = (d.path().join("site"), d.path().join("outside"));
+        std::fs::create_dir_all(site.join("r/a/b")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("keep.txt"), "mine").unwrap();
+        std::fs::write(site.join("index.html"), "x").unwrap();
+        std::fs::write(site.join("r/a/b/page.html"), "y").unwrap();
+        std::os::unix::fs::symlink(&outside, site.join("r/link")).unwrap();
+        std::os::unix::fs::symlink(outside.join("keep.txt"), site.join("r/a/file-link")).unwrap();
+        super::remove_all(&site).unwrap();
+        assert!(!site.exists());
+        assert_eq!(std::fs::read_to_string(outside.join("keep.txt")).unwrap(), "mine");
     }
 
     #[test]
