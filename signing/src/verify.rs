@@ -81,8 +81,9 @@ pub struct VerifyReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_at: Option<i64>,
     pub held: bool,
-    /// Whether a signature was refused only for being a legacy
-    /// (non-prehashed) minisign signature: for the binary's hint, not
+    /// Whether a signature (of the manifest or of a rebuild report) was
+    /// refused only for being a legacy (non-prehashed) minisign
+    /// signature: for the binary's hint, not
     /// written in the JSON report (the `signatures` check says it).
     #[serde(skip)]
     pub legacy_refused: bool,
@@ -367,8 +368,8 @@ pub fn builder_reports(
     policy: &Policy,
     legacy: Legacy,
     notes: &mut Vec<String>,
-) -> Vec<BuilderReport> {
-    let mut out = Vec::new();
+) -> BuilderReports {
+    let mut out = BuilderReports::default();
     for (rel, bytes) in files.files.iter().filter(|(r, _)| r.starts_with("reports/") && r.ends_with(".json")) {
         let sig_rel = format!("{rel}.minisig");
         let result = (|| -> Result<BuilderReport, Box<dyn std::error::Error + Send + Sync>> {
@@ -402,12 +403,35 @@ pub fn builder_reports(
         match result {
             Ok(r) => {
                 notes.push(format!("{rel}: reproduced, signed by {}", r.key_id));
-                out.push(r);
+                out.counted.push(r);
             }
-            Err(why) => notes.push(format!("{rel}: does not count: {}", vouch_manifests::error_chain(&*why))),
+            Err(why) => {
+                out.legacy_refused |= matches!(
+                    why.downcast_ref::<crate::sig::VerifyError>(),
+                    Some(crate::sig::VerifyError::LegacyRefused { .. })
+                );
+                notes.push(format!("{rel}: does not count: {}", vouch_manifests::error_chain(&*why)))
+            }
         }
     }
     out
+}
+
+/// What [`builder_reports`] found.
+#[derive(Debug, Default)]
+pub struct BuilderReports {
+    /// The reports that count.
+    pub counted: Vec<BuilderReport>,
+    /// Whether a report was refused only for a legacy signature.
+    pub legacy_refused: bool,
+}
+
+/// What [`evaluate`] found: the policy's verdict, and whether a rebuild
+/// report was refused for a legacy signature (it shows only as a note).
+#[derive(Debug)]
+pub struct Evaluation {
+    pub report: PolicyReport,
+    pub legacy_report_refused: bool,
 }
 
 /// Evaluates a bundle's signatures and rebuild reports under `policy`.
@@ -418,17 +442,18 @@ pub fn evaluate(
     files: &SignedFiles,
     legacy: Legacy,
     notes: &mut Vec<String>,
-) -> PolicyReport {
+) -> Evaluation {
     let sigs = files.signatures();
     let artifacts = manifest_artifacts(manifest_bytes);
     let reports = builder_reports(files, Digest::of(manifest_bytes), artifacts.as_deref(), policy, legacy, notes);
-    policy.evaluate(&Evidence {
+    let report = policy.evaluate(&Evidence {
         manifest_path: manifest_label,
         manifest_bytes,
         signatures: &sigs,
-        builder_reports: &reports,
+        builder_reports: &reports.counted,
         legacy,
-    })
+    });
+    Evaluation { report, legacy_report_refused: reports.legacy_refused }
 }
 
 /// Step 3: the provenance is signed by a counted release key and agrees
@@ -679,7 +704,8 @@ pub fn verify(
     let mut sc = check("signatures");
     let manifest_path = b.origin.join("manifest.json");
     let mut notes = Vec::new();
-    let pr = evaluate(policy, &manifest_path, &b.manifest_bytes, &files, opts.legacy, &mut notes);
+    let Evaluation { report: pr, legacy_report_refused } =
+        evaluate(policy, &manifest_path, &b.manifest_bytes, &files, opts.legacy, &mut notes);
     for n in notes {
         sc.note(n);
     }
@@ -856,7 +882,8 @@ pub fn verify(
         source,
         signed_at: pr.signed_at,
         held,
-        legacy_refused: pr.signatures.iter().any(|s| matches!(s.reason, Some(crate::policy::Refusal::Legacy { .. }))),
+        legacy_refused: legacy_report_refused
+            || pr.signatures.iter().any(|s| matches!(s.reason, Some(crate::policy::Refusal::Legacy { .. }))),
     })
 }
 

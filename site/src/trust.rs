@@ -28,7 +28,7 @@ impl SignatureCheck for PolicyCheck {
         let manifest = bundle.members.get("manifest.json").and_then(|m| m.bytes.clone()).unwrap_or_default();
         let label = Path::new(&bundle.file_name).join("manifest.json");
         let mut notes = Vec::new();
-        let r = evaluate(&self.policy, &label, &manifest, &files, Legacy::Refuse, &mut notes);
+        let r = evaluate(&self.policy, &label, &manifest, &files, Legacy::Refuse, &mut notes).report;
         let mut signatures = std::collections::BTreeMap::new();
         for s in r.signatures.iter().chain(&r.builder_reports) {
             let state = if s.counted {

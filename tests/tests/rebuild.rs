@@ -587,6 +587,23 @@ fn a_builder_report_counts_only_when_every_artifact_is_identical() {
     }
     plant_report(&b, &key, "builder", &report(serde_json::json!([entry(art["digest"].as_str().unwrap(), true)])));
     verify().ok().says("role builder: 1 of 1");
+    // The same report under a legacy (`minisign -S -l`) signature does not
+    // count, and the binary says how to accept it; with --allow-legacy it counts.
+    let (rep, sig) = (b.join("reports/builder.json"), b.join("reports/builder.json.minisig"));
+    let comment = std::fs::read_to_string(&sig).unwrap().lines().nth(2).unwrap().to_string();
+    let comment = comment.strip_prefix("trusted comment: ").unwrap().to_string();
+    vouch_tests::minisign_sign_legacy(&key, &rep, &sig, &comment).ok();
+    let refused = verify();
+    refused.code(1).says("does not count").says("legacy").says("role builder: 0 of 1");
+    assert!(
+        refused.stderr.lines().any(|l| l.starts_with("hint: ") && l.contains("--allow-legacy")),
+        "no --allow-legacy hint on stderr:\n{}",
+        refused.stderr
+    );
+    TestCommand::vouch(["verify", b.to_str().unwrap(), "--trust", policy.to_str().unwrap(), "--allow-legacy"])
+        .run()
+        .ok()
+        .says("role builder: 1 of 1");
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
