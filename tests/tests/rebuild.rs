@@ -980,8 +980,10 @@ fn a_c_project_with_debug_info_reproduces_bit_for_bit_in_another_directory() {
     assert!(is_empty(&work), "nothing was built");
 }
 
-/// The named causes in a JSON rebuild report.
+/// The named causes in the JSON report of a rebuild that did not reproduce
+/// (exit 1).
 fn causes(run: &vouch_tests::Run) -> Vec<(String, String, String)> {
+    run.code(1);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
     report["artifacts"][0]["causes"]
         .as_array()
@@ -1017,9 +1019,7 @@ fn a_difference_names_its_cause_a_build_time() {
         .says("SOURCE_DATE_EPOCH")
         .says("first difference at byte");
     forget_diffoscope(&human);
-    let run = rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).run();
-    run.code(1);
-    let c = causes(&run);
+    let c = causes(&rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).run());
     assert!(c.iter().any(|(k, s, f)| k == "timestamp" && s == "rebuilt" && f.starts_with("built ")), "{c:?}");
     assert!(c.iter().any(|(k, s, _)| k == "timestamp" && s == "release"), "{c:?}");
 }
@@ -1036,9 +1036,7 @@ fn a_difference_names_its_cause_an_absolute_source_path() {
         |c| c,
     );
     let copy = c_copy(&r, &src);
-    let run = rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).run();
-    run.code(1);
-    let c = causes(&run);
+    let c = causes(&rebuild_cmd(&b, &copy, &trust(&r), &["--format", "json"]).run());
     let canon = src.canonicalize().unwrap();
     assert!(c.contains(&("release_source_path".into(), "release".into(), canon.display().to_string())), "{c:?}");
     assert!(
@@ -1072,7 +1070,6 @@ fn a_difference_names_its_cause_the_build_host() {
         trust(&r).display()
     );
     let run = TestCommand::new("unshare", ["-ru", "--", "sh", "-c", &script]).env_remove("SOURCE_DATE_EPOCH").run();
-    run.code(1);
     let c = causes(&run);
     assert!(c.contains(&("build_host".into(), "rebuilt".into(), "on rebuildhost".into())), "{c:?}");
 }
