@@ -255,7 +255,7 @@ pub fn bundle_entry(bundle: &Path) -> Result<ReleaseEntry, LogOpError> {
     let m = vouch_manifests::Manifest::from_slice(&bytes, &path)
         .map_err(|source| LogOpError::Bundle { path: bundle.to_path_buf(), source })?;
     let p = m.into_raw().project;
-    Ok(ReleaseEntry { name: p.name, version: p.version, digest: Digest::of(&bytes) })
+    Ok(ReleaseEntry { name: p.name.into(), version: p.version.into(), digest: Digest::of(&bytes) })
 }
 
 /// What happened to one bundle.

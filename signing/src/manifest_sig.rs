@@ -134,14 +134,14 @@ impl ManifestComment {
             return Err(BindingError::Project {
                 manifest: what.into(),
                 signed: self.project.clone(),
-                actual: manifest.project.name.clone(),
+                actual: manifest.project.name.to_string(),
             });
         }
         if manifest.project.version != self.version {
             return Err(BindingError::Version {
                 manifest: what.into(),
                 signed: self.version.clone(),
-                actual: manifest.project.version.clone(),
+                actual: manifest.project.version.to_string(),
             });
         }
         Ok(())

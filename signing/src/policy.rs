@@ -769,7 +769,7 @@ impl Policy {
         let roles = tally.roles(self);
         let held = roles.iter().all(|r| r.held) && self.threshold(Role::Release) >= 1 && manifest.is_ok();
         let (project, version) = match &manifest {
-            Ok(m) => (Some(m.project.name.clone()), Some(m.project.version.clone())),
+            Ok(m) => (Some(m.project.name.to_string()), Some(m.project.version.to_string())),
             Err(_) => (None, None),
         };
         Report {

@@ -254,7 +254,7 @@ impl Rebuild {
         if key.is_some() {
             crate::reports::check_writable(&b.dir)?;
         }
-        let (name, version) = (b.manifest.project.name.clone(), b.manifest.project.version.clone());
+        let (name, version) = (b.manifest.project.name.to_string(), b.manifest.project.version.to_string());
         let checked = opts.source_check == SourceCheck::Verify;
         let cancel = &opts.cancel;
         let interrupted =

@@ -317,8 +317,8 @@ pub fn sign(req: &SignRequest<'_>, key: &SecretKey) -> Result<SignedReview, Revi
         predicate_type: PREDICATE_TYPE.to_string(),
         predicate: Predicate {
             project: ProjectRef {
-                name: req.manifest.project.name.clone(),
-                version: req.manifest.project.version.clone(),
+                name: req.manifest.project.name.to_string(),
+                version: req.manifest.project.version.to_string(),
             },
             manifest_digest: req.manifest_digest,
             criteria: req.criteria.clone(),

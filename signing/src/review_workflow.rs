@@ -118,8 +118,8 @@ impl ReviewDraft {
         {
             return Err(ReviewWorkflowError::OtherProject {
                 old: o.origin.clone(),
-                old_name: o.manifest.project.name.clone(),
-                name: bundle.manifest.project.name.clone(),
+                old_name: o.manifest.project.name.to_string(),
+                name: bundle.manifest.project.name.to_string(),
             });
         }
         let paths = match &opts.files {
@@ -245,8 +245,8 @@ pub fn status(opts: &StatusOptions) -> Result<StatusReport, ReviewWorkflowError>
     let flagged: Vec<FileStatus> = files.iter().filter(|f| !f.flagged_by.is_empty()).cloned().collect();
     let held = requirement.as_ref().is_none_or(|(r, _)| r.held);
     Ok(StatusReport {
-        project: b.manifest.project.name.clone(),
-        version: b.manifest.project.version.clone(),
+        project: b.manifest.project.name.to_string(),
+        version: b.manifest.project.version.to_string(),
         manifest_sha256: b.manifest_digest,
         criteria: per,
         requirement: requirement.map(|(r, _)| r),

@@ -662,8 +662,8 @@ fn check_log(b: &OpenBundle, lp: &crate::policy::LogPolicy) -> (Check, Option<cr
         }
     };
     let entry = vouch_manifests::log::ReleaseEntry {
-        name: b.manifest.project.name.clone(),
-        version: b.manifest.project.version.clone(),
+        name: b.manifest.project.name.to_string(),
+        version: b.manifest.project.version.to_string(),
         digest: b.manifest_digest,
     };
     let mut proof = None;
@@ -871,8 +871,8 @@ pub fn verify(
     Ok(VerifyReport {
         schema: REPORT_SCHEMA.into(),
         bundle: b.origin.display().to_string(),
-        project: m.project.name.clone(),
-        version: m.project.version.clone(),
+        project: m.project.name.to_string(),
+        version: m.project.version.to_string(),
         manifest_sha256: b.manifest_digest,
         policy: policy.path.display().to_string(),
         policy_sha256: pr.policy_sha256,
@@ -917,7 +917,7 @@ mod tests {
     fn report(artifacts: Vec<ArtifactResult>) -> RebuildReport {
         RebuildReport {
             schema: REPORT_SCHEMA.into(),
-            project: vouch_manifests::Project { name: "p".into(), version: "1".into() },
+            project: vouch_manifests::Project { name: "p".parse().unwrap(), version: "1".parse().unwrap() },
             manifest_digest: Digest::of(b"m"),
             command: vec!["true".into()],
             toolchain: BTreeMap::new(),

@@ -1685,7 +1685,7 @@ mod tests {
         std::fs::create_dir_all(bdir.join("signatures")).unwrap();
         let m = Manifest::new(RawManifest {
             schema: vouch_manifests::model::manifest::SCHEMA.into(),
-            project: Project { name: "app".into(), version: "1.0.0".into() },
+            project: Project { name: "app".parse().unwrap(), version: "1.0.0".parse().unwrap() },
             created: None,
             source: Source {
                 vcs: None,

@@ -41,10 +41,10 @@ pub struct CreateArgs {
     pub dir: PathBuf,
     /// Project name, [A-Za-z0-9][A-Za-z0-9._+-]*.
     #[arg(long)]
-    pub name: String,
+    pub name: vouch_manifests::model::name::Name,
     /// Project version, same characters as the name.
     #[arg(long)]
-    pub version: String,
+    pub version: vouch_manifests::model::name::Version,
     /// Write the manifest here (default: stdout).
     #[arg(short, long)]
     pub output: Option<PathBuf>,

@@ -11,10 +11,10 @@ pub struct ReleaseArgs {
     pub source: PathBuf,
     /// Project name, [A-Za-z0-9][A-Za-z0-9._+-]*.
     #[arg(long)]
-    pub name: String,
+    pub name: vouch_manifests::model::name::Name,
     /// Project version, same characters as the name.
     #[arg(long)]
-    pub version: String,
+    pub version: vouch_manifests::model::name::Version,
     /// The release signing key (minisign secret key).
     #[arg(long, value_name = "SECRET")]
     pub key: PathBuf,

@@ -26,8 +26,6 @@ pub fn run(cmd: ManifestCommand) -> Result<Status> {
 }
 
 fn create(a: CreateArgs) -> Result<Status> {
-    vouch_manifests::model::name::check("project name", &a.name)?;
-    vouch_manifests::model::name::check("version", &a.version)?;
     let sde = crate::cli::source_date_epoch()?;
     let opts = ScanOptions {
         root: a.dir.clone(),

@@ -10,8 +10,6 @@ use vouch_signing::manifest_sig::SigningTime;
 use vouch_signing::release::ReleaseSigner;
 
 pub fn run(a: ReleaseArgs) -> Result<Status> {
-    vouch_manifests::model::name::check("project name", &a.name)?;
-    vouch_manifests::model::name::check("version", &a.version)?;
     if a.no_build && !a.command.is_empty() {
         anyhow::bail!("--no-build and a build command after -- exclude each other");
     }

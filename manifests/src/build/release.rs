@@ -221,8 +221,6 @@ pub fn release(
     signer: &dyn BundleSigner,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Released, ReleaseError> {
-    crate::model::name::check("project name", &spec.project.name)?;
-    crate::model::name::check("version", &spec.project.version)?;
     let bundle_name = format!("{}-{}", spec.project.name, spec.project.version);
     std::fs::create_dir_all(&spec.out).map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;
     let out = spec.out.canonicalize().map_err(|source| ReleaseError::Out { path: spec.out.clone(), source })?;

@@ -75,8 +75,8 @@ pub struct RawManifest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
-    pub name: String,
-    pub version: String,
+    pub name: crate::model::name::Name,
+    pub version: crate::model::name::Version,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -597,8 +597,6 @@ impl RawManifest {
         if self.schema != SCHEMA {
             return Err(CheckError::Shape(format!("schema is {:?}, expected {SCHEMA:?}", self.schema)));
         }
-        crate::model::name::check("project name", &self.project.name)?;
-        crate::model::name::check("version", &self.project.version)?;
         if let Some(c) = &self.created {
             time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339)
                 .map_err(|source| CheckError::Created { created: c.clone(), source })?;
@@ -652,6 +650,29 @@ impl RawManifest {
 mod tests {
     use super::*;
 
+    /// A manifest naming a project or version that is not a safe name part
+    /// does not parse: no code can hold one.
+    #[test]
+    fn a_bad_project_name_or_version_does_not_parse() {
+        let files: Vec<Entry> = Vec::new();
+        let m = RawManifest {
+            schema: SCHEMA.into(),
+            project: Project { name: "p".parse().unwrap(), version: "1".parse().unwrap() },
+            created: None,
+            source: Source { vcs: None, merkle_root: crate::model::merkle::root_of_entries(&files), count: 0, files },
+            build: None,
+            artifacts: None,
+            sboms: None,
+        };
+        let good = String::from_utf8(m.to_canonical().unwrap()).unwrap();
+        Manifest::from_slice(good.as_bytes(), Path::new("m.json")).unwrap();
+        for (field, bad) in [("\"name\":\"p\"", "\"name\":\"../p\""), ("\"version\":\"1\"", "\"version\":\"1 2\"")] {
+            assert!(good.contains(field), "{good}");
+            let e = Manifest::from_slice(good.replace(field, bad).as_bytes(), Path::new("m.json")).unwrap_err();
+            assert!(e.to_string().contains("m.json") && crate::error_chain(&e).contains("must match"), "{bad}: {e}");
+        }
+    }
+
     /// The design's promise that a bundle can never set `LD_PRELOAD`, `PATH`
     /// or a secret for a rebuild: a manifest recording any variable outside
     /// the allow-list is refused when it is parsed (found writing the attack
@@ -661,7 +682,7 @@ mod tests {
         let files: Vec<Entry> = Vec::new();
         let mut m = RawManifest {
             schema: SCHEMA.into(),
-            project: Project { name: "p".into(), version: "1".into() },
+            project: Project { name: "p".parse().unwrap(), version: "1".parse().unwrap() },
             created: None,
             source: Source { vcs: None, merkle_root: crate::model::merkle::root_of_entries(&files), count: 0, files },
             build: Some(Build {
@@ -697,7 +718,7 @@ mod tests {
             let files = vec![e];
             Manifest::new(RawManifest {
                 schema: SCHEMA.into(),
-                project: Project { name: "p".into(), version: "1".into() },
+                project: Project { name: "p".parse().unwrap(), version: "1".parse().unwrap() },
                 created: None,
                 source: Source {
                     vcs: None,
@@ -737,7 +758,7 @@ mod tests {
             .collect();
         let mut m = RawManifest {
             schema: SCHEMA.into(),
-            project: Project { name: "p".into(), version: "1".into() },
+            project: Project { name: "p".parse().unwrap(), version: "1".parse().unwrap() },
             created: None,
             source: Source { vcs: None, merkle_root: crate::model::merkle::root_of_entries(&files), count: 3, files },
             build: Some(Build {

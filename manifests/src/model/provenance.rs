@@ -213,8 +213,8 @@ pub fn statement(manifest: &Manifest, manifest_digest: &Digest, builder_id: &str
                 build_type: BUILD_TYPE.to_string(),
                 external_parameters: ExternalParameters {
                     project: ProjectRef {
-                        name: manifest.project.name.clone(),
-                        version: manifest.project.version.clone(),
+                        name: manifest.project.name.to_string(),
+                        version: manifest.project.version.to_string(),
                     },
                     command: build.command,
                     workdir: build.workdir,
