@@ -260,7 +260,7 @@ pub enum CheckError {
 pub struct BundleSbomCheck {
     /// Relative to the bundle.
     pub path: String,
-    pub format: String,
+    pub format: crate::sbom::SbomFormat,
     /// The digest `manifest.json` records.
     pub expected_digest: Digest,
     /// The digest of the file in the bundle.
@@ -297,7 +297,7 @@ pub fn check_bundle(bundle: &Path) -> Result<Vec<BundleSbomCheck>, CheckError> {
         let sbom = super::read(&p)?;
         out.push(BundleSbomCheck {
             path: s.path.as_str().to_string(),
-            format: s.format.as_str().to_string(),
+            format: s.format,
             expected_digest: s.digest,
             actual_digest: actual,
             lock: check_lock(&sbom, &deps),

@@ -66,7 +66,7 @@ pub fn check(a: CheckArgs) -> Result<Status> {
     } else {
         let mut out = String::new();
         for c in &checks {
-            writeln!(out, "{} ({})", c.path, c.format)?;
+            writeln!(out, "{} ({})", c.path, c.format.as_str())?;
             if c.expected_digest != c.actual_digest {
                 writeln!(out, "  digest mismatch: manifest {} file {}", c.expected_digest, c.actual_digest)?;
             }
