@@ -386,7 +386,6 @@ impl Renderer<'_> {
     /// Renders a page other than a file page, or hard-links the previous
     /// build's page when its key (the template and every value it is
     /// given, with what every key holds) is there.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn keyed(
         &self,
         page: &str,
