@@ -7,6 +7,7 @@
 //! hashed while reading and only their size and digest are kept.
 
 use crate::error::SiteError;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -97,12 +98,15 @@ pub fn read_all_checked(
         names.push(e.file_name());
     }
     names.sort();
-    let mut out: Vec<Bundle> = Vec::new();
-    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    // Which entries are bundles (or why one cannot be), in name order; then
+    // every bundle read in parallel, and the first error in name order
+    // reported, as a sequential read would.
+    let mut found: Vec<(PathBuf, Result<(String, bool), SiteError>)> = Vec::new();
     for os in names {
         let path = dir.join(&os);
         let Some(name) = os.to_str() else {
-            return Err(SiteError::Bundle { bundle: path, detail: "the name is not UTF-8".into() });
+            found.push((path.clone(), Err(SiteError::Bundle { bundle: path, detail: "the name is not UTF-8".into() })));
+            continue;
         };
         if name.starts_with('.') || name.ends_with(".build.log") {
             continue;
@@ -113,22 +117,35 @@ pub fn read_all_checked(
             shadowed.push((path, name.to_string()));
             continue;
         }
-        let meta = std::fs::symlink_metadata(&path).map_err(|source| SiteError::Read { path: path.clone(), source })?;
-        let bundle = if meta.is_dir() {
-            if std::fs::symlink_metadata(path.join("manifest.json")).is_err() {
-                skipped.push(path);
-                continue;
+        let kind = match std::fs::symlink_metadata(&path) {
+            Err(source) => Err(SiteError::Read { path: path.clone(), source }),
+            Ok(meta) if meta.is_dir() => {
+                if std::fs::symlink_metadata(path.join("manifest.json")).is_err() {
+                    skipped.push(path);
+                    continue;
+                }
+                Ok((name.to_string(), true))
             }
-            read_dir_bundle(&path, name)?
-        } else if meta.is_file() && name.ends_with(".tar") {
-            read_tar_bundle(&path, name)?
-        } else {
-            return Err(SiteError::Bundle {
-                bundle: path,
+            Ok(meta) if meta.is_file() && name.ends_with(".tar") => Ok((name.to_string(), false)),
+            Ok(_) => Err(SiteError::Bundle {
+                bundle: path.clone(),
                 detail: "not a bundle: expected a directory <name>-<version>/ or an archive <name>-<version>.tar"
                     .into(),
-            });
+            }),
         };
+        found.push((path, kind));
+    }
+    let read: Vec<Result<Bundle, SiteError>> = found
+        .par_iter_mut()
+        .map(|(path, kind)| {
+            let (name, is_dir) = std::mem::replace(kind, Ok((String::new(), false)))?;
+            if is_dir { read_dir_bundle(path, &name) } else { read_tar_bundle(path, &name) }
+        })
+        .collect();
+    let mut out: Vec<Bundle> = Vec::new();
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for ((path, _), bundle) in found.into_iter().zip(read) {
+        let bundle = bundle?;
         if let Some(first) = seen.get(&bundle.name) {
             return Err(SiteError::Duplicate { name: bundle.name.clone(), first: first.clone(), second: path });
         }
