@@ -101,7 +101,7 @@ pub fn read_all_checked(
     // Which entries are bundles (or why one cannot be), in name order; then
     // every bundle read in parallel, and the first error in name order
     // reported, as a sequential read would.
-    let mut found: Vec<(PathBuf, Result<(String, bool), SiteError>)> = Vec::new();
+    let mut found: Vec<(PathBuf, Result<Found, SiteError>)> = Vec::new();
     for os in names {
         let path = dir.join(&os);
         let Some(name) = os.to_str() else {
@@ -124,9 +124,9 @@ pub fn read_all_checked(
                     skipped.push(path);
                     continue;
                 }
-                Ok((name.to_string(), true))
+                Ok(Found::Dir(name.to_string()))
             }
-            Ok(meta) if meta.is_file() && name.ends_with(".tar") => Ok((name.to_string(), false)),
+            Ok(meta) if meta.is_file() && name.ends_with(".tar") => Ok(Found::Tar(name.to_string())),
             Ok(_) => Err(SiteError::Bundle {
                 bundle: path.clone(),
                 detail: "not a bundle: expected a directory <name>-<version>/ or an archive <name>-<version>.tar"
@@ -135,16 +135,19 @@ pub fn read_all_checked(
         };
         found.push((path, kind));
     }
-    let read: Vec<Result<Bundle, SiteError>> = found
-        .par_iter_mut()
+    let read: Vec<(PathBuf, Result<Bundle, SiteError>)> = found
+        .into_par_iter()
         .map(|(path, kind)| {
-            let (name, is_dir) = std::mem::replace(kind, Ok((String::new(), false)))?;
-            if is_dir { read_dir_bundle(path, &name) } else { read_tar_bundle(path, &name) }
+            let bundle = kind.and_then(|k| match k {
+                Found::Dir(name) => read_dir_bundle(&path, &name),
+                Found::Tar(name) => read_tar_bundle(&path, &name),
+            });
+            (path, bundle)
         })
         .collect();
     let mut out: Vec<Bundle> = Vec::new();
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for ((path, _), bundle) in found.into_iter().zip(read) {
+    for (path, bundle) in read {
         let bundle = bundle?;
         if let Some(first) = seen.get(&bundle.name) {
             return Err(SiteError::Duplicate { name: bundle.name.clone(), first: first.clone(), second: path });
@@ -165,6 +168,12 @@ pub fn read_all_checked(
         }
     }
     Ok(out)
+}
+
+/// A bundle found in the bundles folder, by its file name.
+enum Found {
+    Dir(String),
+    Tar(String),
 }
 
 fn finish(
