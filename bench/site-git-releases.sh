@@ -60,6 +60,7 @@ s, a = r["scratch"], r["add"]
 print(f"scratch (all releases): mean {s['mean']:.3f} s ± {s['stddev']:.3f} s")
 print(f"add the last release:   mean {a['mean']:.3f} s ± {a['stddev']:.3f} s")
 print(f"add / scratch: {100 * a['mean'] / s['mean']:.1f}%")
+print(f"fastest add / fastest scratch: {100 * a['min'] / s['min']:.1f}%")
 PY
 first=$(du -sm "$W/first" | cut -f1)
 both=$(du -smc "$W/first" "$W/g" | tail -1 | cut -f1)
