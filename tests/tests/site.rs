@@ -760,18 +760,7 @@ fn code_site(d: &Dir) -> BTreeMap<String, String> {
 
 /// The site of the code fixture as it is now in `d`.
 fn code_site_of(d: &Dir) -> BTreeMap<String, String> {
-    site_build(
-        &d.join("bundles"),
-        &d.join("site"),
-        &[
-            "--source",
-            &format!("code@1.0.0={}", d.join("c1").display()),
-            "--source",
-            &format!("code@1.1.0={}", d.join("c2").display()),
-        ],
-    )
-    .run()
-    .ok();
+    code_build(d, "bundles", "site", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
     pages(&d.join("site"))
 }
 
@@ -1096,16 +1085,22 @@ fn without_ctags_the_site_says_definitions_are_not_indexed() {
     assert_eq!(code_data(&d.join("site/search/code/code/_releases.js"))[0][3], 0, "definitions not indexed");
 }
 
-/// Builds the code fixture's site from `bundles` into `out` with the given
-/// `--source` specs (as `version=dir`); returns the JSON summary.
-fn code_build(d: &Dir, bundles: &str, out: &str, sources: &[(&str, &str)], extra: &[&str]) -> serde_json::Value {
+/// `vouch site build` of the code fixture's site from `bundles` into `out`
+/// with the given `--source` specs (as `version=dir`), its JSON summary on
+/// stdout and the user's cache in `<d>/cache`.
+fn code_site_cmd(d: &Dir, bundles: &str, out: &str, sources: &[(&str, &str)], extra: &[&str]) -> TestCommand {
     let mut args: Vec<String> = vec!["site".into(), "build".into(), d.join(bundles).to_str().unwrap().into()];
     args.extend(["-o".into(), d.join(out).to_str().unwrap().into(), "--format".into(), "json".into()]);
     for (v, dir) in sources {
         args.extend(["--source".into(), format!("code@{v}={}", d.join(dir).display())]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
-    let run = TestCommand::vouch(&args).env("XDG_CACHE_HOME", d.join("cache")).run();
+    TestCommand::vouch(&args).env("XDG_CACHE_HOME", d.join("cache"))
+}
+
+/// [`code_site_cmd`], run: returns the JSON summary.
+fn code_build(d: &Dir, bundles: &str, out: &str, sources: &[(&str, &str)], extra: &[&str]) -> serde_json::Value {
+    let run = code_site_cmd(d, bundles, out, sources, extra).run();
     let run = run.ok();
     serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
 }
@@ -1147,16 +1142,7 @@ fn ctags_parses_only_bytes_no_build_of_the_site_parsed() {
     let bin = logging_ctags(&d, &log);
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let build = |bundles: &str, out: &str, sources: &[(&str, &str)]| {
-        let mut args = vec![];
-        for (v, dir) in sources {
-            args.extend(["--source".to_string(), format!("code@{v}={}", d.join(dir).display())]);
-        }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        site_build(&d.join(bundles), &d.join(out), &args)
-            .env("XDG_CACHE_HOME", d.join("cache"))
-            .env("PATH", &path)
-            .run()
-            .ok();
+        code_site_cmd(&d, bundles, out, sources, &[]).env("PATH", &path).run().ok();
     };
     let parsed = || {
         let mut l: Vec<String> = std::fs::read_to_string(&log)
