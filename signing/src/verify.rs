@@ -82,9 +82,9 @@ pub struct VerifyReport {
     pub signed_at: Option<i64>,
     pub held: bool,
     /// Whether a signature (of the manifest or of a rebuild report) was
-    /// refused only for being a legacy (non-prehashed) minisign
-    /// signature: for the binary's hint, not
-    /// written in the JSON report (the `signatures` check says it).
+    /// refused only for being a legacy (non-prehashed) minisign signature:
+    /// for the binary's hint, not written in the JSON report (the
+    /// `signatures` check says it).
     #[serde(skip)]
     pub legacy_refused: bool,
 }

@@ -764,12 +764,15 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let bundles = crate::bundle::read_all_checked(&opts.bundles, &mut skipped, &mut problems)?;
     let sources = sources(opts, &bundles)?;
     check_output(&opts.output)?;
-    let previous = crate::reuse::Previous::load(&opts.output);
-    let seen = crate::seen::Seen::load(&opts.output);
+    // The previous build's marker, read once: its pages, and the name of
+    // the user's cache records of this site.
+    let old_marker = crate::reuse::read_marker(&opts.output);
+    let previous = crate::reuse::Previous::of(&opts.output, old_marker.as_deref());
+    let seen = crate::seen::Seen::load(old_marker.as_deref());
 
     let mut releases = collect_releases(opts, &bundles, &sources);
     let shared = crate::reuse::shared(&theme.digest, &opts.title);
-    let (defs, ctags_runs) = start_definitions(&opts.output, &releases, &previous, &shared);
+    let (defs, ctags_runs) = start_definitions(old_marker.as_deref(), &releases, &previous, &shared);
     let ordered = link_previous(&mut releases);
     let (defs, tag_cache) = defs.join(ctags_runs);
     compare(&mut releases);
@@ -812,7 +815,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         renderer: &renderer,
     }
     .render_all(&jobs)?;
-    let made = crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen)?;
+    let mut made = crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen)?;
     let reused = made.reused;
     let kept_tags: Vec<(String, Digest, Vec<crate::tags::Tag>)> = defs
         .by_content
@@ -821,7 +824,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         .map(|((l, d), (t, _))| (l.to_string(), *d, t.clone()))
         .collect();
     let mut keyed = std::mem::take(&mut *renderer.keyed.lock().unwrap_or_else(|p| p.into_inner()));
-    keyed.extend(made.keyed.iter().cloned());
+    keyed.append(&mut made.keyed);
     let marker = crate::reuse::marker(&keyed);
     let kept_pages = renderer.kept.load(Ordering::Relaxed);
     std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
@@ -980,7 +983,7 @@ pub(crate) struct TagRuns {
 /// show (the first entry with that digest, see `file_pages`), when it is of
 /// the same language, else in the entry's own.
 fn start_definitions(
-    output: &Path,
+    marker: Option<&[u8]>,
     releases: &[Release],
     previous: &crate::reuse::Previous,
     shared: &[u8; 32],
@@ -1003,7 +1006,7 @@ fn start_definitions(
     let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
     let tags_skipped: Vec<bool> =
         releases.iter().zip(&need_words).map(|(r, need)| !need && r.source.is_some() && ctags.is_ok()).collect();
-    let cache = crate::tags::Cache::load(output, &ctags);
+    let cache = crate::tags::Cache::load(marker, &ctags);
     let first = crate::file_pages::first_copies(releases);
     #[allow(clippy::type_complexity)]
     let wanted: Vec<Option<Vec<(usize, String, &'static str, Digest)>>> = releases

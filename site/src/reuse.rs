@@ -23,9 +23,10 @@
 //! release, so each is one place.
 //!
 //! The marker is sorted by page, and written from this build's pages
-//! only, so a site grown release by release is byte for byte the site built from scratch. The
-//! next build into the same folder hard-links the previous site's page for a
-//! key it finds there instead of rendering it again. Nothing a bundle says
+//! only, so a site grown release by release is byte for byte the site
+//! built from scratch. The next build into the same folder hard-links the
+//! previous site's page for a key it finds there instead of rendering it
+//! again. Nothing a bundle says
 //! is trusted by this: keys are computed from checked inputs, and only the
 //! site's own output folder is read (bounded, regular files only).
 
@@ -131,19 +132,31 @@ struct Folder {
     files: std::collections::HashSet<std::ffi::OsString>,
 }
 
+/// The marker of the site in `output`, read once per build (the pages to
+/// reuse, and the name of the user's cache records, come from it): none
+/// when absent, unreadable, not a regular file or too large.
+pub fn read_marker(output: &Path) -> Option<Vec<u8>> {
+    vouch_manifests::tree::fsutil::read_bounded(
+        &output.join(crate::render::MARKER),
+        MAX_MARKER,
+        vouch_manifests::tree::fsutil::Symlinks::Refuse,
+    )
+    .ok()
+}
+
 impl Previous {
-    /// Reads the marker of the site in `output`; an absent, unreadable or
-    /// malformed marker gives nothing to reuse (every page renders).
+    /// Reads the marker of the site in `output`.
+    #[cfg(test)]
     pub fn load(output: &Path) -> Previous {
-        let marker = output.join(crate::render::MARKER);
-        let Ok(bytes) = vouch_manifests::tree::fsutil::read_bounded(
-            &marker,
-            MAX_MARKER,
-            vouch_manifests::tree::fsutil::Symlinks::Refuse,
-        ) else {
-            return Previous::default();
-        };
-        let Ok(text) = std::str::from_utf8(&bytes) else { return Previous::default() };
+        Previous::of(output, read_marker(output).as_deref())
+    }
+
+    /// The pages of the site in `output` whose marker is `marker`; an
+    /// absent or malformed marker gives nothing to reuse (every page
+    /// renders).
+    pub fn of(output: &Path, marker: Option<&[u8]>) -> Previous {
+        let Some(bytes) = marker else { return Previous::default() };
+        let Ok(text) = std::str::from_utf8(bytes) else { return Previous::default() };
         let mut lines = text.lines();
         if lines.next() != Some(MARKER_HEAD) {
             return Previous::default();

@@ -48,14 +48,9 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// Reads the records kept for the site in `output`, if any.
-    pub fn load(output: &Path) -> Seen {
-        let marker = vouch_manifests::tree::fsutil::read_bounded(
-            &output.join(crate::render::MARKER),
-            MAX_FILE,
-            vouch_manifests::tree::fsutil::Symlinks::Refuse,
-        );
-        Self::load_in(cache_base(), marker.ok().as_deref())
+    /// Reads the records kept for the site whose marker is `marker`, if any.
+    pub fn load(marker: Option<&[u8]>) -> Seen {
+        Self::load_in(cache_base(), marker)
     }
 
     fn load_in(base: Option<std::path::PathBuf>, marker: Option<&[u8]>) -> Seen {
@@ -109,16 +104,7 @@ impl Seen {
     /// failing to write them only costs the next build time).
     pub fn save(self, marker: &[u8]) {
         let Some(base) = self.base.clone() else { return };
-        let file = cache_file(&base, marker);
-        let text = self.text();
-        let saved = std::fs::create_dir_all(&base).and_then(|_| {
-            let mut tmp = tempfile::NamedTempFile::new_in(&base)?;
-            std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-            tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
-        });
-        if saved.is_ok() {
-            keep_newest(&base, ".checked");
-        }
+        save_cache(&base, marker, ".checked", self.text().as_bytes());
     }
 
     /// The text of this build's records.
@@ -128,9 +114,23 @@ impl Seen {
     }
 }
 
+/// Writes the cache file ending in `ext` of the site whose marker is
+/// `marker` (atomically, readable by the user alone), then removes all but
+/// the newest [`KEEP`] of its kind. A cache: failing to write it only costs
+/// the next build time.
+pub(crate) fn save_cache(base: &Path, marker: &[u8], ext: &str, bytes: &[u8]) {
+    let file = cache_file_named(base, marker, ext);
+    let saved = std::fs::create_dir_all(base)
+        .map_err(|_| ())
+        .and_then(|_| vouch_manifests::tree::fsutil::write_atomic(&file, bytes, Some(0o600)).map_err(|_| ()));
+    if saved.is_ok() {
+        keep_newest(base, ext);
+    }
+}
+
 /// Removes all but the newest [`KEEP`] files of `base` whose names end in
 /// `ext`.
-pub(crate) fn keep_newest(base: &Path, ext: &str) {
+fn keep_newest(base: &Path, ext: &str) {
     let Ok(dir) = std::fs::read_dir(base) else { return };
     let mut kept: Vec<(std::time::SystemTime, std::path::PathBuf)> = dir
         .filter_map(Result::ok)

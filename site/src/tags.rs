@@ -178,18 +178,20 @@ struct CacheFile {
 }
 
 impl Cache {
-    /// Reads what the previous build of the site in `output` kept, if it
-    /// ran the same ctags (`ctags`: its version line, see [`probe`]).
-    pub fn load(output: &Path, ctags: &Result<String, String>) -> Cache {
+    /// Reads what the previous build of the site whose marker is `marker`
+    /// kept, if it ran the same ctags (`ctags`: its version line, see
+    /// [`probe`]).
+    pub fn load(marker: Option<&[u8]>, ctags: &Result<String, String>) -> Cache {
         let base = crate::seen::cache_base();
         let version = ctags.as_ref().ok().cloned();
         let old = (|| {
-            let fsutil = &vouch_manifests::tree::fsutil::Symlinks::Refuse;
-            let marker =
-                vouch_manifests::tree::fsutil::read_bounded(&output.join(crate::render::MARKER), MAX_CACHE, *fsutil)
-                    .ok()?;
-            let file = crate::seen::cache_file_named(base.as_deref()?, &marker, ".ctags");
-            let bytes = vouch_manifests::tree::fsutil::read_bounded(&file, MAX_CACHE, *fsutil).ok()?;
+            let file = crate::seen::cache_file_named(base.as_deref()?, marker?, ".ctags");
+            let bytes = vouch_manifests::tree::fsutil::read_bounded(
+                &file,
+                MAX_CACHE,
+                vouch_manifests::tree::fsutil::Symlinks::Refuse,
+            )
+            .ok()?;
             let f: CacheFile = serde_json::from_slice(&bytes).ok()?;
             (f.format == CACHE_HEAD && Some(&f.ctags) == version.as_ref())
                 .then(|| f.files.into_iter().map(|(l, d, t)| ((l, d), t)).collect())
@@ -212,15 +214,7 @@ impl Cache {
         else {
             return;
         };
-        let file = crate::seen::cache_file_named(base, marker, ".ctags");
-        let saved = std::fs::create_dir_all(base).and_then(|_| {
-            let mut tmp = tempfile::NamedTempFile::new_in(base)?;
-            tmp.write_all(&text)?;
-            tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
-        });
-        if saved.is_ok() {
-            crate::seen::keep_newest(base, ".ctags");
-        }
+        crate::seen::save_cache(base, marker, ".ctags", &text);
     }
 }
 
