@@ -817,12 +817,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     .render_all(&jobs)?;
     let mut made = crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen)?;
     let reused = made.reused;
-    let kept_tags: Vec<(String, Digest, Vec<crate::tags::Tag>)> = defs
+    let mut kept_tags: Vec<(String, Digest, Vec<crate::tags::Tag>)> = defs
         .by_content
         .iter()
         .filter(|(_, (_, copy))| made.verified.contains(copy))
         .map(|((l, d), (t, _))| (l.to_string(), *d, t.clone()))
         .collect();
+    let asked: std::collections::HashSet<(&str, Digest)> = defs.by_content.keys().map(|(l, d)| (*l, *d)).collect();
+    kept_tags.extend(tag_cache.carried(|l, d| asked.contains(&(l, d)), |d| defs.first.contains_key(&d)));
     let mut keyed = std::mem::take(&mut *renderer.keyed.lock().unwrap_or_else(|p| p.into_inner()));
     keyed.append(&mut made.keyed);
     let marker = crate::reuse::marker(&keyed);

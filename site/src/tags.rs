@@ -205,6 +205,22 @@ impl Cache {
         self.old.get(&(lang.to_string(), digest))
     }
 
+    /// What the cache knows that this build did not ask for (the code
+    /// index of a release whose inputs did not change is kept, and ctags not
+    /// asked), of bytes the site still has (`still`): kept again, so that a
+    /// build that parses nothing does not empty the cache.
+    pub fn carried(
+        &self,
+        asked: impl Fn(&str, Digest) -> bool,
+        still: impl Fn(Digest) -> bool,
+    ) -> Vec<(String, Digest, Vec<Tag>)> {
+        self.old
+            .iter()
+            .filter(|((l, d), _)| still(*d) && !asked(l, *d))
+            .map(|((l, d), t)| (l.clone(), *d, t.clone()))
+            .collect()
+    }
+
     /// Keeps `files` for the next build of the site whose marker is
     /// `marker` (a cache: failing to write it only costs that build time).
     pub fn save(&self, marker: &[u8], mut files: Vec<(String, Digest, Vec<Tag>)>) {

@@ -1175,6 +1175,15 @@ fn ctags_parses_only_bytes_no_build_of_the_site_parsed() {
     build("bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")]);
     assert_eq!(parsed(), Vec::<String>::new());
     assert!(tree(&d.join("grown")) == tree(&d.join("scratch")), "grown without its cache differs");
+    // A build that asks ctags nothing (1.0.0's index kept) keeps what the
+    // cache knows: adding 1.1.0 after it still parses only the new bytes.
+    build("first", "again", &[("1.0.0", "c1")]);
+    assert_eq!(parsed(), ["src/lib.rs", "src/trojan.rs"]);
+    build("first", "again", &[("1.0.0", "c1")]);
+    assert_eq!(parsed(), Vec::<String>::new());
+    build("bundles", "again", &[("1.0.0", "c1"), ("1.1.0", "c2")]);
+    assert_eq!(parsed(), ["src/lib.rs", "src/new.rs", "static/min.js"]);
+    assert!(tree(&d.join("again")) == tree(&d.join("scratch")), "grown after a rebuild differs");
 }
 
 #[cfg(unix)]
