@@ -75,6 +75,10 @@ struct FilePages<'a> {
     need_words: &'a [bool],
     claims: crate::reuse::Claims,
     shared: [u8; 32],
+    /// Per release: its file pages may all be kept in the previous site's
+    /// `file/` folder, moved whole (see [`render_all`]), so only their keys
+    /// are made at first.
+    defer: Vec<bool>,
 }
 
 /// How a file page came to be.
@@ -84,6 +88,9 @@ enum Made {
     Reused,
     /// The same key as this page of this build (linked once it is written).
     SameAs(String),
+    /// Only its key made: kept if its release's `file/` folder is moved
+    /// from the previous site, made again otherwise.
+    Deferred,
 }
 
 struct FileDone {
@@ -203,6 +210,9 @@ fn file_page(
         }
         Some(c.words().and_then(Result::ok))
     };
+    if fp.defer[i] {
+        return Ok(FileDone { key, page, how: Made::Deferred, words: words(checked), record: !tags_failed, copy });
+    }
     if fp.previous.link(&key, &fp.renderer.folders, &page) {
         return Ok(FileDone { key, page, how: Made::Reused, words: words(checked), record: true, copy });
     }
@@ -296,6 +306,21 @@ pub(crate) struct Rendered {
     pub index_full: Vec<crate::reuse::Key>,
     /// The entries (release, entry) whose own copy matched the manifest.
     pub verified: std::collections::HashSet<(usize, usize)>,
+    /// The previous site's `file/` folders that hold every page of a
+    /// release as this build would make it, to be moved whole into the new
+    /// site (as the path relative to it) just before it goes into place.
+    pub moves: Vec<(PathBuf, String)>,
+}
+
+/// A release's folder of file pages, `r/<name>/<version>/file/`.
+pub(crate) fn files_dir(r: &Release) -> String {
+    format!("{}file/", r.rdir)
+}
+
+/// The folders of a release's file pages, relative to [`files_dir`]
+/// (`""` for itself), in the release's folder order.
+pub(crate) fn file_dirs(r: &Release) -> Vec<String> {
+    r.dirs.iter().map(|d| d.enc.clone()).collect()
 }
 
 /// Checks every file of every release with sources and makes its page.
@@ -305,6 +330,7 @@ pub(crate) fn render_all(
     renderer: &Renderer,
     previous: &crate::reuse::Previous,
     seen: &crate::seen::Seen,
+    deferred: &[bool],
 ) -> Result<Rendered, SiteError> {
     let out = renderer.out;
     let fp = FilePages {
@@ -319,6 +345,7 @@ pub(crate) fn render_all(
         need_words: &defs.need_words,
         claims: crate::reuse::Claims::default(),
         shared: defs.shared,
+        defer: deferred.to_vec(),
     };
     let file_jobs: Vec<(usize, usize)> = releases
         .iter()
@@ -352,10 +379,77 @@ pub(crate) fn render_all(
         done.copy.as_ref().map(|copy| Given { copy, words })
     };
     let done_others = run(&fp, &file_jobs, &others, true, given_for)?;
+
+    // Each release's `file/` folder, keyed over its folders and its pages'
+    // paths and keys: a release whose folder the previous site holds with
+    // this key, and nothing else in it, has it moved whole into the new
+    // site (see `render::build`); the pages of any other deferred release
+    // are made now.
+    let mut by_job: Vec<Option<&FileDone>> = vec![None; file_jobs.len()];
+    for (j, d) in done_first.iter().chain(&done_others) {
+        by_job[*j] = Some(d);
+    }
+    let mut folder_keys: Vec<Option<(crate::reuse::Key, String)>> = vec![None; releases.len()];
+    let mut moves = Vec::new();
+    let mut again = vec![false; releases.len()];
+    let mut start = 0;
+    for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
+        let n = r.bundle.manifest.source.files.len();
+        let pages: Vec<&FileDone> = by_job[start..start + n].iter().flatten().copied().collect();
+        start += n;
+        let rel = files_dir(r);
+        let dirs = file_dirs(r);
+        let mut h = crate::reuse::KeyHasher::new(&defs.shared);
+        h.bytes(b"file folder").bytes(rel.as_bytes());
+        for d in &dirs {
+            h.bytes(d.as_bytes());
+        }
+        for p in &pages {
+            h.bytes(p.page.as_bytes()).bytes(&p.key.0);
+        }
+        let key = h.finish();
+        let whole = pages.len() == n && pages.iter().all(|p| p.record);
+        folder_keys[i] = Some((key, rel.clone()));
+        if !fp.defer[i] {
+            continue;
+        }
+        let mut names: Vec<String> =
+            pages.iter().map(|p| p.page.strip_prefix(rel.as_str()).unwrap_or(&p.page).to_string()).collect();
+        names.sort_unstable();
+        let mut sub: Vec<String> = dirs.into_iter().filter(|d| !d.is_empty()).collect();
+        sub.sort_unstable();
+        match previous.folder_holding(&rel, &key, &sub, &names).filter(|_| whole) {
+            Some(old) => moves.push((old, rel.trim_end_matches('/').to_string())),
+            None => again[i] = true,
+        }
+    }
+    drop(by_job);
+    let mut fp = fp;
+    let mut redone = Vec::new();
+    if again.iter().any(|&a| a) {
+        for (i, r) in releases.iter().enumerate().filter(|(i, _)| again[*i]) {
+            fp.defer[i] = false;
+            for d in file_dirs(r) {
+                let p = out.join(format!("{}{d}", files_dir(r)));
+                std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source })?;
+            }
+        }
+        let of_again =
+            |jobs: &[usize]| -> Vec<usize> { jobs.iter().copied().filter(|&j| again[file_jobs[j].0]).collect() };
+        redone = run(&fp, &file_jobs, &of_again(&firsts), false, |_| None)?;
+        let given_for = |j: usize| -> Option<Given<'_>> {
+            let (i, f) = file_jobs[j];
+            let d = releases[i].bundle.manifest.source.files[f].digest()?;
+            let (_, done) = &done_first[at[&first[&d]]];
+            let words = done.words.as_ref().map(Option::as_ref);
+            done.copy.as_ref().map(|copy| Given { copy, words })
+        };
+        redone.extend(run(&fp, &file_jobs, &of_again(&others), true, given_for)?);
+    }
     let verified: std::collections::HashSet<(usize, usize)> =
         done_first.iter().chain(&done_others).filter(|(_, d)| d.copy.is_some()).map(|(j, _)| file_jobs[*j]).collect();
     let mut slots: Vec<Option<FileDone>> = file_jobs.iter().map(|_| None).collect();
-    for (j, d) in done_first.into_iter().chain(done_others) {
+    for (j, d) in done_first.into_iter().chain(done_others).chain(redone) {
         slots[j] = Some(d);
     }
     let done: Vec<FileDone> = slots.into_iter().flatten().collect();
@@ -371,9 +465,11 @@ pub(crate) fn render_all(
         })
         .collect();
     let mut reused = 0usize;
+    let mut whole = vec![true; releases.len()];
     for (d, &(i, f)) in done.into_iter().zip(&file_jobs) {
+        whole[i] &= d.record;
         match &d.how {
-            Made::Reused => reused += 1,
+            Made::Reused | Made::Deferred => reused += 1,
             Made::Rendered => {}
             Made::SameAs(first) => {
                 let (from, to) = (out.join(first), out.join(&d.page));
@@ -396,5 +492,11 @@ pub(crate) fn render_all(
         keyed.push((defs.index_pre[i], dir.clone()));
         keyed.push((index_full[i], dir));
     }
-    Ok(Rendered { pages: file_jobs.len(), reused, keyed, code_words, index_full, verified })
+    // A folder a later build may move: every page of it recorded.
+    for (i, k) in folder_keys.into_iter().enumerate() {
+        if let Some(k) = k.filter(|_| whole[i]) {
+            keyed.push(k);
+        }
+    }
+    Ok(Rendered { pages: file_jobs.len(), reused, keyed, code_words, index_full, verified, moves })
 }

@@ -764,6 +764,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let bundles = crate::bundle::read_all_checked(&opts.bundles, &mut skipped, &mut problems)?;
     let sources = sources(opts, &bundles)?;
     check_output(&opts.output)?;
+    // Held until the new site is in place: builds into one folder take
+    // turns, each reusing what the one before it left.
+    let _turn = lock_output(&opts.output)?;
     // The previous build's marker, read once: its pages, and the name of
     // the user's cache records of this site.
     let old_marker = crate::reuse::read_marker(&opts.output);
@@ -789,7 +792,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let out = tmp.path();
     let mut shared_files = crate::reuse::Dedup::new(out);
     let (mut files, mut bytes) = write_scripts(out, &theme, &search_scripts, &history_scripts, &mut shared_files)?;
-    make_dirs(out, &releases)?;
+    // A release whose `file/` folder the previous site lists may have it
+    // moved whole from there (see `file_pages::render_all`): its folders
+    // are made only if it is not.
+    let deferred: Vec<bool> = releases
+        .iter()
+        .map(|r| r.source.is_some() && previous.folder_key(&crate::file_pages::files_dir(r)).is_some())
+        .collect();
+    make_dirs(out, &releases, &deferred)?;
 
     theme.tera.global_context().insert("site", &crate::pages::SiteView { title: opts.title.clone() });
     let renderer = crate::pages::Renderer {
@@ -815,8 +825,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         renderer: &renderer,
     }
     .render_all(&jobs)?;
-    let mut made = crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen)?;
+    let mut made = crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen, &deferred)?;
     let reused = made.reused;
+    let moves = std::mem::take(&mut made.moves);
     let mut kept_tags: Vec<(String, Digest, Vec<crate::tags::Tag>)> = defs
         .by_content
         .iter()
@@ -838,9 +849,14 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     files += shared_files.files;
     bytes += shared_files.bytes;
 
-    // Into place.
+    // Into place: the previous site's folders this build keeps whole are
+    // moved in (put back if one cannot be), then the new site replaces it.
     let tmp_path = tmp.keep();
-    if let Err(e) = swap_into_place(&tmp_path, &opts.output, &parent) {
+    let moved = move_folders(&moves, &tmp_path);
+    if let Err(e) = moved.and_then(|()| swap_into_place(&tmp_path, &opts.output, &parent)) {
+        for (old, rel) in &moves {
+            let _ = std::fs::rename(tmp_path.join(rel), old);
+        }
         let _ = std::fs::remove_dir_all(&tmp_path);
         return Err(e);
     }
@@ -1382,11 +1398,51 @@ fn write_scripts(
 }
 
 /// Every folder the directory and file pages go into.
-fn make_dirs(out: &Path, releases: &[Release]) -> Result<(), SiteError> {
-    for r in releases {
+/// Waits for, and takes, an exclusive lock (`flock`) on the site in
+/// `output`, if there is one: the folder a build replaces is the one whose
+/// lock it holds, so two builds into one folder never move or remove each
+/// other's pages, and the second reuses the first's.
+#[cfg(unix)]
+fn lock_output(output: &Path) -> Result<Option<rustix::fd::OwnedFd>, SiteError> {
+    use rustix::fs::{CWD, FlockOperation, Mode, OFlags};
+    let rerr = |source: rustix::io::Errno| SiteError::Read { path: output.to_path_buf(), source: source.into() };
+    loop {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(CWD, output, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(rustix::io::Errno::NOENT) => return Ok(None),
+            Err(e) => return Err(rerr(e)),
+        };
+        rustix::fs::flock(&fd, FlockOperation::LockExclusive).map_err(rerr)?;
+        // The site locked may have been replaced while this build waited.
+        let (held, now) = (rustix::fs::fstat(&fd).map_err(rerr)?, rustix::fs::lstat(output));
+        if now.is_ok_and(|n| (n.st_dev, n.st_ino) == (held.st_dev, held.st_ino)) {
+            return Ok(Some(fd));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn lock_output(_output: &Path) -> Result<Option<()>, SiteError> {
+    Ok(None)
+}
+
+/// Moves each folder `old` of the previous site to its place `rel` in the
+/// new site `tmp` (see `file_pages::Rendered::moves`).
+fn move_folders(moves: &[(PathBuf, String)], tmp: &Path) -> Result<(), SiteError> {
+    for (old, rel) in moves {
+        std::fs::rename(old, tmp.join(rel)).map_err(|source| SiteError::Write { path: old.clone(), source })?;
+    }
+    Ok(())
+}
+
+/// The folders of every page: of each release's source folders, and of
+/// its file pages unless the release's `file/` folder is `deferred`.
+fn make_dirs(out: &Path, releases: &[Release], deferred: &[bool]) -> Result<(), SiteError> {
+    for (r, &deferred) in releases.iter().zip(deferred) {
         for d in &r.dirs {
             mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
-            if r.source.is_some() {
+            if r.source.is_some() && !deferred {
                 let fdir =
                     if d.enc.is_empty() { format!("{}file", r.rdir) } else { format!("{}file/{}", r.rdir, d.enc) };
                 mkdir(out.join(fdir))?;

@@ -22,6 +22,13 @@
 //! with, so no value can be left out of the key); those pages name their
 //! release, so each is one place.
 //!
+//! A release's folder of file pages is keyed over its folders and its
+//! pages' paths and keys, and listed in the marker as its path, ending in
+//! `/` (as a release's code index folder is): a build whose folder has the
+//! key the marker gives it moves the previous site's folder in whole
+//! ([`Previous::folder_holding`] checks that it holds those pages and
+//! nothing else), instead of a hard link per page.
+//!
 //! The marker is sorted by page, and written from this build's pages
 //! only, so a site grown release by release is byte for byte the site
 //! built from scratch. The next build into the same folder hard-links the
@@ -115,6 +122,8 @@ fn binary() -> [u8; 32] {
 pub struct Previous {
     dir: PathBuf,
     pages: HashMap<Key, String>,
+    /// The folders the marker lists (their paths end in `/`), by path.
+    listed: HashMap<String, Key>,
     /// The site's folder as the file system spells it, and which of its
     /// folders (by relative path) are below it with no symlink on the way.
     real: Option<PathBuf>,
@@ -162,11 +171,15 @@ impl Previous {
             return Previous::default();
         }
         let mut pages = HashMap::new();
+        let mut listed = HashMap::new();
         for line in lines {
             let Some((k, page)) = line.split_once(' ') else { return Previous::default() };
             let mut key = [0u8; 16];
             if hex::decode_to_slice(k, &mut key).is_err() || !safe_relative(page) {
                 return Previous::default();
+            }
+            if page.ends_with('/') {
+                listed.insert(page.to_string(), Key(key));
             }
             pages.insert(Key(key), page.to_string());
         }
@@ -174,6 +187,7 @@ impl Previous {
         Previous {
             dir: output.to_path_buf(),
             pages,
+            listed,
             real,
             inside: Mutex::new(HashMap::new()),
             folders: Mutex::default(),
@@ -187,6 +201,47 @@ impl Previous {
         let p = self.dir.join(rel);
         let m = std::fs::symlink_metadata(&p).ok().filter(|m| m.is_dir())?;
         (m.is_dir() && self.below(rel.trim_end_matches('/'))).then_some(p)
+    }
+
+    /// The key the marker gives the folder `rel` (ending in `/`), if it
+    /// lists it.
+    pub fn folder_key(&self, rel: &str) -> Option<Key> {
+        self.listed.get(rel).copied()
+    }
+
+    /// The previous site's folder `rel` (ending in `/`), to be moved whole
+    /// into the new site: only when the marker gives it `key`, it is below
+    /// the site with no symlink on the way, and it holds exactly the
+    /// folders `dirs` and the regular files `files` (paths relative to it,
+    /// `/`-separated, each list sorted), nothing else (no symlink, no file
+    /// planted since).
+    pub fn folder_holding(&self, rel: &str, key: &Key, dirs: &[String], files: &[String]) -> Option<PathBuf> {
+        if self.listed.get(rel) != Some(key) || !self.below(rel.trim_end_matches('/')) {
+            return None;
+        }
+        let root = self.dir.join(rel);
+        let (mut found_dirs, mut found_files) = (Vec::with_capacity(dirs.len()), Vec::with_capacity(files.len()));
+        fn walk(dir: &Path, rel: &str, dirs: &mut Vec<String>, files: &mut Vec<String>) -> Option<()> {
+            for e in std::fs::read_dir(dir).ok()? {
+                let e = e.ok()?;
+                let name = e.file_name().into_string().ok()?;
+                let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+                let t = e.file_type().ok()?;
+                if t.is_dir() {
+                    walk(&e.path(), &path, dirs, files)?;
+                    dirs.push(path);
+                } else if t.is_file() {
+                    files.push(path);
+                } else {
+                    return None;
+                }
+            }
+            Some(())
+        }
+        walk(&root, "", &mut found_dirs, &mut found_files)?;
+        found_dirs.sort_unstable();
+        found_files.sort_unstable();
+        (found_dirs == dirs && found_files == files).then_some(root)
     }
 
     /// The previous site's page for `key`, if it is still a regular file.

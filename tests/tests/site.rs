@@ -1217,6 +1217,32 @@ fn bytes_already_checked_in_one_release_are_shown_for_every_release_with_them() 
 
 #[cfg(unix)]
 #[test]
+fn concurrent_builds_into_one_site_take_turns_and_each_leaves_a_whole_site() {
+    let d = Dir::new();
+    code_fixture(&d);
+    vouch_tests::copy_tree(&d.join("bundles/code-1.0.0"), &d.join("first/code-1.0.0"));
+    code_build(&d, "first", "site", &[("1.0.0", "c1")], &[]);
+    code_build(&d, "bundles", "scratch", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
+    // Three builds adding 1.1.0 at once: each moves or links the pages of
+    // the site it replaces, so none may take a folder from under another.
+    let runs: Vec<serde_json::Value> = std::thread::scope(|s| {
+        let builds: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| code_build(&d, "bundles", "site", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[])))
+            .collect();
+        builds.into_iter().map(|b| b.join().unwrap()).collect()
+    });
+    // Each after the first found the site the one before it left, 1.1.0
+    // in it, and kept all nine file pages.
+    let mut reused: Vec<u64> = runs.iter().map(|r| r["reused"].as_u64().unwrap()).collect();
+    reused.sort();
+    assert_eq!(reused, [5, 9, 9], "{runs:?}");
+    assert!(tree(&d.join("site")) == tree(&d.join("scratch")), "the site differs from the scratch site");
+    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!left.iter().any(|n| n.to_string_lossy().starts_with(".vouch-site")), "{left:?}");
+}
+
+#[cfg(unix)]
+#[test]
 fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     let d = Dir::new();
     code_fixture(&d);
@@ -1231,6 +1257,8 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     assert_eq!((first["reused"].as_u64(), first["kept_pages"].as_u64()), (Some(0), Some(0)), "{first}");
     let src_folder = d.join("grown/r/code/1.0.0/tree/src/index.html");
     let first_folder_page = inode(&src_folder);
+    let files_folder = d.join("grown/r/code/1.0.0/file");
+    let first_files_folder = inode(&files_folder);
     let grown = code_build(&d, "bundles", "grown", &[("1.1.0", "c2"), ("1.0.0", "c1")], &[]);
     let scratch = code_build(&d, "bundles", "scratch", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
     assert_eq!((scratch["reused"].as_u64(), scratch["kept_pages"].as_u64()), (Some(0), Some(0)), "{scratch}");
@@ -1238,6 +1266,8 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     // its folder pages, which adding a release does not change.
     assert_eq!(grown["reused"], 5, "{grown}");
     assert_eq!(inode(&src_folder), first_folder_page);
+    // 1.0.0's folder of file pages, all kept, was moved whole.
+    assert_eq!(inode(&files_folder), first_files_folder);
     assert!(grown["kept_pages"].as_u64().is_some_and(|n| n >= 2), "{grown}");
     // ...and so did 1.0.0's code search index.
     assert_eq!((first["kept_indexes"].as_u64(), grown["kept_indexes"].as_u64()), (Some(0), Some(1)), "{grown}");
@@ -1277,6 +1307,17 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     // Every other page too: the same inputs, the same keys.
     let (all, files) = (again["pages"].as_u64().unwrap(), again["reused"].as_u64().unwrap());
     assert_eq!(again["kept_pages"].as_u64(), Some(all - files), "{again}");
+    assert!(pages_of("grown") == s);
+    // A file or a symlink planted in a release's folder of file pages
+    // keeps the folder from being moved: its pages are linked one by one,
+    // and what was planted is not in the new site.
+    let planted = d.join("grown/r/code/1.0.0/file/src");
+    std::os::unix::fs::symlink("/etc/hostname", planted.join("planted.html")).unwrap();
+    std::fs::write(planted.join("extra.html"), "planted").unwrap();
+    let before = inode(&files_folder);
+    let relinked = code_build(&d, "bundles", "grown", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
+    assert_eq!(relinked["reused"].as_u64(), Some(9), "{relinked}");
+    assert_ne!(inode(&files_folder), before);
     assert!(pages_of("grown") == s);
     // A page gone from the site is rendered again, its definitions asked of
     // ctags for its one file (the release's index is kept, ctags not run).
