@@ -195,7 +195,10 @@ fn file_page(
     let tags_failed = fp.ctags.is_ok() && !fp.tags_skipped[i] && fp.tags[i].is_none();
     let mut h = crate::reuse::KeyHasher::new(&fp.shared);
     h.bytes(rel.as_bytes()).bytes(project.as_bytes()).bytes(title.as_bytes());
-    h.json(&checked.content).json(&view).json(&reviews).json(&crumbs).json(fp.ctags).json(&tags_failed);
+    // The breadcrumbs are not hashed: `file_crumbs` makes them from the
+    // project and the path alone, which the key holds (the page path's
+    // encoding is one to one), and most of a deep page's key would be them.
+    h.json(&checked.content).json(&view).json(&reviews).json(fp.ctags).json(&tags_failed);
     let key = h.finish();
 
     let words = |mut c: source::Checked| {

@@ -77,8 +77,19 @@ impl KeyHasher {
 
     /// A value, as its JSON.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, v: &T) -> &mut Self {
-        let s = serde_json::to_vec(v).unwrap_or_default();
-        self.bytes(&s)
+        thread_local! {
+            /// Each thread's buffer for the JSON of a value, reused.
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUF.with(|b| {
+            let mut b = b.borrow_mut();
+            b.clear();
+            if serde_json::to_writer(&mut *b, v).is_err() {
+                b.clear();
+            }
+            self.bytes(&b);
+        });
+        self
     }
 
     pub fn finish(self) -> Key {
