@@ -758,6 +758,7 @@ pub(crate) fn entry_kind(e: &Entry) -> &'static str {
 /// `opts.output` is replaced only if it is empty or a vouch site (holds the
 /// `.vouch-site` marker); anything else is refused.
 pub fn build(opts: &Options) -> Result<Summary, SiteError> {
+    crate::reuse::start_hashing_binary();
     let mut theme = crate::templates::load(opts.templates.as_deref())?;
     let mut skipped = Vec::new();
     let mut problems = Vec::new();

@@ -112,6 +112,12 @@ pub fn shared(theme: &[u8; 32], title: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// Starts hashing the running executable on a thread of its own, so that
+/// [`shared`] finds it done (it reads the whole binary).
+pub fn start_hashing_binary() {
+    std::thread::spawn(binary);
+}
+
 /// The SHA-256 of the running executable (a different vouch renders
 /// every page again), or of the crate's version when it cannot be read.
 fn binary() -> [u8; 32] {
