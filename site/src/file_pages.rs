@@ -381,7 +381,7 @@ pub(crate) fn render_all(
         let words = done.words.as_ref().map(Option::as_ref);
         done.copy.as_ref().map(|copy| Given { copy, words })
     };
-    let done_others = run(&fp, &file_jobs, &others, true, &given_for)?;
+    let done_others = run(&fp, &file_jobs, &others, true, given_for)?;
 
     // Each release's `file/` folder, keyed over its folders and its pages'
     // paths and keys: a release whose folder the previous site holds with
@@ -440,7 +440,7 @@ pub(crate) fn render_all(
         let of_again =
             |jobs: &[usize]| -> Vec<usize> { jobs.iter().copied().filter(|&j| again[file_jobs[j].0]).collect() };
         redone = run(&fp, &file_jobs, &of_again(&firsts), false, |_| None)?;
-        redone.extend(run(&fp, &file_jobs, &of_again(&others), true, &given_for)?);
+        redone.extend(run(&fp, &file_jobs, &of_again(&others), true, given_for)?);
     }
     let verified: std::collections::HashSet<(usize, usize)> =
         done_first.iter().chain(&done_others).filter(|(_, d)| d.copy.is_some()).map(|(j, _)| file_jobs[*j]).collect();
