@@ -322,8 +322,18 @@ pub(crate) fn files_dir(r: &Release) -> String {
 
 /// The folders of a release's file pages, relative to [`files_dir`]
 /// (`""` for itself), in the release's folder order.
-pub(crate) fn file_dirs(r: &Release) -> Vec<String> {
-    r.dirs.iter().map(|d| d.enc.clone()).collect()
+fn file_dirs<'r>(r: &'r Release) -> impl Iterator<Item = &'r str> {
+    r.dirs.iter().map(|d| d.enc.as_str())
+}
+
+/// Makes the folders of a release's file pages in the site `out`.
+pub(crate) fn make_file_dirs(out: &std::path::Path, r: &Release) -> Result<(), SiteError> {
+    let base = files_dir(r);
+    for d in file_dirs(r) {
+        let p = out.join(format!("{base}{d}"));
+        std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source })?;
+    }
+    Ok(())
 }
 
 /// Checks every file of every release with sources and makes its page.
@@ -401,10 +411,9 @@ pub(crate) fn render_all(
         let pages: Vec<&FileDone> = by_job[start..start + n].iter().flatten().copied().collect();
         start += n;
         let rel = files_dir(r);
-        let dirs = file_dirs(r);
         let mut h = crate::reuse::KeyHasher::new(&defs.shared);
         h.bytes(b"file folder").bytes(rel.as_bytes());
-        for d in &dirs {
+        for d in file_dirs(r) {
             h.bytes(d.as_bytes());
         }
         for p in &pages {
@@ -419,7 +428,7 @@ pub(crate) fn render_all(
         let mut names: Vec<String> =
             pages.iter().map(|p| p.page.strip_prefix(rel.as_str()).unwrap_or(&p.page).to_string()).collect();
         names.sort_unstable();
-        let mut sub: Vec<String> = dirs.into_iter().filter(|d| !d.is_empty()).collect();
+        let mut sub: Vec<String> = file_dirs(r).filter(|d| !d.is_empty()).map(str::to_string).collect();
         sub.sort_unstable();
         match previous.folder_holding(&rel, &key, &sub, &names).filter(|_| whole) {
             Some(old) => moves.push((old, rel.trim_end_matches('/').to_string())),
@@ -432,10 +441,7 @@ pub(crate) fn render_all(
     if again.iter().any(|&a| a) {
         for (i, r) in releases.iter().enumerate().filter(|(i, _)| again[*i]) {
             fp.defer[i] = false;
-            for d in file_dirs(r) {
-                let p = out.join(format!("{}{d}", files_dir(r)));
-                std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source })?;
-            }
+            make_file_dirs(out, r)?;
         }
         let of_again =
             |jobs: &[usize]| -> Vec<usize> { jobs.iter().copied().filter(|&j| again[file_jobs[j].0]).collect() };

@@ -1398,7 +1398,6 @@ fn write_scripts(
     Ok((files, bytes))
 }
 
-/// Every folder the directory and file pages go into.
 /// Waits for, and takes, an exclusive lock (`flock`) on the site in
 /// `output`, if there is one: the folder a build replaces is the one whose
 /// lock it holds, so two builds into one folder never move or remove each
@@ -1443,11 +1442,9 @@ fn make_dirs(out: &Path, releases: &[Release], deferred: &[bool]) -> Result<(), 
     for (r, &deferred) in releases.iter().zip(deferred) {
         for d in &r.dirs {
             mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
-            if r.source.is_some() && !deferred {
-                let fdir =
-                    if d.enc.is_empty() { format!("{}file", r.rdir) } else { format!("{}file/{}", r.rdir, d.enc) };
-                mkdir(out.join(fdir))?;
-            }
+        }
+        if r.source.is_some() && !deferred {
+            crate::file_pages::make_file_dirs(out, r)?;
         }
     }
     Ok(())

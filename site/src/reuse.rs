@@ -238,24 +238,17 @@ impl Previous {
         }
         let root = self.dir.join(rel);
         let (mut found_dirs, mut found_files) = (Vec::with_capacity(dirs.len()), Vec::with_capacity(files.len()));
-        fn walk(dir: &Path, rel: &str, dirs: &mut Vec<String>, files: &mut Vec<String>) -> Option<()> {
-            for e in std::fs::read_dir(dir).ok()? {
-                let e = e.ok()?;
-                let name = e.file_name().into_string().ok()?;
-                let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
-                let t = e.file_type().ok()?;
-                if t.is_dir() {
-                    walk(&e.path(), &path, dirs, files)?;
-                    dirs.push(path);
-                } else if t.is_file() {
-                    files.push(path);
-                } else {
-                    return None;
-                }
+        // Symlinks are not followed; any entry but a folder or a regular
+        // file stops the move.
+        for e in walkdir::WalkDir::new(&root).min_depth(1) {
+            let e = e.ok()?;
+            let path = e.path().strip_prefix(&root).ok()?.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
+            match e.file_type() {
+                t if t.is_dir() => found_dirs.push(path),
+                t if t.is_file() => found_files.push(path),
+                _ => return None,
             }
-            Some(())
         }
-        walk(&root, "", &mut found_dirs, &mut found_files)?;
         found_dirs.sort_unstable();
         found_files.sort_unstable();
         (found_dirs == dirs && found_files == files).then_some(root)
