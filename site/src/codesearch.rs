@@ -82,6 +82,53 @@ impl FileWords {
     }
 }
 
+impl FileWords {
+    /// Appends this file's words to `out` in the form [`FileWords::decode`]
+    /// reads: four little-endian `u32` counts (bytes of `text`, bytes of
+    /// `shown`, lines, words), the two texts, then three `u32` per line and
+    /// per word.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        for n in [self.text.len(), self.shown.len(), self.lines.len(), self.words.len()] {
+            out.extend_from_slice(&(n as u32).to_le_bytes());
+        }
+        out.extend_from_slice(self.text.as_bytes());
+        out.extend_from_slice(self.shown.as_bytes());
+        for &(a, b, c) in self.lines.iter().chain(&self.words) {
+            for n in [a, b, c] {
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+    }
+
+    /// Reads what [`FileWords::encode`] wrote, all of `b`; `None` unless
+    /// every count, text and range holds (both texts UTF-8, each range
+    /// inside its text on character boundaries, each word's line there).
+    pub fn decode(b: &[u8]) -> Option<FileWords> {
+        let u32_at = |b: &[u8], at: usize| -> Option<u32> {
+            Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+        };
+        let [t, s, l, w] = [0, 4, 8, 12].map(|at| u32_at(b, at).map(|n| n as usize));
+        let (t, s, l, w) = (t?, s?, l?, w?);
+        let texts = 16usize.checked_add(t)?.checked_add(s)?;
+        let end = l.checked_add(w)?.checked_mul(12)?.checked_add(texts)?;
+        if end != b.len() {
+            return None;
+        }
+        let text = std::str::from_utf8(&b[16..16 + t]).ok()?;
+        let shown = std::str::from_utf8(&b[16 + t..texts]).ok()?;
+        let triple = |k: usize| -> Option<(u32, u32, u32)> {
+            let at = texts + 12 * k;
+            Some((u32_at(b, at)?, u32_at(b, at + 4)?, u32_at(b, at + 8)?))
+        };
+        let within = |x: &str, a: u32, e: u32| a <= e && x.get(a as usize..e as usize).is_some();
+        let lines: Vec<(u32, u32, u32)> = (0..l).map(triple).collect::<Option<_>>()?;
+        let words: Vec<(u32, u32, u32)> = (l..l + w).map(triple).collect::<Option<_>>()?;
+        let ok = lines.iter().all(|&(_, a, e)| within(shown, a, e))
+            && words.iter().all(|&(a, e, li)| within(text, a, e) && (li as usize) < l);
+        ok.then(|| FileWords { text: text.to_owned(), shown: shown.to_owned(), lines, words })
+    }
+}
+
 thread_local! {
     /// Per-thread scratch space: the words of a file are gathered here and
     /// copied out once at their exact size, so that the index kept until

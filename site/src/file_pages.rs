@@ -71,6 +71,8 @@ struct FilePages<'a> {
     renderer: &'a Renderer<'a>,
     previous: &'a crate::reuse::Previous,
     seen: &'a crate::seen::Seen,
+    /// The words of bytes the previous build split, and this build's.
+    words: &'a crate::wordcache::WordCache,
     /// Per release: whether its code index must be built (its words gathered).
     need_words: &'a [bool],
     claims: crate::reuse::Claims,
@@ -208,10 +210,19 @@ fn file_page(
         if let Some(w) = given.and_then(|g| g.words) {
             return Some(w.cloned());
         }
-        if let Some(d) = e.digest() {
-            c.load(d);
+        let Some(d) = e.digest() else { return Some(c.words().and_then(Result::ok)) };
+        // Bytes known to match but not read: split by an earlier build.
+        if c.unread()
+            && let Some(w) = fp.words.get(&d)
+        {
+            return Some(w);
         }
-        Some(c.words().and_then(Result::ok))
+        c.load(d);
+        let w = c.words().and_then(Result::ok);
+        if c.has_bytes() {
+            fp.words.put(d, w.as_ref());
+        }
+        Some(w)
     };
     if fp.defer[i] {
         return Ok(FileDone { key, page, how: Made::Deferred, words: words(checked), record: !tags_failed, copy });
@@ -256,6 +267,9 @@ fn file_page(
         }
     }
     let words = Some(view.content.words.take());
+    if let (Some(d), "rendered" | "binary") = (e.digest(), view.content.state) {
+        fp.words.put(d, words.as_ref().and_then(Option::as_ref));
+    }
     let mut ctx = Context::new();
     ctx.insert("project", project);
     ctx.insert("rroot", &"../".repeat(depth - 1));
@@ -343,6 +357,7 @@ pub(crate) fn render_all(
     renderer: &Renderer,
     previous: &crate::reuse::Previous,
     seen: &crate::seen::Seen,
+    words: &crate::wordcache::WordCache,
     deferred: &[bool],
 ) -> Result<Rendered, SiteError> {
     let out = renderer.out;
@@ -355,6 +370,7 @@ pub(crate) fn render_all(
         renderer,
         previous,
         seen,
+        words,
         need_words: &defs.need_words,
         claims: crate::reuse::Claims::default(),
         shared: defs.shared,

@@ -38,6 +38,7 @@ pub mod svg;
 pub mod tags;
 pub mod templates;
 pub mod trust;
+mod wordcache;
 
 pub use bundle::Bundle;
 pub use error::SiteError;

@@ -773,6 +773,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let old_marker = crate::reuse::read_marker(&opts.output);
     let previous = crate::reuse::Previous::of(&opts.output, old_marker.as_deref());
     let seen = crate::seen::Seen::load(old_marker.as_deref());
+    let word_cache = crate::wordcache::WordCache::load(old_marker.as_deref());
 
     let mut releases = collect_releases(opts, &bundles, &sources);
     let shared = crate::reuse::shared(&theme.digest, &opts.title);
@@ -826,7 +827,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         renderer: &renderer,
     }
     .render_all(&jobs)?;
-    let mut made = crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen, &deferred)?;
+    let mut made =
+        crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen, &word_cache, &deferred)?;
     let reused = made.reused;
     let moves = std::mem::take(&mut made.moves);
     let mut kept_tags: Vec<(String, Digest, Vec<crate::tags::Tag>)> = defs
@@ -846,7 +848,18 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     files += pages;
     bytes += renderer.bytes.load(Ordering::Relaxed);
 
-    let kept_indexes = code_indexes(&releases, &ordered, &defs, &previous, made, out, &mut shared_files)?;
+    // What this build found of its sources, kept for the next build of the
+    // site (named by its marker) while the code index is made.
+    let (kept_indexes, ()) = std::thread::scope(|s| {
+        let saving = s.spawn(|| {
+            seen.save(marker.as_bytes());
+            tag_cache.save(marker.as_bytes(), kept_tags);
+            word_cache.save(marker.as_bytes(), |d| defs.first.contains_key(d));
+        });
+        let made = code_indexes(&releases, &ordered, &defs, &previous, made, out, &mut shared_files);
+        (made, saving.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    let kept_indexes = kept_indexes?;
     files += shared_files.files;
     bytes += shared_files.bytes;
 
@@ -861,8 +874,6 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         let _ = std::fs::remove_dir_all(&tmp_path);
         return Err(e);
     }
-    seen.save(marker.as_bytes());
-    tag_cache.save(marker.as_bytes(), kept_tags);
     Ok(Summary { releases: releases.len(), pages, reused, kept_pages, kept_indexes, files, bytes, skipped, problems })
 }
 

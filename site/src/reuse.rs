@@ -120,7 +120,7 @@ pub fn start_hashing_binary() {
 
 /// The SHA-256 of the running executable (a different vouch renders
 /// every page again), or of the crate's version when it cannot be read.
-fn binary() -> [u8; 32] {
+pub(crate) fn binary() -> [u8; 32] {
     static ONCE: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
     *ONCE.get_or_init(|| {
         let read = std::env::current_exe().ok().and_then(|p| {

@@ -117,13 +117,36 @@ impl Seen {
 /// Writes the cache file ending in `ext` of the site whose marker is
 /// `marker` (atomically, readable by the user alone), then removes all but
 /// the newest [`KEEP`] of its kind. A cache: failing to write it only costs
-/// the next build time.
+/// the next build time. Not synced to disk: what a crash leaves of it
+/// holds fewer records or does not parse (and is voided), which costs no
+/// more.
 pub(crate) fn save_cache(base: &Path, marker: &[u8], ext: &str, bytes: &[u8]) {
+    save_cache_with(base, marker, ext, |f| std::io::Write::write_all(f, bytes));
+}
+
+/// Like [`save_cache`], the file's bytes written by `write`.
+pub(crate) fn save_cache_with(
+    base: &Path,
+    marker: &[u8],
+    ext: &str,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) {
     let file = cache_file_named(base, marker, ext);
-    let saved = std::fs::create_dir_all(base)
-        .map_err(|_| ())
-        .and_then(|_| vouch_manifests::tree::fsutil::write_atomic(&file, bytes, Some(0o600)).map_err(|_| ()));
-    if saved.is_ok() {
+    let write = || -> std::io::Result<()> {
+        use std::io::Write as _;
+        std::fs::create_dir_all(base)?;
+        let mut b = tempfile::Builder::new();
+        b.prefix(".vouch-tmp-");
+        #[cfg(unix)]
+        b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
+        let tmp = b.tempfile_in(base)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+        write(&mut w)?;
+        w.flush()?;
+        drop(w);
+        tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
+    };
+    if write().is_ok() {
         keep_newest(base, ext);
     }
 }

@@ -133,6 +133,12 @@ impl Checked {
         self.bytes.is_some() || self.unread.is_some()
     }
 
+    /// Whether it is a file known to hold the manifest's bytes, not read
+    /// yet (see [`Checked::load`]).
+    pub fn unread(&self) -> bool {
+        self.unread.is_some()
+    }
+
     /// The copy found to hold the manifest's bytes, if this entry's is one.
     pub fn copy(&self) -> Option<&Copy> {
         self.copy.as_ref()

@@ -1105,6 +1105,21 @@ fn code_build(d: &Dir, bundles: &str, out: &str, sources: &[(&str, &str)], extra
     serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()
 }
 
+/// How many records a code-words cache file holds (`vouch code words 1`,
+/// the binary's SHA-256, then digest, length and record for each file).
+fn words_records(b: &[u8]) -> usize {
+    let head = b"vouch code words 1\n";
+    assert!(b.starts_with(head), "not a words cache");
+    let (mut k, mut n) = (head.len() + 32, 0);
+    while k < b.len() {
+        let len = u32::from_le_bytes(b[k + 32..k + 36].try_into().unwrap()) as usize;
+        k += 36 + len;
+        n += 1;
+    }
+    assert_eq!(k, b.len(), "a cut words cache");
+    n
+}
+
 #[cfg(unix)]
 fn inode(p: &Path) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
@@ -1289,6 +1304,18 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
         .collect();
     cached.sort();
     assert_eq!(cached, [3, 7]);
+    // The code search's words of each text file, by its bytes, beside them:
+    // c1's three for the first site, and for the site of both those and the
+    // four of c2's own bytes (the grown build took the words of c2's
+    // README.md and src/trojan.rs, c1's bytes, from the cache).
+    let mut words: Vec<usize> = std::fs::read_dir(d.join("cache/vouch/site"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "words"))
+        .map(|p| words_records(&std::fs::read(p).unwrap()))
+        .collect();
+    words.sort();
+    assert_eq!(words, [3, 7]);
     let (g, s) = (pages_of("grown"), pages_of("scratch"));
     assert_eq!(g.keys().collect::<Vec<_>>(), s.keys().collect::<Vec<_>>());
     for (p, bytes) in &g {
