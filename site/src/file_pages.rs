@@ -466,13 +466,17 @@ pub(crate) fn render_all(
     }
     let verified: std::collections::HashSet<(usize, usize)> =
         done_first.iter().chain(&done_others).filter(|(_, d)| d.copy.is_some()).map(|(j, _)| file_jobs[*j]).collect();
-    let mut slots: Vec<Option<FileDone>> = file_jobs.iter().map(|_| None).collect();
-    for (j, d) in done_first.into_iter().chain(done_others).chain(redone) {
-        slots[j] = Some(d);
+    // Each job's page where it was made (the last time: a page made again
+    // replaces its deferred one), taken in job order without moving them.
+    let mut parts = [done_first, done_others, redone];
+    let mut at = vec![(0u8, 0u32); file_jobs.len()];
+    for (p, part) in parts.iter().enumerate() {
+        for (k, (j, _)) in part.iter().enumerate() {
+            at[*j] = (p as u8, k as u32);
+        }
     }
-    let done: Vec<FileDone> = slots.into_iter().flatten().collect();
-    let mut keyed = Vec::with_capacity(done.len());
-    let mut code_words = Vec::with_capacity(done.len());
+    let mut keyed = Vec::with_capacity(file_jobs.len());
+    let mut code_words = Vec::with_capacity(file_jobs.len());
     let mut index_full: Vec<crate::reuse::KeyHasher> = defs
         .index_pre
         .iter()
@@ -484,7 +488,8 @@ pub(crate) fn render_all(
         .collect();
     let mut reused = 0usize;
     let mut whole = vec![true; releases.len()];
-    for (d, &(i, f)) in done.into_iter().zip(&file_jobs) {
+    for (&(p, k), &(i, f)) in at.iter().zip(&file_jobs) {
+        let d = &mut parts[p as usize][k as usize].1;
         whole[i] &= d.record;
         match &d.how {
             Made::Reused | Made::Deferred => reused += 1,
@@ -496,10 +501,10 @@ pub(crate) fn render_all(
                 }
             }
         }
-        code_words.push((i, f, d.words));
+        code_words.push((i, f, d.words.take()));
         index_full[i].bytes(&d.key.0);
         if d.record {
-            keyed.push((d.key, d.page));
+            keyed.push((d.key, std::mem::take(&mut d.page)));
         } else {
             index_full[i].bytes(b"not kept");
         }

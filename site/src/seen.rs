@@ -151,6 +151,36 @@ pub(crate) fn save_cache_with(
     }
 }
 
+/// Makes the cache file `from` (of an earlier build, in `base`) the one
+/// ending in `ext` of the site whose marker is `marker` too (a hard link,
+/// renamed into place), with `bytes` appended, then removes all but the
+/// newest [`KEEP`] of its kind. The earlier build's name sees the appended
+/// bytes too: only for a cache whose records hold wherever they are found.
+pub(crate) fn append_cache(base: &Path, marker: &[u8], ext: &str, from: &Path, bytes: &[u8]) {
+    let file = cache_file_named(base, marker, ext);
+    let append = |p: &Path| -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut o = std::fs::OpenOptions::new();
+        o.append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+        o.open(p)?.write_all(bytes)
+    };
+    let done = || -> std::io::Result<()> {
+        if file == from {
+            return if bytes.is_empty() { Ok(()) } else { append(&file) };
+        }
+        let tmp = tempfile::Builder::new().prefix(".vouch-tmp-").make_in(base, |p| std::fs::hard_link(from, p))?;
+        if !bytes.is_empty() {
+            append(tmp.path())?;
+        }
+        tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
+    };
+    if done().is_ok() {
+        keep_newest(base, ext);
+    }
+}
+
 /// Removes all but the newest [`KEEP`] files of `base` whose names end in
 /// `ext`.
 fn keep_newest(base: &Path, ext: &str) {

@@ -31,6 +31,8 @@ const MAX_FILE: u64 = 1 << 30;
 pub struct WordCache {
     base: Option<std::path::PathBuf>,
     binary: [u8; 32],
+    /// The previous build's file, when it was read whole and is of this binary.
+    file: Option<std::path::PathBuf>,
     old: Vec<u8>,
     /// Where each digest's record lies in `old`.
     at: HashMap<Digest, (usize, usize)>,
@@ -44,10 +46,13 @@ impl WordCache {
     }
 
     fn load_in(base: Option<std::path::PathBuf>, marker: Option<&[u8]>, binary: [u8; 32]) -> WordCache {
+        let file = base.as_deref().zip(marker).map(|(b, m)| crate::seen::cache_file_named(b, m, EXT));
         let old = (|| {
-            let file = crate::seen::cache_file_named(base.as_deref()?, marker?, EXT);
-            let f = vouch_manifests::tree::fsutil::open_regular(&file, vouch_manifests::tree::fsutil::Symlinks::Refuse)
-                .ok()?;
+            let f = vouch_manifests::tree::fsutil::open_regular(
+                file.as_deref()?,
+                vouch_manifests::tree::fsutil::Symlinks::Refuse,
+            )
+            .ok()?;
             let len = f.metadata().ok()?.len();
             if len > MAX_FILE {
                 return None;
@@ -57,8 +62,9 @@ impl WordCache {
             Some(bytes)
         })()
         .unwrap_or_default();
-        let at = index(&old, &binary).unwrap_or_default();
-        WordCache { base, binary, old, at, new: Mutex::new(Vec::new()) }
+        let at = index(&old, &binary);
+        let file = file.filter(|_| at.is_some());
+        WordCache { base, binary, file, old, at: at.unwrap_or_default(), new: Mutex::new(Vec::new()) }
     }
 
     /// The words kept for the bytes `digest` (`Some(None)`: not indexed).
@@ -84,9 +90,25 @@ impl WordCache {
     /// build's and what the previous one kept, for the next build of the
     /// site whose marker is `marker` (a cache: failing to write it only
     /// costs the next build time).
+    ///
+    /// The previous build's file, if it holds little that the site no
+    /// longer has, is kept with this build's new words appended (under this
+    /// marker's name too: a hard link); else the file is written anew.
     pub fn save(self, marker: &[u8], still: impl Fn(&Digest) -> bool) {
         let Some(base) = self.base.as_deref() else { return };
         let new = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
+        let dead: usize = self.at.iter().filter(|(d, _)| !still(d)).map(|(_, &(a, e))| 36 + e - a).sum();
+        if let Some(from) = self.file.as_deref().filter(|_| dead * 2 <= self.old.len()) {
+            let mut added = std::collections::HashSet::new();
+            let mut tail = Vec::new();
+            for (d, rec) in &new {
+                if !self.at.contains_key(d) && still(d) && added.insert(d) {
+                    record(&mut tail, &d.0, rec);
+                }
+            }
+            crate::seen::append_cache(base, marker, EXT, from, &tail);
+            return;
+        }
         let mut rows: Vec<(&[u8; 32], &[u8])> = new.iter().map(|(d, rec)| (&d.0, rec.as_slice())).collect();
         rows.extend(self.at.iter().map(|(d, &(a, e))| (&d.0, &self.old[a..e])));
         // This build's first, then the previous one's: a stable sort and
@@ -97,14 +119,22 @@ impl WordCache {
             use std::io::Write as _;
             w.write_all(HEAD)?;
             w.write_all(&self.binary)?;
+            let mut buf = Vec::new();
             for (d, rec) in rows.into_iter().filter(|(d, _)| still(&Digest(**d))) {
-                w.write_all(d)?;
-                w.write_all(&(rec.len() as u32).to_le_bytes())?;
-                w.write_all(rec)?;
+                buf.clear();
+                record(&mut buf, d, rec);
+                w.write_all(&buf)?;
             }
             Ok(())
         });
     }
+}
+
+/// Appends one file's record: digest, length, the record.
+fn record(out: &mut Vec<u8>, digest: &[u8; 32], rec: &[u8]) {
+    out.extend_from_slice(digest);
+    out.extend_from_slice(&(rec.len() as u32).to_le_bytes());
+    out.extend_from_slice(rec);
 }
 
 /// Where each record of a cache file lies, if it is one of `binary`.
@@ -150,14 +180,31 @@ mod tests {
         assert!(matches!(again.get(&b), Some(None)));
         // Bytes the site no longer has are not kept.
         assert!(again.get(&c).is_none());
-        // Carried into the next save when this build did not ask for them.
+        // Carried into the next save when this build did not ask for them:
+        // the file is kept (linked under the new marker's name), this
+        // build's new words appended.
+        let d = Digest([4; 32]);
+        again.put(d, Some(&w));
         again.save(b"m2", |_| true);
         let carried = WordCache::load_in(base.clone(), Some(b"m2"), [9; 32]);
-        assert!(carried.get(&a).unwrap().is_some());
+        assert!(carried.get(&a).unwrap().is_some() && carried.get(&d).unwrap().is_some());
+        assert_eq!(carried.at.len(), 3);
+        let name = |m: &[u8]| crate::seen::cache_file_named(dir.path(), m, EXT);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ino = |m: &[u8]| std::fs::metadata(name(m)).unwrap().ino();
+            assert_eq!(ino(b"m"), ino(b"m2"));
+        }
+        // A file mostly of bytes the site no longer has is written anew.
+        WordCache::load_in(base.clone(), Some(b"m2"), [9; 32]).save(b"m3", |x| *x == b);
+        let lean = WordCache::load_in(base.clone(), Some(b"m3"), [9; 32]);
+        assert_eq!(lean.at.keys().collect::<Vec<_>>(), [&b]);
+        assert!(std::fs::metadata(name(b"m3")).unwrap().len() < std::fs::metadata(name(b"m2")).unwrap().len());
         // Another binary splits everything again.
         assert!(WordCache::load_in(base.clone(), Some(b"m2"), [8; 32]).get(&a).is_none());
         // A cut file is voided whole.
-        let file = crate::seen::cache_file_named(dir.path(), b"m2", EXT);
+        let file = name(b"m2");
         let bytes = std::fs::read(&file).unwrap();
         std::fs::write(&file, &bytes[..bytes.len() - 1]).unwrap();
         assert!(WordCache::load_in(base, Some(b"m2"), [9; 32]).at.is_empty());

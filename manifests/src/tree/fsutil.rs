@@ -349,12 +349,13 @@ impl FileStamp {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i128).unwrap_or(0)
     }
 
-    /// `dev ino size mtime ctime`.
-    pub fn to_fields(&self) -> String {
-        format!("{} {} {} {} {}", self.dev, self.ino, self.size, self.mtime, self.ctime)
+    /// Appends `dev ino size mtime ctime` to `out`.
+    pub fn write_fields(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{} {} {} {} {}", self.dev, self.ino, self.size, self.mtime, self.ctime);
     }
 
-    /// Reads what [`FileStamp::to_fields`] wrote.
+    /// Reads what [`FileStamp::write_fields`] wrote.
     pub fn from_fields(f: &[&str]) -> Option<FileStamp> {
         let [dev, ino, size, mtime, ctime] = f else { return None };
         Some(FileStamp {
@@ -375,7 +376,7 @@ pub fn stamp_lines(mut rows: Vec<(FileStamp, crate::Digest)>) -> String {
     rows.dedup_by_key(|(s, _)| (s.dev, s.ino));
     let mut out = String::with_capacity(rows.len() * 110);
     for (s, d) in rows {
-        out.push_str(&s.to_fields());
+        s.write_fields(&mut out);
         out.push(' ');
         out.push_str(&d.hex());
         out.push('\n');
