@@ -669,49 +669,36 @@ pub(crate) fn dir_crumbs(r: &Release, d: &DirNode, current: bool) -> Vec<Crumb> 
     c
 }
 
-/// Every release in `idx` (one project's, newest first) that has `path`:
-/// its digest, whether the bytes changed since the release before that had
-/// it, and the line diff when the site has one; pages relative to the
-/// project's folder.
-fn history_rows(releases: &[Release], idx: &[usize], path: &str, project_dir: &str) -> Vec<crate::history::Row> {
-    let found: Vec<(usize, usize, &Entry)> = idx
-        .iter()
-        .enumerate()
-        .filter_map(|(pos, &j)| {
-            let files = &releases[j].bundle.manifest.source.files;
-            files
-                .binary_search_by(|e| e.path().as_str().as_bytes().cmp(path.as_bytes()))
-                .ok()
-                .map(|k| (pos, j, &files[k]))
-        })
-        .collect();
+/// The row of `e`'s path in the release at `pos` of a project's releases
+/// `idx` (newest first): its digest, how it stands against the older
+/// releases, and its page there.
+fn history_row(releases: &[Release], idx: &[usize], pos: usize, e: &Entry, project_dir: &str) -> crate::history::Row {
+    let path = e.path().as_str();
+    // The newest older release with the path, and whether it is the one
+    // just before.
+    let older = idx.iter().enumerate().skip(pos + 1).find_map(|(opos, &j)| {
+        let files = &releases[j].bundle.manifest.source.files;
+        files.binary_search_by(|f| f.path().as_str().as_bytes().cmp(path.as_bytes())).ok().map(|k| (opos, &files[k]))
+    });
+    let state = match older {
+        None => "first",
+        Some((opos, _)) if opos != pos + 1 => "added",
+        Some((_, oe)) if oe.digest() != e.digest() || oe.commit() != e.commit() || oe.kind() != e.kind() => "changed",
+        Some(_) => "unchanged",
+    };
+    let r = &releases[idx[pos]];
     let rel = |h: String| h.strip_prefix(project_dir).map(str::to_string).unwrap_or(h);
-    let mut out = Vec::with_capacity(found.len());
-    for (n, &(pos, j, e)) in found.iter().enumerate() {
-        let r = &releases[j];
-        let digest = e.digest().map(|d| d.to_string()).or_else(|| e.commit().map(str::to_string));
-        // The older release that had the path, and whether it is the one
-        // just before `j` in the project's order.
-        let state = match found.get(n + 1) {
-            None => "first",
-            Some(&(opos, _, _)) if opos != pos + 1 => "added",
-            Some(&(_, _, oe)) if oe.digest() != e.digest() || oe.commit() != e.commit() || oe.kind() != e.kind() => {
-                "changed"
-            }
-            Some(_) => "unchanged",
-        };
-        let page = if r.source.is_some() {
-            layout::file_page(&r.rdir, path)
-        } else {
-            layout::tree_page(&r.rdir, e.path().parent())
-        };
-        let diff = match r.file_changes.get(path) {
-            Some(("modified", d)) if state == "changed" => d.clone().map(rel),
-            _ => None,
-        };
-        out.push(crate::history::Row { release: pos, digest, state, page: rel(page), diff });
-    }
-    out
+    let page = if r.source.is_some() {
+        layout::file_page(&r.rdir, path)
+    } else {
+        layout::tree_page(&r.rdir, e.path().parent())
+    };
+    let diff = match r.file_changes.get(path) {
+        Some(("modified", d)) if state == "changed" => d.clone().map(rel),
+        _ => None,
+    };
+    let digest = e.digest().map(|d| d.to_string()).or_else(|| e.commit().map(str::to_string));
+    crate::history::Row { digest, state, page: rel(page), diff }
 }
 
 /// Rows on one part of a long page (a directory's entries, a release's
@@ -784,7 +771,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let projects = project_views(&releases, &ordered);
     let search_scripts = search_indexes(&releases, &ordered);
     let search_projects = search_projects(&releases, &ordered, &defs);
-    let history_scripts = histories(&releases, &ordered);
+    let history = histories(&releases, &ordered, &previous, &shared);
     let signers = signers(opts, &releases);
     let log_page = log_checks(opts, &bundles, &mut problems);
     let problems: Vec<String> = problems.iter().map(|p| clean(p)).collect();
@@ -793,7 +780,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let (parent, tmp) = staging(&opts.output)?;
     let out = tmp.path();
     let mut shared_files = crate::reuse::Dedup::new(out);
-    let (mut files, mut bytes) = write_scripts(out, &theme, &search_scripts, &history_scripts, &mut shared_files)?;
+    let (mut files, mut bytes) = write_scripts(out, &theme, &search_scripts, &history, &mut shared_files)?;
     // A release whose `file/` folder the previous site lists may have it
     // moved whole from there (see `file_pages::render_all`): its folders
     // are made only if it is not.
@@ -841,6 +828,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     kept_tags.extend(tag_cache.carried(|l, d| asked.contains(&(l, d)), |d| defs.first.contains_key(&d)));
     let mut keyed = std::mem::take(&mut *renderer.keyed.lock().unwrap_or_else(|p| p.into_inner()));
     keyed.append(&mut made.keyed);
+    keyed.extend(history.keyed.iter().cloned());
     let marker = crate::reuse::marker(&keyed);
     let kept_pages = renderer.kept.load(Ordering::Relaxed);
     std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
@@ -1270,39 +1258,77 @@ fn search_projects(releases: &[Release], ordered: &[Ordered], defs: &Defs) -> Ve
         .collect()
 }
 
-/// Each path's history, for the file pages (see `history`): its scripts by path.
-fn histories(releases: &[Release], ordered: &[Ordered]) -> Vec<(String, String)> {
-    ordered
-        .par_iter()
-        .filter(|(_, idx, _)| idx.iter().any(|&i| releases[i].source.is_some()))
-        .flat_map(|(name, idx, _)| {
-            let pdir = layout::project_dir(name);
-            let mut names: Vec<&str> = idx
-                .iter()
-                .filter(|&&i| releases[i].source.is_some())
-                .flat_map(|&i| releases[i].bundle.manifest.source.files.iter().map(|e| e.path().as_str()))
-                .collect();
-            names.par_sort_unstable();
-            names.dedup();
-            let paths: BTreeMap<String, (String, Vec<crate::history::Row>)> = names
-                .into_par_iter()
-                .map(|p| (p.to_string(), (clean(p), history_rows(releases, idx, p, &pdir))))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .collect();
-            let rels: Vec<(String, String)> = idx
-                .iter()
-                .map(|&i| {
-                    let s = &releases[i].view.summary;
-                    (s.version.clone(), s.changes_href.strip_prefix(pdir.as_str()).unwrap_or(&s.changes_href).into())
-                })
-                .collect();
-            crate::history::scripts(name, &rels, &paths)
-                .into_iter()
-                .map(|(f, js)| (format!("{pdir}history/{f}"), js))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+/// The history of each project's paths, for its file pages (see `history`).
+struct Histories {
+    /// Scripts to write, by path in the site.
+    scripts: Vec<(String, String)>,
+    /// Each release's history folder by its key, for the marker.
+    keyed: Vec<(crate::reuse::Key, String)>,
+    /// The folders the previous build has with their key: linked from
+    /// there (folder in this site, in the previous one).
+    kept: Vec<(String, PathBuf)>,
+}
+
+/// Each project's list of releases, and each release's history folder: its
+/// key over what its rows depend on (this release and the older ones:
+/// their folders, manifests and whether their sources are given, and its
+/// changed files), and its scripts unless the previous build has the key.
+fn histories(
+    releases: &[Release],
+    ordered: &[Ordered],
+    previous: &crate::reuse::Previous,
+    shared: &[u8; 32],
+) -> Histories {
+    let mut h = Histories { scripts: Vec::new(), keyed: Vec::new(), kept: Vec::new() };
+    for (name, idx, _) in ordered.iter().filter(|(_, idx, _)| idx.iter().any(|&i| releases[i].source.is_some())) {
+        let pdir = layout::project_dir(name);
+        let rel = |x: &str| x.strip_prefix(pdir.as_str()).unwrap_or(x).to_string();
+        let mut list = Vec::new();
+        for (pos, &i) in idx.iter().enumerate() {
+            let r = &releases[i];
+            let s = &r.view.summary;
+            let dir = format!("{}history/", r.rdir);
+            let mut k = crate::reuse::KeyHasher::new(shared);
+            k.bytes(b"history").bytes(dir.as_bytes());
+            for &o in &idx[pos..] {
+                let o = &releases[o];
+                k.bytes(o.rdir.as_bytes()).bytes(&o.bundle.manifest_digest.0).json(&o.source.is_some());
+            }
+            let mut changed: Vec<_> = r.file_changes.iter().collect();
+            changed.sort_unstable();
+            k.json(&changed);
+            let key = k.finish();
+            h.keyed.push((key, dir.clone()));
+            // Its shards: the scripts its folder holds.
+            let names: Vec<String> = match previous.dir(&key) {
+                Some(old) => {
+                    let names = std::fs::read_dir(&old)
+                        .map(|d| d.filter_map(Result::ok).filter_map(|e| e.file_name().into_string().ok()).collect())
+                        .unwrap_or_default();
+                    h.kept.push((dir.clone(), old));
+                    names
+                }
+                None => {
+                    let files = &r.bundle.manifest.source.files;
+                    let rows: BTreeMap<&str, (String, crate::history::Row)> = files
+                        .par_iter()
+                        .map(|e| {
+                            (e.path().as_str(), (clean(e.path().as_str()), history_row(releases, idx, pos, e, &pdir)))
+                        })
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .collect();
+                    let scripts = crate::history::release_scripts(&rows);
+                    let names = scripts.iter().map(|(f, _)| f.clone()).collect();
+                    h.scripts.extend(scripts.into_iter().map(|(f, js)| (format!("{dir}{f}"), js)));
+                    names
+                }
+            };
+            list.push((s.version.clone(), rel(&s.changes_href), rel(&dir), crate::history::shard_set(&names)));
+        }
+        h.scripts.push((format!("{pdir}history.js"), crate::history::list_script(name, &list)));
+    }
+    h
 }
 
 /// The keys page: every key id seen, with what it signed.
@@ -1379,7 +1405,7 @@ fn write_scripts(
     out: &Path,
     theme: &crate::templates::Theme,
     search_scripts: &[(String, String)],
-    history_scripts: &[(String, String)],
+    history: &Histories,
     shared_files: &mut crate::reuse::Dedup,
 ) -> Result<(usize, u64), SiteError> {
     mkdir(out.join("static"))?;
@@ -1403,8 +1429,11 @@ fn write_scripts(
         files += 1;
         bytes += js.len() as u64;
     }
-    for (rel, js) in history_scripts {
+    for (rel, js) in &history.scripts {
         shared_files.write(rel, js.as_bytes()).map_err(|source| SiteError::Write { path: out.join(rel), source })?;
+    }
+    for (dir, old) in &history.kept {
+        shared_files.link_dir(dir, old).map_err(|source| SiteError::Write { path: out.join(dir), source })?;
     }
     Ok((files, bytes))
 }

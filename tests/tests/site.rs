@@ -194,13 +194,14 @@ struct HistoryRow {
     diff: Option<String>,
 }
 
-/// The history rows of the file page `page` (relative to `site`), read from
-/// the `history/<shard>.js` it loads; each page and diff named is checked
-/// to exist.
+/// The history rows of the file page `page` (relative to `site`), read as
+/// `static/release.js` does: the project's `history.js` the page loads,
+/// then each release's `<version>/history/<shard>.js` for the page's shard;
+/// each page and diff named is checked to exist.
 fn history(site: &Path, page: &str, html: &str) -> Vec<HistoryRow> {
     let src = attrs(html, "src")
         .into_iter()
-        .find(|s| s.contains("/history/"))
+        .find(|s| s.ends_with("/history.js"))
         .unwrap_or_else(|| panic!("{page}: no history script"));
     let dir = Path::new(page).parent().unwrap();
     let script_rel = normalize(&dir.join(unescape_attr(src)));
@@ -208,34 +209,36 @@ fn history(site: &Path, page: &str, html: &str) -> Vec<HistoryRow> {
     let json =
         js.strip_prefix("window.VOUCH_HISTORY=").and_then(|j| j.strip_suffix(";\n")).expect("history script shape");
     let h: serde_json::Value = serde_json::from_str(json).unwrap();
-    let project_dir = Path::new(&script_rel).parent().unwrap().parent().unwrap().to_path_buf();
+    let project_dir = Path::new(&script_rel).parent().unwrap().to_path_buf();
     let path = attrs(html, "data-vouch-path").first().map(|p| unescape_attr(p)).expect("no data-vouch-path");
-    let releases = h["releases"].as_array().unwrap();
-    let rows = h["paths"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p[0] == path.as_str())
-        .unwrap_or_else(|| panic!("{path} not in {script_rel}"));
-    rows[1]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let at = |s: &str| {
-                let p = normalize(&project_dir.join(s));
-                assert!(site.join(&p).is_file(), "{page}: history names {p}, which is not in the site");
-                p
-            };
-            HistoryRow {
-                version: releases[r[0].as_u64().unwrap() as usize][0].as_str().unwrap().to_string(),
-                digest: r[1].as_str().unwrap().to_string(),
-                state: r[2].as_str().unwrap().to_string(),
-                page: at(r[3].as_str().unwrap()),
-                diff: r[4].as_str().filter(|d| !d.is_empty()).map(at),
-            }
-        })
-        .collect()
+    let shard = attrs(html, "data-vouch-shard").first().map(|p| unescape_attr(p)).expect("no data-vouch-shard");
+    let at = |s: &str| {
+        let p = normalize(&project_dir.join(s));
+        assert!(site.join(&p).is_file(), "{page}: history names {p}, which is not in the site");
+        p
+    };
+    let mut out = Vec::new();
+    for r in h["releases"].as_array().unwrap() {
+        let file = project_dir.join(r[2].as_str().unwrap()).join(format!("{shard}.js"));
+        let Ok(js) = std::fs::read_to_string(site.join(&file)) else { continue };
+        let json = js
+            .strip_prefix(
+                "(window.VOUCH_HISTORY_ROWS = window.VOUCH_HISTORY_ROWS || []).push([document.currentScript, ",
+            )
+            .and_then(|j| j.strip_suffix("]);\n"))
+            .unwrap_or_else(|| panic!("{}: not a history shard", file.display()));
+        let rows: serde_json::Value = serde_json::from_str(json).unwrap();
+        if let Some(row) = rows.as_array().unwrap().iter().find(|x| x[0] == path.as_str()) {
+            out.push(HistoryRow {
+                version: r[0].as_str().unwrap().to_string(),
+                digest: row[1].as_str().unwrap().to_string(),
+                state: row[2].as_str().unwrap().to_string(),
+                page: at(row[3].as_str().unwrap()),
+                diff: row[4].as_str().filter(|d| !d.is_empty()).map(at),
+            });
+        }
+    }
+    out
 }
 
 /// `a/b/../c` as `a/c`, with `/` separators.
@@ -532,8 +535,7 @@ fn hostile_names_are_escaped_on_every_page_type() {
                     .is_some_and(|f| !f.is_empty() && f.bytes().all(ok))
             };
             assert!(
-                name("static/", |b| b.is_ascii_lowercase() || b == b'-')
-                    || (name("history/", |b| b.is_ascii_hexdigit()) && file.len() == "history/xx.js".len()),
+                name("static/", |b| b.is_ascii_lowercase() || b == b'-') || file == "history.js",
                 "{page}: script {src:?} is not one of the site's own scripts"
             );
             rest = &tail[end + "\"></script>".len()..];
@@ -1274,6 +1276,11 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     let first_folder_page = inode(&src_folder);
     let files_folder = d.join("grown/r/code/1.0.0/file");
     let first_files_folder = inode(&files_folder);
+    let shard_of = |dir: &str| {
+        let e = std::fs::read_dir(d.join(dir)).unwrap().next().unwrap().unwrap();
+        (e.file_name(), inode(&e.path()))
+    };
+    let (shard, first_shard) = shard_of("grown/r/code/1.0.0/history");
     let grown = code_build(&d, "bundles", "grown", &[("1.1.0", "c2"), ("1.0.0", "c1")], &[]);
     let scratch = code_build(&d, "bundles", "scratch", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
     assert_eq!((scratch["reused"].as_u64(), scratch["kept_pages"].as_u64()), (Some(0), Some(0)), "{scratch}");
@@ -1283,6 +1290,9 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     assert_eq!(inode(&src_folder), first_folder_page);
     // 1.0.0's folder of file pages, all kept, was moved whole.
     assert_eq!(inode(&files_folder), first_files_folder);
+    // 1.0.0's history, which a newer release does not change, was kept;
+    // only the project's list of releases is new.
+    assert_eq!(inode(&d.join("grown/r/code/1.0.0/history").join(&shard)), first_shard);
     assert!(grown["kept_pages"].as_u64().is_some_and(|n| n >= 2), "{grown}");
     // ...and so did 1.0.0's code search index.
     assert_eq!((first["kept_indexes"].as_u64(), grown["kept_indexes"].as_u64()), (Some(0), Some(1)), "{grown}");
