@@ -759,8 +759,19 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     // the user's cache records of this site.
     let old_marker = crate::reuse::read_marker(&opts.output);
     let previous = crate::reuse::Previous::of(&opts.output, old_marker.as_deref());
-    let seen = crate::seen::Seen::load(old_marker.as_deref());
-    let word_cache = crate::wordcache::WordCache::load(old_marker.as_deref());
+    // The user's cache records of this site, read while the pages are
+    // planned (the file pages are the first to need them).
+    let records = {
+        let m = old_marker.clone();
+        std::thread::spawn(move || {
+            let words = std::thread::spawn({
+                let m = m.clone();
+                move || crate::wordcache::WordCache::load(m.as_deref())
+            });
+            let seen = crate::seen::Seen::load(m.as_deref());
+            (seen, words.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        })
+    };
 
     let mut releases = collect_releases(opts, &bundles, &sources);
     let shared = crate::reuse::shared(&theme.digest, &opts.title);
@@ -814,6 +825,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         renderer: &renderer,
     }
     .render_all(&jobs)?;
+    let (seen, word_cache) = records.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
     let mut made =
         crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen, &word_cache, &deferred)?;
     let reused = made.reused;
