@@ -123,6 +123,11 @@ pub fn search_script(name: &str) -> String {
     format!("search/{}.js", segment(name, false))
 }
 
+/// A release's part of its project's search index (see `search`).
+pub fn search_part(name: &str, version: &str) -> String {
+    format!("search/parts/{}/{}.js", segment(name, false), segment(version, false))
+}
+
 /// A project's code search folder (`search/code/<project>/`, see
 /// [`crate::codesearch`]).
 pub fn code_search_dir(name: &str) -> String {

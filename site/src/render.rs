@@ -780,7 +780,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let (defs, tag_cache) = defs.join(ctags_runs);
     compare(&mut releases);
     let projects = project_views(&releases, &ordered);
-    let search_scripts = search_indexes(&releases, &ordered);
+    let search_scripts = search_indexes(&releases, &ordered, &previous, &shared);
     let search_projects = search_projects(&releases, &ordered, &defs);
     let history = histories(&releases, &ordered, &previous, &shared);
     let signers = signers(opts, &releases);
@@ -841,6 +841,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let mut keyed = std::mem::take(&mut *renderer.keyed.lock().unwrap_or_else(|p| p.into_inner()));
     keyed.append(&mut made.keyed);
     keyed.extend(history.keyed.iter().cloned());
+    keyed.extend(search_scripts.keyed.iter().cloned());
     let marker = crate::reuse::marker(&keyed);
     let kept_pages = renderer.kept.load(Ordering::Relaxed);
     std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
@@ -1213,46 +1214,81 @@ fn project_views(releases: &[Release], ordered: &[Ordered]) -> Vec<ProjectView> 
         .collect()
 }
 
-/// The path and component search indexes, one script per project.
-fn search_indexes(releases: &[Release], ordered: &[Ordered]) -> Vec<(String, String)> {
-    ordered
-        .par_iter()
-        .map(|(name, idx, _)| {
-            let mut ix = crate::search::ProjectIndex::new(name);
-            for &i in idx {
-                let r = &releases[i];
-                ix.release(&r.view.summary.version, &r.rdir, "index.html");
-                ix.list("files");
-                let files = &r.bundle.manifest.source.files;
-                for node in &r.dirs {
-                    for &f in &node.files {
-                        let e = &files[f];
-                        let href = if r.source.is_some() {
-                            layout::file_page_encoded(&r.rdir, &node.enc, e.path().file_name())
-                        } else {
-                            node.href.clone()
-                        };
-                        let rel = href.strip_prefix(r.rdir.as_str()).unwrap_or(&href);
-                        let path = clean(e.path().as_str());
-                        // `""` when the page is `file/<path>.html` spelled as is
-                        // (most paths): the index is then about half the size.
-                        let plain =
-                            rel.strip_prefix("file/").and_then(|x| x.strip_suffix(".html")).is_some_and(|x| x == path);
-                        ix.item(&[&path, if plain { "" } else { rel }]);
-                    }
-                }
-                ix.list("components");
-                for s in &r.view.sboms {
-                    let Some(doc) = &s.document else { continue };
-                    for c in &doc.components {
-                        let href = format!("components.html#{}", c.anchor);
-                        ix.item(&[&c.name, c.version.as_deref().unwrap_or(""), &href]);
-                    }
+/// The path and component search index (see `search`).
+struct SearchScripts {
+    /// Scripts to write, by path in the site.
+    scripts: Vec<(String, String)>,
+    /// Each release's part by its key, for the marker.
+    keyed: Vec<(crate::reuse::Key, String)>,
+    /// The parts the previous build has with their key: linked from there
+    /// (path in this site, in the previous one).
+    kept: Vec<(String, PathBuf)>,
+}
+
+/// Each project's list of parts, and each release's part: its key over
+/// what the part holds (its folder, manifest, whether its sources are
+/// given, its components), and its script unless the previous build has
+/// the key.
+fn search_indexes(
+    releases: &[Release],
+    ordered: &[Ordered],
+    previous: &crate::reuse::Previous,
+    shared: &[u8; 32],
+) -> SearchScripts {
+    let mut out = SearchScripts { scripts: Vec::new(), keyed: Vec::new(), kept: Vec::new() };
+    for (name, idx, _) in ordered {
+        let mut parts = Vec::new();
+        for &i in idx {
+            let r = &releases[i];
+            let part = layout::search_part(name, &r.view.summary.version);
+            let components: Vec<(&str, Option<&str>, &str)> = r
+                .view
+                .sboms
+                .iter()
+                .filter_map(|s| s.document.as_ref())
+                .flat_map(|doc| {
+                    doc.components.iter().map(|c| (c.name.as_str(), c.version.as_deref(), c.anchor.as_str()))
+                })
+                .collect();
+            let mut k = crate::reuse::KeyHasher::new(shared);
+            k.bytes(b"search part").bytes(part.as_bytes()).bytes(r.rdir.as_bytes()).bytes(&r.bundle.manifest_digest.0);
+            k.json(&r.source.is_some()).json(&r.view.summary.version).json(&components);
+            let key = k.finish();
+            out.keyed.push((key, part.clone()));
+            parts.push(part.clone());
+            if let Some(old) = previous.page(&key) {
+                out.kept.push((part, old));
+                continue;
+            }
+            let mut ix = crate::search::ReleaseIndex::new(&r.view.summary.version, &r.rdir, "index.html");
+            ix.list("files");
+            let files = &r.bundle.manifest.source.files;
+            for node in &r.dirs {
+                for &f in &node.files {
+                    let e = &files[f];
+                    let href = if r.source.is_some() {
+                        layout::file_page_encoded(&r.rdir, &node.enc, e.path().file_name())
+                    } else {
+                        node.href.clone()
+                    };
+                    let rel = href.strip_prefix(r.rdir.as_str()).unwrap_or(&href);
+                    let path = clean(e.path().as_str());
+                    // `""` when the page is `file/<path>.html` spelled as is
+                    // (most paths): the index is then about half the size.
+                    let plain =
+                        rel.strip_prefix("file/").and_then(|x| x.strip_suffix(".html")).is_some_and(|x| x == path);
+                    ix.item(&[&path, if plain { "" } else { rel }]);
                 }
             }
-            (layout::search_script(name), ix.finish())
-        })
-        .collect()
+            ix.list("components");
+            for (cname, version, anchor) in &components {
+                ix.item(&[cname, version.unwrap_or(""), &format!("components.html#{anchor}")]);
+            }
+            out.scripts.push((part, ix.finish()));
+        }
+        out.scripts.push((layout::search_script(name), crate::search::list_script(name, &parts)));
+    }
+    out
 }
 
 /// What the search page says of each project.
@@ -1416,7 +1452,7 @@ fn mkdir(p: PathBuf) -> Result<(), SiteError> {
 fn write_scripts(
     out: &Path,
     theme: &crate::templates::Theme,
-    search_scripts: &[(String, String)],
+    search_scripts: &SearchScripts,
     history: &Histories,
     shared_files: &mut crate::reuse::Dedup,
 ) -> Result<(usize, u64), SiteError> {
@@ -1432,14 +1468,24 @@ fn write_scripts(
         files += 1;
         bytes += content.len() as u64;
     }
-    if !search_scripts.is_empty() {
-        mkdir(out.join("search"))?;
-    }
-    for (rel, js) in search_scripts {
+    for (rel, js) in &search_scripts.scripts {
         let p = out.join(rel);
+        if let Some(d) = p.parent() {
+            mkdir(d.to_path_buf())?;
+        }
         std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
         files += 1;
         bytes += js.len() as u64;
+    }
+    for (rel, old) in &search_scripts.kept {
+        let p = out.join(rel);
+        if let Some(d) = p.parent() {
+            mkdir(d.to_path_buf())?;
+        }
+        if std::fs::hard_link(old, &p).is_err() {
+            bytes += std::fs::copy(old, &p).map_err(|source| SiteError::Write { path: p.clone(), source })?;
+        }
+        files += 1;
     }
     for (rel, js) in &history.scripts {
         shared_files.write(rel, js.as_bytes()).map_err(|source| SiteError::Write { path: out.join(rel), source })?;

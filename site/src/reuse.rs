@@ -254,8 +254,8 @@ impl Previous {
         (found_dirs == dirs && found_files == files).then_some(root)
     }
 
-    /// The previous site's page for `key`, if it is still a regular file.
-    #[cfg(test)]
+    /// The previous site's page for `key`, if it is still a regular file
+    /// below the site.
     pub fn page(&self, key: &Key) -> Option<PathBuf> {
         let rel = self.pages.get(key)?;
         let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));

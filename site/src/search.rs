@@ -1,14 +1,19 @@
-//! The search index: one classic script per project,
-//! `search/<project>.js`, that `static/search.js` loads on demand by
-//! inserting a `<script src>` element (no `fetch`, which `file://` forbids).
-//! Each assigns one entry of a global:
+//! The search index: per project a classic script, `search/<project>.js`,
+//! that lists its releases' parts, and per release a part,
+//! `search/parts/<project>/<version>.js`, which depends on that release
+//! alone (adding a release writes its own part and the list).
+//! `static/search.js` loads them on demand by inserting `<script src>`
+//! elements (no `fetch`, which `file://` forbids):
 //!
 //! ```js
+//! // search/hello.js: the parts, newest first, relative to the site root
 //! window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};
-//! window.VOUCH_SEARCH["hello"] = {"releases": [{"version": "1.0.0",
-//!   "base": "r/hello/1.0.0/", "href": "index.html",
-//!   "files": [path, href, path, href, ...],
-//!   "components": [name, version, href, ...]}, ...]};
+//! window.VOUCH_SEARCH["hello"] = {"parts": ["search/parts/hello/1.1.0.js", ...]};
+//! // search/parts/hello/1.0.0.js
+//! (window.VOUCH_SEARCH_PARTS = window.VOUCH_SEARCH_PARTS || []).push([document.currentScript,
+//!   {"version": "1.0.0", "base": "r/hello/1.0.0/", "href": "index.html",
+//!    "files": [path, href, path, href, ...],
+//!    "components": [name, version, href, ...]}]);
 //! ```
 //!
 //! `href`s are relative to `base`, which is relative to the site root; a
@@ -49,21 +54,40 @@ pub fn js_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Builds one project's index script.
-pub struct ProjectIndex {
+/// `search/<project>.js`: the project's parts, newest first.
+pub fn list_script(project: &str, parts: &[String]) -> String {
+    let mut out = String::from("window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};\nwindow.VOUCH_SEARCH[");
+    js_string(project, &mut out);
+    out.push_str("] = {\"parts\": [");
+    for (k, p) in parts.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        js_string(p, &mut out);
+    }
+    out.push_str("]};\n");
+    out
+}
+
+/// Builds one release's part of its project's index.
+pub struct ReleaseIndex {
     out: String,
-    releases: usize,
     in_list: bool,
     items: usize,
 }
 
-impl ProjectIndex {
-    pub fn new(project: &str) -> ProjectIndex {
+impl ReleaseIndex {
+    /// Starts the part of a release; its files and components follow.
+    pub fn new(version: &str, base: &str, href: &str) -> ReleaseIndex {
         let mut out = String::with_capacity(4096);
-        out.push_str("window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};\nwindow.VOUCH_SEARCH[");
-        js_string(project, &mut out);
-        out.push_str("] = {\"releases\": [");
-        ProjectIndex { out, releases: 0, in_list: false, items: 0 }
+        out.push_str("(window.VOUCH_SEARCH_PARTS = window.VOUCH_SEARCH_PARTS || []).push([document.currentScript,\n");
+        out.push_str("{\"version\": ");
+        js_string(version, &mut out);
+        out.push_str(", \"base\": ");
+        js_string(base, &mut out);
+        out.push_str(", \"href\": ");
+        js_string(href, &mut out);
+        ReleaseIndex { out, in_list: false, items: 0 }
     }
 
     fn close_list(&mut self) {
@@ -71,21 +95,6 @@ impl ProjectIndex {
             self.out.push(']');
             self.in_list = false;
         }
-    }
-
-    /// Starts a release; its files and components follow.
-    pub fn release(&mut self, version: &str, base: &str, href: &str) {
-        self.close_list();
-        if self.releases > 0 {
-            self.out.push_str("},\n");
-        }
-        self.releases += 1;
-        self.out.push_str("{\"version\": ");
-        js_string(version, &mut self.out);
-        self.out.push_str(", \"base\": ");
-        js_string(base, &mut self.out);
-        self.out.push_str(", \"href\": ");
-        js_string(href, &mut self.out);
     }
 
     /// Starts the release's `files` or `components` list.
@@ -114,10 +123,7 @@ impl ProjectIndex {
 
     pub fn finish(mut self) -> String {
         self.close_list();
-        if self.releases > 0 {
-            self.out.push('}');
-        }
-        self.out.push_str("]};\n");
+        self.out.push_str("}]);\n");
         self.out
     }
 }
@@ -138,19 +144,24 @@ mod tests {
         let back: String = serde_json::from_str(&s).unwrap();
         assert_eq!(back, "</script><script>window.__xss=1</script>\u{2028}\"\\&\u{1}é");
 
-        let mut p = ProjectIndex::new("hello");
-        p.release("1.0.0", "r/hello/1.0.0/", "index.html");
+        let mut p = ReleaseIndex::new("1.0.0", "r/hello/1.0.0/", "index.html");
         p.list("files");
         p.item(&["a.rs", "file/a.rs.html"]);
         p.list("components");
         p.item(&["serde", "1.0", "components.html"]);
-        p.release("0.9.0", "r/hello/0.9.0/", "index.html");
-        p.list("files");
         let js = p.finish();
-        let json = js.split_once("window.VOUCH_SEARCH[\"hello\"] = ").unwrap().1.trim_end().trim_end_matches(';');
+        let json = js
+            .strip_prefix("(window.VOUCH_SEARCH_PARTS = window.VOUCH_SEARCH_PARTS || []).push([document.currentScript,")
+            .and_then(|j| j.strip_suffix("]);\n"))
+            .unwrap();
         let v: serde_json::Value = serde_json::from_str(json).unwrap();
-        assert_eq!(v["releases"][0]["files"][1], "file/a.rs.html");
-        assert_eq!(v["releases"][0]["components"][0], "serde");
-        assert_eq!(v["releases"][1]["files"].as_array().unwrap().len(), 0);
+        assert_eq!(v["files"][1], "file/a.rs.html");
+        assert_eq!(v["components"][0], "serde");
+        let empty = ReleaseIndex::new("0.9.0", "r/hello/0.9.0/", "index.html");
+        assert!(empty.finish().ends_with("\"href\": \"index.html\"}]);\n"));
+        let list = list_script("he\"llo", &["search/parts/hello/1.0.0.js".into()]);
+        let json = list.split_once("window.VOUCH_SEARCH[\"he\\\"llo\"] = ").unwrap().1.trim_end().trim_end_matches(';');
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["parts"][0], "search/parts/hello/1.0.0.js");
     }
 }

@@ -1,7 +1,9 @@
 /* vouch review site: search. A classic script (ES modules and fetch do not
- * work from file://). Each project's index is a classic script too,
- * search/<project>.js, loaded on first use by inserting a <script src>
- * element; it assigns window.VOUCH_SEARCH[<project>]. Results are built
+ * work from file://). Each project's index is classic scripts too, loaded
+ * on first use by inserting <script src> elements: search/<project>.js
+ * assigns window.VOUCH_SEARCH[<project>] the list of its releases' parts,
+ * and each part hands its release over with window.VOUCH_SEARCH_PARTS.push
+ * (a part depends on its release alone). Results are built
  * with DOM nodes and textContent only: no data ever goes through innerHTML.
  * A result list longer than PAGE rows is split into pages, each a link
  * (?page=N for paths, ?cpage=N for code).
@@ -23,6 +25,8 @@
   var prepared = {}; /* project -> [{kind, text, lower, where, href}] */
   var timer = null;
   window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};
+  window.VOUCH_SEARCH_PARTS = window.VOUCH_SEARCH_PARTS || [];
+  var collected = Object.create(null); /* project -> its releases, as their parts load */
   form.hidden = false; /* shown only where it can work */
 
   function projects() {
@@ -60,6 +64,21 @@
     return items;
   }
 
+  /* Each part loaded so far, to the project and place its script was
+   * inserted for. */
+  function takeParts() {
+    var queue = window.VOUCH_SEARCH_PARTS;
+    while (queue.length) {
+      var item = queue.shift();
+      var tag = item[0];
+      if (!tag || !item[1]) { continue; }
+      var name = tag.getAttribute('data-vouch-project');
+      var k = parseInt(tag.getAttribute('data-vouch-part'), 10);
+      var got = name === null ? undefined : collected[name];
+      if (got && k >= 0 && k < got.length) { got[k] = item[1]; }
+    }
+  }
+
   function load(p, done) {
     if (state[p.name] === 'ready' || state[p.name] === 'failed') { done(); return; }
     if (state[p.name] === 'loading') { return; }
@@ -67,9 +86,32 @@
     var s = document.createElement('script');
     s.src = root + p.src;
     s.onload = function () {
-      state[p.name] = window.VOUCH_SEARCH[p.name] ? 'ready' : 'failed';
-      prepared[p.name] = prepare(p.name);
-      done();
+      var data = window.VOUCH_SEARCH[p.name];
+      var parts = data && Array.isArray(data.parts) ? data.parts : null;
+      if (!parts) { state[p.name] = 'failed'; done(); return; }
+      var got = collected[p.name] = new Array(parts.length);
+      var pending = parts.length;
+      function finished() {
+        data.releases = got.filter(function (r) { return r; });
+        state[p.name] = 'ready';
+        prepared[p.name] = prepare(p.name);
+        done();
+      }
+      function one() {
+        takeParts();
+        pending -= 1;
+        if (pending === 0) { finished(); }
+      }
+      if (pending === 0) { finished(); return; }
+      for (var k = 0; k < parts.length; k++) {
+        var t = document.createElement('script');
+        t.setAttribute('data-vouch-project', p.name);
+        t.setAttribute('data-vouch-part', String(k));
+        t.onload = one;
+        t.onerror = one;
+        t.src = root + parts[k];
+        document.head.appendChild(t);
+      }
     };
     s.onerror = function () { state[p.name] = 'failed'; done(); };
     document.head.appendChild(s);

@@ -503,9 +503,22 @@ fn fixture_site_is_valid_html_and_every_link_resolves() {
     let rel = &pages["r/hello/1.1.0/index.html"];
     assert!(rel.contains("<svg class=\"chart\" role=\"img\" aria-labelledby=\"size-chart-title size-chart-desc\""));
     assert!(rel.contains("<title id=\"size-chart-title\">Source size of hello 1.1.0 by top-level directory</title>"));
-    // The search index: a classic script whose strings cannot end a script.
-    let js = String::from_utf8(std::fs::read(site.join("search/hello.js")).unwrap()).unwrap();
-    assert!(js.starts_with("window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};"));
+    // The search index: classic scripts whose strings cannot end a script,
+    // the project's list of parts and one part per release.
+    let list = String::from_utf8(std::fs::read(site.join("search/hello.js")).unwrap()).unwrap();
+    assert!(list.starts_with("window.VOUCH_SEARCH = window.VOUCH_SEARCH || {};"));
+    assert!(
+        list.contains("= {\"parts\": [\"search/parts/hello/1.1.0.js\", \"search/parts/hello/1.0.0.js\", "),
+        "{list}"
+    );
+    let mut js = list.clone();
+    for v in ["1.1.0", "1.0.0"] {
+        let part = std::fs::read_to_string(site.join(format!("search/parts/hello/{v}.js"))).unwrap();
+        assert!(part.starts_with(
+            "(window.VOUCH_SEARCH_PARTS = window.VOUCH_SEARCH_PARTS || []).push([document.currentScript,"
+        ));
+        js.push_str(&part);
+    }
     assert!(!js.contains('<') && !js.contains('>'), "raw < or > in the search index");
     assert!(js.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e.rs"));
     // A plain path's page is implied (""); an encoded one is spelled out.
@@ -828,7 +841,10 @@ fn bidi_and_invisible_characters_are_visible_marks_on_every_page() {
     assert!(!pages["r/code/1.1.0/file/src/lib.rs.html"].contains("bidi-warning"));
     // The search index keeps the real name (as a \u escape or raw in a JS
     // string, never HTML), for search.js to show with marks.
-    let js = std::fs::read_to_string(d.join("site/search/code.js")).unwrap();
+    let js: String = std::fs::read_dir(d.join("site/search/parts/code"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
     assert!(js.contains("src/evil\u{202e}gnp.exe") || js.contains("src/evil\\u202egnp.exe"), "{js}");
     let search_js = std::fs::read_to_string(d.join("site/static/search.js")).unwrap();
     assert!(search_js.contains("className = 'bidi'"));
@@ -1281,6 +1297,8 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
         (e.file_name(), inode(&e.path()))
     };
     let (shard, first_shard) = shard_of("grown/r/code/1.0.0/history");
+    let search_part = d.join("grown/search/parts/code/1.0.0.js");
+    let first_search_part = inode(&search_part);
     let grown = code_build(&d, "bundles", "grown", &[("1.1.0", "c2"), ("1.0.0", "c1")], &[]);
     let scratch = code_build(&d, "bundles", "scratch", &[("1.0.0", "c1"), ("1.1.0", "c2")], &[]);
     assert_eq!((scratch["reused"].as_u64(), scratch["kept_pages"].as_u64()), (Some(0), Some(0)), "{scratch}");
@@ -1293,6 +1311,8 @@ fn a_site_grown_release_by_release_is_the_site_built_from_scratch() {
     // 1.0.0's history, which a newer release does not change, was kept;
     // only the project's list of releases is new.
     assert_eq!(inode(&d.join("grown/r/code/1.0.0/history").join(&shard)), first_shard);
+    // So was its part of the path search index.
+    assert_eq!(inode(&search_part), first_search_part);
     assert!(grown["kept_pages"].as_u64().is_some_and(|n| n >= 2), "{grown}");
     // ...and so did 1.0.0's code search index.
     assert_eq!((first["kept_indexes"].as_u64(), grown["kept_indexes"].as_u64()), (Some(0), Some(1)), "{grown}");
