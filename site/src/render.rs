@@ -1214,13 +1214,15 @@ fn project_views(releases: &[Release], ordered: &[Ordered]) -> Vec<ProjectView> 
         .collect()
 }
 
-/// The path and component search index (see `search`).
-struct SearchScripts {
+/// Scripts made per release, each release's kept from the previous build
+/// by its key: the path search index (see `search`, a script per
+/// release) and the history (see `history`, a folder per release).
+struct PerRelease {
     /// Scripts to write, by path in the site.
     scripts: Vec<(String, String)>,
-    /// Each release's part by its key, for the marker.
+    /// Each release's script or folder by its key, for the marker.
     keyed: Vec<(crate::reuse::Key, String)>,
-    /// The parts the previous build has with their key: linked from there
+    /// Those the previous build has with their key: linked from there
     /// (path in this site, in the previous one).
     kept: Vec<(String, PathBuf)>,
 }
@@ -1234,8 +1236,8 @@ fn search_indexes(
     ordered: &[Ordered],
     previous: &crate::reuse::Previous,
     shared: &[u8; 32],
-) -> SearchScripts {
-    let mut out = SearchScripts { scripts: Vec::new(), keyed: Vec::new(), kept: Vec::new() };
+) -> PerRelease {
+    let mut out = PerRelease { scripts: Vec::new(), keyed: Vec::new(), kept: Vec::new() };
     for (name, idx, _) in ordered {
         let mut parts = Vec::new();
         for &i in idx {
@@ -1306,17 +1308,6 @@ fn search_projects(releases: &[Release], ordered: &[Ordered], defs: &Defs) -> Ve
         .collect()
 }
 
-/// The history of each project's paths, for its file pages (see `history`).
-struct Histories {
-    /// Scripts to write, by path in the site.
-    scripts: Vec<(String, String)>,
-    /// Each release's history folder by its key, for the marker.
-    keyed: Vec<(crate::reuse::Key, String)>,
-    /// The folders the previous build has with their key: linked from
-    /// there (folder in this site, in the previous one).
-    kept: Vec<(String, PathBuf)>,
-}
-
 /// Each project's list of releases, and each release's history folder: its
 /// key over what its rows depend on (this release and the older ones:
 /// their folders, manifests and whether their sources are given, and its
@@ -1326,8 +1317,8 @@ fn histories(
     ordered: &[Ordered],
     previous: &crate::reuse::Previous,
     shared: &[u8; 32],
-) -> Histories {
-    let mut h = Histories { scripts: Vec::new(), keyed: Vec::new(), kept: Vec::new() };
+) -> PerRelease {
+    let mut h = PerRelease { scripts: Vec::new(), keyed: Vec::new(), kept: Vec::new() };
     for (name, idx, _) in ordered.iter().filter(|(_, idx, _)| idx.iter().any(|&i| releases[i].source.is_some())) {
         let pdir = layout::project_dir(name);
         let rel = |x: &str| x.strip_prefix(pdir.as_str()).unwrap_or(x).to_string();
@@ -1452,8 +1443,8 @@ fn mkdir(p: PathBuf) -> Result<(), SiteError> {
 fn write_scripts(
     out: &Path,
     theme: &crate::templates::Theme,
-    search_scripts: &SearchScripts,
-    history: &Histories,
+    search_scripts: &PerRelease,
+    history: &PerRelease,
     shared_files: &mut crate::reuse::Dedup,
 ) -> Result<(usize, u64), SiteError> {
     mkdir(out.join("static"))?;
