@@ -761,16 +761,13 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let previous = crate::reuse::Previous::of(&opts.output, old_marker.as_deref());
     // The user's cache records of this site, read while the pages are
     // planned (the file pages are the first to need them).
-    let records = {
+    let seen_loading = {
         let m = old_marker.clone();
-        std::thread::spawn(move || {
-            let words = std::thread::spawn({
-                let m = m.clone();
-                move || crate::wordcache::WordCache::load(m.as_deref())
-            });
-            let seen = crate::seen::Seen::load(m.as_deref());
-            (seen, words.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-        })
+        std::thread::spawn(move || crate::seen::Seen::load(m.as_deref()))
+    };
+    let words_loading = {
+        let m = old_marker.clone();
+        std::thread::spawn(move || crate::wordcache::WordCache::load(m.as_deref()))
     };
 
     let mut releases = collect_releases(opts, &bundles, &sources);
@@ -825,7 +822,8 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         renderer: &renderer,
     }
     .render_all(&jobs)?;
-    let (seen, word_cache) = records.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    let seen = seen_loading.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    let word_cache = words_loading.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
     let mut made =
         crate::file_pages::render_all(&releases, &defs, &renderer, &previous, &seen, &word_cache, &deferred)?;
     let reused = made.reused;
@@ -1469,14 +1467,7 @@ fn write_scripts(
         bytes += js.len() as u64;
     }
     for (rel, old) in &search_scripts.kept {
-        let p = out.join(rel);
-        if let Some(d) = p.parent() {
-            mkdir(d.to_path_buf())?;
-        }
-        if std::fs::hard_link(old, &p).is_err() {
-            bytes += std::fs::copy(old, &p).map_err(|source| SiteError::Write { path: p.clone(), source })?;
-        }
-        files += 1;
+        shared_files.link_file(rel, old).map_err(|source| SiteError::Write { path: out.join(rel), source })?;
     }
     for (rel, js) in &history.scripts {
         shared_files.write(rel, js.as_bytes()).map_err(|source| SiteError::Write { path: out.join(rel), source })?;

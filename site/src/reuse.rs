@@ -413,12 +413,26 @@ impl Dedup<'_> {
             if !e.file_type()?.is_file() {
                 continue;
             }
-            let dest = to.join(e.file_name());
-            if std::fs::hard_link(e.path(), &dest).is_err() {
-                self.bytes += std::fs::copy(e.path(), &dest)?;
-            }
-            self.files += 1;
+            self.link_one(&e.path(), &to.join(e.file_name()))?;
         }
+        Ok(())
+    }
+
+    /// Hard-links the file `from` (of the previous site) as `rel`, copying
+    /// where the link fails.
+    pub fn link_file(&mut self, rel: &str, from: &Path) -> std::io::Result<()> {
+        let dest = self.out.join(rel);
+        if let Some(d) = dest.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        self.link_one(from, &dest)
+    }
+
+    fn link_one(&mut self, from: &Path, dest: &Path) -> std::io::Result<()> {
+        if std::fs::hard_link(from, dest).is_err() {
+            self.bytes += std::fs::copy(from, dest)?;
+        }
+        self.files += 1;
         Ok(())
     }
 }

@@ -47,21 +47,17 @@ impl WordCache {
 
     fn load_in(base: Option<std::path::PathBuf>, marker: Option<&[u8]>, binary: [u8; 32]) -> WordCache {
         let file = base.as_deref().zip(marker).map(|(b, m)| crate::seen::cache_file_named(b, m, EXT));
-        let old = (|| {
-            let f = vouch_manifests::tree::fsutil::open_regular(
-                file.as_deref()?,
-                vouch_manifests::tree::fsutil::Symlinks::Refuse,
-            )
-            .ok()?;
-            let len = f.metadata().ok()?.len();
-            if len > MAX_FILE {
-                return None;
-            }
-            let mut bytes = Vec::with_capacity(len as usize + 1);
-            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE + 1), &mut bytes).ok()?;
-            Some(bytes)
-        })()
-        .unwrap_or_default();
+        let old = file
+            .as_deref()
+            .and_then(|f| {
+                vouch_manifests::tree::fsutil::read_bounded(
+                    f,
+                    MAX_FILE,
+                    vouch_manifests::tree::fsutil::Symlinks::Refuse,
+                )
+                .ok()
+            })
+            .unwrap_or_default();
         let at = index(&old, &binary);
         let file = file.filter(|_| at.is_some());
         WordCache { base, binary, file, old, at: at.unwrap_or_default(), new: Mutex::new(Vec::new()) }

@@ -148,11 +148,13 @@ pub fn open_regular(path: &Path, symlinks: Symlinks) -> std::io::Result<std::fs:
 
 /// Reads a whole regular file of at most `limit` bytes (see
 /// [`open_regular`]); a longer one is refused with the limit named, after
-/// reading no more than `limit + 1` bytes.
+/// reading no more than `limit + 1` bytes. The buffer is sized once from
+/// the file's length (up to the limit), not grown by doubling.
 pub fn read_bounded(path: &Path, limit: u64, symlinks: Symlinks) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let f = open_regular(path, symlinks)?;
-    let mut out = Vec::new();
+    let len = f.metadata().map(|m| m.len().min(limit)).unwrap_or(0);
+    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
     f.take(limit.saturating_add(1)).read_to_end(&mut out)?;
     if out.len() as u64 > limit {
         return Err(invalid(format!("it is larger than the limit of {limit} bytes")));
