@@ -136,7 +136,7 @@ pub(crate) fn save_cache_with(
         use std::io::Write as _;
         std::fs::create_dir_all(base)?;
         let mut b = tempfile::Builder::new();
-        b.prefix(".vouch-tmp-");
+        b.prefix(TMP);
         #[cfg(unix)]
         b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
         let tmp = b.tempfile_in(base)?;
@@ -167,26 +167,62 @@ pub(crate) fn append_cache(base: &Path, marker: &[u8], ext: &str, from: &Path, b
         o.open(p)?.write_all(bytes)
     };
     let done = || -> std::io::Result<()> {
-        if file == from {
+        // Already one file under both names (an earlier build with this
+        // marker linked it): renaming a link onto its own file does
+        // nothing and would leave the temporary name behind.
+        if file == from || same_file(&file, from) {
             return if bytes.is_empty() { Ok(()) } else { append(&file) };
         }
-        let tmp = tempfile::Builder::new().prefix(".vouch-tmp-").make_in(base, |p| std::fs::hard_link(from, p))?;
+        let tmp = tempfile::Builder::new().prefix(TMP).make_in(base, |p| std::fs::hard_link(from, p))?;
         if !bytes.is_empty() {
             append(tmp.path())?;
         }
-        tmp.persist(&file).map(|_| ()).map_err(|e| e.error)
+        let tmp = tmp.into_temp_path();
+        std::fs::rename(&tmp, &file)?;
+        // Gone, unless another build linked `file` to the same file
+        // meanwhile (then the rename did nothing): removed either way.
+        tmp.close()
     };
     if done().is_ok() {
         keep_newest(base, ext);
     }
 }
 
+/// Whether two paths name one file (both there, the same device and inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
+/// How the temporary files of a cache write are named.
+const TMP: &str = ".vouch-tmp-";
+/// A temporary file older than this (since it was made or last linked)
+/// was left by a build that stopped: removed.
+const STALE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Removes all but the newest [`KEEP`] files of `base` whose names end in
-/// `ext`.
+/// `ext`, and temporary files that builds left behind.
 fn keep_newest(base: &Path, ext: &str) {
     let Ok(dir) = std::fs::read_dir(base) else { return };
-    let mut kept: Vec<(std::time::SystemTime, std::path::PathBuf)> = dir
-        .filter_map(Result::ok)
+    let entries: Vec<std::fs::DirEntry> = dir.filter_map(Result::ok).collect();
+    for e in entries.iter().filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(TMP))) {
+        if e.metadata().is_ok_and(|m| m.is_file() && changed_before(&m, STALE)) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    let mut kept: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
+        .iter()
         .filter(|e| e.file_name().to_str().is_some_and(|n| n.ends_with(ext)))
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
@@ -194,6 +230,21 @@ fn keep_newest(base: &Path, ext: &str) {
     for (_, old) in kept.into_iter().skip(KEEP) {
         let _ = std::fs::remove_file(old);
     }
+}
+
+/// Whether the file's inode last changed (made, written, linked) longer
+/// than `age` ago; where the system gives no such time, when it was last
+/// written.
+fn changed_before(m: &std::fs::Metadata, age: std::time::Duration) -> bool {
+    #[cfg(unix)]
+    let when = {
+        use std::os::unix::fs::MetadataExt as _;
+        let secs = u64::try_from(m.ctime()).unwrap_or(0);
+        Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+    };
+    #[cfg(not(unix))]
+    let when = m.modified().ok();
+    when.and_then(|w| w.elapsed().ok()).is_some_and(|e| e > age)
 }
 
 /// The user's cache folder for these records.
@@ -215,6 +266,44 @@ pub(crate) fn cache_file_named(base: &Path, marker: &[u8], ext: &str) -> std::pa
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    fn temporaries(base: &Path) -> Vec<String> {
+        std::fs::read_dir(base)
+            .unwrap()
+            .filter_map(|e| e.unwrap().file_name().into_string().ok())
+            .filter(|n| n.starts_with(TMP))
+            .collect()
+    }
+
+    #[test]
+    fn appending_to_a_cache_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        save_cache(base, b"one", ".words", b"head\n");
+        let from = cache_file_named(base, b"one", ".words");
+        // The same site grown twice from the same earlier build: the second
+        // time the new name is already a link to the earlier build's file.
+        append_cache(base, b"two", ".words", &from, b"tail\n");
+        append_cache(base, b"two", ".words", &from, b"");
+        append_cache(base, b"two", ".words", &from, b"more\n");
+        assert_eq!(temporaries(base), Vec::<String>::new());
+        let two = cache_file_named(base, b"two", ".words");
+        assert_eq!(std::fs::read(&two).unwrap(), b"head\ntail\nmore\n");
+        assert!(same_file(&two, &from));
+    }
+
+    #[test]
+    fn only_temporaries_untouched_for_a_while_are_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join(format!("{TMP}x"));
+        std::fs::write(&f, "x").unwrap();
+        let m = std::fs::metadata(&f).unwrap();
+        assert!(!changed_before(&m, STALE));
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert!(changed_before(&m, std::time::Duration::ZERO));
+        keep_newest(dir.path(), ".words");
+        assert!(f.exists(), "a fresh temporary file is another build's, not stale");
+    }
 
     #[test]
     fn an_unchanged_file_is_known_and_an_edited_one_is_not() {
