@@ -771,6 +771,17 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     };
 
     let mut releases = collect_releases(opts, &bundles, &sources);
+    // A release whose `file/` folder the previous site lists may have it
+    // moved whole from there (see `file_pages::render_all`): its folders
+    // are made only if it is not, and what the old one holds is listed
+    // meanwhile.
+    let deferred: Vec<bool> = releases
+        .iter()
+        .map(|r| r.source.is_some() && previous.folder_key(&crate::file_pages::files_dir(r)).is_some())
+        .collect();
+    for (r, _) in releases.iter().zip(&deferred).filter(|(_, d)| **d) {
+        previous.start_listing(&crate::file_pages::files_dir(r));
+    }
     let shared = crate::reuse::shared(&theme.digest, &opts.title);
     let (defs, ctags_runs) = start_definitions(old_marker.as_deref(), &releases, &previous, &shared);
     let ordered = link_previous(&mut releases);
@@ -789,13 +800,6 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let out = tmp.path();
     let mut shared_files = crate::reuse::Dedup::new(out);
     let (mut files, mut bytes) = write_scripts(out, &theme, &search_scripts, &history, &mut shared_files)?;
-    // A release whose `file/` folder the previous site lists may have it
-    // moved whole from there (see `file_pages::render_all`): its folders
-    // are made only if it is not.
-    let deferred: Vec<bool> = releases
-        .iter()
-        .map(|r| r.source.is_some() && previous.folder_key(&crate::file_pages::files_dir(r)).is_some())
-        .collect();
     make_dirs(out, &releases, &deferred)?;
 
     theme.tera.global_context().insert("site", &crate::pages::SiteView { title: opts.title.clone() });

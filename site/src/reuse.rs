@@ -147,14 +147,24 @@ pub struct Previous {
     inside: Mutex<HashMap<String, bool>>,
     /// Its folders as read once each (none: not below it, or unreadable).
     folders: Mutex<HashMap<String, Option<std::sync::Arc<Folder>>>>,
+    /// How many folder handles it keeps open, and may keep.
+    handles: std::sync::atomic::AtomicUsize,
+    budget: usize,
+    /// Listings of its folders started early (see [`Previous::start_listing`]).
+    listings: Mutex<HashMap<String, std::thread::JoinHandle<Option<Listing>>>>,
 }
+
+/// A folder's folders and regular files (see [`listing`]).
+type Listing = (Vec<String>, Vec<String>);
 
 /// A folder of the previous site, opened and listed once: a handle to it
 /// (pages are hard-linked from it by name, with no path walked again) and
 /// the names of its regular files.
 struct Folder {
+    /// None once the build holds as many handles as [`handle_budget`]
+    /// allows: opened again for each page linked from it.
     #[cfg(unix)]
-    fd: rustix::fd::OwnedFd,
+    fd: Option<rustix::fd::OwnedFd>,
     files: std::collections::HashSet<std::ffi::OsString>,
 }
 
@@ -208,6 +218,9 @@ impl Previous {
             real,
             inside: Mutex::new(HashMap::new()),
             folders: Mutex::default(),
+            listings: Mutex::default(),
+            handles: Default::default(),
+            budget: handle_budget(),
         }
     }
 
@@ -237,21 +250,23 @@ impl Previous {
             return None;
         }
         let root = self.dir.join(rel);
-        let (mut found_dirs, mut found_files) = (Vec::with_capacity(dirs.len()), Vec::with_capacity(files.len()));
-        // Symlinks are not followed; any entry but a folder or a regular
-        // file stops the move.
-        for e in walkdir::WalkDir::new(&root).min_depth(1) {
-            let e = e.ok()?;
-            let path = e.path().strip_prefix(&root).ok()?.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
-            match e.file_type() {
-                t if t.is_dir() => found_dirs.push(path),
-                t if t.is_file() => found_files.push(path),
-                _ => return None,
-            }
-        }
-        found_dirs.sort_unstable();
-        found_files.sort_unstable();
+        let started = self.listings.lock().unwrap_or_else(|p| p.into_inner()).remove(rel);
+        let (found_dirs, found_files) = match started {
+            Some(walk) => walk.join().ok()??,
+            None => listing(&root)?,
+        };
         (found_dirs == dirs && found_files == files).then_some(root)
+    }
+
+    /// Starts listing the previous site's folder `rel` (ending in `/`) on a
+    /// thread of its own, for [`Previous::folder_holding`] to find done.
+    pub fn start_listing(&self, rel: &str) {
+        if !self.listed.contains_key(rel) {
+            return;
+        }
+        let root = self.dir.join(rel);
+        let walk = std::thread::spawn(move || listing(&root));
+        self.listings.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string(), walk);
     }
 
     /// The previous site's page for `key`, if it is still a regular file
@@ -275,7 +290,18 @@ impl Previous {
         {
             let (to_dir, to_name) = page.rsplit_once('/').unwrap_or(("", page));
             let Some(to_fd) = to.fd(to_dir) else { return false };
-            rustix::fs::linkat(&from.fd, name, &*to_fd, to_name, rustix::fs::AtFlags::empty()).is_ok()
+            let once;
+            let from_fd = match &from.fd {
+                Some(fd) => fd,
+                None => match open_dir(&self.dir.join(dir)) {
+                    Some(fd) => {
+                        once = fd;
+                        &once
+                    }
+                    None => return false,
+                },
+            };
+            rustix::fs::linkat(from_fd, name, &*to_fd, to_name, rustix::fs::AtFlags::empty()).is_ok()
         }
         #[cfg(not(unix))]
         {
@@ -296,9 +322,9 @@ impl Previous {
             let path = self.dir.join(rel);
             #[cfg(unix)]
             let fd = {
-                use rustix::fs::{CWD, Mode, OFlags};
-                let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-                rustix::fs::openat(CWD, &path, flags, Mode::empty()).ok()?
+                let fd = open_dir(&path)?;
+                let kept = self.handles.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < self.budget;
+                kept.then_some(fd)
             };
             let files = std::fs::read_dir(&path)
                 .ok()?
@@ -339,6 +365,25 @@ impl Previous {
     pub fn is_empty(&self) -> bool {
         self.pages.is_empty()
     }
+}
+
+/// What a folder holds: the paths of its folders and of its regular files
+/// (relative to it, `/`-separated, each list sorted); `None` if it holds
+/// anything else (a symlink is not followed and stops it) or cannot be read.
+fn listing(root: &Path) -> Option<(Vec<String>, Vec<String>)> {
+    let (mut dirs, mut files) = (Vec::new(), Vec::new());
+    for e in walkdir::WalkDir::new(root).min_depth(1) {
+        let e = e.ok()?;
+        let path = e.path().strip_prefix(root).ok()?.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
+        match e.file_type() {
+            t if t.is_dir() => dirs.push(path),
+            t if t.is_file() => files.push(path),
+            _ => return None,
+        }
+    }
+    dirs.sort_unstable();
+    files.sort_unstable();
+    Some((dirs, files))
 }
 
 /// A path of plain names below the site (no `..`, no root).
@@ -467,6 +512,44 @@ pub struct Folders {
     root: PathBuf,
     #[cfg(unix)]
     open: Mutex<HashMap<String, std::sync::Arc<rustix::fd::OwnedFd>>>,
+    budget: usize,
+}
+
+/// A handle to the folder `path` (`O_PATH`, never through a symlink at its
+/// last name), for `*at` calls relative to it.
+#[cfg(unix)]
+fn open_dir(path: &Path) -> Option<rustix::fd::OwnedFd> {
+    use rustix::fs::{CWD, Mode, OFlags};
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::openat(CWD, path, flags, Mode::empty()).ok()
+}
+
+/// How many folder handles each of a build's caches may keep open: a
+/// quarter of the files the process may open, the rest left for the files
+/// being read and written. The process is first let open as many as its
+/// hard limit allows (a desktop's soft limit of 1024 is fewer than the
+/// folders of a large release).
+pub fn handle_budget() -> usize {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        static RAISE: std::sync::Once = std::sync::Once::new();
+        RAISE.call_once(|| {
+            let l = getrlimit(Resource::Nofile);
+            if let Some(cur) = l.current {
+                let want = l.maximum.unwrap_or(u64::MAX).min(1 << 20);
+                if want > cur {
+                    let _ = setrlimit(Resource::Nofile, Rlimit { current: Some(want), maximum: l.maximum });
+                }
+            }
+        });
+        let now = getrlimit(Resource::Nofile).current.unwrap_or(1 << 20);
+        usize::try_from(now / 4).unwrap_or(usize::MAX).max(8)
+    }
+    #[cfg(not(unix))]
+    {
+        1 << 12
+    }
 }
 
 impl Folders {
@@ -475,18 +558,22 @@ impl Folders {
             root: root.to_path_buf(),
             #[cfg(unix)]
             open: Mutex::default(),
+            budget: handle_budget(),
         }
     }
 
+    /// A handle to the folder `rel`, kept for the next page while the
+    /// build holds fewer than [`handle_budget`] (else for this page alone).
     #[cfg(unix)]
     fn fd(&self, rel: &str) -> Option<std::sync::Arc<rustix::fd::OwnedFd>> {
         if let Some(fd) = self.open.lock().unwrap_or_else(|p| p.into_inner()).get(rel) {
             return Some(fd.clone());
         }
-        use rustix::fs::{CWD, Mode, OFlags};
-        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = std::sync::Arc::new(rustix::fs::openat(CWD, self.root.join(rel), flags, Mode::empty()).ok()?);
-        self.open.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string(), fd.clone());
+        let fd = std::sync::Arc::new(open_dir(&self.root.join(rel))?);
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if open.len() < self.budget {
+            open.insert(rel.to_string(), fd.clone());
+        }
         Some(fd)
     }
 }

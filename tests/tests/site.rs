@@ -1437,3 +1437,40 @@ fn long_directory_and_changes_pages_are_split_into_linked_parts() {
     // The counts on a part are the whole list's.
     assert!(pages["r/big/1.1.0/changes~2.html"].contains("Modified (1 of 2001)"));
 }
+
+/// A release of more folders than the process may open files: the site
+/// builds, and grows keeping every page it can, whatever the limit.
+#[cfg(unix)]
+#[test]
+fn a_site_of_more_folders_than_open_files_allowed_grows() {
+    let d = Dir::new();
+    for src in ["m1", "m2"] {
+        for i in 0..120 {
+            d.write(format!("{src}/d{i:03}/e/f.rs"), format!("pub fn f{i}() {{}}\n"));
+        }
+    }
+    d.write("m2/d007/e/f.rs", "pub fn changed() {}\n");
+    manifest(&d, "m1", "code", "1.0.0");
+    manifest(&d, "m2", "code", "1.1.0");
+    vouch_tests::copy_tree(&d.join("bundles/code-1.0.0"), &d.join("first/code-1.0.0"));
+    // Soft and hard limit both 64 (not to be raised): fewer than the 240
+    // folders of file pages a release has.
+    let limited = |bundles: &str, out: &str, sources: &[(&str, &str)]| -> serde_json::Value {
+        let mut args = vec!["-c".to_string(), "ulimit -n 64 && exec \"$0\" \"$@\"".into()];
+        args.push(vouch_tests::vouch_bin().to_str().unwrap().into());
+        args.extend(["site", "build"].map(String::from));
+        args.push(d.join(bundles).to_str().unwrap().into());
+        args.extend(["-o".into(), d.join(out).to_str().unwrap().into(), "--format".into(), "json".into()]);
+        for (v, dir) in sources {
+            args.extend(["--source".into(), format!("code@{v}={}", d.join(dir).display())]);
+        }
+        let run = TestCommand::new("sh", &args).env("XDG_CACHE_HOME", d.join("cache")).run();
+        serde_json::from_str(&run.ok().stdout).unwrap()
+    };
+    limited("first", "grown", &[("1.0.0", "m1")]);
+    let grown = limited("bundles", "grown", &[("1.0.0", "m1"), ("1.1.0", "m2")]);
+    // Every file page kept but the one changed file's.
+    assert_eq!(grown["reused"], 239, "{grown}");
+    code_build(&d, "bundles", "scratch", &[("1.0.0", "m1"), ("1.1.0", "m2")], &[]);
+    assert!(tree(&d.join("grown")) == tree(&d.join("scratch")), "grown and scratch differ");
+}
