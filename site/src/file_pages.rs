@@ -189,7 +189,6 @@ fn file_page(
         defs_note: None,
     };
     let reviews = r.reviews.as_ref().map(|rr| file_reviews(rr, e.path().as_str()));
-    let crumbs = file_crumbs(r, dnode, &view.name);
     let title = format!("{} — {}", view.path, project);
     // The definitions are ctags' reading of these bytes at this path: the
     // key holds ctags itself, not what it found (which a kept release has
@@ -280,6 +279,7 @@ fn file_page(
         ctx.insert("reviewed", &true);
     }
     let record = !tags_failed && view.defs_note.is_none_or(|_| fp.ctags.is_err());
+    let crumbs = file_crumbs(r, dnode, &view.name);
     fp.renderer.page(&page, "page.html", "page", &title, &crumbs, ctx)?;
     Ok(FileDone { key, page, how: Made::Rendered, words, record, copy })
 }

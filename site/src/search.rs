@@ -22,33 +22,68 @@
 //! as `\u` escapes too, so no file name can end the script or change its
 //! meaning, wherever the text ends up. Written in one linear pass.
 
+/// The bytes [`js_string`] looks at: what it escapes, and the first byte of
+/// U+2028 and U+2029.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[0xE2] = true;
+    t
+};
+
 /// Appends `s` as a JavaScript string literal.
 pub fn js_string(s: &str, out: &mut String) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc: Option<&str> = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            '<' => Some("\\u003c"),
-            '>' => Some("\\u003e"),
-            '&' => Some("\\u0026"),
-            '\u{2028}' => Some("\\u2028"),
-            '\u{2029}' => Some("\\u2029"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => None,
-            _ => continue,
+    let mut i = 0;
+    // Byte by byte: everything escaped is ASCII but U+2028 and U+2029
+    // (E2 80 A8 and E2 80 A9 in UTF-8), so other bytes are copied in runs.
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !SPECIAL[usize::from(b)] {
+            i += 1;
+            continue;
+        }
+        let esc: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            b'<' => Some("\\u003c"),
+            b'>' => Some("\\u003e"),
+            b'&' => Some("\\u0026"),
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => Some("\\u2028"),
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => Some("\\u2029"),
+            b if b < 0x20 || b == 0x7f => None,
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.push_str(&s[start..i]);
+        let len = if b == 0xE2 { 3 } else { 1 };
         match esc {
             Some(e) => out.push_str(e),
             None => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
+                out.push_str("\\u00");
+                out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+                out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
             }
         }
-        start = i + c.len_utf8();
+        i += len;
+        start = i;
     }
     out.push_str(&s[start..]);
     out.push('"');
@@ -131,6 +166,23 @@ impl ReleaseIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_character_reads_back_and_nothing_unsafe_is_left() {
+        // Each ASCII byte, the neighbours of U+2028 and U+2029 (which
+        // share their first byte), and other multi-byte characters.
+        let mut text: String = (0u8..0x80).map(char::from).collect();
+        text.push_str("\u{2027}\u{2028}\u{2029}\u{202a}→é😀\u{e2}");
+        let mut s = String::new();
+        js_string(&text, &mut s);
+        let back: String = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, text);
+        let inner = &s[1..s.len() - 1];
+        for bad in ['<', '>', '&', '\n', '\r', '\u{2028}', '\u{2029}', '\u{7f}', '\u{1}'] {
+            assert!(!inner.contains(bad), "{bad:?} left in {s}");
+        }
+        assert!(inner.contains("\u{2027}\\u2028\\u2029\u{202a}→é😀\u{e2}"), "{s}");
+    }
 
     #[test]
     fn strings_cannot_break_out() {

@@ -76,19 +76,18 @@ impl Seen {
         self.now
     }
 
-    /// The digest the previous build found for the file `m` describes, if
+    /// The digest the previous build found for the file with `stamp`, if
     /// the file is unchanged since.
-    pub fn known(&self, m: &std::fs::Metadata) -> Option<[u8; 32]> {
-        let stamp = FileStamp::of(m)?;
+    pub fn known(&self, stamp: FileStamp) -> Option<[u8; 32]> {
         let d = *self.old.get(&stamp)?;
         self.remember_stamp(stamp, d);
         Some(d.0)
     }
 
-    /// Records what a file described by `m` (taken before it was read)
-    /// hashed to.
-    pub fn remember(&self, m: &std::fs::Metadata, digest: [u8; 32]) {
-        if let Some(stamp) = FileStamp::of(m) {
+    /// Records what a file with `stamp` (taken before it was read) hashed
+    /// to.
+    pub fn remember(&self, stamp: Option<FileStamp>, digest: [u8; 32]) {
+        if let Some(stamp) = stamp {
             self.remember_stamp(stamp, Digest(digest));
         }
     }
@@ -315,14 +314,14 @@ mod tests {
         // As if the file had been written well before the build.
         let mut seen = Seen::load_in(base.clone(), None);
         seen.now = i128::MAX;
-        seen.remember(&m, [7; 32]);
+        seen.remember(FileStamp::of(&m), [7; 32]);
         seen.save(b"marker");
         let again = Seen::load_in(base, Some(b"marker"));
-        assert_eq!(again.known(&std::fs::symlink_metadata(&f).unwrap()), Some([7; 32]));
+        assert_eq!(again.known(FileStamp::of(&std::fs::symlink_metadata(&f).unwrap()).unwrap()), Some([7; 32]));
         // Same size, new bytes: the change time moved.
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&f, "two").unwrap();
-        assert_eq!(again.known(&std::fs::symlink_metadata(&f).unwrap()), None);
+        assert_eq!(again.known(FileStamp::of(&std::fs::symlink_metadata(&f).unwrap()).unwrap()), None);
     }
 
     #[test]
@@ -331,7 +330,7 @@ mod tests {
         let f = dir.path().join("a.txt");
         std::fs::write(&f, "one").unwrap();
         let seen = Seen::load_in(None, None);
-        seen.remember(&std::fs::symlink_metadata(&f).unwrap(), [7; 32]);
+        seen.remember(FileStamp::of(&std::fs::symlink_metadata(&f).unwrap()), [7; 32]);
         assert_eq!(seen.text(), format!("{HEAD}\n"));
     }
 

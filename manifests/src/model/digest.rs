@@ -22,7 +22,19 @@ impl Digest {
     }
     /// The 64 lowercase hex digits, without the `sha256:` prefix.
     pub fn hex(&self) -> String {
-        hex::encode(self.0)
+        let mut buf = [0u8; 64];
+        self.hex_into(&mut buf).to_string()
+    }
+
+    /// The 64 lowercase hex digits written into `buf`, without allocating.
+    fn hex_into<'b>(&self, buf: &'b mut [u8; 64]) -> &'b str {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for (pair, b) in buf.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 15)];
+        }
+        // Only ASCII digits and letters were written.
+        std::str::from_utf8(buf).unwrap_or_default()
     }
     /// Parses bare hex (64 lowercase digits).
     pub fn from_hex(text: &str) -> Result<Self, DigestParseError> {
@@ -49,7 +61,9 @@ impl Digest {
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sha256:{}", self.hex())
+        let mut buf = [0u8; 64];
+        f.write_str("sha256:")?;
+        f.write_str(self.hex_into(&mut buf))
     }
 }
 
@@ -77,8 +91,19 @@ impl Serialize for Digest {
 
 impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        // Borrowed from the input where it can be (a manifest holds one
+        // digest per file), owned only where the deserializer must.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Digest;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a digest \"sha256:<64 lowercase hex digits>\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Digest, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 
@@ -120,5 +145,20 @@ mod tests {
         ] {
             assert!(bad.parse::<Digest>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn serde_round_trip_borrowed_and_escaped() {
+        let d = Digest::of(b"abc");
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(json, format!("\"{d}\""));
+        assert_eq!(serde_json::from_str::<Digest>(&json).unwrap(), d);
+        // An escaped string cannot be borrowed; it parses all the same.
+        let escaped = json.replacen("s", "\\u0073", 1);
+        assert_eq!(serde_json::from_str::<Digest>(&escaped).unwrap(), d);
+        assert_eq!(d.hex(), d.to_string()["sha256:".len()..]);
+        let err = serde_json::from_str::<Digest>("\"sha256:e3b0\"").unwrap_err().to_string();
+        assert!(err.contains("invalid digest \"sha256:e3b0\""), "{err}");
+        assert!(serde_json::from_str::<Digest>("7").is_err());
     }
 }
