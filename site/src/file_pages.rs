@@ -140,6 +140,26 @@ fn file_crumbs(r: &Release, d: Option<&DirNode>, name: &str) -> Vec<Crumb> {
     c
 }
 
+/// A file page's view of `e`, whose page is `rel` and whose folder's page
+/// is `dir_rel` (both relative to the release folder), before its content.
+fn file_view(e: &vouch_manifests::Entry, rel: &str, dir_rel: &str) -> FileView {
+    FileView {
+        path: clean(e.path().as_str()),
+        name: clean(e.path().file_name()),
+        kind: entry_kind(e),
+        size: e.size(),
+        digest: e.digest().map(|d| d.to_string()),
+        target: e.target().map(clean),
+        commit: e.commit().map(str::to_string),
+        dir_href: dir_rel.to_string(),
+        content: Default::default(),
+        shard: crate::history::shard(e.path().as_str()),
+        depth: rel.matches('/').count() + 1,
+        symbols: Vec::new(),
+        defs_note: None,
+    }
+}
+
 /// Checks one file of a release's source (or takes the copy `given` for
 /// its digest) and makes its page: hard-linked from the previous build when
 /// its key is there, left to link to the page of this build that has its
@@ -170,36 +190,27 @@ fn file_page(
         None => layout::file_page(&r.rdir, e.path().as_str()),
     };
     let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
-    let depth = rel.matches('/').count() + 1;
-    let dir_href = dnode.map(|d| d.href.clone()).unwrap_or_else(|| layout::tree_page(&r.rdir, parent));
-    let project = &r.view.summary.name;
-    let mut view = FileView {
-        path: clean(e.path().as_str()),
-        name: clean(e.path().file_name()),
-        kind: entry_kind(e),
-        size: e.size(),
-        digest: e.digest().map(|d| d.to_string()),
-        target: e.target().map(clean),
-        commit: e.commit().map(str::to_string),
-        dir_href: dir_href.strip_prefix(r.rdir.as_str()).unwrap_or(&dir_href).to_string(),
-        content: Default::default(),
-        shard: crate::history::shard(e.path().as_str()),
-        depth,
-        symbols: Vec::new(),
-        defs_note: None,
+    let dir_href: std::borrow::Cow<str> = match dnode {
+        Some(d) => d.href.as_str().into(),
+        None => layout::tree_page(&r.rdir, parent).into(),
     };
+    let dir_rel = dir_href.strip_prefix(r.rdir.as_str()).unwrap_or(&dir_href);
+    let project = &r.view.summary.name;
     let reviews = r.reviews.as_ref().map(|rr| file_reviews(rr, e.path().as_str()));
-    let title = format!("{} — {}", view.path, project);
     // The definitions are ctags' reading of these bytes at this path: the
     // key holds ctags itself, not what it found (which a kept release has
     // not asked it again), and whether its run over this release failed.
     let tags_failed = fp.ctags.is_ok() && !fp.tags_skipped[i] && fp.tags[i].is_none();
+    // The key holds what the page is made of, not the page's values made
+    // from it (most pages are not rendered): the page's path, the project,
+    // the entry and its folder's page, of which `file_view` makes the view,
+    // the title and the breadcrumbs (the page path's encoding is one to one).
     let mut h = crate::reuse::KeyHasher::new(&fp.shared);
-    h.bytes(rel.as_bytes()).bytes(project.as_bytes()).bytes(title.as_bytes());
-    // The breadcrumbs are not hashed: `file_crumbs` makes them from the
-    // project and the path alone, which the key holds (the page path's
-    // encoding is one to one), and most of a deep page's key would be them.
-    h.json(&checked.content).json(&view).json(&reviews).json(fp.ctags).json(&tags_failed);
+    h.bytes(b"file page").bytes(rel.as_bytes()).bytes(project.as_bytes());
+    h.bytes(e.path().as_str().as_bytes()).bytes(entry_kind(e).as_bytes()).bytes(&e.size().to_le_bytes());
+    h.maybe(e.digest().as_ref().map(|d| &d.0[..])).maybe(e.target().map(str::as_bytes));
+    h.maybe(e.commit().map(str::as_bytes)).bytes(dir_rel.as_bytes());
+    h.json(&checked.content).json(&reviews).json(fp.ctags).json(&tags_failed);
     let key = h.finish();
 
     let words = |mut c: source::Checked| {
@@ -233,6 +244,8 @@ fn file_page(
         let words = words(checked);
         return Ok(FileDone { key, page, how: Made::SameAs(first), words, record: !tags_failed, copy });
     }
+    let mut view = file_view(e, &rel, dir_rel);
+    let title = format!("{} — {}", view.path, project);
     view.content = source::render(checked, e);
     if view.content.state == "rendered" {
         let lookup = |tags: &HashMap<String, Vec<crate::tags::Tag>>| -> Vec<SymbolView> {
@@ -271,7 +284,7 @@ fn file_page(
     }
     let mut ctx = Context::new();
     ctx.insert("project", project);
-    ctx.insert("rroot", &"../".repeat(depth - 1));
+    ctx.insert("rroot", &"../".repeat(view.depth - 1));
     ctx.insert("file", &view);
     if let Some((reviews, notes)) = &reviews {
         ctx.insert("reviews", reviews);

@@ -33,7 +33,6 @@
 use crate::search::js_string;
 use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
-use std::collections::BTreeMap;
 
 /// One release's row of one path.
 pub struct Row {
@@ -45,8 +44,12 @@ pub struct Row {
 
 /// The shard of `path` (as the manifest spells it).
 pub fn shard(path: &str) -> String {
-    let d = Sha256::digest(path.as_bytes());
-    format!("{:02x}", d[0])
+    format!("{:02x}", shard_of(path))
+}
+
+/// The shard of `path` as a number.
+fn shard_of(path: &str) -> u8 {
+    Sha256::digest(path.as_bytes())[0]
 }
 
 /// The shards of a release's history folder holding the scripts `names`
@@ -86,18 +89,21 @@ pub fn list_script(project: &str, releases: &[(String, String, String, String)])
     out
 }
 
-/// Every shard's script of one release, by file name: `rows` map each path
-/// as the manifest spells it to its shown form and this release's row.
-pub fn release_scripts(rows: &BTreeMap<&str, (String, Row)>) -> Vec<(String, String)> {
-    let mut shards: BTreeMap<String, Vec<(&str, &Row)>> = BTreeMap::new();
-    for (raw, (shown, row)) in rows {
-        shards.entry(shard(raw)).or_default().push((shown, row));
+/// Every shard's script of one release, by file name, in shard order:
+/// `rows` hold each path as the manifest spells it (each once), its shown
+/// form and this release's row.
+pub fn release_scripts(rows: &[(&str, String, Row)]) -> Vec<(String, String)> {
+    let by_path: Vec<u8> = rows.par_iter().map(|(raw, _, _)| shard_of(raw)).collect();
+    let mut shards: Vec<Vec<(&str, &Row)>> = vec![Vec::new(); 256];
+    for ((_, shown, row), &k) in rows.iter().zip(&by_path) {
+        shards[usize::from(k)].push((shown, row));
     }
     shards
-        .into_iter()
-        .collect::<Vec<_>>()
         .into_par_iter()
+        .enumerate()
+        .filter(|(_, items)| !items.is_empty())
         .map(|(name, mut items)| {
+            let name = format!("{name:02x}");
             items.sort_by(|a, b| a.0.cmp(b.0));
             let mut out = String::from(
                 "(window.VOUCH_HISTORY_ROWS = window.VOUCH_HISTORY_ROWS || []).push([document.currentScript, [",
@@ -130,15 +136,13 @@ mod tests {
 
     #[test]
     fn a_shard_holds_its_paths_rows_escaped() {
-        let mut rows = BTreeMap::new();
         let row = Row {
             digest: Some("sha256:ab".into()),
             state: "unchanged",
             page: "1.0.0/file/</script>.html".into(),
             diff: None,
         };
-        rows.insert("</script>", ("</script>".to_string(), row));
-        let out = release_scripts(&rows);
+        let out = release_scripts(&[("</script>", "</script>".to_string(), row)]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].0, format!("{}.js", shard("</script>")));
         assert!(!out[0].1.contains("</script>"), "{}", out[0].1);

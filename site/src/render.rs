@@ -1351,13 +1351,12 @@ fn histories(
                 }
                 None => {
                     let files = &r.bundle.manifest.source.files;
-                    let rows: BTreeMap<&str, (String, crate::history::Row)> = files
+                    // A manifest holds each path once.
+                    let rows: Vec<(&str, String, crate::history::Row)> = files
                         .par_iter()
                         .map(|e| {
-                            (e.path().as_str(), (clean(e.path().as_str()), history_row(releases, idx, pos, e, &pdir)))
+                            (e.path().as_str(), clean(e.path().as_str()), history_row(releases, idx, pos, e, &pdir))
                         })
-                        .collect::<Vec<_>>()
-                        .into_iter()
                         .collect();
                     let scripts = crate::history::release_scripts(&rows);
                     let names = scripts.iter().map(|(f, _)| f.clone()).collect();

@@ -75,6 +75,11 @@ impl KeyHasher {
         self
     }
 
+    /// An optional field: whether it is there, then its bytes.
+    pub fn maybe(&mut self, b: Option<&[u8]>) -> &mut Self {
+        self.bytes(&[u8::from(b.is_some())]).bytes(b.unwrap_or_default())
+    }
+
     /// A value, as its JSON.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, v: &T) -> &mut Self {
         thread_local! {
