@@ -356,7 +356,14 @@ impl Previous {
         if let Some(&ok) = self.inside.lock().unwrap_or_else(|p| p.into_inner()).get(rel) {
             return ok;
         }
-        let ok = std::fs::canonicalize(self.dir.join(rel)).is_ok_and(|c| c == real.join(rel));
+        // Each folder on the way is a folder, not a symlink to one, and
+        // named plainly (no `.` or `..`): one look per folder, its parent's
+        // answer reused.
+        let ok = match rel.rsplit_once('/') {
+            _ if rel.is_empty() => real.is_dir(),
+            Some((up, name)) => plain(name) && self.below(up) && is_real_dir(&self.dir.join(rel)),
+            None => plain(rel) && is_real_dir(&self.dir.join(rel)),
+        };
         self.inside.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string(), ok);
         ok
     }
@@ -370,6 +377,16 @@ impl Previous {
     pub fn is_empty(&self) -> bool {
         self.pages.is_empty()
     }
+}
+
+/// A name that is neither empty, `.` nor `..`.
+fn plain(name: &str) -> bool {
+    !matches!(name, "" | "." | "..")
+}
+
+/// Whether `p` is a folder itself (not a symlink to one).
+fn is_real_dir(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir())
 }
 
 /// What a folder holds: the paths of its folders and of its regular files
