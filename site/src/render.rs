@@ -844,24 +844,28 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     keyed.append(&mut made.keyed);
     keyed.extend(history.keyed.iter().cloned());
     keyed.extend(search_scripts.keyed.iter().cloned());
-    let marker = crate::reuse::marker(&keyed);
     let kept_pages = renderer.kept.load(Ordering::Relaxed);
-    std::fs::write(out.join(MARKER), &marker).map_err(|source| SiteError::Write { path: out.join(MARKER), source })?;
     let pages = jobs.len() + made.pages;
     files += pages;
     bytes += renderer.bytes.load(Ordering::Relaxed);
 
-    // What this build found of its sources, kept for the next build of the
-    // site (named by its marker) while the code index is made.
-    let (kept_indexes, ()) = std::thread::scope(|s| {
+    // The marker, and what this build found of its sources kept for the
+    // next build of the site (named by its marker), while the code index
+    // is made.
+    let (kept_indexes, marked) = std::thread::scope(|s| {
         let saving = s.spawn(|| {
+            let marker = crate::reuse::marker(&keyed);
+            let path = out.join(MARKER);
+            std::fs::write(&path, &marker).map_err(|source| SiteError::Write { path, source })?;
             seen.save(marker.as_bytes());
             tag_cache.save(marker.as_bytes(), kept_tags);
             word_cache.save(marker.as_bytes(), |d| defs.first.contains_key(d));
+            Ok::<(), SiteError>(())
         });
         let made = code_indexes(&releases, &ordered, &defs, &previous, made, out, &mut shared_files);
         (made, saving.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     });
+    marked?;
     let kept_indexes = kept_indexes?;
     files += shared_files.files;
     bytes += shared_files.bytes;
