@@ -47,10 +47,17 @@ impl SourceTree {
             #[cfg(unix)]
             if DIR_HANDLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < budget {
                 use rustix::fs::{Mode, OFlags};
-                // Never through a symlink, but for the root the reviewer named.
+                // Never through a symlink, but for the root the reviewer
+                // named; by name in its parent's handle when it has one
+                // (parents come first), so no path is walked again.
                 let follow = if d.is_empty() { OFlags::empty() } else { OFlags::NOFOLLOW };
                 let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC | follow;
-                match rustix::fs::open(root.join(d), flags, Mode::empty()) {
+                let (parent, name) = d.rsplit_once('/').unwrap_or(("", d));
+                let opened = match handles.get(parent).filter(|_| !d.is_empty()) {
+                    Some(up) => rustix::fs::openat(up, name, flags, Mode::empty()),
+                    None => rustix::fs::open(root.join(d), flags, Mode::empty()),
+                };
+                match opened {
                     Ok(fd) => {
                         handles.insert(d.to_string(), fd);
                     }
