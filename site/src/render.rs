@@ -745,6 +745,9 @@ pub(crate) fn entry_kind(e: &Entry) -> &'static str {
 /// `opts.output` is replaced only if it is empty or a vouch site (holds the
 /// `.vouch-site` marker); anything else is refused.
 pub fn build(opts: &Options) -> Result<Summary, SiteError> {
+    // The open-file limit raised and the table of open files grown to the
+    // folder handles a build holds, before the build's threads share it.
+    crate::reuse::handle_budget();
     crate::reuse::start_hashing_binary();
     let mut theme = crate::templates::load(opts.templates.as_deref())?;
     let mut skipped = Vec::new();

@@ -566,11 +566,28 @@ pub fn handle_budget() -> usize {
             }
         });
         let now = getrlimit(Resource::Nofile).current.unwrap_or(1 << 20);
-        usize::try_from(now / 4).unwrap_or(usize::MAX).max(8)
+        let budget = usize::try_from(now / 4).unwrap_or(usize::MAX).max(8);
+        static RESERVE: std::sync::Once = std::sync::Once::new();
+        RESERVE.call_once(|| reserve_handles(budget.min(1 << 13)));
+        budget
     }
     #[cfg(not(unix))]
     {
         1 << 12
+    }
+}
+
+/// Grows the process's table of open files to hold `n` at once. The kernel
+/// doubles it as files are opened, and each time, once threads share it,
+/// waits for an RCU grace period: thousands of folder handles opened one
+/// by one waited some 50 ms for it.
+#[cfg(unix)]
+fn reserve_handles(n: usize) {
+    use rustix::fs::{Mode, OFlags};
+    let Ok(fd) = rustix::fs::open("/", OFlags::PATH | OFlags::CLOEXEC, Mode::empty()) else { return };
+    if let Ok(n) = i32::try_from(n) {
+        // Closed at once: only the table's size stays.
+        let _ = rustix::io::fcntl_dupfd_cloexec(&fd, n - 1);
     }
 }
 
