@@ -189,7 +189,9 @@ pub struct Checked {
 /// bytes of a manifest digest.
 #[derive(Debug, Clone)]
 pub struct Copy {
-    path: PathBuf,
+    /// Shared by every entry shown from this copy (most of a release's
+    /// files are shown from the copy of an earlier one).
+    path: std::sync::Arc<std::path::Path>,
     len: u64,
     /// Its stamp when it was hashed or known (see `seen`), when settled: a
     /// read that sees the same stamp before and after reads those bytes.
@@ -199,7 +201,7 @@ pub struct Copy {
 impl Copy {
     fn of(path: &std::path::Path, m: &Before, now: i128) -> Copy {
         let stamp = m.stamp.filter(|s| s.settled(now));
-        Copy { path: path.to_path_buf(), len: m.len, stamp }
+        Copy { path: path.into(), len: m.len, stamp }
     }
 }
 
