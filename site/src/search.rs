@@ -78,8 +78,7 @@ pub fn js_string(s: &str, out: &mut String) {
             Some(e) => out.push_str(e),
             None => {
                 out.push_str("\\u00");
-                out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-                out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+                out.push_str(&hex::encode([b]));
             }
         }
         i += len;

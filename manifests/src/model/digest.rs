@@ -28,12 +28,8 @@ impl Digest {
 
     /// The 64 lowercase hex digits written into `buf`, without allocating.
     fn hex_into<'b>(&self, buf: &'b mut [u8; 64]) -> &'b str {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        for (pair, b) in buf.chunks_exact_mut(2).zip(self.0) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 15)];
-        }
-        // Only ASCII digits and letters were written.
+        // 32 bytes fill the 64 digits exactly, all ASCII.
+        let _ = hex::encode_to_slice(self.0, buf);
         std::str::from_utf8(buf).unwrap_or_default()
     }
     /// Parses bare hex (64 lowercase digits).
