@@ -45,32 +45,17 @@ impl SourceTree {
         let budget = crate::reuse::handle_budget() / 2;
         for &d in dirs {
             #[cfg(unix)]
-            if DIR_HANDLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < budget {
-                use rustix::fs::{Mode, OFlags};
-                // Never through a symlink, but for the root the reviewer
-                // named; by name in its parent's handle when it has one
-                // (parents come first), so no path is walked again.
-                let follow = if d.is_empty() { OFlags::empty() } else { OFlags::NOFOLLOW };
-                let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC | follow;
-                let (parent, name) = d.rsplit_once('/').unwrap_or(("", d));
-                let opened = match handles.get(parent).filter(|_| !d.is_empty()) {
-                    Some(up) => rustix::fs::openat(up, name, flags, Mode::empty()),
-                    None => rustix::fs::open(root.join(d), flags, Mode::empty()),
-                };
+            if let Some(opened) = open_dir_handle(&root, &handles, d, budget) {
                 match opened {
-                    Ok(fd) => {
+                    Some(fd) => {
                         handles.insert(d.to_string(), fd);
                     }
-                    Err(_) => {
-                        DIR_HANDLES.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-                        if !d.is_empty() {
-                            bad_dirs.insert(d.to_string());
-                        }
+                    None if !d.is_empty() => {
+                        bad_dirs.insert(d.to_string());
                     }
+                    None => {}
                 }
                 continue;
-            } else {
-                DIR_HANDLES.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             }
             if !d.is_empty() && !std::fs::symlink_metadata(root.join(d)).is_ok_and(|m| m.is_dir()) {
                 bad_dirs.insert(d.to_string());
@@ -112,6 +97,38 @@ impl SourceTree {
         let m = std::fs::symlink_metadata(path)?;
         Ok(Before { file: m.is_file(), symlink: m.file_type().is_symlink(), len: m.len(), stamp: FileStamp::of(&m) })
     }
+}
+
+/// Opens the folder `d` of `root` (`""` for itself) as a handle, counted
+/// in [`DIR_HANDLES`]: `None` once `budget` handles are held, else the
+/// handle, or `None` inside if it is not a real folder. Never through a
+/// symlink, but for the root the reviewer named; by name in its parent's
+/// handle when `held` has it (parents come first), so no path is walked
+/// again.
+#[cfg(unix)]
+fn open_dir_handle(
+    root: &std::path::Path,
+    held: &std::collections::HashMap<String, rustix::fd::OwnedFd>,
+    d: &str,
+    budget: usize,
+) -> Option<Option<rustix::fd::OwnedFd>> {
+    use rustix::fs::{Mode, OFlags};
+    use std::sync::atomic::Ordering::Relaxed;
+    if DIR_HANDLES.fetch_add(1, Relaxed) >= budget {
+        DIR_HANDLES.fetch_sub(1, Relaxed);
+        return None;
+    }
+    let follow = if d.is_empty() { OFlags::empty() } else { OFlags::NOFOLLOW };
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC | follow;
+    let (parent, name) = d.rsplit_once('/').unwrap_or(("", d));
+    let opened = match held.get(parent).filter(|_| !d.is_empty()) {
+        Some(up) => rustix::fs::openat(up, name, flags, Mode::empty()),
+        None => rustix::fs::open(root.join(d), flags, Mode::empty()),
+    };
+    if opened.is_err() {
+        DIR_HANDLES.fetch_sub(1, Relaxed);
+    }
+    Some(opened.ok())
 }
 
 #[cfg(unix)]
@@ -459,7 +476,7 @@ pub fn is_plain_file(tree: &SourceTree, entry: &Entry) -> bool {
         }
         p = p.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
     }
-    std::fs::symlink_metadata(tree.root.join(entry.path().to_path())).is_ok_and(|m| m.is_file())
+    tree.lstat(entry, &tree.root.join(entry.path().to_path())).is_ok_and(|m| m.file)
 }
 
 /// Reads a regular file's text for a line diff: checked like [`inspect`]
@@ -485,8 +502,8 @@ pub fn read_text(tree: &SourceTree, entry: &Entry, limit: u64) -> Result<String,
         return Err(("large", format!("larger than {} KiB", limit / 1024)));
     }
     let path = tree.root.join(entry.path().to_path());
-    match std::fs::symlink_metadata(&path) {
-        Ok(m) if m.is_file() => {}
+    match tree.lstat(entry, &path) {
+        Ok(m) if m.file => {}
         Ok(_) => return Err(c("not a regular file in the source directory")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(c("not in the source directory"));
