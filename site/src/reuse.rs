@@ -234,8 +234,7 @@ impl Previous {
     pub fn dir(&self, key: &Key) -> Option<PathBuf> {
         let rel = self.pages.get(key)?;
         let p = self.dir.join(rel);
-        let m = std::fs::symlink_metadata(&p).ok().filter(|m| m.is_dir())?;
-        (m.is_dir() && self.below(rel.trim_end_matches('/'))).then_some(p)
+        (is_real_dir(&p) && self.below(rel.trim_end_matches('/'))).then_some(p)
     }
 
     /// The key the marker gives the folder `rel` (ending in `/`), if it
