@@ -100,7 +100,8 @@ impl Pages<'_> {
                 let mut ctx = PageContext::default();
                 ctx.insert("projects", &projects);
                 ctx.insert("problems", &problems);
-                ctx.insert("log_page", &log_page.is_some());
+                let has_log = log_page.is_some();
+                ctx.insert("log_page", &has_log);
                 ctx.insert_shared("trust", trust_value);
                 renderer.keyed("index.html", "index.html", "index", title, &[crumb("Releases", None)], ctx)
             }
@@ -143,10 +144,11 @@ impl Pages<'_> {
             }
             Job::Licenses(i) => {
                 let r = &releases[i];
+                let groups = license_groups(&r.view.sboms);
                 let mut ctx = PageContext::default();
                 ctx.insert_shared("release", &r.summary_value);
                 ctx.insert("sboms", &r.view.sboms);
-                ctx.insert("groups", &license_groups(&r.view.sboms));
+                ctx.insert("groups", &groups);
                 let mut crumbs = release_crumbs(&r.view.summary);
                 crumbs.push(crumb("licenses", None));
                 let t = format!("Licenses in {} {}", r.view.summary.name, r.view.summary.version);
@@ -172,10 +174,11 @@ impl Pages<'_> {
                     ..c.clone_without_files()
                 };
                 let page = layout::part_page(&r.view.summary.changes_href, part);
+                let pager = pager(&r.view.summary.changes_href, part, rows, "files");
                 let mut ctx = PageContext::default();
                 ctx.insert_shared("release", &r.summary_value);
                 ctx.insert("changes", &view);
-                ctx.insert("pager", &pager(&r.view.summary.changes_href, part, rows, "files"));
+                ctx.insert("pager", &pager);
                 let mut crumbs = release_crumbs(&r.view.summary);
                 crumbs.push(crumb("changes", None));
                 let t = format!("Changes in {} {}", r.view.summary.name, r.view.summary.version);
@@ -236,54 +239,81 @@ impl Pages<'_> {
                 let subdirs = &node.subdirs[range.start.min(node.subdirs.len())..range.end.min(node.subdirs.len())];
                 let in_files =
                     range.start.saturating_sub(node.subdirs.len())..range.end.saturating_sub(node.subdirs.len());
-                let mut entries = Vec::with_capacity(range.len());
-                for &s in subdirs {
-                    let sd = &r.dirs[s];
-                    entries.push(DirEntryView {
-                        name: clean(&sd.name),
-                        kind: "dir",
-                        size: sd.total_size,
-                        digest: None,
-                        target: None,
-                        commit: None,
-                        files: Some(sd.file_count),
-                        href: Some(sd.href.clone()),
-                    });
-                }
-                for &f in &node.files[in_files] {
-                    let e = &files[f];
-                    entries.push(DirEntryView {
-                        name: clean(e.path().file_name()),
-                        kind: entry_kind(e),
-                        size: e.size(),
-                        digest: e.digest().map(|d| d.to_string()),
-                        target: e.target().map(clean),
-                        commit: e.commit().map(str::to_string),
-                        files: None,
-                        href: r
-                            .source
-                            .as_ref()
-                            .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path().file_name())),
-                    });
-                }
-                let view = DirView {
-                    path: clean(&node.path),
-                    name: clean(&node.name),
-                    file_count: node.file_count,
-                    total_size: node.total_size,
-                    entries,
-                };
-                let mut ctx = PageContext::default();
-                ctx.insert_shared("release", &r.summary_value);
-                ctx.insert("dir", &view);
-                ctx.insert("pager", &pager(&node.href, part, rows, "entries"));
+                let in_files = &node.files[in_files];
+                let page = layout::part_page(&node.href, part);
                 let crumbs = dir_crumbs(r, node, true);
                 let t = if node.path.is_empty() {
                     format!("Source of {} {}", r.view.summary.name, r.view.summary.version)
                 } else {
-                    format!("{}/ — {} {}", view.path, r.view.summary.name, r.view.summary.version)
+                    format!("{}/ — {} {}", clean(&node.path), r.view.summary.name, r.view.summary.version)
                 };
-                renderer.keyed(&layout::part_page(&node.href, part), "section.html", "section", &t, &crumbs, ctx)
+                // The key holds what the page is made of, not its view (most
+                // folders of a release kept from the previous build are not
+                // rendered): the release, the folder, the part, each row's
+                // subfolder or entry, and whether file pages are linked.
+                let mut h = renderer.hasher();
+                h.bytes(b"dir page").bytes(page.as_bytes()).bytes(b"section.html").bytes(t.as_bytes()).json(&crumbs);
+                h.bytes(&r.summary_value.json).bytes(r.rdir.as_bytes()).bytes(&[u8::from(r.source.is_some())]);
+                h.bytes(node.path.as_bytes()).bytes(node.name.as_bytes()).bytes(node.enc.as_bytes());
+                h.bytes(node.href.as_bytes())
+                    .bytes(&node.file_count.to_le_bytes())
+                    .bytes(&node.total_size.to_le_bytes());
+                h.bytes(&(part as u64).to_le_bytes()).bytes(&(rows as u64).to_le_bytes());
+                for &s in subdirs {
+                    let sd = &r.dirs[s];
+                    h.bytes(b"d").bytes(sd.name.as_bytes()).bytes(sd.href.as_bytes());
+                    h.bytes(&sd.total_size.to_le_bytes()).bytes(&sd.file_count.to_le_bytes());
+                }
+                for &f in in_files {
+                    let e = &files[f];
+                    h.bytes(b"f").bytes(e.path().file_name().as_bytes()).bytes(entry_kind(e).as_bytes());
+                    h.bytes(&e.size().to_le_bytes()).maybe(e.digest().as_ref().map(|d| &d.0[..]));
+                    h.maybe(e.target().map(str::as_bytes)).maybe(e.commit().map(str::as_bytes));
+                }
+                renderer.keyed_by(&page, h.finish(), || {
+                    let mut entries = Vec::with_capacity(range.len());
+                    for &s in subdirs {
+                        let sd = &r.dirs[s];
+                        entries.push(DirEntryView {
+                            name: clean(&sd.name),
+                            kind: "dir",
+                            size: sd.total_size,
+                            digest: None,
+                            target: None,
+                            commit: None,
+                            files: Some(sd.file_count),
+                            href: Some(sd.href.clone()),
+                        });
+                    }
+                    for &f in in_files {
+                        let e = &files[f];
+                        entries.push(DirEntryView {
+                            name: clean(e.path().file_name()),
+                            kind: entry_kind(e),
+                            size: e.size(),
+                            digest: e.digest().map(|d| d.to_string()),
+                            target: e.target().map(clean),
+                            commit: e.commit().map(str::to_string),
+                            files: None,
+                            href: r
+                                .source
+                                .as_ref()
+                                .map(|_| layout::file_page_encoded(&r.rdir, &node.enc, e.path().file_name())),
+                        });
+                    }
+                    let view = DirView {
+                        path: clean(&node.path),
+                        name: clean(&node.name),
+                        file_count: node.file_count,
+                        total_size: node.total_size,
+                        entries,
+                    };
+                    let mut ctx = Context::new();
+                    ctx.insert_value("release", r.summary_value.value.clone());
+                    ctx.insert("dir", &view);
+                    ctx.insert("pager", &pager(&node.href, part, rows, "entries"));
+                    renderer.page(&page, "section.html", "section", &t, &crumbs, ctx)
+                })
             }
             Job::Log => {
                 let mut ctx = PageContext::default();
@@ -349,23 +379,37 @@ pub(crate) struct Renderer<'a> {
 
 /// A page's context, hashed as it is filled: the key of a page other than
 /// a file page is every value its template is given (see `reuse`), so it
-/// cannot leave one out.
+/// cannot leave one out. A value is converted for Tera only when the page
+/// is rendered (most pages of a grown site are linked from the previous
+/// build by their key).
 #[derive(Default)]
-pub(crate) struct PageContext {
-    ctx: Context,
-    values: Vec<(&'static str, Vec<u8>)>,
+pub(crate) struct PageContext<'a> {
+    values: Vec<(&'static str, std::borrow::Cow<'a, [u8]>)>,
+    fill: Vec<Fill<'a>>,
 }
 
-impl PageContext {
-    pub(crate) fn insert<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, v: &T) {
-        self.values.push((name, serde_json::to_vec(v).unwrap_or_default()));
-        self.ctx.insert(name, v);
+/// Puts one value into a Tera context.
+type Fill<'a> = Box<dyn FnOnce(&mut Context) + 'a>;
+
+impl<'a> PageContext<'a> {
+    pub(crate) fn insert<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, v: &'a T) {
+        self.values.push((name, serde_json::to_vec(v).unwrap_or_default().into()));
+        self.fill.push(Box::new(move |c| c.insert(name, v)));
     }
 
     /// A value shared by many pages, converted once.
-    pub(crate) fn insert_shared(&mut self, name: &'static str, v: &SharedValue) {
-        self.values.push((name, v.json.clone()));
-        self.ctx.insert_value(name, v.value.clone());
+    pub(crate) fn insert_shared(&mut self, name: &'static str, v: &'a SharedValue) {
+        self.values.push((name, v.json.as_slice().into()));
+        self.fill.push(Box::new(move |c| c.insert_value(name, v.value.clone())));
+    }
+
+    /// The Tera context of the values.
+    fn into_context(self) -> Context {
+        let mut ctx = Context::new();
+        for fill in self.fill {
+            fill(&mut ctx);
+        }
+        ctx
     }
 }
 
@@ -393,21 +437,35 @@ impl Renderer<'_> {
         kind: &str,
         title: &str,
         crumbs: &[Crumb],
-        pc: PageContext,
+        mut pc: PageContext<'_>,
     ) -> Result<(), SiteError> {
-        let PageContext { ctx, mut values } = pc;
-        values.sort_by(|a, b| a.0.cmp(b.0));
-        let mut h = crate::reuse::KeyHasher::new(&self.shared);
+        pc.values.sort_by(|a, b| a.0.cmp(b.0));
+        let mut h = self.hasher();
         h.bytes(b"page").bytes(page.as_bytes()).bytes(template.as_bytes()).bytes(kind.as_bytes());
         h.bytes(title.as_bytes()).json(crumbs);
-        for (name, json) in &values {
+        for (name, json) in &pc.values {
             h.bytes(name.as_bytes()).bytes(json);
         }
-        let key = h.finish();
+        self.keyed_by(page, h.finish(), || self.page(page, template, kind, title, crumbs, pc.into_context()))
+    }
+
+    /// A hasher for a page key, holding what every key of the build holds.
+    pub(crate) fn hasher(&self) -> crate::reuse::KeyHasher {
+        crate::reuse::KeyHasher::new(&self.shared)
+    }
+
+    /// Hard-links the previous build's page for `key` as `page`, or makes
+    /// it with `render`; either way records it for the marker.
+    pub(crate) fn keyed_by(
+        &self,
+        page: &str,
+        key: crate::reuse::Key,
+        render: impl FnOnce() -> Result<(), SiteError>,
+    ) -> Result<(), SiteError> {
         if self.previous.link(&key, &self.folders, page) {
             self.kept.fetch_add(1, Ordering::Relaxed);
         } else {
-            self.page(page, template, kind, title, crumbs, ctx)?;
+            render()?;
         }
         self.keyed.lock().unwrap_or_else(|p| p.into_inner()).push((key, page.to_string()));
         Ok(())

@@ -764,14 +764,9 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let previous = crate::reuse::Previous::of(&opts.output, old_marker.as_deref());
     // The user's cache records of this site, read while the pages are
     // planned (the file pages are the first to need them).
-    let seen_loading = {
-        let m = old_marker.clone();
-        std::thread::spawn(move || crate::seen::Seen::load(m.as_deref()))
-    };
-    let words_loading = {
-        let m = old_marker.clone();
-        std::thread::spawn(move || crate::wordcache::WordCache::load(m.as_deref()))
-    };
+    let old_site = old_marker.as_deref().map(crate::seen::SiteId::of);
+    let seen_loading = std::thread::spawn(move || crate::seen::Seen::load(old_site));
+    let words_loading = std::thread::spawn(move || crate::wordcache::WordCache::load(old_site));
 
     let mut releases = collect_releases(opts, &bundles, &sources);
     // A release whose `file/` folder the previous site lists may have it
@@ -786,7 +781,7 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         previous.start_listing(&crate::file_pages::files_dir(r));
     }
     let shared = crate::reuse::shared(&theme.digest, &opts.title);
-    let (defs, ctags_runs) = start_definitions(old_marker.as_deref(), &releases, &previous, &shared);
+    let (defs, ctags_runs) = start_definitions(old_site, &releases, &previous, &shared);
     let ordered = link_previous(&mut releases);
     let (defs, tag_cache) = defs.join(ctags_runs);
     compare(&mut releases);
@@ -860,9 +855,10 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
             let marker = crate::reuse::marker(&keyed);
             let path = out.join(MARKER);
             std::fs::write(&path, &marker).map_err(|source| SiteError::Write { path, source })?;
-            seen.save(marker.as_bytes());
-            tag_cache.save(marker.as_bytes(), kept_tags);
-            word_cache.save(marker.as_bytes(), |d| defs.first.contains_key(d));
+            let site = crate::seen::SiteId::of(marker.as_bytes());
+            seen.save(site);
+            tag_cache.save(site, kept_tags);
+            word_cache.save(site, |d| defs.first.contains_key(d));
             Ok::<(), SiteError>(())
         });
         let made = code_indexes(&releases, &ordered, &defs, &previous, made, out, &mut shared_files);
@@ -1023,7 +1019,7 @@ pub(crate) struct TagRuns {
 /// show (the first entry with that digest, see `file_pages`), when it is of
 /// the same language, else in the entry's own.
 fn start_definitions(
-    marker: Option<&[u8]>,
+    site: Option<crate::seen::SiteId>,
     releases: &[Release],
     previous: &crate::reuse::Previous,
     shared: &[u8; 32],
@@ -1046,7 +1042,7 @@ fn start_definitions(
     let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
     let tags_skipped: Vec<bool> =
         releases.iter().zip(&need_words).map(|(r, need)| !need && r.source.is_some() && ctags.is_ok()).collect();
-    let cache = crate::tags::Cache::load(marker, &ctags);
+    let cache = crate::tags::Cache::load(site, &ctags);
     let first = crate::file_pages::first_copies(releases);
     #[allow(clippy::type_complexity)]
     let wanted: Vec<Option<Vec<(usize, String, &'static str, Digest)>>> = releases

@@ -48,13 +48,13 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// Reads the records kept for the site whose marker is `marker`, if any.
-    pub fn load(marker: Option<&[u8]>) -> Seen {
-        Self::load_in(cache_base(), marker)
+    /// Reads the records kept for the site named `site` (by its marker), if any.
+    pub fn load(site: Option<SiteId>) -> Seen {
+        Self::load_in(cache_base(), site)
     }
 
-    fn load_in(base: Option<std::path::PathBuf>, marker: Option<&[u8]>) -> Seen {
-        let file = base.as_deref().zip(marker).map(|(b, m)| cache_file(b, m));
+    fn load_in(base: Option<std::path::PathBuf>, site: Option<SiteId>) -> Seen {
+        let file = base.as_deref().zip(site).map(|(b, m)| cache_file(b, m));
         let old = file.as_deref().and_then(Self::read).unwrap_or_default();
         Seen { base, old, new: Mutex::new(Vec::new()), now: FileStamp::now() }
     }
@@ -101,9 +101,9 @@ impl Seen {
     /// Keeps this build's records for the next build of the site whose
     /// marker is `marker`, and the newest [`KEEP`] of the folder (a cache:
     /// failing to write them only costs the next build time).
-    pub fn save(self, marker: &[u8]) {
+    pub fn save(self, site: SiteId) {
         let Some(base) = self.base.clone() else { return };
-        save_cache(&base, marker, ".checked", self.text().as_bytes());
+        save_cache(&base, site, ".checked", self.text().as_bytes());
     }
 
     /// The text of this build's records.
@@ -119,18 +119,18 @@ impl Seen {
 /// the next build time. Not synced to disk: what a crash leaves of it
 /// holds fewer records or does not parse (and is voided), which costs no
 /// more.
-pub(crate) fn save_cache(base: &Path, marker: &[u8], ext: &str, bytes: &[u8]) {
-    save_cache_with(base, marker, ext, |f| std::io::Write::write_all(f, bytes));
+pub(crate) fn save_cache(base: &Path, site: SiteId, ext: &str, bytes: &[u8]) {
+    save_cache_with(base, site, ext, |f| std::io::Write::write_all(f, bytes));
 }
 
 /// Like [`save_cache`], the file's bytes written by `write`.
 pub(crate) fn save_cache_with(
     base: &Path,
-    marker: &[u8],
+    site: SiteId,
     ext: &str,
     write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
 ) {
-    let file = cache_file_named(base, marker, ext);
+    let file = cache_file_named(base, site, ext);
     let write = || -> std::io::Result<()> {
         use std::io::Write as _;
         std::fs::create_dir_all(base)?;
@@ -151,12 +151,12 @@ pub(crate) fn save_cache_with(
 }
 
 /// Makes the cache file `from` (of an earlier build, in `base`) the one
-/// ending in `ext` of the site whose marker is `marker` too (a hard link,
+/// ending in `ext` of the site named `site` (by its marker) too (a hard link,
 /// renamed into place), with `bytes` appended, then removes all but the
 /// newest [`KEEP`] of its kind. The earlier build's name sees the appended
 /// bytes too: only for a cache whose records hold wherever they are found.
-pub(crate) fn append_cache(base: &Path, marker: &[u8], ext: &str, from: &Path, bytes: &[u8]) {
-    let file = cache_file_named(base, marker, ext);
+pub(crate) fn append_cache(base: &Path, site: SiteId, ext: &str, from: &Path, bytes: &[u8]) {
+    let file = cache_file_named(base, site, ext);
     let append = |p: &Path| -> std::io::Result<()> {
         use std::io::Write as _;
         let mut o = std::fs::OpenOptions::new();
@@ -251,15 +251,28 @@ pub(crate) fn cache_base() -> Option<std::path::PathBuf> {
     Some(vouch_manifests::tree::fsutil::user_cache_dir()?.join("site"))
 }
 
-/// The records of the site whose marker is `marker`.
-fn cache_file(base: &Path, marker: &[u8]) -> std::path::PathBuf {
-    cache_file_named(base, marker, ".checked")
+/// The records of the site named `site` (by its marker).
+fn cache_file(base: &Path, site: SiteId) -> std::path::PathBuf {
+    cache_file_named(base, site, ".checked")
 }
 
-/// The cache file ending in `ext` of the site whose marker is `marker`.
-pub(crate) fn cache_file_named(base: &Path, marker: &[u8], ext: &str) -> std::path::PathBuf {
-    let h = <sha2::Sha256 as sha2::Digest>::digest(marker);
-    base.join(format!("{}{ext}", hex::encode(&h[..16])))
+/// The cache file ending in `ext` of the site named `site` (by its marker).
+pub(crate) fn cache_file_named(base: &Path, site: SiteId, ext: &str) -> std::path::PathBuf {
+    base.join(format!("{}{ext}", hex::encode(site.0)))
+}
+
+/// What names a site's cache files: 128 bits of the SHA-256 of its marker
+/// (hashed once per build, not once per cache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SiteId([u8; 16]);
+
+impl SiteId {
+    pub fn of(marker: &[u8]) -> SiteId {
+        let h = <sha2::Sha256 as sha2::Digest>::digest(marker);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&h[..16]);
+        SiteId(id)
+    }
 }
 
 #[cfg(all(test, unix))]
@@ -278,15 +291,15 @@ mod tests {
     fn appending_to_a_cache_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let base = dir.path();
-        save_cache(base, b"one", ".words", b"head\n");
-        let from = cache_file_named(base, b"one", ".words");
+        save_cache(base, SiteId::of(b"one"), ".words", b"head\n");
+        let from = cache_file_named(base, SiteId::of(b"one"), ".words");
         // The same site grown twice from the same earlier build: the second
         // time the new name is already a link to the earlier build's file.
-        append_cache(base, b"two", ".words", &from, b"tail\n");
-        append_cache(base, b"two", ".words", &from, b"");
-        append_cache(base, b"two", ".words", &from, b"more\n");
+        append_cache(base, SiteId::of(b"two"), ".words", &from, b"tail\n");
+        append_cache(base, SiteId::of(b"two"), ".words", &from, b"");
+        append_cache(base, SiteId::of(b"two"), ".words", &from, b"more\n");
         assert_eq!(temporaries(base), Vec::<String>::new());
-        let two = cache_file_named(base, b"two", ".words");
+        let two = cache_file_named(base, SiteId::of(b"two"), ".words");
         assert_eq!(std::fs::read(&two).unwrap(), b"head\ntail\nmore\n");
         assert!(same_file(&two, &from));
     }
@@ -315,8 +328,8 @@ mod tests {
         let mut seen = Seen::load_in(base.clone(), None);
         seen.now = i128::MAX;
         seen.remember(FileStamp::of(&m), [7; 32]);
-        seen.save(b"marker");
-        let again = Seen::load_in(base, Some(b"marker"));
+        seen.save(SiteId::of(b"marker"));
+        let again = Seen::load_in(base, Some(SiteId::of(b"marker")));
         assert_eq!(again.known(FileStamp::of(&std::fs::symlink_metadata(&f).unwrap()).unwrap()), Some([7; 32]));
         // Same size, new bytes: the change time moved.
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -337,7 +350,7 @@ mod tests {
     #[test]
     fn a_malformed_record_voids_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(cache_file(dir.path(), b"m"), format!("{HEAD}\n1 2 3 4 5 zz\n")).unwrap();
-        assert!(Seen::load_in(Some(dir.path().to_path_buf()), Some(b"m")).old.is_empty());
+        std::fs::write(cache_file(dir.path(), SiteId::of(b"m")), format!("{HEAD}\n1 2 3 4 5 zz\n")).unwrap();
+        assert!(Seen::load_in(Some(dir.path().to_path_buf()), Some(SiteId::of(b"m"))).old.is_empty());
     }
 }

@@ -10,6 +10,7 @@
 //! bytes matched the manifest). Without universal-ctags, the site says
 //! that definitions are not indexed.
 
+use crate::seen::SiteId;
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -178,14 +179,14 @@ struct CacheFile {
 }
 
 impl Cache {
-    /// Reads what the previous build of the site whose marker is `marker`
+    /// Reads what the previous build of the site named `site` (by its marker)
     /// kept, if it ran the same ctags (`ctags`: its version line, see
     /// [`probe`]).
-    pub fn load(marker: Option<&[u8]>, ctags: &Result<String, String>) -> Cache {
+    pub fn load(site: Option<SiteId>, ctags: &Result<String, String>) -> Cache {
         let base = crate::seen::cache_base();
         let version = ctags.as_ref().ok().cloned();
         let old = (|| {
-            let file = crate::seen::cache_file_named(base.as_deref()?, marker?, ".ctags");
+            let file = crate::seen::cache_file_named(base.as_deref()?, site?, ".ctags");
             let bytes = vouch_manifests::tree::fsutil::read_bounded(
                 &file,
                 MAX_CACHE,
@@ -223,14 +224,14 @@ impl Cache {
 
     /// Keeps `files` for the next build of the site whose marker is
     /// `marker` (a cache: failing to write it only costs that build time).
-    pub fn save(&self, marker: &[u8], mut files: Vec<(String, Digest, Vec<Tag>)>) {
+    pub fn save(&self, site: SiteId, mut files: Vec<(String, Digest, Vec<Tag>)>) {
         let (Some(base), Some(version)) = (&self.base, &self.version) else { return };
         files.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         let Ok(text) = serde_json::to_vec(&CacheFile { format: CACHE_HEAD.into(), ctags: version.clone(), files })
         else {
             return;
         };
-        crate::seen::save_cache(base, marker, ".ctags", &text);
+        crate::seen::save_cache(base, site, ".ctags", &text);
     }
 }
 

@@ -19,6 +19,7 @@
 //! the whole file, and a record that does not decode is split again.
 
 use crate::codesearch::FileWords;
+use crate::seen::SiteId;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use vouch_manifests::Digest;
@@ -40,13 +41,13 @@ pub struct WordCache {
 }
 
 impl WordCache {
-    /// Reads the words kept for the site whose marker is `marker`, if any.
-    pub fn load(marker: Option<&[u8]>) -> WordCache {
-        Self::load_in(crate::seen::cache_base(), marker, crate::reuse::binary())
+    /// Reads the words kept for the site named `site` (by its marker), if any.
+    pub fn load(site: Option<SiteId>) -> WordCache {
+        Self::load_in(crate::seen::cache_base(), site, crate::reuse::binary())
     }
 
-    fn load_in(base: Option<std::path::PathBuf>, marker: Option<&[u8]>, binary: [u8; 32]) -> WordCache {
-        let file = base.as_deref().zip(marker).map(|(b, m)| crate::seen::cache_file_named(b, m, EXT));
+    fn load_in(base: Option<std::path::PathBuf>, site: Option<SiteId>, binary: [u8; 32]) -> WordCache {
+        let file = base.as_deref().zip(site).map(|(b, m)| crate::seen::cache_file_named(b, m, EXT));
         let old = file
             .as_deref()
             .and_then(|f| {
@@ -84,13 +85,13 @@ impl WordCache {
 
     /// Keeps the words of the bytes the site still has (`still`), this
     /// build's and what the previous one kept, for the next build of the
-    /// site whose marker is `marker` (a cache: failing to write it only
+    /// site named `site` (by its marker) (a cache: failing to write it only
     /// costs the next build time).
     ///
     /// The previous build's file, if it holds little that the site no
     /// longer has, is kept with this build's new words appended (under this
     /// marker's name too: a hard link); else the file is written anew.
-    pub fn save(self, marker: &[u8], still: impl Fn(&Digest) -> bool) {
+    pub fn save(self, site: SiteId, still: impl Fn(&Digest) -> bool) {
         let Some(base) = self.base.as_deref() else { return };
         let new = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
         let dead: usize = self.at.iter().filter(|(d, _)| !still(d)).map(|(_, &(a, e))| 36 + e - a).sum();
@@ -102,7 +103,7 @@ impl WordCache {
                     record(&mut tail, &d.0, rec);
                 }
             }
-            crate::seen::append_cache(base, marker, EXT, from, &tail);
+            crate::seen::append_cache(base, site, EXT, from, &tail);
             return;
         }
         let mut rows: Vec<(&[u8; 32], &[u8])> = new.iter().map(|(d, rec)| (&d.0, rec.as_slice())).collect();
@@ -111,7 +112,7 @@ impl WordCache {
         // the first of each digest.
         rows.sort_by_key(|&(d, _)| d);
         rows.dedup_by_key(|&mut (d, _)| d);
-        crate::seen::save_cache_with(base, marker, EXT, |w| {
+        crate::seen::save_cache_with(base, site, EXT, |w| {
             use std::io::Write as _;
             w.write_all(HEAD)?;
             w.write_all(&self.binary)?;
@@ -165,12 +166,12 @@ mod tests {
         let text = "fn main() {\n    let héllo_world = 1; // x ünïcode\n}\nfn main_two() {}\n";
         let w = crate::codesearch::words(text).unwrap();
         let (a, b, c) = (Digest([1; 32]), Digest([2; 32]), Digest([3; 32]));
-        let cache = WordCache::load_in(base.clone(), Some(b"m"), [9; 32]);
+        let cache = WordCache::load_in(base.clone(), Some(SiteId::of(b"m")), [9; 32]);
         cache.put(a, Some(&w));
         cache.put(b, None);
         cache.put(c, Some(&w));
-        cache.save(b"m", |d| *d != c);
-        let again = WordCache::load_in(base.clone(), Some(b"m"), [9; 32]);
+        cache.save(SiteId::of(b"m"), |d| *d != c);
+        let again = WordCache::load_in(base.clone(), Some(SiteId::of(b"m")), [9; 32]);
         let got = again.get(&a).unwrap().unwrap();
         assert_eq!(got.iter().collect::<Vec<_>>(), w.iter().collect::<Vec<_>>());
         assert!(matches!(again.get(&b), Some(None)));
@@ -181,11 +182,11 @@ mod tests {
         // build's new words appended.
         let d = Digest([4; 32]);
         again.put(d, Some(&w));
-        again.save(b"m2", |_| true);
-        let carried = WordCache::load_in(base.clone(), Some(b"m2"), [9; 32]);
+        again.save(SiteId::of(b"m2"), |_| true);
+        let carried = WordCache::load_in(base.clone(), Some(SiteId::of(b"m2")), [9; 32]);
         assert!(carried.get(&a).unwrap().is_some() && carried.get(&d).unwrap().is_some());
         assert_eq!(carried.at.len(), 3);
-        let name = |m: &[u8]| crate::seen::cache_file_named(dir.path(), m, EXT);
+        let name = |m: &[u8]| crate::seen::cache_file_named(dir.path(), SiteId::of(m), EXT);
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
@@ -193,17 +194,17 @@ mod tests {
             assert_eq!(ino(b"m"), ino(b"m2"));
         }
         // A file mostly of bytes the site no longer has is written anew.
-        WordCache::load_in(base.clone(), Some(b"m2"), [9; 32]).save(b"m3", |x| *x == b);
-        let lean = WordCache::load_in(base.clone(), Some(b"m3"), [9; 32]);
+        WordCache::load_in(base.clone(), Some(SiteId::of(b"m2")), [9; 32]).save(SiteId::of(b"m3"), |x| *x == b);
+        let lean = WordCache::load_in(base.clone(), Some(SiteId::of(b"m3")), [9; 32]);
         assert_eq!(lean.at.keys().collect::<Vec<_>>(), [&b]);
         assert!(std::fs::metadata(name(b"m3")).unwrap().len() < std::fs::metadata(name(b"m2")).unwrap().len());
         // Another binary splits everything again.
-        assert!(WordCache::load_in(base.clone(), Some(b"m2"), [8; 32]).get(&a).is_none());
+        assert!(WordCache::load_in(base.clone(), Some(SiteId::of(b"m2")), [8; 32]).get(&a).is_none());
         // A cut file is voided whole.
         let file = name(b"m2");
         let bytes = std::fs::read(&file).unwrap();
         std::fs::write(&file, &bytes[..bytes.len() - 1]).unwrap();
-        assert!(WordCache::load_in(base, Some(b"m2"), [9; 32]).at.is_empty());
+        assert!(WordCache::load_in(base, Some(SiteId::of(b"m2")), [9; 32]).at.is_empty());
     }
 
     #[test]
