@@ -76,7 +76,8 @@ struct FilePages<'a> {
     /// Per release: whether its code index must be built (its words gathered).
     need_words: &'a [bool],
     claims: crate::reuse::Claims,
-    shared: [u8; 32],
+    /// A hasher holding what every file page's key starts with.
+    key_start: crate::reuse::KeyHasher,
     /// Per release: its file pages may all be kept in the previous site's
     /// `file/` folder, moved whole (see [`render_all`]), so only their keys
     /// are made at first.
@@ -160,6 +161,19 @@ fn file_view(e: &vouch_manifests::Entry, rel: &str, dir_rel: &str) -> FileView {
     }
 }
 
+/// The page of `e`, an entry of `r`, whose folder is `dnode`.
+fn page_in(r: &Release, dnode: Option<&DirNode>, e: &vouch_manifests::Entry) -> String {
+    match dnode {
+        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path().file_name()),
+        None => layout::file_page(&r.rdir, e.path().as_str()),
+    }
+}
+
+/// The page of `e`, an entry of `r` (its folder's path encoded once).
+pub(crate) fn page_of(r: &Release, e: &vouch_manifests::Entry) -> String {
+    page_in(r, r.dir_index.get(e.path().parent()).map(|&d| &r.dirs[d]), e)
+}
+
 /// Checks one file of a release's source (or takes the copy `given` for
 /// its digest) and makes its page: hard-linked from the previous build when
 /// its key is there, left to link to the page of this build that has its
@@ -185,10 +199,7 @@ fn file_page(
     let copy = checked.copy().cloned();
     let parent = e.path().parent();
     let dnode = r.dir_index.get(parent).map(|&d| &r.dirs[d]);
-    let page = match dnode {
-        Some(d) => layout::file_page_encoded(&r.rdir, &d.enc, e.path().file_name()),
-        None => layout::file_page(&r.rdir, e.path().as_str()),
-    };
+    let page = page_in(r, dnode, e);
     let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
     let dir_href: std::borrow::Cow<str> = match dnode {
         Some(d) => d.href.as_str().into(),
@@ -205,12 +216,15 @@ fn file_page(
     // from it (most pages are not rendered): the page's path, the project,
     // the entry and its folder's page, of which `file_view` makes the view,
     // the title and the breadcrumbs (the page path's encoding is one to one).
-    let mut h = crate::reuse::KeyHasher::new(&fp.shared);
-    h.bytes(b"file page").bytes(rel.as_bytes()).bytes(project.as_bytes());
+    // What every file page's key starts with (the build's, and ctags) is
+    // hashed once.
+    let mut h = fp.key_start.clone();
+    h.bytes(rel.as_bytes()).bytes(project.as_bytes());
     h.bytes(e.path().as_str().as_bytes()).bytes(entry_kind(e).as_bytes()).bytes(&e.size().to_le_bytes());
     h.maybe(e.digest().as_ref().map(|d| &d.0[..])).maybe(e.target().map(str::as_bytes));
     h.maybe(e.commit().map(str::as_bytes)).bytes(dir_rel.as_bytes());
-    h.json(&checked.content).json(&reviews).json(fp.ctags).json(&tags_failed);
+    checked.content.key(&mut h);
+    h.json(&reviews).bytes(&[u8::from(tags_failed)]);
     let key = h.finish();
 
     let words = |mut c: source::Checked| {
@@ -349,7 +363,7 @@ pub(crate) fn files_dir(r: &Release) -> String {
 
 /// The folders of a release's file pages, relative to [`files_dir`]
 /// (`""` for itself), in the release's folder order.
-fn file_dirs<'r>(r: &'r Release) -> impl Iterator<Item = &'r str> {
+pub(crate) fn file_dirs<'r>(r: &'r Release) -> impl Iterator<Item = &'r str> {
     r.dirs.iter().map(|d| d.enc.as_str())
 }
 
@@ -386,7 +400,11 @@ pub(crate) fn render_all(
         words,
         need_words: &defs.need_words,
         claims: crate::reuse::Claims::default(),
-        shared: defs.shared,
+        key_start: {
+            let mut h = crate::reuse::KeyHasher::new(&defs.shared);
+            h.bytes(b"file page").json(&defs.ctags);
+            h
+        },
         defer: deferred.to_vec(),
     };
     let file_jobs: Vec<(usize, usize)> = releases

@@ -797,8 +797,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let (parent, tmp) = staging(&opts.output)?;
     let out = tmp.path();
     let mut shared_files = crate::reuse::Dedup::new(out);
-    let (mut files, mut bytes) = write_scripts(out, &theme, &search_scripts, &history, &mut shared_files)?;
-    make_dirs(out, &releases, &deferred)?;
+    let (scripts, dirs) = rayon::join(
+        || write_scripts(out, &theme, &search_scripts, &history, &mut shared_files),
+        || make_dirs(out, &releases, &deferred),
+    );
+    let (mut files, mut bytes) = scripts?;
+    dirs?;
 
     theme.tera.global_context().insert("site", &crate::pages::SiteView { title: opts.title.clone() });
     let renderer = crate::pages::Renderer {
@@ -1525,15 +1529,19 @@ fn move_folders(moves: &[(PathBuf, String)], tmp: &Path) -> Result<(), SiteError
 /// The folders of every page: of each release's source folders, and of
 /// its file pages unless the release's `file/` folder is `deferred`.
 fn make_dirs(out: &Path, releases: &[Release], deferred: &[bool]) -> Result<(), SiteError> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
     for (r, &deferred) in releases.iter().zip(deferred) {
         for d in &r.dirs {
-            mkdir(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))))?;
+            dirs.push(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))));
         }
         if r.source.is_some() && !deferred {
-            crate::file_pages::make_file_dirs(out, r)?;
+            let base = crate::file_pages::files_dir(r);
+            dirs.extend(crate::file_pages::file_dirs(r).map(|d| out.join(format!("{base}{d}"))));
         }
     }
-    Ok(())
+    // In parallel: a folder made by one thread while another makes its
+    // parent is no error for `create_dir_all`.
+    dirs.into_par_iter().try_for_each(mkdir)
 }
 
 /// The code search index: one folder per release with sources, from the
@@ -1614,7 +1622,7 @@ fn code_indexes(
                 .filter_map(|(f, w)| {
                     let w = w?;
                     let e = &entries[f];
-                    let page = layout::file_page(&r.rdir, e.path().as_str());
+                    let page = crate::file_pages::page_of(r, e);
                     let rel = page.strip_prefix(r.rdir.as_str()).unwrap_or(&page).to_string();
                     let tags = release_tags_i
                         .filter(|_| of_matched(e))
@@ -1659,14 +1667,11 @@ fn code_indexes(
         let (dir, file) = path.rsplit_once('/').unwrap_or(("", &path));
         code_scripts.push((format!("{dir}/"), vec![(file.to_string(), script)]));
     }
-    for (dir, scripts) in &code_scripts {
-        for (name, js) in scripts {
-            let rel = format!("{dir}{name}");
-            shared_files
-                .write(&rel, js.as_bytes())
-                .map_err(|source| SiteError::Write { path: out.join(&rel), source })?;
-        }
-    }
+    let items: Vec<(String, &[u8])> = code_scripts
+        .iter()
+        .flat_map(|(dir, scripts)| scripts.iter().map(move |(name, js)| (format!("{dir}{name}"), js.as_bytes())))
+        .collect();
+    shared_files.write_all(&items).map_err(|(path, source)| SiteError::Write { path, source })?;
     for (dir, old) in &kept_indexes {
         shared_files.link_dir(dir, old).map_err(|source| SiteError::Write { path: out.join(dir), source })?;
     }

@@ -59,6 +59,7 @@ impl std::fmt::Display for Key {
 
 /// Builds a [`Key`]: fields are written with their length, so no two
 /// sequences of fields hash alike.
+#[derive(Clone)]
 pub struct KeyHasher(Sha256);
 
 impl KeyHasher {
@@ -469,6 +470,48 @@ impl<'a> Dedup<'a> {
 }
 
 impl Dedup<'_> {
+    /// Writes each `(rel, content)` as [`Dedup::write`] would, hashing and
+    /// writing in parallel; on failure, the path that failed.
+    pub fn write_all(&mut self, items: &[(String, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+        use rayon::prelude::*;
+        let hashes: Vec<[u8; 32]> = items.par_iter().map(|(_, c)| Sha256::digest(c).into()).collect();
+        let paths: Vec<PathBuf> = items.iter().map(|(rel, _)| self.out.join(rel)).collect();
+        let mut made = std::collections::HashSet::new();
+        for d in paths.iter().filter_map(|p| p.parent()) {
+            if made.insert(d) {
+                std::fs::create_dir_all(d).map_err(|e| (d.to_path_buf(), e))?;
+            }
+        }
+        // The first file of each content is written, the others linked to it.
+        let mut first: Vec<Option<PathBuf>> = Vec::with_capacity(items.len());
+        for (h, p) in hashes.iter().zip(&paths) {
+            match self.seen.get(h) {
+                Some(f) => first.push(Some(f.clone())),
+                None => {
+                    self.seen.insert(*h, p.clone());
+                    first.push(None);
+                }
+            }
+        }
+        let write = |k: usize| std::fs::write(&paths[k], items[k].1).map(|()| items[k].1.len() as u64);
+        let written: u64 = (0..items.len())
+            .into_par_iter()
+            .filter(|&k| first[k].is_none())
+            .map(|k| write(k).map_err(|e| (paths[k].clone(), e)))
+            .try_reduce(|| 0, |a, b| Ok(a + b))?;
+        let copied: u64 = (0..items.len())
+            .into_par_iter()
+            .filter_map(|k| first[k].as_ref().map(|f| (k, f)))
+            .map(|(k, f)| match std::fs::hard_link(f, &paths[k]) {
+                Ok(()) => Ok(0),
+                Err(_) => write(k).map_err(|e| (paths[k].clone(), e)),
+            })
+            .try_reduce(|| 0, |a, b| Ok(a + b))?;
+        self.files += items.len();
+        self.bytes += written + copied;
+        Ok(())
+    }
+
     /// Hard-links every regular file of `from` (a folder of the previous
     /// site) into `rel`, copying where links fail.
     pub fn link_dir(&mut self, rel: &str, from: &Path) -> std::io::Result<()> {

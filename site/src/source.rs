@@ -182,6 +182,32 @@ pub struct Content {
     pub words: Option<crate::codesearch::FileWords>,
 }
 
+impl Content {
+    /// Feeds every field a page is shown to a page key, as its JSON would
+    /// hold them, without making the JSON (most pages are not rendered).
+    pub(crate) fn key(&self, h: &mut crate::reuse::KeyHasher) {
+        let Content {
+            state,
+            matches,
+            actual_digest,
+            detail,
+            actual_target,
+            lines,
+            code_html,
+            gutter_html,
+            marks,
+            language,
+            search,
+            words: _,
+        } = self;
+        h.bytes(state.as_bytes()).maybe(matches.map(|m| if m { &b"1"[..] } else { &b"0"[..] }));
+        h.maybe(actual_digest.as_deref().map(str::as_bytes)).maybe(detail.as_deref().map(str::as_bytes));
+        h.maybe(actual_target.as_deref().map(str::as_bytes)).bytes(&(*lines as u64).to_le_bytes());
+        h.bytes(code_html.as_bytes()).bytes(gutter_html.as_bytes()).bytes(&(*marks as u64).to_le_bytes());
+        h.maybe(language.map(str::as_bytes)).bytes(search.as_bytes());
+    }
+}
+
 fn missing(detail: impl Into<String>) -> Checked {
     Content { state: "missing", detail: Some(detail.into()), ..Default::default() }.into()
 }
