@@ -349,11 +349,20 @@ pub(crate) struct Rendered {
     /// Each release's code index key over its file pages' keys.
     pub index_full: Vec<crate::reuse::Key>,
     /// The entries (release, entry) whose own copy matched the manifest.
-    pub verified: std::collections::HashSet<(usize, usize)>,
+    pub verified: Verified,
     /// The previous site's `file/` folders that hold every page of a
     /// release as this build would make it, to be moved whole into the new
     /// site (as the path relative to it) just before it goes into place.
     pub moves: Vec<(PathBuf, String)>,
+}
+
+/// The entries (release, entry) whose own copy matched the manifest.
+pub(crate) struct Verified(Vec<Vec<bool>>);
+
+impl Verified {
+    pub(crate) fn contains(&self, &(i, f): &(usize, usize)) -> bool {
+        self.0.get(i).and_then(|r| r.get(f)).copied().unwrap_or(false)
+    }
 }
 
 /// A release's folder of file pages, `r/<name>/<version>/file/`.
@@ -428,13 +437,26 @@ pub(crate) fn render_all(
             _ => firsts.push(j),
         }
     }
+    // The entries of releases made now first, so that the pages to render
+    // start early and the checks of kept releases fill in around them.
+    firsts.sort_by_key(|&j| fp.defer[file_jobs[j].0]);
     let done_first = run(&fp, &file_jobs, &firsts, false, |_| None)?;
-    let at: HashMap<(usize, usize), usize> =
-        done_first.iter().enumerate().map(|(k, (j, _))| (file_jobs[*j], k)).collect();
+    // Each release's first job: an entry's job is that plus its index.
+    let mut job_start = vec![0usize; releases.len()];
+    for (j, &(i, f)) in file_jobs.iter().enumerate() {
+        if f == 0 {
+            job_start[i] = j;
+        }
+    }
+    let mut at = vec![usize::MAX; file_jobs.len()];
+    for (k, (j, _)) in done_first.iter().enumerate() {
+        at[*j] = k;
+    }
     let given_for = |j: usize| -> Option<Given<'_>> {
         let (i, f) = file_jobs[j];
         let d = releases[i].bundle.manifest.source.files[f].digest()?;
-        let (_, done) = &done_first[at[&first[&d]]];
+        let (fi, ff) = first[&d];
+        let (_, done) = &done_first[at[job_start[fi] + ff]];
         let words = done.words.as_ref().map(Option::as_ref);
         done.copy.as_ref().map(|copy| Given { copy, words })
     };
@@ -449,38 +471,54 @@ pub(crate) fn render_all(
     for (j, d) in done_first.iter().chain(&done_others) {
         by_job[*j] = Some(d);
     }
-    let mut folder_keys: Vec<Option<(crate::reuse::Key, String)>> = vec![None; releases.len()];
-    let mut moves = Vec::new();
-    let mut again = vec![false; releases.len()];
+    let mut spans = Vec::new();
     let mut start = 0;
     for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
         let n = r.bundle.manifest.source.files.len();
-        let pages: Vec<&FileDone> = by_job[start..start + n].iter().flatten().copied().collect();
+        spans.push((i, start, n));
         start += n;
-        let rel = files_dir(r);
-        let mut h = crate::reuse::KeyHasher::new(&defs.shared);
-        h.bytes(b"file folder").bytes(rel.as_bytes());
-        for d in file_dirs(r) {
-            h.bytes(d.as_bytes());
+    }
+    // Per release, in parallel: its folder's key, and for a deferred one
+    // the previous site's folder to move (`Some(None)`: none holds it).
+    #[allow(clippy::type_complexity)]
+    let folders: Vec<(usize, crate::reuse::Key, String, Option<Option<PathBuf>>)> = spans
+        .par_iter()
+        .map(|&(i, start, n)| {
+            let r = &releases[i];
+            let pages: Vec<&FileDone> = by_job[start..start + n].iter().flatten().copied().collect();
+            let rel = files_dir(r);
+            let mut h = crate::reuse::KeyHasher::new(&defs.shared);
+            h.bytes(b"file folder").bytes(rel.as_bytes());
+            for d in file_dirs(r) {
+                h.bytes(d.as_bytes());
+            }
+            for p in &pages {
+                h.bytes(p.page.as_bytes()).bytes(&p.key.0);
+            }
+            let key = h.finish();
+            let whole = pages.len() == n && pages.iter().all(|p| p.record);
+            if !fp.defer[i] {
+                return (i, key, rel, None);
+            }
+            let mut names: Vec<&str> =
+                pages.iter().map(|p| p.page.strip_prefix(rel.as_str()).unwrap_or(&p.page)).collect();
+            names.par_sort_unstable();
+            let mut sub: Vec<&str> = file_dirs(r).filter(|d| !d.is_empty()).collect();
+            sub.sort_unstable();
+            let old = previous.folder_holding(&rel, &key, &sub, &names).filter(|_| whole);
+            (i, key, rel, Some(old))
+        })
+        .collect();
+    let mut folder_keys: Vec<Option<(crate::reuse::Key, String)>> = vec![None; releases.len()];
+    let mut moves = Vec::new();
+    let mut again = vec![false; releases.len()];
+    for (i, key, rel, outcome) in folders {
+        match outcome {
+            Some(Some(old)) => moves.push((old, rel.trim_end_matches('/').to_string())),
+            Some(None) => again[i] = true,
+            None => {}
         }
-        for p in &pages {
-            h.bytes(p.page.as_bytes()).bytes(&p.key.0);
-        }
-        let key = h.finish();
-        let whole = pages.len() == n && pages.iter().all(|p| p.record);
-        folder_keys[i] = Some((key, rel.clone()));
-        if !fp.defer[i] {
-            continue;
-        }
-        let mut names: Vec<String> =
-            pages.iter().map(|p| p.page.strip_prefix(rel.as_str()).unwrap_or(&p.page).to_string()).collect();
-        names.sort_unstable();
-        let mut sub: Vec<String> = file_dirs(r).filter(|d| !d.is_empty()).map(str::to_string).collect();
-        sub.sort_unstable();
-        match previous.folder_holding(&rel, &key, &sub, &names).filter(|_| whole) {
-            Some(old) => moves.push((old, rel.trim_end_matches('/').to_string())),
-            None => again[i] = true,
-        }
+        folder_keys[i] = Some((key, rel));
     }
     drop(by_job);
     let mut fp = fp;
@@ -495,8 +533,16 @@ pub(crate) fn render_all(
         redone = run(&fp, &file_jobs, &of_again(&firsts), false, |_| None)?;
         redone.extend(run(&fp, &file_jobs, &of_again(&others), true, given_for)?);
     }
-    let verified: std::collections::HashSet<(usize, usize)> =
-        done_first.iter().chain(&done_others).filter(|(_, d)| d.copy.is_some()).map(|(j, _)| file_jobs[*j]).collect();
+    let mut verified = Verified(
+        releases
+            .iter()
+            .map(|r| if r.source.is_some() { vec![false; r.bundle.manifest.source.files.len()] } else { Vec::new() })
+            .collect(),
+    );
+    for (j, _) in done_first.iter().chain(&done_others).filter(|(_, d)| d.copy.is_some()) {
+        let (i, f) = file_jobs[*j];
+        verified.0[i][f] = true;
+    }
     // Each job's page where it was made (the last time: a page made again
     // replaces its deferred one), taken in job order without moving them.
     let mut parts = [done_first, done_others, redone];

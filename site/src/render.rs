@@ -1467,21 +1467,23 @@ fn write_scripts(
         files += 1;
         bytes += content.len() as u64;
     }
-    for (rel, js) in &search_scripts.scripts {
-        let p = out.join(rel);
-        if let Some(d) = p.parent() {
-            mkdir(d.to_path_buf())?;
+    let mut made = std::collections::HashSet::new();
+    for d in search_scripts.scripts.iter().filter_map(|(rel, _)| Path::new(rel).parent()) {
+        if made.insert(d) {
+            mkdir(out.join(d))?;
         }
-        std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })?;
-        files += 1;
-        bytes += js.len() as u64;
     }
+    search_scripts.scripts.par_iter().try_for_each(|(rel, js)| {
+        let p = out.join(rel);
+        std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })
+    })?;
+    files += search_scripts.scripts.len();
+    bytes += search_scripts.scripts.iter().map(|(_, js)| js.len() as u64).sum::<u64>();
     for (rel, old) in &search_scripts.kept {
         shared_files.link_file(rel, old).map_err(|source| SiteError::Write { path: out.join(rel), source })?;
     }
-    for (rel, js) in &history.scripts {
-        shared_files.write(rel, js.as_bytes()).map_err(|source| SiteError::Write { path: out.join(rel), source })?;
-    }
+    let items: Vec<(String, &[u8])> = history.scripts.iter().map(|(rel, js)| (rel.clone(), js.as_bytes())).collect();
+    shared_files.write_all(&items).map_err(|(path, source)| SiteError::Write { path, source })?;
     for (dir, old) in &history.kept {
         shared_files.link_dir(dir, old).map_err(|source| SiteError::Write { path: out.join(dir), source })?;
     }

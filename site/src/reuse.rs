@@ -250,7 +250,7 @@ impl Previous {
     /// folders `dirs` and the regular files `files` (paths relative to it,
     /// `/`-separated, each list sorted), nothing else (no symlink, no file
     /// planted since).
-    pub fn folder_holding(&self, rel: &str, key: &Key, dirs: &[String], files: &[String]) -> Option<PathBuf> {
+    pub fn folder_holding(&self, rel: &str, key: &Key, dirs: &[&str], files: &[&str]) -> Option<PathBuf> {
         if self.listed.get(rel) != Some(key) || !self.below(rel.trim_end_matches('/')) {
             return None;
         }
@@ -448,30 +448,13 @@ impl<'a> Dedup<'a> {
     pub fn new(out: &'a Path) -> Dedup<'a> {
         Dedup { out, seen: HashMap::new(), bytes: 0, files: 0 }
     }
-
-    /// Writes `content` at `rel` below the output, creating its folder.
-    pub fn write(&mut self, rel: &str, content: &[u8]) -> std::io::Result<()> {
-        let p = self.out.join(rel);
-        if let Some(d) = p.parent() {
-            std::fs::create_dir_all(d)?;
-        }
-        self.files += 1;
-        let h: [u8; 32] = Sha256::digest(content).into();
-        if let Some(first) = self.seen.get(&h)
-            && std::fs::hard_link(first, &p).is_ok()
-        {
-            return Ok(());
-        }
-        std::fs::write(&p, content)?;
-        self.bytes += content.len() as u64;
-        self.seen.entry(h).or_insert(p);
-        Ok(())
-    }
 }
 
 impl Dedup<'_> {
-    /// Writes each `(rel, content)` as [`Dedup::write`] would, hashing and
-    /// writing in parallel; on failure, the path that failed.
+    /// Writes each `(rel, content)` below the output, creating its folder:
+    /// a content already written is a hard link to its first file (a copy
+    /// where links fail). Hashed and written in parallel; on failure, the
+    /// path that failed.
     pub fn write_all(&mut self, items: &[(String, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
         use rayon::prelude::*;
         let hashes: Vec<[u8; 32]> = items.par_iter().map(|(_, c)| Sha256::digest(c).into()).collect();

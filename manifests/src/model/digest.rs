@@ -27,7 +27,7 @@ impl Digest {
     }
 
     /// The 64 lowercase hex digits written into `buf`, without allocating.
-    fn hex_into<'b>(&self, buf: &'b mut [u8; 64]) -> &'b str {
+    pub fn hex_into<'b>(&self, buf: &'b mut [u8; 64]) -> &'b str {
         // 32 bytes fill the 64 digits exactly, all ASCII.
         let _ = hex::encode_to_slice(self.0, buf);
         std::str::from_utf8(buf).unwrap_or_default()

@@ -622,14 +622,21 @@ impl RawManifest {
         // Every entry is a leaf (file, exec, symlink, submodule): none may
         // stand where a folder holding another entry is, so nothing is
         // ever written through a symlink entry.
+        // A folder found to be no entry is so with all its parents: each
+        // entry asks of its own folder, once that is known, and no more.
         let paths: std::collections::HashSet<&str> = files.iter().map(|e| e.path().as_str()).collect();
+        let mut folders: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for e in files {
             let mut p = e.path().as_str();
             while let Some((parent, _)) = p.rsplit_once('/') {
                 p = parent;
+                if folders.contains(p) {
+                    break;
+                }
                 if paths.contains(p) {
                     return Err(format!("entry {:?} is below entry {p:?}, which is not a folder", e.path().as_str()));
                 }
+                folders.insert(p);
             }
         }
         if self.source.count != files.len() as u64 {

@@ -377,10 +377,11 @@ pub fn stamp_lines(mut rows: Vec<(FileStamp, crate::Digest)>) -> String {
     rows.sort_by_key(|(s, _)| (s.dev, s.ino));
     rows.dedup_by_key(|(s, _)| (s.dev, s.ino));
     let mut out = String::with_capacity(rows.len() * 110);
+    let mut hex = [0u8; 64];
     for (s, d) in rows {
         s.write_fields(&mut out);
         out.push(' ');
-        out.push_str(&d.hex());
+        out.push_str(d.hex_into(&mut hex));
         out.push('\n');
     }
     out
@@ -388,11 +389,19 @@ pub fn stamp_lines(mut rows: Vec<(FileStamp, crate::Digest)>) -> String {
 
 /// Reads what [`stamp_lines`] wrote; `None` if any line does not parse.
 pub fn parse_stamp_lines(text: &str) -> Option<std::collections::HashMap<FileStamp, crate::Digest>> {
-    let mut out = std::collections::HashMap::new();
+    // About 100 bytes a line.
+    let mut out = std::collections::HashMap::with_capacity(text.len() / 96);
     for line in text.lines() {
-        let f: Vec<&str> = line.split(' ').collect();
-        let (digest, stamp) = f.split_last()?;
-        out.insert(FileStamp::from_fields(stamp)?, crate::Digest::from_hex(digest).ok()?);
+        let (stamp, digest) = line.rsplit_once(' ')?;
+        let mut f = [""; 5];
+        let mut fields = stamp.split(' ');
+        for x in &mut f {
+            *x = fields.next()?;
+        }
+        if fields.next().is_some() {
+            return None;
+        }
+        out.insert(FileStamp::from_fields(&f)?, crate::Digest::from_hex(digest).ok()?);
     }
     Some(out)
 }
