@@ -193,7 +193,8 @@ fn finish(
     if manifest.bundle_name() != stem {
         return Err(bad(format!("is named {stem:?} but its manifest is for {:?}", manifest.bundle_name())));
     }
-    let manifest_digest = Digest::of(bytes);
+    // Hashed as it was read.
+    let manifest_digest = m.digest.unwrap_or_else(|| Digest::of(bytes));
     Ok(Bundle {
         name: stem.to_string(),
         file_name: file_name.to_string(),

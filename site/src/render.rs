@@ -767,6 +767,12 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     let old_site = old_marker.as_deref().map(crate::seen::SiteId::of);
     let seen_loading = std::thread::spawn(move || crate::seen::Seen::load(old_site));
     let words_loading = std::thread::spawn(move || crate::wordcache::WordCache::load(old_site));
+    // Which ctags there is, and what it found in earlier builds.
+    let ctags_probe = std::thread::spawn(move || {
+        let ctags = crate::tags::probe();
+        let cache = crate::tags::Cache::load(old_site, &ctags);
+        (ctags, cache)
+    });
 
     let mut releases = collect_releases(opts, &bundles, &sources);
     // A release whose `file/` folder the previous site lists may have it
@@ -781,16 +787,23 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
         previous.start_listing(&crate::file_pages::files_dir(r));
     }
     let shared = crate::reuse::shared(&theme.digest, &opts.title);
-    let (defs, ctags_runs) = start_definitions(old_site, &releases, &previous, &shared);
+    let ctags = ctags_probe.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    let (defs, ctags_runs) = start_definitions(ctags, &releases, &previous, &shared);
     let ordered = link_previous(&mut releases);
     let (defs, tag_cache) = defs.join(ctags_runs);
     compare(&mut releases);
     let projects = project_views(&releases, &ordered);
-    let search_scripts = search_indexes(&releases, &ordered, &previous, &shared);
-    let search_projects = search_projects(&releases, &ordered, &defs);
-    let history = histories(&releases, &ordered, &previous, &shared);
-    let signers = signers(opts, &releases);
-    let log_page = log_checks(opts, &bundles, &mut problems);
+    // The file histories beside the rest (neither needs the other).
+    let (history, (search_scripts, search_projects, signers, log_page)) = rayon::join(
+        || histories(&releases, &ordered, &previous, &shared),
+        || {
+            let search_scripts = search_indexes(&releases, &ordered, &previous, &shared);
+            let search_projects = search_projects(&releases, &ordered, &defs);
+            let signers = signers(opts, &releases);
+            let log_page = log_checks(opts, &bundles, &mut problems);
+            (search_scripts, search_projects, signers, log_page)
+        },
+    );
     let problems: Vec<String> = problems.iter().map(|p| clean(p)).collect();
     let jobs = crate::pages::plan(&releases, log_page.is_some());
 
@@ -1023,12 +1036,11 @@ pub(crate) struct TagRuns {
 /// show (the first entry with that digest, see `file_pages`), when it is of
 /// the same language, else in the entry's own.
 fn start_definitions(
-    site: Option<crate::seen::SiteId>,
+    (ctags, cache): (Result<String, String>, crate::tags::Cache),
     releases: &[Release],
     previous: &crate::reuse::Previous,
     shared: &[u8; 32],
 ) -> (Defs, TagRuns) {
-    let ctags = crate::tags::probe();
     // The code index of a release whose inputs are those of the previous
     // build is kept: expected from the bundle and ctags (`index_pre`), and
     // confirmed by every file page's key once they are known. Its words are
@@ -1046,7 +1058,6 @@ fn start_definitions(
     let need_words: Vec<bool> = index_pre.iter().map(|k| previous.dir(k).is_none()).collect();
     let tags_skipped: Vec<bool> =
         releases.iter().zip(&need_words).map(|(r, need)| !need && r.source.is_some() && ctags.is_ok()).collect();
-    let cache = crate::tags::Cache::load(site, &ctags);
     let first = crate::file_pages::first_copies(releases);
     #[allow(clippy::type_complexity)]
     let wanted: Vec<Option<Vec<(usize, String, &'static str, Digest)>>> = releases
