@@ -58,31 +58,83 @@ pub const MAX_POSTINGS: usize = 100;
 /// whole files, so one file over this is a chunk of its own).
 pub const LINES_CHUNK: usize = 32 * 1024;
 
-/// The words of one file, in two buffers (few allocations per file).
+/// The words of one file, in two buffers (few allocations per file), its
+/// own or borrowed from the bytes [`FileWords::encode`] wrote (the user's
+/// cache of an earlier build, read once).
 #[derive(Debug, Clone, Default)]
-pub struct FileWords {
+pub struct FileWords<'a> {
     /// The words in lower case, one after another.
-    text: String,
+    text: Cow<'a, str>,
     /// The shown text of each line with a word, one after another.
-    shown: String,
+    shown: Cow<'a, str>,
     /// Line number and the range of its text in `shown`.
-    lines: Vec<(u32, u32, u32)>,
+    lines: Triples<'a>,
     /// The range of a word in `text` and the index of its line in `lines`
     /// (each word once per line).
-    words: Vec<(u32, u32, u32)>,
+    words: Triples<'a>,
 }
 
-impl FileWords {
-    /// Each word (lower case) with its line number and shown text.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, u32, &str)> + '_ {
-        self.words.iter().map(|&(a, b, li)| {
-            let (n, s, e) = self.lines[li as usize];
-            (&self.text[a as usize..b as usize], n, &self.shown[s as usize..e as usize])
-        })
+use std::borrow::Cow;
+
+/// Three `u32` a row: a vector, or little-endian bytes checked to hold
+/// whole rows.
+#[derive(Debug, Clone)]
+enum Triples<'a> {
+    Own(Vec<(u32, u32, u32)>),
+    Le(&'a [u8]),
+}
+
+impl Default for Triples<'_> {
+    fn default() -> Self {
+        Triples::Own(Vec::new())
     }
 }
 
-impl FileWords {
+impl Triples<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Triples::Own(v) => v.len(),
+            Triples::Le(b) => b.len() / 12,
+        }
+    }
+
+    /// Row `k` (below [`Triples::len`]).
+    fn get(&self, k: usize) -> (u32, u32, u32) {
+        match self {
+            Triples::Own(v) => v[k],
+            Triples::Le(b) => {
+                let r: &[u8; 12] = b[12 * k..12 * k + 12].try_into().unwrap_or(&[0; 12]);
+                let n = |at: usize| u32::from_le_bytes([r[at], r[at + 1], r[at + 2], r[at + 3]]);
+                (n(0), n(4), n(8))
+            }
+        }
+    }
+}
+
+impl FileWords<'_> {
+    /// Each word (lower case) with its line number and shown text.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32, &str)> + '_ {
+        (0..self.words.len()).map(|k| {
+            let (a, b, li) = self.words.get(k);
+            let (n, s, e) = self.lines.get(li as usize);
+            (&self.text[a as usize..b as usize], n, &self.shown[s as usize..e as usize])
+        })
+    }
+
+    /// These words, owning what they hold.
+    pub fn into_owned(self) -> FileWords<'static> {
+        let own = |t: Triples<'_>| match t {
+            Triples::Own(v) => Triples::Own(v),
+            Triples::Le(_) => Triples::Own((0..t.len()).map(|k| t.get(k)).collect()),
+        };
+        FileWords {
+            text: Cow::Owned(self.text.into_owned()),
+            shown: Cow::Owned(self.shown.into_owned()),
+            lines: own(self.lines),
+            words: own(self.words),
+        }
+    }
+
     /// Appends this file's words to `out` in the form [`FileWords::decode`]
     /// reads: four little-endian `u32` counts (bytes of `text`, bytes of
     /// `shown`, lines, words), the two texts, then three `u32` per line and
@@ -93,40 +145,51 @@ impl FileWords {
         }
         out.extend_from_slice(self.text.as_bytes());
         out.extend_from_slice(self.shown.as_bytes());
-        for &(a, b, c) in self.lines.iter().chain(&self.words) {
-            for n in [a, b, c] {
-                out.extend_from_slice(&n.to_le_bytes());
+        for t in [&self.lines, &self.words] {
+            for k in 0..t.len() {
+                let (a, b, c) = t.get(k);
+                for n in [a, b, c] {
+                    out.extend_from_slice(&n.to_le_bytes());
+                }
             }
         }
     }
+}
 
-    /// Reads what [`FileWords::encode`] wrote, all of `b`; `None` unless
-    /// every count, text and range holds (both texts UTF-8, each range
-    /// inside its text on character boundaries, each word's line there).
-    pub fn decode(b: &[u8]) -> Option<FileWords> {
+impl<'a> FileWords<'a> {
+    /// Reads what [`FileWords::encode`] wrote, all of `b`, borrowing it;
+    /// `None` unless every count, text and range holds (both texts UTF-8,
+    /// each range inside its text on character boundaries, each word's
+    /// line there).
+    pub fn decode(b: &'a [u8]) -> Option<FileWords<'a>> {
         let u32_at = |b: &[u8], at: usize| -> Option<u32> {
             Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
         };
         let [t, s, l, w] = [0, 4, 8, 12].map(|at| u32_at(b, at).map(|n| n as usize));
         let (t, s, l, w) = (t?, s?, l?, w?);
         let texts = 16usize.checked_add(t)?.checked_add(s)?;
-        let end = l.checked_add(w)?.checked_mul(12)?.checked_add(texts)?;
+        let mid = l.checked_mul(12)?.checked_add(texts)?;
+        let end = w.checked_mul(12)?.checked_add(mid)?;
         if end != b.len() {
             return None;
         }
         let text = std::str::from_utf8(&b[16..16 + t]).ok()?;
         let shown = std::str::from_utf8(&b[16 + t..texts]).ok()?;
-        let triple = |k: usize| -> Option<(u32, u32, u32)> {
-            let at = texts + 12 * k;
-            Some((u32_at(b, at)?, u32_at(b, at + 4)?, u32_at(b, at + 8)?))
-        };
+        let (lines, words) = (Triples::Le(&b[texts..mid]), Triples::Le(&b[mid..end]));
         let within = |x: &str, a: u32, e: u32| a <= e && x.get(a as usize..e as usize).is_some();
-        let lines: Vec<(u32, u32, u32)> = (0..l).map(triple).collect::<Option<_>>()?;
-        let words: Vec<(u32, u32, u32)> = (l..l + w).map(triple).collect::<Option<_>>()?;
-        let ok = lines.iter().all(|&(_, a, e)| within(shown, a, e))
-            && words.iter().all(|&(a, e, li)| within(text, a, e) && (li as usize) < l);
-        ok.then(|| FileWords { text: text.to_owned(), shown: shown.to_owned(), lines, words })
+        let ok = (0..l).map(|k| lines.get(k)).all(|(_, a, e)| within(shown, a, e))
+            && (0..w).map(|k| words.get(k)).all(|(a, e, li)| within(text, a, e) && (li as usize) < l);
+        ok.then_some(FileWords { text: Cow::Borrowed(text), shown: Cow::Borrowed(shown), lines, words })
     }
+}
+
+/// Where the words of a file are gathered (see [`SCRATCH`]).
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    shown: String,
+    lines: Vec<(u32, u32, u32)>,
+    words: Vec<(u32, u32, u32)>,
 }
 
 thread_local! {
@@ -134,11 +197,11 @@ thread_local! {
     /// copied out once at their exact size, so that the index kept until
     /// the end holds no spare capacity and growing vectors do not fragment
     /// the heap.
-    static SCRATCH: std::cell::RefCell<FileWords> = std::cell::RefCell::new(FileWords::default());
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// The words of `text`, or why it is not indexed (`minified`).
-pub fn words(text: &str) -> Result<FileWords, &'static str> {
+pub fn words(text: &str) -> Result<FileWords<'static>, &'static str> {
     SCRATCH.with(|s| {
         let mut fw = s.borrow_mut();
         fw.text.clear();
@@ -147,15 +210,15 @@ pub fn words(text: &str) -> Result<FileWords, &'static str> {
         fw.words.clear();
         gather(text, &mut fw)?;
         Ok(FileWords {
-            text: fw.text.as_str().to_owned(),
-            shown: fw.shown.as_str().to_owned(),
-            lines: fw.lines.as_slice().to_vec(),
-            words: fw.words.as_slice().to_vec(),
+            text: Cow::Owned(fw.text.as_str().to_owned()),
+            shown: Cow::Owned(fw.shown.as_str().to_owned()),
+            lines: Triples::Own(fw.lines.as_slice().to_vec()),
+            words: Triples::Own(fw.words.as_slice().to_vec()),
         })
     })
 }
 
-fn gather(text: &str, fw: &mut FileWords) -> Result<(), &'static str> {
+fn gather(text: &str, fw: &mut Scratch) -> Result<(), &'static str> {
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for (n, line) in text.split('\n').enumerate() {
         if line.len() > MAX_LINE {
@@ -242,7 +305,7 @@ type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 pub struct ReleaseFiles<'a> {
     /// Path, page (relative to the release's folder), words and
     /// definitions of each file.
-    pub files: Vec<(String, String, FileWords, &'a [crate::tags::Tag])>,
+    pub files: Vec<(String, String, FileWords<'a>, &'a [crate::tags::Tag])>,
 }
 
 /// The first line of every script of the index: the script hands its data
@@ -499,7 +562,11 @@ pub fn release_scripts(rel: &ReleaseFiles<'_>) -> Vec<(String, String)> {
 /// never reached through a symlink, its digest the manifest's), for a file
 /// whose page is not rendered in this build; `None` when its page would
 /// say it is not indexed.
-pub fn words_of(tree: &crate::source::SourceTree, entry: &vouch_manifests::Entry, buf: &mut [u8]) -> Option<FileWords> {
+pub fn words_of(
+    tree: &crate::source::SourceTree,
+    entry: &vouch_manifests::Entry,
+    buf: &mut [u8],
+) -> Option<FileWords<'static>> {
     if entry.size() > crate::source::MAX_RENDERED {
         // Never indexed: not read (its page, when rendered, hashes it).
         return None;

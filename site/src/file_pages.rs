@@ -96,13 +96,13 @@ enum Made {
     Deferred,
 }
 
-struct FileDone {
+struct FileDone<'a> {
     key: crate::reuse::Key,
     page: String,
     how: Made,
     /// The code search's words (`Some(None)`: not indexed), gathered only
     /// where the release's index is not expected to be kept.
-    words: Option<Option<crate::codesearch::FileWords>>,
+    words: Option<Option<crate::codesearch::FileWords<'a>>>,
     /// Whether a later build may reuse it (not when ctags failed for it).
     record: bool,
     /// The copy found to hold the manifest's bytes, if this entry's is one.
@@ -112,9 +112,9 @@ struct FileDone {
 /// What the first entry with a digest found of its copy, for the others
 /// with that digest: the copy, and its words when they were gathered
 /// (`Some(None)`: not indexed).
-struct Given<'a> {
-    copy: &'a source::Copy,
-    words: Option<Option<&'a crate::codesearch::FileWords>>,
+struct Given<'g, 'w> {
+    copy: &'g source::Copy,
+    words: Option<Option<&'g crate::codesearch::FileWords<'w>>>,
 }
 
 /// A file page's breadcrumbs, relative to its release folder (the page is
@@ -178,14 +178,14 @@ pub(crate) fn page_of(r: &Release, e: &vouch_manifests::Entry) -> String {
 /// its digest) and makes its page: hard-linked from the previous build when
 /// its key is there, left to link to the page of this build that has its
 /// key, or rendered.
-fn file_page(
-    fp: &FilePages,
+fn file_page<'a>(
+    fp: &FilePages<'a>,
     i: usize,
     f: usize,
     buf: &mut [u8],
-    given: Option<&Given>,
+    given: Option<&Given<'_, 'a>>,
     own_defs: bool,
-) -> Result<FileDone, SiteError> {
+) -> Result<FileDone<'a>, SiteError> {
     let r = &fp.releases[i];
     let e = &r.bundle.manifest.source.files[f];
     let tree = r.source.as_ref().ok_or_else(|| SiteError::Output {
@@ -313,13 +313,13 @@ fn file_page(
 
 /// Makes the pages of `jobs` (indexes into `file_jobs`), each with what
 /// `given` says of its digest.
-fn run<'a>(
-    fp: &FilePages,
+fn run<'g, 'a: 'g>(
+    fp: &FilePages<'a>,
     file_jobs: &[(usize, usize)],
     jobs: &[usize],
     other: bool,
-    given: impl Fn(usize) -> Option<Given<'a>> + Sync,
-) -> Result<Vec<(usize, FileDone)>, SiteError> {
+    given: impl Fn(usize) -> Option<Given<'g, 'a>> + Sync,
+) -> Result<Vec<(usize, FileDone<'a>)>, SiteError> {
     jobs.par_iter()
         .map_init(
             || vec![0u8; 1 << 16],
@@ -336,7 +336,7 @@ fn run<'a>(
 }
 
 /// What rendering the file pages handed back.
-pub(crate) struct Rendered {
+pub(crate) struct Rendered<'a> {
     /// How many file pages the site has.
     pub pages: usize,
     /// How many were hard-linked from the previous build.
@@ -345,7 +345,7 @@ pub(crate) struct Rendered {
     pub keyed: Vec<(crate::reuse::Key, String)>,
     /// The code search's words of every file (see `FileDone::words`), by
     /// release and entry.
-    pub code_words: Vec<(usize, usize, Option<Option<crate::codesearch::FileWords>>)>,
+    pub code_words: Vec<(usize, usize, Option<Option<crate::codesearch::FileWords<'a>>>)>,
     /// Each release's code index key over its file pages' keys.
     pub index_full: Vec<crate::reuse::Key>,
     /// The entries (release, entry) whose own copy matched the manifest.
@@ -387,15 +387,15 @@ pub(crate) fn make_file_dirs(out: &std::path::Path, r: &Release) -> Result<(), S
 }
 
 /// Checks every file of every release with sources and makes its page.
-pub(crate) fn render_all(
-    releases: &[Release],
-    defs: &crate::render::Defs,
-    renderer: &Renderer,
-    previous: &crate::reuse::Previous,
-    seen: &crate::seen::Seen,
-    words: &crate::wordcache::WordCache,
+pub(crate) fn render_all<'a>(
+    releases: &'a [Release<'a>],
+    defs: &'a crate::render::Defs,
+    renderer: &'a Renderer<'a>,
+    previous: &'a crate::reuse::Previous,
+    seen: &'a crate::seen::Seen,
+    words: &'a crate::wordcache::WordCache,
     deferred: &[bool],
-) -> Result<Rendered, SiteError> {
+) -> Result<Rendered<'a>, SiteError> {
     let out = renderer.out;
     let fp = FilePages {
         releases,
@@ -452,7 +452,7 @@ pub(crate) fn render_all(
     for (k, (j, _)) in done_first.iter().enumerate() {
         at[*j] = k;
     }
-    let given_for = |j: usize| -> Option<Given<'_>> {
+    let given_for = |j: usize| -> Option<Given<'_, 'a>> {
         let (i, f) = file_jobs[j];
         let d = releases[i].bundle.manifest.source.files[f].digest()?;
         let (fi, ff) = first[&d];

@@ -749,30 +749,38 @@ pub fn build(opts: &Options) -> Result<Summary, SiteError> {
     // folder handles a build holds, before the build's threads share it.
     crate::reuse::handle_budget();
     crate::reuse::start_hashing_binary();
+    check_output(&opts.output)?;
+    // Held until the new site is in place: builds into one folder take
+    // turns, each reusing what the one before it left.
+    let _turn = lock_output(&opts.output)?;
+    // The previous build, read while the bundles are checked: its marker,
+    // read once, gives its pages and names the user's cache records of
+    // this site, which are read while the pages are planned (the file
+    // pages are the first to need them), as is which ctags there is and
+    // what it found in earlier builds.
+    let old_loading = {
+        let output = opts.output.clone();
+        std::thread::spawn(move || {
+            let old_marker = crate::reuse::read_marker(&output);
+            let old_site = old_marker.as_deref().map(crate::seen::SiteId::of);
+            let seen = std::thread::spawn(move || crate::seen::Seen::load(old_site));
+            let words = std::thread::spawn(move || crate::wordcache::WordCache::load(old_site));
+            let ctags = std::thread::spawn(move || {
+                let ctags = crate::tags::probe();
+                let cache = crate::tags::Cache::load(old_site, &ctags);
+                (ctags, cache)
+            });
+            let previous = crate::reuse::Previous::of(&output, old_marker.as_deref());
+            (previous, seen, words, ctags)
+        })
+    };
     let mut theme = crate::templates::load(opts.templates.as_deref())?;
     let mut skipped = Vec::new();
     let mut problems = Vec::new();
     let bundles = crate::bundle::read_all_checked(&opts.bundles, &mut skipped, &mut problems)?;
     let sources = sources(opts, &bundles)?;
-    check_output(&opts.output)?;
-    // Held until the new site is in place: builds into one folder take
-    // turns, each reusing what the one before it left.
-    let _turn = lock_output(&opts.output)?;
-    // The previous build's marker, read once: its pages, and the name of
-    // the user's cache records of this site.
-    let old_marker = crate::reuse::read_marker(&opts.output);
-    let previous = crate::reuse::Previous::of(&opts.output, old_marker.as_deref());
-    // The user's cache records of this site, read while the pages are
-    // planned (the file pages are the first to need them).
-    let old_site = old_marker.as_deref().map(crate::seen::SiteId::of);
-    let seen_loading = std::thread::spawn(move || crate::seen::Seen::load(old_site));
-    let words_loading = std::thread::spawn(move || crate::wordcache::WordCache::load(old_site));
-    // Which ctags there is, and what it found in earlier builds.
-    let ctags_probe = std::thread::spawn(move || {
-        let ctags = crate::tags::probe();
-        let cache = crate::tags::Cache::load(old_site, &ctags);
-        (ctags, cache)
-    });
+    let (previous, seen_loading, words_loading, ctags_probe) =
+        old_loading.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
 
     let mut releases = collect_releases(opts, &bundles, &sources);
     // A release whose `file/` folder the previous site lists may have it
@@ -1574,7 +1582,7 @@ fn code_indexes(
     let crate::file_pages::Rendered { mut code_words, index_full, verified, .. } = made;
     code_words.sort_unstable_by_key(|(i, f, _)| (*i, *f));
     let mut kept_indexes: Vec<(String, PathBuf)> = Vec::new();
-    let mut by_release: Vec<Vec<(usize, Option<Option<crate::codesearch::FileWords>>)>> =
+    let mut by_release: Vec<Vec<(usize, Option<Option<crate::codesearch::FileWords<'_>>>)>> =
         (0..releases.len()).map(|_| Vec::new()).collect();
     for (i, f, w) in code_words {
         by_release[i].push((f, w));
@@ -1590,7 +1598,7 @@ fn code_indexes(
                 return Some(Err((dir, old)));
             }
             let entries = &r.bundle.manifest.source.files;
-            let mut words: Vec<Option<crate::codesearch::FileWords>> = Vec::with_capacity(entries.len());
+            let mut words: Vec<Option<crate::codesearch::FileWords<'_>>> = Vec::with_capacity(entries.len());
             words.resize_with(entries.len(), || None);
             let mut seen = vec![false; entries.len()];
             for (f, w) in got {
@@ -1608,7 +1616,7 @@ fn code_indexes(
                         )
                 })
                 .collect();
-            let read: Vec<(usize, Option<crate::codesearch::FileWords>)> = unseen
+            let read: Vec<(usize, Option<crate::codesearch::FileWords<'_>>)> = unseen
                 .into_par_iter()
                 .map_init(|| vec![0u8; 1 << 16], |buf, f| (f, crate::codesearch::words_of(tree, &entries[f], buf)))
                 .collect();

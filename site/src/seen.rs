@@ -101,14 +101,14 @@ impl Seen {
     /// Keeps this build's records for the next build of the site whose
     /// marker is `marker`, and the newest [`KEEP`] of the folder (a cache:
     /// failing to write them only costs the next build time).
-    pub fn save(self, site: SiteId) {
-        let Some(base) = self.base.clone() else { return };
-        save_cache(&base, site, ".checked", self.text().as_bytes());
+    pub fn save(&self, site: SiteId) {
+        let Some(base) = self.base.as_deref() else { return };
+        save_cache(base, site, ".checked", self.text().as_bytes());
     }
 
-    /// The text of this build's records.
-    fn text(self) -> String {
-        let rows = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
+    /// The text of this build's records (taken: a second call has none).
+    fn text(&self) -> String {
+        let rows = std::mem::take(&mut *self.new.lock().unwrap_or_else(|p| p.into_inner()));
         format!("{HEAD}\n{}", vouch_manifests::tree::fsutil::stamp_lines(rows))
     }
 }

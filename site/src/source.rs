@@ -179,7 +179,7 @@ pub struct Content {
     pub search: &'static str,
     /// The words for the code search (taken out before rendering).
     #[serde(skip)]
-    pub words: Option<crate::codesearch::FileWords>,
+    pub words: Option<crate::codesearch::FileWords<'static>>,
 }
 
 impl Content {
@@ -260,7 +260,7 @@ impl Checked {
     }
 
     /// The code search's words of the text, or why it is not indexed.
-    pub fn words(&self) -> Option<Result<crate::codesearch::FileWords, &'static str>> {
+    pub fn words(&self) -> Option<Result<crate::codesearch::FileWords<'static>, &'static str>> {
         self.text().map(crate::codesearch::words)
     }
 }

@@ -65,7 +65,7 @@ impl WordCache {
     }
 
     /// The words kept for the bytes `digest` (`Some(None)`: not indexed).
-    pub fn get(&self, digest: &Digest) -> Option<Option<FileWords>> {
+    pub fn get(&self, digest: &Digest) -> Option<Option<FileWords<'_>>> {
         let &(a, e) = self.at.get(digest)?;
         let rec = &self.old[a..e];
         if rec.is_empty() {
@@ -75,7 +75,7 @@ impl WordCache {
     }
 
     /// Records the words of bytes found to match `digest` in this build.
-    pub fn put(&self, digest: Digest, words: Option<&FileWords>) {
+    pub fn put(&self, digest: Digest, words: Option<&FileWords<'_>>) {
         let mut rec = Vec::new();
         if let Some(w) = words {
             w.encode(&mut rec);
@@ -91,9 +91,9 @@ impl WordCache {
     /// The previous build's file, if it holds little that the site no
     /// longer has, is kept with this build's new words appended (under this
     /// marker's name too: a hard link); else the file is written anew.
-    pub fn save(self, site: SiteId, still: impl Fn(&Digest) -> bool) {
+    pub fn save(&self, site: SiteId, still: impl Fn(&Digest) -> bool) {
         let Some(base) = self.base.as_deref() else { return };
-        let new = self.new.into_inner().unwrap_or_else(|p| p.into_inner());
+        let new = std::mem::take(&mut *self.new.lock().unwrap_or_else(|p| p.into_inner()));
         let dead: usize = self.at.iter().filter(|(d, _)| !still(d)).map(|(_, &(a, e))| 36 + e - a).sum();
         if let Some(from) = self.file.as_deref().filter(|_| dead * 2 <= self.old.len()) {
             let mut added = std::collections::HashSet::new();
