@@ -48,8 +48,8 @@ pub(crate) fn ctags_entries(
 
 /// The first entry with each digest, in release, then entry order, of the
 /// releases with sources: the copy checked first (see [`render_all`]).
-pub(crate) fn first_copies(releases: &[Release]) -> HashMap<vouch_manifests::Digest, (usize, usize)> {
-    let mut first = HashMap::new();
+pub(crate) fn first_copies(releases: &[Release]) -> crate::FastMap<vouch_manifests::Digest, (usize, usize)> {
+    let mut first = crate::FastMap::default();
     for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
         for (f, e) in r.bundle.manifest.source.files.iter().enumerate() {
             if let Some(d) = e.digest().filter(|_| matches!(e.kind(), EntryKind::File | EntryKind::Exec)) {

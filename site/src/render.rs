@@ -41,7 +41,7 @@ pub(crate) struct Release<'b> {
     pub summary_value: crate::pages::SharedValue,
     pub dirs: Vec<DirNode>,
     /// Directory path → index in `dirs`.
-    pub dir_index: HashMap<String, usize>,
+    pub dir_index: crate::FastMap<String, usize>,
     pub source: Option<SourceTree>,
     pub rdir: String,
     /// Every readable SBOM of the release, merged (for the changes page).
@@ -93,7 +93,7 @@ fn member_view(path: &str, m: &Member) -> BundleFileView {
     BundleFileView { path: clean(path), size: Some(m.size), digest: m.digest.map(|d| d.to_string()) }
 }
 
-fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usize>) {
+fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, crate::FastMap<String, usize>) {
     let mut dirs = vec![DirNode {
         path: String::new(),
         enc: String::new(),
@@ -105,9 +105,9 @@ fn build_dirs(rdir: &str, files: &[Entry]) -> (Vec<DirNode>, HashMap<String, usi
         file_count: 0,
         total_size: 0,
     }];
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: crate::FastMap<String, usize> = crate::FastMap::default();
     index.insert(String::new(), 0);
-    fn get(rdir: &str, dirs: &mut Vec<DirNode>, index: &mut HashMap<String, usize>, path: &str) -> usize {
+    fn get(rdir: &str, dirs: &mut Vec<DirNode>, index: &mut crate::FastMap<String, usize>, path: &str) -> usize {
         if let Some(&i) = index.get(path) {
             return i;
         }
@@ -1011,7 +1011,7 @@ pub(crate) struct Defs {
     pub by_content: ByContent,
     /// The first entry (release, entry) with each digest: the copy checked
     /// first (see `file_pages::first_copies`).
-    pub first: HashMap<Digest, (usize, usize)>,
+    pub first: crate::FastMap<Digest, (usize, usize)>,
     /// Why definitions are not indexed, when ctags cannot run.
     pub note: Option<String>,
 }

@@ -144,15 +144,15 @@ pub(crate) fn binary() -> [u8; 32] {
 #[derive(Default)]
 pub struct Previous {
     dir: PathBuf,
-    pages: HashMap<Key, String>,
+    pages: crate::FastMap<Key, String>,
     /// The folders the marker lists (their paths end in `/`), by path.
-    listed: HashMap<String, Key>,
+    listed: crate::FastMap<String, Key>,
     /// The site's folder as the file system spells it, and which of its
     /// folders (by relative path) are below it with no symlink on the way.
     real: Option<PathBuf>,
-    inside: Mutex<HashMap<String, bool>>,
+    inside: Mutex<crate::FastMap<String, bool>>,
     /// Its folders as read once each (none: not below it, or unreadable).
-    folders: Mutex<HashMap<String, Option<std::sync::Arc<Folder>>>>,
+    folders: Mutex<crate::FastMap<String, Option<std::sync::Arc<Folder>>>>,
     /// How many folder handles it keeps open, and may keep.
     handles: std::sync::atomic::AtomicUsize,
     budget: usize,
@@ -171,7 +171,7 @@ struct Folder {
     /// allows: opened again for each page linked from it.
     #[cfg(unix)]
     fd: Option<rustix::fd::OwnedFd>,
-    files: std::collections::HashSet<std::ffi::OsString>,
+    files: crate::FastSet<std::ffi::OsString>,
 }
 
 /// The marker of the site in `output`, read once per build (the pages to
@@ -203,8 +203,8 @@ impl Previous {
         if lines.next() != Some(MARKER_HEAD) {
             return Previous::default();
         }
-        let mut pages = HashMap::new();
-        let mut listed = HashMap::new();
+        let mut pages = crate::FastMap::default();
+        let mut listed = crate::FastMap::default();
         for line in lines {
             let Some((k, page)) = line.split_once(' ') else { return Previous::default() };
             let mut key = [0u8; 16];
@@ -222,7 +222,7 @@ impl Previous {
             pages,
             listed,
             real,
-            inside: Mutex::new(HashMap::new()),
+            inside: Mutex::default(),
             folders: Mutex::default(),
             listings: Mutex::default(),
             handles: Default::default(),
@@ -415,7 +415,7 @@ fn safe_relative(p: &str) -> bool {
 
 /// The keys of this build: which page renders each key.
 #[derive(Default)]
-pub struct Claims(Mutex<HashMap<Key, String>>);
+pub struct Claims(Mutex<crate::FastMap<Key, String>>);
 
 impl Claims {
     /// `None` when `page` is the first with `key` (it renders); otherwise
@@ -532,7 +532,7 @@ impl Dedup<'_> {
 /// The marker's text for this build's keyed pages: for each key its first
 /// page in byte order, sorted by page.
 pub fn marker(pages: &[(Key, String)]) -> String {
-    let mut first: HashMap<Key, &str> = HashMap::new();
+    let mut first: crate::FastMap<Key, &str> = crate::FastMap::default();
     for (k, p) in pages {
         let e = first.entry(*k).or_insert(p);
         if p.as_str() < *e {
@@ -558,7 +558,7 @@ pub fn marker(pages: &[(Key, String)]) -> String {
 pub struct Folders {
     root: PathBuf,
     #[cfg(unix)]
-    open: Mutex<HashMap<String, std::sync::Arc<rustix::fd::OwnedFd>>>,
+    open: Mutex<crate::FastMap<String, std::sync::Arc<rustix::fd::OwnedFd>>>,
     budget: usize,
 }
 

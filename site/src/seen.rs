@@ -25,7 +25,6 @@
 //! voids the whole file. It is written atomically (a temporary file renamed
 //! into place), so concurrent builds never leave a torn one.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -41,7 +40,7 @@ use vouch_manifests::tree::fsutil::FileStamp;
 pub struct Seen {
     /// The cache folder (none when the user has none).
     base: Option<std::path::PathBuf>,
-    old: HashMap<FileStamp, Digest>,
+    old: crate::FastMap<FileStamp, Digest>,
     new: Mutex<Vec<(FileStamp, Digest)>>,
     /// Now, when the build started (see [`FileStamp::settled`]).
     now: i128,
@@ -59,7 +58,7 @@ impl Seen {
         Seen { base, old, new: Mutex::new(Vec::new()), now: FileStamp::now() }
     }
 
-    fn read(path: &Path) -> Option<HashMap<FileStamp, Digest>> {
+    fn read(path: &Path) -> Option<crate::FastMap<FileStamp, Digest>> {
         let bytes = vouch_manifests::tree::fsutil::read_bounded(
             path,
             MAX_FILE,

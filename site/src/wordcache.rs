@@ -20,7 +20,6 @@
 
 use crate::codesearch::FileWords;
 use crate::seen::SiteId;
-use std::collections::HashMap;
 use std::sync::Mutex;
 use vouch_manifests::Digest;
 
@@ -36,7 +35,7 @@ pub struct WordCache {
     file: Option<std::path::PathBuf>,
     old: Vec<u8>,
     /// Where each digest's record lies in `old`.
-    at: HashMap<Digest, (usize, usize)>,
+    at: crate::FastMap<Digest, (usize, usize)>,
     new: Mutex<Vec<(Digest, Vec<u8>)>>,
 }
 
@@ -135,12 +134,12 @@ fn record(out: &mut Vec<u8>, digest: &[u8; 32], rec: &[u8]) {
 }
 
 /// Where each record of a cache file lies, if it is one of `binary`.
-fn index(bytes: &[u8], binary: &[u8; 32]) -> Option<HashMap<Digest, (usize, usize)>> {
+fn index(bytes: &[u8], binary: &[u8; 32]) -> Option<crate::FastMap<Digest, (usize, usize)>> {
     let rest = bytes.strip_prefix(HEAD)?;
     if rest.get(..32)? != binary {
         return None;
     }
-    let mut at = HashMap::new();
+    let mut at = crate::FastMap::default();
     let mut k = HEAD.len() + 32;
     while k < bytes.len() {
         let d: [u8; 32] = bytes.get(k..k + 32)?.try_into().ok()?;

@@ -388,9 +388,11 @@ pub fn stamp_lines(mut rows: Vec<(FileStamp, crate::Digest)>) -> String {
 }
 
 /// Reads what [`stamp_lines`] wrote; `None` if any line does not parse.
-pub fn parse_stamp_lines(text: &str) -> Option<std::collections::HashMap<FileStamp, crate::Digest>> {
+pub fn parse_stamp_lines<S: std::hash::BuildHasher + Default>(
+    text: &str,
+) -> Option<std::collections::HashMap<FileStamp, crate::Digest, S>> {
     // About 100 bytes a line.
-    let mut out = std::collections::HashMap::with_capacity(text.len() / 96);
+    let mut out = std::collections::HashMap::with_capacity_and_hasher(text.len() / 96, S::default());
     for line in text.lines() {
         let (stamp, digest) = line.rsplit_once(' ')?;
         let mut f = [""; 5];
