@@ -58,6 +58,23 @@ pub(crate) fn plan(releases: &[Release], log: bool) -> Vec<Job> {
             jobs.push(Job::Left(i));
         }
     }
+    // The costliest first (a diff, then the pages of most rows), so that no
+    // large page is left to one thread at the end.
+    let rows = |j: &Job| -> usize {
+        match *j {
+            Job::Diff(..) => usize::MAX,
+            Job::Dir(i, d, part) => {
+                let n = &releases[i].dirs[d];
+                (n.subdirs.len() + n.files.len()).saturating_sub(part * PAGE_ROWS).min(PAGE_ROWS)
+            }
+            Job::Changes(i, part) => {
+                let c = &releases[i].changes;
+                (c.added.len() + c.modified.len() + c.removed.len()).saturating_sub(part * PAGE_ROWS).min(PAGE_ROWS)
+            }
+            _ => 0,
+        }
+    };
+    jobs.sort_by_key(|j| std::cmp::Reverse(rows(j)));
     jobs
 }
 
