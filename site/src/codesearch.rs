@@ -45,6 +45,7 @@
 
 use crate::search::js_string;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -73,8 +74,6 @@ pub struct FileWords<'a> {
     /// (each word once per line).
     words: Triples<'a>,
 }
-
-use std::borrow::Cow;
 
 /// Three `u32` a row: a vector, or little-endian bytes checked to hold
 /// whole rows.
@@ -119,20 +118,6 @@ impl FileWords<'_> {
             let (n, s, e) = self.lines.get(li as usize);
             (&self.text[a as usize..b as usize], n, &self.shown[s as usize..e as usize])
         })
-    }
-
-    /// These words, owning what they hold.
-    pub fn into_owned(self) -> FileWords<'static> {
-        let own = |t: Triples<'_>| match t {
-            Triples::Own(v) => Triples::Own(v),
-            Triples::Le(_) => Triples::Own((0..t.len()).map(|k| t.get(k)).collect()),
-        };
-        FileWords {
-            text: Cow::Owned(self.text.into_owned()),
-            shown: Cow::Owned(self.shown.into_owned()),
-            lines: own(self.lines),
-            words: own(self.words),
-        }
     }
 
     /// Appends this file's words to `out` in the form [`FileWords::decode`]

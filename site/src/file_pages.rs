@@ -372,18 +372,22 @@ pub(crate) fn files_dir(r: &Release) -> String {
 
 /// The folders of a release's file pages, relative to [`files_dir`]
 /// (`""` for itself), in the release's folder order.
-pub(crate) fn file_dirs<'r>(r: &'r Release) -> impl Iterator<Item = &'r str> {
+fn file_dirs<'r>(r: &'r Release) -> impl Iterator<Item = &'r str> {
     r.dirs.iter().map(|d| d.enc.as_str())
 }
 
 /// Makes the folders of a release's file pages in the site `out`.
 pub(crate) fn make_file_dirs(out: &std::path::Path, r: &Release) -> Result<(), SiteError> {
-    let base = files_dir(r);
-    for d in file_dirs(r) {
-        let p = out.join(format!("{base}{d}"));
+    for p in file_dir_paths(out, r) {
         std::fs::create_dir_all(&p).map_err(|source| SiteError::Write { path: p, source })?;
     }
     Ok(())
+}
+
+/// The folders of a release's file pages in the site `out`.
+pub(crate) fn file_dir_paths<'r>(out: &'r std::path::Path, r: &'r Release) -> impl Iterator<Item = PathBuf> + 'r {
+    let base = files_dir(r);
+    file_dirs(r).map(move |d| out.join(format!("{base}{d}")))
 }
 
 /// Checks every file of every release with sources and makes its page.
@@ -437,17 +441,19 @@ pub(crate) fn render_all<'a>(
             _ => firsts.push(j),
         }
     }
+    // Each release with sources: its first job (an entry's job is that
+    // plus its index) and its number of entries.
+    let mut spans = Vec::new();
+    let mut job_start = vec![0usize; releases.len()];
+    for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
+        let start = spans.last().map_or(0, |&(_, s, n)| s + n);
+        job_start[i] = start;
+        spans.push((i, start, r.bundle.manifest.source.files.len()));
+    }
     // The entries of releases made now first, so that the pages to render
     // start early and the checks of kept releases fill in around them.
     firsts.sort_by_key(|&j| fp.defer[file_jobs[j].0]);
     let done_first = run(&fp, &file_jobs, &firsts, false, |_| None)?;
-    // Each release's first job: an entry's job is that plus its index.
-    let mut job_start = vec![0usize; releases.len()];
-    for (j, &(i, f)) in file_jobs.iter().enumerate() {
-        if f == 0 {
-            job_start[i] = j;
-        }
-    }
     let mut at = vec![usize::MAX; file_jobs.len()];
     for (k, (j, _)) in done_first.iter().enumerate() {
         at[*j] = k;
@@ -470,13 +476,6 @@ pub(crate) fn render_all<'a>(
     let mut by_job: Vec<Option<&FileDone>> = vec![None; file_jobs.len()];
     for (j, d) in done_first.iter().chain(&done_others) {
         by_job[*j] = Some(d);
-    }
-    let mut spans = Vec::new();
-    let mut start = 0;
-    for (i, r) in releases.iter().enumerate().filter(|(_, r)| r.source.is_some()) {
-        let n = r.bundle.manifest.source.files.len();
-        spans.push((i, start, n));
-        start += n;
     }
     // Per release, in parallel: its folder's key, and for a deferred one
     // the previous site's folder to move (`Some(None)`: none holds it).

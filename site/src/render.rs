@@ -1486,15 +1486,10 @@ fn write_scripts(
         files += 1;
         bytes += content.len() as u64;
     }
-    let mut made = std::collections::HashSet::new();
-    for d in search_scripts.scripts.iter().filter_map(|(rel, _)| Path::new(rel).parent()) {
-        if made.insert(d) {
-            mkdir(out.join(d))?;
-        }
-    }
-    search_scripts.scripts.par_iter().try_for_each(|(rel, js)| {
-        let p = out.join(rel);
-        std::fs::write(&p, js).map_err(|source| SiteError::Write { path: p.clone(), source })
+    let paths: Vec<PathBuf> = search_scripts.scripts.iter().map(|(rel, _)| out.join(rel)).collect();
+    crate::reuse::make_parents(&paths).map_err(|(path, source)| SiteError::Write { path, source })?;
+    paths.par_iter().zip(&search_scripts.scripts).try_for_each(|(p, (_, js))| {
+        std::fs::write(p, js).map_err(|source| SiteError::Write { path: p.clone(), source })
     })?;
     files += search_scripts.scripts.len();
     bytes += search_scripts.scripts.iter().map(|(_, js)| js.len() as u64).sum::<u64>();
@@ -1556,8 +1551,7 @@ fn make_dirs(out: &Path, releases: &[Release], deferred: &[bool]) -> Result<(), 
             dirs.push(out.join(Path::new(&d.href).parent().unwrap_or(Path::new(""))));
         }
         if r.source.is_some() && !deferred {
-            let base = crate::file_pages::files_dir(r);
-            dirs.extend(crate::file_pages::file_dirs(r).map(|d| out.join(format!("{base}{d}"))));
+            dirs.extend(crate::file_pages::file_dir_paths(out, r));
         }
     }
     // In parallel: a folder made by one thread while another makes its

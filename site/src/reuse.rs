@@ -459,12 +459,7 @@ impl Dedup<'_> {
         use rayon::prelude::*;
         let hashes: Vec<[u8; 32]> = items.par_iter().map(|(_, c)| Sha256::digest(c).into()).collect();
         let paths: Vec<PathBuf> = items.iter().map(|(rel, _)| self.out.join(rel)).collect();
-        let mut made = std::collections::HashSet::new();
-        for d in paths.iter().filter_map(|p| p.parent()) {
-            if made.insert(d) {
-                std::fs::create_dir_all(d).map_err(|e| (d.to_path_buf(), e))?;
-            }
-        }
+        make_parents(&paths)?;
         // The first file of each content is written, the others linked to it.
         let mut first: Vec<Option<PathBuf>> = Vec::with_capacity(items.len());
         for (h, p) in hashes.iter().zip(&paths) {
@@ -527,6 +522,18 @@ impl Dedup<'_> {
         self.files += 1;
         Ok(())
     }
+}
+
+/// Makes the folder of each of `paths`, each folder once; on failure, the
+/// folder that failed.
+pub(crate) fn make_parents(paths: &[PathBuf]) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut made = std::collections::HashSet::new();
+    for d in paths.iter().filter_map(|p| p.parent()) {
+        if made.insert(d) {
+            std::fs::create_dir_all(d).map_err(|e| (d.to_path_buf(), e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The marker's text for this build's keyed pages: for each key its first
